@@ -1,0 +1,62 @@
+// Bundles one program per entry: the CLI, the extension host code, and the webview script.
+// Type checking is separate (`npm run typecheck`); esbuild only strips types.
+const esbuild = require('esbuild');
+const fs = require('fs');
+const path = require('path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Prints errors in the `file:line:col: message` form VS Code's esbuild problem matcher reads. */
+const problemMatcher = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => { if (watch) console.log('[watch] build started'); });
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      if (watch) console.log('[watch] build finished');
+    });
+  },
+};
+
+/** libpg-query loads its WASM from beside the bundle, so ship it there. */
+function copyWasm() {
+  fs.mkdirSync('dist', { recursive: true });
+  const wasm = require.resolve('libpg-query/wasm/libpg-query.wasm');
+  fs.copyFileSync(wasm, path.join('dist', 'libpg-query.wasm'));
+}
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'silent',
+  plugins: [problemMatcher],
+};
+
+const entries = [
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20',
+    external: ['pg-native', '@electric-sql/pglite', '@electric-sql/pglite-socket'],
+    banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20',
+    external: ['vscode', 'pg-native'] },
+  { entryPoints: ['media/panel.ts'], outfile: 'dist/media/panel.js', platform: 'browser', format: 'iife', target: 'es2022' },
+].filter((e) => fs.existsSync(e.entryPoints[0]));
+
+async function main() {
+  copyWasm();
+  const contexts = await Promise.all(entries.map((e) => esbuild.context({ ...common, ...e })));
+  if (watch) {
+    await Promise.all(contexts.map((c) => c.watch()));
+  } else {
+    await Promise.all(contexts.map((c) => c.rebuild()));
+    await Promise.all(contexts.map((c) => c.dispose()));
+    if (fs.existsSync('dist/cli.js')) fs.chmodSync('dist/cli.js', 0o755);
+  }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
