@@ -1,0 +1,135 @@
+/**
+ * The duplicate scan's report: plain data (no `pg`), shared by the scan engine, the CLI and the
+ * editor's webview. `version` changes only when an existing field changes meaning.
+ */
+
+/** What a check compares: a key (configured or inferred), a unique key over nullable columns, or whole rows. */
+export type ScanCheckKind = 'key' | 'exact-row' | 'unique-nulls';
+
+/** Where the columns of a check came from. */
+export type ScanCheckSource = 'config' | 'inferred' | 'unique-index' | 'all-columns';
+
+/** One group of rows sharing the checked columns. */
+export interface ScanSampleGroup {
+  /** Values of the check's columns, as PostgreSQL prints them (text), aligned with `columns`. */
+  values: (string | null)[];
+  /** How many rows share these values. */
+  count: number;
+  /** Physical row ids (ctid) of some of the copies; absent on engines without ctid (YugabyteDB). */
+  ctids?: string[];
+  /** Values of the primary key (or other identifying column) of some of the copies, as text. */
+  ids?: string[];
+  /** The column `ids` holds (e.g. `id`), when the table has one. */
+  idColumn?: string;
+}
+
+/** The result of one duplicate check over one table. */
+export interface ScanCheck {
+  kind: ScanCheckKind;
+  /** Columns compared (unquoted, case-exact). For exact-row: every column not ignored. */
+  columns: string[];
+  source: ScanCheckSource;
+  /** Why the check was chosen, in plain words (e.g. "inferred from column names task_pk, requirement_id"). */
+  reason?: string;
+  /** The constraint or index behind a unique-nulls check. */
+  constraint?: string;
+  /** Rows counted (for partial unique indexes: rows matching the predicate with no NULL excluded). */
+  rows: number;
+  /** Distinct values of the checked columns. */
+  distinct: number;
+  /** Values that occur more than once. */
+  duplicateGroups: number;
+  /** Rows beyond the first of each group: what a dedup would delete. */
+  excessRows: number;
+  /** Most copies of one value. */
+  maxCopies: number;
+  /** True when the figures are estimates (quick mode, statistics or TABLESAMPLE), not counts. */
+  estimated: boolean;
+  /** How the estimate was made, when estimated. */
+  estimateMethod?: 'statistics' | 'tablesample';
+  /** Estimated bytes a dedup would free: excess rows × average row width. */
+  reclaimableBytes?: number;
+  /** Up to N groups with the most copies (exact mode, only when duplicates exist). */
+  sample: ScanSampleGroup[];
+  /** Columns left out of an exact-row comparison, and why (surrogate id, now() default, ...). */
+  ignoredColumns?: { name: string; reason: string }[];
+  /** Columns compared through their text form because their type has no equality (json, point, xml...). */
+  comparedAsText?: string[];
+  /** Time the check's queries took. */
+  durationMs?: number;
+  /** Set when the check could not finish; the counts are then absent or partial. */
+  error?: string;
+}
+
+/** One table's results. */
+export interface ScanTable {
+  schema: string;
+  table: string;
+  /** r table, p partitioned table (scanned once through the parent), m materialized view, f foreign table. */
+  kind?: string;
+  /** Rows in the table (counted in exact mode; estimated in quick mode: see `rowsEstimated`). */
+  rows: number;
+  rowsEstimated?: boolean;
+  totalBytes?: number;
+  /** Average row width in bytes used for reclaimable estimates. */
+  avgRowBytes?: number;
+  checks: ScanCheck[];
+  /** Problems on this table (permission denied, timeout...): the other tables are still scanned. */
+  errors?: string[];
+  durationMs?: number;
+}
+
+/** A problem that ended or limited the scan as a whole. */
+export interface ScanIssue {
+  /** `schema.table` the scan was on, if any. */
+  table?: string;
+  /** PostgreSQL SQLSTATE or node error code, when known. */
+  code?: string;
+  message: string;
+}
+
+/** Totals over every table of the report. */
+export interface ScanSummary {
+  tablesScanned: number;
+  tablesWithDuplicates: number;
+  checks: number;
+  duplicateGroups: number;
+  excessRows: number;
+  reclaimableBytes: number;
+}
+
+/** The scan JSON contract (`dupguard scan --format json`). */
+export interface ScanReport {
+  version: 1;
+  mode: 'exact' | 'quick';
+  /** Where the scan ran, without any password: `postgres://user@host:port/db`. */
+  target?: string;
+  server?: { version: string; engine: 'postgresql' | 'yugabytedb' | 'pglite' };
+  startedAt: string;
+  durationMs: number;
+  /** False when the scan stopped before every table was done (cancelled, connection lost...). */
+  complete: boolean;
+  cancelled?: boolean;
+  tables: ScanTable[];
+  /** Views and other relations listed but not scanned, with why. */
+  skipped?: { schema: string; table: string; reason: string }[];
+  errors: ScanIssue[];
+  summary: ScanSummary;
+}
+
+/** Progress events, one per table and per check, for a progress bar. */
+export interface ScanProgress {
+  phase: 'catalog' | 'table' | 'check' | 'done';
+  /** 0-based index of the current table and the number of tables to scan. */
+  index: number;
+  total: number;
+  schema?: string;
+  table?: string;
+  /** Human-readable line, e.g. "public.task_requirements: key (task_pk, requirement_id)". */
+  message: string;
+}
+
+/** True when the check found rows sharing its columns. */
+export function hasDuplicates(check: Pick<ScanCheck, 'duplicateGroups'>): boolean {
+  return check.duplicateGroups > 0;
+}
