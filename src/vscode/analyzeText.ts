@@ -1,0 +1,53 @@
+/**
+ * The one analysis path the extension uses (diagnostics, code actions, fix-all, Lint Workspace), kept
+ * free of `vscode` so the editor benchmark runs exactly this code.
+ */
+import { analyze, type AnalyzerConfig, type SourceLanguage } from '../core/analyze';
+import type { SchemaModel } from '../core/schema';
+import type { Finding } from '../core/types';
+
+export interface AnalyzeTextInput {
+  text: string;
+  language: SourceLanguage;
+  path?: string;
+  schema?: SchemaModel;
+  config: AnalyzerConfig;
+}
+
+/** Findings after the user's per-rule settings (off / severity) are applied. Never throws. */
+export function analyzeText(input: AnalyzeTextInput): Finding[] {
+  let findings: Finding[];
+  try {
+    findings = analyze(input).findings;
+  } catch {
+    // The analyzer promises never to throw; if it ever does, the editor stays quiet rather than broken.
+    return [];
+  }
+  const rules = input.config.rules ?? {};
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const setting = rules[f.rule];
+    if (setting === 'off') continue;
+    out.push(setting && setting !== f.severity ? { ...f, severity: setting } : f);
+  }
+  return out;
+}
+
+/** Snippet placeholders (`${1:key}`, `$1`, `${2}`) replaced by their default text, for edits that cannot be snippets. */
+export function stripSnippet(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\' && i + 1 < text.length && '$}\\'.includes(text[i + 1])) { out += text[++i]; continue; }
+    if (c === '$') {
+      const m = /^\$(\d+)|^\$\{(\d+)(?::((?:\\.|[^}\\])*))?\}/.exec(text.slice(i));
+      if (m) {
+        out += m[3] !== undefined ? stripSnippet(m[3]) : '';
+        i += m[0].length - 1;
+        continue;
+      }
+    }
+    out += c;
+  }
+  return out;
+}

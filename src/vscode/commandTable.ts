@@ -1,0 +1,18 @@
+/** The extension's commands, one table: ids and titles here, handlers in commands.ts. No `vscode` import. */
+export const CATEGORY = 'Dupguard';
+
+export interface CommandInfo {
+  id: string;
+  title: string;
+  /** Listed in the command palette (internal commands are not). */
+  palette: boolean;
+}
+
+export const COMMANDS = {
+  scanDatabase: { id: 'dupguard.scanDatabase', title: 'Scan DB for duplicates', palette: true },
+  lintWorkspace: { id: 'dupguard.lintWorkspace', title: 'Lint Workspace', palette: true },
+  showOutput: { id: 'dupguard.showOutput', title: 'Show Output', palette: true },
+  showRuleDocumentation: { id: 'dupguard.showRuleDocumentation', title: 'Show Rule Documentation', palette: false },
+} as const satisfies Record<string, CommandInfo>;
+
+export type CommandName = keyof typeof COMMANDS;

@@ -1,0 +1,38 @@
+/** Registers every command of commandTable.ts with its handler. */
+import * as vscode from 'vscode';
+import { COMMANDS, type CommandName } from './commandTable';
+import type { Services } from './services';
+
+type Handler = (s: Services, ...args: unknown[]) => unknown;
+
+const HANDLERS: Record<CommandName, Handler> = {
+  scanDatabase: async (s) => (await import('./scanDb')).scanDatabase(s.log),
+  lintWorkspace: async (s) => {
+    const { lintWorkspace } = await import('./lintWorkspace');
+    const r = await lintWorkspace(s.diagnostics, s.schema, s.log);
+    const what = `${r.findings} problem${r.findings === 1 ? '' : 's'} in ${r.filesWithFindings} of ${r.files} files`;
+    if (r.cancelled) void vscode.window.showInformationMessage(`dupguard: lint cancelled after ${r.files} files (${what}).`);
+    else if (r.findings) void vscode.window.showInformationMessage(`dupguard: ${what}.`, 'Show Problems').then((c) => c && vscode.commands.executeCommand('workbench.actions.view.problems'));
+    else void vscode.window.showInformationMessage(`dupguard: no problems in ${r.files} files.`);
+    return r;
+  },
+  showOutput: (s) => s.log.show(true),
+  showRuleDocumentation: async (s, rule) => {
+    if (typeof rule === 'string') await s.docs.show(rule);
+  },
+};
+
+export function registerCommands(s: Services): vscode.Disposable[] {
+  return (Object.keys(COMMANDS) as CommandName[]).map((name) =>
+    vscode.commands.registerCommand(COMMANDS[name].id, async (...args: unknown[]) => {
+      try {
+        return await HANDLERS[name](s, ...args);
+      } catch (e) {
+        s.log.error(`${COMMANDS[name].title} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+        void vscode.window.showErrorMessage(`dupguard: ${COMMANDS[name].title} failed: ${e instanceof Error ? e.message : String(e)}`, 'Show Output')
+          .then((c) => c && s.log.show());
+        return undefined;
+      }
+    }),
+  );
+}

@@ -1,0 +1,133 @@
+/**
+ * Lints open documents as the user types: debounced per document, re-analyzed only when the document's
+ * version (or the settings / schema generation) changed. Keeps each document's findings so code
+ * actions apply the analyzer's own edits.
+ */
+import * as vscode from 'vscode';
+import type { Finding } from '../core/types';
+import { analyzeText } from './analyzeText';
+import { Config } from './config';
+import { toDiagnostic, type PositionSource } from './convert';
+import type { RuleDocs } from './docs';
+import { sourceLanguage } from './languages';
+import type { SchemaIndex } from './schemaIndex';
+
+export const DEBOUNCE_MS = 150;
+
+interface Analyzed {
+  version: number;
+  generation: number;
+  findings: Finding[];
+}
+
+/** Schemes of documents that are the user's files (not git originals, output channels, ...). */
+const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
+
+export class DiagnosticsController implements vscode.Disposable {
+  readonly collection = vscode.languages.createDiagnosticCollection('dupguard');
+  private readonly analyzed = new Map<string, Analyzed>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Files whose diagnostics came from Lint Workspace: closing them keeps their problems listed. */
+  readonly fromWorkspaceLint = new Set<string>();
+  /** Bumped when settings or the schema change: every document must be re-analyzed. */
+  private generation = 0;
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires after a document's diagnostics were replaced. */
+  readonly onDidUpdate = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly docs: RuleDocs,
+    private readonly schema: SchemaIndex,
+  ) {
+    this.subscriptions.push(
+      this.collection,
+      this.changed,
+      vscode.workspace.onDidOpenTextDocument((d) => this.lintNow(d)),
+      vscode.workspace.onDidChangeTextDocument((e) => { if (e.contentChanges.length) this.lintSoon(e.document); }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.closed(d)),
+      schema.onDidChange(() => this.relintAll()),
+    );
+  }
+
+  /** Should dupguard read this document at all? */
+  accepts(doc: vscode.TextDocument): boolean {
+    if (!SCHEMES.has(doc.uri.scheme) || !sourceLanguage(doc.languageId)) return false;
+    const cfg = new Config(doc);
+    if (!cfg.enable) return false;
+    return !cfg.exclude.some((pattern) => vscode.languages.match({ pattern }, doc) > 0);
+  }
+
+  /** Lints every open document (after activation, a settings change or a schema change). */
+  relintAll(): void {
+    this.generation++;
+    for (const d of vscode.workspace.textDocuments) this.lintNow(d);
+  }
+
+  /** The findings for the document's current version, analyzing now if they are stale. */
+  findings(doc: vscode.TextDocument): Finding[] {
+    if (!this.accepts(doc)) return [];
+    const key = doc.uri.toString();
+    const a = this.analyzed.get(key);
+    if (a && a.version === doc.version && a.generation === this.generation) return a.findings;
+    return this.lintNow(doc);
+  }
+
+  private lintSoon(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.set(key, setTimeout(() => { this.timers.delete(key); this.lintNow(doc); }, DEBOUNCE_MS));
+  }
+
+  /** Analyzes the document unless its current version was already analyzed; returns its findings. */
+  lintNow(doc: vscode.TextDocument): Finding[] {
+    const key = doc.uri.toString();
+    if (doc.isClosed) return [];
+    if (!this.accepts(doc)) {
+      if (this.analyzed.delete(key) || this.collection.has(doc.uri)) {
+        this.collection.delete(doc.uri);
+        this.changed.fire(doc.uri);
+      }
+      return [];
+    }
+    const prev = this.analyzed.get(key);
+    if (prev && prev.version === doc.version && prev.generation === this.generation) return prev.findings;
+    const t0 = performance.now();
+    const findings = analyzeText({
+      text: doc.getText(),
+      language: sourceLanguage(doc.languageId)!,
+      path: doc.uri.fsPath,
+      schema: this.schema.current(),
+      config: new Config(doc).analyzer(),
+    });
+    this.analyzed.set(key, { version: doc.version, generation: this.generation, findings });
+    this.publish(doc.uri, doc, findings);
+    this.log.trace(`analyzed ${vscode.workspace.asRelativePath(doc.uri)} v${doc.version}: ${findings.length} findings in ${(performance.now() - t0).toFixed(1)} ms`);
+    return findings;
+  }
+
+  /** Replaces the diagnostics of one file (open or not). */
+  publish(uri: vscode.Uri, positions: PositionSource, findings: Finding[]): void {
+    const base = vscode.workspace.getWorkspaceFolder(uri)?.uri;
+    this.collection.set(uri, findings.map((f) => toDiagnostic(positions, f, (r) => this.docs.webUri(r), base)));
+    this.changed.fire(uri);
+  }
+
+  private closed(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    this.analyzed.delete(key);
+    // Problems found by Lint Workspace stay listed; those of a file merely opened go with it, as in ESLint.
+    if (!this.fromWorkspaceLint.has(key)) {
+      this.collection.delete(doc.uri);
+      this.changed.fire(doc.uri);
+    }
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

@@ -1,0 +1,46 @@
+/** Activation: wires the pieces together; every disposable goes into context.subscriptions. */
+import * as vscode from 'vscode';
+import { DupguardCodeActions } from './codeActions';
+import { registerCommands } from './commands';
+import { affectsDupguard } from './config';
+import { DiagnosticsController } from './diagnostics';
+import { RuleDocs } from './docs';
+import { LANGUAGE_IDS } from './languages';
+import { SchemaIndex } from './schemaIndex';
+import type { Services } from './services';
+import { StatusBar } from './statusBar';
+
+/** What activate() returns: lets the integration tests reach the running instance. */
+export interface DupguardApi {
+  services: Services;
+  activationMs: number;
+}
+
+export function activate(context: vscode.ExtensionContext): DupguardApi {
+  const t0 = performance.now();
+  const log = vscode.window.createOutputChannel('dupguard', { log: true });
+  const docs = new RuleDocs(context.extensionUri, context.extension.packageJSON);
+  const schema = new SchemaIndex(log);
+  const diagnostics = new DiagnosticsController(log, docs, schema);
+  const services: Services = { log, docs, schema, diagnostics };
+  context.subscriptions.push(
+    log, schema, diagnostics,
+    new StatusBar(diagnostics),
+    vscode.languages.registerCodeActionsProvider(
+      LANGUAGE_IDS.map((language) => ({ language })), new DupguardCodeActions(diagnostics), DupguardCodeActions.metadata,
+    ),
+    ...registerCommands(services),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!affectsDupguard(e)) return;
+      log.info('settings changed: re-linting open documents');
+      schema.scheduleRebuild();
+      diagnostics.relintAll();
+    }),
+  );
+  diagnostics.relintAll();
+  const activationMs = performance.now() - t0;
+  log.info(`dupguard ${context.extension.packageJSON.version} activated in ${activationMs.toFixed(1)} ms`);
+  return { services, activationMs };
+}
+
+export function deactivate(): void {}

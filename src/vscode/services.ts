@@ -1,0 +1,12 @@
+/** What the command handlers and providers share. */
+import type * as vscode from 'vscode';
+import type { DiagnosticsController } from './diagnostics';
+import type { RuleDocs } from './docs';
+import type { SchemaIndex } from './schemaIndex';
+
+export interface Services {
+  log: vscode.LogOutputChannel;
+  docs: RuleDocs;
+  schema: SchemaIndex;
+  diagnostics: DiagnosticsController;
+}
