@@ -1,0 +1,237 @@
+/**
+ * libpg-query (PostgreSQL's own grammar in WASM) behind a tolerant, offset-exact facade: a file is
+ * parsed whole when it can be, else statement by statement, and a statement that does not parse is
+ * skipped (psql meta-commands, template placeholders, deliberate errors), never thrown.
+ */
+import { loadModule, parseSync } from 'libpg-query';
+
+let ready = false;
+let loading: Promise<void> | undefined;
+
+/** Loads the WASM parser once; every later call resolves immediately. */
+export function ensureParser(): Promise<void> {
+  if (ready) return Promise.resolve();
+  loading ??= loadModule().then(() => {
+    ready = true;
+  });
+  return loading;
+}
+
+/** True once ensureParser() has resolved: the sync functions below work only then. */
+export function parserReady(): boolean {
+  return ready;
+}
+
+/** One raw statement node with its range in the original text (UTF-16 offsets). */
+export interface ParsedStatement {
+  /** The libpg-query node, e.g. `{ CreateStmt: {...} }`. */
+  stmt: any;
+  /** Start of the statement's first token (leading blanks and comments skipped). */
+  start: number;
+  /** End of the statement (before its `;`). */
+  end: number;
+  /** The text the AST's locations index (same length as the original; placeholders neutralized). */
+  text: string;
+  /** Converts an AST location (byte offset into the parsed piece) to a UTF-16 offset in the file. */
+  offset(byteLocation: number): number;
+}
+
+/** Parses `sql` or returns undefined when it is not valid PostgreSQL. Parser must be ready. */
+export function tryParse(sql: string): any | undefined {
+  if (!ready) return undefined;
+  try {
+    return parseSync(sql);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Maps UTF-8 byte offsets of `text` to UTF-16 offsets; identity for ASCII text. */
+export function byteToUtf16Mapper(text: string): (byte: number) => number {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(text)) return (b) => Math.min(b, text.length);
+  const starts: number[] = []; // byte offset of each UTF-16 index
+  let byte = 0;
+  for (let i = 0; i < text.length; i++) {
+    starts.push(byte);
+    const c = text.charCodeAt(i);
+    if (c < 0x80) byte += 1;
+    else if (c < 0x800) byte += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      // surrogate pair: 4 bytes for two code units; the low half shares the position
+      starts.push(byte);
+      byte += 4;
+      i++;
+    } else byte += 3;
+  }
+  starts.push(byte);
+  return (b) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= b) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+}
+
+/** Skips blanks and comments from `i`; returns the offset of the next token. */
+export function skipTrivia(text: string, i: number, end = text.length): number {
+  while (i < end) {
+    const c = text[i];
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f') i++;
+    else if (c === '-' && text[i + 1] === '-') {
+      while (i < end && text[i] !== '\n') i++;
+    } else if (c === '/' && text[i + 1] === '*') {
+      let depth = 1;
+      i += 2;
+      while (i < end && depth > 0) {
+        if (text[i] === '/' && text[i + 1] === '*') { depth++; i += 2; }
+        else if (text[i] === '*' && text[i + 1] === '/') { depth--; i += 2; }
+        else i++;
+      }
+    } else break;
+  }
+  return i;
+}
+
+/**
+ * Splits SQL text into statement ranges at top-level semicolons, aware of quotes, dollar quotes,
+ * comments, psql meta-command lines (`\set ...`, their own piece) and COPY ... FROM stdin data.
+ */
+export function splitSql(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = 0;
+  let i = 0;
+  const n = text.length;
+  const push = (s: number, e: number) => {
+    const a = skipTrivia(text, s, e);
+    if (a < e) out.push([a, e]);
+  };
+  while (i < n) {
+    const c = text[i];
+    if (c === '\'' ) {
+      const escapes = (text[i - 1] === 'E' || text[i - 1] === 'e') && !/[\w$]/.test(text[i - 2] ?? '');
+      i++;
+      while (i < n) {
+        if (escapes && text[i] === '\\') { i += 2; continue; }
+        if (text[i] === '\'') {
+          if (text[i + 1] === '\'') { i += 2; continue; }
+          break;
+        }
+        i++;
+      }
+      i++;
+    } else if (c === '"') {
+      i++;
+      while (i < n && !(text[i] === '"' && text[i + 1] !== '"')) i += text[i] === '"' ? 2 : 1;
+      i++;
+    } else if (c === '$' && !/[\w$]/.test(text[i - 1] ?? '')) {
+      const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(i, i + 64));
+      if (m) {
+        const close = text.indexOf(m[0], i + m[0].length);
+        i = close < 0 ? n : close + m[0].length;
+      } else i++;
+    } else if (c === '-' && text[i + 1] === '-') {
+      while (i < n && text[i] !== '\n') i++;
+    } else if (c === '/' && text[i + 1] === '*') {
+      i = skipTrivia(text, i, n);
+      if (i === start) i++;
+    } else if (c === '\\') {
+      // psql meta-command (anywhere outside quotes): the query so far ends, the command runs to end of line
+      push(start, i);
+      let e = text.indexOf('\n', i);
+      if (e < 0) e = n;
+      out.push([i, e]);
+      i = e;
+      start = i;
+    } else if (c === ';') {
+      push(start, i);
+      i++;
+      const stmtText = text.slice(start, i);
+      start = i;
+      if (/^\s*copy\b[\s\S]*\bfrom\s+stdin\b/i.test(stmtText.replace(/--[^\n]*/g, ''))) {
+        // data follows up to a line `\.`
+        const m = /\n\\\.[ \t]*(\r?\n|$)/.exec(text.slice(i));
+        if (m) {
+          i += m.index + m[0].length;
+          start = i;
+        }
+      }
+    } else i++;
+  }
+  push(start, n);
+  return out;
+}
+
+/**
+ * Replaces template placeholders with identifiers of the same length so the statement parses:
+ * Go templates `{{ ... }}` and psql variables `:NAME`, `:'NAME'`, `:"NAME"`. Returns the identifiers
+ * used (lower-cased as PostgreSQL folds them) so callers can tell a placeholder schema from a real one.
+ */
+export function neutralizePlaceholders(sql: string): { text: string; names: Set<string> } {
+  const names = new Set<string>();
+  let text = sql.replace(/\{\{[^\n]*?\}\}/g, (m) => {
+    const id = ('_tpl' + '_'.repeat(m.length)).slice(0, m.length);
+    names.add(id);
+    return id;
+  });
+  text = text.replace(/(^|[^:\w])(:['"]?)([A-Za-z_][A-Za-z0-9_]*)(['"]?)/g, (m, pre: string, open: string, name: string, close: string) => {
+    if (open.length === 2 && close !== open[1]) return m;
+    const id = ('_' + '_'.repeat(open.length - 1) + name + (close ? '_' : '')).toLowerCase();
+    names.add(id);
+    return pre + id;
+  });
+  return { text, names };
+}
+
+/** Parses `text` tolerantly: whole file first, else each statement; unparsable ones are skipped. */
+export function parseTolerant(text: string, options: { placeholders?: Set<string> } = {}): ParsedStatement[] {
+  if (!ready) return [];
+  const whole = tryParse(text);
+  if (whole) return fromParse(whole, text, 0, text.length);
+  const out: ParsedStatement[] = [];
+  for (const [s, e] of splitSql(text)) out.push(...parseRange(text, s, e, 0, options.placeholders));
+  return out;
+}
+
+/**
+ * Parses text[s, e) as one or more statements; `base` is added to every offset (for text that is
+ * itself a slice of a file). Tries again with template placeholders neutralized; else nothing.
+ */
+export function parseRange(text: string, s: number, e: number, base = 0, placeholders?: Set<string>): ParsedStatement[] {
+  if (!ready) return [];
+  const piece = text.slice(s, e);
+  if (piece.startsWith('\\')) return [];
+  let parsed = tryParse(piece);
+  let pieceText = piece;
+  if (!parsed) {
+    const neutral = neutralizePlaceholders(piece);
+    if (neutral.text !== piece) {
+      parsed = tryParse(neutral.text);
+      pieceText = neutral.text;
+      if (parsed) for (const n of neutral.names) placeholders?.add(n);
+    }
+  }
+  return parsed ? fromParse(parsed, pieceText, base + s, base + e) : [];
+}
+
+function fromParse(parsed: any, pieceText: string, base: number, pieceEnd: number): ParsedStatement[] {
+  const toUtf16 = byteToUtf16Mapper(pieceText);
+  const out: ParsedStatement[] = [];
+  for (const raw of parsed?.stmts ?? []) {
+    const loc = raw.stmt_location ?? 0;
+    const rawStart = base + toUtf16(loc);
+    const rawEnd = raw.stmt_len ? base + toUtf16(loc + raw.stmt_len) : pieceEnd;
+    out.push({
+      stmt: raw.stmt,
+      start: base + skipTrivia(pieceText, rawStart - base, rawEnd - base),
+      end: rawEnd,
+      text: pieceText,
+      offset: (b: number) => base + toUtf16(b),
+    });
+  }
+  return out;
+}
