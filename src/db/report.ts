@@ -76,6 +76,8 @@ export interface ScanTable {
   checks: ScanCheck[];
   /** Problems on this table (permission denied, timeout...): the other tables are still scanned. */
   errors?: string[];
+  /** Why checks were left out (e.g. a unique key already rules out whole-row duplicates). */
+  notes?: string[];
   durationMs?: number;
 }
 

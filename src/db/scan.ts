@@ -1,0 +1,647 @@
+/**
+ * The duplicate scan engine. Read-only by construction: every table is scanned inside its own
+ * `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY` transaction with SET LOCAL timeouts, so the
+ * counts and the sample of one table agree, and nothing is ever written.
+ *
+ * Exact mode runs one aggregate pass per check, in the shape measured fastest on 24 M rows:
+ *   SELECT sum(c), count(*), count(*) FILTER (WHERE c > 1), max(c) FROM (SELECT count(*) c FROM t GROUP BY k) s
+ * (count(DISTINCT (k1, k2)) was 12x slower, md5(row) hashing 25x). A second, bounded query fetches
+ * the largest groups only when duplicates exist. Quick mode reads statistics and, when they cannot
+ * answer, a TABLESAMPLE SYSTEM sample.
+ */
+import type * as pg from 'pg';
+import type { DbSession } from './connect';
+import { explainError, qualified, quoteIdent } from './connect';
+import { foreignKeysOf, listTables, type LiveColumnDescription, type LiveTableDescription } from './introspect';
+import type {
+  ScanCheck, ScanCheckKind, ScanCheckSource, ScanIssue, ScanProgress, ScanReport, ScanSampleGroup, ScanTable,
+} from './report';
+
+export interface ScanOptions {
+  mode?: 'exact' | 'quick';
+  /** Schemas to scan (default: the session's profile schemas, else every non-system schema). */
+  schemas?: string[];
+  /** Only these tables: `schema.table` or `table` (quoted parts allowed: `"My Schema"."T"`). */
+  tables?: string[];
+  /** Natural keys by `schema.table` (or `table` for any schema), as `naturalKeys` in .dupguard.json. */
+  naturalKeys?: Record<string, string[]>;
+  /** Check candidate keys inferred from column names and foreign keys (default true). */
+  inferKeys?: boolean;
+  /** Check whole-row duplicates ignoring surrogate columns (default true). */
+  exactRows?: boolean;
+  /** Groups per check in the sample (default 5; 0 = none). */
+  sampleSize?: number;
+  /** Copies' ids listed per sampled group (default 5). */
+  idsPerGroup?: number;
+  /** statement_timeout for each scan statement, ms (default 0 = none). */
+  statementTimeoutMs?: number;
+  /** lock_timeout, ms (default 5000): a scan never waits long behind DDL. */
+  lockTimeoutMs?: number;
+  /** Quick mode: target rows read by TABLESAMPLE (default 30000). */
+  sampleRows?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ScanProgress) => void;
+}
+
+/** A check before it runs. */
+interface PlannedCheck {
+  kind: ScanCheckKind;
+  source: ScanCheckSource;
+  columns: string[];
+  /** SQL for each compared element (quoted column, cast to text when needed, or an index expression). */
+  exprs: string[];
+  /** Rows considered: partial predicate and/or "some key column IS NULL". */
+  where?: string;
+  reason?: string;
+  constraint?: string;
+  ignoredColumns?: { name: string; reason: string }[];
+  comparedAsText?: string[];
+}
+
+class Aborted extends Error {
+  constructor() { super('scan cancelled'); }
+}
+
+class ConnectionLost extends Error {
+  constructor(message: string, readonly code?: string) { super(message); }
+}
+
+const CONNECTION_LOST_CODES = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'EPIPE', '08006', '08003', '08000']);
+
+function isConnectionLost(e: unknown, session: DbSession): boolean {
+  const err = e as { code?: string; message?: string };
+  if (err?.code && CONNECTION_LOST_CODES.has(err.code)) return true;
+  if (/Connection terminated|terminating connection|Client has encountered a connection error|not queryable/i.test(String(err?.message ?? ''))) return true;
+  return session.ended;
+}
+
+/** Splits `a.b`, `"a.b"."c"`, `t` into [schema | undefined, name], honouring double quotes. */
+export function parseQualifiedName(text: string): [string | undefined, string] {
+  const parts = splitOutsideQuotes(text.trim(), '.').map(unquoteIdent);
+  if (parts.length === 1) return [undefined, parts[0]];
+  if (parts.length === 2) return [parts[0], parts[1]];
+  throw new Error(`'${text}' is not a table name: expected table or schema.table (quote names containing dots)`);
+}
+
+/** Parses `s.t=a,b` (a --key argument). */
+export function parseKeySpec(spec: string): { table: string; columns: string[] } {
+  const eq = indexOutsideQuotes(spec, '=');
+  if (eq < 0) throw new Error(`--key '${spec}': expected schema.table=col1,col2`);
+  const table = spec.slice(0, eq).trim();
+  const columns = splitOutsideQuotes(spec.slice(eq + 1), ',').map((c) => unquoteIdent(c.trim())).filter((c) => c.length);
+  if (!table || !columns.length) throw new Error(`--key '${spec}': expected schema.table=col1,col2`);
+  parseQualifiedName(table);
+  return { table, columns };
+}
+
+function indexOutsideQuotes(s: string, ch: string): number {
+  let q = false;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '"') q = !q;
+    else if (!q && s[i] === ch) return i;
+  }
+  return -1;
+}
+
+function splitOutsideQuotes(s: string, sep: string): string[] {
+  const out: string[] = [];
+  let q = false;
+  let cur = '';
+  for (const c of s) {
+    if (c === '"') q = !q;
+    if (c === sep && !q) { out.push(cur); cur = ''; } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+function unquoteIdent(s: string): string {
+  const t = s.trim();
+  if (t.length >= 2 && t.startsWith('"') && t.endsWith('"')) return t.slice(1, -1).replace(/""/g, '"');
+  return t;
+}
+
+/** Finds the table a user named, case-exact first, then case-insensitively when that is unambiguous. */
+function matchTable(all: LiveTableDescription[], spec: string): LiveTableDescription[] {
+  const [schema, name] = parseQualifiedName(spec);
+  const exact = all.filter((t) => t.name === name && (schema === undefined || t.schema === schema));
+  if (exact.length) return exact;
+  const lower = all.filter((t) => t.name.toLowerCase() === name.toLowerCase() && (schema === undefined || t.schema.toLowerCase() === schema.toLowerCase()));
+  return lower.length === 1 ? lower : [];
+}
+
+function naturalKeyFor(t: LiveTableDescription, keys: Record<string, string[]> | undefined): string[] | undefined {
+  if (!keys) return undefined;
+  for (const [spec, cols] of Object.entries(keys)) {
+    let match = false;
+    try { match = matchTable([t], spec).length === 1; } catch { match = false; }
+    if (match) return cols;
+  }
+  return undefined;
+}
+
+const SINGLE_KEY_NAME = /^(external_?id|ext_id|slug|email|e_?mail|username|user_name|login|sku|guid|natural_key|(?:[a-z0-9]+_)?external_id)$/i;
+const ID_LIKE = /(_id|_pk|_uuid|_key|_code|[a-z0-9](Id|Pk))$/;
+
+/** Whether an enforced unique key guarantees these columns hold no duplicates (so checking them is pointless). */
+function enforcedBy(t: LiveTableDescription, cols: string[]): string | undefined {
+  for (const k of t.keys) {
+    if (k.kind === 'exclude' || k.predicate || k.expression) continue;
+    if (!k.columns.every((c) => cols.includes(c))) continue;
+    const nullable = k.columns.some((c) => !t.columns.find((x) => x.name === c)?.notNull);
+    if (nullable && !k.nullsNotDistinct) continue;
+    return k.name ?? k.kind;
+  }
+  return undefined;
+}
+
+function colExpr(c: LiveColumnDescription): string {
+  return c.groupable ? quoteIdent(c.name) : `${quoteIdent(c.name)}::text`;
+}
+
+/** Decides which checks a table gets. */
+function planChecks(t: LiveTableDescription, natural: string[] | undefined, fks: { name: string; columns: string[]; references: string }[], opts: ScanOptions): { checks: PlannedCheck[]; notes: string[] } {
+  const checks: PlannedCheck[] = [];
+  const notes: string[] = [];
+  const byName = new Map(t.columns.map((c) => [c.name, c]));
+  const seen = new Set<string>();
+  const sig = (cols: string[]) => [...cols].sort().join('\u0000');
+
+  if (natural?.length) {
+    const missing = natural.filter((c) => !byName.has(c));
+    if (missing.length) {
+      notes.push(`configured key (${natural.join(', ')}) names column(s) not in the table: ${missing.join(', ')}`);
+    } else {
+      const cols = natural.map((c) => byName.get(c)!);
+      checks.push({
+        kind: 'key', source: 'config', columns: natural, exprs: cols.map(colExpr),
+        reason: 'natural key from configuration',
+        comparedAsText: cols.filter((c) => !c.groupable).map((c) => c.name),
+      });
+      seen.add(sig(natural));
+    }
+  }
+
+  // Unique keys whose columns may be NULL: NULL never equals NULL, so copies with a NULL slip past them.
+  for (const k of t.keys) {
+    if (k.kind === 'primary' || k.kind === 'exclude' || k.nullsNotDistinct) continue;
+    const elems = k.columns.map((name, i) => {
+      const col = byName.get(name);
+      // Expression elements come as SQL text from pg_get_indexdef.
+      return col ? { sql: colExpr(col), nullable: !col.notNull } : { sql: `(${k.columns[i]})`, nullable: true };
+    });
+    if (!elems.some((e) => e.nullable)) continue;
+    const nullTest = elems.filter((e) => e.nullable).map((e) => `${e.sql} IS NULL`).join(' OR ');
+    checks.push({
+      kind: 'unique-nulls', source: 'unique-index', columns: k.columns, exprs: elems.map((e) => e.sql),
+      where: k.predicate ? `(${k.predicate}) AND (${nullTest})` : nullTest,
+      constraint: k.name,
+      reason: `${k.kind === 'unique' ? 'unique constraint' : 'unique index'} ${k.name ?? ''} allows repeated rows when a key column is NULL (no NULLS NOT DISTINCT)`.replace('  ', ' '),
+    });
+  }
+
+  if (opts.exactRows !== false && t.columns.length) {
+    const ignored: { name: string; reason: string }[] = [];
+    const compared: LiveColumnDescription[] = [];
+    for (const c of t.columns) {
+      if (c.surrogate) ignored.push({ name: c.name, reason: c.surrogateReason ?? 'made by the database on insert' });
+      else if (c.generated) ignored.push({ name: c.name, reason: 'generated from other columns' });
+      else compared.push(c);
+    }
+    const guard = compared.length ? enforcedBy(t, compared.map((c) => c.name)) : undefined;
+    if (!compared.length) {
+      notes.push('every column is made by the database on insert: no whole-row comparison possible');
+    } else if (guard) {
+      notes.push(`whole-row duplicates are impossible: ${guard} is unique over compared columns`);
+    } else {
+      checks.push({
+        kind: 'exact-row', source: 'all-columns', columns: compared.map((c) => c.name), exprs: compared.map(colExpr),
+        reason: ignored.length ? `rows equal in every column except ${ignored.map((i) => i.name).join(', ')}` : 'rows equal in every column',
+        ignoredColumns: ignored.length ? ignored : undefined,
+        comparedAsText: compared.filter((c) => !c.groupable).map((c) => c.name),
+      });
+    }
+  }
+
+  if (opts.inferKeys !== false) {
+    const pk = t.keys.find((k) => k.kind === 'primary');
+    const candidates: { cols: string[]; reason: string }[] = [];
+    for (const c of t.columns) {
+      if (!c.surrogate && SINGLE_KEY_NAME.test(c.name) && !pk?.columns.includes(c.name)) {
+        candidates.push({ cols: [c.name], reason: `inferred from the column name ${c.name}` });
+      }
+    }
+    const fkCols = new Set(fks.filter((f) => f.columns.length === 1).map((f) => f.columns[0]));
+    const idLike = t.columns.filter((c) => !c.surrogate && !pk?.columns.includes(c.name) && c.groupable && (ID_LIKE.test(c.name) || fkCols.has(c.name)));
+    if (idLike.length >= 2 && idLike.length <= 4) {
+      const names = idLike.map((c) => c.name);
+      const viaFk = names.filter((n) => fkCols.has(n));
+      candidates.push({
+        cols: names,
+        reason: `inferred from column names ${names.join(', ')}${viaFk.length ? ` (foreign key${viaFk.length > 1 ? 's' : ''}: ${viaFk.join(', ')})` : ''}`,
+      });
+    }
+    for (const cand of candidates.slice(0, 3)) {
+      if (seen.has(sig(cand.cols))) continue;
+      if (enforcedBy(t, cand.cols)) continue;
+      seen.add(sig(cand.cols));
+      const cols = cand.cols.map((n) => byName.get(n)!);
+      checks.push({
+        kind: 'key', source: 'inferred', columns: cand.cols, exprs: cols.map(colExpr),
+        reason: `${cand.reason}; not declared unique: verify before acting`,
+      });
+    }
+  }
+  return { checks, notes };
+}
+
+function avgRowBytes(t: LiveTableDescription, rows: number): number | undefined {
+  const widths = t.columns.map((c) => c.avgWidth);
+  if (widths.length && widths.every((w) => w !== undefined)) {
+    // 24-byte tuple header + 4-byte line pointer, as PostgreSQL stores every heap row.
+    return Math.round(widths.reduce((a, b) => a + (b ?? 0), 0) + 28);
+  }
+  if (t.totalBytes && rows > 0) return Math.round(t.totalBytes / rows);
+  return undefined;
+}
+
+const int = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+/** Scans the session's database for duplicate rows. Never throws for database errors: they land in the report. */
+export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<ScanReport> {
+  const started = Date.now();
+  const mode = opts.mode ?? 'exact';
+  const sampleSize = Math.max(0, Math.floor(opts.sampleSize ?? 5));
+  const idsPerGroup = Math.max(1, Math.floor(opts.idsPerGroup ?? 5));
+  const client = session.client;
+  const signal = opts.signal;
+  const report: ScanReport = {
+    version: 1, mode, target: session.target,
+    server: { version: session.serverVersion, engine: session.engine },
+    startedAt: new Date(started).toISOString(), durationMs: 0, complete: false,
+    tables: [], skipped: [], errors: [],
+    summary: { tablesScanned: 0, tablesWithDuplicates: 0, checks: 0, duplicateGroups: 0, excessRows: 0, reclaimableBytes: 0 },
+  };
+  const progress = (p: ScanProgress) => { try { opts.onProgress?.(p); } catch { /* a listener must not break the scan */ } };
+  let forcedClose = false;
+
+  /** Runs one statement; on abort sends a cancel request and gives up waiting after 2 s. */
+  const q = async (sql: string): Promise<pg.QueryResult> => {
+    if (signal?.aborted) throw new Aborted();
+    if (session.ended) throw new ConnectionLost(session.lostError?.message ?? 'the connection is closed');
+    const p = client.query(sql);
+    if (!signal) return p;
+    return new Promise<pg.QueryResult>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => {
+        void session.cancel();
+        // Cancel requests are not honoured everywhere (PGlite); never leave the caller waiting.
+        timer = setTimeout(() => {
+          forcedClose = true;
+          void session.close();
+          reject(new Aborted());
+        }, 2000);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(
+        (r) => (signal.aborted ? reject(new Aborted()) : resolve(r)),
+        (e) => reject(signal.aborted ? new Aborted() : e),
+      ).finally(() => {
+        signal.removeEventListener('abort', onAbort);
+        if (timer) clearTimeout(timer);
+      });
+    });
+  };
+
+  const begin = async () => {
+    await q('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await q(`SET LOCAL statement_timeout = ${Math.max(0, Math.floor(opts.statementTimeoutMs ?? 0))}`);
+    await q(`SET LOCAL lock_timeout = ${Math.max(0, Math.floor(opts.lockTimeoutMs ?? 5000))}`);
+    await q(`SET LOCAL application_name = 'dupguard'`);
+  };
+  const rollback = async () => {
+    if (session.ended) return;
+    try { await client.query('ROLLBACK'); } catch { /* connection gone: nothing to undo, the scan wrote nothing */ }
+  };
+
+  const finish = () => {
+    report.durationMs = Date.now() - started;
+    for (const t of report.tables) {
+      let dup = false;
+      for (const c of t.checks) {
+        report.summary.checks++;
+        if (c.duplicateGroups > 0) {
+          dup = true;
+          report.summary.duplicateGroups += c.duplicateGroups;
+        }
+      }
+      // Excess rows overlap between checks of one table: count the largest per table.
+      const best = t.checks.filter((c) => c.source !== 'inferred').reduce((m, c) => Math.max(m, c.excessRows), 0);
+      report.summary.excessRows += best;
+      const bestBytes = t.checks.filter((c) => c.source !== 'inferred').reduce((m, c) => Math.max(m, c.reclaimableBytes ?? 0), 0);
+      report.summary.reclaimableBytes += bestBytes;
+      if (dup) report.summary.tablesWithDuplicates++;
+    }
+    report.summary.tablesScanned = report.tables.filter((t) => t.checks.some((c) => !c.error)).length;
+    progress({ phase: 'done', index: report.tables.length, total: report.tables.length, message: report.complete ? 'scan finished' : 'scan stopped' });
+    if (report.skipped && !report.skipped.length) delete report.skipped;
+    return report;
+  };
+
+  // Catalog.
+  let tables: LiveTableDescription[];
+  let fkMap: Map<number, { name: string; columns: string[]; references: string }[]>;
+  progress({ phase: 'catalog', index: 0, total: 0, message: 'reading the catalog' });
+  try {
+    await begin();
+    tables = await listTables(client, { schemas: opts.schemas ?? session.schemas });
+    fkMap = await foreignKeysOf(client, tables.map((t) => t.oid));
+    await q('COMMIT');
+  } catch (e) {
+    await rollback();
+    if (e instanceof Aborted) { report.cancelled = true; report.errors.push({ message: 'scan cancelled while reading the catalog: no table scanned' }); return finish(); }
+    const err = explainError(e, session.target);
+    report.errors.push({ code: err.code, message: `cannot read the catalog: ${err.message}` });
+    return finish();
+  }
+
+  let selected = tables;
+  if (opts.tables?.length) {
+    const picked = new Set<LiveTableDescription>();
+    for (const spec of opts.tables) {
+      let m: LiveTableDescription[];
+      try { m = matchTable(tables, spec); } catch (e) { report.errors.push({ message: (e as Error).message }); continue; }
+      if (!m.length) report.errors.push({ table: spec, message: `table ${spec} not found${opts.schemas?.length ? ` in schema(s) ${opts.schemas.join(', ')}` : ''} (or not visible to ${session.user})` });
+      for (const t of m) picked.add(t);
+    }
+    selected = tables.filter((t) => picked.has(t));
+  }
+  for (const [spec] of Object.entries(opts.naturalKeys ?? {})) {
+    let m: LiveTableDescription[] = [];
+    try { m = matchTable(tables, spec); } catch { /* reported below */ }
+    if (!m.length) report.errors.push({ table: spec, message: `configured key for ${spec}: no such table` });
+  }
+  const toScan: LiveTableDescription[] = [];
+  for (const t of selected) {
+    if (t.kind === 'v') report.skipped!.push({ schema: t.schema, table: t.name, reason: 'view: its rows live in the tables it reads' });
+    else if (t.kind === 'm') report.skipped!.push({ schema: t.schema, table: t.name, reason: 'materialized view: derived data, rebuilt by REFRESH' });
+    else if (t.kind === 'f') report.skipped!.push({ schema: t.schema, table: t.name, reason: 'foreign table: scanning would read the remote server' });
+    else toScan.push(t);
+  }
+
+  for (let i = 0; i < toScan.length; i++) {
+    const t = toScan[i];
+    const name = `${t.schema}.${t.name}`;
+    const tableStart = Date.now();
+    const natural = naturalKeyFor(t, opts.naturalKeys);
+    const { checks: planned, notes } = planChecks(t, natural, fkMap.get(t.oid) ?? [], opts);
+    const out: ScanTable = { schema: t.schema, table: t.name, kind: t.kind, rows: 0, checks: [] };
+    if (t.totalBytes !== undefined) out.totalBytes = t.totalBytes;
+    report.tables.push(out);
+    progress({ phase: 'table', index: i, total: toScan.length, schema: t.schema, table: t.name, message: `${name}: ${planned.length} check(s)` });
+    const rel = qualified(t.schema, t.name);
+    let rowsKnown = false;
+    let doneChecks = 0;
+    try {
+      await begin();
+      if (mode === 'quick') {
+        const est = t.rowEstimate !== undefined && t.rowEstimate >= 0 ? t.rowEstimate : -1;
+        out.rows = Math.max(0, Math.round(est));
+        out.rowsEstimated = true;
+      }
+      for (const pc of planned) {
+        progress({ phase: 'check', index: i, total: toScan.length, schema: t.schema, table: t.name, message: `${name}: ${pc.kind} (${pc.columns.join(', ')})` });
+        const checkStart = Date.now();
+        await q('SAVEPOINT dupguard_check');
+        let check: ScanCheck;
+        try {
+          check = mode === 'quick'
+            ? await quickCheck(q, t, rel, pc, opts)
+            : await exactCheck(q, t, rel, pc, sampleSize, idsPerGroup);
+          await q('RELEASE SAVEPOINT dupguard_check');
+        } catch (e) {
+          if (e instanceof Aborted || isConnectionLost(e, session)) throw e;
+          const err = explainError(e, name);
+          await q('ROLLBACK TO SAVEPOINT dupguard_check');
+          check = base(pc, true);
+          check.error = `${pc.kind} check (${pc.columns.join(', ')}) failed: ${err.message}`;
+          (out.errors ??= []).push(check.error);
+          if (err.code === '42501') { out.checks.push(check); break; }
+        }
+        check.durationMs = Date.now() - checkStart;
+        if (mode === 'exact' && !check.error && !pc.where) { out.rows = check.rows; rowsKnown = true; }
+        out.checks.push(check);
+        doneChecks++;
+      }
+      if (mode === 'exact' && !rowsKnown && !out.checks.some((c) => c.error)) {
+        out.rows = int((await q(`SELECT count(*) AS n FROM ${rel}`)).rows[0].n);
+      }
+      await q('COMMIT');
+    } catch (e) {
+      await rollback();
+      if (e instanceof Aborted) {
+        report.cancelled = true;
+        report.errors.push({ table: name, message: `scan cancelled during ${name} (${doneChecks} of ${planned.length} checks done there; ${i} of ${toScan.length} tables finished before it)${forcedClose ? '; the server did not answer the cancel request in 2 s, so the connection was closed' : ''}` });
+        out.durationMs = Date.now() - tableStart;
+        return finish();
+      }
+      if (isConnectionLost(e, session)) {
+        const err = explainError(e, name);
+        report.errors.push({ table: name, code: err.code, message: `connection lost while scanning ${name} (${doneChecks} of ${planned.length} checks done there; ${i} of ${toScan.length} tables finished before it): ${err.message}` });
+        out.durationMs = Date.now() - tableStart;
+        return finish();
+      }
+      const err = explainError(e, name);
+      const msg = err.code === '42501'
+        ? `permission denied on ${name}: not scanned (grant SELECT on it to ${session.user})`
+        : `${name}: ${err.message}`;
+      (out.errors ??= []).push(msg);
+      report.errors.push({ table: name, code: err.code, message: msg });
+    }
+    if (notes.length) out.notes = notes;
+    if (out.errors && !out.errors.length) delete out.errors;
+    const avg = avgRowBytes(t, out.rows);
+    if (avg !== undefined) {
+      out.avgRowBytes = avg;
+      for (const c of out.checks) if (!c.error) c.reclaimableBytes = Math.round(c.excessRows * avg);
+    }
+    // A permission error on the first check ends the table; say it once, not per check.
+    if (out.checks.some((c) => c.error && /permission denied/.test(c.error))) {
+      const msg = `permission denied on ${name}: not scanned (grant SELECT on it to ${session.user})`;
+      out.errors = [msg, ...(out.errors ?? []).filter((m) => !/permission denied/.test(m))];
+      report.errors.push({ table: name, code: '42501', message: msg });
+    }
+    out.durationMs = Date.now() - tableStart;
+  }
+  report.complete = true;
+  return finish();
+}
+
+function base(pc: PlannedCheck, estimated: boolean): ScanCheck {
+  const c: ScanCheck = {
+    kind: pc.kind, columns: pc.columns, source: pc.source, rows: 0, distinct: 0, duplicateGroups: 0,
+    excessRows: 0, maxCopies: 0, estimated, sample: [],
+  };
+  if (pc.reason) c.reason = pc.reason;
+  if (pc.constraint) c.constraint = pc.constraint;
+  if (pc.ignoredColumns?.length) c.ignoredColumns = pc.ignoredColumns;
+  if (pc.comparedAsText?.length) c.comparedAsText = pc.comparedAsText;
+  return c;
+}
+
+type Q = (sql: string) => Promise<pg.QueryResult>;
+
+/** The exact counts: one aggregate pass; a bounded sample pass only when duplicates exist. */
+async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, sampleSize: number, idsPerGroup: number): Promise<ScanCheck> {
+  const where = pc.where ? ` WHERE ${pc.where}` : '';
+  const group = pc.exprs.join(', ');
+  const r = await q(
+    `SELECT coalesce(sum(c), 0)::int8 AS rows, count(*)::int8 AS distinct_keys,
+            count(*) FILTER (WHERE c > 1)::int8 AS groups, coalesce(max(c), 0)::int8 AS max_copies
+       FROM (SELECT count(*) AS c FROM ${rel}${where} GROUP BY ${group}) AS s`);
+  const row = r.rows[0];
+  const check = base(pc, false);
+  check.rows = int(row.rows);
+  check.distinct = int(row.distinct_keys);
+  check.duplicateGroups = int(row.groups);
+  check.excessRows = check.rows - check.distinct;
+  check.maxCopies = int(row.max_copies);
+  if (check.duplicateGroups > 0 && sampleSize > 0) check.sample = await sampleGroups(q, t, rel, pc, sampleSize, idsPerGroup);
+  return check;
+}
+
+/** The largest duplicate groups, with the ctids and ids of a few copies of each. */
+async function sampleGroups(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, n: number, idsPerGroup: number): Promise<ScanSampleGroup[]> {
+  const where = pc.where ? ` WHERE ${pc.where}` : '';
+  const keyCols = pc.exprs.map((e, i) => `${e} AS k${i}`).join(', ');
+  const textCols = pc.exprs.map((_, i) => `k${i}::text AS t${i}`).join(', ');
+  const group = pc.exprs.map((_, i) => `k${i}`).join(', ');
+  const pk = t.keys.find((k) => k.kind === 'primary' && k.columns.length === 1 && !k.expression);
+  const idCol = pk?.columns[0] ?? t.columns.find((c) => c.identity || (c.surrogate && /^nextval/i.test(c.default ?? '')))?.name;
+  const idExpr = idCol ? `${quoteIdent(idCol)}::text` : undefined;
+  const ctid = t.hasCtid !== false;
+  // Top groups first (hash aggregate + top-N), then the copies of just those groups: both bounded.
+  const top = await q(
+    `SELECT ${textCols}, c FROM (SELECT ${keyCols}, count(*) AS c FROM ${rel}${where} GROUP BY ${group} HAVING count(*) > 1) g
+      ORDER BY c DESC, ${pc.exprs.map((_, i) => `k${i}`).join(', ')} LIMIT ${n}`);
+  const groups: ScanSampleGroup[] = top.rows.map((row) => ({
+    values: pc.exprs.map((_, i) => (row[`t${i}`] === null ? null : String(row[`t${i}`]))),
+    count: int(row.c),
+  }));
+  if (!groups.length || (!ctid && !idExpr)) return groups;
+  // Match the sampled groups on their text form, NULL-safe, then keep the first few copies of each.
+  // The VALUES columns get names no table column is likely to have, so unqualified key expressions resolve to the table.
+  const values = groups.map((g, gi) => `(${gi}, ${g.values.map((v) => (v === null ? 'NULL::text' : `${literal(v)}::text`)).join(', ')})`).join(', ');
+  const vcols = pc.exprs.map((_, i) => `dupguard_v${i}`).join(', ');
+  const match = pc.exprs.map((e, i) => `(${e})::text IS NOT DISTINCT FROM dupguard_s.dupguard_v${i}`).join(' AND ');
+  const ctidSel = ctid ? 'dupguard_x.ctid::text' : 'NULL::text';
+  const idSel = idCol ? `dupguard_x.${quoteIdent(idCol)}::text` : 'NULL::text';
+  const order = ctid ? 'dupguard_x.ctid' : `dupguard_x.${quoteIdent(idCol!)}`;
+  const copies = await q(
+    `SELECT dupguard_g, dupguard_ctid, dupguard_id FROM (
+       SELECT dupguard_s.dupguard_g, ${ctidSel} AS dupguard_ctid, ${idSel} AS dupguard_id,
+              row_number() OVER (PARTITION BY dupguard_s.dupguard_g ORDER BY ${order}) AS dupguard_rn
+         FROM ${rel} AS dupguard_x
+         JOIN (VALUES ${values}) AS dupguard_s(dupguard_g, ${vcols}) ON ${match}
+         ${pc.where ? `WHERE ${pc.where}` : ''}) AS y
+      WHERE dupguard_rn <= ${idsPerGroup} ORDER BY dupguard_g, dupguard_rn`);
+  for (const row of copies.rows) {
+    const g = groups[int(row.dupguard_g)];
+    if (!g) continue;
+    if (ctid && row.dupguard_ctid) (g.ctids ??= []).push(row.dupguard_ctid);
+    if (idCol && row.dupguard_id !== null) { (g.ids ??= []).push(row.dupguard_id); g.idColumn = idCol; }
+  }
+  return groups;
+}
+
+function literal(v: string): string {
+  return `'${v.replace(/'/g, "''")}'`;
+}
+
+/** Quick mode: statistics when they can answer, else a TABLESAMPLE SYSTEM pass with the Duj1 estimator ANALYZE uses. */
+async function quickCheck(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, opts: ScanOptions): Promise<ScanCheck> {
+  const check = base(pc, true);
+  const rows = t.rowEstimate !== undefined && t.rowEstimate >= 0 ? t.rowEstimate : -1;
+  const cols = pc.columns.map((n) => t.columns.find((c) => c.name === n));
+  const fromStats = !pc.where && rows > 0 && cols.every((c) => c && c.nDistinct !== undefined && (c.nullFrac ?? 0) < 1);
+  if (fromStats) {
+    const nd = cols.map((c) => (c!.nDistinct! < 0 ? -c!.nDistinct! * rows : c!.nDistinct!));
+    let distinct: number | undefined;
+    if (cols.length === 1) distinct = nd[0];
+    else {
+      distinct = await extendedNDistinct(q, t, pc.columns);
+      if (distinct === undefined) {
+        const product = nd.reduce((a, b) => a * Math.max(1, b), 1);
+        // Product bound: only conclusive when it proves fewer key values than rows.
+        if (product < rows * 0.99) distinct = product;
+      }
+    }
+    if (distinct !== undefined) {
+      distinct = Math.max(1, Math.min(rows, Math.round(distinct)));
+      check.rows = Math.round(rows);
+      check.distinct = distinct;
+      check.excessRows = Math.max(0, check.rows - distinct);
+      check.duplicateGroups = check.excessRows > 0 ? Math.min(distinct, check.excessRows) : 0;
+      check.maxCopies = check.excessRows > 0 ? Math.max(2, Math.round(check.rows / distinct)) : 1;
+      check.estimateMethod = 'statistics';
+      return check;
+    }
+  }
+  // TABLESAMPLE SYSTEM reads whole pages: cheap, though clustered copies inflate per-page counts.
+  const target = opts.sampleRows ?? 30_000;
+  const pct = rows > 0 ? Math.min(100, Math.max(0.01, (target / rows) * 100)) : 100;
+  const where = pc.where ? ` WHERE ${pc.where}` : '';
+  const sampleClause = pct >= 100 ? '' : ` TABLESAMPLE SYSTEM (${pct.toFixed(4)})`;
+  const r = await q(
+    `SELECT coalesce(sum(c), 0)::int8 AS n, count(*)::int8 AS d, count(*) FILTER (WHERE c = 1)::int8 AS f1,
+            count(*) FILTER (WHERE c > 1)::int8 AS groups, coalesce(max(c), 0)::int8 AS max_copies
+       FROM (SELECT count(*) AS c FROM ${rel}${sampleClause}${where} GROUP BY ${pc.exprs.join(', ')}) s`);
+  const n = int(r.rows[0].n);
+  const d = int(r.rows[0].d);
+  const f1 = int(r.rows[0].f1);
+  check.estimateMethod = 'tablesample';
+  if (pct >= 100 || rows <= 0) {
+    check.rows = n; check.distinct = d; check.duplicateGroups = int(r.rows[0].groups);
+    check.excessRows = n - d; check.maxCopies = int(r.rows[0].max_copies);
+    // A full read is a count, not an estimate.
+    check.estimated = false;
+    delete check.estimateMethod;
+    return check;
+  }
+  const scale = pc.where ? n / (pct / 100) : rows;
+  const N = Math.max(n, Math.round(scale));
+  // Duj1 (Haas & Stokes), as PostgreSQL's ANALYZE: D = n*d / (n - f1 + f1*n/N).
+  const denom = n - f1 + (f1 * n) / N;
+  const D = n === 0 ? 0 : Math.min(N, Math.max(d, Math.round(denom > 0 ? (n * d) / denom : d)));
+  check.rows = N;
+  check.distinct = D;
+  check.excessRows = Math.max(0, N - D);
+  const dupShare = d > 0 ? int(r.rows[0].groups) / d : 0;
+  check.duplicateGroups = check.excessRows > 0 ? Math.max(1, Math.round(D * dupShare)) : 0;
+  check.maxCopies = check.excessRows > 0 ? Math.max(2, Math.round(int(r.rows[0].max_copies) / (pct / 100))) : 1;
+  if (check.maxCopies > N) check.maxCopies = N;
+  return check;
+}
+
+/** n_distinct of an extended statistics object (CREATE STATISTICS ... (ndistinct)) over exactly these columns. */
+async function extendedNDistinct(q: Q, t: LiveTableDescription, columns: string[]): Promise<number | undefined> {
+  try {
+    const r = await q(
+      `SELECT e.n_distinct::text AS nd,
+              (SELECT array_agg(a.attnum::int ORDER BY a.attnum) FROM pg_attribute a
+                WHERE a.attrelid = ${t.oid} AND a.attname = ANY (ARRAY[${columns.map((c) => literal(c)).join(', ')}]::name[])) AS nums
+         FROM pg_stats_ext e
+        WHERE e.schemaname = ${literal(t.schema)} AND e.tablename = ${literal(t.name)} AND e.n_distinct IS NOT NULL`);
+    for (const row of r.rows) {
+      const want = [...(row.nums as number[] ?? [])].sort((a, b) => a - b).join(',');
+      const parsed = JSON.parse(row.nd) as Record<string, number>;
+      for (const [k, v] of Object.entries(parsed)) {
+        const nums = k.split(',').map((s) => Number(s.trim())).sort((a, b) => a - b).join(',');
+        if (nums === want) return v;
+      }
+    }
+  } catch {
+    // pg_stats_ext is PostgreSQL 12+; without it the product bound or a sample answers.
+  }
+  return undefined;
+}
