@@ -19,6 +19,15 @@ export function ensureParser(): Promise<void> {
 
 /** True once ensureParser() has resolved: the sync functions below work only then. */
 export function parserReady(): boolean {
+  if (!ready) {
+    // the module is shared: another part of the program may have loaded it already
+    try {
+      parseSync('select 1');
+      ready = true;
+    } catch {
+      // not loaded yet
+    }
+  }
   return ready;
 }
 
@@ -38,7 +47,7 @@ export interface ParsedStatement {
 
 /** Parses `sql` or returns undefined when it is not valid PostgreSQL. Parser must be ready. */
 export function tryParse(sql: string): any | undefined {
-  if (!ready) return undefined;
+  if (!parserReady()) return undefined;
   try {
     return parseSync(sql);
   } catch {
@@ -189,7 +198,7 @@ export function neutralizePlaceholders(sql: string): { text: string; names: Set<
 
 /** Parses `text` tolerantly: whole file first, else each statement; unparsable ones are skipped. */
 export function parseTolerant(text: string, options: { placeholders?: Set<string> } = {}): ParsedStatement[] {
-  if (!ready) return [];
+  if (!parserReady()) return [];
   const whole = tryParse(text);
   if (whole) return fromParse(whole, text, 0, text.length);
   const out: ParsedStatement[] = [];
