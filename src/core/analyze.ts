@@ -2,7 +2,13 @@
  * The analyzer's entry point: text in, findings out. Pure: no editor, no database, no I/O.
  * (Contract first; the engine behind it lives in src/core, src/embedded and src/rules.)
  */
+import { extractEmbeddedSql } from '../embedded/extract';
+import type { EmbeddedSql } from '../embedded/types';
+import { rules, ruleById } from '../rules/index';
+import type { Rule, RuleContext } from '../rules/rule';
+import { parseDocument, type SqlDocument } from './facts';
 import type { SchemaModel } from './schema';
+import { hostSuppressions, isSuppressed, removalEdit, sqlSuppressions, UNUSED_SUPPRESSION, type Suppression } from './suppress';
 import type { Finding, Severity } from './types';
 
 export type SourceLanguage = 'sql' | 'typescript' | 'javascript' | 'typescriptreact' | 'javascriptreact';
@@ -44,6 +50,143 @@ export function languageFromPath(path: string): SourceLanguage | undefined {
 
 /** Analyzes one document. Never throws on any input text. */
 export function analyze(input: AnalyzeInput): AnalyzeResult {
-  void input;
-  return { findings: [] };
+  try {
+    return analyzeUnsafe(input);
+  } catch {
+    // Every rule and statement is already guarded; this only covers the unforeseen.
+    return { findings: [] };
+  }
+}
+
+function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
+  const text = typeof input.text === 'string' ? input.text : '';
+  const language = input.language ?? (input.path ? languageFromPath(input.path) : undefined) ?? 'sql';
+  const config = input.config ?? {};
+  const enabled = activeRules(config);
+  const findings: Finding[] = [];
+  const suppressions: Suppression[] = [];
+
+  if (language === 'sql') {
+    const doc = parseDocument(text);
+    runRules(doc, enabled, input, language, false, (f) => findings.push(f), config);
+    suppressions.push(...sqlSuppressions(doc, identity, text.length));
+  } else {
+    let regions: EmbeddedSql[] = [];
+    try {
+      regions = extractEmbeddedSql(text, language, { tags: config.embedded?.tags, functions: config.embedded?.functions });
+    } catch {
+      regions = [];
+    }
+    const hostRanges: Array<{ start: number; end: number }> = [];
+    for (const r of regions) {
+      try {
+        const toHost = (o: number) => r.toHost(o);
+        hostRanges.push({ start: toHost(0), end: toHost(r.text.length) });
+        const doc = parseDocument(r.text);
+        runRules(doc, enabled, input, language, true, (f) => findings.push(mapFinding(f, toHost)), config);
+        suppressions.push(...sqlSuppressions(doc, toHost, text.length));
+      } catch {
+        // One odd region must not hide the others.
+      }
+    }
+    suppressions.push(...hostSuppressions(text, hostRanges));
+  }
+
+  const kept = findings.filter((f) => !isSuppressed(suppressions, f.rule, f.start));
+  const unusedSeverity = config.rules?.[UNUSED_SUPPRESSION];
+  if (unusedSeverity !== 'off') {
+    for (const s of suppressions) {
+      const unused = unusedRules(s, config);
+      if (unused.length === 0) continue;
+      const unknown = unused.filter((id) => id !== '*' && !ruleById(id));
+      const message = unknown.length
+        ? `Unknown rule ${unknown.map((u) => `'${u}'`).join(', ')} in this dupguard-ignore comment; known rules: ${rules.map((r) => r.id).join(', ')}.`
+        : s.rules.length === 0 || unused.length === s.rules.length
+          ? `This dupguard-ignore comment silences nothing: no ${s.rules.length ? unused.join(', ') : 'dupguard'} finding ${s.file ? 'in this file' : 'in the statement after it'}.`
+          : `This dupguard-ignore comment does not silence ${unused.join(', ')}: no such finding ${s.file ? 'in this file' : 'in the statement after it'}.`;
+      kept.push({
+        rule: UNUSED_SUPPRESSION,
+        severity: unusedSeverity ?? 'info',
+        message,
+        start: s.comment.start,
+        end: s.comment.end,
+        fixes: [{ title: 'Remove this dupguard-ignore comment', edits: [removalEdit(text, s.comment)], preferred: true }],
+      });
+    }
+  }
+  kept.sort((a, b) => a.start - b.start || a.end - b.end || a.rule.localeCompare(b.rule));
+  return { findings: kept };
+}
+
+const identity = (o: number) => o;
+
+interface ActiveRule {
+  rule: Rule;
+  /** Severity forced by config, if any. */
+  forced?: Severity;
+}
+
+function activeRules(config: AnalyzerConfig): ActiveRule[] {
+  const out: ActiveRule[] = [];
+  for (const rule of rules) {
+    const o = config.rules?.[rule.id];
+    if (o === 'off') continue;
+    out.push({ rule, forced: o });
+  }
+  return out;
+}
+
+function unusedRules(s: Suppression, config: AnalyzerConfig): string[] {
+  if (s.rules.length === 0) return s.used.size ? [] : ['*'];
+  // A rule turned off in config has nothing to silence: its suppression is not "unused".
+  return s.rules.filter((id) => !s.used.has(id) && config.rules?.[id] !== 'off');
+}
+
+function runRules(
+  doc: SqlDocument, enabled: ActiveRule[], input: AnalyzeInput, language: SourceLanguage, embedded: boolean,
+  emit: (f: Finding) => void, config: AnalyzerConfig,
+): void {
+  for (const { rule, forced } of enabled) {
+    const ctx: RuleContext = {
+      doc, path: input.path, language, embedded, schema: input.schema, config,
+      report(r) {
+        const start = clamp(r.start, doc.text.length);
+        const end = Math.max(start, clamp(r.end, doc.text.length));
+        const f: Finding = {
+          rule: rule.id, severity: forced ?? r.severity ?? rule.severity, message: r.message, start, end, fixes: r.fixes ?? [],
+        };
+        if (r.related?.length) f.related = r.related;
+        emit(f);
+      },
+    };
+    if (rule.statement) {
+      for (const stmt of doc.all) {
+        try {
+          rule.statement(stmt, ctx);
+        } catch {
+          // A bug in one rule on one statement: report nothing for it and keep going.
+        }
+      }
+    }
+    if (rule.document) {
+      try {
+        rule.document(ctx);
+      } catch {
+        // Same: the other rules still run.
+      }
+    }
+  }
+}
+
+function clamp(n: number, max: number): number {
+  return Number.isFinite(n) ? Math.max(0, Math.min(Math.trunc(n), max)) : 0;
+}
+
+function mapFinding(f: Finding, toHost: (o: number) => number): Finding {
+  return {
+    ...f,
+    start: toHost(f.start),
+    end: toHost(f.end),
+    fixes: f.fixes.map((x) => ({ ...x, edits: x.edits.map((e) => ({ ...e, start: toHost(e.start), end: toHost(e.end) })) })),
+  };
 }

@@ -1,0 +1,853 @@
+/**
+ * Statements and the facts rules reason on: what a statement writes to (INSERT target, ON CONFLICT
+ * arbiter, COPY target and source, TRUNCATE/DELETE targets, CREATE TABLE, MERGE), transaction
+ * boundaries, and the statements inside dollar-quoted function and DO bodies (positions stay file
+ * offsets). Built from the lexer's tokens only; `ast()` asks libpg-query when a rule needs certainty.
+ */
+import { lex, T, Tokens, wordEq } from './lexer';
+import { locationsToUtf16, parseSql } from './pgparse';
+
+/** A half-open offset range [start, end) in the analyzed text. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** A table name as PostgreSQL resolves it: unquoted parts folded to lower case, quotes removed. */
+export interface TableRef extends Span {
+  /** Schema when qualified (a catalog prefix, if any, is dropped). */
+  schema?: string;
+  name: string;
+  /** The name exactly as written, e.g. `Breezeway."Task_Photos"`. */
+  raw: string;
+}
+
+/** A column name (normalized) with its offsets. */
+export interface ColumnRef extends Span {
+  name: string;
+}
+
+export type ConflictTarget =
+  | { kind: 'none' }
+  /** `(a, b) [WHERE ...]`: `columns` are normalized names, or an element's SQL text when it is an expression. */
+  | { kind: 'columns'; columns: string[]; span: Span; expression: boolean; where?: Span }
+  /** `ON CONSTRAINT name`. */
+  | { kind: 'constraint'; name: string; span: Span };
+
+/** An INSERT's ON CONFLICT clause. */
+export interface OnConflictFacts extends Span {
+  /** From `ON` to the end of `DO NOTHING` / `DO UPDATE` (what an editor underlines). */
+  head: Span;
+  /** Offset just after `CONFLICT`: where a conflict target is inserted. */
+  afterConflict: number;
+  target: ConflictTarget;
+  action: 'nothing' | 'update' | 'unknown';
+  /** The `DO NOTHING` / `DO UPDATE` words. */
+  actionSpan?: Span;
+  /** `DO UPDATE SET ...` predicate, if any. */
+  updateWhere?: Span;
+}
+
+export interface InsertFacts extends Span {
+  table: TableRef;
+  alias?: string;
+  columns?: ColumnRef[];
+  /** How rows are produced. */
+  source: 'values' | 'select' | 'default-values' | 'unknown';
+  /** Span of the VALUES list / query producing the rows. */
+  sourceSpan?: Span;
+  /** Tables the row-producing query reads (FROM / JOIN / USING), in order. */
+  reads: TableRef[];
+  onConflict?: OnConflictFacts;
+  returning: boolean;
+  /** True when the INSERT is a data-modifying CTE or the main statement after WITH. */
+  inWith: boolean;
+}
+
+export interface CopyFacts {
+  /** Target (FROM) or source (TO) table; absent for `COPY (query) TO`. */
+  table?: TableRef;
+  columns?: ColumnRef[];
+  query?: Span;
+  direction: 'from' | 'to' | 'unknown';
+  /** `stdin`/`stdout`, a file name, a PROGRAM, or psql's `pstdin`/`pstdout`. */
+  endpoint: 'stdin' | 'stdout' | 'file' | 'program' | 'unknown';
+  /** The file name / program / variable text as written. */
+  endpointText?: string;
+  /** psql `\copy` (client side) rather than the server COPY. */
+  meta: boolean;
+  /** The inline data block (rows up to `\.`), when the script carries one. */
+  data?: Span;
+  /** End of the statement's first line (what an editor underlines). */
+  firstLineEnd: number;
+}
+
+export interface CreateTableFacts {
+  table: TableRef;
+  temp: boolean;
+  unlogged: boolean;
+  ifNotExists: boolean;
+  onCommit?: 'drop' | 'delete-rows' | 'preserve-rows';
+  /** `(LIKE other ...)` source, if any. */
+  like?: TableRef;
+  /** `CREATE TABLE ... AS query` / `SELECT ... INTO`. */
+  asQuery: boolean;
+  partitionOf?: TableRef;
+}
+
+export interface MergeFacts {
+  table: TableRef;
+  /** `USING <source>` up to `ON`: a table or a parenthesized query. */
+  using?: Span;
+  usingTable?: TableRef;
+  /** The join condition after `ON`, up to the first WHEN. */
+  on?: Span;
+  insertsWhenNotMatched: boolean;
+}
+
+export interface FunctionBody {
+  /** Body text range (inside the quotes). */
+  span: Span;
+  language: string;
+  /** The body's tokens (file offsets), when it was lexed (SQL and plpgsql bodies). */
+  tokens?: Tokens;
+  /** Statements found inside, with file offsets. */
+  statements: Statement[];
+}
+
+export type StatementKind =
+  | 'insert' | 'copy' | 'truncate' | 'delete' | 'update' | 'merge' | 'select' | 'with'
+  | 'create-table' | 'create-function' | 'create-index' | 'alter-table' | 'do'
+  | 'begin' | 'commit' | 'rollback' | 'savepoint' | 'psql' | 'other';
+
+/** One SQL statement (top level, or inside a function body) with its facts. */
+export interface Statement extends Span {
+  kind: StatementKind;
+  /** First word, lower case ('' for psql commands and odd starts). */
+  keyword: string;
+  /** Offset of the terminating `;`, or -1. */
+  terminator: number;
+  /** The token stream holding this statement: tokens[first, last). */
+  tokens: Tokens;
+  first: number;
+  last: number;
+  /** 0 at top level, 1 inside a function/DO body, and so on. */
+  depth: number;
+  parent?: Statement;
+  /**
+   * Transaction id: statements sharing it run in one transaction (explicit BEGIN...COMMIT, or the
+   * whole enclosing function). Autocommit statements get their own id.
+   */
+  txn: number;
+  /** True between an explicit BEGIN/START TRANSACTION and its COMMIT/ROLLBACK (top level). */
+  inExplicitTxn: boolean;
+  /** INSERTs of this statement: the main one and data-modifying CTEs. */
+  inserts: InsertFacts[];
+  copy?: CopyFacts;
+  truncate?: TableRef[];
+  delete?: TableRef;
+  update?: TableRef;
+  createTable?: CreateTableFacts;
+  merge?: MergeFacts;
+  /** CREATE [UNIQUE] INDEX ... ON table (columns). */
+  createIndex?: { unique: boolean; name?: string; table: TableRef; columns: string[]; where?: Span };
+  body?: FunctionBody;
+  /** The statement's text. */
+  text(): string;
+  /**
+   * libpg-query's parse of this statement (locations as file UTF-16 offsets), or undefined when the
+   * parser is not loaded (`await loadPgParser()` first) or rejects the text. Cached.
+   */
+  ast(): any | undefined;
+}
+
+/** A parsed SQL document. */
+export interface SqlDocument {
+  text: string;
+  tokens: Tokens;
+  /** Top-level statements in order. */
+  statements: Statement[];
+  /** Every statement, nested ones included, ordered by start offset. */
+  all: Statement[];
+  /** The file is pg_dump output (a restore script). */
+  pgDump: boolean;
+}
+
+/** Plpgsql words after which a new SQL statement may start within a `;`-separated segment. */
+const PLPGSQL_BOUNDARY = new Set(['then', 'else', 'loop', 'begin', 'declare', 'exception', 'atomic']);
+const BODY_DML = new Set(['insert', 'copy', 'merge', 'truncate', 'delete', 'update', 'with', 'select', 'create', 'do']);
+const KIND_BY_WORD: Record<string, StatementKind> = {
+  insert: 'insert', copy: 'copy', truncate: 'truncate', delete: 'delete', update: 'update', merge: 'merge',
+  select: 'select', values: 'select', table: 'select', with: 'with', do: 'do', begin: 'begin', start: 'begin', commit: 'commit', end: 'commit',
+  rollback: 'rollback', abort: 'rollback', savepoint: 'savepoint', release: 'savepoint', alter: 'other', create: 'other',
+};
+
+const MAX_BODY_DEPTH = 4;
+
+/** Normalizes one identifier token the PostgreSQL way. */
+export function normIdent(text: string, start: number, end: number, type: number): string {
+  if (type === T.QIdent) {
+    const q = text.charCodeAt(start) === 34 ? 1 : 3; // "x" or U&"x"
+    const closed = end - start > q && text.charCodeAt(end - 1) === 34;
+    return text.slice(start + q, closed ? end - 1 : end).replace(/""/g, '"');
+  }
+  if (type === T.Word) return text.slice(start, end).toLowerCase();
+  return text.slice(start, end);
+}
+
+/** Cursor over a statement's non-comment tokens. */
+class Cur {
+  readonly idx: number[] = [];
+  readonly depthAt: number[] = [];
+  constructor(readonly t: Tokens, first: number, last: number) {
+    let d = 0;
+    for (let i = first; i < last; i++) {
+      const ty = t.types[i];
+      if (ty === T.LineComment || ty === T.BlockComment) continue;
+      if (ty === T.RParen && d > 0) d--;
+      this.idx.push(i);
+      this.depthAt.push(d);
+      if (ty === T.LParen) d++;
+    }
+  }
+  get n(): number { return this.idx.length; }
+  type(k: number): number { return k < this.idx.length && k >= 0 ? this.t.types[this.idx[k]] : -1; }
+  start(k: number): number { return this.t.starts[this.idx[Math.min(k, this.idx.length - 1)]]; }
+  end(k: number): number { return this.t.ends[this.idx[Math.min(k, this.idx.length - 1)]]; }
+  is(k: number, w: string): boolean {
+    return k >= 0 && k < this.idx.length && this.t.types[this.idx[k]] === T.Word && wordEq(this.t.text, this.start(k), this.end(k), w);
+  }
+  word(k: number): string {
+    return this.type(k) === T.Word ? this.t.text.slice(this.start(k), this.end(k)).toLowerCase() : '';
+  }
+  /** Index of the matching `)` for the `(` at k (or n). */
+  close(k: number): number {
+    const d = this.depthAt[k];
+    for (let j = k + 1; j < this.idx.length; j++) if (this.type(j) === T.RParen && this.depthAt[j] === d) return j;
+    return this.idx.length;
+  }
+  /** First k' >= k at depth d whose word is one of `words`, else -1. */
+  find(k: number, d: number, ...words: string[]): number {
+    for (let j = k; j < this.idx.length; j++) {
+      if (this.depthAt[j] < d) return -1;
+      if (this.depthAt[j] === d && this.type(j) === T.Word) for (const w of words) if (this.is(j, w)) return j;
+    }
+    return -1;
+  }
+  /** Parses a possibly qualified name at k. */
+  name(k: number): { ref: TableRef; next: number } | undefined {
+    const isPart = (ty: number) => ty === T.Word || ty === T.QIdent || ty === T.PsqlVar || ty === T.Template;
+    if (!isPart(this.type(k))) return undefined;
+    const parts: string[] = [];
+    let j = k;
+    for (;;) {
+      parts.push(normIdent(this.t.text, this.start(j), this.end(j), this.type(j)));
+      if (this.type(j + 1) === T.Dot && isPart(this.type(j + 2))) j += 2;
+      else break;
+    }
+    const start = this.start(k), end = this.end(j);
+    const ref: TableRef = { name: parts[parts.length - 1], start, end, raw: this.t.text.slice(start, end) };
+    if (parts.length > 1) ref.schema = parts[parts.length - 2];
+    return { ref, next: j + 1 };
+  }
+  /** Comma-separated simple names inside the parens opening at k. */
+  columns(k: number): { cols: ColumnRef[]; close: number } {
+    const close = this.close(k);
+    const cols: ColumnRef[] = [];
+    for (let j = k + 1; j < close; j++) {
+      if (this.depthAt[j] !== this.depthAt[k] + 1) continue;
+      const ty = this.type(j);
+      if ((ty === T.Word || ty === T.QIdent) && (j === k + 1 || this.type(j - 1) === T.Comma)) {
+        cols.push({ name: normIdent(this.t.text, this.start(j), this.end(j), ty), start: this.start(j), end: this.end(j) });
+      }
+    }
+    return { cols, close };
+  }
+}
+
+const TABLE_READ_WORDS = ['from', 'join', 'using'];
+
+/** Tables read between cursor positions [a, b) at any depth (FROM / JOIN items). */
+function readsIn(c: Cur, a: number, b: number): TableRef[] {
+  const out: TableRef[] = [];
+  for (let j = a; j < b; j++) {
+    if (c.type(j) !== T.Word) continue;
+    let isFrom = false;
+    for (const w of TABLE_READ_WORDS) if (c.is(j, w)) { isFrom = true; break; }
+    if (!isFrom) continue;
+    // FROM a, b JOIN c: take the first name, then names after commas at the same depth.
+    let k = j + 1;
+    const d = c.depthAt[j];
+    for (;;) {
+      if (c.is(k, 'only') || c.is(k, 'lateral')) k++;
+      const nm = c.name(k);
+      if (!nm || c.type(k) !== T.Word && c.type(k) !== T.QIdent) break;
+      out.push(nm.ref);
+      k = nm.next;
+      // skip alias
+      while (k < b && c.depthAt[k] === d && c.type(k) !== T.Comma && !(c.type(k) === T.Word && ['join', 'where', 'group', 'order', 'limit', 'on', 'union', 'left', 'right', 'inner', 'full', 'cross', 'natural', 'returning', 'having', 'window'].some((w) => c.is(k, w)))) {
+        if (c.type(k) === T.LParen) k = c.close(k) + 1; else k++;
+      }
+      if (c.type(k) === T.Comma && c.depthAt[k] === d) { k++; continue; }
+      break;
+    }
+  }
+  return out;
+}
+
+function parseOnConflict(c: Cur, on: number, stop: number): OnConflictFacts {
+  const text = c.t.text;
+  void text;
+  const d = c.depthAt[on];
+  let k = on + 2;
+  const afterConflict = c.end(on + 1);
+  let target: ConflictTarget = { kind: 'none' };
+  if (c.type(k) === T.LParen) {
+    const close = c.close(k);
+    const cols: string[] = [];
+    let expression = false;
+    let elemStart = k + 1;
+    for (let j = k + 1; j <= close; j++) {
+      if (j === close || (c.type(j) === T.Comma && c.depthAt[j] === d + 1)) {
+        if (j > elemStart) {
+          const ty = c.type(elemStart);
+          const simple = (ty === T.Word || ty === T.QIdent) && (j === elemStart + 1 || c.is(elemStart + 1, 'collate') || c.type(elemStart + 1) === T.Word);
+          if (simple) cols.push(normIdent(c.t.text, c.start(elemStart), c.end(elemStart), ty));
+          else { expression = true; cols.push(c.t.text.slice(c.start(elemStart), c.end(j - 1))); }
+        }
+        elemStart = j + 1;
+      }
+    }
+    const span = { start: c.start(k), end: c.end(Math.min(close, c.n - 1)) };
+    k = close + 1;
+    let where: Span | undefined;
+    if (c.is(k, 'where')) {
+      const doK = c.find(k, d, 'do');
+      const endK = doK < 0 ? stop : doK;
+      where = { start: c.start(k), end: c.end(endK - 1) };
+      k = endK;
+    }
+    target = { kind: 'columns', columns: cols, span, expression, where };
+  } else if (c.is(k, 'on') && c.is(k + 1, 'constraint')) {
+    const nm = c.name(k + 2);
+    target = { kind: 'constraint', name: nm ? nm.ref.name : '', span: { start: c.start(k), end: nm ? nm.ref.end : c.end(k + 1) } };
+    k = nm ? nm.next : k + 2;
+  }
+  let action: OnConflictFacts['action'] = 'unknown';
+  let actionSpan: Span | undefined;
+  let updateWhere: Span | undefined;
+  let headEnd = c.end(Math.min(k - 1, stop - 1));
+  if (c.is(k, 'do')) {
+    if (c.is(k + 1, 'nothing')) action = 'nothing';
+    else if (c.is(k + 1, 'update')) action = 'update';
+    if (action !== 'unknown') {
+      actionSpan = { start: c.start(k), end: c.end(k + 1) };
+      headEnd = actionSpan.end;
+    }
+    if (action === 'update') {
+      const w = c.find(k + 2, d, 'where');
+      if (w >= 0 && w < stop) {
+        const ret = c.find(w, d, 'returning');
+        const endK = ret >= 0 && ret < stop ? ret : stop;
+        updateWhere = { start: c.start(w), end: c.end(endK - 1) };
+      }
+    }
+  }
+  const ret = c.find(k, d, 'returning');
+  const endK = ret >= 0 && ret < stop ? ret : stop;
+  return {
+    start: c.start(on), end: c.end(endK - 1), head: { start: c.start(on), end: headEnd }, afterConflict,
+    target, action, actionSpan, updateWhere,
+  };
+}
+
+/** Parses `INSERT INTO ...` starting at cursor k; `stop` bounds it (statement end or CTE close). */
+function parseInsert(c: Cur, k: number, stop: number, inWith: boolean): InsertFacts | undefined {
+  const d = c.depthAt[k];
+  let j = k + 1;
+  if (!c.is(j, 'into')) return undefined;
+  const nm = c.name(j + 1);
+  if (!nm) return undefined;
+  j = nm.next;
+  let alias: string | undefined;
+  if (c.is(j, 'as')) { alias = c.word(j + 1) || undefined; j += 2; }
+  let columns: ColumnRef[] | undefined;
+  if (c.type(j) === T.LParen) {
+    // `(a, b)` is a column list unless it opens a query: `INSERT INTO t (SELECT ...)`.
+    if (!c.is(j + 1, 'select') && !c.is(j + 1, 'with') && !c.is(j + 1, 'values')) {
+      const r = c.columns(j);
+      columns = r.cols;
+      j = r.close + 1;
+    }
+  }
+  if (c.is(j, 'overriding')) j += 3;
+  let source: InsertFacts['source'] = 'unknown';
+  if (c.is(j, 'values')) source = 'values';
+  else if (c.is(j, 'default') && c.is(j + 1, 'values')) source = 'default-values';
+  else if (c.is(j, 'select') || c.is(j, 'with') || c.is(j, 'table') || c.type(j) === T.LParen) source = 'select';
+  // ON CONFLICT at this INSERT's depth.
+  let on = -1;
+  for (let m = j; m < stop; m++) {
+    if (c.depthAt[m] < d) { stop = m; break; }
+    if (c.depthAt[m] === d && c.is(m, 'on') && c.is(m + 1, 'conflict')) { on = m; break; }
+  }
+  let retK = -1;
+  for (let m = j; m < stop; m++) {
+    if (c.depthAt[m] < d) { stop = m; break; }
+    if (c.depthAt[m] === d && c.is(m, 'returning')) { retK = m; break; }
+  }
+  const srcEnd = on >= 0 ? on : retK >= 0 ? retK : stop;
+  const facts: InsertFacts = {
+    start: c.start(k), end: c.end(stop - 1), table: nm.ref, alias, columns, source,
+    sourceSpan: srcEnd > j ? { start: c.start(j), end: c.end(srcEnd - 1) } : undefined,
+    reads: source === 'select' ? readsIn(c, j, srcEnd) : [],
+    returning: retK >= 0, inWith,
+  };
+  if (on >= 0) facts.onConflict = parseOnConflict(c, on, stop);
+  return facts;
+}
+
+function parseCopy(c: Cur, k: number, meta: boolean): CopyFacts {
+  const text = c.t.text;
+  const s = c.start(k);
+  const nl = text.indexOf('\n', s);
+  const stmtEnd = c.end(c.n - 1);
+  const facts: CopyFacts = { direction: 'unknown', endpoint: 'unknown', meta, firstLineEnd: nl < 0 || nl > stmtEnd ? stmtEnd : nl };
+  let j = k + 1;
+  if (c.is(j, 'binary')) j++;
+  if (c.type(j) === T.LParen) {
+    const close = c.close(j);
+    facts.query = { start: c.start(j), end: c.end(Math.min(close, c.n - 1)) };
+    j = close + 1;
+  } else {
+    const nm = c.name(j);
+    if (nm) { facts.table = nm.ref; j = nm.next; }
+    if (c.type(j) === T.LParen) { const r = c.columns(j); facts.columns = r.cols; j = r.close + 1; }
+  }
+  if (c.is(j, 'from')) facts.direction = 'from';
+  else if (c.is(j, 'to')) facts.direction = 'to';
+  else return facts;
+  j++;
+  const w = c.word(j);
+  if (w === 'stdin' || w === 'pstdin') facts.endpoint = 'stdin';
+  else if (w === 'stdout' || w === 'pstdout') facts.endpoint = 'stdout';
+  else if (w === 'program') { facts.endpoint = 'program'; j++; }
+  else facts.endpoint = 'file';
+  if (j < c.n) facts.endpointText = text.slice(c.start(j), c.end(j));
+  return facts;
+}
+
+function parseCreate(c: Cur, stmt: Statement): void {
+  let j = 1;
+  if (c.is(j, 'or') && c.is(j + 1, 'replace')) j += 2;
+  let temp = false, unlogged = false;
+  for (;;) {
+    if (c.is(j, 'temp') || c.is(j, 'temporary')) { temp = true; j++; }
+    else if (c.is(j, 'local') || c.is(j, 'global')) j++;
+    else if (c.is(j, 'unlogged')) { unlogged = true; j++; }
+    else break;
+  }
+  if (c.is(j, 'table')) {
+    j++;
+    let ifNotExists = false;
+    if (c.is(j, 'if') && c.is(j + 1, 'not') && c.is(j + 2, 'exists')) { ifNotExists = true; j += 3; }
+    const nm = c.name(j);
+    if (!nm) return;
+    const facts: CreateTableFacts = { table: nm.ref, temp, unlogged, ifNotExists, asQuery: false };
+    j = nm.next;
+    if (c.is(j, 'partition') && c.is(j + 1, 'of')) facts.partitionOf = c.name(j + 2)?.ref;
+    if (c.type(j) === T.LParen && c.is(j + 1, 'like')) facts.like = c.name(j + 2)?.ref;
+    const as = c.find(j, 0, 'as');
+    if (as >= 0 && (c.is(as + 1, 'select') || c.is(as + 1, 'with') || c.is(as + 1, 'values') || c.is(as + 1, 'table') || c.is(as + 1, 'execute') || c.type(as + 1) === T.LParen)) facts.asQuery = true;
+    const oc = c.find(j, 0, 'commit');
+    if (oc > 0 && c.is(oc - 1, 'on')) {
+      facts.onCommit = c.is(oc + 1, 'drop') ? 'drop' : c.is(oc + 1, 'delete') ? 'delete-rows' : 'preserve-rows';
+    }
+    stmt.kind = 'create-table';
+    stmt.createTable = facts;
+    return;
+  }
+  if (c.is(j, 'unique') || c.is(j, 'index')) {
+    const unique = c.is(j, 'unique');
+    if (unique) j++;
+    if (!c.is(j, 'index')) return;
+    j++;
+    if (c.is(j, 'concurrently')) j++;
+    if (c.is(j, 'if') && c.is(j + 1, 'not') && c.is(j + 2, 'exists')) j += 3;
+    let name: string | undefined;
+    if (!c.is(j, 'on')) { name = c.name(j)?.ref.name; j = c.name(j)?.next ?? j + 1; }
+    if (!c.is(j, 'on')) return;
+    j++;
+    if (c.is(j, 'only')) j++;
+    const nm = c.name(j);
+    if (!nm) return;
+    j = nm.next;
+    if (c.is(j, 'using')) j += 2;
+    const columns: string[] = [];
+    let where: Span | undefined;
+    if (c.type(j) === T.LParen) {
+      const close = c.close(j);
+      let elemStart = j + 1;
+      for (let m = j + 1; m <= close; m++) {
+        if (m === close || (c.type(m) === T.Comma && c.depthAt[m] === c.depthAt[j] + 1)) {
+          if (m > elemStart) {
+            const ty = c.type(elemStart);
+            columns.push(m === elemStart + 1 || ty === T.Word || ty === T.QIdent
+              ? (ty === T.Word || ty === T.QIdent ? normIdent(c.t.text, c.start(elemStart), c.end(elemStart), ty) : c.t.text.slice(c.start(elemStart), c.end(m - 1)))
+              : c.t.text.slice(c.start(elemStart), c.end(m - 1)));
+          }
+          elemStart = m + 1;
+        }
+      }
+      const w = c.find(close + 1, 0, 'where');
+      if (w >= 0) where = { start: c.start(w), end: c.end(c.n - 1) };
+    }
+    stmt.kind = 'create-index';
+    stmt.createIndex = { unique, name, table: nm.ref, columns, where };
+    return;
+  }
+  // FUNCTION / PROCEDURE bodies.
+  if (c.is(j, 'function') || c.is(j, 'procedure')) stmt.kind = 'create-function';
+}
+
+/** Body span and language of a CREATE FUNCTION / DO statement, when its body is dollar-quoted. */
+function findBody(c: Cur, isDo: boolean): { span: Span; language: string } | undefined {
+  let body: Span | undefined;
+  let language = isDo ? 'plpgsql' : '';
+  for (let j = 1; j < c.n; j++) {
+    if (c.depthAt[j] !== 0) continue;
+    const ty = c.type(j);
+    if (ty === T.Dollar && !body && (isDo || c.is(j - 1, 'as') || c.type(j - 1) === T.Dollar)) {
+      const s = c.start(j), e = c.end(j);
+      const text = c.t.text;
+      const tagEnd = text.indexOf('$', s + 1) + 1;
+      const tagLen = tagEnd - s;
+      const closed = e - s >= 2 * tagLen && text.slice(e - tagLen, e) === text.slice(s, tagEnd);
+      body = { start: tagEnd, end: closed ? e - tagLen : e };
+    } else if (c.is(j, 'language')) {
+      const ty2 = c.type(j + 1);
+      if (ty2 === T.Word || ty2 === T.QIdent || ty2 === T.String) {
+        language = normIdent(c.t.text, c.start(j + 1), c.end(j + 1), ty2 === T.String ? T.Word : ty2).replace(/^'|'$/g, '');
+      }
+    }
+  }
+  return body ? { span: body, language } : undefined;
+}
+
+interface Ctx {
+  txnSeq: number;
+}
+
+function makeStatement(tokens: Tokens, first: number, last: number, terminator: number, depth: number, parent: Statement | undefined): Statement {
+  const text = tokens.text;
+  let a = first, b = last - 1;
+  while (a <= b && (tokens.types[a] === T.LineComment || tokens.types[a] === T.BlockComment)) a++;
+  while (b >= a && (tokens.types[b] === T.LineComment || tokens.types[b] === T.BlockComment)) b--;
+  let astCache: any = null;
+  const stmt: Statement = {
+    kind: 'other', keyword: '', start: tokens.starts[a], end: tokens.ends[b], terminator,
+    tokens, first: a, last: b + 1, depth, parent, txn: 0, inExplicitTxn: false, inserts: [],
+    text() { return text.slice(this.start, this.end); },
+    ast() {
+      if (astCache !== null) return astCache;
+      const r = parseSql(text.slice(this.start, this.end));
+      if (r === undefined) return undefined; // parser not loaded yet: try again later
+      astCache = r.ok ? locationsToUtf16(r.tree, text.slice(this.start, this.end), this.start) : undefined;
+      return astCache;
+    },
+  };
+  return stmt;
+}
+
+/** Fills in kind and facts from the tokens (cheap for statements no rule looks into). */
+function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): void {
+  const t = stmt.tokens;
+  const ty = t.types[stmt.first];
+  if (ty === T.PsqlMeta) {
+    stmt.kind = 'psql';
+    if (wordEq(t.text, t.starts[stmt.first] + 1, t.starts[stmt.first] + 5, 'copy')) {
+      // \copy: lex the rest of the line as a COPY statement.
+      const sub = lex(t.text, t.starts[stmt.first] + 1, t.ends[stmt.first]);
+      const c = new Cur(sub, 0, sub.count);
+      stmt.copy = parseCopy(c, 0, true);
+      stmt.copy.firstLineEnd = t.ends[stmt.first];
+      stmt.kind = 'copy';
+    }
+    return;
+  }
+  if (ty !== T.Word) return;
+  const kw = t.text.slice(t.starts[stmt.first], t.ends[stmt.first]).toLowerCase();
+  stmt.keyword = kw;
+  const kind = KIND_BY_WORD[kw];
+  if (kind === undefined) return;
+  stmt.kind = kind;
+  if (kind === 'select' || kind === 'savepoint') return;
+  if (kind === 'begin' || kind === 'commit' || kind === 'rollback') {
+    if (stmt.depth > 0) { stmt.kind = 'other'; return; }
+    // `START` only counts as `START TRANSACTION`; `ROLLBACK TO [SAVEPOINT]` does not end anything.
+    const next = stmt.first + 1 < stmt.last ? t.text.slice(t.starts[stmt.first + 1], t.ends[stmt.first + 1]).toLowerCase() : '';
+    if (kw === 'start' && next !== 'transaction') stmt.kind = 'other';
+    if (kind === 'rollback' && next === 'to') stmt.kind = 'savepoint';
+    if (kind === 'commit' && next === 'prepared') stmt.kind = 'other';
+    return;
+  }
+  const c = new Cur(t, stmt.first, stmt.last);
+  switch (kw) {
+    case 'insert': {
+      const ins = parseInsert(c, 0, c.n, false);
+      if (ins) stmt.inserts.push(ins);
+      break;
+    }
+    case 'with': {
+      // Data-modifying CTEs `x AS (INSERT ...)` and the main INSERT after the last CTE.
+      for (let j = 1; j < c.n; j++) {
+        if (!c.is(j, 'insert')) continue;
+        const prev = c.type(j - 1);
+        if (prev === T.LParen) {
+          const ins = parseInsert(c, j, c.close(j - 1), true);
+          if (ins) stmt.inserts.push(ins);
+        } else if (prev === T.RParen && c.depthAt[j] === 0) {
+          const ins = parseInsert(c, j, c.n, true);
+          if (ins) { stmt.inserts.push(ins); stmt.kind = 'insert'; }
+        }
+      }
+      break;
+    }
+    case 'copy':
+      stmt.copy = parseCopy(c, 0, false);
+      break;
+    case 'truncate': {
+      const tables: TableRef[] = [];
+      let j = 1;
+      if (c.is(j, 'table')) j++;
+      for (;;) {
+        if (c.is(j, 'only')) j++;
+        const nm = c.name(j);
+        if (!nm || c.is(j, 'restart') || c.is(j, 'continue') || c.is(j, 'cascade') || c.is(j, 'restrict')) break;
+        tables.push(nm.ref);
+        j = nm.next;
+        if (c.type(j) === T.Operator) j++; // `t *`
+        if (c.type(j) !== T.Comma) break;
+        j++;
+      }
+      stmt.truncate = tables;
+      break;
+    }
+    case 'delete': {
+      let j = 1;
+      if (c.is(j, 'from')) j++;
+      if (c.is(j, 'only')) j++;
+      const nm = c.name(j);
+      if (nm) stmt.delete = nm.ref;
+      break;
+    }
+    case 'update': {
+      let j = 1;
+      if (c.is(j, 'only')) j++;
+      const nm = c.name(j);
+      if (nm) stmt.update = nm.ref;
+      break;
+    }
+    case 'merge': {
+      let j = 1;
+      if (c.is(j, 'into')) j++;
+      if (c.is(j, 'only')) j++;
+      const nm = c.name(j);
+      if (!nm) break;
+      const m: MergeFacts = { table: nm.ref, insertsWhenNotMatched: false };
+      const u = c.find(nm.next, 0, 'using');
+      if (u >= 0) {
+        const on = c.find(u + 1, 0, 'on');
+        const usingEnd = on >= 0 ? on : c.n;
+        m.using = { start: c.start(u + 1), end: c.end(usingEnd - 1) };
+        if (c.type(u + 1) !== T.LParen) m.usingTable = c.name(u + 1)?.ref;
+        if (on >= 0) {
+          const when = c.find(on + 1, 0, 'when');
+          m.on = { start: c.start(on + 1), end: c.end((when >= 0 ? when : c.n) - 1) };
+        }
+      }
+      for (let j2 = nm.next; j2 < c.n; j2++) {
+        if (c.is(j2, 'not') && c.is(j2 + 1, 'matched')) {
+          const th = c.find(j2, 0, 'then');
+          if (th >= 0 && c.is(th + 1, 'insert')) m.insertsWhenNotMatched = true;
+        }
+      }
+      stmt.merge = m;
+      break;
+    }
+    case 'create':
+      parseCreate(c, stmt);
+      break;
+    case 'do':
+      break;
+    default:
+      break;
+  }
+  if ((stmt.kind === 'create-function' || stmt.kind === 'do') && stmt.depth < MAX_BODY_DEPTH) {
+    const b = findBody(c, stmt.kind === 'do');
+    if (b) {
+      const lang = b.language.toLowerCase();
+      const body: FunctionBody = { span: b.span, language: lang || 'sql', statements: [] };
+      stmt.body = body;
+      if (lang === 'plpgsql' || lang === 'sql' || lang === '') {
+        const sub = lex(t.text, b.span.start, b.span.end);
+        body.tokens = sub;
+        body.statements = lang === 'plpgsql'
+          ? splitPlpgsql(sub, stmt, ctx, file)
+          : splitTokens(sub, stmt.depth + 1, stmt, ctx, file);
+      }
+    }
+  }
+}
+
+/** Splits a token stream into statements at `;` and psql commands; classifies each. */
+function splitTokens(t: Tokens, depth: number, parent: Statement | undefined, ctx: Ctx, file: SqlDocument | undefined): Statement[] {
+  const out: Statement[] = [];
+  let first = -1;
+  let explicit = 0; // current explicit transaction id, 0 when none
+  const finish = (last: number, terminator: number) => {
+    if (first < 0) return;
+    const s = makeStatement(t, first, last, terminator, depth, parent);
+    first = -1;
+    if (s.first >= s.last) return;
+    classify(s, ctx, file);
+    if (parent) { s.txn = parent.txn; s.inExplicitTxn = parent.inExplicitTxn; }
+    else if (s.kind === 'begin') { explicit = ++ctx.txnSeq; s.txn = explicit; s.inExplicitTxn = true; }
+    else if (explicit) {
+      s.txn = explicit; s.inExplicitTxn = true;
+      if (s.kind === 'commit' || s.kind === 'rollback') explicit = 0;
+    } else s.txn = ++ctx.txnSeq;
+    if (s.body) inheritTxn(s);
+    out.push(s);
+  };
+  const n = t.count;
+  const types = t.types;
+  for (let i = 0; i < n; i++) {
+    const ty = types[i];
+    if (ty === T.Semi) { finish(i, t.starts[i]); continue; }
+    if (ty === T.PsqlMeta) {
+      finish(i, -1);
+      first = i;
+      finish(i + 1, -1);
+      continue;
+    }
+    if (ty === T.CopyData) {
+      // Rows of the COPY just before: attach, never lex as SQL.
+      finish(i, -1);
+      const prev = out[out.length - 1];
+      if (prev?.copy) prev.copy.data = { start: t.starts[i], end: t.ends[i] };
+      continue;
+    }
+    if (first < 0) {
+      if (ty === T.LineComment || ty === T.BlockComment) continue;
+      first = i;
+    }
+  }
+  finish(n, -1);
+  return out;
+}
+
+/**
+ * Plpgsql bodies: `;`-separated segments where a SQL statement may follow control words
+ * (`IF ... THEN INSERT ...`, `BEGIN`, `LOOP`, `EXCEPTION WHEN ... THEN`, `<<label>>`).
+ */
+function splitPlpgsql(t: Tokens, parent: Statement, ctx: Ctx, file: SqlDocument | undefined): Statement[] {
+  const out: Statement[] = [];
+  const n = t.count;
+  let segStart = 0;
+  const depth = parent.depth + 1;
+  for (let i = 0; i <= n; i++) {
+    if (i < n && t.types[i] !== T.Semi) continue;
+    // Segment [segStart, i): find where a DML statement starts.
+    let prevSig = -1;
+    let pd = 0;
+    for (let j = segStart; j < i; j++) {
+      const ty = t.types[j];
+      if (ty === T.LineComment || ty === T.BlockComment) continue;
+      if (ty === T.LParen) pd++;
+      else if (ty === T.RParen && pd > 0) pd--;
+      else if (ty === T.Word && pd === 0 && (j === segStart || prevSig < 0 || isBoundary(t, prevSig))) {
+        const w = t.text.slice(t.starts[j], t.ends[j]).toLowerCase();
+        if (BODY_DML.has(w) && !(w === 'select' || w === 'create' || w === 'do') ) {
+          const s = makeStatement(t, j, i, i < n ? t.starts[i] : -1, depth, parent);
+          classify(s, ctx, file);
+          s.txn = parent.txn;
+          s.inExplicitTxn = parent.inExplicitTxn;
+          out.push(s);
+          break;
+        }
+        if (w === 'create' || w === 'do') {
+          // Nested DDL inside a body (e.g. EXECUTE-less CREATE FUNCTION in a DO block is rare) — classify for facts.
+          const s = makeStatement(t, j, i, i < n ? t.starts[i] : -1, depth, parent);
+          classify(s, ctx, file);
+          s.txn = parent.txn;
+          out.push(s);
+          if (s.body) {
+            // The nested statement absorbed the rest of its own dollar quote; skip ahead.
+          }
+          break;
+        }
+      }
+      prevSig = j;
+    }
+    segStart = i + 1;
+  }
+  return out;
+}
+
+/** Body statements run in their function's transaction. */
+function inheritTxn(s: Statement): void {
+  for (const c of s.body?.statements ?? []) {
+    c.txn = s.txn;
+    c.inExplicitTxn = s.inExplicitTxn;
+    inheritTxn(c);
+  }
+}
+
+function isBoundary(t: Tokens, k: number): boolean {
+  const ty = t.types[k];
+  if (ty === T.Operator) {
+    // `<<label>>`
+    return t.text.charCodeAt(t.ends[k] - 1) === 62 && t.text.charCodeAt(t.ends[k] - 2) === 62;
+  }
+  if (ty !== T.Word) return false;
+  const len = t.ends[k] - t.starts[k];
+  if (len < 4 || len > 9) return false;
+  return PLPGSQL_BOUNDARY.has(t.text.slice(t.starts[k], t.ends[k]).toLowerCase());
+}
+
+/** Lexes, splits and extracts facts from a SQL document. Never throws on any input. */
+export function parseDocument(text: string): SqlDocument {
+  const tokens = lex(text);
+  const doc: SqlDocument = { text, tokens, statements: [], all: [], pgDump: isPgDump(text) };
+  const ctx: Ctx = { txnSeq: 0 };
+  doc.statements = splitTokens(tokens, 0, undefined, ctx, doc);
+  const all: Statement[] = [];
+  const walk = (list: Statement[]) => {
+    for (const s of list) {
+      all.push(s);
+      if (s.body) walk(s.body.statements);
+    }
+  };
+  walk(doc.statements);
+  doc.all = all;
+  return doc;
+}
+
+/** pg_dump output announces itself in its first lines. */
+function isPgDump(text: string): boolean {
+  const head = text.slice(0, 400);
+  return /^--\s*PostgreSQL database (dump|cluster dump)\s*$/m.test(head);
+}
+
+/** The qualified display name of a table ref. */
+export function displayName(t: { schema?: string; name: string }): string {
+  const q = (s: string) => (/^[a-z_][a-z0-9_$]*$/.test(s) ? s : `"${s.replace(/"/g, '""')}"`);
+  return t.schema ? `${q(t.schema)}.${q(t.name)}` : q(t.name);
+}
+
+/** Whether two refs name the same table (an unqualified ref matches any schema). */
+export function sameTable(a: { schema?: string; name: string }, b: { schema?: string; name: string }): boolean {
+  if (a.name !== b.name) return false;
+  return a.schema === undefined || b.schema === undefined || a.schema === b.schema;
+}

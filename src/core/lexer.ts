@@ -1,0 +1,396 @@
+/**
+ * Tolerant PostgreSQL + psql lexer: a hand-written char-code state machine writing tokens into
+ * parallel typed arrays (type, start, end). Whitespace is skipped; comments are kept (suppressions
+ * live in them). Never throws; every loop advances, so time is linear in the input length:
+ * unterminated strings, comments and quotes simply run to the end of the range.
+ */
+
+/** Token kinds (numeric so they fit a Uint8Array). */
+export const enum T {
+  /** Identifier or keyword (unquoted; may contain `$` after the first char). */
+  Word = 0,
+  /** "quoted identifier" or U&"...". */
+  QIdent = 1,
+  /** '...', E'...', U&'...', B'...', X'...', N'...'. */
+  String = 2,
+  /** $$...$$ or $tag$...$tag$. */
+  Dollar = 3,
+  Number = 4,
+  Operator = 5,
+  LParen = 6,
+  RParen = 7,
+  Comma = 8,
+  Semi = 9,
+  Dot = 10,
+  /** `::` */
+  Cast = 11,
+  /** `$1` */
+  Param = 12,
+  /** psql `:var`, `:'var'`, `:"var"`. */
+  PsqlVar = 13,
+  /** psql backslash command, to end of line. */
+  PsqlMeta = 14,
+  /** Rows after `COPY ... FROM stdin;` up to and including the `\.` line (or EOF). */
+  CopyData = 15,
+  LineComment = 16,
+  BlockComment = 17,
+  /** `{{ ... }}` or `${ ... }` template placeholder. */
+  Template = 18,
+  LBracket = 19,
+  RBracket = 20,
+  /** Anything else, one char (e.g. a lone `:` or `{`). */
+  Other = 21,
+}
+
+/** Human-readable token kind names, indexed by T. */
+export const TOKEN_NAMES = [
+  'word', 'qident', 'string', 'dollar', 'number', 'operator', 'lparen', 'rparen', 'comma', 'semi', 'dot',
+  'cast', 'param', 'psql-var', 'psql-meta', 'copy-data', 'line-comment', 'block-comment', 'template',
+  'lbracket', 'rbracket', 'other',
+] as const;
+
+/** A lexed range of text: token i spans text[starts[i], ends[i]). */
+export interface Tokens {
+  readonly text: string;
+  count: number;
+  types: Uint8Array;
+  starts: Int32Array;
+  ends: Int32Array;
+}
+
+// Character classes, one lookup per char below 128.
+const C_OTHER = 0, C_SPACE = 1, C_IDSTART = 2, C_DIGIT = 3, C_OP = 4;
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11) CLASS[c] = C_SPACE;
+  else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95) CLASS[c] = C_IDSTART;
+  else if (c >= 48 && c <= 57) CLASS[c] = C_DIGIT;
+  else if ('+-*/<>=~!@#%^&|`?'.includes(String.fromCharCode(c))) CLASS[c] = C_OP;
+}
+
+function isIdentPart(c: number): boolean {
+  return c >= 128 ? c !== 0xa0 && c !== 0xfeff && c !== 0x2028 && c !== 0x2029 : CLASS[c] === C_IDSTART || CLASS[c] === C_DIGIT || c === 36;
+}
+
+/** True when text[start, end) equals the lower-case ASCII `word`, ignoring ASCII case. */
+export function wordEq(text: string, start: number, end: number, word: string): boolean {
+  const n = word.length;
+  if (end - start !== n) return false;
+  for (let i = 0; i < n; i++) {
+    if ((text.charCodeAt(start + i) | 0x20) !== word.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Index of the line start after `i` (just past the next `\n`), or `end`. */
+function nextLine(text: string, i: number, end: number): number {
+  const nl = text.indexOf('\n', i);
+  return nl < 0 || nl >= end ? end : nl + 1;
+}
+
+/**
+ * End of a COPY data block whose first row starts at `i`: just past the `\.` terminator line, or
+ * `end` when there is none.
+ */
+function copyDataEnd(text: string, i: number, end: number): number {
+  while (i < end) {
+    if (text.charCodeAt(i) === 92 /* \ */ && text.charCodeAt(i + 1) === 46 /* . */) {
+      let j = i + 2;
+      while (j < end && (text.charCodeAt(j) === 13 || text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j++;
+      if (j >= end || text.charCodeAt(j) === 10) return j >= end ? end : j + 1;
+    }
+    i = nextLine(text, i, end);
+  }
+  return end;
+}
+
+/** Lexes text[from, to) (default: all of it). Offsets are into `text`, so sub-ranges keep file positions. */
+export function lex(text: string, from = 0, to = text.length): Tokens {
+  const end = Math.min(to, text.length);
+  let cap = Math.max(16, ((end - from) >> 2) + 16);
+  let types = new Uint8Array(cap);
+  let starts = new Int32Array(cap);
+  let ends = new Int32Array(cap);
+  let n = 0;
+
+  // COPY ... FROM stdin detection: 0 none, 1 in COPY, 2 saw FROM at depth 0, 3 FROM STDIN.
+  let copy = 0;
+  let depth = 0;
+  let stmtStart = true;
+  // Positions where no closing `}}` exists any more: avoids rescanning (keeps it linear).
+  let noTemplateClose = false;
+
+  let i = from;
+  while (i < end) {
+    let c = text.charCodeAt(i);
+    // Whitespace: tight loop.
+    if (c < 128 ? CLASS[c] === C_SPACE : c === 0xa0 || c === 0xfeff) {
+      i++;
+      while (i < end) {
+        c = text.charCodeAt(i);
+        if (c < 128 ? CLASS[c] !== C_SPACE : c !== 0xa0 && c !== 0xfeff) break;
+        i++;
+      }
+      continue;
+    }
+    if (n === cap) {
+      cap *= 2;
+      const t2 = new Uint8Array(cap); t2.set(types); types = t2;
+      const s2 = new Int32Array(cap); s2.set(starts); starts = s2;
+      const e2 = new Int32Array(cap); e2.set(ends); ends = e2;
+    }
+    const start = i;
+    let type: T;
+    const cls = c < 128 ? CLASS[c] : C_IDSTART;
+    if (cls === C_IDSTART) {
+      const next = text.charCodeAt(i + 1);
+      const lc = c | 0x20;
+      if (next === 39 /* ' */ && i + 1 < end && (lc === 101 || lc === 98 || lc === 120 || lc === 110) /* e b x n */) {
+        // E'..' (backslash escapes), B'..', X'..', N'..' (plain) when the word is that single letter.
+        i += 2;
+        const esc = lc === 101; /* e */
+        i = esc ? scanEString(text, i, end) : scanQuoted(text, i, end, 39);
+        type = T.String;
+      } else if (lc === 117 && next === 38 /* & */ && (text.charCodeAt(i + 2) === 39 || text.charCodeAt(i + 2) === 34) && i + 2 < end) {
+        const q = text.charCodeAt(i + 2);
+        i = scanQuoted(text, i + 3, end, q);
+        type = q === 39 ? T.String : T.QIdent;
+      } else {
+        i++;
+        while (i < end) {
+          const d = text.charCodeAt(i);
+          if (d < 128 ? CLASS[d] !== C_IDSTART && CLASS[d] !== C_DIGIT && d !== 36 : !isIdentPart(d)) break;
+          i++;
+        }
+        type = T.Word;
+        // COPY ... FROM STDIN tracking (only cheap checks on the first letters).
+        if (stmtStart) {
+          copy = wordEq(text, start, i, 'copy') ? 1 : 0;
+          depth = 0;
+        } else if (copy === 1 && depth === 0 && wordEq(text, start, i, 'from')) copy = 2;
+        else if (copy === 2) copy = wordEq(text, start, i, 'stdin') ? 3 : 1;
+      }
+    } else if (cls === C_DIGIT) {
+      i++;
+      while (i < end) {
+        const d = text.charCodeAt(i);
+        if (d < 128 ? CLASS[d] === C_DIGIT || CLASS[d] === C_IDSTART || (d === 46 && text.charCodeAt(i + 1) !== 46) : false) i++;
+        else if ((d === 43 || d === 45) && (text.charCodeAt(i - 1) | 0x20) === 101 && CLASS[text.charCodeAt(i - 2)] === C_DIGIT) i++;
+        else break;
+      }
+      type = T.Number;
+    } else {
+      switch (c) {
+        case 39: /* ' */
+          i = scanQuoted(text, i + 1, end, 39);
+          type = T.String;
+          break;
+        case 34: /* " */
+          i = scanQuoted(text, i + 1, end, 34);
+          type = T.QIdent;
+          break;
+        case 40: i++; type = T.LParen; depth++; break;
+        case 41: i++; type = T.RParen; if (depth > 0) depth--; break;
+        case 44: i++; type = T.Comma; break;
+        case 91: i++; type = T.LBracket; break;
+        case 93: i++; type = T.RBracket; break;
+        case 59: /* ; */
+          i++;
+          type = T.Semi;
+          if (copy === 3) {
+            types[n] = T.Semi; starts[n] = start; ends[n] = i; n++;
+            const dataStart = nextLine(text, i, end);
+            // The rest of the `;` line is ignored by the server; the data starts on the next line.
+            if (dataStart < end) {
+              if (n === cap) {
+                cap *= 2;
+                const t2 = new Uint8Array(cap); t2.set(types); types = t2;
+                const s2 = new Int32Array(cap); s2.set(starts); starts = s2;
+                const e2 = new Int32Array(cap); e2.set(ends); ends = e2;
+              }
+              const dataEnd = copyDataEnd(text, dataStart, end);
+              types[n] = T.CopyData; starts[n] = dataStart; ends[n] = dataEnd; n++;
+              i = dataEnd;
+            }
+            copy = 0;
+            stmtStart = true;
+            continue;
+          }
+          break;
+        case 46: /* . */
+          if (CLASS[text.charCodeAt(i + 1)] === C_DIGIT) {
+            i++;
+            while (i < end && CLASS[text.charCodeAt(i)] === C_DIGIT) i++;
+            type = T.Number;
+          } else { i++; type = T.Dot; }
+          break;
+        case 36: { /* $ */
+          const d = text.charCodeAt(i + 1);
+          if (d >= 48 && d <= 57) {
+            i += 2;
+            while (i < end && CLASS[text.charCodeAt(i)] === C_DIGIT) i++;
+            type = T.Param;
+          } else if (d === 123 /* { */) {
+            i = scanBraces(text, i + 2, end);
+            type = T.Template;
+          } else {
+            // $tag$ ... $tag$
+            let j = i + 1;
+            if (j < end && (d < 128 ? CLASS[d] === C_IDSTART : isIdentPart(d))) {
+              j++;
+              while (j < end) {
+                const e = text.charCodeAt(j);
+                if (e === 36 || !isIdentPart(e)) break;
+                j++;
+              }
+            }
+            if (j < end && text.charCodeAt(j) === 36) {
+              const tag = text.slice(i, j + 1);
+              const close = text.indexOf(tag, j + 1);
+              i = close < 0 || close + tag.length > end ? end : close + tag.length;
+              type = T.Dollar;
+            } else { i++; type = T.Other; }
+          }
+          break;
+        }
+        case 58: { /* : */
+          const d = text.charCodeAt(i + 1);
+          if (d === 58) { i += 2; type = T.Cast; }
+          else if (d === 39 || d === 34) { i = scanQuoted(text, i + 2, end, d); type = T.PsqlVar; }
+          else if (i + 1 < end && d < 128 && CLASS[d] === C_IDSTART) {
+            i += 2;
+            while (i < end && text.charCodeAt(i) < 128 && (CLASS[text.charCodeAt(i)] === C_IDSTART || CLASS[text.charCodeAt(i)] === C_DIGIT)) i++;
+            type = T.PsqlVar;
+          } else { i++; type = T.Other; }
+          break;
+        }
+        case 92: { /* \ psql meta-command, to end of line */
+          const nl = text.indexOf('\n', i);
+          i = nl < 0 || nl > end ? end : nl;
+          type = T.PsqlMeta;
+          // `\copy ... from stdin` reads its rows from the script itself, up to `\.`.
+          if (copyMetaFromStdin(text, start, i)) {
+            types[n] = T.PsqlMeta; starts[n] = start; ends[n] = i; n++;
+            const dataStart = nextLine(text, i, end);
+            if (dataStart < end) {
+              if (n === cap) {
+                cap *= 2;
+                const t2 = new Uint8Array(cap); t2.set(types); types = t2;
+                const s2 = new Int32Array(cap); s2.set(starts); starts = s2;
+                const e2 = new Int32Array(cap); e2.set(ends); ends = e2;
+              }
+              const dataEnd = copyDataEnd(text, dataStart, end);
+              types[n] = T.CopyData; starts[n] = dataStart; ends[n] = dataEnd; n++;
+              i = dataEnd;
+            }
+            copy = 0;
+            stmtStart = true;
+            continue;
+          }
+          break;
+        }
+        case 123: /* { */
+          if (text.charCodeAt(i + 1) === 123 && !noTemplateClose) {
+            const close = text.indexOf('}}', i + 2);
+            if (close < 0 || close + 2 > end) { noTemplateClose = true; i++; type = T.Other; }
+            else { i = close + 2; type = T.Template; }
+          } else { i++; type = T.Other; }
+          break;
+        default:
+          if (cls === C_OP) {
+            if (c === 45 && text.charCodeAt(i + 1) === 45) {
+              const nl = text.indexOf('\n', i);
+              i = nl < 0 || nl > end ? end : nl;
+              type = T.LineComment;
+            } else if (c === 47 && text.charCodeAt(i + 1) === 42) {
+              i = scanBlockComment(text, i + 2, end);
+              type = T.BlockComment;
+            } else {
+              i++;
+              while (i < end) {
+                const d = text.charCodeAt(i);
+                if (d >= 128 || CLASS[d] !== C_OP) break;
+                if ((d === 45 && text.charCodeAt(i + 1) === 45) || (d === 47 && text.charCodeAt(i + 1) === 42)) break;
+                i++;
+              }
+              type = T.Operator;
+            }
+          } else { i++; type = T.Other; }
+      }
+    }
+    types[n] = type; starts[n] = start; ends[n] = i; n++;
+    if (type === T.Semi || type === T.PsqlMeta) { stmtStart = true; copy = 0; }
+    else if (type !== T.LineComment && type !== T.BlockComment) stmtStart = false;
+  }
+  return { text, count: n, types, starts, ends };
+}
+
+/** Scans a quoted run whose opening quote is already consumed; a doubled quote is an escaped one. */
+function scanQuoted(text: string, i: number, end: number, q: number): number {
+  for (;;) {
+    const j = text.indexOf(q === 39 ? "'" : '"', i);
+    if (j < 0 || j >= end) return end;
+    if (text.charCodeAt(j + 1) === q && j + 1 < end) { i = j + 2; continue; }
+    return j + 1;
+  }
+}
+
+/** E'...': backslash escapes the next char, '' is a quote. */
+function scanEString(text: string, i: number, end: number): number {
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === 92) { i += 2; continue; }
+    if (c === 39) {
+      if (text.charCodeAt(i + 1) === 39 && i + 1 < end) { i += 2; continue; }
+      return i + 1;
+    }
+    i++;
+  }
+  return end;
+}
+
+/** Nested block comment body (after the opening slash-star). */
+function scanBlockComment(text: string, i: number, end: number): number {
+  let level = 1;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === 42 && text.charCodeAt(i + 1) === 47) { i += 2; if (--level === 0) return i; continue; }
+    if (c === 47 && text.charCodeAt(i + 1) === 42) { i += 2; level++; continue; }
+    i++;
+  }
+  return end;
+}
+
+/** `${ ... }` with nested braces; runs to end when unbalanced. */
+function scanBraces(text: string, i: number, end: number): number {
+  let level = 1;
+  while (i < end) {
+    const c = text.charCodeAt(i++);
+    if (c === 123) level++;
+    else if (c === 125 && --level === 0) return i;
+  }
+  return end;
+}
+
+function copyMetaFromStdin(text: string, start: number, end: number): boolean {
+  if (end - start < 6 || !wordEq(text, start + 1, start + 5, 'copy')) return false;
+  const c = text.charCodeAt(start + 5);
+  if (c !== 32 && c !== 9) return false;
+  return /\bfrom\s+stdin\b/i.test(text.slice(start, end));
+}
+
+/** Whether token i is a comment. */
+export function isComment(t: Tokens, i: number): boolean {
+  const ty = t.types[i];
+  return ty === T.LineComment || ty === T.BlockComment;
+}
+
+/** Whether token i is the word `w` (lower-case ASCII), case-insensitively. */
+export function isWord(t: Tokens, i: number, w: string): boolean {
+  return i >= 0 && i < t.count && t.types[i] === T.Word && wordEq(t.text, t.starts[i], t.ends[i], w);
+}
+
+/** Token i's text. */
+export function tokenText(t: Tokens, i: number): string {
+  return t.text.slice(t.starts[i], t.ends[i]);
+}

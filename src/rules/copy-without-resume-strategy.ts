@@ -1,0 +1,120 @@
+/**
+ * `COPY <table> FROM STDIN / file / PROGRAM` straight into a real table with nothing that makes a
+ * rerun safe (seed 000): when a load fails partway and is retried, the rows already committed are
+ * copied again: the retry fails on the unique key (23505), or, without one, silently duplicates them.
+ *
+ * Not hazards: a staging table (created TEMP/UNLOGGED here, or merged later with INSERT ... SELECT
+ * ... ON CONFLICT / MERGE), a TRUNCATE/DELETE of the target earlier in the same transaction, a table
+ * created earlier in the same script (fresh loads, pg_dump restores), COPY TO.
+ */
+import type { Fix } from '../core/types';
+import type { SqlDocument, Statement, TableRef } from '../core/facts';
+import { displayName, sameTable } from '../core/facts';
+import { arbiterKeys, keyChoices, keyLabel, lookupTable, tableLabel } from './keys';
+import { docsUrl, type Rule, type RuleContext } from './rule';
+
+const ID = 'copy-without-resume-strategy';
+
+/** Why a COPY into `ref` at statement index i is safe to rerun, or undefined when nothing makes it so. */
+function resumeStrategy(doc: SqlDocument, i: number, ref: TableRef): string | undefined {
+  const copy = doc.all[i];
+  for (let j = 0; j < doc.all.length; j++) {
+    const s = doc.all[j];
+    const ct = s.createTable;
+    if (ct && sameTable(ct.table, ref)) {
+      if (ct.temp || ct.unlogged) return 'staging table';
+      if (j < i) return 'created earlier in the script';
+    }
+    if (j < i && s.txn === copy.txn) {
+      if (s.truncate?.some((t) => sameTable(t, ref))) return 'truncated first';
+      if (s.delete && sameTable(s.delete, ref)) return 'deleted first';
+    }
+    if (j > i) {
+      // Staging table merged into the real one with a conflict arbiter.
+      for (const ins of s.inserts) if (ins.onConflict && ins.reads.some((t) => sameTable(t, ref))) return 'merged with ON CONFLICT';
+      if (s.merge?.usingTable && sameTable(s.merge.usingTable, ref)) return 'merged with MERGE';
+    }
+  }
+  return undefined;
+}
+
+function stagingFix(stmt: Statement, ctx: RuleContext, keyTarget: string | undefined, keyLabelText: string | undefined): Fix | undefined {
+  const copy = stmt.copy!;
+  const ref = copy.table!;
+  const text = ctx.doc.text;
+  const staging = `${ref.name.replace(/[^A-Za-z0-9_]/g, '_')}_staging`;
+  const target = ref.raw;
+  const cols = copy.columns?.length ? ` (${copy.columns.map((c) => text.slice(c.start, c.end)).join(', ')})` : '';
+  const selectList = copy.columns?.length ? copy.columns.map((c) => text.slice(c.start, c.end)).join(', ') : '*';
+  const begin = stmt.inExplicitTxn ? '' : 'BEGIN;\n';
+  const commit = stmt.inExplicitTxn ? '' : 'COMMIT;\n';
+  const conflict = keyTarget ?? '(${1:key_column})';
+  const head = `${begin}CREATE TEMP TABLE ${staging} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP;\n${text.slice(stmt.start, ref.start)}${staging}`;
+  const merge = `INSERT INTO ${target}${cols}\nSELECT ${selectList} FROM ${staging}\nON CONFLICT ${conflict} DO NOTHING;\n${commit}`;
+  let tailAt: number;
+  let tail: string;
+  if (copy.data) {
+    // After the `\.` line: the rows stay untouched.
+    tailAt = copy.data.end;
+    tail = text.charCodeAt(tailAt - 1) === 10 || tailAt === 0 ? merge : `\n${merge}`;
+  } else {
+    const end = copy.meta ? stmt.end : stmt.terminator >= 0 ? stmt.terminator + 1 : stmt.end;
+    tailAt = end;
+    tail = `${stmt.terminator >= 0 || copy.meta ? '' : ';'}\n${merge.replace(/\n$/, '')}`;
+  }
+  return {
+    title: `Load through a staging table and merge with ON CONFLICT ${keyTarget ?? '(key)'} DO NOTHING${keyLabelText ? ` (${keyLabelText})` : ''}`,
+    edits: [
+      { start: stmt.start, end: ref.end, newText: head },
+      { start: tailAt, end: tailAt, newText: tail },
+    ],
+    snippet: keyTarget === undefined,
+  };
+}
+
+/** COPY FROM into a real table with no resume strategy in the same script. */
+export const copyWithoutResumeStrategy: Rule = {
+  id: ID,
+  severity: 'warning',
+  description: 'COPY FROM into a real table with no resume strategy: a retried load copies the committed rows again.',
+  docs: docsUrl(ID),
+  document(ctx) {
+    const doc = ctx.doc;
+    // A pg_dump script is a restore into fresh tables, not a resumable load.
+    if (doc.pgDump) return;
+    for (let i = 0; i < doc.all.length; i++) {
+      const stmt = doc.all[i];
+      const copy = stmt.copy;
+      if (!copy || copy.direction !== 'from' || !copy.table) continue;
+      try {
+        if (resumeStrategy(doc, i, copy.table)) continue;
+        const table = lookupTable(ctx.schema, copy.table);
+        const name = tableLabel(copy.table, table);
+        const what = `COPY ${displayName(copy.table)} FROM ${copy.endpoint === 'stdin' ? 'STDIN' : copy.endpoint === 'program' ? 'PROGRAM' : copy.endpointText ?? 'a file'}`;
+        let message = `${what} loads straight into ${name} with no resume strategy: if the load fails partway and is run again, the rows already committed are copied again`;
+        let severity: 'error' | undefined;
+        if (table) {
+          const keys = arbiterKeys(table);
+          if (keys.length) message += `, and the retry fails with 23505 on ${keyLabel(keys[0])}.`;
+          else { message += `, and the retry silently duplicates them: ${name} has no unique key.`; severity = 'error'; }
+        } else {
+          message += ': the retry fails with 23505 on a unique key, or silently duplicates them if there is none.';
+        }
+        message += ' Load into a TEMP staging table and merge with INSERT ... ON CONFLICT (key) DO NOTHING, or TRUNCATE/DELETE the target first in the same transaction.';
+        const choices = keyChoices(copy.table, table, ctx.config, copy.columns?.map((c) => c.name));
+        const fixes: Fix[] = [];
+        if (!ctx.embedded) {
+          const f = stagingFix(stmt, ctx, choices[0]?.target, choices[0]?.label);
+          if (f) { f.preferred = true; fixes.push(f); }
+        }
+        const end = Math.max(stmt.start + 1, Math.min(copy.firstLineEnd, stmt.end));
+        ctx.report({
+          start: stmt.start, end, message, severity, fixes,
+          related: table?.origin ? [{ message: `${name} is created here`, location: table.origin }] : undefined,
+        });
+      } catch {
+        // One odd statement must not stop the others.
+      }
+    }
+  },
+};

@@ -1,0 +1,14 @@
+/** Every rule, in the order findings are produced and documented. */
+import type { Rule } from './rule';
+import { copyWithoutResumeStrategy } from './copy-without-resume-strategy';
+import { onConflictWithoutTarget } from './on-conflict-without-target';
+
+export const rules: readonly Rule[] = [
+  onConflictWithoutTarget,
+  copyWithoutResumeStrategy,
+];
+
+/** The rule with this id, if any. */
+export function ruleById(id: string): Rule | undefined {
+  return rules.find((r) => r.id === id);
+}

@@ -1,0 +1,69 @@
+/**
+ * `INSERT ... ON CONFLICT DO NOTHING` without a conflict target (seed 002). Without a unique key
+ * the clause never fires and every run inserts the rows again (36.5 M duplicate rows); with several
+ * unique keys any of them silently drops the row and nobody can tell which one did.
+ */
+import type { Fix } from '../core/types';
+import type { InsertFacts } from '../core/facts';
+import { arbiterKeys, keyChoices, keyLabel, keySupplied, lookupTable, tableLabel } from './keys';
+import { docsUrl, type Rule, type RuleContext } from './rule';
+
+const ID = 'on-conflict-without-target';
+
+function check(ins: InsertFacts, ctx: RuleContext): void {
+  const oc = ins.onConflict;
+  if (!oc || oc.target.kind !== 'none' || oc.action !== 'nothing') return;
+  const table = lookupTable(ctx.schema, ins.table);
+  const name = tableLabel(ins.table, table);
+  const cols = ins.columns?.map((c) => c.name);
+  let severity: 'error' | undefined;
+  let message: string;
+  const related = table?.origin
+    ? [{ message: `${name} is created here`, location: table.origin }]
+    : undefined;
+  if (table) {
+    const keys = arbiterKeys(table);
+    const usable = keys.filter((k) => keySupplied(table, k, cols));
+    if (usable.length === 0) {
+      severity = 'error';
+      message = keys.length === 0
+        ? `ON CONFLICT DO NOTHING never fires: ${name} has no primary key or unique constraint, so every run inserts these rows again.`
+        : `ON CONFLICT DO NOTHING never fires: ${name}'s only unique key is ${keys.map(keyLabel).join(', ')}, which this INSERT leaves to the database, so every run inserts these rows again.`;
+      message += ' Add a unique key on the columns that identify a row and name it: ON CONFLICT (key columns) DO NOTHING.';
+    } else if (usable.length === 1) {
+      message = `ON CONFLICT DO NOTHING names no conflict target: it only works because ${name} happens to have one unique key (${keyLabel(usable[0])}); name it, so that a new unique index cannot silently start dropping rows.`;
+    } else {
+      message = `ON CONFLICT DO NOTHING names no conflict target: any of ${name}'s ${usable.length} unique keys (${usable.map(keyLabel).join('; ')}) silently drops the row, and nothing tells which one fired. Name the key that identifies a row.`;
+    }
+  } else {
+    message = `ON CONFLICT DO NOTHING names no conflict target: if ${name} has no unique key it never fires and every run inserts these rows again; if it has several, any of them silently drops the row and nothing tells which. Name the key: ON CONFLICT (key columns) DO NOTHING.`;
+  }
+
+  const fixes: Fix[] = [];
+  for (const k of keyChoices(ins.table, table, ctx.config, cols)) {
+    fixes.push({
+      title: `Add conflict target ${k.target} (${k.label}${k.backed ? '' : '; needs a unique index on it'})`,
+      edits: [{ start: oc.afterConflict, end: oc.afterConflict, newText: ` ${k.target}` }],
+    });
+  }
+  if (fixes.length === 0) {
+    fixes.push({
+      title: 'Add a conflict target (the key columns)',
+      edits: [{ start: oc.afterConflict, end: oc.afterConflict, newText: ' (${1:key_column})' }],
+      snippet: true,
+    });
+  }
+  fixes[0].preferred = true;
+  ctx.report({ start: oc.head.start, end: oc.head.end, message, severity, fixes, related });
+}
+
+/** ON CONFLICT DO NOTHING without a conflict target. */
+export const onConflictWithoutTarget: Rule = {
+  id: ID,
+  severity: 'warning',
+  description: 'INSERT ... ON CONFLICT DO NOTHING without a conflict target: never fires without a unique key, hides which key fired with several.',
+  docs: docsUrl(ID),
+  statement(stmt, ctx) {
+    for (const ins of stmt.inserts) check(ins, ctx);
+  },
+};
