@@ -73,7 +73,7 @@ interface Candidate {
   name?: string;
 }
 
-const SQL_START_WORDS = /^(?:select|insert|update|delete|with|copy|merge|create|alter|drop|truncate|begin|start|commit|rollback|end|savepoint|release|set|reset|show|call|do|values|table|explain|analyze|vacuum|lock|grant|revoke|comment|prepare|execute|deallocate|declare|fetch|listen|notify|refresh|reindex|cluster|discard)\b/i;
+const SQL_START_WORDS = /^(?:insert\s+into|delete\s+from|update\s+[^\s;]+(?:\s+(?:as\s+)?\w+)?\s+set|merge\s+into|select|with|copy|create|alter|drop|truncate|begin|start|commit|rollback|end|savepoint|release|set|reset|show|call|do|values|table|explain|analyze|vacuum|lock|grant|revoke|comment|prepare|execute|deallocate|declare|fetch|listen|notify|refresh|reindex|cluster|discard)\b/i;
 const IDENT = String.raw`(?:"[^"]*"|[A-Za-z_][\w$]*|\$\{[^}]*\})(?:\s*\.\s*(?:"[^"]*"|[A-Za-z_][\w$]*|\$\{[^}]*\}))*`;
 const LEADING = String.raw`^(?:\s+|--[^\n]*(?:\n|$)|/\*[\s\S]*?\*/)*`;
 /** Conservative shape of a data-changing statement, so that prose ("Insert into the cart") is not taken for SQL. */
