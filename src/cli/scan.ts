@@ -1,8 +1,260 @@
+/**
+ * `dupguard scan`: finds duplicate rows already in a PostgreSQL database. Argument parsing and
+ * output only; the engine is src/db/scan.ts.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { formatHelp, parseArgs, UsageError } from './args';
 import type { CliIO } from './io';
+import type { ScanCheck, ScanReport, ScanTable } from '../db/report';
 
-/** `dupguard scan`: being built in this session. */
+const SPEC = {
+  url: { type: 'string', valueName: 'postgres-url', description: 'connection URL (default: DATABASE_URL, else PG* variables)' },
+  schema: { type: 'string', multiple: true, valueName: 'schema', description: 'only these schemas' },
+  table: { type: 'string', multiple: true, short: 't', valueName: 'schema.table', description: 'only these tables' },
+  key: { type: 'string', multiple: true, short: 'k', valueName: 'schema.table=a,b', description: 'natural key to check (adds to naturalKeys in .dupguard.json)' },
+  exact: { type: 'boolean', description: 'count every row (default)' },
+  quick: { type: 'boolean', description: 'estimate from statistics and TABLESAMPLE; no full table scans' },
+  format: { type: 'string', choices: ['text', 'json', 'md'], default: 'text', short: 'f', description: 'output format' },
+  sample: { type: 'number', default: 5, valueName: 'n', description: 'duplicate groups shown per check' },
+  timeout: { type: 'number', default: 0, valueName: 'ms', description: 'statement_timeout per query (0 = none)' },
+  infer: { type: 'boolean', default: true, description: 'also check keys inferred from column names (--no-infer to skip)' },
+  'exact-rows': { type: 'boolean', default: true, description: 'also check whole-row duplicates ignoring ids (--no-exact-rows to skip)' },
+  config: { type: 'string', valueName: 'file', description: 'config file (default: .dupguard.json in the current folder)' },
+  progress: { type: 'boolean', description: 'print a line per table on stderr' },
+  help: { type: 'boolean', short: 'h', description: 'show this help' },
+} as const;
+
+const USAGE = `Usage: dupguard scan [--url <postgres-url>] [options]
+
+Finds duplicate rows already in the database: configured natural keys, unique keys that let
+NULL copies through, whole rows equal except their generated ids, and keys inferred from column
+names (labelled as inferred). The scan runs in read-only transactions and writes nothing.
+
+Options:
+${formatHelp(SPEC)}
+
+Exit status: 0 no duplicates, 1 duplicates found (inferred keys alone do not count), 2 error.`;
+
+/** Reads `naturalKeys` from a .dupguard.json (missing file: none). */
+export function loadNaturalKeys(file: string, required: boolean): Record<string, string[]> {
+  if (!fs.existsSync(file)) {
+    if (required) throw new UsageError(`config file not found: ${file}`);
+    return {};
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  const raw = (json as { naturalKeys?: unknown })?.naturalKeys;
+  if (raw === undefined) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`${file}: naturalKeys must be an object like {"public.t": ["a", "b"]}`);
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (!Array.isArray(v) || !v.length || !v.every((c) => typeof c === 'string' && c.length)) {
+      throw new UsageError(`${file}: naturalKeys["${k}"] must be a non-empty list of column names`);
+    }
+    out[k] = v as string[];
+  }
+  return out;
+}
+
+/** True when a check other than an inferred one found duplicates. */
+export function reportHasDuplicates(r: ScanReport): boolean {
+  return r.tables.some((t) => t.checks.some((c) => c.duplicateGroups > 0 && c.source !== 'inferred' && !c.error));
+}
+
 export async function run(argv: string[], io: CliIO): Promise<number> {
-  void argv;
-  io.stderr('dupguard scan: not available in this build\n');
-  return 2;
+  let parsed;
+  try {
+    parsed = parseArgs(argv, SPEC);
+  } catch (e) {
+    if (e instanceof UsageError) { io.stderr(`dupguard scan: ${e.message}\n\n${USAGE}\n`); return 2; }
+    throw e;
+  }
+  const f = parsed.flags;
+  if (f.help) { io.stdout(`${USAGE}\n`); return 0; }
+  if (parsed.positionals.length) { io.stderr(`dupguard scan: unexpected argument '${parsed.positionals[0]}' (use --url for the database)\n`); return 2; }
+  if (f.exact && f.quick) { io.stderr('dupguard scan: --exact and --quick exclude each other\n'); return 2; }
+  if (!(f.sample >= 0) || !Number.isInteger(f.sample)) { io.stderr('dupguard scan: --sample needs a whole number ≥ 0\n'); return 2; }
+  if (!(f.timeout >= 0)) { io.stderr('dupguard scan: --timeout needs milliseconds ≥ 0\n'); return 2; }
+
+  const { parseKeySpec, scan } = await import('../db/scan');
+  const { connect, DbError } = await import('../db/connect');
+  let naturalKeys: Record<string, string[]>;
+  try {
+    naturalKeys = loadNaturalKeys(path.resolve(io.cwd, f.config ?? '.dupguard.json'), f.config !== undefined);
+    for (const spec of f.key) {
+      const k = parseKeySpec(spec);
+      naturalKeys[k.table] = k.columns;
+    }
+  } catch (e) {
+    io.stderr(`dupguard scan: ${(e as Error).message}\n`);
+    return 2;
+  }
+
+  const target = f.url ?? io.env.DATABASE_URL ?? {};
+  let session;
+  try {
+    session = await connect(target, { env: io.env, statementTimeoutMs: f.timeout });
+  } catch (e) {
+    io.stderr(`dupguard scan: ${e instanceof DbError ? e.message : String((e as Error)?.message ?? e)}\n`);
+    return 2;
+  }
+  const ac = new AbortController();
+  const onSigint = () => ac.abort();
+  process.once('SIGINT', onSigint);
+  let report: ScanReport;
+  try {
+    report = await scan(session, {
+      mode: f.quick ? 'quick' : 'exact',
+      schemas: f.schema.length ? f.schema : undefined,
+      tables: f.table.length ? f.table : undefined,
+      naturalKeys,
+      inferKeys: f.infer,
+      exactRows: f['exact-rows'],
+      sampleSize: f.sample,
+      statementTimeoutMs: f.timeout,
+      signal: ac.signal,
+      onProgress: f.progress ? (p) => { if (p.phase === 'table') io.stderr(`[${p.index + 1}/${p.total}] ${p.message}\n`); } : undefined,
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await session.close();
+  }
+  io.stdout(formatReport(report, f.format as 'text' | 'json' | 'md'));
+  for (const e of report.errors) io.stderr(`dupguard scan: ${e.message}\n`);
+  if (reportHasDuplicates(report)) return 1;
+  return report.errors.length || !report.complete ? 2 : 0;
+}
+
+/** Renders a report in one of the CLI's formats. */
+export function formatReport(r: ScanReport, format: 'text' | 'json' | 'md'): string {
+  if (format === 'json') return `${JSON.stringify(r, null, 2)}\n`;
+  if (format === 'md') return markdown(r);
+  return text(r);
+}
+
+const n = (v: number) => v.toLocaleString('en-US');
+
+/** 8.96 GB, 512 kB... */
+export function bytes(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '?';
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let x = v;
+  let u = 0;
+  while (x >= 1024 && u < units.length - 1) { x /= 1024; u++; }
+  return `${u === 0 ? x : x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2)} ${units[u]}`;
+}
+
+function checkTitle(c: ScanCheck): string {
+  const cols = c.kind === 'exact-row'
+    ? (c.ignoredColumns?.length ? `all columns except ${c.ignoredColumns.map((i) => i.name).join(', ')}` : 'all columns')
+    : c.columns.join(', ');
+  const label = c.kind === 'exact-row' ? 'whole row' : c.kind === 'unique-nulls' ? `unique ${c.constraint ?? ''} with NULLs`.replace('  ', ' ') : c.source === 'inferred' ? 'inferred key' : 'key';
+  return `${label} (${cols})`;
+}
+
+function ratio(c: ScanCheck): string {
+  return c.distinct > 0 ? `${(c.rows / c.distinct).toFixed(c.rows / c.distinct >= 10 ? 0 : 2)}x` : '-';
+}
+
+function sampleLine(c: ScanCheck, g: ScanCheck['sample'][number]): string {
+  const vals = g.values.map((v) => (v === null ? 'NULL' : v.length > 40 ? `${v.slice(0, 37)}...` : v)).join(', ');
+  const who = g.ids?.length ? ` ${g.idColumn ?? 'id'} ${g.ids.join(', ')}${g.count > g.ids.length ? ', ...' : ''}`
+    : g.ctids?.length ? ` ctid ${g.ctids.join(', ')}${g.count > g.ctids.length ? ', ...' : ''}` : '';
+  void c;
+  return `(${vals}) × ${n(g.count)}${who}`;
+}
+
+function text(r: ScanReport): string {
+  const lines: string[] = [];
+  const est = r.mode === 'quick' ? ' (quick: estimates)' : '';
+  lines.push(`dupguard scan of ${r.target ?? 'database'}${est}`);
+  for (const t of r.tables) {
+    lines.push('');
+    lines.push(`${qualifiedName(t)}  ${t.rowsEstimated ? '~' : ''}${n(t.rows)} rows${t.totalBytes !== undefined ? `, ${bytes(t.totalBytes)}` : ''}${t.kind === 'p' ? ' (partitioned)' : ''}`);
+    for (const c of t.checks) {
+      if (c.error) { lines.push(`  ! ${checkTitle(c)}: ${c.error}`); continue; }
+      const approx = c.estimated ? '~' : '';
+      if (c.duplicateGroups === 0) {
+        lines.push(`  ok  ${checkTitle(c)}: no duplicates in ${approx}${n(c.rows)} rows`);
+        continue;
+      }
+      const mark = c.source === 'inferred' ? ' ?' : 'DUP';
+      lines.push(`  ${mark} ${checkTitle(c)}: ${approx}${n(c.excessRows)} excess rows in ${approx}${n(c.duplicateGroups)} groups; ${approx}${n(c.distinct)} distinct of ${approx}${n(c.rows)} rows (${ratio(c)}), up to ${n(c.maxCopies)} copies${c.reclaimableBytes ? `, ~${bytes(c.reclaimableBytes)} reclaimable` : ''}`);
+      if (c.reason && c.source !== 'config') lines.push(`      ${c.reason}`);
+      if (c.comparedAsText?.length) lines.push(`      compared as text (no equality operator): ${c.comparedAsText.join(', ')}`);
+      for (const g of c.sample) lines.push(`      ${sampleLine(c, g)}`);
+    }
+    if (!t.checks.length && !t.errors?.length) lines.push('  (no check applies)');
+    for (const note of t.notes ?? []) lines.push(`  -   ${note}`);
+    for (const e of t.errors ?? []) if (!t.checks.some((c) => c.error === e)) lines.push(`  !   ${e}`);
+  }
+  for (const s of r.skipped ?? []) lines.push(`\nskipped ${s.schema}.${s.table}: ${s.reason}`);
+  lines.push('');
+  lines.push(summaryLine(r));
+  return `${lines.join('\n')}\n`;
+}
+
+function qualifiedName(t: Pick<ScanTable, 'schema' | 'table'>): string {
+  const q = (s: string) => (/^[a-z_][a-z0-9_$]*$/.test(s) ? s : `"${s.replace(/"/g, '""')}"`);
+  return `${q(t.schema)}.${q(t.table)}`;
+}
+
+/** One line: tables scanned, tables with duplicates, excess rows, bytes, time. */
+export function summaryLine(r: ScanReport): string {
+  const s = r.summary;
+  const parts = [
+    `${s.tablesScanned} table(s) scanned`,
+    `${s.tablesWithDuplicates} with duplicates`,
+    `${r.mode === 'quick' ? '~' : ''}${n(s.excessRows)} excess rows`,
+    `~${bytes(s.reclaimableBytes)} reclaimable`,
+    `${(r.durationMs / 1000).toFixed(1)} s`,
+  ];
+  const state = r.cancelled ? ' (cancelled: partial report)' : !r.complete ? ' (incomplete: see errors)' : '';
+  return `${parts.join(', ')}${state}`;
+}
+
+function md(s: string): string {
+  return s.replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`);
+}
+
+function markdown(r: ScanReport): string {
+  const out: string[] = [];
+  out.push(`# dupguard scan${r.mode === 'quick' ? ' (quick estimates)' : ''}`);
+  out.push('');
+  out.push(`Database: \`${r.target ?? '?'}\` · ${r.startedAt} · ${summaryLine(r)}`);
+  out.push('');
+  out.push('| Table | Check | Source | Rows | Distinct | Duplicate groups | Excess rows | Max copies | Reclaimable |');
+  out.push('|---|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const t of r.tables) {
+    if (!t.checks.length) {
+      out.push(`| ${md(qualifiedName(t))} | ${md(t.errors?.[0] ?? t.notes?.[0] ?? 'no check applies')} | | ${n(t.rows)} | | | | | |`);
+      continue;
+    }
+    for (const c of t.checks) {
+      const a = c.estimated ? '~' : '';
+      if (c.error) { out.push(`| ${md(qualifiedName(t))} | ${md(checkTitle(c))} | ${c.source} | | | | | | ${md(c.error)} |`); continue; }
+      out.push(`| ${md(qualifiedName(t))} | ${md(checkTitle(c))} | ${c.source} | ${a}${n(c.rows)} | ${a}${n(c.distinct)} | ${c.duplicateGroups ? '**' : ''}${a}${n(c.duplicateGroups)}${c.duplicateGroups ? '**' : ''} | ${a}${n(c.excessRows)} | ${n(c.maxCopies)} | ${c.reclaimableBytes ? bytes(c.reclaimableBytes) : ''} |`);
+    }
+  }
+  const withSamples = r.tables.flatMap((t) => t.checks.filter((c) => c.sample.length).map((c) => [t, c] as const));
+  if (withSamples.length) {
+    out.push('', '## Largest duplicate groups', '');
+    for (const [t, c] of withSamples) {
+      out.push(`### ${md(qualifiedName(t))}: ${md(checkTitle(c))}`, '');
+      if (c.reason) out.push(`${md(c.reason)}`, '');
+      for (const g of c.sample) out.push(`- ${md(sampleLine(c, g))}`);
+      out.push('');
+    }
+  }
+  const problems = [...r.errors.map((e) => e.message), ...(r.skipped ?? []).map((s) => `skipped ${s.schema}.${s.table}: ${s.reason}`)];
+  if (problems.length) {
+    out.push('', '## Notes', '');
+    for (const p of problems) out.push(`- ${md(p)}`);
+  }
+  return `${out.join('\n')}\n`;
 }

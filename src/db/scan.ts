@@ -255,14 +255,12 @@ function planChecks(t: LiveTableDescription, natural: string[] | undefined, fks:
   return { checks, notes };
 }
 
-function avgRowBytes(t: LiveTableDescription, rows: number): number | undefined {
+/** Average heap row size from pg_stats widths, when every column was analyzed. */
+function statsRowBytes(t: LiveTableDescription): number | undefined {
   const widths = t.columns.map((c) => c.avgWidth);
-  if (widths.length && widths.every((w) => w !== undefined)) {
-    // 24-byte tuple header + 4-byte line pointer, as PostgreSQL stores every heap row.
-    return Math.round(widths.reduce((a, b) => a + (b ?? 0), 0) + 28);
-  }
-  if (t.totalBytes && rows > 0) return Math.round(t.totalBytes / rows);
-  return undefined;
+  if (!widths.length || widths.some((w) => w === undefined)) return undefined;
+  // 24-byte tuple header + 4-byte line pointer, as PostgreSQL stores every heap row.
+  return Math.round(widths.reduce<number>((a, b) => a + (b ?? 0), 0) + 28);
 }
 
 const int = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -402,6 +400,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     const rel = qualified(t.schema, t.name);
     let rowsKnown = false;
     let doneChecks = 0;
+    let measuredRowBytes: number | undefined;
     try {
       await begin();
       if (mode === 'quick') {
@@ -436,6 +435,11 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
       if (mode === 'exact' && !rowsKnown && !out.checks.some((c) => c.error)) {
         out.rows = int((await q(`SELECT count(*) AS n FROM ${rel}`)).rows[0].n);
       }
+      if (!statsRowBytes(t) && out.checks.some((c) => c.excessRows > 0 && !c.error)) {
+        // No statistics: measure the width on a bounded slice rather than dividing file size (pages, indexes) by rows.
+        const w = await q(`SELECT avg(pg_column_size(dupguard_x.*))::float8 AS w FROM (SELECT * FROM ${rel} LIMIT 1000) AS dupguard_x`);
+        if (w.rows[0]?.w !== null && w.rows[0]?.w !== undefined) measuredRowBytes = Math.round(Number(w.rows[0].w) + 28);
+      }
       await q('COMMIT');
     } catch (e) {
       await rollback();
@@ -460,7 +464,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     }
     if (notes.length) out.notes = notes;
     if (out.errors && !out.errors.length) delete out.errors;
-    const avg = avgRowBytes(t, out.rows);
+    const avg = statsRowBytes(t) ?? measuredRowBytes ?? (t.totalBytes && out.rows > 0 ? Math.round(t.totalBytes / out.rows) : undefined);
     if (avg !== undefined) {
       out.avgRowBytes = avg;
       for (const c of out.checks) if (!c.error) c.reclaimableBytes = Math.round(c.excessRows * avg);
