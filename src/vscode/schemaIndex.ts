@@ -12,10 +12,10 @@ export interface DdlFile {
   text: string;
 }
 
-/** Builds a model from DDL files; undefined when no builder is available or no table was found. */
+/** Builds a model from DDL files; the parser (WASM) and the builder load on first use. */
 async function buildModel(files: DdlFile[], naturalKeys: Record<string, string[]>): Promise<SchemaModel | undefined> {
-  void files; void naturalKeys;
-  return undefined;
+  const { loadSchemaFromDdl } = await import('../core/schema/ddl');
+  return loadSchemaFromDdl(files, { naturalKeys });
 }
 
 const REBUILD_DELAY_MS = 300;

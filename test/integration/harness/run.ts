@@ -1,0 +1,198 @@
+/**
+ * Runs dupguard inside a real VS Code (code-server 4.100.3 + Debian Chromium):
+ *
+ *  1. extension tests: the extension-host suite (test/integration/suite) against the dev folder,
+ *     passed through the workbench URL payload; the exit code comes back through codeAutomationExit;
+ *  2. packaged artifact: `vsce package` → install the .vsix into code-server → open a file through the
+ *     UI (Ctrl+P) → a squiggle appears → open the quick-fix menu and take a screenshot.
+ *
+ * `npx tsx test/integration/harness/run.ts [suite|vsix]` runs it by hand; vscode.test.ts runs it in CI.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { openBrowser } from './browser';
+import { installVsix, startCodeServer, type CodeServer } from './codeServer';
+import { ensureCodeServer, repoRoot } from './install';
+import { within } from './processes';
+
+export const fixtureWorkspace = path.join(repoRoot, 'test', 'fixtures', 'workspace');
+export const resultsDir = path.join(repoRoot, 'test-results');
+const suiteOut = path.join(repoRoot, 'out', 'integration', 'suite.js');
+
+export interface SuiteRun {
+  exitCode: number;
+  /** What the extension-host tests wrote (one line per test, then a summary). */
+  report: string;
+  seconds: number;
+  /** Time from the page load to the extension's activate() return, measured in the extension host. */
+  activationMs?: number;
+}
+
+function log(s: string): void {
+  process.stdout.write(`[vscode] ${s}\n`);
+}
+
+/** A scratch copy of the fixture workspace: the tests edit files and settings in it. */
+function copyWorkspace(scratch: string): string {
+  const dest = path.join(scratch, 'workspace');
+  fs.cpSync(fixtureWorkspace, dest, { recursive: true });
+  return dest;
+}
+
+/** Bundles the extension-host suite (it runs inside VS Code, so tsx cannot load it there). */
+export function buildSuite(): void {
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  esbuild.buildSync({
+    entryPoints: [path.join(repoRoot, 'test', 'integration', 'suite', 'index.ts')],
+    outfile: suiteOut, bundle: true, platform: 'node', format: 'cjs', target: 'node20',
+    external: ['vscode'], sourcemap: 'inline', logLevel: 'error',
+  });
+}
+
+/** Builds dist/extension.js the way `npm run build` does. */
+export function buildExtension(production = false): void {
+  const r = spawnSync(process.execPath, ['esbuild.js', ...(production ? ['--production'] : [])], { cwd: repoRoot, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`esbuild.js failed:\n${r.stdout}${r.stderr}`);
+}
+
+function scratchDir(tag: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `dupguard-vscode-${tag}-`));
+}
+
+/** Opens the workbench with the test payload and waits for the exit code VS Code reports. */
+export async function runSuite(timeoutMs = 180_000): Promise<SuiteRun> {
+  const t0 = Date.now();
+  buildExtension();
+  buildSuite();
+  const scratch = scratchDir('suite');
+  const reportFile = path.join(scratch, 'report.txt');
+  const ws = copyWorkspace(scratch);
+  let server: CodeServer | undefined;
+  let browser: Awaited<ReturnType<typeof openBrowser>> | undefined;
+  try {
+    server = await startCodeServer(scratch, ws, { DUPGUARD_TEST_REPORT: reportFile, DUPGUARD_TEST_WORKSPACE: ws });
+    log(`code-server on ${server.url}`);
+    browser = await openBrowser(server.env);
+    const remote = (p: string) => `vscode-remote://127.0.0.1:${server!.port}${p}`;
+    const payload = [['extensionDevelopmentPath', remote(repoRoot)], ['extensionTestsPath', remote(suiteOut)]];
+    let resolveExit!: (code: number) => void;
+    const exited = new Promise<number>((r) => { resolveExit = r; });
+    await browser.page.exposeFunction('codeAutomationExit', (code: number) => { resolveExit(Number(code)); });
+    await browser.page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    let exitCode: number;
+    try {
+      exitCode = await within(exited, timeoutMs, `the extension tests did not finish within ${timeoutMs / 1000} s`);
+    } catch (e) {
+      const partial = fs.existsSync(reportFile) ? fs.readFileSync(reportFile, 'utf8') : '(no test output)';
+      fs.mkdirSync(resultsDir, { recursive: true });
+      await browser.page.screenshot({ path: path.join(resultsDir, 'timeout.png') }).catch(() => {});
+      throw new Error(`${e instanceof Error ? e.message : e}\n--- test output so far ---\n${partial}\n--- browser console (last 40) ---\n${browser.console.slice(-40).join('\n')}\n--- code-server (last 2000 chars) ---\n${server.output().slice(-2000)}`);
+    }
+    const report = fs.existsSync(reportFile) ? fs.readFileSync(reportFile, 'utf8') : '(the suite wrote no report)';
+    const m = /activationMs=([\d.]+)/.exec(report);
+    return { exitCode, report, seconds: (Date.now() - t0) / 1000, activationMs: m ? Number(m[1]) : undefined };
+  } finally {
+    await browser?.close();
+    await server?.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+export interface VsixRun {
+  vsix: string;
+  bytes: number;
+  installMs: number;
+  squiggles: number;
+  screenshot: string;
+  quickFixTitles: string[];
+  seconds: number;
+}
+
+/** Packages the extension with vsce (the `npm run package` command). */
+export function packageVsix(): string {
+  const vsix = path.join(repoRoot, 'dist', 'dupguard.vsix');
+  fs.rmSync(vsix, { force: true });
+  buildExtension(true);
+  const vsce = path.join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix],
+    { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0 || !fs.existsSync(vsix)) throw new Error(`vsce package failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
+  return vsix;
+}
+
+/** The shipped artifact in a plain code-server: install, open a file through the UI, see a squiggle. */
+export async function runVsix(file = 'queries/import_orders.sql', timeoutMs = 120_000): Promise<VsixRun> {
+  const t0 = Date.now();
+  const vsix = packageVsix();
+  // Leave the dev bundle (with source maps) in place for whoever runs the suite next.
+  const scratch = scratchDir('vsix');
+  const ws = copyWorkspace(scratch);
+  const installed = installVsix(scratch, vsix);
+  let server: CodeServer | undefined;
+  let browser: Awaited<ReturnType<typeof openBrowser>> | undefined;
+  const screenshot = path.join(resultsDir, 'editor.png');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  try {
+    server = await startCodeServer(scratch, ws);
+    browser = await openBrowser(server.env);
+    const page = browser.page;
+    const step = async <T>(what: string, p: Promise<T>, ms = 30_000): Promise<T> => {
+      try {
+        return await within(p, ms, `timed out after ${ms / 1000} s: ${what}`);
+      } catch (e) {
+        await page.screenshot({ path: path.join(resultsDir, 'vsix-failure.png') }).catch(() => {});
+        throw new Error(`${e instanceof Error ? e.message : e} (screenshot: test-results/vsix-failure.png)\n--- browser console (last 30) ---\n${browser!.console.slice(-30).join('\n')}`);
+      }
+    };
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`);
+    await step('the workbench loads', page.waitForSelector('.monaco-workbench .part.editor', { timeout: timeoutMs }), timeoutMs);
+    await step('the explorer shows the workspace', page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 30_000 }));
+    await page.keyboard.press('Control+P');
+    await step('quick open appears', page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input', { timeout: 10_000 }));
+    await page.keyboard.type(path.basename(file));
+    await step(`quick open lists ${file}`, page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 10_000 }));
+    await page.keyboard.press('Enter');
+    const squiggle = '.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error';
+    await step('a dupguard squiggle in the editor', page.waitForSelector(squiggle, { timeout: 45_000 }), 45_000);
+    const squiggles = await page.locator(squiggle).count();
+    // Hovering the squiggle shows the message with its rule code; clicking puts the cursor on it for Ctrl+.
+    await page.locator(squiggle).first().click();
+    await page.keyboard.press('Control+.');
+    await step('the quick-fix menu opens', page.waitForSelector('.action-widget .monaco-list-row', { timeout: 15_000 }));
+    const quickFixTitles = (await page.locator('.action-widget .monaco-list-row').allInnerTexts()).map((s) => s.trim()).filter(Boolean);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: screenshot });
+    await page.keyboard.press('Escape');
+    return { vsix, bytes: fs.statSync(vsix).size, installMs: installed.ms, squiggles, screenshot, quickFixTitles, seconds: (Date.now() - t0) / 1000 };
+  } finally {
+    await browser?.close();
+    await server?.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const which = process.argv.slice(2);
+  const all = which.length === 0;
+  const inst = await ensureCodeServer(log);
+  log(inst.cached ? 'code-server from the cache' : `code-server installed in ${inst.seconds.toFixed(0)} s`);
+  let failed = false;
+  if (all || which.includes('suite')) {
+    const r = await runSuite();
+    process.stdout.write(r.report);
+    log(`extension tests: exit ${r.exitCode} in ${r.seconds.toFixed(1)} s`);
+    failed ||= r.exitCode !== 0;
+  }
+  if (all || which.includes('vsix')) {
+    const r = await runVsix();
+    log(`vsix ${path.relative(repoRoot, r.vsix)}: ${(r.bytes / 1024).toFixed(0)} KiB, installed in ${r.installMs} ms, ${r.squiggles} squiggles, quick fixes: ${r.quickFixTitles.join(' | ')}`);
+    log(`screenshot: ${r.screenshot}`);
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+if (require.main === module) {
+  main().catch((e) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });
+}

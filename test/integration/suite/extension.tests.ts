@@ -1,0 +1,195 @@
+/** dupguard inside a real VS Code: what a user sees in the editor, Problems panel and palette. */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { figure, test } from './runner';
+import {
+  codeActions, codeOf, createFile, describe, diagnosticsCount, EXTENSION_ID, openFile, ours, setSetting, waitFor, workspaceUri,
+} from './helpers';
+
+const RULE = 'on-conflict-without-target';
+const DOCS = `https://github.com/dupguard/dupguard/blob/main/docs/rules/${RULE}.md`;
+
+interface Api { activationMs: number }
+
+test('the extension activates on a SQL file and reports its activation time', async () => {
+  const ext = vscode.extensions.getExtension<Api>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
+  await openFile('queries/import_orders.sql');
+  const api = await waitFor('activation', () => ext.isActive && ext.exports);
+  assert.equal(typeof api.activationMs, 'number');
+  figure('activationMs', api.activationMs);
+});
+
+test('"Scan DB for duplicates" and the other commands are in the command palette', async () => {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+  const manifest = ext.packageJSON as { contributes: { commands: { command: string; title: string; category: string }[]; menus?: { commandPalette?: { command: string; when: string }[] } } };
+  const hidden = new Set((manifest.contributes.menus?.commandPalette ?? []).filter((m) => m.when === 'false').map((m) => m.command));
+  const palette = manifest.contributes.commands.filter((c) => !hidden.has(c.command));
+  const scan = palette.find((c) => c.title === 'Scan DB for duplicates');
+  assert.ok(scan, `no palette entry titled "Scan DB for duplicates": ${JSON.stringify(palette)}`);
+  assert.equal(scan.category, 'Dupguard');
+  assert.deepEqual(palette.map((c) => `${c.category}: ${c.title}`).sort(),
+    ['Dupguard: Lint Workspace', 'Dupguard: Scan DB for duplicates', 'Dupguard: Show Output']);
+  const registered = new Set(await vscode.commands.getCommands(true));
+  for (const c of manifest.contributes.commands) assert.ok(registered.has(c.command), `${c.command} is not registered`);
+});
+
+test('a .sql file shows the ON CONFLICT finding with code, docs link, range and severity', async () => {
+  const editor = await openFile('queries/import_orders.sql');
+  const [d] = await diagnosticsCount(editor.document.uri, 1);
+  assert.equal(d.source, 'dupguard');
+  assert.equal(codeOf(d), RULE);
+  assert.equal(typeof d.code === 'object' && d.code.target.toString(), DOCS);
+  // `ON CONFLICT DO NOTHING` on line 6: the clause, not the whole statement.
+  assert.deepEqual([d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character], [5, 0, 5, 22]);
+  assert.equal(editor.document.getText(d.range), 'ON CONFLICT DO NOTHING');
+  // orders has one unique key the INSERT supplies (external_ref): a warning, not an error.
+  assert.equal(d.severity, vscode.DiagnosticSeverity.Warning);
+  assert.match(d.message, /orders/);
+});
+
+test('schema from the workspace DDL: a table without unique key is an error pointing at its CREATE TABLE', async () => {
+  const editor = await createFile('queries/events.sql', "INSERT INTO events (happened_at, kind)\nVALUES (now(), 'login')\nON CONFLICT DO NOTHING;\n");
+  const [d] = await waitFor('an error-level finding from the schema', () => {
+    const ds = ours(editor.document.uri);
+    return ds.length === 1 && ds[0].severity === vscode.DiagnosticSeverity.Error ? ds : undefined;
+  }, 15_000);
+  assert.match(d.message, /never fires/);
+  const rel = d.relatedInformation?.[0];
+  assert.ok(rel, 'no related information');
+  assert.equal(vscode.workspace.asRelativePath(rel.location.uri), 'migrations/001_orders.sql');
+  assert.equal(rel.location.range.start.line, 14, `related range ${JSON.stringify(rel.location.range)}`);
+});
+
+test('a .ts file shows embedded SQL findings at the exact host range', async () => {
+  const editor = await openFile('src/orders.ts');
+  const [d] = await diagnosticsCount(editor.document.uri, 1);
+  assert.equal(codeOf(d), RULE);
+  assert.deepEqual([d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character], [6, 25, 6, 47]);
+  assert.equal(editor.document.getText(d.range), 'ON CONFLICT DO NOTHING');
+});
+
+test('diagnostics follow typing (debounced, per version)', async () => {
+  const editor = await createFile('queries/typing.sql', 'SELECT 1;\n');
+  await diagnosticsCount(editor.document.uri, 0);
+  await editor.edit((b) => b.insert(new vscode.Position(1, 0), 'INSERT INTO orders (external_ref, customer_id, total_cents) VALUES (\'X\', 1, 2) ON CONFLICT DO NOTHING;\n'));
+  const [d] = await diagnosticsCount(editor.document.uri, 1);
+  assert.equal(d.range.start.line, 1);
+  await editor.edit((b) => b.replace(d.range, 'ON CONFLICT (external_ref) DO NOTHING'));
+  await diagnosticsCount(editor.document.uri, 0);
+});
+
+test('the preferred quick fix adds the conflict target and the diagnostic disappears', async () => {
+  const editor = await createFile('queries/quickfix.sql', "INSERT INTO orders (customer_id, external_ref, total_cents)\nVALUES (2, 'B-7', 990)\nON CONFLICT DO NOTHING;\n");
+  const [d] = await diagnosticsCount(editor.document.uri, 1);
+  const actions = await codeActions(editor.document.uri, d.range, vscode.CodeActionKind.QuickFix.value);
+  const titles = actions.map((a) => a.title);
+  assert.ok(titles.includes(`Ignore ${RULE} for this statement`), JSON.stringify(titles));
+  assert.ok(titles.includes(`Ignore ${RULE} for this file`), JSON.stringify(titles));
+  assert.ok(titles.includes(`Show documentation for ${RULE}`), JSON.stringify(titles));
+  const preferred = actions.filter((a) => a.isPreferred);
+  assert.equal(preferred.length, 1, `one preferred fix expected: ${JSON.stringify(titles)}`);
+  assert.match(preferred[0].title, /external_ref/);
+  assert.ok(await vscode.workspace.applyEdit(preferred[0].edit!));
+  assert.equal(editor.document.lineAt(2).text, 'ON CONFLICT (external_ref) DO NOTHING;');
+  await diagnosticsCount(editor.document.uri, 0);
+});
+
+test('"Ignore for this statement" puts the comment above the statement and silences only that finding', async () => {
+  const text = [
+    '-- two imports',
+    "INSERT INTO orders (customer_id, external_ref, total_cents)",
+    "VALUES (3, 'C-1', 100)",
+    'ON CONFLICT DO NOTHING;',
+    "INSERT INTO orders (customer_id, external_ref, total_cents) VALUES (4, 'C-2', 200) ON CONFLICT DO NOTHING;",
+    '',
+  ].join('\n');
+  const editor = await createFile('queries/ignore.sql', text);
+  const [first] = await diagnosticsCount(editor.document.uri, 2);
+  const ignore = (await codeActions(editor.document.uri, first.range)).find((a) => a.title === `Ignore ${RULE} for this statement`);
+  assert.ok(ignore?.edit, 'no ignore action');
+  assert.ok(await vscode.workspace.applyEdit(ignore.edit));
+  assert.equal(editor.document.lineAt(1).text, `-- dupguard-ignore ${RULE}: reason`);
+  assert.equal(editor.document.lineAt(2).text, 'INSERT INTO orders (customer_id, external_ref, total_cents)');
+  const [left] = await diagnosticsCount(editor.document.uri, 1);
+  assert.equal(left.range.start.line, 5);
+});
+
+test('an ignore comment in TS silences one finding', async () => {
+  const text = [
+    'declare const db: { query(sql: string): Promise<void> };',
+    'export async function a() {',
+    '  // dupguard-ignore on-conflict-without-target: append-only log, duplicates are harmless',
+    "  await db.query(`INSERT INTO events (happened_at, kind) VALUES (now(), 'a') ON CONFLICT DO NOTHING`);",
+    "  await db.query(`INSERT INTO events (happened_at, kind) VALUES (now(), 'b') ON CONFLICT DO NOTHING`);",
+    '}',
+    '',
+  ].join('\n');
+  const editor = await createFile('src/ignored.ts', text);
+  const [d] = await diagnosticsCount(editor.document.uri, 1);
+  assert.equal(d.range.start.line, 4, describe(ours(editor.document.uri)));
+});
+
+test('fix-all on save applies the preferred fixes (editor.codeActionsOnSave)', async () => {
+  await setSetting('codeActionsOnSave', { 'source.fixAll.dupguard': 'explicit' }, 'editor');
+  try {
+    const editor = await createFile('queries/onsave.sql', [
+      "INSERT INTO orders (customer_id, external_ref, total_cents) VALUES (5, 'D-1', 1) ON CONFLICT DO NOTHING;",
+      "INSERT INTO customers (email) VALUES ('d@example.com') ON CONFLICT DO NOTHING;",
+      '',
+    ].join('\n'));
+    await diagnosticsCount(editor.document.uri, 2);
+    await editor.edit((b) => b.insert(new vscode.Position(2, 0), '-- edited\n'));
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await waitFor('the document saved', () => !editor.document.isDirty);
+    assert.equal(editor.document.lineAt(0).text, "INSERT INTO orders (customer_id, external_ref, total_cents) VALUES (5, 'D-1', 1) ON CONFLICT (external_ref) DO NOTHING;");
+    assert.equal(editor.document.lineAt(1).text, "INSERT INTO customers (email) VALUES ('d@example.com') ON CONFLICT (email) DO NOTHING;");
+    await diagnosticsCount(editor.document.uri, 0);
+    const onDisk = new TextDecoder().decode(await vscode.workspace.fs.readFile(editor.document.uri));
+    assert.match(onDisk, /ON CONFLICT \(email\) DO NOTHING/);
+  } finally {
+    await setSetting('codeActionsOnSave', undefined, 'editor');
+  }
+});
+
+test('changing a rule severity setting takes effect at once, "off" removes it', async () => {
+  const editor = await openFile('queries/import_orders.sql');
+  const uri = editor.document.uri;
+  await diagnosticsCount(uri, 1);
+  try {
+    await setSetting('rules', { [RULE]: 'error' });
+    await waitFor('severity error', () => ours(uri)[0]?.severity === vscode.DiagnosticSeverity.Error);
+    await setSetting('rules', { [RULE]: 'info' });
+    await waitFor('severity information', () => ours(uri)[0]?.severity === vscode.DiagnosticSeverity.Information);
+    await setSetting('rules', { [RULE]: 'off' });
+    await diagnosticsCount(uri, 0);
+  } finally {
+    await setSetting('rules', undefined);
+  }
+  const [d] = await diagnosticsCount(uri, 1);
+  assert.equal(d.severity, vscode.DiagnosticSeverity.Warning);
+});
+
+test('"Lint Workspace" reports files that are not open in the Problems panel', async () => {
+  const unopened = workspaceUri('queries/unopened.sql');
+  assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === unopened.toString()), 'unopened.sql is open');
+  assert.equal(ours(unopened).length, 0);
+  const summary = await vscode.commands.executeCommand<{ files: number; findings: number }>('dupguard.lintWorkspace');
+  assert.ok(summary && summary.files >= 4, `summary ${JSON.stringify(summary)}`);
+  const [d] = await diagnosticsCount(unopened, 1);
+  assert.equal(codeOf(d), RULE);
+  assert.deepEqual([d.range.start.line, d.range.start.character], [1, 64]);
+  assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
+}, 60_000);
+
+test('"dupguard.enable": false clears the diagnostics of open files', async () => {
+  const editor = await openFile('src/orders.ts');
+  await diagnosticsCount(editor.document.uri, 1);
+  try {
+    await setSetting('enable', false);
+    await diagnosticsCount(editor.document.uri, 0);
+  } finally {
+    await setSetting('enable', undefined);
+  }
+  await diagnosticsCount(editor.document.uri, 1);
+});

@@ -1,0 +1,69 @@
+/** Shared helpers of the extension-host tests. */
+import * as vscode from 'vscode';
+
+export const EXTENSION_ID = 'dupguard.dupguard';
+
+export function workspaceUri(rel: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) throw new Error('no workspace folder is open');
+  return vscode.Uri.joinPath(folder.uri, rel);
+}
+
+/** dupguard's diagnostics for a file, in document order. */
+export function ours(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri)
+    .filter((d) => d.source === 'dupguard')
+    .sort((a, b) => a.range.start.compareTo(b.range.start));
+}
+
+export function codeOf(d: vscode.Diagnostic): string {
+  return typeof d.code === 'object' && d.code ? String(d.code.value) : String(d.code);
+}
+
+/** Polls `fn` until it returns something truthy; fails with `what` and the last value seen. */
+export async function waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
+  const t0 = Date.now();
+  let last: unknown;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    last = v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+}
+
+/** Waits until a file has exactly `n` dupguard diagnostics and returns them. */
+export function diagnosticsCount(uri: vscode.Uri, n: number, timeoutMs = 10_000): Promise<vscode.Diagnostic[]> {
+  return waitFor(`${n} dupguard diagnostics on ${vscode.workspace.asRelativePath(uri)} (now: ${describe(ours(uri))})`, () => {
+    const d = ours(uri);
+    return d.length === n ? d : undefined;
+  }, timeoutMs);
+}
+
+export function describe(ds: vscode.Diagnostic[]): string {
+  return `[${ds.map((d) => `${codeOf(d)}@${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character}/${vscode.DiagnosticSeverity[d.severity]}`).join(', ')}]`;
+}
+
+export async function openFile(rel: string): Promise<vscode.TextEditor> {
+  const doc = await vscode.workspace.openTextDocument(workspaceUri(rel));
+  return vscode.window.showTextDocument(doc);
+}
+
+/** Writes a new file into the scratch workspace and opens it. */
+export async function createFile(rel: string, text: string): Promise<vscode.TextEditor> {
+  const uri = workspaceUri(rel);
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+  const doc = await vscode.workspace.openTextDocument(uri);
+  return vscode.window.showTextDocument(doc);
+}
+
+/** Code actions VS Code would show at `range` (runs every provider, as the light bulb does). */
+export async function codeActions(uri: vscode.Uri, range: vscode.Range, kind?: string): Promise<vscode.CodeAction[]> {
+  const all = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', uri, range, kind);
+  return (all ?? []).filter((a): a is vscode.CodeAction => 'title' in a && !('command' in a && typeof a.command === 'string'));
+}
+
+export async function setSetting(key: string, value: unknown, section = 'dupguard'): Promise<void> {
+  await vscode.workspace.getConfiguration(section).update(key, value, vscode.ConfigurationTarget.Workspace);
+}

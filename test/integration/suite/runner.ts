@@ -1,0 +1,51 @@
+/**
+ * A minimal test runner for the extension host (mocha is not a dependency): tests run in order, each
+ * with a time limit; results go to the file named by DUPGUARD_TEST_REPORT (the harness prints it) and
+ * to the console. run() rejects when any test failed, which makes VS Code exit with code 1.
+ */
+import * as fs from 'node:fs';
+
+type Fn = () => Promise<void> | void;
+interface Case { name: string; fn: Fn; timeoutMs: number }
+
+const cases: Case[] = [];
+
+/** Registers a test. */
+export function test(name: string, fn: Fn, timeoutMs = 30_000): void {
+  cases.push({ name, fn, timeoutMs });
+}
+
+function write(line: string): void {
+  const file = process.env.DUPGUARD_TEST_REPORT;
+  if (file) fs.appendFileSync(file, `${line}\n`);
+  console.log(line);
+}
+
+/** Records a figure for the harness (e.g. activation time), as `name=value`. */
+export function figure(name: string, value: number): void {
+  write(`# ${name}=${value.toFixed(1)}`);
+}
+
+export async function runAll(): Promise<void> {
+  let failed = 0;
+  const t0 = Date.now();
+  for (const c of cases) {
+    const start = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.resolve().then(c.fn),
+        new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`timed out after ${c.timeoutMs} ms`)), c.timeoutMs); }),
+      ]);
+      write(`ok - ${c.name} (${Date.now() - start} ms)`);
+    } catch (e) {
+      failed++;
+      const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      write(`not ok - ${c.name} (${Date.now() - start} ms)\n${msg.split('\n').map((l) => `    ${l}`).join('\n')}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  write(`# ${cases.length - failed}/${cases.length} passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (failed) throw new Error(`${failed} of ${cases.length} extension tests failed`);
+}
