@@ -149,6 +149,8 @@ export interface Statement extends Span {
   update?: TableRef;
   createTable?: CreateTableFacts;
   merge?: MergeFacts;
+  /** CREATE [OR REPLACE] [MATERIALIZED] VIEW name. */
+  createView?: TableRef;
   /** CREATE [UNIQUE] INDEX ... ON table (columns). */
   createIndex?: { unique: boolean; name?: string; table: TableRef; columns: string[]; where?: Span };
   body?: FunctionBody;
@@ -174,7 +176,7 @@ export interface SqlDocument {
 }
 
 /** Plpgsql words after which a new SQL statement may start within a `;`-separated segment. */
-const PLPGSQL_BOUNDARY = new Set(['then', 'else', 'loop', 'begin', 'declare', 'exception', 'atomic']);
+const PLPGSQL_BOUNDARY = new Set(['then', 'else', 'loop', 'begin', 'declare', 'exception', 'atomic', 'query']);
 const BODY_DML = new Set(['insert', 'copy', 'merge', 'truncate', 'delete', 'update', 'with', 'select', 'create', 'do']);
 const KIND_BY_WORD: Record<string, StatementKind> = {
   insert: 'insert', copy: 'copy', truncate: 'truncate', delete: 'delete', update: 'update', merge: 'merge',
@@ -467,6 +469,20 @@ function parseCreate(c: Cur, stmt: Statement): void {
     stmt.createTable = facts;
     return;
   }
+  if (c.is(j, 'recursive')) j++;
+  if (c.is(j, 'materialized')) j++;
+  if (c.is(j, 'view')) {
+    j++;
+    if (c.is(j, 'if') && c.is(j + 1, 'not') && c.is(j + 2, 'exists')) j += 3;
+    const nm = c.name(j);
+    if (nm) stmt.createView = nm.ref;
+    return;
+  }
+  if (c.is(j, 'foreign') && c.is(j + 1, 'table')) {
+    const nm = c.name(j + 2);
+    if (nm) stmt.createView = nm.ref;
+    return;
+  }
   if (c.is(j, 'unique') || c.is(j, 'index')) {
     const unique = c.is(j, 'unique');
     if (unique) j++;
@@ -492,9 +508,9 @@ function parseCreate(c: Cur, stmt: Statement): void {
         if (m === close || (c.type(m) === T.Comma && c.depthAt[m] === c.depthAt[j] + 1)) {
           if (m > elemStart) {
             const ty = c.type(elemStart);
-            columns.push(m === elemStart + 1 || ty === T.Word || ty === T.QIdent
-              ? (ty === T.Word || ty === T.QIdent ? normIdent(c.t.text, c.start(elemStart), c.end(elemStart), ty) : c.t.text.slice(c.start(elemStart), c.end(m - 1)))
-              : c.t.text.slice(c.start(elemStart), c.end(m - 1)));
+            // `col [COLLATE x] [opclass] [ASC|DESC] [NULLS ...]` is a column; anything else an expression.
+            const simple = (ty === T.Word || ty === T.QIdent) && (m === elemStart + 1 || c.type(elemStart + 1) === T.Word);
+            columns.push(simple ? normIdent(c.t.text, c.start(elemStart), c.end(elemStart), ty) : c.t.text.slice(c.start(elemStart), c.end(m - 1)));
           }
           elemStart = m + 1;
         }
@@ -812,7 +828,7 @@ function isBoundary(t: Tokens, k: number): boolean {
   }
   if (ty !== T.Word) return false;
   const len = t.ends[k] - t.starts[k];
-  if (len < 4 || len > 9) return false;
+  if (len < 4 || len > 9) return false; // shortest 'else', longest 'exception'
   return PLPGSQL_BOUNDARY.has(t.text.slice(t.starts[k], t.ends[k]).toLowerCase());
 }
 

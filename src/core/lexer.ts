@@ -104,6 +104,16 @@ function copyDataEnd(text: string, i: number, end: number): number {
   return end;
 }
 
+/**
+ * A COPY that the server rejects (bad options) never enters copy mode, so psql reads the next line
+ * as SQL again; regression scripts then go on with `ROLLBACK;`. A data row is never that line.
+ */
+function endsTransactionLine(text: string, i: number, end: number): boolean {
+  const e = nextLine(text, i, end);
+  if (e - i > 24) return false;
+  return /^\s*(rollback|commit|end|abort)\s*;\s*$/i.test(text.slice(i, e));
+}
+
 /** Lexes text[from, to) (default: all of it). Offsets are into `text`, so sub-ranges keep file positions. */
 export function lex(text: string, from = 0, to = text.length): Tokens {
   const end = Math.min(to, text.length);
@@ -201,7 +211,7 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
             types[n] = T.Semi; starts[n] = start; ends[n] = i; n++;
             const dataStart = nextLine(text, i, end);
             // The rest of the `;` line is ignored by the server; the data starts on the next line.
-            if (dataStart < end) {
+            if (dataStart < end && !endsTransactionLine(text, dataStart, end)) {
               if (n === cap) {
                 cap *= 2;
                 const t2 = new Uint8Array(cap); t2.set(types); types = t2;

@@ -25,6 +25,8 @@ function resumeStrategy(doc: SqlDocument, i: number, ref: TableRef): string | un
       if (ct.temp || ct.unlogged) return 'staging table';
       if (j < i) return 'created earlier in the script';
     }
+    // A view (INSTEAD OF trigger) or foreign table is not where rows pile up.
+    if (s.createView && sameTable(s.createView, ref)) return 'not a table';
     if (j < i && s.txn === copy.txn) {
       if (s.truncate?.some((t) => sameTable(t, ref))) return 'truncated first';
       if (s.delete && sameTable(s.delete, ref)) return 'deleted first';
