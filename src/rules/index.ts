@@ -2,10 +2,12 @@
 import type { Rule } from './rule';
 import { copyWithoutResumeStrategy } from './copy-without-resume-strategy';
 import { onConflictWithoutTarget } from './on-conflict-without-target';
+import { onConflictTargetWithoutUniqueIndex } from './on-conflict-target-without-unique-index';
 
 export const rules: readonly Rule[] = [
   onConflictWithoutTarget,
   copyWithoutResumeStrategy,
+  onConflictTargetWithoutUniqueIndex,
 ];
 
 /** The rule with this id, if any. */

@@ -3,24 +3,44 @@
  * parsed whole when it can be, else statement by statement, and a statement that does not parse is
  * skipped (psql meta-commands, template placeholders, deliberate errors), never thrown.
  */
-import { loadModule, parseSync } from 'libpg-query';
-
+// Required on first use: requiring libpg-query starts instantiating its WASM module at once.
+type PgQuery = { loadModule(): Promise<void>; parseSync(sql: string): any };
+let mod: PgQuery | undefined;
 let ready = false;
 let loading: Promise<void> | undefined;
+
+function pg(): PgQuery {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  mod ??= require('libpg-query') as PgQuery;
+  return mod;
+}
+
+function parseSync(sql: string): any {
+  return pg().parseSync(sql);
+}
 
 /** Loads the WASM parser once; every later call resolves immediately. */
 export function ensureParser(): Promise<void> {
   if (ready) return Promise.resolve();
-  loading ??= loadModule().then(() => {
-    ready = true;
-  });
+  loading ??= pg()
+    .loadModule()
+    .then(() => {
+      ready = true;
+    });
   return loading;
 }
 
 /** True once ensureParser() has resolved: the sync functions below work only then. */
 export function parserReady(): boolean {
+  if (!ready && mod === undefined) {
+    // another part of the program may have required and loaded the module already
+    try {
+      if (!require.cache[require.resolve('libpg-query')]) return false;
+    } catch {
+      return false;
+    }
+  }
   if (!ready) {
-    // the module is shared: another part of the program may have loaded it already
     try {
       parseSync('select 1');
       ready = true;
@@ -182,7 +202,7 @@ export function splitSql(text: string): Array<[number, number]> {
  */
 export function neutralizePlaceholders(sql: string): { text: string; names: Set<string> } {
   const names = new Set<string>();
-  let text = sql.replace(/\{\{[^\n]*?\}\}/g, (m) => {
+  let text = sql.replace(/\{\{[^\n]*?\}\}|\$\{[^}\n]*\}/g, (m) => {
     const id = ('_tpl' + '_'.repeat(m.length)).slice(0, m.length);
     names.add(id);
     return id;

@@ -1,0 +1,100 @@
+/**
+ * `ON CONFLICT (cols)` / `ON CONFLICT ON CONSTRAINT name` that matches no unique index or
+ * constraint of a known table. PostgreSQL rejects the statement at run time (42P10: "there is no
+ * unique or exclusion constraint matching the ON CONFLICT specification"), so the code path that
+ * was meant to absorb duplicates fails instead. A partial unique index is an arbiter only when the
+ * ON CONFLICT clause repeats its WHERE predicate.
+ */
+import type { TableDescription, UniqueKey } from '../core/catalog';
+import type { InsertFacts } from '../core/facts';
+import type { Fix } from '../core/types';
+import { normalizeSql } from '../core/schema/deparse';
+import { arbiterKeys, keyChoices, keyLabel, tableLabel } from './keys';
+import { docsUrl, type Rule, type RuleContext } from './rule';
+import { resolveTable, sameKeyColumns } from './support';
+
+const ID = 'on-conflict-target-without-unique-index';
+
+function related(table: TableDescription, name: string) {
+  return table.origin ? [{ message: `${name} is created here`, location: table.origin }] : undefined;
+}
+
+function check(ins: InsertFacts, ctx: RuleContext): void {
+  const oc = ins.onConflict;
+  if (!oc || oc.target.kind === 'none') return;
+  const table = resolveTable(ctx, ins.table);
+  if (!table) return;
+  const name = tableLabel(ins.table, table);
+  const text = ctx.doc.text;
+  const target = oc.target;
+
+  if (target.kind === 'constraint') {
+    const key = table.keys.find((k) => k.name === target.name);
+    if (key && key.kind !== 'unique-index') return;
+    const message = key
+      ? `ON CONFLICT ON CONSTRAINT ${target.name} fails at run time: ${target.name} is a unique index of ${name}, not a constraint. Name its columns instead: ON CONFLICT (${key.columns.join(', ')})${key.predicate ? ` WHERE ${key.predicate}` : ''}.`
+      : `ON CONFLICT ON CONSTRAINT ${target.name} fails at run time (42704): ${name} has no constraint named ${target.name}${describeKeys(table)}.`;
+    ctx.report({ start: target.span.start, end: target.span.end, message, severity: 'error', fixes: replaceFixes(ins, ctx, table), related: related(table, name) });
+    return;
+  }
+
+  const cols = target.columns;
+  if (cols.length === 0) return;
+  const candidates = arbiterKeys(table).filter((k) => sameKeyColumns(k, cols));
+  // DO NOTHING may also be arbitrated by an exclusion constraint on the same columns
+  if (oc.action === 'nothing' && table.keys.some((k) => k.kind === 'exclude' && sameKeyColumns(k, cols))) return;
+  if (candidates.some((k) => !k.predicate)) return;
+  const where = target.where ? normalizeSql(text.slice(target.where.start, target.where.end).replace(/^\s*where\b/i, '')) : undefined;
+  // A WHERE in the arbiter must imply the index predicate; we accept any spelling that is not
+  // provably different rather than guess at implication.
+  if (candidates.length && where !== undefined) return;
+
+  const written = text.slice(target.span.start, target.span.end);
+  const fixes: Fix[] = [];
+  let message: string;
+  if (candidates.length) {
+    const partial = candidates[0];
+    message = `ON CONFLICT ${written} fails at run time (42P10): the only unique index on those columns of ${name} is partial (${keyLabel(partial)}), and it is an arbiter only when the conflict target repeats its predicate.`;
+    for (const k of candidates) {
+      fixes.push({
+        title: `Add the index predicate: WHERE ${k.predicate}`,
+        edits: [{ start: target.span.end, end: target.span.end, newText: ` WHERE ${k.predicate}` }],
+      });
+    }
+  } else {
+    message = `ON CONFLICT ${written} fails at run time (42P10: no unique or exclusion constraint matches it): ${name} has no unique index on exactly (${cols.join(', ')})${describeKeys(table)}.`;
+  }
+  fixes.push(...replaceFixes(ins, ctx, table));
+  if (fixes[0]) fixes[0].preferred = true;
+  const end = target.where ? target.where.end : target.span.end;
+  ctx.report({ start: target.span.start, end, message, fixes, related: related(table, name) });
+}
+
+function describeKeys(table: TableDescription): string {
+  const keys = arbiterKeys(table);
+  if (!keys.length) return ' (it has no unique key at all)';
+  return `; its unique keys: ${keys.map(keyLabel).join('; ')}`;
+}
+
+/** Replace the written target by each key the table really has. */
+function replaceFixes(ins: InsertFacts, ctx: RuleContext, table: TableDescription): Fix[] {
+  const oc = ins.onConflict!;
+  const t = oc.target;
+  if (t.kind === 'none') return [];
+  const end = t.kind === 'columns' && t.where ? t.where.end : t.span.end;
+  const cols = ins.columns?.map((c) => c.name);
+  return keyChoices(ins.table, table, ctx.config, cols)
+    .filter((k) => k.backed && !(oc.action === 'update' && k.kind === ('exclude' as UniqueKey['kind'])))
+    .map((k) => ({ title: `Use conflict target ${k.target} (${k.label})`, edits: [{ start: t.span.start, end, newText: k.target }] }));
+}
+
+/** ON CONFLICT target that matches no unique index/constraint of the known table (42P10). */
+export const onConflictTargetWithoutUniqueIndex: Rule = {
+  id: ID,
+  severity: 'error',
+  description: 'ON CONFLICT target that matches no unique index or constraint of the table: PostgreSQL rejects it at run time (42P10).',
+  docs: docsUrl(ID),
+  statement(stmt, ctx) {
+    for (const ins of stmt.inserts) check(ins, ctx);
+  },
+};
