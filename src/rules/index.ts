@@ -3,11 +3,13 @@ import type { Rule } from './rule';
 import { copyWithoutResumeStrategy } from './copy-without-resume-strategy';
 import { onConflictWithoutTarget } from './on-conflict-without-target';
 import { onConflictTargetWithoutUniqueIndex } from './on-conflict-target-without-unique-index';
+import { duplicateKeysInValues } from './duplicate-keys-in-values';
 
 export const rules: readonly Rule[] = [
   onConflictWithoutTarget,
   copyWithoutResumeStrategy,
   onConflictTargetWithoutUniqueIndex,
+  duplicateKeysInValues,
 ];
 
 /** The rule with this id, if any. */

@@ -1,0 +1,149 @@
+/**
+ * A multi-row `VALUES` list that repeats the same literal key. With `ON CONFLICT DO UPDATE` the
+ * whole statement fails ("ON CONFLICT DO UPDATE command cannot affect row a second time", 21000);
+ * with `DO NOTHING` the later row is silently dropped (its other values are lost); with no ON
+ * CONFLICT at all, against a known unique key, the INSERT fails on its own rows (23505).
+ * Only literal keys are compared: parameters and expressions are never guessed equal.
+ */
+import type { TableDescription, UniqueKey } from '../core/catalog';
+import type { InsertFacts, SqlDocument, Statement } from '../core/facts';
+import { T } from '../core/lexer';
+import type { Fix, Severity } from '../core/types';
+import { expr } from '../core/schema/deparse';
+import { arbiterKeys, tableLabel } from './keys';
+import { docsUrl, type Rule, type RuleContext } from './rule';
+import { resolveTable, sameKeyColumns, statementAst } from './support';
+
+const ID = 'duplicate-keys-in-values';
+
+/** [start, end) of each top-level `( ... )` row after VALUES in [from, to). */
+function rowSpans(doc: SqlDocument, from: number, to: number): Array<[number, number]> {
+  const t = doc.tokens;
+  const rows: Array<[number, number]> = [];
+  let depth = 0;
+  let open = -1;
+  for (let i = 0; i < t.count; i++) {
+    if (t.starts[i] < from) continue;
+    if (t.starts[i] >= to) break;
+    const ty = t.types[i];
+    if (ty === T.LParen) {
+      if (depth === 0) open = t.starts[i];
+      depth++;
+    } else if (ty === T.RParen) {
+      depth--;
+      if (depth === 0 && open >= 0) {
+        rows.push([open, t.ends[i]]);
+        open = -1;
+      }
+      if (depth < 0) break;
+    }
+  }
+  return rows;
+}
+
+/** Canonical text of a literal value, or undefined when it is not a constant. */
+function literal(node: any): string | undefined {
+  if (!node) return undefined;
+  if (node.A_Const) return node.A_Const.isnull ? 'NULL' : expr(node);
+  if (node.TypeCast?.arg?.A_Const) return literal(node.TypeCast.arg);
+  return undefined;
+}
+
+interface KeyInfo {
+  columns: string[];
+  label: string;
+  nullsNotDistinct: boolean;
+}
+
+function keysToCheck(ins: InsertFacts, table: TableDescription | undefined): KeyInfo[] {
+  const oc = ins.onConflict;
+  const fromKey = (k: UniqueKey): KeyInfo => ({ columns: k.columns, label: k.name ?? k.columns.join(', '), nullsNotDistinct: !!k.nullsNotDistinct });
+  if (oc?.target.kind === 'columns') {
+    if (oc.target.expression) return [];
+    const backing = table && arbiterKeys(table).find((k) => sameKeyColumns(k, (oc.target as { columns: string[] }).columns));
+    return [{ columns: oc.target.columns, label: oc.target.columns.join(', '), nullsNotDistinct: !!backing?.nullsNotDistinct }];
+  }
+  if (!table) return [];
+  const keys = arbiterKeys(table).filter((k) => !k.expression && !k.predicate);
+  if (oc?.target.kind === 'constraint') {
+    const name = oc.target.name;
+    return keys.filter((k) => k.name === name).map(fromKey);
+  }
+  return keys.map(fromKey);
+}
+
+function check(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void {
+  if (ins.source !== 'values' || !ins.sourceSpan) return;
+  const ast = statementAst(stmt);
+  if (!ast) return;
+  // the INSERT itself, or the one inside a WITH
+  const insertNode = ast.kind === 'InsertStmt' ? ast.node : undefined;
+  const values: any[] | undefined = insertNode?.selectStmt?.SelectStmt?.valuesLists;
+  if (!values || values.length < 2) return;
+  const table = resolveTable(ctx, ins.table);
+  const columns = ins.columns?.map((c) => c.name) ?? table?.columns.map((c) => c.name);
+  if (!columns) return;
+  const keys = keysToCheck(ins, table);
+  if (!keys.length) return;
+  const rows = rowSpans(ctx.doc, ins.sourceSpan.start, ins.sourceSpan.end);
+  if (rows.length !== values.length) return;
+  const action = ins.onConflict?.action;
+  if (ins.onConflict && action === 'unknown') return;
+  const name = tableLabel(ins.table, table);
+  const reported = new Set<number>();
+  for (const key of keys) {
+    const idx = key.columns.map((c) => columns.indexOf(c));
+    if (idx.some((i) => i < 0)) continue;
+    const seen = new Map<string, number>();
+    values.forEach((row: any, r: number) => {
+      const items: any[] = row?.List?.items ?? [];
+      const vals = idx.map((i) => literal(items[i]));
+      if (vals.some((v) => v === undefined)) return;
+      if (!key.nullsNotDistinct && vals.includes('NULL')) return;
+      const sig = JSON.stringify(vals);
+      const first = seen.get(sig);
+      if (first === undefined) {
+        seen.set(sig, r);
+        return;
+      }
+      if (reported.has(r)) return;
+      reported.add(r);
+      const keyText = `(${key.columns.join(', ')}) = (${vals.join(', ')})`;
+      let message: string;
+      let severity: Severity | undefined;
+      const fixes: Fix[] = [];
+      if (action === 'update') {
+        severity = 'error';
+        message = `Rows ${first + 1} and ${r + 1} of this VALUES list have the same key ${keyText}: the whole INSERT fails with "ON CONFLICT DO UPDATE command cannot affect row a second time" and no row is written.`;
+        fixes.push({ title: `Remove row ${first + 1} (keep the last value for this key)`, edits: [removeRow(rows, first)], preferred: true });
+        fixes.push({ title: `Remove row ${r + 1} (keep the first value for this key)`, edits: [removeRow(rows, r)] });
+      } else if (action === 'nothing') {
+        message = `Row ${r + 1} of this VALUES list repeats the key ${keyText} of row ${first + 1}: ON CONFLICT DO NOTHING silently drops it, with whatever else it carried.`;
+        fixes.push({ title: `Remove row ${r + 1} (it is dropped anyway)`, edits: [removeRow(rows, r)], preferred: true });
+      } else {
+        severity = 'error';
+        message = `Rows ${first + 1} and ${r + 1} of this VALUES list have the same key ${keyText}: the INSERT fails on its own rows with a duplicate key error (23505) on ${name}'s unique key ${key.label}.`;
+        fixes.push({ title: `Remove row ${r + 1}`, edits: [removeRow(rows, r)], preferred: true });
+      }
+      ctx.report({ start: rows[r][0], end: rows[r][1], message, severity, fixes });
+    });
+  }
+}
+
+/** Removes row `i` with its separating comma. */
+function removeRow(rows: Array<[number, number]>, i: number) {
+  if (i < rows.length - 1) return { start: rows[i][0], end: rows[i + 1][0], newText: '' };
+  return { start: rows[i - 1][1], end: rows[i][1], newText: '' };
+}
+
+/** A multi-row VALUES list repeating the same literal conflict key. */
+export const duplicateKeysInValues: Rule = {
+  id: ID,
+  severity: 'warning',
+  description: 'Multi-row VALUES repeating the same literal key: DO UPDATE fails ("cannot affect row a second time"), DO NOTHING silently drops rows.',
+  docs: docsUrl(ID),
+  statement(stmt, ctx) {
+    if (stmt.kind !== 'insert') return;
+    for (const ins of stmt.inserts) if (!ins.inWith) check(stmt, ins, ctx);
+  },
+};
