@@ -244,10 +244,15 @@ function planChecks(t: LiveTableDescription, natural: string[] | undefined, fks:
     for (const cand of candidates.slice(0, 3)) {
       if (seen.has(sig(cand.cols))) continue;
       if (enforcedBy(t, cand.cols)) continue;
+      // A superset of the configured key can only repeat what that key's check already shows.
+      if (natural?.length && natural.every((c) => cand.cols.includes(c))) continue;
       seen.add(sig(cand.cols));
       const cols = cand.cols.map((n) => byName.get(n)!);
+      const nullable = cols.filter((c) => !c.notNull);
       checks.push({
         kind: 'key', source: 'inferred', columns: cand.cols, exprs: cols.map(colExpr),
+        // As a UNIQUE constraint would: rows with a NULL in the candidate key are not duplicates of each other.
+        where: nullable.length ? nullable.map((c) => `${quoteIdent(c.name)} IS NOT NULL`).join(' AND ') : undefined,
         reason: `${cand.reason}; not declared unique: verify before acting`,
       });
     }
