@@ -116,9 +116,13 @@ export function hostSuppressions(host: string, regions: Span[]): Suppression[] {
           }
           if (from >= host.length) lineEnd = host.length;
           let end = Math.max(lineEnd, found.end);
-          // Same-line trailing comment (`query(...) // dupguard-ignore x`) covers its own line too.
-          const start = host.slice(lineStart, found.start).trim() === '' ? found.start : lineStart;
-          for (const r of regions) if (r.start < end && r.end > start) end = Math.max(end, r.end);
+          let start = found.start;
+          // A trailing comment (`query(...); // dupguard-ignore x`) covers its own line instead.
+          if (host.slice(lineStart, found.start).trim() !== '') {
+            start = lineStart;
+            end = found.end;
+          }
+          for (const r of regions) if (r.start <= end && r.end > start) { start = Math.min(start, r.start); end = Math.max(end, r.end); }
           covers = { start, end };
         }
         out.push({ comment: found, rules: d.rules, file: d.file, reason: d.reason, covers, used: new Set() });

@@ -1,0 +1,110 @@
+import * as assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { parseDocument } from '../../../src/core/facts';
+import { loadPgParser, pgAccepts } from '../../../src/core/pgparse';
+import { StaticSchemaModel } from '../../../src/core/schema';
+import { applyEdits, applyFix, lintErrors, lintOk } from '../helpers';
+
+const RULE = 'copy-without-resume-strategy';
+
+before(async () => { assert.equal(await loadPgParser(), true); });
+
+function assertParses(sql: string): void {
+  for (const s of parseDocument(sql).all) {
+    if (s.kind === 'psql') continue;
+    assert.equal(pgAccepts(s.text()), true, `PostgreSQL's parser accepts: ${s.text()}`);
+  }
+}
+
+// Seed 000: the partition loader streams each partition with COPY ... FROM STDIN into the target.
+const SEED_000 = `COPY migration.customer_events (customer_id, event_ts, payload)
+FROM STDIN WITH (FORMAT csv, HEADER false);
+42,2024-01-01 00:00:00,"{""a"": 1}"
+43,2024-01-01 00:00:01,"x;y\\\\"
+\\.
+`;
+
+test('seed 000: COPY FROM STDIN straight into the target is reported on its first line', () => {
+  const [f] = lintErrors(SEED_000, RULE);
+  assert.equal(SEED_000.slice(f.start, f.end), 'COPY migration.customer_events (customer_id, event_ts, payload)');
+  assert.equal(f.severity, 'warning');
+  assert.match(f.message, /migration\.customer_events/);
+  assert.match(f.message, /rows already committed are copied again/);
+});
+
+test('the staging fix keeps the data block intact, parses, and is no longer reported', () => {
+  const fixed = applyFix(SEED_000, RULE);
+  assert.equal(fixed, `BEGIN;
+CREATE TEMP TABLE customer_events_staging (LIKE migration.customer_events INCLUDING DEFAULTS) ON COMMIT DROP;
+COPY customer_events_staging (customer_id, event_ts, payload)
+FROM STDIN WITH (FORMAT csv, HEADER false);
+42,2024-01-01 00:00:00,"{""a"": 1}"
+43,2024-01-01 00:00:01,"x;y\\\\"
+\\.
+INSERT INTO migration.customer_events (customer_id, event_ts, payload)
+SELECT customer_id, event_ts, payload FROM customer_events_staging
+ON CONFLICT (key_column) DO NOTHING;
+COMMIT;
+`);
+  lintOk(fixed);
+  assertParses(fixed);
+});
+
+test('inside an explicit transaction the fix adds no BEGIN/COMMIT; files and programs too', () => {
+  const sql = "BEGIN;\nCOPY t FROM '/data/t.csv' CSV;\nCOMMIT;\n";
+  const fixed = applyFix(sql, RULE);
+  assert.equal(fixed, "BEGIN;\nCREATE TEMP TABLE t_staging (LIKE t INCLUDING DEFAULTS) ON COMMIT DROP;\nCOPY t_staging FROM '/data/t.csv' CSV;\nINSERT INTO t\nSELECT * FROM t_staging\nON CONFLICT (key_column) DO NOTHING;\nCOMMIT;\n");
+  lintOk(fixed);
+  assertParses(fixed);
+  lintErrors("COPY t FROM PROGRAM 'zcat t.gz' CSV;", RULE);
+});
+
+test('psql \\copy is checked like COPY', () => {
+  const sql = '\\copy public.t (a, b) from stdin with csv\n1,2\n\\.\n';
+  const [f] = lintErrors(sql, RULE);
+  assert.equal(sql.slice(f.start, f.end), '\\copy public.t (a, b) from stdin with csv');
+  const fixed = applyEdits(sql, f.fixes[0]);
+  assert.match(fixed, /\\copy t_staging \(a, b\) from stdin with csv\n1,2\n\\\.\nINSERT INTO public\.t \(a, b\)/);
+  lintOk(fixed);
+});
+
+test('not hazards: staging tables, merged loads, truncate/delete first, fresh tables, COPY TO, pg_dump', () => {
+  lintOk('CREATE TEMP TABLE s (LIKE t INCLUDING DEFAULTS) ON COMMIT DROP;\nCOPY s FROM stdin;\n1\n\\.\n');
+  lintOk('CREATE UNLOGGED TABLE s (a int);\nCOPY s FROM stdin;\n1\n\\.\n');
+  lintOk('COPY stage.t FROM stdin;\n1\n\\.\nINSERT INTO public.t SELECT * FROM stage.t ON CONFLICT (id) DO NOTHING;');
+  lintOk('COPY stage_t FROM stdin;\n1\n\\.\nMERGE INTO t USING stage_t s ON t.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id);');
+  lintOk('BEGIN;\nTRUNCATE t;\nCOPY t FROM stdin;\n1\n\\.\nCOMMIT;');
+  lintOk("BEGIN;\nDELETE FROM t WHERE part = 7;\nCOPY t FROM '/x';\nCOMMIT;");
+  lintOk('CREATE TABLE t (a int);\nCOPY t FROM stdin;\n1\n\\.\n');
+  lintOk('COPY t TO stdout;\nCOPY (SELECT 1) TO stdout;');
+  lintOk('CREATE VIEW v AS SELECT 1 AS a;\nCOPY v FROM stdin;\n1\n\\.\n');
+  lintOk('--\n-- PostgreSQL database dump\n--\n\nCOPY public.actor (actor_id) FROM stdin;\n1\n\\.\n');
+});
+
+test('still hazards: truncate in another transaction, merge without ON CONFLICT, table created later', () => {
+  lintErrors('TRUNCATE t;\nBEGIN;\nCOPY t FROM stdin;\n1\n\\.\nCOMMIT;', RULE);
+  lintErrors('COPY s FROM stdin;\n1\n\\.\nINSERT INTO t SELECT * FROM s;', RULE);
+  lintErrors("COPY t FROM '/x';\nCREATE TABLE IF NOT EXISTS t (a int);", RULE);
+});
+
+test('schema known: names the key (retry fails with 23505) or its absence (silent duplicates)', () => {
+  const col = (name: string) => ({ name, type: 'integer', notNull: true });
+  const keyed = new StaticSchemaModel([{ schema: 'public', name: 't', source: 'ddl', columns: [col('id'), col('v')], keys: [{ kind: 'primary', name: 't_pkey', columns: ['id'] }] }]);
+  const [a] = lintErrors('COPY t FROM stdin;\n1\t2\n\\.\n', RULE, { schema: keyed });
+  assert.match(a.message, /fails with 23505 on primary key t_pkey \(id\)/);
+  assert.equal(a.severity, 'warning');
+  const fixed = applyEdits('COPY t FROM stdin;\n1\t2\n\\.\n', a.fixes[0]);
+  assert.match(fixed, /ON CONFLICT \(id\) DO NOTHING;/);
+  assert.equal(a.fixes[0].snippet, false);
+  const bare = new StaticSchemaModel([{ schema: 'public', name: 't', source: 'ddl', columns: [col('v')], keys: [] }]);
+  const [b] = lintErrors('COPY t FROM stdin;\n1\n\\.\n', RULE, { schema: bare });
+  assert.match(b.message, /silently duplicates them: public\.t has no unique key/);
+  assert.equal(b.severity, 'error');
+});
+
+test('COPY FROM STDIN in TypeScript (pg-copy-streams) is reported, without the multi-statement fix', () => {
+  const ts = "import { from as copyFrom } from 'pg-copy-streams';\nconst stream = client.query(copyFrom('COPY events (id, body) FROM STDIN'));\n";
+  const [f] = lintErrors(ts, RULE, { path: 'load.ts' });
+  assert.equal(ts.slice(f.start, f.end), 'COPY events (id, body) FROM STDIN');
+  assert.equal(f.fixes.length, 0);
+});

@@ -1,0 +1,168 @@
+import * as assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import type { TableDescription } from '../../../src/core/catalog';
+import { parseDocument } from '../../../src/core/facts';
+import { loadPgParser, pgAccepts } from '../../../src/core/pgparse';
+import { StaticSchemaModel } from '../../../src/core/schema';
+import { applyEdits, applyFix, lint, lintErrors, lintOk } from '../helpers';
+
+const RULE = 'on-conflict-without-target';
+
+before(async () => { assert.equal(await loadPgParser(), true); });
+
+/** Every statement of the fixed SQL is accepted by PostgreSQL's grammar. */
+function assertParses(sql: string): void {
+  for (const s of parseDocument(sql).all) {
+    if (s.kind === 'psql') continue;
+    assert.equal(pgAccepts(s.text()), true, `PostgreSQL's parser accepts: ${s.text()}`);
+  }
+}
+
+// Seed 002: the ETL's child-table upsert (etl_base.py), with psycopg2's `VALUES %s` filled in.
+const SEED_002 = `
+    INSERT INTO breezeway.task_requirements (task_pk, requirement_id, name)
+    VALUES (1, 10, 'a'), (1, 11, 'b')
+    ON CONFLICT DO NOTHING
+`;
+
+test('seed 002: ON CONFLICT DO NOTHING without a target is reported on the clause', () => {
+  const [f] = lintErrors(SEED_002, RULE);
+  assert.equal(SEED_002.slice(f.start, f.end), 'ON CONFLICT DO NOTHING');
+  assert.equal(f.severity, 'warning');
+  assert.match(f.message, /never fires and every run inserts these rows again/);
+  assert.match(f.message, /breezeway\.task_requirements/);
+  assert.ok(f.fixes[0].snippet && f.fixes[0].preferred);
+});
+
+test('the snippet fix inserts a conflict target; the result parses and is no longer reported', () => {
+  const fixed = applyFix(SEED_002, RULE);
+  assert.match(fixed, /ON CONFLICT \(key_column\) DO NOTHING/);
+  lintOk(fixed);
+  assertParses(fixed);
+});
+
+test('targeted forms are fine', () => {
+  lintOk('INSERT INTO t (a, b) VALUES (1, 2) ON CONFLICT (a, b) DO NOTHING;');
+  lintOk('INSERT INTO t (a, b) VALUES (1, 2) ON CONFLICT ON CONSTRAINT t_a_b_key DO NOTHING;');
+  lintOk('INSERT INTO t (a, b) VALUES (1, 2) ON CONFLICT (a) WHERE b IS NULL DO NOTHING;');
+  lintOk('INSERT INTO t (a, b) VALUES (1, 2) ON CONFLICT (a) DO UPDATE SET b = excluded.b;');
+  lintOk('INSERT INTO t (a, b) VALUES (1, 2);');
+});
+
+test('the words inside comments, strings, identifiers and dollar strings are not clauses', () => {
+  lintOk(`-- INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING;
+/* INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING; */
+SELECT 'INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING';
+SELECT "on conflict do nothing" FROM t;
+SELECT $q$INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING$q$;`);
+});
+
+test('inside function bodies and DO blocks, reported at the file position', () => {
+  const sql = `CREATE FUNCTION add_tasks(specs text[]) RETURNS void LANGUAGE plpgsql AS $$
+begin
+  insert into tasks (identifier)
+  select distinct s from unnest(specs) s
+  on conflict do nothing;
+end;
+$$;
+DO $do$ BEGIN IF true THEN INSERT INTO q VALUES (1) ON CONFLICT DO NOTHING; END IF; END $do$;`;
+  const found = lintErrors(sql, RULE, { count: 2 });
+  assert.deepEqual(found.map((f) => sql.slice(f.start, f.end)), ['on conflict do nothing', 'ON CONFLICT DO NOTHING']);
+  assert.equal(found[0].start, sql.indexOf('on conflict'));
+  const fixed = applyEdits(sql, found[0].fixes[0]);
+  assert.match(fixed, /on conflict \(key_column\) do nothing/);
+  lintErrors(fixed, RULE);
+});
+
+test('data-modifying CTEs and WITH ... INSERT', () => {
+  const sql = 'WITH x AS (INSERT INTO a (id) VALUES (1) ON CONFLICT DO NOTHING RETURNING id) INSERT INTO b SELECT id FROM x ON CONFLICT DO NOTHING;';
+  const found = lintErrors(sql, RULE, { count: 2 });
+  assert.deepEqual(found.map((f) => f.start), [sql.indexOf('ON CONFLICT'), sql.lastIndexOf('ON CONFLICT')]);
+});
+
+const col = (name: string, extra: Partial<TableDescription['columns'][0]> = {}) => ({ name, type: 'integer', notNull: false, ...extra });
+
+test('schema known, no unique key: error, "never fires"', () => {
+  const schema = new StaticSchemaModel([{
+    schema: 'breezeway', name: 'task_requirements', source: 'ddl', keys: [],
+    columns: [col('task_pk'), col('requirement_id'), col('name')],
+  }]);
+  const [f] = lintErrors(SEED_002, RULE, { schema });
+  assert.equal(f.severity, 'error');
+  assert.match(f.message, /never fires: breezeway\.task_requirements has no primary key or unique constraint/);
+});
+
+test('schema known, only a serial primary key the INSERT leaves to the database: error', () => {
+  const schema = new StaticSchemaModel([{
+    schema: 'breezeway', name: 'task_requirements', source: 'ddl',
+    keys: [{ kind: 'primary', name: 'task_requirements_pkey', columns: ['id'] }],
+    columns: [col('id', { surrogate: true, default: "nextval('s'::regclass)" }), col('task_pk'), col('requirement_id'), col('name')],
+  }]);
+  const [f] = lintErrors(SEED_002, RULE, { schema });
+  assert.equal(f.severity, 'error');
+  assert.match(f.message, /only unique key is primary key task_requirements_pkey \(id\)/);
+  // No usable key: the fix is the snippet.
+  assert.equal(f.fixes.length, 1);
+  assert.equal(f.fixes[0].snippet, true);
+});
+
+test('natural key from config first, then the primary key, then other unique keys; one fix each', () => {
+  const schema = new StaticSchemaModel([{
+    schema: 'public', name: 'photos', source: 'ddl',
+    keys: [
+      { kind: 'unique', name: 'photos_url_key', columns: ['url'] },
+      { kind: 'primary', name: 'photos_pkey', columns: ['id'] },
+      { kind: 'unique-index', name: 'photos_prop_photo', columns: ['property_pk', 'photo_id'] },
+    ],
+    columns: [col('id'), col('url'), col('property_pk'), col('photo_id')],
+  }]);
+  const sql = 'INSERT INTO photos (id, url, property_pk, photo_id) VALUES (1, $1, 2, 3) ON CONFLICT DO NOTHING;';
+  const [f] = lintErrors(sql, RULE, { schema, config: { naturalKeys: { 'public.photos': ['property_pk', 'photo_id'] } } });
+  assert.equal(f.severity, 'warning');
+  assert.match(f.message, /any of public\.photos's 3 unique keys/);
+  assert.deepEqual(f.fixes.map((x) => x.edits[0].newText), [' (property_pk, photo_id)', ' (id)', ' (url)']);
+  assert.deepEqual(f.fixes.map((x) => !!x.preferred), [true, false, false]);
+  assert.match(f.fixes[0].title, /natural key/);
+  for (const fix of f.fixes) {
+    const fixed = applyEdits(sql, fix);
+    lintOk(fixed, { schema });
+    assertParses(fixed);
+  }
+});
+
+test('one key: a warning that names it; partial and expression keys produce valid targets', () => {
+  const schema = new StaticSchemaModel([{
+    schema: 'public', name: 'users', source: 'ddl',
+    keys: [{ kind: 'unique-index', name: 'users_email', columns: ['lower(email)'], expression: true, predicate: 'deleted_at IS NULL' }],
+    columns: [col('email'), col('deleted_at')],
+  }]);
+  const sql = "INSERT INTO users (email) VALUES ('a') ON CONFLICT DO NOTHING";
+  const [f] = lintErrors(sql, RULE, { schema });
+  assert.match(f.message, /happens to have one unique key/);
+  const fixed = applyEdits(sql, f.fixes[0]);
+  assert.equal(fixed, "INSERT INTO users (email) VALUES ('a') ON CONFLICT (lower(email)) WHERE deleted_at IS NULL DO NOTHING");
+  assertParses(fixed);
+});
+
+test('a configured natural key without a unique index says it needs one', () => {
+  const [f] = lintErrors(SEED_002, RULE, { config: { naturalKeys: { 'breezeway.task_requirements': ['task_pk', 'requirement_id'] } } });
+  assert.equal(f.fixes.length, 1);
+  assert.match(f.fixes[0].title, /\(task_pk, requirement_id\).*needs a unique index/);
+  assert.equal(f.fixes[0].snippet, undefined);
+  assertParses(applyEdits(SEED_002, f.fixes[0]));
+});
+
+test('severity override and off from config', () => {
+  const [f] = lintErrors(SEED_002, RULE, { config: { rules: { [RULE]: 'error' } } });
+  assert.equal(f.severity, 'error');
+  assert.equal(lint(SEED_002, { config: { rules: { [RULE]: 'off' } } }).length, 0);
+});
+
+test('SQL embedded in TypeScript: range and fix map back to the host file', () => {
+  const ts = 'const table = "t";\nawait db.query(`INSERT INTO ${table} (a) VALUES ($1) ON CONFLICT DO NOTHING`, [1]);\n';
+  const [f] = lintErrors(ts, RULE, { path: 'etl.ts' });
+  assert.equal(ts.slice(f.start, f.end), 'ON CONFLICT DO NOTHING');
+  const fixed = applyEdits(ts, f.fixes[0]);
+  assert.match(fixed, /ON CONFLICT \(key_column\) DO NOTHING`/);
+  lintOk(fixed, { path: 'etl.ts' });
+});
