@@ -135,9 +135,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       say('docs/examples not found next to this program: lint step skipped.');
     } else {
       const root = path.dirname(path.dirname(dir));
-      say(`\nLinting the examples (dupguard lint docs/examples):\n`);
+      say(`\nLinting the examples (dupguard lint docs/examples --config docs/examples/.dupguard.json):\n`);
       const { main } = await import('./main');
-      const code = await main(['lint', 'docs/examples'], { ...io, cwd: root });
+      const code = await main(['lint', 'docs/examples', '--config', 'docs/examples/.dupguard.json'], { ...io, cwd: root, stdout: f.format === 'text' ? io.stdout : io.stderr });
       // The examples contain the incidents' bugs on purpose: finding them (exit 1) is success here.
       if (code === 2) {
         say(`\nlint step could not run (exit 2).`);
