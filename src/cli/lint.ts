@@ -1,8 +1,166 @@
+/**
+ * `dupguard lint [paths or globs...]`: finds the files, reads the config, builds the schema model
+ * from the linted SQL files (migrations in name order) plus configured natural keys, analyzes each
+ * file and prints the findings in the chosen format. Exit 0: no error-level finding; 1: some (or
+ * more warnings than --max-warnings); 2: usage, config or I/O error.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyze as realAnalyze, languageFromPath, type AnalyzeInput, type AnalyzeResult } from '../core/analyze';
+import type { SchemaModel } from '../core/schema';
+import { loadSchemaFromDdl, type DdlFile } from '../core/schema/ddl';
+import { UNUSED_SUPPRESSION } from '../core/suppress';
+import { rules } from '../rules/index';
+import { docsUrl } from '../rules/rule';
+import { formatHelp, parseArgs, UsageError } from './args';
+import { ConfigError, loadConfig, type DupguardConfig } from './config';
+import { displayPath, expandPaths, FileArgumentError } from './files';
+import { formatGithub } from './format/github';
+import { formatJson } from './format/json';
+import { reportFile, summarize, type LintReport, type RuleInfo } from './format/report';
+import { formatSarif } from './format/sarif';
+import { formatText } from './format/text';
 import type { CliIO } from './io';
 
-/** `dupguard lint`: being built in this session. */
-export async function run(argv: string[], io: CliIO): Promise<number> {
-  void argv;
-  io.stderr('dupguard lint: not available in this build\n');
-  return 2;
+export const FLAGS = {
+  format: { type: 'string', short: 'f', choices: ['text', 'json', 'sarif', 'github'], default: 'text', description: 'output format' },
+  config: { type: 'string', short: 'c', valueName: 'file', description: `config file (default: nearest .dupguard.json from the working folder up)` },
+  'max-warnings': { type: 'number', valueName: 'n', description: 'exit 1 when there are more than n warnings' },
+  quiet: { type: 'boolean', short: 'q', description: 'report errors only' },
+  'no-schema': { type: 'boolean', description: 'do not build a schema model from the linted .sql files' },
+  help: { type: 'boolean', short: 'h', description: 'show this help' },
+} as const;
+
+const USAGE = `Usage: dupguard lint [paths or globs...] [options]
+
+Lints .sql/.psql/.pgsql files and SQL embedded in .ts/.tsx/.js/.jsx/.mjs/.cjs/.mts/.cts files.
+Folders are walked (node_modules, dist, out, .git and .cache are skipped); globs support *, ** and ?.
+Default path: the config's "include" globs, else the working folder.
+
+Options:
+${formatHelp(FLAGS)}
+
+Exit status: 0 no error-level findings, 1 error-level findings (or too many warnings), 2 usage or I/O error.`;
+
+/** What lint needs from the analyzer; tests inject fakes, the CLI uses the real ones. */
+export interface LintDeps {
+  analyze(input: AnalyzeInput): AnalyzeResult;
+  /** Schema model from the linted SQL files and natural keys. */
+  loadSchema(files: DdlFile[], naturalKeys: Record<string, string[]> | undefined): Promise<SchemaModel>;
+  /** Rule metadata for SARIF. */
+  rules: readonly RuleInfo[];
+}
+
+export const defaultDeps: LintDeps = {
+  analyze: realAnalyze,
+  loadSchema: (files, naturalKeys) => loadSchemaFromDdl(files, { naturalKeys }),
+  rules: [
+    ...rules.map((r) => ({ id: r.id, description: r.description, docs: r.docs, severity: r.severity })),
+    {
+      id: UNUSED_SUPPRESSION,
+      description: 'A dupguard-ignore comment that silences nothing (or names an unknown rule).',
+      docs: docsUrl(UNUSED_SUPPRESSION),
+      severity: 'info',
+    },
+  ],
+};
+
+/** Runs `dupguard lint`; returns the exit code. */
+export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDeps): Promise<number> {
+  const fail = (message: string) => {
+    io.stderr(`dupguard lint: ${message}\n`);
+    return 2;
+  };
+  let parsed;
+  try {
+    parsed = parseArgs(argv, FLAGS);
+  } catch (e) {
+    if (e instanceof UsageError) return fail(`${e.message}\n\n${USAGE}`);
+    throw e;
+  }
+  const { flags, positionals } = parsed;
+  if (flags.help) {
+    io.stdout(`${USAGE}\n`);
+    return 0;
+  }
+  const maxWarnings = flags['max-warnings'];
+  if (maxWarnings !== undefined && (!Number.isInteger(maxWarnings) || maxWarnings < 0)) {
+    return fail(`option '--max-warnings' needs a whole number of 0 or more, got '${maxWarnings}'`);
+  }
+
+  let config: DupguardConfig;
+  let files: string[];
+  try {
+    const loaded = loadConfig(io.cwd, flags.config);
+    for (const w of loaded.warnings) io.stderr(`dupguard lint: warning: ${w}\n`);
+    config = loaded.config;
+    const useInclude = positionals.length === 0 && (config.include?.length ?? 0) > 0;
+    // `include` globs are relative to the config file's folder.
+    const args = useInclude ? config.include!.map((g) => path.resolve(loaded.base, g)) : positionals;
+    files = expandPaths(args, { cwd: io.cwd, exclude: config.exclude, excludeBase: loaded.base });
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof FileArgumentError) return fail(e.message);
+    throw e;
+  }
+
+  const texts: Array<{ abs: string; rel: string; text: string }> = [];
+  for (const abs of files) {
+    const rel = displayPath(abs, io.cwd);
+    try {
+      texts.push({ abs, rel, text: stripBom(fs.readFileSync(abs, 'utf8')) });
+    } catch (e) {
+      return fail(`${rel}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  }
+
+  let schema: SchemaModel | undefined;
+  const sqlFiles = texts.filter((t) => languageFromPath(t.abs) === 'sql').map((t) => ({ path: t.rel, text: t.text }));
+  if (!flags['no-schema'] && (sqlFiles.length > 0 || config.naturalKeys)) {
+    try {
+      schema = await deps.loadSchema(sqlFiles, config.naturalKeys);
+    } catch (e) {
+      // Without a schema the rules still run; they just make no schema-aware findings.
+      io.stderr(`dupguard lint: warning: no schema model (${e instanceof Error ? e.message : String(e)}); schema-aware checks are off\n`);
+    }
+  }
+
+  const analyzerConfig = { rules: config.rules, naturalKeys: config.naturalKeys, embedded: config.embedded };
+  // --max-warnings counts the warnings found, also when --quiet hides them.
+  let warnings = 0;
+  const reportFiles = texts.map((t) => {
+    const { findings } = deps.analyze({ text: t.text, path: t.rel, language: languageFromPath(t.abs), schema, config: analyzerConfig });
+    warnings += findings.filter((f) => f.severity === 'warning').length;
+    const kept = flags.quiet ? findings.filter((f) => f.severity === 'error') : findings;
+    return reportFile(t.rel, t.text, kept, (p) => displayPath(path.resolve(io.cwd, p), io.cwd));
+  });
+  const report: LintReport = { version: 1, files: reportFiles, summary: summarize(reportFiles) };
+
+  switch (flags.format) {
+    case 'json': io.stdout(formatJson(report)); break;
+    case 'sarif':
+      io.stdout(formatSarif(report, { rules: deps.rules, toolVersion: toolVersion(), informationUri: 'https://github.com/dupguard/dupguard', cwd: io.cwd }));
+      break;
+    case 'github': io.stdout(formatGithub(report)); break;
+    default: io.stdout(formatText(report));
+  }
+
+  if (report.summary.errors > 0) return 1;
+  if (maxWarnings !== undefined && warnings > maxWarnings) {
+    io.stderr(`dupguard lint: ${warnings} warning${warnings === 1 ? '' : 's'}, more than --max-warnings ${maxWarnings}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+function stripBom(s: string): string {
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}
+
+function toolVersion(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
 }
