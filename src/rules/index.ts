@@ -4,12 +4,14 @@ import { copyWithoutResumeStrategy } from './copy-without-resume-strategy';
 import { onConflictWithoutTarget } from './on-conflict-without-target';
 import { onConflictTargetWithoutUniqueIndex } from './on-conflict-target-without-unique-index';
 import { duplicateKeysInValues } from './duplicate-keys-in-values';
+import { upsertWithoutOrderingGuard } from './upsert-without-ordering-guard';
 
 export const rules: readonly Rule[] = [
   onConflictWithoutTarget,
   copyWithoutResumeStrategy,
   onConflictTargetWithoutUniqueIndex,
   duplicateKeysInValues,
+  upsertWithoutOrderingGuard,
 ];
 
 /** The rule with this id, if any. */

@@ -1,0 +1,136 @@
+/**
+ * An upsert that copies an incoming version/timestamp (`updated_at`, `ts_ms`, `version`, `lsn`...)
+ * over the stored row without comparing the two (seed 004): when events arrive out of order or are
+ * replayed, an older event overwrites a newer row and the newer data is lost for good. The guard
+ * is one condition: `DO UPDATE ... WHERE excluded.ts_ms > t.ts_ms` / `WHEN MATCHED AND s.ts_ms > t.ts_ms`.
+ *
+ * Found when the update copies such a column from the incoming row, or when the INSERT supplies a
+ * version column of a known table. A version made by the server (`now()`) orders nothing: skipped.
+ */
+import type { InsertFacts, Statement } from '../core/facts';
+import type { Fix } from '../core/types';
+import { docsUrl, type Rule, type RuleContext } from './rule';
+import { findNodes, ident, isVersionColumn, resolveTable, statementAst, sval, versionColumns, type StmtAst } from './support';
+
+const ID = 'upsert-without-ordering-guard';
+
+/** Version columns, most specific first (an event sequence beats a wall-clock column). */
+function rank(name: string): number {
+  const n = name.toLowerCase();
+  if (/(^|_)(version|lsn|ts_ms)$|^(revision|rev|sequence_number|seq_no)$/.test(n)) return 0;
+  if (/event|source|occurred/.test(n)) return 1;
+  return 2;
+}
+
+function mentionsAny(node: any, names: string[]): boolean {
+  return findNodes(node, 'ColumnRef').some((c: any) => {
+    const fields: string[] = (c.fields ?? []).map(sval);
+    return names.includes(fields[fields.length - 1]);
+  });
+}
+
+/** Columns the SET list copies from the incoming row: `v = excluded.v` / `v = s.v`. */
+function copiedFrom(targetList: any[], incoming: (qualifier: string | undefined) => boolean): string[] {
+  const out: string[] = [];
+  for (const t of targetList ?? []) {
+    const rt = t.ResTarget;
+    if (!rt?.name || !isVersionColumn(rt.name)) continue;
+    const ref = rt.val?.ColumnRef;
+    if (!ref) continue;
+    const fields: string[] = (ref.fields ?? []).map(sval);
+    if (fields.length >= 2 && incoming(fields[fields.length - 2])) out.push(rt.name);
+  }
+  return out;
+}
+
+/** Version columns whose inserted values are server clock calls (`now()`), which order nothing. */
+function serverMade(ins: InsertFacts, ast: StmtAst, column: string): boolean {
+  const cols = ins.columns?.map((c) => c.name);
+  const i = cols?.indexOf(column) ?? -1;
+  const rows: any[] | undefined = ast.node?.selectStmt?.SelectStmt?.valuesLists;
+  if (i < 0 || !rows) return false;
+  return rows.every((r: any) => {
+    const v = r?.List?.items?.[i];
+    return !!(v?.FuncCall || v?.SQLValueFunction);
+  });
+}
+
+function checkInsert(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void {
+  const oc = ins.onConflict;
+  if (!oc || oc.action !== 'update' || ins.inWith) return;
+  const ast = statementAst(stmt);
+  const clause = ast?.kind === 'InsertStmt' ? ast.node.onConflictClause : undefined;
+  if (!ast || !clause) return;
+  const table = resolveTable(ctx, ins.table);
+  const supplied = new Set(ins.columns?.map((c) => c.name) ?? []);
+  const candidates = new Set(copiedFrom(clause.targetList, (q) => q === 'excluded'));
+  for (const v of versionColumns(table)) if (supplied.has(v)) candidates.add(v);
+  const versions = [...candidates].filter((v) => !serverMade(ins, ast, v)).sort((a, b) => rank(a) - rank(b));
+  if (!versions.length) return;
+  if (clause.whereClause && mentionsAny(clause.whereClause, versions)) return;
+  const v = versions[0];
+  const self = ident(ins.alias ?? ins.table.name);
+  const guard = `excluded.${ident(v)} > ${self}.${ident(v)}`;
+  const fixes: Fix[] = [];
+  if (oc.updateWhere) {
+    fixes.push({ title: `Only overwrite with a newer row: AND ${guard}`, edits: [{ start: oc.updateWhere.end, end: oc.updateWhere.end, newText: ` AND ${guard}` }], preferred: true });
+  } else {
+    fixes.push({ title: `Only overwrite with a newer row: WHERE ${guard}`, edits: [{ start: oc.end, end: oc.end, newText: ` WHERE ${guard}` }], preferred: true });
+  }
+  const span = oc.actionSpan ?? oc.head;
+  ctx.report({
+    start: span.start,
+    end: span.end,
+    message: `ON CONFLICT DO UPDATE overwrites the stored row whatever its ${v}: a late or replayed event with an older ${v} replaces newer data, and the newer data is lost. Compare first: WHERE ${guard}.`,
+    fixes,
+  });
+}
+
+function checkMerge(stmt: Statement, ctx: RuleContext): void {
+  const ast = statementAst(stmt);
+  if (!ast || ast.kind !== 'MergeStmt') return;
+  const n = ast.node;
+  const targetName: string = n.relation?.alias?.aliasname ?? n.relation?.relname ?? '';
+  const src = n.sourceRelation;
+  const sourceName: string | undefined = src?.RangeVar ? src.RangeVar.alias?.aliasname ?? src.RangeVar.relname : src?.RangeSubselect?.alias?.aliasname;
+  if (!sourceName) return;
+  const table = n.relation ? resolveTable(ctx, { name: n.relation.relname, schema: n.relation.schemaname }) : undefined;
+  const text = ctx.doc.text;
+  const end = stmt.terminator >= 0 ? stmt.terminator : stmt.end;
+  const whens = [...text.slice(stmt.start, end).matchAll(/\bwhen\s+matched\b/gi)].map((m) => stmt.start + (m.index ?? 0));
+  let w = -1;
+  for (const wrapped of n.mergeWhenClauses ?? []) {
+    const c = wrapped.MergeWhenClause;
+    if (!c) continue;
+    if (c.matchKind === 'MERGE_WHEN_MATCHED') w++;
+    if (c.matchKind !== 'MERGE_WHEN_MATCHED' || c.commandType !== 'CMD_UPDATE') continue;
+    const copied = copiedFrom(c.targetList, (q) => q === sourceName);
+    const known = versionColumns(table).filter((v) => (c.targetList ?? []).some((t: any) => t.ResTarget?.name === v));
+    const versions = [...new Set([...copied, ...known])].sort((a, b) => rank(a) - rank(b));
+    if (!versions.length) continue;
+    if (c.condition && mentionsAny(c.condition, versions)) continue;
+    const at = whens[w];
+    if (at === undefined) continue;
+    const v = versions[0];
+    const guard = `${ident(sourceName)}.${ident(v)} > ${ident(targetName)}.${ident(v)}`;
+    const afterMatched = at + (/^when\s+matched/i.exec(text.slice(at))?.[0].length ?? 0);
+    ctx.report({
+      start: at,
+      end: afterMatched,
+      message: `WHEN MATCHED THEN UPDATE overwrites the stored row whatever its ${v}: a late or replayed event with an older ${v} replaces newer data. Compare first: WHEN MATCHED AND ${guard}.`,
+      fixes: [{ title: `Only overwrite with a newer row: AND ${guard}`, edits: [{ start: afterMatched, end: afterMatched, newText: ` AND ${guard}` }], preferred: true }],
+    });
+  }
+}
+
+/** Upsert copying an incoming version/timestamp without comparing it to the stored one. */
+export const upsertWithoutOrderingGuard: Rule = {
+  id: ID,
+  severity: 'warning',
+  description: 'ON CONFLICT DO UPDATE / MERGE WHEN MATCHED UPDATE that copies a version or timestamp without comparing it: stale events overwrite newer rows.',
+  docs: docsUrl(ID),
+  statement(stmt, ctx) {
+    if (stmt.kind === 'merge') checkMerge(stmt, ctx);
+    for (const ins of stmt.inserts) if (ins.onConflict?.action === 'update') checkInsert(stmt, ins, ctx);
+  },
+};
