@@ -14,6 +14,7 @@ import { MigrationError, type KeepOrder, type MigrationOptions, type MigrationPl
 const UNKEYABLE = /^(json|xml|point|line|lseg|box|path|polygon|circle)(\[\])?$/;
 const CREATED_LIKE = /^(created|inserted|ingested|loaded|imported|added)(_?(at|on|time|timestamp|date|ts|utc))?$|^(date|time)_?(created|inserted|added)$|^creat(ed|ion)_?(at|date|time|timestamp|ts)$/i;
 const TIME_TYPE = /^(timestamp|date)/;
+const INSERT_TIME_DEFAULT = /^\s*\(?\s*(now\(\)|CURRENT_TIMESTAMP|LOCALTIMESTAMP|CURRENT_DATE|clock_timestamp\(\)|statement_timestamp\(\)|transaction_timestamp\(\)|\('now'::text\))/i;
 const INTEGER_TYPE = /^(smallint|integer|bigint)$/;
 
 interface ForeignKeyPlan {
@@ -200,7 +201,10 @@ function chooseKeepOrder(t: TableDescription, o: MigrationOptions, pg: boolean, 
     column = o.orderBy;
     why = `${word} by ${column}`;
   } else {
-    const created = t.columns.find((c) => CREATED_LIKE.test(c.name) && TIME_TYPE.test(c.type) && !o.key.includes(c.name));
+    const usable = (c: ColumnDescription) => TIME_TYPE.test(c.type) && !o.key.includes(c.name);
+    // A created_at-like name, else a time column the database fills at insert (DEFAULT now()).
+    const created = t.columns.find((c) => usable(c) && CREATED_LIKE.test(c.name))
+      ?? t.columns.find((c) => usable(c) && INSERT_TIME_DEFAULT.test(c.default ?? ''));
     const increasingPk = pk && pk.columns.length === 1 && !o.key.includes(pk.columns[0])
       && (() => { const c = cols.get(pk.columns[0]); return !!c && INTEGER_TYPE.test(c.type) && (!!c.identity || /nextval\(/i.test(c.default ?? '')); })();
     if (created) {
