@@ -5,6 +5,7 @@ import { onConflictWithoutTarget } from './on-conflict-without-target';
 import { onConflictTargetWithoutUniqueIndex } from './on-conflict-target-without-unique-index';
 import { duplicateKeysInValues } from './duplicate-keys-in-values';
 import { upsertWithoutOrderingGuard } from './upsert-without-ordering-guard';
+import { mergeSourceNotDeduplicated } from './merge-source-not-deduplicated';
 
 export const rules: readonly Rule[] = [
   onConflictWithoutTarget,
@@ -12,6 +13,7 @@ export const rules: readonly Rule[] = [
   onConflictTargetWithoutUniqueIndex,
   duplicateKeysInValues,
   upsertWithoutOrderingGuard,
+  mergeSourceNotDeduplicated,
 ];
 
 /** The rule with this id, if any. */
