@@ -345,7 +345,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
       report.summary.reclaimableBytes += bestBytes;
       if (dup) report.summary.tablesWithDuplicates++;
     }
-    report.summary.tablesScanned = report.tables.filter((t) => t.checks.some((c) => !c.error)).length;
+    report.summary.tablesScanned = report.tables.filter((t) => (t.checks.length ? t.checks.some((c) => !c.error) : !t.errors?.length)).length;
     progress({ phase: 'done', index: report.tables.length, total: report.tables.length, message: report.complete ? 'scan finished' : 'scan stopped' });
     if (report.skipped && !report.skipped.length) delete report.skipped;
     return report;
@@ -572,7 +572,8 @@ async function quickCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
   const check = base(pc, true);
   const rows = t.rowEstimate !== undefined && t.rowEstimate >= 0 ? t.rowEstimate : -1;
   const cols = pc.columns.map((n) => t.columns.find((c) => c.name === n));
-  const fromStats = !pc.where && rows > 0 && cols.every((c) => c && c.nDistinct !== undefined && (c.nullFrac ?? 0) < 1);
+  const fromStats = !pc.where && rows > 0 && cols.every((c) => c && c.nDistinct !== undefined && c.nDistinct !== 0 && (c.nullFrac ?? 0) < 1);
+  // n_distinct 0 means ANALYZE could not tell (types without equality): the sample answers instead.
   if (fromStats) {
     const nd = cols.map((c) => (c!.nDistinct! < 0 ? -c!.nDistinct! * rows : c!.nDistinct!));
     let distinct: number | undefined;
