@@ -1,8 +1,235 @@
+/**
+ * `dupguard migrate`: prints the dedup migration for one table (or its rollback), or dry-runs it in a
+ * transaction that is rolled back. Argument parsing and output only: the generator is src/migrate,
+ * the database work src/db (introspect, dryrun).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { formatHelp, parseArgs, UsageError } from './args';
 import type { CliIO } from './io';
+import type { TableDescription } from '../core/catalog';
+import type { DryRunReport } from '../db/dryrun';
+import type { MigrationOptions } from '../migrate/types';
 
-/** `dupguard migrate`: being built in this session. */
+const SPEC = {
+  url: { type: 'string', valueName: 'postgres-url', description: 'connection URL (default: DATABASE_URL, else PG* variables)' },
+  table: { type: 'string', short: 't', valueName: 'schema.table', description: 'the table to deduplicate (schema defaults to public)' },
+  key: { type: 'string', short: 'k', valueName: 'a,b', description: 'natural key columns: one row per value of these survives' },
+  keep: { type: 'string', choices: ['oldest', 'newest'], default: 'oldest', description: 'which copy of each key to keep' },
+  'order-by': { type: 'string', valueName: 'column', description: 'column deciding oldest/newest (default: created_at-like column, else increasing id, else ctid)' },
+  strategy: { type: 'string', choices: ['auto', 'delete', 'rebuild'], default: 'auto', description: 'auto: by the measured duplicate ratio' },
+  nulls: { type: 'string', choices: ['auto', 'not-distinct', 'distinct'], default: 'auto', description: 'NULL key values equal (not-distinct, PostgreSQL 15+) or never equal' },
+  'index-build': { type: 'string', choices: ['auto', 'in-transaction', 'concurrent'], default: 'auto', description: 'where the unique index is built (auto: concurrent from 1M rows)' },
+  ratio: { type: 'number', valueName: 'x', description: 'duplicate ratio (rows / distinct keys) if known; skips counting' },
+  'constraint-name': { type: 'string', valueName: 'name', description: 'name of the new unique constraint' },
+  'backup-name': { type: 'string', valueName: 'name', description: 'name of the backup table (same schema)' },
+  rollback: { type: 'boolean', description: 'print the rollback script instead' },
+  'dry-run': { type: 'boolean', description: 'run the migration in a transaction that is rolled back and report what it would do' },
+  out: { type: 'string', short: 'o', valueName: 'file', description: 'write the script to a file instead of standard output' },
+  help: { type: 'boolean', short: 'h', description: 'show this help' },
+} as const;
+
+const USAGE = `Usage: dupguard migrate --table schema.table --key a,b [--url <postgres-url>] [options]
+
+Writes a migration that removes duplicate rows (keeping one per key), backs the table up first,
+adds the UNIQUE constraint that stops new copies, and can be rolled back exactly. It reads the
+table's description over a read-only connection and changes nothing: run the script with
+  psql -v ON_ERROR_STOP=1 -f migration.sql
+--dry-run runs it inside a transaction that is always rolled back and reports the result.
+
+Options:
+${formatHelp(SPEC)}
+
+Exit status: 0 done (dry run: the migration would succeed), 1 the dry run found it would fail, 2 error.`;
+
+/** Splits `a,"b,c",D` into column names: quoted parts exact, bare parts as typed. */
+export function splitNames(text: string, sep: string): { name: string; quoted: boolean }[] {
+  const out: { name: string; quoted: boolean }[] = [];
+  let cur = '';
+  let quoted = false;
+  let inQuote = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inQuote) {
+      if (ch === '"' && text[i + 1] === '"') { cur += '"'; i++; } else if (ch === '"') inQuote = false; else cur += ch;
+    } else if (ch === '"') {
+      inQuote = true;
+      quoted = true;
+    } else if (ch === sep) {
+      out.push({ name: quoted ? cur : cur.trim(), quoted });
+      cur = '';
+      quoted = false;
+    } else {
+      cur += ch;
+    }
+  }
+  if (inQuote) throw new UsageError(`unbalanced double quote in '${text}'`);
+  out.push({ name: quoted ? cur : cur.trim(), quoted });
+  return out;
+}
+
+/** Finds a name as typed, else (bare names only) as PostgreSQL folds it: lower case. */
+function resolveName(candidates: string[], n: { name: string; quoted: boolean }): string | undefined {
+  if (candidates.includes(n.name)) return n.name;
+  if (!n.quoted && candidates.includes(n.name.toLowerCase())) return n.name.toLowerCase();
+  return undefined;
+}
+
 export async function run(argv: string[], io: CliIO): Promise<number> {
-  void argv;
-  io.stderr('dupguard migrate: not available in this build\n');
-  return 2;
+  const fail = (msg: string, code = 2) => { io.stderr(`dupguard migrate: ${msg}\n`); return code; };
+  let f;
+  try {
+    const parsed = parseArgs(argv, SPEC);
+    f = parsed.flags;
+    if (f.help) { io.stdout(`${USAGE}\n`); return 0; }
+    if (parsed.positionals.length) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'`);
+    if (!f.table) throw new UsageError('--table is required (e.g. --table public.task_photos)');
+    if (!f.key) throw new UsageError('--key is required (e.g. --key task_pk,photo_id)');
+    if (f.ratio !== undefined && !(f.ratio >= 1)) throw new UsageError('--ratio must be at least 1 (rows / distinct keys)');
+    if (f.rollback && f['dry-run']) throw new UsageError('--rollback and --dry-run exclude each other');
+  } catch (e) {
+    if (e instanceof UsageError) return fail(`${e.message}\n\n${USAGE}`);
+    throw e;
+  }
+  let tableParts: { name: string; quoted: boolean }[];
+  let keyParts: { name: string; quoted: boolean }[];
+  try {
+    tableParts = splitNames(f.table, '.');
+    keyParts = splitNames(f.key, ',');
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  if (tableParts.length > 2 || tableParts.some((p) => !p.name)) return fail(`--table must be schema.table or table, got '${f.table}'`);
+  if (keyParts.some((p) => !p.name)) return fail(`--key has an empty column name: '${f.key}'`);
+  const schemaPart = tableParts.length === 2 ? tableParts[0] : { name: 'public', quoted: true };
+  const tablePart = tableParts[tableParts.length - 1];
+
+  const { connect, DbError } = await import('../db/connect');
+  const { describeTable } = await import('../db/introspect');
+  const dry = await import('../db/dryrun');
+  const { generateMigration } = await import('../migrate/generate');
+  const { MigrationError } = await import('../migrate/types');
+
+  const target = f.url ?? io.env.DATABASE_URL ?? {};
+  let session;
+  try {
+    session = await connect(target, { env: io.env });
+  } catch (e) {
+    return fail(e instanceof DbError ? e.message : String((e as Error)?.message ?? e));
+  }
+  try {
+    const client = session.client;
+    // Everything but the dry run only reads: make the session refuse writes, whatever happens.
+    if (!f['dry-run']) await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
+
+    let desc: TableDescription | undefined;
+    const tries: [string, string][] = [[schemaPart.name, tablePart.name]];
+    const folded: [string, string] = [schemaPart.quoted ? schemaPart.name : schemaPart.name.toLowerCase(), tablePart.quoted ? tablePart.name : tablePart.name.toLowerCase()];
+    if (folded[0] !== tries[0][0] || folded[1] !== tries[0][1]) tries.push(folded);
+    for (const [s, t] of tries) {
+      try {
+        desc = await describeTable(client, s, t);
+        break;
+      } catch (e) {
+        if (!/not found/.test(String((e as Error).message))) throw e;
+      }
+    }
+    if (!desc) return fail(`table ${schemaPart.name}.${tablePart.name} not found (or not visible to ${session.user}) in ${session.target}`);
+    if (desc.kind && desc.kind !== 'r' && desc.kind !== 'p') return fail(`${desc.schema}.${desc.name} is not a table`);
+
+    const names = desc.columns.map((c) => c.name);
+    const key: string[] = [];
+    for (const k of keyParts) {
+      const found = resolveName(names, k);
+      if (!found) return fail(`column '${k.name}' not found in ${desc.schema}.${desc.name} (columns: ${names.join(', ')})`);
+      key.push(found);
+    }
+    let orderBy: string | undefined;
+    if (f['order-by'] !== undefined) {
+      const o = splitNames(f['order-by'], '\u0000')[0];
+      orderBy = resolveName(names, o);
+      if (!orderBy) return fail(`--order-by column '${o.name}' not found in ${desc.schema}.${desc.name}`);
+    }
+
+    const options: MigrationOptions = {
+      key,
+      keep: f.keep as 'oldest' | 'newest',
+      orderBy,
+      strategy: f.strategy as 'auto' | 'delete' | 'rebuild',
+      flavour: session.engine === 'yugabytedb' ? 'yugabyte' : 'postgres',
+      nullKeys: f.nulls as 'auto' | 'not-distinct' | 'distinct',
+      indexBuild: f['index-build'] as 'auto' | 'in-transaction' | 'concurrent',
+      rowEstimate: desc.rowEstimate !== undefined && desc.rowEstimate >= 0 ? desc.rowEstimate : undefined,
+      duplicateRatio: f.ratio,
+      constraintName: f['constraint-name'],
+      backupName: f['backup-name'],
+    };
+    if (f.rollback) {
+      options.purpose = 'rollback';
+      if (!options.backupName) {
+        const found = await dry.findBackups(client, desc.schema, desc.name);
+        if (!found.length) return fail(`no dupguard backup of ${desc.schema}.${desc.name} found in schema ${desc.schema}; give --backup-name`);
+        options.backupName = found[0];
+        if (found.length > 1) io.stderr(`dupguard migrate: restoring from the newest backup ${found[0]} (others: ${found.slice(1).join(', ')}; choose with --backup-name)\n`);
+      }
+    }
+    // The automatic strategy needs the real ratio: count it (read-only) unless given.
+    if (options.duplicateRatio === undefined && options.strategy === 'auto' && !f.rollback) {
+      const m = await dry.measureDuplicates(client, desc, key);
+      if (m) {
+        options.duplicateRatio = m.ratio;
+        options.rowEstimate = m.rows;
+      } else {
+        io.stderr('dupguard migrate: counting duplicates took too long; choosing the strategy without the ratio (give --ratio to decide)\n');
+      }
+    }
+
+    if (f['dry-run']) {
+      const rep = await dry.dryRunMigration(client, desc, options);
+      io.stdout(formatDryRun(rep));
+      return rep.dedupOk && rep.constraintBuilds ? 0 : 1;
+    }
+
+    const plan = generateMigration(desc, options);
+    const text = f.rollback ? plan.rollback : plan.script;
+    if (f.out) {
+      const file = path.resolve(io.cwd, f.out);
+      try {
+        fs.writeFileSync(file, text);
+      } catch (e) {
+        return fail(`cannot write ${file}: ${(e as Error).message}`);
+      }
+      io.stderr(`dupguard migrate: wrote ${f.rollback ? 'rollback' : 'migration'} for ${desc.schema}.${desc.name} to ${f.out} (strategy ${plan.strategy}: ${plan.strategyReason}; backup ${plan.backup.qualified})\n`);
+      for (const w of plan.warnings) io.stderr(`dupguard migrate: note: ${w}\n`);
+    } else {
+      io.stdout(text);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof MigrationError || e instanceof DbError) return fail(e.message);
+    const err = e as { message?: string; code?: string };
+    return fail(`${err.message ?? String(e)}${err.code ? ` (SQLSTATE ${err.code})` : ''}`);
+  } finally {
+    await session.close();
+  }
+}
+
+/** The dry run's report in plain words. */
+export function formatDryRun(r: DryRunReport): string {
+  const lines = [`dry run of the dedup migration for ${r.table} (strategy ${r.strategy}; rolled back, nothing changed)`];
+  if (r.rowsBefore !== undefined) {
+    lines.push(`  rows before:      ${r.rowsBefore}`);
+    lines.push(`  distinct keys:    ${r.distinctKeys}`);
+    lines.push(`  duplicate groups: ${r.duplicateGroups}`);
+  }
+  if (r.rowsAfter !== undefined) {
+    lines.push(`  rows after:       ${r.rowsAfter}`);
+    lines.push(`  rows deleted:     ${r.rowsDeleted}`);
+    lines.push(`  references moved: ${r.referencesMoved}`);
+  }
+  lines.push(`  dedup:            ${r.dedupOk ? 'ok (post-validation passed)' : 'FAILS'}`);
+  lines.push(`  unique constraint: ${r.constraintBuilds ? 'would build' : 'would NOT build'}`);
+  if (r.error) lines.push(`  error: ${r.error}`);
+  lines.push(`  took ${r.durationMs} ms`);
+  return `${lines.join('\n')}\n`;
 }

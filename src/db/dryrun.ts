@@ -118,6 +118,20 @@ export async function measureDuplicates(client: pg.ClientBase, table: TableDescr
   }
 }
 
+/** Backup tables the generated migrations left for `schema.table`, newest first (by the time in their comment). */
+export async function findBackups(client: pg.ClientBase, schema: string, table: string): Promise<string[]> {
+  const r = await client.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind = 'r' AND obj_description(c.oid, 'pg_class') LIKE $2
+      ORDER BY obj_description(c.oid, 'pg_class') DESC, c.relname DESC`,
+    [schema, `dupguard backup of ${likeEscape(`${schema}.${table}`)} taken %`]);
+  return r.rows.map((x) => x.name);
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 function messageOf(e: unknown): string {
   const err = e as { message?: string; detail?: string; hint?: string };
   return [err.message ?? String(e), err.detail, err.hint].filter(Boolean).join(' ');

@@ -68,7 +68,8 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
   }
   const alreadyUnique = table.keys.find((u) => !u.expression && !u.predicate && u.columns.length === key.length && u.columns.every((c) => seen.has(c))
     && (u.nullsNotDistinct || key.every((c) => colByName.get(c)!.notNull) || options.nullKeys === 'distinct'));
-  if (alreadyUnique) {
+  const forRollback = options.purpose === 'rollback';
+  if (alreadyUnique && !forRollback) {
     throw new MigrationError(`${table.schema}.${table.name} already has ${alreadyUnique.kind === 'primary' ? 'a primary key' : 'a unique key'}${alreadyUnique.name ? ` ${alreadyUnique.name}` : ''} on (${key.join(', ')}): it cannot hold duplicates, nothing to migrate.`);
   }
 
@@ -115,7 +116,7 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
   const now = options.now ?? new Date();
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 13);
   const taken = new Set<string>([...(table.indexes ?? []).map((i) => i.name), ...(table.constraints ?? []).map((c) => c.name), ...table.keys.map((k) => k.name ?? '')]);
-  const constraintName = options.constraintName ?? makeName(`${table.name}_${key.join('_')}`, '_key', taken);
+  const constraintName = options.constraintName ?? (forRollback && alreadyUnique?.name && alreadyUnique.kind !== 'primary' ? alreadyUnique.name : undefined) ?? makeName(`${table.name}_${key.join('_')}`, '_key', taken);
   const backupName = options.backupName ?? makeName(table.name, `_dupguard_${stamp}`);
   const backup = { schema: table.schema, name: backupName, qualified: quoteQualified(table.schema, backupName) };
   const referenceBackups: MigrationPlan['referenceBackups'] = [];

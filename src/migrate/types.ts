@@ -41,6 +41,11 @@ export interface MigrationOptions {
   /** Generation time, written in the header and used in the default backup name. */
   now?: Date;
   mode?: ScriptMode;
+  /**
+   * `rollback`: the table is described after the migration ran, so the unique key on `key` is
+   * expected (and, unless constraintName is given, is the constraint the rollback drops).
+   */
+  purpose?: 'migrate' | 'rollback';
 }
 
 /** Which copy is kept, as SQL and in words. */
