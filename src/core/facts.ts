@@ -182,6 +182,7 @@ const KIND_BY_WORD: Record<string, StatementKind> = {
   insert: 'insert', copy: 'copy', truncate: 'truncate', delete: 'delete', update: 'update', merge: 'merge',
   select: 'select', values: 'select', table: 'select', with: 'with', do: 'do', begin: 'begin', start: 'begin', commit: 'commit', end: 'commit',
   rollback: 'rollback', abort: 'rollback', savepoint: 'savepoint', release: 'savepoint', alter: 'other', create: 'other',
+  explain: 'other', prepare: 'other',
 };
 
 const MAX_BODY_DEPTH = 4;
@@ -197,20 +198,35 @@ export function normIdent(text: string, start: number, end: number, type: number
   return text.slice(start, end);
 }
 
+/**
+ * Token visits made while extracting facts, for tests that check the work stays linear in the
+ * input (counting, not timing).
+ */
+export const work = { steps: 0 };
+
 /** Cursor over a statement's non-comment tokens. */
 class Cur {
   readonly idx: number[] = [];
   readonly depthAt: number[] = [];
+  /** For each `(`, the index of its `)` (or n); filled in one pass so close() is O(1). */
+  private readonly match: number[] = [];
   constructor(readonly t: Tokens, first: number, last: number) {
     let d = 0;
+    const open: number[] = [];
     for (let i = first; i < last; i++) {
       const ty = t.types[i];
       if (ty === T.LineComment || ty === T.BlockComment) continue;
-      if (ty === T.RParen && d > 0) d--;
+      const k = this.idx.length;
+      if (ty === T.RParen && d > 0) {
+        d--;
+        this.match[open.pop()!] = k;
+      }
       this.idx.push(i);
       this.depthAt.push(d);
-      if (ty === T.LParen) d++;
+      if (ty === T.LParen) { d++; open.push(k); }
     }
+    for (const k of open) this.match[k] = this.idx.length;
+    work.steps += this.idx.length;
   }
   get n(): number { return this.idx.length; }
   type(k: number): number { return k < this.idx.length && k >= 0 ? this.t.types[this.idx[k]] : -1; }
@@ -224,6 +240,7 @@ class Cur {
   }
   /** Index of the matching `)` for the `(` at k (or n). */
   close(k: number): number {
+    if (this.type(k) === T.LParen) return this.match[k] ?? this.idx.length;
     const d = this.depthAt[k];
     for (let j = k + 1; j < this.idx.length; j++) if (this.type(j) === T.RParen && this.depthAt[j] === d) return j;
     return this.idx.length;
@@ -231,8 +248,11 @@ class Cur {
   /** First k' >= k at depth d whose word is one of `words`, else -1. */
   find(k: number, d: number, ...words: string[]): number {
     for (let j = k; j < this.idx.length; j++) {
+      work.steps++;
       if (this.depthAt[j] < d) return -1;
       if (this.depthAt[j] === d && this.type(j) === T.Word) for (const w of words) if (this.is(j, w)) return j;
+      // Nothing inside parentheses is at depth d: jump over them.
+      if (this.depthAt[j] >= d && this.type(j) === T.LParen) j = this.close(j);
     }
     return -1;
   }
@@ -268,11 +288,15 @@ class Cur {
 }
 
 const TABLE_READ_WORDS = ['from', 'join', 'using'];
+const STOP_ALIAS = new Set(['from', 'join', 'using', 'where', 'group', 'order', 'limit', 'on', 'union', 'left', 'right', 'inner', 'full', 'cross', 'natural', 'returning', 'having', 'window', 'except', 'intersect', 'select']);
 
 /** Tables read between cursor positions [a, b) at any depth (FROM / JOIN items). */
 function readsIn(c: Cur, a: number, b: number): TableRef[] {
   const out: TableRef[] = [];
+  // Bounded per INSERT so nested, unclosed pathological input stays linear; real queries are far shorter.
+  b = Math.min(b, a + 20000);
   for (let j = a; j < b; j++) {
+    work.steps++;
     if (c.type(j) !== T.Word) continue;
     let isFrom = false;
     for (const w of TABLE_READ_WORDS) if (c.is(j, w)) { isFrom = true; break; }
@@ -287,12 +311,15 @@ function readsIn(c: Cur, a: number, b: number): TableRef[] {
       out.push(nm.ref);
       k = nm.next;
       // skip alias
-      while (k < b && c.depthAt[k] === d && c.type(k) !== T.Comma && !(c.type(k) === T.Word && ['join', 'where', 'group', 'order', 'limit', 'on', 'union', 'left', 'right', 'inner', 'full', 'cross', 'natural', 'returning', 'having', 'window'].some((w) => c.is(k, w)))) {
+      while (k < b && c.depthAt[k] === d && c.type(k) !== T.Comma && !(c.type(k) === T.Word && STOP_ALIAS.has(c.word(k)))) {
+        work.steps++;
         if (c.type(k) === T.LParen) k = c.close(k) + 1; else k++;
       }
       if (c.type(k) === T.Comma && c.depthAt[k] === d) { k++; continue; }
       break;
     }
+    // Everything up to k was looked at: go on from there (keeps this linear).
+    if (k - 1 > j) j = k - 1;
   }
   return out;
 }
@@ -390,13 +417,17 @@ function parseInsert(c: Cur, k: number, stop: number, inWith: boolean): InsertFa
   // ON CONFLICT at this INSERT's depth.
   let on = -1;
   for (let m = j; m < stop; m++) {
+    work.steps++;
     if (c.depthAt[m] < d) { stop = m; break; }
     if (c.depthAt[m] === d && c.is(m, 'on') && c.is(m + 1, 'conflict')) { on = m; break; }
+    if (c.type(m) === T.LParen) m = c.close(m);
   }
   let retK = -1;
   for (let m = j; m < stop; m++) {
+    work.steps++;
     if (c.depthAt[m] < d) { stop = m; break; }
     if (c.depthAt[m] === d && c.is(m, 'returning')) { retK = m; break; }
+    if (c.type(m) === T.LParen) m = c.close(m);
   }
   const srcEnd = on >= 0 ? on : retK >= 0 ? retK : stop;
   const facts: InsertFacts = {
@@ -522,6 +553,17 @@ function parseCreate(c: Cur, stmt: Statement): void {
     stmt.createIndex = { unique, name, table: nm.ref, columns, where };
     return;
   }
+  if (c.is(j, 'rule')) {
+    // CREATE RULE ... DO [ALSO | INSTEAD] INSERT ...: the INSERT runs with every triggering statement.
+    const d = c.find(j, 0, 'do');
+    let k = d + 1;
+    if (c.is(k, 'also') || c.is(k, 'instead')) k++;
+    if (d > 0 && c.is(k, 'insert')) {
+      const ins = parseInsert(c, k, c.n, false);
+      if (ins) stmt.inserts.push(ins);
+    }
+    return;
+  }
   // FUNCTION / PROCEDURE bodies.
   if (c.is(j, 'function') || c.is(j, 'procedure')) stmt.kind = 'create-function';
 }
@@ -629,6 +671,16 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
       }
       break;
     }
+    case 'explain':
+    case 'prepare': {
+      // EXPLAIN ANALYZE runs the INSERT; a prepared INSERT runs on EXECUTE.
+      const k = c.find(1, 0, 'insert');
+      if (k > 0 && !c.is(k - 1, 'on')) {
+        const ins = parseInsert(c, k, c.n, false);
+        if (ins) stmt.inserts.push(ins);
+      }
+      break;
+    }
     case 'copy':
       stmt.copy = parseCopy(c, 0, false);
       break;
@@ -683,10 +735,8 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
         }
       }
       for (let j2 = nm.next; j2 < c.n; j2++) {
-        if (c.is(j2, 'not') && c.is(j2 + 1, 'matched')) {
-          const th = c.find(j2, 0, 'then');
-          if (th >= 0 && c.is(th + 1, 'insert')) m.insertsWhenNotMatched = true;
-        }
+        // WHEN NOT MATCHED [BY TARGET] [AND cond] THEN INSERT
+        if (c.is(j2, 'then') && c.is(j2 + 1, 'insert') && c.depthAt[j2] === 0) m.insertsWhenNotMatched = true;
       }
       stmt.merge = m;
       break;

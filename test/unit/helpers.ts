@@ -17,10 +17,11 @@ export function lint(sql: string, options: Options = {}): Finding[] {
   return analyze({ path: 'test.sql', ...options, text: sql }).findings;
 }
 
-/** Asserts that `sql` produces no finding at all. */
-export function lintOk(sql: string, options: Options = {}): void {
-  const found = lint(sql, options);
-  assert.equal(found.length, 0, `expected lintOk (no findings), got ${found.length}:\n${render(sql, found)}`);
+/** Asserts that `sql` produces no finding at all (or none of `options.rule`, when given). */
+export function lintOk(sql: string, options: Options & { rule?: string } = {}): void {
+  const { rule, ...rest } = options;
+  const found = lint(sql, rest).filter((f) => rule === undefined || f.rule === rule);
+  assert.equal(found.length, 0, `expected lintOk (no ${rule ?? ''} findings), got ${found.length}:\n${render(sql, found)}`);
 }
 
 /** Asserts that `sql` has exactly `count` (default 1) findings of `rule` and returns them. */
