@@ -197,10 +197,11 @@ class Extractor {
   /** Classifies the literal (or `+` chain of literals) starting at sigs[i]. */
   private literalAt(i: number, lit: Literal): void {
     const sigs = this.sigs;
-    const prev = sigs[i - 1];
-    // Tagged template: `sql\`...\``, `Prisma.sql\`...\``, `prisma.$executeRaw\`...\``.
+    // Tagged template: `sql\`...\``, `Prisma.sql\`...\``, `prisma.$executeRaw\`...\``, `sql<Row[]>\`...\``.
+    const tagAt = lit.template ? this.skipTypeArguments(i - 1) : -1;
+    const prev = sigs[tagAt];
     if (lit.template && prev?.k === 'id') {
-      const name = this.memberChain(i - 1);
+      const name = this.memberChain(tagAt);
       const last = prev.v;
       const root = name.split('.')[0];
       if (this.tags.has(last) || this.functions.has(last) || this.tags.has(root)) {
@@ -268,27 +269,33 @@ class Extractor {
   /** The function name before the `(` at sigs[j], if it is a configured query function. */
   private calleeBeforeParen(j: number): string | undefined {
     const sigs = this.sigs;
-    let k = j - 1;
-    // Skip a generic argument list: query<Row>( ... ; bounded so that `a < b > (c)` stays cheap.
-    if (sigs[k]?.k === 'punct' && sigs[k].v === '>') {
-      let depth = 0;
-      const stop = Math.max(0, k - 40);
-      for (; k >= stop; k--) {
-        const v = sigs[k].v;
-        if (sigs[k].k !== 'punct') continue;
-        if (v === '>') depth++;
-        else if (v === '>>') depth += 2;
-        else if (v === '<') depth--;
-        if (depth === 0) break;
-      }
-      if (depth !== 0) return undefined;
-      k--;
-    }
+    const k = this.skipTypeArguments(j - 1);
     const id = sigs[k];
     if (id?.k !== 'id' || !this.functions.has(id.v)) return undefined;
     const before = sigs[k - 1];
     if (before?.k === 'id' && before.v === 'function') return undefined;
     return id.v;
+  }
+
+  /**
+   * Index of the token before a type argument list ending at sigs[k] (`query<Row>(`, `sql<T[]>\``),
+   * or k itself when sigs[k] is not `>`; -1 when unbalanced. Bounded so that `a < b > (c)` stays cheap.
+   */
+  private skipTypeArguments(k: number): number {
+    const sigs = this.sigs;
+    if (sigs[k]?.k !== 'punct' || !/^>{1,3}$/.test(sigs[k].v)) return k;
+    let depth = 0;
+    const stop = Math.max(0, k - 40);
+    for (; k >= stop; k--) {
+      if (sigs[k].k !== 'punct') continue;
+      const v = sigs[k].v;
+      if (v === '>') depth++;
+      else if (v === '>>') depth += 2;
+      else if (v === '>>>') depth += 3;
+      else if (v === '<') depth--;
+      if (depth === 0) return k - 1;
+    }
+    return -1;
   }
 
   /** `const name = <literal>` / `let name: string = <literal>`: the bound name. */

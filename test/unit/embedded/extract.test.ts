@@ -80,6 +80,8 @@ test('member tags and Prisma raw tags', () => {
     'await prisma.$executeRaw`INSERT INTO b (x) VALUES (${x})`;',
     'const c = sql.unsafe`INSERT INTO c VALUES (1)`;',
     'const d = html`<b>INSERT INTO d (x) VALUES (1)</b>`;',
+    'const e = await sql<User[]>`SELECT * FROM users`;',
+    'const f = await sql<Map<string, Array<number>>>`UPDATE e SET x = 1`;',
   ].join('\n');
   const got = extract(host).map((e) => [e.via, e.name, e.text.slice(0, 13)]);
   assert.deepEqual(got, [
@@ -87,6 +89,8 @@ test('member tags and Prisma raw tags', () => {
     ['tag', 'this.db.sql', 'SELECT 1'],
     ['tag', 'prisma.$executeRaw', 'INSERT INTO b'],
     ['tag', 'sql.unsafe', 'INSERT INTO c'],
+    ['tag', 'sql', 'SELECT * FROM'],
+    ['tag', 'sql', 'UPDATE e SET '],
   ]);
 });
 
