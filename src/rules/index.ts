@@ -6,6 +6,8 @@ import { onConflictTargetWithoutUniqueIndex } from './on-conflict-target-without
 import { duplicateKeysInValues } from './duplicate-keys-in-values';
 import { upsertWithoutOrderingGuard } from './upsert-without-ordering-guard';
 import { mergeSourceNotDeduplicated } from './merge-source-not-deduplicated';
+import { uniqueKeyAllowsNullDuplicates } from './unique-key-allows-null-duplicates';
+import { tableWithoutUniqueKey } from './table-without-unique-key';
 
 export const rules: readonly Rule[] = [
   onConflictWithoutTarget,
@@ -14,6 +16,8 @@ export const rules: readonly Rule[] = [
   duplicateKeysInValues,
   upsertWithoutOrderingGuard,
   mergeSourceNotDeduplicated,
+  uniqueKeyAllowsNullDuplicates,
+  tableWithoutUniqueKey,
 ];
 
 /** The rule with this id, if any. */

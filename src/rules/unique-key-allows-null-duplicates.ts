@@ -1,0 +1,147 @@
+/**
+ * A composite UNIQUE key over a nullable column, without NULLS NOT DISTINCT. PostgreSQL treats
+ * NULLs as distinct from each other, so `(tenant, NULL)` can be stored any number of times: the key
+ * does not stop those duplicates, and `ON CONFLICT (tenant, col)` never fires for them. PostgreSQL
+ * 15 adds `NULLS NOT DISTINCT`; before that, make the column NOT NULL or add a partial index.
+ *
+ * Nullability comes from the schema model (the workspace's final DDL, else this file's own), so a
+ * later `SET NOT NULL` counts. Single-column keys are left alone: many NULLs there mean "no value".
+ */
+import type { TableDescription } from '../core/catalog';
+import type { Statement } from '../core/facts';
+import { T } from '../core/lexer';
+import { docsUrl, type Rule, type RuleContext } from './rule';
+import { findNodes, resolveTable, statementAst, sval } from './support';
+
+const ID = 'unique-key-allows-null-duplicates';
+
+/** Nullable key columns, or undefined when some column is unknown (no guessing). */
+function nullableColumns(table: TableDescription, cols: string[]): string[] | undefined {
+  const out: string[] = [];
+  for (const c of cols) {
+    const col = table.columns.find((x) => x.name === c);
+    if (!col) return undefined;
+    if (!col.notNull) out.push(c);
+  }
+  return out;
+}
+
+/** Columns a partial-index predicate pins to NOT NULL (`col IS NOT NULL`). */
+function notNullIn(where: any): Set<string> {
+  const out = new Set<string>();
+  for (const t of findNodes(where, 'NullTest')) {
+    if (t.nulltesttype !== 'IS_NOT_NULL') continue;
+    const f: string[] = (t.arg?.ColumnRef?.fields ?? []).map(sval);
+    if (f.length) out.add(f[f.length - 1]);
+  }
+  return out;
+}
+
+/** Index of the first token starting at or after `offset`. */
+function tokenAt(ctx: RuleContext, offset: number): number {
+  const t = ctx.doc.tokens;
+  let lo = 0;
+  let hi = t.count;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (t.starts[mid] < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** [open, close) offsets of the first parenthesized list at or after `offset`, before `limit`. */
+function parenList(ctx: RuleContext, offset: number, limit: number): [number, number] | undefined {
+  const t = ctx.doc.tokens;
+  let depth = 0;
+  let open = -1;
+  for (let i = tokenAt(ctx, offset); i < t.count && t.starts[i] < limit; i++) {
+    if (t.types[i] === T.LParen) {
+      if (depth === 0) open = t.starts[i];
+      depth++;
+    } else if (t.types[i] === T.RParen) {
+      depth--;
+      if (depth === 0 && open >= 0) return [open, t.ends[i]];
+    }
+  }
+  return undefined;
+}
+
+/** End offset of the word `unique` at or after `offset`. */
+function uniqueWordEnd(ctx: RuleContext, offset: number, limit: number): number | undefined {
+  const t = ctx.doc.tokens;
+  for (let i = tokenAt(ctx, offset); i < t.count && t.starts[i] < limit; i++) {
+    if (t.types[i] === T.Word && ctx.doc.text.slice(t.starts[i], t.ends[i]).toLowerCase() === 'unique') return t.ends[i];
+  }
+  return undefined;
+}
+
+function report(ctx: RuleContext, table: TableDescription, cols: string[], nullable: string[], start: number, end: number, insertAt: number): void {
+  const many = nullable.length > 1;
+  ctx.report({
+    start,
+    end,
+    message:
+      `UNIQUE (${cols.join(', ')}) lets duplicates in: ${nullable.join(', ')} ${many ? 'are' : 'is'} nullable and NULLs count as distinct, so rows with the same ` +
+      `${cols.filter((c) => !nullable.includes(c)).join(', ') || 'values'} and a NULL ${nullable[0]} are all accepted, and ON CONFLICT on this key never fires for them. ` +
+      `Add NULLS NOT DISTINCT (PostgreSQL 15+) or make ${nullable.join(', ')} NOT NULL.`,
+    fixes: [{ title: 'Treat NULLs as equal: NULLS NOT DISTINCT (PostgreSQL 15+)', edits: [{ start: insertAt, end: insertAt, newText: ' NULLS NOT DISTINCT' }], preferred: true }],
+  });
+  void table;
+}
+
+function checkConstraint(ctx: RuleContext, table: TableDescription, c: any, at: (b: number) => number, stmtEnd: number): void {
+  if (c?.contype !== 'CONSTR_UNIQUE' || c.nulls_not_distinct || c.indexname) return;
+  const cols: string[] = (c.keys ?? []).map(sval);
+  if (cols.length < 2) return;
+  const nullable = nullableColumns(table, cols);
+  if (!nullable?.length) return;
+  const start = at(c.location ?? 0);
+  const uEnd = uniqueWordEnd(ctx, start, stmtEnd);
+  const list = uEnd !== undefined ? parenList(ctx, uEnd, stmtEnd) : undefined;
+  if (uEnd === undefined || !list) return;
+  report(ctx, table, cols, nullable, start, list[1], uEnd);
+}
+
+function check(stmt: Statement, ctx: RuleContext): void {
+  const ast = statementAst(stmt);
+  if (!ast) return;
+  const n = ast.node;
+  const end = stmt.terminator >= 0 ? stmt.terminator : stmt.end;
+  if (ast.kind === 'CreateStmt') {
+    const table = resolveTable(ctx, { name: n.relation?.relname ?? '', schema: n.relation?.schemaname });
+    if (!table) return;
+    for (const el of n.tableElts ?? []) if (el.Constraint) checkConstraint(ctx, table, el.Constraint, ast.at, end);
+  } else if (ast.kind === 'AlterTableStmt') {
+    const table = resolveTable(ctx, { name: n.relation?.relname ?? '', schema: n.relation?.schemaname });
+    if (!table) return;
+    for (const cmd of n.cmds ?? []) {
+      const c = cmd.AlterTableCmd;
+      if (c?.subtype === 'AT_AddConstraint') checkConstraint(ctx, table, c.def?.Constraint, ast.at, end);
+    }
+  } else if (ast.kind === 'IndexStmt') {
+    if (!n.unique || n.nulls_not_distinct) return;
+    const elems: any[] = (n.indexParams ?? []).map((p: any) => p.IndexElem);
+    if (elems.length < 2 || elems.some((e) => !e?.name)) return;
+    const cols = elems.map((e) => e.name as string);
+    const table = resolveTable(ctx, { name: n.relation?.relname ?? '', schema: n.relation?.schemaname });
+    if (!table) return;
+    const pinned = notNullIn(n.whereClause);
+    const nullable = nullableColumns(table, cols)?.filter((c) => !pinned.has(c));
+    if (!nullable?.length) return;
+    const list = parenList(ctx, ast.at(n.relation?.location ?? 0), end);
+    if (!list) return;
+    report(ctx, table, cols, nullable, stmt.start, list[1], list[1]);
+  }
+}
+
+/** Composite UNIQUE key over nullable columns without NULLS NOT DISTINCT. */
+export const uniqueKeyAllowsNullDuplicates: Rule = {
+  id: ID,
+  severity: 'warning',
+  description: 'Composite UNIQUE key over a nullable column without NULLS NOT DISTINCT: rows differing only by NULL are all accepted.',
+  docs: docsUrl(ID),
+  statement(stmt, ctx) {
+    if (stmt.depth === 0 && (stmt.createTable || stmt.createIndex?.unique || /^alter$/i.test(stmt.keyword))) check(stmt, ctx);
+  },
+};

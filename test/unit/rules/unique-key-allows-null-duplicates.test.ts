@@ -1,0 +1,52 @@
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyFix, lint, lintErrors } from '../helpers';
+import { assertParses, ddl, loadParsers } from './schemaHelpers';
+
+const RULE = 'unique-key-allows-null-duplicates';
+
+before(loadParsers);
+
+const own = (sql: string, opts = {}) => lint(sql, opts).filter((f) => f.rule === RULE);
+
+describe(RULE, () => {
+  test('table constraint over a nullable column', () => {
+    const sql = 'CREATE TABLE overrides (sprint_index int NOT NULL, role text NOT NULL, requested_by text, CONSTRAINT overrides_unique_request UNIQUE (sprint_index, role, requested_by));';
+    const [f] = lintErrors(sql, RULE);
+    assert.equal(sql.slice(f.start, f.end), 'CONSTRAINT overrides_unique_request UNIQUE (sprint_index, role, requested_by)');
+    assert.match(f.message, /requested_by is nullable/);
+    const fixed = applyFix(sql, RULE);
+    assert.match(fixed, /UNIQUE NULLS NOT DISTINCT \(sprint_index, role, requested_by\)/);
+    assertParses(fixed);
+    assert.deepEqual(own(fixed), []);
+  });
+
+  test('ALTER TABLE ADD CONSTRAINT UNIQUE (seed 003 users fix) against the workspace schema', () => {
+    const schema = ddl('create table users (id serial primary key, slack_id text, discipline text);');
+    const sql = 'ALTER TABLE users ADD CONSTRAINT users_slack_discipline_unique UNIQUE (slack_id, discipline);';
+    const [f] = lintErrors(sql, RULE, { schema });
+    assert.match(f.message, /slack_id, discipline are nullable/);
+    const fixed = applyFix(sql, RULE, { schema });
+    assertParses(fixed);
+    assert.deepEqual(own(fixed, { schema }), []);
+  });
+
+  test('CREATE UNIQUE INDEX: fix goes after the column list, before WHERE', () => {
+    const schema = ddl('create table m (tenant int not null, ext_id text, deleted_at timestamptz);');
+    const sql = 'create unique index m_ext on m (tenant, ext_id) where deleted_at is null;';
+    const fixed = applyFix(sql, RULE, { schema });
+    assert.equal(fixed, 'create unique index m_ext on m (tenant, ext_id) NULLS NOT DISTINCT where deleted_at is null;');
+    assertParses(fixed);
+    assert.deepEqual(own(fixed, { schema }), []);
+  });
+
+  test('NOT NULL columns, primary keys, single columns, IS NOT NULL predicates, later SET NOT NULL, unknown tables: no finding', () => {
+    assert.deepEqual(own('create table a (x int not null, y int not null, unique (x, y));'), []);
+    assert.deepEqual(own('create table b (x int, y int, primary key (x, y));'), []);
+    assert.deepEqual(own('create table c (email text unique, nick text, unique (nick));'), []);
+    assert.deepEqual(own('create table d (x int not null, y int); create unique index d_xy on d (x, y) where y is not null;'), []);
+    assert.deepEqual(own('create table e (x int not null, y int, unique (x, y)); alter table e alter column y set not null;'), []);
+    assert.deepEqual(own('create unique index z_xy on nowhere (x, y);'), []);
+    assert.deepEqual(own('create table f (x int not null, y int, unique nulls not distinct (x, y));'), []);
+  });
+});
