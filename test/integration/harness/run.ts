@@ -16,6 +16,7 @@ import { openBrowser } from './browser';
 import { installVsix, startCodeServer, type CodeServer } from './codeServer';
 import { ensureCodeServer, repoRoot } from './install';
 import { within } from './processes';
+import { stageExtension } from './stage';
 
 export const fixtureWorkspace = path.join(repoRoot, 'test', 'fixtures', 'workspace');
 export const resultsDir = path.join(repoRoot, 'test-results');
@@ -28,6 +29,8 @@ export interface SuiteRun {
   seconds: number;
   /** Time from the page load to the extension's activate() return, measured in the extension host. */
   activationMs?: number;
+  /** The first analysis of the documents open at activation (WASM-free lexer path). */
+  firstLintMs?: number;
 }
 
 function log(s: string): void {
@@ -51,11 +54,6 @@ export function buildSuite(): void {
   });
 }
 
-/** Builds dist/extension.js the way `npm run build` does. */
-export function buildExtension(production = false): void {
-  const r = spawnSync(process.execPath, ['esbuild.js', ...(production ? ['--production'] : [])], { cwd: repoRoot, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`esbuild.js failed:\n${r.stdout}${r.stderr}`);
-}
 
 function scratchDir(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `dupguard-vscode-${tag}-`));
@@ -64,7 +62,7 @@ function scratchDir(tag: string): string {
 /** Opens the workbench with the test payload and waits for the exit code VS Code reports. */
 export async function runSuite(timeoutMs = 180_000): Promise<SuiteRun> {
   const t0 = Date.now();
-  buildExtension();
+  const ext = stageExtension(false);
   buildSuite();
   const scratch = scratchDir('suite');
   const reportFile = path.join(scratch, 'report.txt');
@@ -76,7 +74,7 @@ export async function runSuite(timeoutMs = 180_000): Promise<SuiteRun> {
     log(`code-server on ${server.url}`);
     browser = await openBrowser(server.env);
     const remote = (p: string) => `vscode-remote://127.0.0.1:${server!.port}${p}`;
-    const payload = [['extensionDevelopmentPath', remote(repoRoot)], ['extensionTestsPath', remote(suiteOut)]];
+    const payload = [['extensionDevelopmentPath', remote(ext)], ['extensionTestsPath', remote(suiteOut)]];
     let resolveExit!: (code: number) => void;
     const exited = new Promise<number>((r) => { resolveExit = r; });
     await browser.page.exposeFunction('codeAutomationExit', (code: number) => { resolveExit(Number(code)); });
@@ -92,11 +90,14 @@ export async function runSuite(timeoutMs = 180_000): Promise<SuiteRun> {
     }
     const report = fs.existsSync(reportFile) ? fs.readFileSync(reportFile, 'utf8') : '(the suite wrote no report)';
     const m = /activationMs=([\d.]+)/.exec(report);
-    return { exitCode, report, seconds: (Date.now() - t0) / 1000, activationMs: m ? Number(m[1]) : undefined };
+    const f = /firstLintMs=([\d.]+)/.exec(report);
+    return { exitCode, report, seconds: (Date.now() - t0) / 1000, activationMs: m ? Number(m[1]) : undefined, firstLintMs: f ? Number(f[1]) : undefined };
   } finally {
     await browser?.close();
     await server?.stop();
-    fs.rmSync(scratch, { recursive: true, force: true });
+    fs.rmSync(ext, { recursive: true, force: true });
+    if (process.env.DUPGUARD_KEEP_SCRATCH) log(`scratch kept: ${scratch}`);
+    else fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -110,23 +111,27 @@ export interface VsixRun {
   seconds: number;
 }
 
-/** Packages the extension with vsce (the `npm run package` command). */
+/** Packages the extension with vsce, as `npm run package` does, from a staged production build. */
 export function packageVsix(): string {
-  const vsix = path.join(repoRoot, 'dist', 'dupguard.vsix');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const vsix = path.join(resultsDir, 'dupguard.vsix');
   fs.rmSync(vsix, { force: true });
-  buildExtension(true);
-  const vsce = path.join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix],
-    { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0 || !fs.existsSync(vsix)) throw new Error(`vsce package failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
-  return vsix;
+  const ext = stageExtension(true);
+  try {
+    const vsce = path.join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
+    const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '-o', vsix],
+      { cwd: ext, encoding: 'utf8', timeout: 120_000 });
+    if (r.status !== 0 || !fs.existsSync(vsix)) throw new Error(`vsce package failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
+    return vsix;
+  } finally {
+    fs.rmSync(ext, { recursive: true, force: true });
+  }
 }
 
 /** The shipped artifact in a plain code-server: install, open a file through the UI, see a squiggle. */
-export async function runVsix(file = 'queries/import_orders.sql', timeoutMs = 120_000): Promise<VsixRun> {
+export async function runVsix(file = 'queries/import_orders.sql', expectFix = 'Add conflict target (external_ref)', timeoutMs = 120_000): Promise<VsixRun> {
   const t0 = Date.now();
   const vsix = packageVsix();
-  // Leave the dev bundle (with source maps) in place for whoever runs the suite next.
   const scratch = scratchDir('vsix');
   const ws = copyWorkspace(scratch);
   const installed = installVsix(scratch, vsix);
@@ -158,10 +163,26 @@ export async function runVsix(file = 'queries/import_orders.sql', timeoutMs = 12
     await step('a dupguard squiggle in the editor', page.waitForSelector(squiggle, { timeout: 45_000 }), 45_000);
     const squiggles = await page.locator(squiggle).count();
     // Hovering the squiggle shows the message with its rule code; clicking puts the cursor on it for Ctrl+.
-    await page.locator(squiggle).first().click();
-    await page.keyboard.press('Control+.');
-    await step('the quick-fix menu opens', page.waitForSelector('.action-widget .monaco-list-row', { timeout: 15_000 }));
-    const quickFixTitles = (await page.locator('.action-widget .monaco-list-row').allInnerTexts()).map((s) => s.trim()).filter(Boolean);
+    // The text layer sits above the decorations: click where the squiggle is drawn, then Ctrl+. for
+    // the quick fixes. The schema-aware fix (the key from the workspace DDL, parsed by the WASM
+    // parser shipped in the .vsix) appears once the schema index is built: retry until it does.
+    let quickFixTitles: string[] = [];
+    const t1 = Date.now();
+    for (;;) {
+      const box = await step('the squiggle has a position', page.locator(squiggle).first().boundingBox());
+      if (!box) throw new Error('the squiggle is not rendered');
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      await page.keyboard.press('Control+.');
+      await step('the quick-fix menu opens', page.waitForSelector('.action-widget .monaco-list-row', { timeout: 15_000 }));
+      quickFixTitles = (await page.locator('.action-widget .monaco-list-row').allInnerTexts()).map((s) => s.trim()).filter(Boolean);
+      if (quickFixTitles.some((t) => t.includes(expectFix)) || Date.now() - t1 > 20_000) break;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(500);
+    }
+    if (!quickFixTitles.some((t) => t.includes(expectFix))) {
+      await page.screenshot({ path: path.join(resultsDir, 'vsix-failure.png') });
+      throw new Error(`the quick-fix menu never offered "${expectFix}": ${quickFixTitles.join(' | ')} (screenshot: test-results/vsix-failure.png)`);
+    }
     await page.waitForTimeout(300);
     await page.screenshot({ path: screenshot });
     await page.keyboard.press('Escape');
@@ -169,7 +190,8 @@ export async function runVsix(file = 'queries/import_orders.sql', timeoutMs = 12
   } finally {
     await browser?.close();
     await server?.stop();
-    fs.rmSync(scratch, { recursive: true, force: true });
+    if (process.env.DUPGUARD_KEEP_SCRATCH) log(`scratch kept: ${scratch}`);
+    else fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 

@@ -1,0 +1,108 @@
+/**
+ * What the panel's buttons and the data-dependent quick fix do with a table and key: generate the
+ * dedup migration into an untitled SQL document, dry-run it (rolled back), describe the table.
+ */
+import * as vscode from 'vscode';
+import type { LiveTableDescription } from '../../db/introspect';
+import type { KeepPolicy, MigrationPlan } from '../../migrate/types';
+import type { ChosenConnection, Connections } from '../connections';
+import type { DryRunView } from './messages';
+
+/** The table and key a migration is for, with what the scan measured. */
+export interface MigrationRequest {
+  schema: string;
+  table: string;
+  key: string[];
+  /** Rows divided by distinct keys, when measured (drives the delete / rebuild choice). */
+  duplicateRatio?: number;
+  rows?: number;
+  /** Skips the keep-policy question (tests, callers that already asked). */
+  keep?: KeepPolicy;
+}
+
+/** Asks which copy of each group survives. */
+export async function askKeepPolicy(): Promise<KeepPolicy | undefined> {
+  const pick = await vscode.window.showQuickPick([
+    { label: 'Keep the oldest row of each group', description: 'by a created-at column, else the lowest id, else physical order', keep: 'oldest' as const },
+    { label: 'Keep the newest row of each group', description: 'the latest copy wins', keep: 'newest' as const },
+  ], { title: 'dupguard: which copy of each duplicate group stays?', ignoreFocusOut: true });
+  return pick?.keep;
+}
+
+async function describe(connections: Connections, conn: ChosenConnection, schema: string, table: string): Promise<{ table: LiveTableDescription; hasCtid: boolean }> {
+  const session = await connections.open(conn, { interactive: true, statementTimeoutMs: 30_000 });
+  try {
+    const { describeTable } = await import('../../db/introspect');
+    await session.client.query('BEGIN READ ONLY');
+    try {
+      return { table: await describeTable(session.client, schema, table), hasCtid: session.hasCtid };
+    } finally {
+      await session.client.query('ROLLBACK').catch(() => {});
+    }
+  } finally {
+    await session.close();
+  }
+}
+
+async function plan(connections: Connections, conn: ChosenConnection, req: MigrationRequest, keep: KeepPolicy): Promise<{ table: LiveTableDescription; plan: MigrationPlan; hasCtid: boolean }> {
+  const { table, hasCtid } = await describe(connections, conn, req.schema, req.table);
+  const { generateMigration } = await import('../../migrate/generate');
+  const p = generateMigration(table, {
+    key: req.key, keep, flavour: hasCtid ? 'postgres' : 'yugabyte',
+    rowEstimate: req.rows ?? table.rowEstimate, duplicateRatio: req.duplicateRatio,
+  });
+  return { table, plan: p, hasCtid };
+}
+
+/** Generates the dedup migration and opens it in an untitled SQL editor. Undefined when cancelled. */
+export async function openMigration(connections: Connections, conn: ChosenConnection, req: MigrationRequest, log: vscode.LogOutputChannel): Promise<vscode.TextDocument | undefined> {
+  const keep = req.keep ?? await askKeepPolicy();
+  if (!keep) return undefined;
+  const { plan: p } = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `dupguard: generating the dedup migration for ${req.schema}.${req.table}` },
+    () => plan(connections, conn, req, keep),
+  );
+  const doc = await vscode.workspace.openTextDocument({ language: 'sql', content: p.script });
+  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preview: false });
+  log.info(`dedup migration for ${p.table.qualified} key (${req.key.join(', ')}): ${p.strategy} (${p.strategyReason}); backup ${p.backup.qualified}`);
+  if (p.warnings.length) void vscode.window.showWarningMessage(`dupguard: ${p.warnings.join(' ')}`);
+  return doc;
+}
+
+/** Runs the migration inside a transaction that is rolled back, after the user agreed. */
+export async function dryRun(connections: Connections, conn: ChosenConnection, req: MigrationRequest, log: vscode.LogOutputChannel): Promise<DryRunView | undefined> {
+  const go = await vscode.window.showWarningMessage(
+    `Dry run the dedup of ${req.schema}.${req.table}?`,
+    {
+      modal: true,
+      detail: 'The migration runs for real inside one transaction that is then rolled back: nothing is kept, but it takes the same locks ' +
+        'as the real migration for as long as it runs (writers to the table wait). It needs a role that may write to the table.',
+    },
+    'Dry Run',
+  );
+  if (go !== 'Dry Run') return undefined;
+  const keep = req.keep ?? await askKeepPolicy();
+  if (!keep) return undefined;
+  const { table } = await describe(connections, conn, req.schema, req.table);
+  const session = await connections.open(conn, { interactive: true });
+  try {
+    const { dryRunMigration } = await import('../../db/dryrun');
+    const r = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `dupguard: dry run of the dedup of ${req.schema}.${req.table} (rolled back)` },
+      () => dryRunMigration(session.client, table, { key: req.key, keep, flavour: session.hasCtid ? 'postgres' : 'yugabyte', duplicateRatio: req.duplicateRatio, rowEstimate: req.rows }),
+    );
+    const n = (v: number | undefined) => (v === undefined ? '?' : v.toLocaleString('en-US'));
+    const lines = [
+      `strategy: ${r.strategy}`,
+      `rows before: ${n(r.rowsBefore)}, distinct keys: ${n(r.distinctKeys)}, duplicate groups: ${n(r.duplicateGroups)}`,
+      `rows after: ${n(r.rowsAfter)} (${n(r.rowsDeleted)} copies removed)`,
+      ...(r.referencesMoved ? [`references moved to the kept rows: ${n(r.referencesMoved)}`] : []),
+      `unique constraint builds: ${r.constraintBuilds ? 'yes' : 'no'}`,
+      `took ${(r.durationMs / 1000).toFixed(1)} s; everything was rolled back`,
+    ];
+    log.info(`dry run ${r.table}: ${lines.join('; ')}${r.error ? `; error: ${r.error}` : ''}`);
+    return { ok: r.dedupOk && r.constraintBuilds, lines, error: r.error };
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The database side of the extension: connections, "Scan DB for duplicates" (progress per table,
+ * cancel → AbortSignal, results in the duplicates panel), the data-dependent UNIQUE check and the
+ * commands behind them. `pg` and the scan engine load on first use.
+ */
+import * as vscode from 'vscode';
+import type { ScanReport } from '../../db/report';
+import { Config } from '../config';
+import { Connections, type ChosenConnection, type ConnectionArgs } from '../connections';
+import { UniqueCheck } from '../uniqueCheck';
+import { openMigration, type MigrationRequest } from './actions';
+import { DuplicatesPanel } from './panel';
+
+/** Options of the "Scan DB for duplicates" command (besides the connection). */
+export interface ScanArgs extends ConnectionArgs {
+  /** Only these tables (`schema.table`). */
+  tables?: string[];
+  mode?: 'exact' | 'quick';
+}
+
+/** Internal commands: the quick fix's action and the tests' hooks into the webview. */
+export const GENERATE_DEDUP_COMMAND = 'dupguard.generateDedupMigration';
+const TEST_PANEL_STATE = '_dupguard.panelState';
+const TEST_PANEL_CLICK = '_dupguard.panelClick';
+
+export class Database implements vscode.Disposable {
+  readonly connections: Connections;
+  readonly uniqueCheck: UniqueCheck;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly context: vscode.ExtensionContext, readonly log: vscode.LogOutputChannel) {
+    this.connections = new Connections(context.secrets, log);
+    this.uniqueCheck = new UniqueCheck(this.connections, log);
+    this.disposables.push(
+      this.connections,
+      this.uniqueCheck,
+      vscode.commands.registerCommand(GENERATE_DEDUP_COMMAND, (req: MigrationRequest) => this.generate(req)),
+      vscode.commands.registerCommand(TEST_PANEL_STATE, (fresh?: boolean) => DuplicatesPanel.instance?.rendered(!!fresh)),
+      vscode.commands.registerCommand(TEST_PANEL_CLICK, (selector: string) => DuplicatesPanel.instance?.click(selector)),
+    );
+  }
+
+  /** "Scan DB for duplicates": choose a connection, scan with progress and cancel, show the panel. */
+  async scanCommand(args: ScanArgs = {}): Promise<ScanReport | undefined> {
+    const conn = await this.connections.choose(args);
+    if (!conn) return undefined;
+    return this.scan(conn, args);
+  }
+
+  private async scan(conn: ChosenConnection, args: ScanArgs = {}): Promise<ScanReport | undefined> {
+    const { scan } = await import('../../db/scan');
+    const panelWasOpen = !!DuplicatesPanel.instance;
+    DuplicatesPanel.instance?.scanning(conn);
+    let report: ScanReport | undefined;
+    try {
+      report = await vscode.window.withProgress({
+        location: vscode.ProgressLocation.Notification,
+        title: `dupguard: scanning ${conn.label} for duplicates`,
+        cancellable: true,
+      }, async (progress, token) => {
+        progress.report({ message: 'connecting…' });
+        const session = await this.connections.open(conn, { interactive: true });
+        const abort = new AbortController();
+        const sub = token.onCancellationRequested(() => abort.abort());
+        let tablesSeen = -1;
+        try {
+          return await scan(session, {
+            mode: args.mode ?? 'exact',
+            tables: args.tables,
+            naturalKeys: new Config().naturalKeys,
+            signal: abort.signal,
+            onProgress: (p) => {
+              if (p.phase === 'table' || p.phase === 'check') {
+                // One step per table: the bar moves as tables finish, the message names the check.
+                const step = p.phase === 'table' && p.index > tablesSeen && p.total > 0 ? 100 / p.total : 0;
+                if (p.phase === 'table') tablesSeen = p.index;
+                progress.report({ message: `table ${p.index + 1} of ${p.total}: ${p.message}`, increment: step });
+              } else {
+                progress.report({ message: p.message });
+              }
+            },
+          });
+        } finally {
+          sub.dispose();
+          await session.close();
+        }
+      });
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      this.log.error(`scan of ${conn.label} failed: ${msg}`);
+      void vscode.window.showErrorMessage(`dupguard: cannot scan ${conn.label}: ${msg}`, 'Try Again', 'Show Output').then((c) => {
+        if (c === 'Try Again') void this.scan(conn, args);
+        else if (c === 'Show Output') this.log.show();
+      });
+      if (panelWasOpen && DuplicatesPanel.instance) this.showReport(undefined, conn);
+      return undefined;
+    }
+    this.log.info(`scan of ${report.target}: ${report.summary.tablesScanned} tables, ${report.summary.tablesWithDuplicates} with duplicates, ` +
+      `${report.summary.excessRows} excess rows in ${report.durationMs} ms${report.complete ? '' : ' (incomplete)'}`);
+    for (const err of report.errors) this.log.warn(`scan: ${err.message}`);
+    this.showReport(report, conn);
+    if (report.cancelled) {
+      void vscode.window.showInformationMessage(`dupguard: scan cancelled. ${report.errors[0]?.message ?? ''} The panel shows the tables finished before.`);
+    } else if (!report.complete && report.errors.length) {
+      void vscode.window.showErrorMessage(`dupguard: the scan stopped: ${report.errors[report.errors.length - 1].message}. The panel shows what was done so far.`);
+    } else if (report.errors.length) {
+      void vscode.window.showWarningMessage(`dupguard: ${report.errors.length} problem${report.errors.length === 1 ? '' : 's'} during the scan (listed in the panel): ${report.errors[0].message}`);
+    }
+    return report;
+  }
+
+  private showReport(report: ScanReport | undefined, conn: ChosenConnection): void {
+    const panel = DuplicatesPanel.createOrShow(this.context.extensionUri, {
+      connections: this.connections,
+      log: this.log,
+      rescan: async (c) => { await this.scan(c); },
+    });
+    if (report) panel.show(report, conn);
+  }
+
+  /** The quick fix "Generate dedup migration first", with the window's active connection. */
+  private async generate(req: MigrationRequest): Promise<vscode.TextDocument | undefined> {
+    const conn = this.connections.active;
+    if (!conn) {
+      void vscode.window.showWarningMessage('dupguard: connect to the database first (Dupguard: Scan DB for duplicates).');
+      return undefined;
+    }
+    try {
+      return await openMigration(this.connections, conn, req, this.log);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      this.log.error(`generate dedup migration for ${req.schema}.${req.table} failed: ${msg}`);
+      void vscode.window.showErrorMessage(`dupguard: cannot generate the dedup migration for ${req.schema}.${req.table}: ${msg}`);
+      return undefined;
+    }
+  }
+
+  dispose(): void {
+    DuplicatesPanel.instance?.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+let database: Database | undefined;
+
+/** Creates the database features once per activation (called from extension.ts). */
+export function setupDatabase(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): vscode.Disposable {
+  database = new Database(context, log);
+  return new vscode.Disposable(() => { database?.dispose(); database = undefined; });
+}
+
+/** The database features of this activation. */
+export function getDatabase(): Database {
+  if (!database) throw new Error('dupguard is not activated');
+  return database;
+}

@@ -1,0 +1,122 @@
+/**
+ * Figures the duplicates panel shows per table, and the SQL behind "Copy query". Pure: the webview
+ * script and the host both import it (no `vscode`, no `pg`).
+ */
+import type { ScanCheck, ScanTable } from '../../db/report';
+
+/** One line of the results table. */
+export interface TableFigures {
+  schema: string;
+  table: string;
+  rows: number;
+  /** The check the line's figures come from (index into `checks`), or -1 when none finished. */
+  headline: number;
+  duplicateGroups: number;
+  excessRows: number;
+  /** Excess rows as a share of all rows, 0..100. */
+  percentExcess: number;
+  reclaimableBytes: number;
+  estimated: boolean;
+  /** True when the headline check is only an inferred candidate key. */
+  inferred: boolean;
+  errors: string[];
+}
+
+/**
+ * The table's headline check: the declared/whole-row check with the most excess rows; an inferred
+ * candidate key only when nothing else found duplicates (inferred keys may not be keys at all).
+ */
+export function headlineCheck(t: ScanTable): number {
+  let best = -1;
+  const pick = (inferred: boolean) => {
+    t.checks.forEach((c, i) => {
+      if (c.error || (c.source === 'inferred') !== inferred) return;
+      if (best < 0 || c.excessRows > t.checks[best].excessRows) best = i;
+    });
+  };
+  pick(false);
+  if (best < 0 || t.checks[best].excessRows === 0) {
+    const declared = best;
+    pick(true);
+    if (best >= 0 && t.checks[best].excessRows === 0 && declared >= 0) best = declared;
+  }
+  return best;
+}
+
+export function tableFigures(t: ScanTable): TableFigures {
+  const h = headlineCheck(t);
+  const c: ScanCheck | undefined = h >= 0 ? t.checks[h] : undefined;
+  const rows = t.rows;
+  const excess = c?.excessRows ?? 0;
+  return {
+    schema: t.schema, table: t.table, rows, headline: h,
+    duplicateGroups: c?.duplicateGroups ?? 0,
+    excessRows: excess,
+    percentExcess: rows > 0 ? (excess / rows) * 100 : 0,
+    reclaimableBytes: c?.reclaimableBytes ?? 0,
+    estimated: !!(c?.estimated || t.rowsEstimated),
+    inferred: c?.source === 'inferred',
+    errors: t.errors ?? [],
+  };
+}
+
+/** 1 234 567 → "1,234,567". */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** Bytes in binary units, as pg_size_pretty does. */
+export function formatBytes(n: number): string {
+  if (!n) return '0 B';
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  return `${v >= 100 || u === 0 ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
+}
+
+export function formatPercent(p: number): string {
+  if (p === 0) return '0%';
+  if (p < 0.1) return '<0.1%';
+  return `${p >= 10 ? p.toFixed(0) : p.toFixed(1)}%`;
+}
+
+function ident(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+// Words that must be quoted as column or table names (PostgreSQL's reserved key words).
+const RESERVED = new Set(('all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create ' +
+  'current_catalog current_date current_role current_time current_timestamp current_user default deferrable desc distinct do else end ' +
+  'except false fetch for foreign from grant group having in initially intersect into lateral leading limit localtime localtimestamp not ' +
+  'null offset on only or order placing primary references returning select session_user some symmetric system_user table then to trailing ' +
+  'true union unique user using variadic when where window with').split(' '));
+
+/**
+ * The read-only query that lists a check's duplicate groups, largest first, with the ids of the
+ * copies: what "Copy query" puts on the clipboard.
+ */
+export function duplicateQuery(t: Pick<ScanTable, 'schema' | 'table'>, c: ScanCheck, idColumn?: string): string {
+  const rel = `${ident(t.schema)}.${ident(t.table)}`;
+  const asText = new Set(c.comparedAsText ?? []);
+  const cols = c.columns.map((n) => (asText.has(n) ? `${ident(n)}::text` : ident(n)));
+  const where: string[] = [];
+  if (c.kind === 'unique-nulls') where.push(`(${cols.map((x) => `${x} IS NULL`).join(' OR ')})`);
+  if (c.kind === 'key' && c.source === 'inferred') for (const x of cols) where.push(`${x} IS NOT NULL`);
+  const label = c.kind === 'exact-row'
+    ? `rows equal in every column${c.ignoredColumns?.length ? ` except ${c.ignoredColumns.map((i) => i.name).join(', ')}` : ''}`
+    : `key (${c.columns.join(', ')})`;
+  const ids = idColumn ? `,\n       (array_agg(${ident(idColumn)} ORDER BY ${ident(idColumn)}))[1:10] AS ${ident(`${idColumn}s`)}` : '';
+  return [
+    `-- dupguard: duplicate groups of ${t.schema}.${t.table}, ${label}; largest first. Read-only.`,
+    `SELECT ${cols.join(', ')},`,
+    `       count(*) AS copies${ids}`,
+    `  FROM ${rel}`,
+    ...(where.length ? [` WHERE ${where.join('\n   AND ')}`] : []),
+    ` GROUP BY ${cols.join(', ')}`,
+    `HAVING count(*) > 1`,
+    ` ORDER BY copies DESC`,
+    ` LIMIT 100;`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,49 @@
+/**
+ * dupguard in a real VS Code (code-server 4.100.3 + Debian Chromium, see harness/run.ts): the
+ * extension-host suite against the development build, then the packaged .vsix through the UI.
+ * Skips, saying so, only when code-server is not cached and the npm registry cannot be reached.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { ensureCodeServer, RegistryUnreachableError, repoRoot } from './harness/install';
+import { runSuite, runVsix } from './harness/run';
+
+let unavailable: string | undefined;
+
+test('code-server 4.100.3 is installed (or taken from .cache/code-server)', { timeout: 10 * 60_000 }, async (t) => {
+  try {
+    const r = await ensureCodeServer((s) => t.diagnostic(s));
+    const note = r.cached ? 'code-server taken from the cache' : `code-server installed in ${r.seconds.toFixed(0)} s`;
+    t.diagnostic(note);
+    console.log(`[vscode] ${note}`);
+  } catch (e) {
+    if (!(e instanceof RegistryUnreachableError)) throw e;
+    unavailable = `code-server is not cached and cannot be installed: ${e.message}`;
+    console.log(`[vscode] SKIPPED: ${unavailable}`);
+    t.skip(unavailable);
+  }
+});
+
+test('extension-host suite passes inside VS Code', { timeout: 5 * 60_000 }, async (t) => {
+  if (unavailable) { t.skip(unavailable); return; }
+  const r = await runSuite();
+  console.log(r.report.trimEnd());
+  console.log(`[vscode] extension tests: exit ${r.exitCode} in ${r.seconds.toFixed(1)} s; activation ${r.activationMs?.toFixed(1)} ms, first lint ${r.firstLintMs?.toFixed(1)} ms`);
+  assert.equal(r.exitCode, 0, `the extension tests failed inside VS Code:\n${r.report}`);
+  assert.match(r.report, /# (\d+)\/\1 passed/);
+});
+
+test('the packaged .vsix installs into code-server and shows a diagnostic and its quick fixes', { timeout: 5 * 60_000 }, async (t) => {
+  if (unavailable) { t.skip(unavailable); return; }
+  const r = await runVsix();
+  console.log(`[vscode] ${path.relative(repoRoot, r.vsix)}: ${(r.bytes / 1024).toFixed(0)} KiB; installed in ${r.installMs} ms; ${r.squiggles} squiggle(s); run ${r.seconds.toFixed(1)} s`);
+  console.log(`[vscode] quick fixes: ${r.quickFixTitles.join(' | ')}`);
+  console.log(`[vscode] screenshot of the editor with the quick-fix menu: ${r.screenshot}`);
+  assert.ok(r.squiggles >= 1);
+  assert.ok(r.quickFixTitles.some((s) => s.startsWith('Ignore on-conflict-without-target for this statement')), r.quickFixTitles.join(' | '));
+  assert.ok(fs.statSync(r.screenshot).size > 10_000, 'screenshot is empty');
+  // Bundle + WASM parser + manifest: anything much larger means node_modules or maps slipped in.
+  assert.ok(r.bytes < 2 * 1024 * 1024, `.vsix is ${r.bytes} bytes`);
+});
