@@ -5,7 +5,7 @@
 import { extractEmbeddedSql } from '../embedded/extract';
 import type { EmbeddedSql } from '../embedded/types';
 import { rules, ruleById } from '../rules/index';
-import type { Rule, RuleContext } from '../rules/rule';
+import type { HostRegion, Rule, RuleContext } from '../rules/rule';
 import { parseDocument, type SqlDocument } from './facts';
 import type { SchemaModel } from './schema';
 import { hostSuppressions, isSuppressed, removalEdit, sqlSuppressions, UNUSED_SUPPRESSION, type Suppression } from './suppress';
@@ -78,11 +78,13 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
       regions = [];
     }
     const hostRanges: Array<{ start: number; end: number }> = [];
+    const hostRegions: HostRegion[] = [];
     for (const r of regions) {
       try {
         const toHost = (o: number) => r.toHost(o);
         hostRanges.push({ start: toHost(0), end: toHost(r.text.length) });
         const doc = parseDocument(r.text);
+        hostRegions.push({ sql: r, doc });
         runRules(doc, enabled, input, language, true, (f) => findings.push(mapFinding(f, toHost)), config);
         suppressions.push(...sqlSuppressions(doc, toHost, text.length));
       } catch {
@@ -90,6 +92,7 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
       }
     }
     suppressions.push(...hostSuppressions(text, hostRanges));
+    runHostRules(text, hostRegions, enabled, input, language, (f) => findings.push(f), config);
   }
 
   const kept = findings.filter((f) => !isSuppressed(suppressions, f.rule, f.start));
@@ -174,6 +177,32 @@ function runRules(
       } catch {
         // Same: the other rules still run.
       }
+    }
+  }
+}
+
+/** Rules that need the host code's structure (functions, interpolated expressions) around the SQL. */
+function runHostRules(
+  text: string, regions: HostRegion[], enabled: ActiveRule[], input: AnalyzeInput, language: SourceLanguage,
+  emit: (f: Finding) => void, config: AnalyzerConfig,
+): void {
+  for (const { rule, forced } of enabled) {
+    if (!rule.host) continue;
+    try {
+      rule.host({
+        text, path: input.path, language, regions, schema: input.schema, config,
+        report(r) {
+          const start = clamp(r.start, text.length);
+          const end = Math.max(start, clamp(r.end, text.length));
+          const f: Finding = {
+            rule: rule.id, severity: forced ?? r.severity ?? rule.severity, message: r.message, start, end, fixes: r.fixes ?? [],
+          };
+          if (r.related?.length) f.related = r.related;
+          emit(f);
+        },
+      });
+    } catch {
+      // A bug in one rule must not hide the others.
     }
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { AnalyzerConfig, SourceLanguage } from '../core/analyze';
 import type { SqlDocument, Statement } from '../core/facts';
+import type { EmbeddedSql } from '../embedded/types';
 import type { SchemaModel } from '../core/schema';
 import type { Fix, RelatedInfo, Severity } from '../core/types';
 
@@ -43,6 +44,26 @@ export interface RuleContext {
   report(r: RuleReport): void;
 }
 
+/** One SQL region of a TS/JS host file with its parsed document (offsets into `sql.text`). */
+export interface HostRegion {
+  sql: EmbeddedSql;
+  doc: SqlDocument;
+}
+
+/** What a host-level rule sees in a TS/JS file: the whole host text and every SQL region in it. */
+export interface HostContext {
+  /** The TS/JS text; reports use offsets into it (no mapping). */
+  text: string;
+  path?: string;
+  language: SourceLanguage;
+  /** SQL regions in host order. */
+  regions: HostRegion[];
+  schema?: SchemaModel;
+  config: AnalyzerConfig;
+  /** Reports one finding; offsets are host offsets. */
+  report(r: RuleReport): void;
+}
+
 /** A lint rule. Implement `statement` (called per statement, nested ones included) and/or `document`. */
 export interface Rule {
   /** Kebab-case id named after the hazard, equal to the file name. */
@@ -57,4 +78,6 @@ export interface Rule {
   statement?(stmt: Statement, ctx: RuleContext): void;
   /** Called once per document, after the statements. */
   document?(ctx: RuleContext): void;
+  /** TS/JS files only: called once with the host text and all its SQL regions (code structure rules). */
+  host?(ctx: HostContext): void;
 }
