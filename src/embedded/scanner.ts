@@ -7,7 +7,7 @@
 import type { RawToken } from './tokens';
 
 const KEYWORDS_BEFORE_EXPRESSION = new Set([
-  'return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await',
+  'return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await', 'default', 'extends',
 ]);
 
 function isIdStart(c: number): boolean {
@@ -28,6 +28,7 @@ export function* handTokens(text: string): Generator<RawToken> {
   let i = 0;
   // Regex allowed where an expression may start.
   let regexOk = true;
+  let afterDot = false;
   // Brace stack: true marks the `${` of a template (its `}` resumes the template).
   const braces: boolean[] = [];
   while (i < n) {
@@ -121,7 +122,9 @@ export function* handTokens(text: string): Generator<RawToken> {
       i++;
       while (i < n && (isIdPart(text.charCodeAt(i)) || text.charCodeAt(i) === 92)) i++;
       const value = text.slice(start, i);
-      regexOk = KEYWORDS_BEFORE_EXPRESSION.has(value);
+      // `x.default / 2` is a property, not the keyword.
+      regexOk = !afterDot && KEYWORDS_BEFORE_EXPRESSION.has(value);
+      afterDot = false;
       yield { type: 'IdentifierName', value };
       continue;
     }
@@ -154,6 +157,7 @@ export function* handTokens(text: string): Generator<RawToken> {
     if (p === '{' || p === '${') braces.push(false);
     else if (p === '}') braces.pop();
     regexOk = !(p === ')' || p === ']' || p === '}');
+    afterDot = p === '.' || p === '?.';
     yield { type: 'Punctuator', value: p };
   }
 }

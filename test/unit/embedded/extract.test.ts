@@ -218,6 +218,13 @@ test('SQL in comments, regex literals and JSX text is not extracted', () => {
     "const e = 'INSERT INTO e (x) VALUES (1)';",
   ].join('\n');
   assert.deepEqual(extract(ts).map((e) => e.text), ['INSERT INTO d (x) VALUES (1)', 'INSERT INTO e (x) VALUES (1)']);
+  // Keywords open an expression (a regex may follow), the same words as property names do not.
+  const kw = [
+    "export default /'INSERT INTO f (x) VALUES (1)'/;",
+    "const n = m.default / 2 / 'INSERT INTO g (x) VALUES (1)'.length;",
+    "function* f() { yield /`/; return 'INSERT INTO h (x) VALUES (1)'; }",
+  ].join('\n');
+  assert.deepEqual(extract(kw).map((e) => e.text), ['INSERT INTO g (x) VALUES (1)', 'INSERT INTO h (x) VALUES (1)']);
   const tsx = [
     'export const Help = () => (',
     "  <p title='INSERT INTO f (x) VALUES (1)'>Don't INSERT INTO g (x) VALUES (1) by hand</p>",
