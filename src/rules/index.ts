@@ -8,6 +8,7 @@ import { upsertWithoutOrderingGuard } from './upsert-without-ordering-guard';
 import { mergeSourceNotDeduplicated } from './merge-source-not-deduplicated';
 import { uniqueKeyAllowsNullDuplicates } from './unique-key-allows-null-duplicates';
 import { tableWithoutUniqueKey } from './table-without-unique-key';
+import { timestampStagingTableName } from './timestamp-staging-table-name';
 
 export const rules: readonly Rule[] = [
   onConflictWithoutTarget,
@@ -18,6 +19,7 @@ export const rules: readonly Rule[] = [
   mergeSourceNotDeduplicated,
   uniqueKeyAllowsNullDuplicates,
   tableWithoutUniqueKey,
+  timestampStagingTableName,
 ];
 
 /** The rule with this id, if any. */
