@@ -433,7 +433,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
           if (err.code === '42501') { out.checks.push(check); break; }
         }
         check.durationMs = Date.now() - checkStart;
-        if (mode === 'exact' && !check.error && !pc.where) { out.rows = check.rows; rowsKnown = true; }
+        if (!check.error && !pc.where && (mode === 'exact' || !(t.rowEstimate !== undefined && t.rowEstimate >= 0))) { out.rows = check.rows; rowsKnown = true; }
         out.checks.push(check);
         doneChecks++;
       }
@@ -599,7 +599,9 @@ async function quickCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
   }
   // TABLESAMPLE SYSTEM reads whole pages: cheap, though clustered copies inflate per-page counts.
   const target = opts.sampleRows ?? 30_000;
-  const pct = rows > 0 ? Math.min(100, Math.max(0.01, (target / rows) * 100)) : 100;
+  // Never analyzed: guess the row count from the size (about 100 bytes a row) rather than read it all.
+  const guess = rows > 0 ? rows : (t.totalBytes ?? 0) / 100;
+  const pct = guess > 0 ? Math.min(100, Math.max(0.01, (target / guess) * 100)) : 100;
   const where = pc.where ? ` WHERE ${pc.where}` : '';
   const sampleClause = pct >= 100 ? '' : ` TABLESAMPLE SYSTEM (${pct.toFixed(4)})`;
   const r = await q(
@@ -610,7 +612,7 @@ async function quickCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
   const d = int(r.rows[0].d);
   const f1 = int(r.rows[0].f1);
   check.estimateMethod = 'tablesample';
-  if (pct >= 100 || rows <= 0) {
+  if (pct >= 100) {
     check.rows = n; check.distinct = d; check.duplicateGroups = int(r.rows[0].groups);
     check.excessRows = n - d; check.maxCopies = int(r.rows[0].max_copies);
     // A full read is a count, not an estimate.
@@ -618,7 +620,7 @@ async function quickCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     delete check.estimateMethod;
     return check;
   }
-  const scale = pc.where ? n / (pct / 100) : rows;
+  const scale = pc.where || rows <= 0 ? n / (pct / 100) : rows;
   const N = Math.max(n, Math.round(scale));
   // Duj1 (Haas & Stokes), as PostgreSQL's ANALYZE: D = n*d / (n - f1 + f1*n/N).
   const denom = n - f1 + (f1 * n) / N;

@@ -1,0 +1,108 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { main } from '../../src/cli/main';
+import type { ScanReport } from '../../src/db/report';
+import { freshDb } from './_db';
+
+let dupUrl: string;
+let cleanUrl: string;
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = os.tmpdir()): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(args, { stdout: (s) => { out += s; }, stderr: (s) => { err += s; }, cwd, env });
+  return { code, out, err };
+}
+
+before(async () => {
+  const dup = await freshDb(`
+    CREATE SCHEMA breezeway;
+    CREATE TABLE breezeway.task_requirements (id bigserial PRIMARY KEY, task_pk int NOT NULL, requirement_id int NOT NULL, created_at timestamptz DEFAULT now());
+    INSERT INTO breezeway.task_requirements (task_pk, requirement_id) SELECT k / 3, k FROM generate_series(1, 909) c, generate_series(1, 12) k;
+    CREATE TABLE breezeway.task_tags (task_pk int NOT NULL, tag_pk int NOT NULL, UNIQUE (task_pk, tag_pk));
+    INSERT INTO breezeway.task_tags VALUES (1, 1), (1, 2);
+    ANALYZE;
+  `);
+  dupUrl = dup.url;
+  await dup.session.close();
+  const clean = await freshDb(`CREATE TABLE t (id serial PRIMARY KEY, a int, b int); INSERT INTO t (a, b) VALUES (1, 1), (1, 2);`);
+  cleanUrl = clean.url;
+  await clean.session.close();
+});
+
+test('json output carries the exact counts; exit 1 when duplicates are found', async () => {
+  const r = await cli(['scan', '--url', dupUrl, '--format', 'json', '--key', 'breezeway.task_requirements=task_pk,requirement_id', '--sample', '2', '--no-infer']);
+  assert.equal(r.code, 1, r.err);
+  const report = JSON.parse(r.out) as ScanReport;
+  assert.equal(report.version, 1);
+  const t = report.tables.find((x) => x.table === 'task_requirements')!;
+  assert.equal(t.schema, 'breezeway');
+  assert.equal(t.rows, 909 * 12);
+  const k = t.checks.find((c) => c.source === 'config')!;
+  assert.deepEqual(
+    { kind: k.kind, columns: k.columns, distinct: k.distinct, duplicateGroups: k.duplicateGroups, excessRows: k.excessRows, maxCopies: k.maxCopies, estimated: k.estimated, samples: k.sample.length },
+    { kind: 'key', columns: ['task_pk', 'requirement_id'], distinct: 12, duplicateGroups: 12, excessRows: 908 * 12, maxCopies: 909, estimated: false, samples: 2 },
+  );
+  const w = t.checks.find((c) => c.kind === 'exact-row')!;
+  assert.equal(w.source, 'all-columns');
+  assert.equal(w.excessRows, 908 * 12);
+  const tags = report.tables.find((x) => x.table === 'task_tags')!;
+  assert.ok(tags.checks.every((c) => c.duplicateGroups === 0));
+});
+
+test('text output is a readable table per table; md is a Markdown report', async () => {
+  const text = await cli(['scan', '--url', dupUrl, '--key', 'breezeway.task_requirements=task_pk,requirement_id', '--no-infer']);
+  assert.equal(text.code, 1);
+  assert.match(text.out, /^breezeway\.task_requirements {2}10,908 rows/m);
+  assert.match(text.out, /DUP key \(task_pk, requirement_id\): 10,896 excess rows in 12 groups; 12 distinct of 10,908 rows \(909x\), up to 909 copies/);
+  assert.match(text.out, /\(0, 1\) × 909 id \d+, \d+, \d+, \d+, \d+, \.\.\./);
+  assert.match(text.out, /2 table\(s\) scanned, 1 with duplicates, 10,896 excess rows/);
+  const md = await cli(['scan', '--url', dupUrl, '--format', 'md', '--key', 'breezeway.task_requirements=task_pk,requirement_id', '--no-infer']);
+  assert.match(md.out, /^# dupguard scan$/m);
+  assert.match(md.out, /^\| breezeway\.task\\_requirements \| key \(task\\_pk, requirement\\_id\) \| config \| 10,908 \| 12 \| \*\*12\*\* \| 10,896 \| 909 \|/m);
+});
+
+test('exit 0 on a clean database; DATABASE_URL is used without --url', async () => {
+  const r = await cli(['scan', '--no-infer'], { DATABASE_URL: cleanUrl });
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /ok {2}whole row \(all columns except id\): no duplicates in 2 rows/);
+});
+
+test('naturalKeys from .dupguard.json', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dg-cli-'));
+  try {
+    fs.writeFileSync(path.join(dir, '.dupguard.json'), JSON.stringify({ naturalKeys: { 't': ['a'] } }));
+    const r = await cli(['scan', '--url', cleanUrl, '--format', 'json', '--no-infer'], {}, dir);
+    assert.equal(r.code, 1);
+    const k = (JSON.parse(r.out) as ScanReport).tables[0].checks.find((c) => c.source === 'config')!;
+    assert.deepEqual([k.columns, k.excessRows], [['a'], 1]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('exit 2 with a clear message: bad flags, unreachable server (no password shown)', async () => {
+  const bad = await cli(['scan', '--format', 'xml']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /option '--format' must be one of text, json, md/);
+  const both = await cli(['scan', '--exact', '--quick', '--url', cleanUrl]);
+  assert.equal(both.code, 2);
+  const badKey = await cli(['scan', '--url', cleanUrl, '--key', 'nokey']);
+  assert.equal(badKey.code, 2);
+  assert.match(badKey.err, /--key 'nokey': expected schema.table=col1,col2/);
+  const down = await cli(['scan', '--url', 'postgres://app:topsecret@127.0.0.1:1/db']);
+  assert.equal(down.code, 2);
+  assert.match(down.err, /cannot connect to postgres:\/\/app@127\.0\.0\.1:1\/db: connection refused/);
+  assert.ok(!down.err.includes('topsecret'));
+});
+
+test('--quick marks the report as estimates', async () => {
+  const r = await cli(['scan', '--url', dupUrl, '--quick', '--format', 'json', '--key', 'breezeway.task_requirements=task_pk,requirement_id', '--no-infer']);
+  const report = JSON.parse(r.out) as ScanReport;
+  assert.equal(report.mode, 'quick');
+  assert.ok(report.tables.flatMap((t) => t.checks).some((c) => c.estimated));
+  assert.equal(r.code, 1);
+});

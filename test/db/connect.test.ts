@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, DbError, describeTarget, parseUrl, resolveTarget, scrub } from '../../src/db/connect';
+import { freePort, getTestServer } from '../support/postgres';
+import { freshDb } from './_db';
+
+test('connects with a URL: engine, version, application_name dupguard, timeouts at startup', async () => {
+  const { url, session: admin } = await freshDb('');
+  await admin.close();
+  const s = await connect(url, { env: {}, statementTimeoutMs: 4321, lockTimeoutMs: 1234 });
+  try {
+    assert.equal(s.engine, 'postgresql');
+    assert.equal(s.hasCtid, true);
+    assert.ok(s.serverVersionNum >= 150000);
+    assert.match(s.target, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/dgdb_/);
+    const { rows } = await s.client.query(`SELECT current_setting('application_name') AS app, current_setting('statement_timeout') AS st, current_setting('lock_timeout') AS lt`);
+    assert.deepEqual(rows[0], { app: 'dupguard', st: '4321ms', lt: '1234ms' });
+  } finally {
+    await s.close();
+    await s.close();
+  }
+  assert.equal(s.ended, true);
+});
+
+test('PG* environment variables fill what the profile leaves out', async () => {
+  const server = await getTestServer();
+  const s = await connect({ name: 'env' }, { env: { PGHOST: server.host, PGPORT: String(server.port), PGUSER: 'postgres', PGDATABASE: 'postgres', PGSSLMODE: 'disable' } });
+  try {
+    assert.equal(s.database, 'postgres');
+    assert.equal(s.port, server.port);
+  } finally {
+    await s.close();
+  }
+});
+
+test('sslmode prefer falls back to plain text on a server without TLS; require fails clearly', async () => {
+  const server = await getTestServer();
+  const s = await connect(`postgres://postgres@127.0.0.1:${server.port}/postgres?sslmode=prefer`, { env: {} });
+  await s.close();
+  await assert.rejects(connect(`postgres://postgres@127.0.0.1:${server.port}/postgres?sslmode=require`, { env: {} }),
+    (e: DbError) => e instanceof DbError && /does not support SSL/.test(e.message));
+});
+
+test('errors never show the password and say what failed', async () => {
+  const port = await freePort();
+  await assert.rejects(connect(`postgres://bob:hunter2secret@127.0.0.1:${port}/db`, { env: {} }), (e: Error) => {
+    assert.equal(e.message, `cannot connect to postgres://bob@127.0.0.1:${port}/db: connection refused (is the server running and listening there?)`);
+    assert.ok(!e.message.includes('hunter2secret'));
+    return true;
+  });
+  const server = await getTestServer();
+  await assert.rejects(connect(`postgres://postgres:hunter2secret@127.0.0.1:${server.port}/no_such_db`, { env: {} }), (e: DbError) => {
+    assert.match(e.message, /database "no_such_db" does not exist/);
+    assert.equal(e.code, '3D000');
+    assert.ok(!e.message.includes('hunter2secret'));
+    return true;
+  });
+  assert.equal(scrub('failed for postgres://u:pw@h/db with pw', 'pw'), 'failed for postgres://u:***@h/db with ***');
+});
+
+test('URL parsing: percent-encoding, socket host, IPv6, bad input', () => {
+  assert.deepEqual(parseUrl('postgresql://us%40er:p%3Ass@db.example.com:6543/my%20db?sslmode=verify-full'), {
+    host: 'db.example.com', port: 6543, database: 'my db', user: 'us@er', password: 'p:ss',
+    sslrootcert: undefined, sslcert: undefined, sslkey: undefined, sslmode: 'verify-full',
+  });
+  assert.equal(parseUrl('postgres:///db?host=/var/run/postgresql').host, '/var/run/postgresql');
+  assert.equal(parseUrl('postgres://[::1]:5432/db').host, '::1');
+  assert.throws(() => parseUrl('mysql://x'), /invalid connection URL/);
+  assert.throws(() => resolveTarget('postgres://h/db?sslmode=sometimes', { env: {} }), /invalid sslmode 'sometimes'/);
+  assert.equal(describeTarget({ host: '::1', port: 5432, database: 'd', user: 'u' }), 'postgres://u@[::1]:5432/d');
+  assert.equal(resolveTarget('postgres://h/db?sslmode=require', { env: {} }).config.ssl && typeof resolveTarget('postgres://h/db?sslmode=require', { env: {} }).config.ssl, 'object');
+  assert.equal(resolveTarget('postgres://h/db?sslmode=disable', { env: {} }).config.ssl, false);
+});
+
+test('a password asked for when the server wants one and none was given', async () => {
+  const { session: admin } = await freshDb(`CREATE ROLE dg_pw_${process.pid} LOGIN PASSWORD 'sesame'`);
+  await admin.close();
+  // The test cluster trusts every local login, so the callback is never needed: it must not be called.
+  let asked = 0;
+  const server = await getTestServer();
+  const s = await connect({ host: server.host, port: server.port, user: `dg_pw_${process.pid}`, database: 'postgres', sslmode: 'disable' }, { env: {}, password: async () => { asked++; return 'sesame'; } });
+  await s.close();
+  assert.equal(asked, 0);
+});
