@@ -341,15 +341,15 @@ function rebuildSql(c: Ctx): string {
       `-- TRUNCATE refuses while ${commentSafe(`${f.fk.schema}.${f.fk.table}`)} references the table: drop its foreign key now, re-add it below.`,
       `ALTER TABLE ${f.child} DROP CONSTRAINT ${quoteIdent(f.fk.name)};`,
     ]),
-    c.pg && '-- Reloading rows that already existed must not fire user triggers (audit, updated_at...):',
-    c.pg && '-- switch off the enabled ones, remembering how each was enabled, and restore them after.',
-    c.pg && triggersOff(c),
+    '-- Reloading rows that already existed must not fire user triggers (audit, updated_at...):',
+    '-- switch off the enabled ones, remembering how each was enabled, and restore them after.',
+    triggersOff(c),
     '-- The table keeps its identity (OID): grants, owner, comments, defaults, identity and sequence',
     '-- ownership, indexes, constraints, policies, views and publications that use it stay as they are.',
     `TRUNCATE ${c.src};`,
     `INSERT INTO ${c.tbl} (${cols})${overriding}`,
     `  SELECT ${cols} FROM dupguard_keep;`,
-    c.pg && triggersOn(c),
+    triggersOn(c),
     ...c.fks.map((f) => `ALTER TABLE ${f.child} ADD CONSTRAINT ${quoteIdent(f.fk.name)} ${f.fk.definition};`),
   );
 }
@@ -368,8 +368,21 @@ function repointSql(c: Ctx, f: ForeignKeyPlan, index: number): string {
     ')',
   );
   const head = `-- Foreign key ${index + 1}: ${commentSafe(`${f.fk.schema}.${f.fk.table}.${f.fk.name}`)} (${commentSafe(f.columns.join(', '))}) -> (${commentSafe(f.refColumns.join(', '))})`;
+  const childName = `${f.fk.schema}.${f.fk.table}`;
+  // Moving a reference can make two referencing rows equal on a unique key of their own table:
+  // stop with a message that says so, instead of PostgreSQL's bare duplicate-key error.
+  const guarded = (stmt: string) => `DO ${dollarQuote(lines(
+    '',
+    'BEGIN',
+    `  ${stmt.replace(/\n/g, '\n  ')}`,
+    'EXCEPTION WHEN unique_violation THEN',
+    `  RAISE EXCEPTION '%', ${quoteLiteral(`dupguard: moving the references of ${childName} (${f.fk.name}) from removed copies to the kept row of ${c.t.schema}.${c.t.name} would make rows of ${childName} duplicates of each other; nothing was changed`)}`,
+    `    USING DETAIL = SQLERRM, HINT = ${quoteLiteral(`Deduplicate ${childName} first (dupguard migrate --table ${childName} ...), then run this migration.`)};`,
+    'END',
+    '',
+  ))};`;
   if (!f.refBackup) {
-    return lines(head, `${mapping}`, `UPDATE ${f.child} AS dupguard_child SET ${set}`, 'FROM m', `WHERE m.dupguard_rn > 1 AND ${match};`);
+    return lines(head, guarded(lines(mapping, `UPDATE ${f.child} AS dupguard_child SET ${set}`, 'FROM m', `WHERE m.dupguard_rn > 1 AND ${match};`)));
   }
   const rb = f.refBackup.qualified;
   const refCols = f.refColumns.map((r, i) => `${quoteIdent(r)} AS old${i + 1}, ${quoteIdent(r)} AS new${i + 1}`).join(', ');
@@ -378,13 +391,15 @@ function repointSql(c: Ctx, f: ForeignKeyPlan, index: number): string {
     `-- The old values are kept in ${commentSafe(rb)} so that the rollback can move them back.`,
     `CREATE TABLE ${rb} AS SELECT NULL::oid AS child_tableoid, NULL::tid AS child_ctid, ${refCols} FROM ${c.src} WITH NO DATA;`,
     `COMMENT ON TABLE ${rb} IS ${quoteLiteral(`dupguard: references of ${f.fk.schema}.${f.fk.table}.${f.fk.name} moved from removed copies to the kept row of ${c.t.schema}.${c.t.name}`)};`,
-    `${mapping}, moved AS (`,
-    `  UPDATE ${f.child} AS dupguard_child SET ${set}`,
-    '  FROM m',
-    `  WHERE m.dupguard_rn > 1 AND ${match}`,
-    `  RETURNING dupguard_child.tableoid, dupguard_child.ctid, ${f.refColumns.map((_, i) => `m.dupguard_old${i + 1}, m.dupguard_new${i + 1}`).join(', ')}`,
-    ')',
-    `INSERT INTO ${rb} SELECT * FROM moved;`,
+    guarded(lines(
+      `${mapping}, moved AS (`,
+      `  UPDATE ${f.child} AS dupguard_child SET ${set}`,
+      '  FROM m',
+      `  WHERE m.dupguard_rn > 1 AND ${match}`,
+      `  RETURNING dupguard_child.tableoid, dupguard_child.ctid, ${f.refColumns.map((_, i) => `m.dupguard_old${i + 1}, m.dupguard_new${i + 1}`).join(', ')}`,
+      ')',
+      `INSERT INTO ${rb} SELECT * FROM moved;`,
+    )),
     `SELECT ${quoteLiteral(`${f.fk.schema}.${f.fk.table}.${f.fk.name}`)} AS foreign_key, count(*) AS references_moved_to_kept_row FROM ${rb};`,
   );
 }
@@ -639,16 +654,18 @@ function renderRollback(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run'): 
       `-- TRUNCATE refuses while ${commentSafe(`${f.fk.schema}.${f.fk.table}`)} references the table: drop its foreign key, re-add it at the end.`,
       `ALTER TABLE ${f.child} DROP CONSTRAINT IF EXISTS ${quoteIdent(f.fk.name)};`,
     ]),
-    c.pg && '-- Reloading must not fire user triggers: switch the enabled ones off and restore them after.',
-    c.pg && triggersOff(c),
+    '-- Reloading must not fire user triggers: switch the enabled ones off and restore them after.',
+    triggersOff(c),
     `TRUNCATE ${c.src};`,
     `INSERT INTO ${c.tbl} (${cols})${overriding}`,
     `  SELECT ${cols} FROM ${plan.backup.qualified};`,
-    c.pg && triggersOn(c),
+    triggersOn(c),
     ...c.fks.flatMap((f) => {
       const rb = f.refBackup;
       const parts: string[] = [];
-      if (rb) {
+      // A self-reference comes back with the reload itself (the backup holds the original values).
+      const self = f.fk.schema === c.t.schema && f.fk.table === c.t.name;
+      if (rb && !self) {
         const set = f.columns.map((col, i) => `${quoteIdent(col)} = r.old${i + 1}`).join(', ');
         const match = f.columns.map((col, i) => `dupguard_child.${quoteIdent(col)} = r.new${i + 1}`).join(' AND ');
         parts.push(

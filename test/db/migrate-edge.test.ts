@@ -190,3 +190,49 @@ test('dry run: a constraint that cannot build is reported as such, after a succe
     await db.close();
   }
 });
+
+test('references whose move would duplicate rows of the referencing table: the script stops with a clear message, nothing changes', async () => {
+  const db = await freshDb(`
+    CREATE TABLE public.photos (id serial PRIMARY KEY, photo_key text NOT NULL, created_at timestamptz NOT NULL);
+    CREATE TABLE public.photo_tags (photo int REFERENCES public.photos(id), tag text, UNIQUE (photo, tag));
+    INSERT INTO public.photos (photo_key, created_at) VALUES ('a', '2025-01-01'), ('a', '2025-01-02');
+    INSERT INTO public.photo_tags VALUES (1, 'x'), (2, 'x'), (2, 'y');`);
+  try {
+    const photos = await rowHashes(db, 'public', 'photos');
+    const tags = await rowHashes(db, 'public', 'photo_tags');
+    for (const strategy of ['delete', 'rebuild'] as const) {
+      const p = await plan(db, 'public', 'photos', { key: ['photo_key'], strategy });
+      const r = psqlRun(db.url, p.script);
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /dupguard: moving the references of public\.photo_tags \(photo_tags_photo_fkey\) .* would make rows of public\.photo_tags duplicates of each other; nothing was changed/);
+      assert.match(r.stderr, /HINT: {2}Deduplicate public\.photo_tags first/);
+      assert.deepEqual(await rowHashes(db, 'public', 'photos'), photos);
+      assert.deepEqual(await rowHashes(db, 'public', 'photo_tags'), tags);
+    }
+  } finally {
+    await db.close();
+  }
+});
+
+test('a self-referencing foreign key: parents pointing at removed copies move to the kept row; rollback restores all', async () => {
+  const db = await freshDb(`
+    CREATE TABLE public.nodes (id int PRIMARY KEY, path text NOT NULL, parent int REFERENCES public.nodes(id), created_at timestamptz NOT NULL);
+    INSERT INTO public.nodes VALUES (1, '/', NULL, '2025-01-01'), (2, '/', NULL, '2025-01-02'),
+      (3, '/a', 2, '2025-01-03'), (4, '/a', 1, '2025-01-04'), (5, '/a/b', 4, '2025-01-05'), (6, '/a/b', 3, '2025-01-06');`);
+  try {
+    const original = await rowHashes(db, 'public', 'nodes');
+    for (const strategy of ['delete', 'rebuild'] as const) {
+      const p = await plan(db, 'public', 'nodes', { key: ['path'], strategy, backupName: `nodes_backup_${strategy}` });
+      const r = psqlRun(db.url, p.script);
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(await db.q('SELECT id, path, parent FROM public.nodes ORDER BY id'), [
+        { id: 1, path: '/', parent: null }, { id: 3, path: '/a', parent: 1 }, { id: 5, path: '/a/b', parent: 3 },
+      ]);
+      const rb = psqlRun(db.url, p.rollback);
+      assert.equal(rb.status, 0, rb.stderr);
+      assert.deepEqual(await rowHashes(db, 'public', 'nodes'), original);
+    }
+  } finally {
+    await db.close();
+  }
+});
