@@ -9,6 +9,7 @@ import { mergeSourceNotDeduplicated } from './merge-source-not-deduplicated';
 import { uniqueKeyAllowsNullDuplicates } from './unique-key-allows-null-duplicates';
 import { tableWithoutUniqueKey } from './table-without-unique-key';
 import { timestampStagingTableName } from './timestamp-staging-table-name';
+import { checkThenInsertRace } from './check-then-insert-race';
 
 export const rules: readonly Rule[] = [
   onConflictWithoutTarget,
@@ -20,6 +21,7 @@ export const rules: readonly Rule[] = [
   uniqueKeyAllowsNullDuplicates,
   tableWithoutUniqueKey,
   timestampStagingTableName,
+  checkThenInsertRace,
 ];
 
 /** The rule with this id, if any. */

@@ -1,0 +1,249 @@
+/**
+ * Check-then-insert in TS/JS (seed 003): a function SELECTs a table by some columns, then INSERTs
+ * into the same table without ON CONFLICT. Two concurrent calls both see "no row" and both insert:
+ * duplicate rows, or "duplicate key value violates unique constraint" (23505) when a key exists.
+ * One statement closes the window: INSERT ... ON CONFLICT (cols) DO NOTHING.
+ *
+ * Conservative: both statements must sit in the same function body, the SELECT must filter one
+ * table by equality, the INSERT must supply those columns (when it lists columns), and functions
+ * that take an advisory lock, LOCK TABLE or run SERIALIZABLE are left alone.
+ */
+import type { InsertFacts } from '../core/facts';
+import { locationAt } from '../core/schema/ddl';
+import type { Fix } from '../core/types';
+import { arbiterKeys } from './keys';
+import { docsUrl, type HostContext, type HostRegion, type Rule } from './rule';
+import { findNodes, ident, statementAst, sval } from './support';
+
+const ID = 'check-then-insert-race';
+
+const CONTROL = new Set(['if', 'for', 'while', 'switch', 'catch', 'with']);
+
+interface Tok {
+  v: string;
+  s: number;
+}
+
+/** Significant JS/TS tokens, enough to see braces, parens and words (strings/comments skipped). */
+function scan(text: string): Tok[] {
+  const out: Tok[] = [];
+  const n = text.length;
+  let i = 0;
+  const templateDepth: number[] = []; // brace depth at which each open `${` started
+  let braces = 0;
+  while (i < n) {
+    const c = text[i];
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') { i++; continue; }
+    if (c === '/' && text[i + 1] === '/') { const e = text.indexOf('\n', i); i = e < 0 ? n : e; continue; }
+    if (c === '/' && text[i + 1] === '*') { const e = text.indexOf('*/', i + 2); i = e < 0 ? n : e + 2; continue; }
+    if (c === '\'' || c === '"') {
+      let j = i + 1;
+      while (j < n && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+      out.push({ v: 'str', s: i });
+      i = j + 1;
+      continue;
+    }
+    if (c === '`' || (c === '}' && templateDepth.length && templateDepth[templateDepth.length - 1] === braces)) {
+      if (c === '}') templateDepth.pop();
+      // template text up to the closing backtick or the next `${`
+      let j = i + 1;
+      while (j < n && text[j] !== '`' && !(text[j] === '$' && text[j + 1] === '{')) j += text[j] === '\\' ? 2 : 1;
+      out.push({ v: 'str', s: i });
+      if (text[j] === '$') {
+        templateDepth.push(braces);
+        i = j + 2;
+      } else i = j + 1;
+      continue;
+    }
+    if (/[A-Za-z_$]/.test(c)) {
+      let j = i + 1;
+      while (j < n && /[\w$]/.test(text[j])) j++;
+      out.push({ v: text.slice(i, j), s: i });
+      i = j;
+      continue;
+    }
+    if (c === '=' && text[i + 1] === '>') { out.push({ v: '=>', s: i }); i += 2; continue; }
+    if (c === '{') braces++;
+    else if (c === '}') braces--;
+    out.push({ v: c, s: i });
+    i++;
+  }
+  return out;
+}
+
+/** [start, end) host ranges of function bodies. */
+export function functionBodies(text: string): Array<[number, number]> {
+  const toks = scan(text);
+  const out: Array<[number, number]> = [];
+  const parenOpen: number[] = [];
+  const matchOf = new Map<number, number>(); // index of `)` → index of its `(`
+  const stack: Array<{ s: number; fn: boolean }> = [];
+  for (let k = 0; k < toks.length; k++) {
+    const t = toks[k];
+    if (t.v === '(') parenOpen.push(k);
+    else if (t.v === ')') {
+      const o = parenOpen.pop();
+      if (o !== undefined) matchOf.set(k, o);
+    } else if (t.v === '{') {
+      stack.push({ s: t.s, fn: isFunctionBrace(toks, k, matchOf) });
+    } else if (t.v === '}') {
+      const b = stack.pop();
+      if (b?.fn) out.push([b.s, t.s + 1]);
+    }
+  }
+  return out;
+}
+
+function isFunctionBrace(toks: Tok[], k: number, matchOf: Map<number, number>): boolean {
+  let p = k - 1;
+  if (p < 0) return false;
+  if (toks[p].v === '=>') return true;
+  if (toks[p].v !== ')') {
+    // TS return type: `): Promise<X[]> {`
+    let j = p;
+    for (let steps = 0; j > 0 && steps < 40; steps++, j--) {
+      const v = toks[j].v;
+      if (v === ';' || v === '{' || v === '}' || v === '=' || v === '=>') return false;
+      if (v === ':' && toks[j - 1]?.v === ')') break;
+    }
+    if (toks[j]?.v !== ':' || toks[j - 1]?.v !== ')') return false;
+    p = j - 1;
+  }
+  const open = matchOf.get(p);
+  if (open === undefined) return false;
+  const before = toks[open - 1]?.v ?? '';
+  if (CONTROL.has(before)) return false;
+  if (before === 'await' && toks[open - 2]?.v === 'for') return false;
+  return true;
+}
+
+interface Check {
+  region: HostRegion;
+  table: { name: string; schema?: string };
+  columns: string[];
+  start: number;
+  end: number;
+}
+
+/** A column reference, not an interpolated value (`${x}` is parsed as an identifier `_tpl...`). */
+function isColumn(n: any): boolean {
+  const f = n?.ColumnRef?.fields;
+  return !!f && !(f.length === 1 && /^_tpl/.test(sval(f[0])));
+}
+
+/** A SELECT filtering one table by equality on some columns: `WHERE a = $1 AND b = $2`. */
+function selectChecks(region: HostRegion): Check[] {
+  const out: Check[] = [];
+  for (const stmt of region.doc.statements) {
+    if (stmt.kind !== 'select') continue;
+    const ast = statementAst(stmt);
+    if (!ast || ast.kind !== 'SelectStmt') continue;
+    const candidates = [ast.node, ...findNodes(ast.node, 'SubLink').map((s: any) => s.subselect?.SelectStmt)];
+    for (const sel of candidates) {
+      const from: any[] = sel?.fromClause ?? [];
+      if (from.length !== 1 || !from[0].RangeVar || !sel.whereClause) continue;
+      const cols: string[] = [];
+      for (const e of findNodes(sel.whereClause, 'A_Expr')) {
+        if (e.kind !== 'AEXPR_OP' || sval(e.name?.[0]) !== '=') continue;
+        const [l, r] = [e.lexpr, e.rexpr];
+        const col = isColumn(l) && !isColumn(r) ? l.ColumnRef : isColumn(r) && !isColumn(l) ? r.ColumnRef : undefined;
+        if (!col) continue;
+        const f: string[] = (col.fields ?? []).map(sval);
+        if (f.length) cols.push(f[f.length - 1]);
+      }
+      if (!cols.length) continue;
+      const rv = from[0].RangeVar;
+      out.push({ region, table: { name: rv.relname, schema: rv.schemaname }, columns: [...new Set(cols)], start: stmt.start, end: stmt.end });
+      break;
+    }
+  }
+  return out;
+}
+
+function sameName(a: { name: string; schema?: string }, b: { name: string; schema?: string }): boolean {
+  return a.name === b.name && (a.schema === undefined || b.schema === undefined || a.schema === b.schema);
+}
+
+const GUARDED = /pg_advisory(_xact)?_lock|\block\s+table\b|\bisolation\s+level\s+serializable\b|\bserializable\b/i;
+
+function check(ctx: HostContext): void {
+  const bodies = functionBodies(ctx.text);
+  if (!bodies.length) return;
+  const innermost = (at: number): [number, number] | undefined => {
+    let best: [number, number] | undefined;
+    for (const b of bodies) if (b[0] <= at && at < b[1] && (!best || b[0] >= best[0])) best = b;
+    return best;
+  };
+  const groups = new Map<string, HostRegion[]>();
+  for (const r of ctx.regions) {
+    const body = innermost(r.sql.hostStart);
+    if (!body) continue;
+    const key = `${body[0]}:${body[1]}`;
+    const list = groups.get(key) ?? [];
+    list.push(r);
+    groups.set(key, list);
+  }
+  let lineStarts: number[] | undefined;
+  for (const [key, regions] of groups) {
+    const [bs, be] = key.split(':').map(Number);
+    if (GUARDED.test(ctx.text.slice(bs, be))) continue;
+    const checks: Check[] = [];
+    for (const region of regions) {
+      for (const stmt of region.doc.statements) {
+        for (const ins of stmt.inserts) {
+          if (ins.onConflict) continue;
+          const hit = checks.find((c) => sameName(c.table, ins.table) && (!ins.columns || c.columns.every((col) => ins.columns!.some((ic) => ic.name === col))));
+          if (hit) report(ctx, region, ins, hit, (lineStarts ??= lineStartsOf(ctx.text)));
+        }
+      }
+      checks.push(...selectChecks(region));
+    }
+  }
+}
+
+function lineStartsOf(text: string): number[] {
+  const out = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) out.push(i + 1);
+  return out;
+}
+
+function report(ctx: HostContext, region: HostRegion, ins: InsertFacts, hit: Check, lineStarts: number[]): void {
+  const sql = region.sql;
+  const table = ctx.schema?.lookup(ins.table.name, ins.table.schema);
+  // arbiter: a known key within the checked columns, else the checked columns themselves
+  const key = table ? arbiterKeys(table).find((k) => !k.predicate && !k.expression && k.columns.every((c) => hit.columns.includes(c))) : undefined;
+  const cols = key?.columns ?? hit.columns;
+  const body = sql.text.slice(ins.start, ins.end);
+  const ret = /\s+returning\b/i.exec(body);
+  const at = ins.start + (ret ? ret.index : body.trimEnd().length);
+  const fixes: Fix[] = [{
+    title: `Insert atomically: ON CONFLICT (${cols.join(', ')}) DO NOTHING${table && !key ? ' (needs a unique key on those columns)' : ''}`,
+    edits: [{ start: sql.toHost(at), end: sql.toHost(at), newText: ` ON CONFLICT (${cols.map(ident).join(', ')}) DO NOTHING` }],
+    preferred: true,
+  }];
+  const selStart = hit.region.sql.toHost(hit.start);
+  const selEnd = hit.region.sql.toHost(hit.end);
+  const outcome = key || (table && arbiterKeys(table).length)
+    ? `the slower one fails with "duplicate key value violates unique constraint" (23505)`
+    : 'both insert, and the table gets duplicate rows';
+  ctx.report({
+    start: sql.toHost(ins.start),
+    end: sql.toHost(ins.table.end),
+    message:
+      `Check-then-insert race: this INSERT INTO ${ins.table.raw} follows a SELECT by (${hit.columns.join(', ')}) in the same function; two concurrent calls both find no row and ${outcome}. ` +
+      `Make it one statement: INSERT ... ON CONFLICT (${cols.join(', ')}) DO NOTHING (and check its result instead of the SELECT's).`,
+    fixes,
+    related: [{ message: 'the check that races with the INSERT', location: locationAt(ctx.path ?? '', lineStarts, selStart, selEnd) }],
+  });
+}
+
+/** SELECT-then-INSERT on the same table in one TS/JS function, without ON CONFLICT. */
+export const checkThenInsertRace: Rule = {
+  id: ID,
+  severity: 'warning',
+  description: 'TS/JS function that SELECTs a row and then INSERTs it without ON CONFLICT: concurrent calls both insert (duplicates or 23505).',
+  docs: docsUrl(ID),
+  host(ctx) {
+    check(ctx);
+  },
+};
