@@ -4,12 +4,13 @@
  * physicalLocation relative to %SRCROOT% (the working directory), and fixes when the rule offers them.
  */
 import { pathToFileURL } from 'node:url';
+import type * as Sarif from 'sarif';
 import type { Severity } from '../../core/types';
 import type { LintReport, ReportFinding, RuleInfo } from './report';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
-const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
+const LEVEL: Record<Severity, Sarif.ReportingConfiguration.level> = { error: 'error', warning: 'warning', info: 'note' };
 
 export interface SarifOptions {
   rules: readonly RuleInfo[];
@@ -24,7 +25,7 @@ export function formatSarif(report: LintReport, options: SarifOptions): string {
 }
 
 /** The SARIF log as an object (tests check its structure). */
-export function buildSarif(report: LintReport, options: SarifOptions): Record<string, unknown> {
+export function buildSarif(report: LintReport, options: SarifOptions): Sarif.Log {
   const known = new Map(options.rules.map((r) => [r.id, r]));
   // Rules that fired but are not in the list (should not happen) still get an entry.
   for (const f of report.files) {
@@ -67,9 +68,9 @@ export function buildSarif(report: LintReport, options: SarifOptions): Record<st
   };
 }
 
-function result(path: string, x: ReportFinding, ruleIndex: number): Record<string, unknown> {
+function result(path: string, x: ReportFinding, ruleIndex: number): Sarif.Result {
   const artifactLocation = { uri: uri(path), uriBaseId: '%SRCROOT%' };
-  const r: Record<string, unknown> = {
+  const r: Sarif.Result = {
     ruleId: x.rule,
     ruleIndex,
     level: LEVEL[x.severity],
@@ -97,7 +98,7 @@ function result(path: string, x: ReportFinding, ruleIndex: number): Record<strin
   return r;
 }
 
-function region(x: { line: number; column: number; endLine: number; endColumn: number }) {
+function region(x: { line: number; column: number; endLine: number; endColumn: number }): Sarif.Region {
   return { startLine: x.line, startColumn: x.column, endLine: x.endLine, endColumn: x.endColumn };
 }
 
