@@ -12,11 +12,24 @@ import { stripSnippet } from '../../../src/cli/format/report';
 import { LineIndex } from '../../../src/core/positions';
 import type { AnalyzeInput, AnalyzeResult } from '../../../src/core/analyze';
 import type { Finding } from '../../../src/core/types';
+import { rules } from '../../../src/rules/index';
 
 const root = path.resolve(__dirname, '../../..');
 const fixtures = path.join(root, 'test/fixtures/cli');
-const basic = path.join(fixtures, 'basic');
 const clean = path.join(fixtures, 'clean');
+/**
+ * A copy of fixtures/cli/basic whose config turns off every rule but on-conflict-without-target, so
+ * that the exact outputs below do not change each time a rule is added.
+ */
+let basic = '';
+before(() => {
+  basic = fs.mkdtempSync(path.join(os.tmpdir(), 'dupguard-basic-'));
+  fs.cpSync(path.join(fixtures, 'basic'), basic, { recursive: true });
+  const configPath = path.join(basic, '.dupguard.json');
+  const config = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+  config.rules = Object.fromEntries(rules.filter((r) => r.id !== 'on-conflict-without-target').map((r) => [r.id, 'off']));
+  fs.writeFileSync(configPath, JSON.stringify(config));
+});
 
 interface Ran { code: number; stdout: string; stderr: string }
 
