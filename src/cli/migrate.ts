@@ -19,7 +19,8 @@ const SPEC = {
   'order-by': { type: 'string', valueName: 'column', description: 'column deciding oldest/newest (default: created_at-like column, else increasing id, else ctid)' },
   strategy: { type: 'string', choices: ['auto', 'delete', 'rebuild'], default: 'auto', description: 'auto: by the measured duplicate ratio' },
   nulls: { type: 'string', choices: ['auto', 'not-distinct', 'distinct'], default: 'auto', description: 'NULL key values equal (not-distinct, PostgreSQL 15+) or never equal' },
-  'index-build': { type: 'string', choices: ['auto', 'in-transaction', 'concurrent'], default: 'auto', description: 'where the unique index is built (auto: concurrent from 1M rows)' },
+  'index-build': { type: 'string', choices: ['auto', 'in-transaction', 'concurrent'], default: 'auto', description: 'where the unique index is built (auto: concurrent from 1M kept rows)' },
+  flavour: { type: 'string', choices: ['auto', 'postgres', 'yugabyte'], default: 'auto', description: 'target engine (auto: the connected server); yugabyte has no ctid' },
   ratio: { type: 'number', valueName: 'x', description: 'duplicate ratio (rows / distinct keys) if known; skips counting' },
   'constraint-name': { type: 'string', valueName: 'name', description: 'name of the new unique constraint' },
   'backup-name': { type: 'string', valueName: 'name', description: 'name of the backup table (same schema)' },
@@ -52,6 +53,8 @@ export function splitNames(text: string, sep: string): { name: string; quoted: b
     const ch = text[i];
     if (inQuote) {
       if (ch === '"' && text[i + 1] === '"') { cur += '"'; i++; } else if (ch === '"') inQuote = false; else cur += ch;
+    } else if (/\s/.test(ch) && (quoted || cur === '')) {
+      // Spaces around a quoted name or before a bare one are not part of it.
     } else if (ch === '"') {
       inQuote = true;
       quoted = true;
@@ -156,7 +159,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       keep: f.keep as 'oldest' | 'newest',
       orderBy,
       strategy: f.strategy as 'auto' | 'delete' | 'rebuild',
-      flavour: session.engine === 'yugabytedb' ? 'yugabyte' : 'postgres',
+      flavour: f.flavour === 'auto' ? (session.engine === 'yugabytedb' ? 'yugabyte' : 'postgres') : f.flavour as 'postgres' | 'yugabyte',
       nullKeys: f.nulls as 'auto' | 'not-distinct' | 'distinct',
       indexBuild: f['index-build'] as 'auto' | 'in-transaction' | 'concurrent',
       rowEstimate: desc.rowEstimate !== undefined && desc.rowEstimate >= 0 ? desc.rowEstimate : undefined,
