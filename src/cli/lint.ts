@@ -103,6 +103,11 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     throw e;
   }
 
+  if (files.length === 0) {
+    // Not an error (an empty folder is clean), but a CI job pointed at the wrong folder should notice.
+    io.stderr(`dupguard lint: warning: no .sql or TS/JS files to lint in ${positionals.length ? positionals.map((p) => `'${p}'`).join(', ') : 'the working folder'}\n`);
+  }
+
   const texts: Array<{ abs: string; rel: string; text: string }> = [];
   for (const abs of files) {
     const rel = displayPath(abs, io.cwd);

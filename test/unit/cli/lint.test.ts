@@ -206,6 +206,14 @@ test('exit 2 with a clear message: bad path, unmatched glob, unknown option, bad
   assert.match((await lint([], wrong)).stderr, /"rules"\."on-conflict-without-target" must be "error", "warning", "info" or "off" \(got "fatal"\)/);
 });
 
+test('nothing to lint: exit 0, an empty report, and a warning on stderr', async () => {
+  const dir = tmp({ 'docs/readme.md': '# hi' });
+  const r = await lint(['--format', 'json', 'docs'], dir);
+  assert.equal(r.code, 0);
+  assert.deepEqual(JSON.parse(r.stdout), { version: 1, files: [], summary: { files: 0, findings: 0, errors: 0, warnings: 0, infos: 0 } });
+  assert.equal(r.stderr, "dupguard lint: warning: no .sql or TS/JS files to lint in 'docs'\n");
+});
+
 test('--help prints usage with every option and exits 0', async () => {
   const r = await lint(['--help'], basic);
   assert.equal(r.code, 0);
