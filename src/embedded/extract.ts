@@ -31,11 +31,21 @@ export interface ExtractOptions {
 export function extractEmbeddedSql(text: string, language: SourceLanguage, options?: ExtractOptions): EmbeddedSql[] {
   if (language === 'sql') return [wholeText(text)];
   try {
-    return new Extractor(text, language === 'typescriptreact' || language === 'javascriptreact', options).run();
+    return new Extractor(text, usesJsx(text, language), options).run();
   } catch {
     // The tokenizer is lenient and the walk bounds-checked; this only guards against the unforeseen.
     return [];
   }
+}
+
+/**
+ * Whether to tokenize with JSX support: .tsx/.jsx always; .js/.mjs/.cjs when the text has a closing
+ * or self-closing tag (React code often lives in .js files). JSX mode reads plain JS correctly too,
+ * only slower. Never for .ts, where `<T>` is a type assertion.
+ */
+export function usesJsx(text: string, language: SourceLanguage): boolean {
+  if (language === 'typescriptreact' || language === 'javascriptreact') return true;
+  return language === 'javascript' && /<\/[A-Za-z][\w.:-]*\s*>|\/>/.test(text);
 }
 
 function wholeText(text: string): EmbeddedSql {
