@@ -4,8 +4,28 @@
  * boundaries, and the statements inside dollar-quoted function and DO bodies (positions stay file
  * offsets). Built from the lexer's tokens only; `ast()` asks libpg-query when a rule needs certainty.
  */
-import { lex, T, Tokens, wordEq } from './lexer';
+import { lex as lexImport, T, Tokens, wordEq as wordEqImport } from './lexer';
 import { locationsToUtf16, parseSql } from './pgparse';
+
+// Imported functions and token kinds as local constants: a cross-module enum read costs a property load per token under tsx.
+const lex = lexImport;
+const wordEq = wordEqImport;
+const T_BLOCKCOMMENT: number = T.BlockComment;
+const T_COMMA: number = T.Comma;
+const T_COPYDATA: number = T.CopyData;
+const T_DOLLAR: number = T.Dollar;
+const T_DOT: number = T.Dot;
+const T_LPAREN: number = T.LParen;
+const T_LINECOMMENT: number = T.LineComment;
+const T_OPERATOR: number = T.Operator;
+const T_PSQLMETA: number = T.PsqlMeta;
+const T_PSQLVAR: number = T.PsqlVar;
+const T_QIDENT: number = T.QIdent;
+const T_RPAREN: number = T.RParen;
+const T_SEMI: number = T.Semi;
+const T_STRING: number = T.String;
+const T_TEMPLATE: number = T.Template;
+const T_WORD: number = T.Word;
 
 /** A half-open offset range [start, end) in the analyzed text. */
 export interface Span {
@@ -189,12 +209,12 @@ const MAX_BODY_DEPTH = 4;
 
 /** Normalizes one identifier token the PostgreSQL way. */
 export function normIdent(text: string, start: number, end: number, type: number): string {
-  if (type === T.QIdent) {
+  if (type === T_QIDENT) {
     const q = text.charCodeAt(start) === 34 ? 1 : 3; // "x" or U&"x"
     const closed = end - start > q && text.charCodeAt(end - 1) === 34;
     return text.slice(start + q, closed ? end - 1 : end).replace(/""/g, '"');
   }
-  if (type === T.Word) return text.slice(start, end).toLowerCase();
+  if (type === T_WORD) return text.slice(start, end).toLowerCase();
   return text.slice(start, end);
 }
 
@@ -215,15 +235,15 @@ class Cur {
     const open: number[] = [];
     for (let i = first; i < last; i++) {
       const ty = t.types[i];
-      if (ty === T.LineComment || ty === T.BlockComment) continue;
+      if (ty === T_LINECOMMENT || ty === T_BLOCKCOMMENT) continue;
       const k = this.idx.length;
-      if (ty === T.RParen && d > 0) {
+      if (ty === T_RPAREN && d > 0) {
         d--;
         this.match[open.pop()!] = k;
       }
       this.idx.push(i);
       this.depthAt.push(d);
-      if (ty === T.LParen) { d++; open.push(k); }
+      if (ty === T_LPAREN) { d++; open.push(k); }
     }
     for (const k of open) this.match[k] = this.idx.length;
     work.steps += this.idx.length;
@@ -233,16 +253,16 @@ class Cur {
   start(k: number): number { return this.t.starts[this.idx[Math.min(k, this.idx.length - 1)]]; }
   end(k: number): number { return this.t.ends[this.idx[Math.min(k, this.idx.length - 1)]]; }
   is(k: number, w: string): boolean {
-    return k >= 0 && k < this.idx.length && this.t.types[this.idx[k]] === T.Word && wordEq(this.t.text, this.start(k), this.end(k), w);
+    return k >= 0 && k < this.idx.length && this.t.types[this.idx[k]] === T_WORD && wordEq(this.t.text, this.start(k), this.end(k), w);
   }
   word(k: number): string {
-    return this.type(k) === T.Word ? this.t.text.slice(this.start(k), this.end(k)).toLowerCase() : '';
+    return this.type(k) === T_WORD ? this.t.text.slice(this.start(k), this.end(k)).toLowerCase() : '';
   }
   /** Index of the matching `)` for the `(` at k (or n). */
   close(k: number): number {
-    if (this.type(k) === T.LParen) return this.match[k] ?? this.idx.length;
+    if (this.type(k) === T_LPAREN) return this.match[k] ?? this.idx.length;
     const d = this.depthAt[k];
-    for (let j = k + 1; j < this.idx.length; j++) if (this.type(j) === T.RParen && this.depthAt[j] === d) return j;
+    for (let j = k + 1; j < this.idx.length; j++) if (this.type(j) === T_RPAREN && this.depthAt[j] === d) return j;
     return this.idx.length;
   }
   /** First k' >= k at depth d whose word is one of `words`, else -1. */
@@ -250,21 +270,21 @@ class Cur {
     for (let j = k; j < this.idx.length; j++) {
       work.steps++;
       if (this.depthAt[j] < d) return -1;
-      if (this.depthAt[j] === d && this.type(j) === T.Word) for (const w of words) if (this.is(j, w)) return j;
+      if (this.depthAt[j] === d && this.type(j) === T_WORD) for (const w of words) if (this.is(j, w)) return j;
       // Nothing inside parentheses is at depth d: jump over them.
-      if (this.depthAt[j] >= d && this.type(j) === T.LParen) j = this.close(j);
+      if (this.depthAt[j] >= d && this.type(j) === T_LPAREN) j = this.close(j);
     }
     return -1;
   }
   /** Parses a possibly qualified name at k. */
   name(k: number): { ref: TableRef; next: number } | undefined {
-    const isPart = (ty: number) => ty === T.Word || ty === T.QIdent || ty === T.PsqlVar || ty === T.Template;
+    const isPart = (ty: number) => ty === T_WORD || ty === T_QIDENT || ty === T_PSQLVAR || ty === T_TEMPLATE;
     if (!isPart(this.type(k))) return undefined;
     const parts: string[] = [];
     let j = k;
     for (;;) {
       parts.push(normIdent(this.t.text, this.start(j), this.end(j), this.type(j)));
-      if (this.type(j + 1) === T.Dot && isPart(this.type(j + 2))) j += 2;
+      if (this.type(j + 1) === T_DOT && isPart(this.type(j + 2))) j += 2;
       else break;
     }
     const start = this.start(k), end = this.end(j);
@@ -279,7 +299,7 @@ class Cur {
     for (let j = k + 1; j < close; j++) {
       if (this.depthAt[j] !== this.depthAt[k] + 1) continue;
       const ty = this.type(j);
-      if ((ty === T.Word || ty === T.QIdent) && (j === k + 1 || this.type(j - 1) === T.Comma)) {
+      if ((ty === T_WORD || ty === T_QIDENT) && (j === k + 1 || this.type(j - 1) === T_COMMA)) {
         cols.push({ name: normIdent(this.t.text, this.start(j), this.end(j), ty), start: this.start(j), end: this.end(j) });
       }
     }
@@ -297,7 +317,7 @@ function readsIn(c: Cur, a: number, b: number): TableRef[] {
   b = Math.min(b, a + 20000);
   for (let j = a; j < b; j++) {
     work.steps++;
-    if (c.type(j) !== T.Word) continue;
+    if (c.type(j) !== T_WORD) continue;
     let isFrom = false;
     for (const w of TABLE_READ_WORDS) if (c.is(j, w)) { isFrom = true; break; }
     if (!isFrom) continue;
@@ -307,15 +327,15 @@ function readsIn(c: Cur, a: number, b: number): TableRef[] {
     for (;;) {
       if (c.is(k, 'only') || c.is(k, 'lateral')) k++;
       const nm = c.name(k);
-      if (!nm || c.type(k) !== T.Word && c.type(k) !== T.QIdent) break;
+      if (!nm || c.type(k) !== T_WORD && c.type(k) !== T_QIDENT) break;
       out.push(nm.ref);
       k = nm.next;
       // skip alias
-      while (k < b && c.depthAt[k] === d && c.type(k) !== T.Comma && !(c.type(k) === T.Word && STOP_ALIAS.has(c.word(k)))) {
+      while (k < b && c.depthAt[k] === d && c.type(k) !== T_COMMA && !(c.type(k) === T_WORD && STOP_ALIAS.has(c.word(k)))) {
         work.steps++;
-        if (c.type(k) === T.LParen) k = c.close(k) + 1; else k++;
+        if (c.type(k) === T_LPAREN) k = c.close(k) + 1; else k++;
       }
-      if (c.type(k) === T.Comma && c.depthAt[k] === d) { k++; continue; }
+      if (c.type(k) === T_COMMA && c.depthAt[k] === d) { k++; continue; }
       break;
     }
     // Everything up to k was looked at: go on from there (keeps this linear).
@@ -331,16 +351,16 @@ function parseOnConflict(c: Cur, on: number, stop: number): OnConflictFacts {
   let k = on + 2;
   const afterConflict = c.end(on + 1);
   let target: ConflictTarget = { kind: 'none' };
-  if (c.type(k) === T.LParen) {
+  if (c.type(k) === T_LPAREN) {
     const close = c.close(k);
     const cols: string[] = [];
     let expression = false;
     let elemStart = k + 1;
     for (let j = k + 1; j <= close; j++) {
-      if (j === close || (c.type(j) === T.Comma && c.depthAt[j] === d + 1)) {
+      if (j === close || (c.type(j) === T_COMMA && c.depthAt[j] === d + 1)) {
         if (j > elemStart) {
           const ty = c.type(elemStart);
-          const simple = (ty === T.Word || ty === T.QIdent) && (j === elemStart + 1 || c.is(elemStart + 1, 'collate') || c.type(elemStart + 1) === T.Word);
+          const simple = (ty === T_WORD || ty === T_QIDENT) && (j === elemStart + 1 || c.is(elemStart + 1, 'collate') || c.type(elemStart + 1) === T_WORD);
           if (simple) cols.push(normIdent(c.t.text, c.start(elemStart), c.end(elemStart), ty));
           else { expression = true; cols.push(c.t.text.slice(c.start(elemStart), c.end(j - 1))); }
         }
@@ -401,7 +421,7 @@ function parseInsert(c: Cur, k: number, stop: number, inWith: boolean): InsertFa
   let alias: string | undefined;
   if (c.is(j, 'as')) { alias = c.word(j + 1) || undefined; j += 2; }
   let columns: ColumnRef[] | undefined;
-  if (c.type(j) === T.LParen) {
+  if (c.type(j) === T_LPAREN) {
     // `(a, b)` is a column list unless it opens a query: `INSERT INTO t (SELECT ...)`.
     if (!c.is(j + 1, 'select') && !c.is(j + 1, 'with') && !c.is(j + 1, 'values')) {
       const r = c.columns(j);
@@ -413,21 +433,21 @@ function parseInsert(c: Cur, k: number, stop: number, inWith: boolean): InsertFa
   let source: InsertFacts['source'] = 'unknown';
   if (c.is(j, 'values')) source = 'values';
   else if (c.is(j, 'default') && c.is(j + 1, 'values')) source = 'default-values';
-  else if (c.is(j, 'select') || c.is(j, 'with') || c.is(j, 'table') || c.type(j) === T.LParen) source = 'select';
+  else if (c.is(j, 'select') || c.is(j, 'with') || c.is(j, 'table') || c.type(j) === T_LPAREN) source = 'select';
   // ON CONFLICT at this INSERT's depth.
   let on = -1;
   for (let m = j; m < stop; m++) {
     work.steps++;
     if (c.depthAt[m] < d) { stop = m; break; }
     if (c.depthAt[m] === d && c.is(m, 'on') && c.is(m + 1, 'conflict')) { on = m; break; }
-    if (c.type(m) === T.LParen) m = c.close(m);
+    if (c.type(m) === T_LPAREN) m = c.close(m);
   }
   let retK = -1;
   for (let m = j; m < stop; m++) {
     work.steps++;
     if (c.depthAt[m] < d) { stop = m; break; }
     if (c.depthAt[m] === d && c.is(m, 'returning')) { retK = m; break; }
-    if (c.type(m) === T.LParen) m = c.close(m);
+    if (c.type(m) === T_LPAREN) m = c.close(m);
   }
   const srcEnd = on >= 0 ? on : retK >= 0 ? retK : stop;
   const facts: InsertFacts = {
@@ -448,14 +468,14 @@ function parseCopy(c: Cur, k: number, meta: boolean): CopyFacts {
   const facts: CopyFacts = { direction: 'unknown', endpoint: 'unknown', meta, firstLineEnd: nl < 0 || nl > stmtEnd ? stmtEnd : nl };
   let j = k + 1;
   if (c.is(j, 'binary')) j++;
-  if (c.type(j) === T.LParen) {
+  if (c.type(j) === T_LPAREN) {
     const close = c.close(j);
     facts.query = { start: c.start(j), end: c.end(Math.min(close, c.n - 1)) };
     j = close + 1;
   } else {
     const nm = c.name(j);
     if (nm) { facts.table = nm.ref; j = nm.next; }
-    if (c.type(j) === T.LParen) { const r = c.columns(j); facts.columns = r.cols; j = r.close + 1; }
+    if (c.type(j) === T_LPAREN) { const r = c.columns(j); facts.columns = r.cols; j = r.close + 1; }
   }
   if (c.is(j, 'from')) facts.direction = 'from';
   else if (c.is(j, 'to')) facts.direction = 'to';
@@ -489,9 +509,9 @@ function parseCreate(c: Cur, stmt: Statement): void {
     const facts: CreateTableFacts = { table: nm.ref, temp, unlogged, ifNotExists, asQuery: false };
     j = nm.next;
     if (c.is(j, 'partition') && c.is(j + 1, 'of')) facts.partitionOf = c.name(j + 2)?.ref;
-    if (c.type(j) === T.LParen && c.is(j + 1, 'like')) facts.like = c.name(j + 2)?.ref;
+    if (c.type(j) === T_LPAREN && c.is(j + 1, 'like')) facts.like = c.name(j + 2)?.ref;
     const as = c.find(j, 0, 'as');
-    if (as >= 0 && (c.is(as + 1, 'select') || c.is(as + 1, 'with') || c.is(as + 1, 'values') || c.is(as + 1, 'table') || c.is(as + 1, 'execute') || c.type(as + 1) === T.LParen)) facts.asQuery = true;
+    if (as >= 0 && (c.is(as + 1, 'select') || c.is(as + 1, 'with') || c.is(as + 1, 'values') || c.is(as + 1, 'table') || c.is(as + 1, 'execute') || c.type(as + 1) === T_LPAREN)) facts.asQuery = true;
     const oc = c.find(j, 0, 'commit');
     if (oc > 0 && c.is(oc - 1, 'on')) {
       facts.onCommit = c.is(oc + 1, 'drop') ? 'drop' : c.is(oc + 1, 'delete') ? 'delete-rows' : 'preserve-rows';
@@ -532,15 +552,15 @@ function parseCreate(c: Cur, stmt: Statement): void {
     if (c.is(j, 'using')) j += 2;
     const columns: string[] = [];
     let where: Span | undefined;
-    if (c.type(j) === T.LParen) {
+    if (c.type(j) === T_LPAREN) {
       const close = c.close(j);
       let elemStart = j + 1;
       for (let m = j + 1; m <= close; m++) {
-        if (m === close || (c.type(m) === T.Comma && c.depthAt[m] === c.depthAt[j] + 1)) {
+        if (m === close || (c.type(m) === T_COMMA && c.depthAt[m] === c.depthAt[j] + 1)) {
           if (m > elemStart) {
             const ty = c.type(elemStart);
             // `col [COLLATE x] [opclass] [ASC|DESC] [NULLS ...]` is a column; anything else an expression.
-            const simple = (ty === T.Word || ty === T.QIdent) && (m === elemStart + 1 || c.type(elemStart + 1) === T.Word);
+            const simple = (ty === T_WORD || ty === T_QIDENT) && (m === elemStart + 1 || c.type(elemStart + 1) === T_WORD);
             columns.push(simple ? normIdent(c.t.text, c.start(elemStart), c.end(elemStart), ty) : c.t.text.slice(c.start(elemStart), c.end(m - 1)));
           }
           elemStart = m + 1;
@@ -575,7 +595,7 @@ function findBody(c: Cur, isDo: boolean): { span: Span; language: string } | und
   for (let j = 1; j < c.n; j++) {
     if (c.depthAt[j] !== 0) continue;
     const ty = c.type(j);
-    if (ty === T.Dollar && !body && (isDo || c.is(j - 1, 'as') || c.type(j - 1) === T.Dollar)) {
+    if (ty === T_DOLLAR && !body && (isDo || c.is(j - 1, 'as') || c.type(j - 1) === T_DOLLAR)) {
       const s = c.start(j), e = c.end(j);
       const text = c.t.text;
       const tagEnd = text.indexOf('$', s + 1) + 1;
@@ -584,8 +604,8 @@ function findBody(c: Cur, isDo: boolean): { span: Span; language: string } | und
       body = { start: tagEnd, end: closed ? e - tagLen : e };
     } else if (c.is(j, 'language')) {
       const ty2 = c.type(j + 1);
-      if (ty2 === T.Word || ty2 === T.QIdent || ty2 === T.String) {
-        language = normIdent(c.t.text, c.start(j + 1), c.end(j + 1), ty2 === T.String ? T.Word : ty2).replace(/^'|'$/g, '');
+      if (ty2 === T_WORD || ty2 === T_QIDENT || ty2 === T_STRING) {
+        language = normIdent(c.t.text, c.start(j + 1), c.end(j + 1), ty2 === T_STRING ? T_WORD : ty2).replace(/^'|'$/g, '');
       }
     }
   }
@@ -596,32 +616,53 @@ interface Ctx {
   txnSeq: number;
 }
 
+/** Statement objects share their methods through a prototype (no closures per statement). */
+class StatementImpl implements Statement {
+  kind: StatementKind = 'other';
+  keyword = '';
+  txn = 0;
+  inExplicitTxn = false;
+  inserts: InsertFacts[] = [];
+  copy?: CopyFacts;
+  truncate?: TableRef[];
+  delete?: TableRef;
+  update?: TableRef;
+  createTable?: CreateTableFacts;
+  merge?: MergeFacts;
+  createView?: TableRef;
+  createIndex?: Statement['createIndex'];
+  body?: FunctionBody;
+  private astCache: any = null;
+  constructor(
+    public start: number, public end: number, public terminator: number, public tokens: Tokens,
+    public first: number, public last: number, public depth: number, public parent: Statement | undefined,
+  ) {}
+  text(): string {
+    return this.tokens.text.slice(this.start, this.end);
+  }
+  ast(): any | undefined {
+    if (this.astCache !== null) return this.astCache;
+    const sql = this.text();
+    const r = parseSql(sql);
+    if (r === undefined) return undefined; // parser not loaded yet: try again later
+    this.astCache = r.ok ? locationsToUtf16(r.tree, sql, this.start) : undefined;
+    return this.astCache;
+  }
+}
+
 function makeStatement(tokens: Tokens, first: number, last: number, terminator: number, depth: number, parent: Statement | undefined): Statement {
-  const text = tokens.text;
   let a = first, b = last - 1;
-  while (a <= b && (tokens.types[a] === T.LineComment || tokens.types[a] === T.BlockComment)) a++;
-  while (b >= a && (tokens.types[b] === T.LineComment || tokens.types[b] === T.BlockComment)) b--;
-  let astCache: any = null;
-  const stmt: Statement = {
-    kind: 'other', keyword: '', start: tokens.starts[a], end: tokens.ends[b], terminator,
-    tokens, first: a, last: b + 1, depth, parent, txn: 0, inExplicitTxn: false, inserts: [],
-    text() { return text.slice(this.start, this.end); },
-    ast() {
-      if (astCache !== null) return astCache;
-      const r = parseSql(text.slice(this.start, this.end));
-      if (r === undefined) return undefined; // parser not loaded yet: try again later
-      astCache = r.ok ? locationsToUtf16(r.tree, text.slice(this.start, this.end), this.start) : undefined;
-      return astCache;
-    },
-  };
-  return stmt;
+  const types = tokens.types;
+  while (a <= b && (types[a] === T_LINECOMMENT || types[a] === T_BLOCKCOMMENT)) a++;
+  while (b >= a && (types[b] === T_LINECOMMENT || types[b] === T_BLOCKCOMMENT)) b--;
+  return new StatementImpl(tokens.starts[a], tokens.ends[b], terminator, tokens, a, b + 1, depth, parent);
 }
 
 /** Fills in kind and facts from the tokens (cheap for statements no rule looks into). */
 function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): void {
   const t = stmt.tokens;
   const ty = t.types[stmt.first];
-  if (ty === T.PsqlMeta) {
+  if (ty === T_PSQLMETA) {
     stmt.kind = 'psql';
     if (wordEq(t.text, t.starts[stmt.first] + 1, t.starts[stmt.first] + 5, 'copy')) {
       // \copy: lex the rest of the line as a COPY statement.
@@ -633,7 +674,7 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
     }
     return;
   }
-  if (ty !== T.Word) return;
+  if (ty !== T_WORD) return;
   const kw = t.text.slice(t.starts[stmt.first], t.ends[stmt.first]).toLowerCase();
   stmt.keyword = kw;
   const kind = KIND_BY_WORD[kw];
@@ -649,6 +690,7 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
     if (kind === 'commit' && next === 'prepared') stmt.kind = 'other';
     return;
   }
+  if (kw === 'create' && !createOfInterest(t, stmt.first + 1, stmt.last)) return;
   const c = new Cur(t, stmt.first, stmt.last);
   switch (kw) {
     case 'insert': {
@@ -661,10 +703,10 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
       for (let j = 1; j < c.n; j++) {
         if (!c.is(j, 'insert')) continue;
         const prev = c.type(j - 1);
-        if (prev === T.LParen) {
+        if (prev === T_LPAREN) {
           const ins = parseInsert(c, j, c.close(j - 1), true);
           if (ins) stmt.inserts.push(ins);
-        } else if (prev === T.RParen && c.depthAt[j] === 0) {
+        } else if (prev === T_RPAREN && c.depthAt[j] === 0) {
           const ins = parseInsert(c, j, c.n, true);
           if (ins) { stmt.inserts.push(ins); stmt.kind = 'insert'; }
         }
@@ -694,8 +736,8 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
         if (!nm || c.is(j, 'restart') || c.is(j, 'continue') || c.is(j, 'cascade') || c.is(j, 'restrict')) break;
         tables.push(nm.ref);
         j = nm.next;
-        if (c.type(j) === T.Operator) j++; // `t *`
-        if (c.type(j) !== T.Comma) break;
+        if (c.type(j) === T_OPERATOR) j++; // `t *`
+        if (c.type(j) !== T_COMMA) break;
         j++;
       }
       stmt.truncate = tables;
@@ -728,7 +770,7 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
         const on = c.find(u + 1, 0, 'on');
         const usingEnd = on >= 0 ? on : c.n;
         m.using = { start: c.start(u + 1), end: c.end(usingEnd - 1) };
-        if (c.type(u + 1) !== T.LParen) m.usingTable = c.name(u + 1)?.ref;
+        if (c.type(u + 1) !== T_LPAREN) m.usingTable = c.name(u + 1)?.ref;
         if (on >= 0) {
           const when = c.find(on + 1, 0, 'when');
           m.on = { start: c.start(on + 1), end: c.end((when >= 0 ? when : c.n) - 1) };
@@ -790,14 +832,14 @@ function splitTokens(t: Tokens, depth: number, parent: Statement | undefined, ct
   const types = t.types;
   for (let i = 0; i < n; i++) {
     const ty = types[i];
-    if (ty === T.Semi) { finish(i, t.starts[i]); continue; }
-    if (ty === T.PsqlMeta) {
+    if (ty === T_SEMI) { finish(i, t.starts[i]); continue; }
+    if (ty === T_PSQLMETA) {
       finish(i, -1);
       first = i;
       finish(i + 1, -1);
       continue;
     }
-    if (ty === T.CopyData) {
+    if (ty === T_COPYDATA) {
       // Rows of the COPY just before: attach, never lex as SQL.
       finish(i, -1);
       const prev = out[out.length - 1];
@@ -805,7 +847,7 @@ function splitTokens(t: Tokens, depth: number, parent: Statement | undefined, ct
       continue;
     }
     if (first < 0) {
-      if (ty === T.LineComment || ty === T.BlockComment) continue;
+      if (ty === T_LINECOMMENT || ty === T_BLOCKCOMMENT) continue;
       first = i;
     }
   }
@@ -823,16 +865,16 @@ function splitPlpgsql(t: Tokens, parent: Statement, ctx: Ctx, file: SqlDocument 
   let segStart = 0;
   const depth = parent.depth + 1;
   for (let i = 0; i <= n; i++) {
-    if (i < n && t.types[i] !== T.Semi) continue;
+    if (i < n && t.types[i] !== T_SEMI) continue;
     // Segment [segStart, i): find where a DML statement starts.
     let prevSig = -1;
     let pd = 0;
     for (let j = segStart; j < i; j++) {
       const ty = t.types[j];
-      if (ty === T.LineComment || ty === T.BlockComment) continue;
-      if (ty === T.LParen) pd++;
-      else if (ty === T.RParen && pd > 0) pd--;
-      else if (ty === T.Word && pd === 0 && (j === segStart || prevSig < 0 || isBoundary(t, prevSig))) {
+      if (ty === T_LINECOMMENT || ty === T_BLOCKCOMMENT) continue;
+      if (ty === T_LPAREN) pd++;
+      else if (ty === T_RPAREN && pd > 0) pd--;
+      else if (ty === T_WORD && pd === 0 && (j === segStart || prevSig < 0 || isBoundary(t, prevSig))) {
         const w = t.text.slice(t.starts[j], t.ends[j]).toLowerCase();
         if (BODY_DML.has(w) && !(w === 'select' || w === 'create' || w === 'do') ) {
           const s = makeStatement(t, j, i, i < n ? t.starts[i] : -1, depth, parent);
@@ -861,6 +903,22 @@ function splitPlpgsql(t: Tokens, parent: Statement, ctx: Ctx, file: SqlDocument 
   return out;
 }
 
+const CREATE_WORDS = new Set(['or', 'replace', 'temp', 'temporary', 'local', 'global', 'unlogged', 'table', 'unique', 'index',
+  'function', 'procedure', 'view', 'materialized', 'recursive', 'rule', 'foreign']);
+
+/** Whether a CREATE statement is one facts are kept for (CREATE TYPE, EXTENSION, POLICY... are not). */
+function createOfInterest(t: Tokens, from: number, last: number): boolean {
+  for (let i = from; i < last; i++) {
+    const ty = t.types[i];
+    if (ty === T_LINECOMMENT || ty === T_BLOCKCOMMENT) continue;
+    if (ty !== T_WORD || t.ends[i] - t.starts[i] > 12) return false;
+    const w = t.text.slice(t.starts[i], t.ends[i]).toLowerCase();
+    if (!CREATE_WORDS.has(w)) return false;
+    if (w !== 'or' && w !== 'replace' && w !== 'temp' && w !== 'temporary' && w !== 'local' && w !== 'global' && w !== 'unlogged') return true;
+  }
+  return false;
+}
+
 /** Body statements run in their function's transaction. */
 function inheritTxn(s: Statement): void {
   for (const c of s.body?.statements ?? []) {
@@ -872,14 +930,36 @@ function inheritTxn(s: Statement): void {
 
 function isBoundary(t: Tokens, k: number): boolean {
   const ty = t.types[k];
-  if (ty === T.Operator) {
+  if (ty === T_OPERATOR) {
     // `<<label>>`
     return t.text.charCodeAt(t.ends[k] - 1) === 62 && t.text.charCodeAt(t.ends[k] - 2) === 62;
   }
-  if (ty !== T.Word) return false;
+  if (ty !== T_WORD) return false;
   const len = t.ends[k] - t.starts[k];
   if (len < 4 || len > 9) return false; // shortest 'else', longest 'exception'
   return PLPGSQL_BOUNDARY.has(t.text.slice(t.starts[k], t.ends[k]).toLowerCase());
+}
+
+/**
+ * Statement boundaries only (no facts): [firstToken, lastToken) pairs, flattened. The cheap split
+ * used by benchmarks and by callers that only need ranges; parseDocument() splits the same way.
+ */
+export function splitStatements(t: Tokens): Int32Array {
+  const out: number[] = [];
+  let first = -1;
+  const types = t.types;
+  for (let i = 0; i < t.count; i++) {
+    const ty = types[i];
+    if (ty === T_SEMI || ty === T_COPYDATA || ty === T_PSQLMETA) {
+      if (first >= 0) out.push(first, i);
+      first = -1;
+      if (ty === T_PSQLMETA) out.push(i, i + 1);
+      continue;
+    }
+    if (first < 0 && ty !== T_LINECOMMENT && ty !== T_BLOCKCOMMENT) first = i;
+  }
+  if (first >= 0) out.push(first, t.count);
+  return Int32Array.from(out);
 }
 
 /** Lexes, splits and extracts facts from a SQL document. Never throws on any input. */
