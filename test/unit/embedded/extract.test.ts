@@ -234,8 +234,9 @@ test('SQL in comments, regex literals and JSX text is not extracted', () => {
   assert.deepEqual(extract(tsx, 'typescriptreact').map((e) => e.text), ['INSERT INTO h (x) VALUES (1)']);
   // React code in a .js file: JSX text with a backtick must not open a template that swallows the SQL.
   const js = [
-    'export const Tip = () => <p>Use `npm run db` and don\'t INSERT INTO i (x) VALUES (1) by hand</p>;',
+    'export const Tip = () => <p>Press ` for the console; don\'t INSERT INTO i (x) VALUES (1) by hand</p>;',
     "export const save = (c) => c.query('INSERT INTO j (x) VALUES (1) ON CONFLICT DO NOTHING');",
+    'export const done = `done`;',
   ].join('\n');
   assert.deepEqual(extract(js, 'javascript').map((e) => e.text), ['INSERT INTO j (x) VALUES (1) ON CONFLICT DO NOTHING']);
 });
