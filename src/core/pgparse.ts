@@ -67,7 +67,8 @@ export function parseSql(sql: string): PgParseOk | PgParseError | undefined {
     return {
       ok: false,
       message: String(e?.message ?? e),
-      offset: typeof pos === 'number' && pos >= 0 ? byteToUtf16(sql, pos) : undefined,
+      // PostgreSQL reports the error cursor in characters (code points), 0-based here.
+      offset: typeof pos === 'number' && pos >= 0 ? codePointToUtf16(sql, pos) : undefined,
     };
   }
 }
@@ -76,6 +77,16 @@ export function parseSql(sql: string): PgParseOk | PgParseError | undefined {
 export function pgAccepts(sql: string): boolean | undefined {
   const r = parseSql(sql);
   return r === undefined ? undefined : r.ok;
+}
+
+/** Converts a code point index into `text` to a UTF-16 offset. */
+export function codePointToUtf16(text: string, cp: number): number {
+  let i = 0;
+  for (let n = 0; n < cp && i < text.length; n++) {
+    const c = text.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff && i + 1 < text.length ? 2 : 1;
+  }
+  return i;
 }
 
 /** Converts a UTF-8 byte offset into `text` to a UTF-16 offset. Linear in the offset; ASCII is O(1). */

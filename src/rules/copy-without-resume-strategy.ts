@@ -100,7 +100,7 @@ export const copyWithoutResumeStrategy: Rule = {
           if (keys.length) message += `, and the retry fails with 23505 on ${keyLabel(keys[0])}.`;
           else { message += `, and the retry silently duplicates them: ${name} has no unique key.`; severity = 'error'; }
         } else {
-          message += ': the retry fails with 23505 on a unique key, or silently duplicates them if there is none.';
+          message += '; the retry fails with 23505 on a unique key, or silently duplicates them if there is none.';
         }
         message += ' Load into a TEMP staging table and merge with INSERT ... ON CONFLICT (key) DO NOTHING, or TRUNCATE/DELETE the target first in the same transaction.';
         const choices = keyChoices(copy.table, table, ctx.config, copy.columns?.map((c) => c.name));
