@@ -23,7 +23,7 @@ export interface DryRunView {
 
 /** A summary of what the webview drew: the tests read it, the host logs nothing from it. */
 export interface RenderedSummary {
-  /** One entry per table row of the results table, in display order. */
+  /** One entry per line of the results table, in display order: the table's name, then its figure cells. */
   rows: { name: string; cells: string[] }[];
   /** Bars of the chart: label and value. */
   bars: { label: string; value: string }[];

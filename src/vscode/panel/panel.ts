@@ -69,7 +69,8 @@ export class DuplicatesPanel implements vscode.Disposable {
     this.report = report;
     this.connection = connection;
     this.panel.title = `Duplicates: ${connection.label}`;
-    void this.post({ command: 'report', report, connection: `${connection.label} (${report.target ?? connection.identity})` });
+    const where = report.target ?? connection.identity;
+    void this.post({ command: 'report', report, connection: connection.label === where ? where : `${connection.label} (${where})` });
   }
 
   /** Tells the webview a scan is running. */

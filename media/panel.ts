@@ -1,0 +1,312 @@
+/**
+ * The duplicates panel's webview script (bundled by esbuild.js into dist/media/panel.js for the
+ * browser). Draws a scan report: summary, a bar chart of excess rows, a sortable table with one line
+ * per database table and, per table, its checks with sample groups and the action buttons. Built
+ * with DOM calls only (no innerHTML): report values are data, never markup. UI state (sort order,
+ * expanded tables, dry-run results, the last report) lives in getState/setState.
+ */
+import type { ScanCheck, ScanReport, ScanTable } from '../src/db/report';
+import { formatBytes, formatCount, formatPercent, tableFigures, type TableFigures } from '../src/vscode/panel/figures';
+import {
+  checkKey, type CheckRef, type FromWebview, type PanelState, type RenderedSummary, type SortColumn, type ToWebview,
+} from '../src/vscode/panel/messages';
+
+interface VsCodeApi {
+  postMessage(message: FromWebview): void;
+  getState(): PanelState | undefined;
+  setState(state: PanelState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+let state: PanelState = vscode.getState() ?? { sort: { column: 'excess', descending: true }, expanded: [], dryRuns: {} };
+let scanningLabel: string | undefined;
+const busy = new Map<string, string>();
+
+const app = document.getElementById('app')!;
+
+function save(): void {
+  vscode.setState(state);
+}
+
+function post(m: FromWebview): void {
+  vscode.postMessage(m);
+}
+
+type Child = Node | string | undefined | false;
+
+/** createElement with classes, attributes and children; strings become text nodes. */
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: { class?: string; attrs?: Record<string, string>; title?: string } = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  if (props.class) el.className = props.class;
+  if (props.title) el.title = props.title;
+  for (const [k, v] of Object.entries(props.attrs ?? {})) el.setAttribute(k, v);
+  for (const c of children) if (c !== undefined && c !== false) el.append(c);
+  return el;
+}
+
+function button(label: string, cls: string, onClick: () => void, attrs: Record<string, string> = {}): HTMLButtonElement {
+  const b = h('button', { class: cls, attrs: { type: 'button', ...attrs } }, label);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+const COLUMNS: { id: SortColumn; label: string; numeric: boolean; title: string }[] = [
+  { id: 'table', label: 'Table', numeric: false, title: 'schema.table' },
+  { id: 'rows', label: 'Rows', numeric: true, title: 'Rows in the table' },
+  { id: 'groups', label: 'Duplicate groups', numeric: true, title: 'Key values held by more than one row' },
+  { id: 'excess', label: 'Excess rows', numeric: true, title: 'Rows beyond the first of each group: what a dedup deletes' },
+  { id: 'percent', label: '% excess', numeric: true, title: 'Excess rows as a share of the table' },
+  { id: 'bytes', label: 'Reclaimable', numeric: true, title: 'Estimated space a dedup frees (excess rows × average row size)' },
+];
+
+function sortValue(f: TableFigures, c: SortColumn): number | string {
+  switch (c) {
+    case 'table': return `${f.schema}.${f.table}`;
+    case 'rows': return f.rows;
+    case 'groups': return f.duplicateGroups;
+    case 'excess': return f.excessRows;
+    case 'percent': return f.percentExcess;
+    case 'bytes': return f.reclaimableBytes;
+  }
+}
+
+function sorted(tables: ScanTable[]): { t: ScanTable; f: TableFigures }[] {
+  const { column, descending } = state.sort;
+  const list = tables.map((t) => ({ t, f: tableFigures(t) }));
+  list.sort((a, b) => {
+    const x = sortValue(a.f, column);
+    const y = sortValue(b.f, column);
+    const cmp = typeof x === 'string' ? x.localeCompare(String(y)) : x - (y as number);
+    // Ties: by name, so the order is stable whatever the sort.
+    return (descending ? -cmp : cmp) || `${a.f.schema}.${a.f.table}`.localeCompare(`${b.f.schema}.${b.f.table}`);
+  });
+  return list;
+}
+
+function tableName(t: { schema: string; table: string }): string {
+  return `${t.schema}.${t.table}`;
+}
+
+function summary(report: ScanReport): HTMLElement {
+  const s = report.summary;
+  const stat = (value: string, label: string, cls = '') => h('div', { class: `stat ${cls}` }, h('div', { class: 'stat-value' }, value), h('div', { class: 'stat-label' }, label));
+  return h('section', { class: 'stats' },
+    stat(formatCount(s.tablesScanned), 'tables scanned'),
+    stat(formatCount(s.tablesWithDuplicates), 'with duplicates', s.tablesWithDuplicates ? 'bad' : 'good'),
+    stat(formatCount(s.excessRows), 'excess rows', s.excessRows ? 'bad' : ''),
+    stat(formatBytes(s.reclaimableBytes), 'reclaimable'),
+    stat(`${(report.durationMs / 1000).toFixed(1)} s`, `${report.mode} scan`),
+  );
+}
+
+function chart(rows: { t: ScanTable; f: TableFigures }[]): HTMLElement | undefined {
+  const withDup = rows.filter((r) => r.f.excessRows > 0).sort((a, b) => b.f.excessRows - a.f.excessRows).slice(0, 12);
+  if (!withDup.length) return undefined;
+  const max = Math.max(...withDup.map((r) => r.f.excessRows));
+  const bars = withDup.map(({ f }) => {
+    const fill = h('div', { class: `bar-fill${f.inferred ? ' inferred' : ''}` });
+    // CSSOM, not a style attribute: the CSP forbids inline styles.
+    fill.style.width = `${Math.max(0.5, (f.excessRows / max) * 100)}%`;
+    return h('div', { class: 'bar', attrs: { 'data-table': tableName(f) }, title: `${tableName(f)}: ${formatCount(f.excessRows)} excess rows (${formatPercent(f.percentExcess)} of ${formatCount(f.rows)})` },
+      h('div', { class: 'bar-label' }, tableName(f)),
+      h('div', { class: 'bar-track' }, fill),
+      h('div', { class: 'bar-value' }, `${formatCount(f.excessRows)}${f.estimated ? ' ≈' : ''}`),
+    );
+  });
+  return h('section', { class: 'chart', attrs: { 'aria-label': 'Excess rows per table' } }, h('h2', {}, 'Excess rows per table'), ...bars);
+}
+
+function checkTitle(c: ScanCheck): string {
+  switch (c.kind) {
+    case 'exact-row': return 'Whole-row copies';
+    case 'unique-nulls': return `NULLs slipping past ${c.constraint ?? 'a unique key'}`;
+    default: return `Key (${c.columns.join(', ')})`;
+  }
+}
+
+function sourceBadge(c: ScanCheck): HTMLElement {
+  const text = c.source === 'config' ? 'configured' : c.source === 'inferred' ? 'inferred' : c.source === 'unique-index' ? 'unique index' : 'all columns';
+  return h('span', { class: `badge ${c.source}` }, text);
+}
+
+function checkView(t: ScanTable, c: ScanCheck, index: number): HTMLElement {
+  const ref: CheckRef = { schema: t.schema, table: t.table, check: index };
+  const key = checkKey(ref);
+  const figures = c.error
+    ? h('p', { class: 'error' }, c.error)
+    : h('p', { class: 'check-figures' },
+      `${formatCount(c.duplicateGroups)} duplicate groups, ${formatCount(c.excessRows)} excess rows, up to ${formatCount(c.maxCopies)} copies` +
+      ` · ${formatCount(c.distinct)} distinct of ${formatCount(c.rows)} rows${c.estimated ? ' (estimated)' : ''}`);
+  const detail: Child[] = [];
+  if (c.reason) detail.push(h('p', { class: 'muted' }, c.reason));
+  if (c.ignoredColumns?.length) detail.push(h('p', { class: 'muted' }, `Ignored: ${c.ignoredColumns.map((i) => `${i.name} (${i.reason})`).join(', ')}`));
+  let samples: HTMLElement | undefined;
+  if (c.sample.length) {
+    const idCol = c.sample.find((g) => g.idColumn)?.idColumn;
+    const head = h('tr', {}, ...c.columns.map((col) => h('th', {}, col)), h('th', { class: 'num' }, 'copies'), h('th', {}, idCol ? `${idCol} of the copies` : 'row positions (ctid)'));
+    const body = c.sample.map((g) => h('tr', {},
+      ...g.values.map((v) => h('td', { class: v === null ? 'null' : '' }, v === null ? 'NULL' : v)),
+      h('td', { class: 'num' }, formatCount(g.count)),
+      h('td', { class: 'ids' }, (g.ids ?? g.ctids ?? []).join(', ') + (g.count > (g.ids ?? g.ctids ?? []).length ? ', …' : '')),
+    ));
+    samples = h('details', { class: 'samples' }, h('summary', {}, `Largest ${c.sample.length} group${c.sample.length === 1 ? '' : 's'}`),
+      h('table', { class: 'sample-table' }, h('thead', {}, head), h('tbody', {}, ...body)));
+  }
+  const working = busy.get(key);
+  const canFix = !c.error && c.duplicateGroups > 0 && c.kind !== 'unique-nulls';
+  const actions = h('div', { class: 'actions' },
+    canFix && button('Generate migration', 'primary', () => post({ command: 'generateMigration', ref }), { 'data-action': 'generate', 'data-check': key, ...(working ? { disabled: '' } : {}) }),
+    canFix && button('Dry run', 'secondary', () => post({ command: 'dryRun', ref }), { 'data-action': 'dryrun', 'data-check': key, ...(working ? { disabled: '' } : {}) }),
+    !c.error && button('Copy query', 'secondary', () => post({ command: 'copyQuery', ref }), { 'data-action': 'copy', 'data-check': key }),
+    working && h('span', { class: 'muted' }, working),
+  );
+  const dry = state.dryRuns[key];
+  const dryView = dry && h('div', { class: `dryrun ${dry.ok ? 'ok' : 'failed'}` },
+    h('strong', {}, dry.ok ? 'Dry run: the dedup and the constraint both work (rolled back)' : 'Dry run: the migration would fail (rolled back)'),
+    h('ul', {}, ...dry.lines.map((l) => h('li', {}, l))),
+    dry.error && h('p', { class: 'error' }, dry.error),
+  );
+  return h('div', { class: `check${c.duplicateGroups > 0 ? ' has-dups' : ''}`, attrs: { 'data-check': key } },
+    h('div', { class: 'check-head' }, h('span', { class: 'check-title' }, checkTitle(c)), sourceBadge(c)),
+    figures, ...detail, samples, actions, dryView);
+}
+
+function resultsTable(rows: { t: ScanTable; f: TableFigures }[]): HTMLElement {
+  const head = h('tr', {}, h('th', { class: 'twisty-col' }), ...COLUMNS.map((col) => {
+    const active = state.sort.column === col.id;
+    const th = h('th', { class: `${col.numeric ? 'num ' : ''}sortable${active ? ' active' : ''}`, title: col.title,
+      attrs: { 'data-sort': col.id, 'aria-sort': active ? (state.sort.descending ? 'descending' : 'ascending') : 'none', tabindex: '0' } },
+    col.label, active ? (state.sort.descending ? ' ▾' : ' ▴') : '');
+    const sortBy = () => {
+      state.sort = state.sort.column === col.id ? { column: col.id, descending: !state.sort.descending } : { column: col.id, descending: col.numeric };
+      save();
+      render();
+    };
+    th.addEventListener('click', sortBy);
+    th.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); sortBy(); } });
+    return th;
+  }));
+  const body: HTMLElement[] = [];
+  for (const { t, f } of rows) {
+    const name = tableName(t);
+    const open = state.expanded.includes(name);
+    const toggle = () => {
+      state.expanded = open ? state.expanded.filter((n) => n !== name) : [...state.expanded, name];
+      save();
+      render();
+    };
+    const tr = h('tr', { class: `table-row${f.excessRows > 0 ? ' dup' : ''}${f.errors.length ? ' err' : ''}`, attrs: { 'data-table': name, tabindex: '0', 'aria-expanded': String(open) } },
+      h('td', { class: 'twisty' }, open ? '▾' : '▸'),
+      h('td', { class: 'name' }, name, f.inferred ? h('span', { class: 'badge inferred', title: 'the key was inferred from column names: verify it' }, 'inferred') : undefined,
+        f.errors.length ? h('span', { class: 'badge error', title: f.errors.join('\n') }, 'error') : undefined),
+      h('td', { class: 'num' }, `${formatCount(f.rows)}${t.rowsEstimated ? ' ≈' : ''}`),
+      h('td', { class: 'num' }, formatCount(f.duplicateGroups)),
+      h('td', { class: 'num' }, formatCount(f.excessRows)),
+      h('td', { class: 'num' }, formatPercent(f.percentExcess)),
+      h('td', { class: 'num' }, formatBytes(f.reclaimableBytes)),
+    );
+    tr.addEventListener('click', toggle);
+    tr.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); toggle(); } });
+    body.push(tr);
+    if (open) {
+      const inner: Child[] = [];
+      for (const err of f.errors) inner.push(h('p', { class: 'error' }, err));
+      t.checks.forEach((c, i) => inner.push(checkView(t, c, i)));
+      for (const n of t.notes ?? []) inner.push(h('p', { class: 'muted' }, n));
+      if (!t.checks.length && !f.errors.length) inner.push(h('p', { class: 'muted' }, 'No check applies to this table.'));
+      body.push(h('tr', { class: 'detail-row', attrs: { 'data-detail': name } }, h('td', { attrs: { colspan: String(COLUMNS.length + 1) } }, ...inner)));
+    }
+  }
+  return h('table', { class: 'results' }, h('thead', {}, head), h('tbody', {}, ...body));
+}
+
+function render(): void {
+  const report = state.report;
+  app.replaceChildren();
+  const header = h('header', { class: 'top' },
+    h('div', {}, h('h1', {}, 'Duplicates'), h('div', { class: 'muted' }, scanningLabel ? `Scanning ${scanningLabel}…` : state.connection ?? '')),
+    report ? button('Rescan', 'secondary', () => post({ command: 'rescan' }), { 'data-action': 'rescan' }) : undefined,
+  );
+  app.append(header);
+  if (!report) {
+    app.append(h('p', { class: 'muted' }, scanningLabel ? 'The results appear here when the scan finishes.' : 'Waiting for a scan…'));
+    return;
+  }
+  if (!report.complete) {
+    app.append(h('div', { class: 'banner warn' }, report.cancelled ? 'The scan was cancelled: the tables below are those finished before.' : 'The scan stopped early: the tables below are those finished before.'));
+  }
+  app.append(summary(report));
+  const rows = sorted(report.tables);
+  const c = chart(rows);
+  if (c) app.append(c);
+  else if (report.tables.length) app.append(h('div', { class: 'banner good' }, 'No duplicates found in the scanned tables.'));
+  app.append(h('section', {}, h('h2', {}, 'Tables'), rows.length ? resultsTable(rows) : h('p', { class: 'muted' }, 'No table was scanned.')));
+  if (report.errors.length) {
+    app.append(h('section', { class: 'problems' }, h('h2', {}, 'Problems'), h('ul', {}, ...report.errors.map((e) => h('li', { class: 'error' }, e.message)))));
+  }
+  if (report.skipped?.length) {
+    app.append(h('details', { class: 'skipped' }, h('summary', {}, `${report.skipped.length} relation(s) not scanned`),
+      h('ul', {}, ...report.skipped.map((s) => h('li', {}, `${s.schema}.${s.table}: ${s.reason}`)))));
+  }
+}
+
+/** What is on screen, for the host's tests. */
+function describeRendered(): RenderedSummary {
+  const rows = Array.from(document.querySelectorAll<HTMLTableRowElement>('table.results tr.table-row')).map((tr) => ({
+    name: tr.dataset.table ?? '',
+    cells: Array.from(tr.querySelectorAll('td')).slice(2).map((td) => td.textContent ?? ''),
+  }));
+  const bars = Array.from(document.querySelectorAll<HTMLElement>('.chart .bar')).map((b) => ({
+    label: b.querySelector('.bar-label')?.textContent ?? '',
+    value: b.querySelector('.bar-value')?.textContent ?? '',
+  }));
+  return { rows, bars, sort: state.sort, expanded: state.expanded };
+}
+
+window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
+  const m = event.data;
+  switch (m.command) {
+    case 'report':
+      scanningLabel = undefined;
+      // A new scan may have different tables: keep the sort and the still-present expansions.
+      state = { ...state, report: m.report, connection: m.connection, expanded: state.expanded.filter((n) => m.report.tables.some((t) => tableName(t) === n)) };
+      save();
+      render();
+      post({ command: 'rendered', summary: describeRendered() });
+      break;
+    case 'scanning':
+      scanningLabel = m.connection;
+      render();
+      break;
+    case 'busy':
+      busy.set(checkKey(m.ref), m.what);
+      render();
+      break;
+    case 'actionDone':
+      busy.delete(checkKey(m.ref));
+      render();
+      break;
+    case 'dryRunResult':
+      state.dryRuns = { ...state.dryRuns, [checkKey(m.ref)]: m.result };
+      save();
+      render();
+      break;
+    case 'testClick': {
+      const el = document.querySelector<HTMLElement>(m.selector);
+      el?.click();
+      post({ command: 'testClicked', selector: m.selector, found: !!el });
+      break;
+    }
+    case 'testReport':
+      post({ command: 'rendered', summary: describeRendered() });
+      break;
+    default: {
+      const never: never = m;
+      console.warn('dupguard panel: unknown message', never);
+    }
+  }
+});
+
+render();
+post({ command: 'ready' });

@@ -1,0 +1,235 @@
+/**
+ * The database side in a real VS Code: "Scan DB for duplicates" against the run's PostgreSQL (the
+ * harness passes DUPGUARD_TEST_PG_URL to code-server), the duplicates panel's rendered table, chart,
+ * sorting and Generate migration button (driven inside the webview), the data-dependent UNIQUE
+ * diagnostic and its quick fix, workspace trust and connection profiles, and a screenshot of the panel.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { readProfiles } from '../../../src/vscode/connections';
+import { createTestDatabase } from '../../support/postgres';
+import { codeActions, codeOf, createFile, setSetting, waitFor } from './helpers';
+import { test } from './runner';
+
+const TABLE = 'public.task_requirements';
+const RULE = 'unique-constraint-violated-by-data';
+
+interface Rendered {
+  rows: { name: string; cells: string[] }[];
+  bars: { label: string; value: string }[];
+  sort: { column: string; descending: boolean };
+  expanded: string[];
+}
+interface ScanReportLike {
+  complete: boolean;
+  tables: { schema: string; table: string; rows: number; checks: { kind: string; source: string; duplicateGroups: number; excessRows: number }[] }[];
+}
+
+let dbUrl = '';
+
+/** Seed 002 in small: 1 000 link rows over 37 (task, requirement) pairs, every one repeated 27 or 28 times. */
+async function seed(): Promise<string> {
+  const url = await createTestDatabase('panel');
+  const { Client } = await import('pg');
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`
+      CREATE TABLE task_requirements (
+        id serial PRIMARY KEY,
+        task_pk integer NOT NULL,
+        requirement_id integer NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      INSERT INTO task_requirements (task_pk, requirement_id, created_at)
+        SELECT g % 37, (g % 37) * 3, timestamptz '2024-01-01' + g * interval '1 minute' FROM generate_series(1, 1000) g;
+      CREATE TABLE customers (id serial PRIMARY KEY, email text NOT NULL);
+      INSERT INTO customers (email) SELECT 'c' || g || '@example.com' FROM generate_series(1, 50) g;
+      ANALYZE;`);
+  } finally {
+    await c.end();
+  }
+  return url;
+}
+
+async function panelState(fresh = false): Promise<Rendered> {
+  const r = await vscode.commands.executeCommand<Rendered | undefined>('_dupguard.panelState', fresh);
+  assert.ok(r, 'the duplicates panel is not open');
+  return r;
+}
+
+/** Polls what the panel drew until `pred` holds. */
+async function panelUntil(what: string, pred: (s: Rendered) => boolean, timeoutMs = 15_000): Promise<Rendered> {
+  const t0 = Date.now();
+  let last: Rendered | undefined;
+  let error: unknown;
+  for (;;) {
+    try {
+      last = await panelState(true);
+      if (pred(last)) return last;
+    } catch (e) {
+      error = e;
+    }
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}: last drawn ${JSON.stringify(last)} ${error ?? ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The editor group showing the duplicates panel. */
+function panelGroup(): vscode.TabGroup | undefined {
+  return vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('dupguard.duplicates')));
+}
+
+async function click(selector: string): Promise<void> {
+  const found = await vscode.commands.executeCommand<boolean | undefined>('_dupguard.panelClick', selector);
+  assert.equal(found, true, `nothing in the panel matches ${selector}`);
+}
+
+/** Asks the harness (which drives the browser) for a screenshot of the whole page. */
+async function screenshot(name: string): Promise<string> {
+  const dir = process.env.DUPGUARD_TEST_SCREENSHOTS;
+  const results = process.env.DUPGUARD_TEST_RESULTS;
+  assert.ok(dir && results, 'the harness did not pass DUPGUARD_TEST_SCREENSHOTS / DUPGUARD_TEST_RESULTS');
+  const target = path.join(results, `${name}.png`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.rmSync(path.join(dir, `${name}.done`), { force: true });
+  fs.writeFileSync(path.join(dir, `${name}.request`), target);
+  const done = await waitFor(`the screenshot ${name}`, () => fs.existsSync(path.join(dir, `${name}.done`)) && fs.readFileSync(path.join(dir, `${name}.done`), 'utf8'), 20_000);
+  assert.equal(done, 'ok', done);
+  return target;
+}
+
+/** Accepts the quick pick an action opens (the keep-policy question) once it is shown. */
+async function acceptQuickPickUntil<T>(what: string, fn: () => T | undefined): Promise<T> {
+  return waitFor(what, () => {
+    const v = fn();
+    if (!v) void vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    return v;
+  }, 20_000);
+}
+
+function untitledWith(text: string): vscode.TextDocument | undefined {
+  return vscode.workspace.textDocuments.find((d) => d.isUntitled && d.languageId === 'sql' && d.getText().includes(text));
+}
+
+test('Scan DB for duplicates scans the database given by URL and the panel shows the table with its counts', async () => {
+  dbUrl = await seed();
+  await setSetting('naturalKeys', { [TABLE]: ['task_pk', 'requirement_id'] });
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  const report = await vscode.commands.executeCommand<ScanReportLike | undefined>('dupguard.scanDatabase', { url: dbUrl });
+  assert.ok(report, 'the scan command returned no report');
+  assert.equal(report.complete, true);
+  const t = report.tables.find((x) => `${x.schema}.${x.table}` === TABLE);
+  assert.ok(t, `no ${TABLE} in ${JSON.stringify(report.tables.map((x) => x.table))}`);
+  const key = t.checks.find((c) => c.source === 'config');
+  assert.ok(key);
+  assert.equal(key.duplicateGroups, 37);
+  assert.equal(key.excessRows, 963);
+
+  const state = await panelUntil('the panel to draw the report', (x) => x.rows.length === 2);
+  const row = state.rows.find((r) => r.name === TABLE);
+  assert.ok(row, `the panel has no row for ${TABLE}: ${JSON.stringify(state.rows)}`);
+  // rows, duplicate groups, excess rows, % excess, reclaimable
+  assert.deepEqual(row.cells.slice(0, 4).map((c) => c.trim()), ['1,000', '37', '963', '96%']);
+  assert.match(row.cells[0], /1,000/);
+  assert.match(row.cells[4], /\d+(\.\d)? (B|kB)/);
+  const clean = state.rows.find((r) => r.name === 'public.customers');
+  assert.ok(clean);
+  assert.deepEqual(clean.cells.slice(0, 3), ['50', '0', '0']);
+  // Largest excess first by default; the chart lists only tables with duplicates.
+  assert.equal(state.rows[0].name, TABLE);
+  assert.deepEqual(state.bars, [{ label: TABLE, value: '963' }]);
+}, 60_000);
+
+test('the panel sorts by a column header, expands a table and keeps that state when hidden and shown again', async () => {
+  await click('th[data-sort="table"]');
+  let s = await panelUntil('sorted by name', (x) => x.sort.column === 'table');
+  assert.deepEqual(s.sort, { column: 'table', descending: false });
+  assert.deepEqual(s.rows.map((r) => r.name), ['public.customers', TABLE]);
+  await click('th[data-sort="excess"]');
+  await click(`tr[data-table="${TABLE}"]`);
+  s = await panelUntil('the table expanded', (x) => x.expanded.length > 0);
+  assert.deepEqual(s.sort, { column: 'excess', descending: true });
+  assert.deepEqual(s.expanded, [TABLE]);
+
+  // Hide the panel behind an editor in its group, show it again: the webview is rebuilt and its UI state comes from getState.
+  const group = panelGroup();
+  assert.ok(group, 'no editor group shows the panel');
+  const doc = await vscode.workspace.openTextDocument({ language: 'sql', content: 'select 1;' });
+  await vscode.window.showTextDocument(doc, { viewColumn: group.viewColumn });
+  await waitFor('the panel to be hidden', () => !panelGroup()?.activeTab?.input || !(panelGroup()!.activeTab!.input instanceof vscode.TabInputWebview));
+  await vscode.commands.executeCommand('dupguard.scanDatabase', { url: dbUrl });
+  s = await panelUntil('the re-shown panel', (x) => x.rows.length === 2);
+  assert.deepEqual(s.expanded, [TABLE]);
+  assert.deepEqual(s.sort, { column: 'excess', descending: true });
+  // Only the panel on screen for the picture (closing it would dispose it, and its state with it).
+  await vscode.window.tabGroups.close(vscode.window.tabGroups.all.flatMap((g) => g.tabs.filter((t) => !(t.input instanceof vscode.TabInputWebview))));
+  await vscode.commands.executeCommand('workbench.action.closeSidebar');
+  await vscode.commands.executeCommand('workbench.action.closePanel');
+  await vscode.commands.executeCommand('notifications.clearAll');
+  s = await panelUntil('the panel after closing the other editors', (x) => x.rows.length === 2);
+  assert.deepEqual(s.expanded, [TABLE]);
+  // Open the sample groups of the key check for the picture.
+  await click(`[data-check="${TABLE}#0"] details.samples summary`);
+  await new Promise((r) => setTimeout(r, 400));
+  const png = await screenshot('panel');
+  assert.ok(fs.statSync(png).size > 10_000, 'the screenshot is empty');
+  console.log(`screenshot of the duplicates panel: ${png}`);
+}, 60_000);
+
+test('Generate migration in the panel opens an untitled SQL document with the dedup script', async () => {
+  await click(`button[data-action="generate"][data-check="${TABLE}#0"]`);
+  const doc = await acceptQuickPickUntil('the generated migration document', () => untitledWith('-- backup: public.task_requirements_dupguard_'));
+  const text = doc.getText();
+  assert.match(text, /^-- backup: public\.task_requirements_dupguard_\w+$/m);
+  assert.match(text, /task_pk, requirement_id|"task_pk", "requirement_id"/);
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}, 60_000);
+
+test('a migration adding UNIQUE over the duplicated columns gets the data-dependent error with the real counts, and its quick fix', async () => {
+  const editor = await createFile('migrations/002_task_requirements_unique.sql', [
+    '-- Stop the copies for good.',
+    'ALTER TABLE task_requirements ADD CONSTRAINT task_requirements_task_req_key UNIQUE (task_pk, requirement_id);',
+    'CREATE UNIQUE INDEX customers_email_key ON public.customers (email);',
+    '',
+  ].join('\n'));
+  const uri = editor.document.uri;
+  const [d] = await waitFor(`a ${RULE} diagnostic`, () => {
+    const ds = vscode.languages.getDiagnostics(uri).filter((x) => codeOf(x) === RULE);
+    return ds.length ? ds : undefined;
+  }, 20_000);
+  assert.equal(vscode.languages.getDiagnostics(uri).filter((x) => codeOf(x) === RULE).length, 1, 'customers.email holds no duplicates: one diagnostic only');
+  assert.equal(d.source, 'dupguard');
+  assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
+  assert.equal(d.range.start.line, 1);
+  assert.match(d.message, /public\.task_requirements/);
+  assert.match(d.message, /37 key values are held by more than one row \(963 excess rows, up to 28 copies/);
+
+  const fix = (await codeActions(uri, d.range)).find((a) => a.title === 'Generate dedup migration first');
+  assert.ok(fix?.command, 'no "Generate dedup migration first" quick fix');
+  const [req] = fix.command.arguments as [{ schema: string; table: string; key: string[] }];
+  assert.deepEqual([req.schema, req.table, req.key], ['public', 'task_requirements', ['task_pk', 'requirement_id']]);
+  // The command waits for the keep-policy answer: answer it while it runs.
+  const running = vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));
+  const doc = await acceptQuickPickUntil('the migration from the quick fix', () => untitledWith('-- backup: public.task_requirements_dupguard_'));
+  await running;
+  assert.match(doc.getText(), /UNIQUE/);
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}, 60_000);
+
+test('untrusted workspaces use only the connection profiles of the user settings', async () => {
+  await vscode.workspace.getConfiguration('dupguard').update('connections', [{ name: 'mine', host: '127.0.0.1' }], vscode.ConfigurationTarget.Global);
+  await setSetting('connections', [{ name: 'from-the-repo', host: 'evil.example.com' }]);
+  try {
+    const trusted = readProfiles(true);
+    assert.deepEqual(trusted.profiles.map((p) => `${p.profile.name}:${p.origin}`), ['mine:user', 'from-the-repo:workspace']);
+    const untrusted = readProfiles(false);
+    assert.deepEqual(untrusted.profiles.map((p) => p.profile.name), ['mine']);
+    assert.equal(untrusted.ignored, 1);
+  } finally {
+    await vscode.workspace.getConfiguration('dupguard').update('connections', undefined, vscode.ConfigurationTarget.Global);
+    await setSetting('connections', undefined);
+  }
+});
