@@ -12,6 +12,7 @@ export const COMMANDS = {
   scanDatabase: { id: 'dupguard.scanDatabase', title: 'Scan DB for duplicates', palette: true },
   lintWorkspace: { id: 'dupguard.lintWorkspace', title: 'Lint Workspace', palette: true },
   showOutput: { id: 'dupguard.showOutput', title: 'Show Output', palette: true },
+  forgetPassword: { id: 'dupguard.forgetPassword', title: 'Forget Saved Database Password', palette: true },
   showRuleDocumentation: { id: 'dupguard.showRuleDocumentation', title: 'Show Rule Documentation', palette: false },
 } as const satisfies Record<string, CommandInfo>;
 

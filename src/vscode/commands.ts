@@ -6,7 +6,8 @@ import type { Services } from './services';
 type Handler = (s: Services, ...args: unknown[]) => unknown;
 
 const HANDLERS: Record<CommandName, Handler> = {
-  scanDatabase: async (s) => (await import('./scanDb')).scanDatabase(s.log),
+  scanDatabase: async (s, args) => (await import('./scanDb')).scanDatabase(s.log, args),
+  forgetPassword: async () => (await import('./panel/database')).getDatabase().connections.forgetPassword(),
   lintWorkspace: async (s) => {
     const { lintWorkspace } = await import('./lintWorkspace');
     const r = await lintWorkspace(s.diagnostics, s.schema, s.log);

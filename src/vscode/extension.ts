@@ -6,6 +6,7 @@ import { affectsDupguard } from './config';
 import { DiagnosticsController } from './diagnostics';
 import { RuleDocs } from './docs';
 import { LANGUAGE_IDS } from './languages';
+import { setupDatabase } from './panel/database';
 import { SchemaIndex } from './schemaIndex';
 import type { Services } from './services';
 import { StatusBar } from './statusBar';
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): DupguardApi {
       LANGUAGE_IDS.map((language) => ({ language })), new DupguardCodeActions(diagnostics), DupguardCodeActions.metadata,
     ),
     ...registerCommands(services),
+    setupDatabase(context, log),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsDupguard(e)) return;
       log.info('settings changed: re-linting open documents');

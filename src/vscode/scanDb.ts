@@ -1,33 +1,15 @@
 /**
- * "Scan DB for duplicates". The database scanner is not part of this build yet: the command says what
- * the scan will do and helps the user save a connection profile (never a password) for it.
+ * "Scan DB for duplicates": choose a connection, scan it read-only with progress and cancel, show the
+ * duplicates panel (panel/database.ts). Also the "add a connection profile" wizard.
  */
 import * as vscode from 'vscode';
 import { Config, type ConnectionProfile, SECTION } from './config';
+import type { ScanReport } from '../db/report';
+import { getDatabase, type ScanArgs } from './panel/database';
 
-const ADD = 'Add Connection…';
-const SETTINGS = 'Open Settings';
-
-export async function scanDatabase(log: vscode.LogOutputChannel): Promise<void> {
-  const profiles = new Config().connections;
-  const known = profiles.length
-    ? `Saved connections: ${profiles.map((p) => p.name).join(', ')}.`
-    : 'No connection is saved yet (setting `dupguard.connections`).';
-  log.info('scan database: the scanner is not available in this build');
-  const choice = await vscode.window.showInformationMessage(
-    'Scan DB for duplicates',
-    {
-      modal: true,
-      detail:
-        'dupguard will connect read-only to a PostgreSQL database, look at each table\'s natural key ' +
-        '(from your settings, the unique constraints and the workspace DDL), count the rows that share it, ' +
-        'and list the duplicate groups with a migration that removes them. It never writes to the database.\n\n' +
-        `The database scan is not available in this version of the extension yet. ${known}`,
-    },
-    ADD, SETTINGS,
-  );
-  if (choice === ADD) await addConnection(log);
-  else if (choice === SETTINGS) await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.connections`);
+export async function scanDatabase(log: vscode.LogOutputChannel, args?: unknown): Promise<ScanReport | undefined> {
+  log.info('scan database: choosing a connection');
+  return getDatabase().scanCommand(args && typeof args === 'object' ? args as ScanArgs : {});
 }
 
 /** Asks for a connection profile and appends it to `dupguard.connections` (workspace when one is open). */
@@ -43,10 +25,11 @@ export async function addConnection(log: vscode.LogOutputChannel): Promise<Conne
   if (port === undefined) return undefined;
   const database = await vscode.window.showInputBox({ title: 'dupguard: new connection (4/5)', prompt: 'Database', value: 'postgres', ignoreFocusOut: true });
   if (database === undefined) return undefined;
-  const user = await vscode.window.showInputBox({ title: 'dupguard: new connection (5/5)', prompt: 'User (the password comes from PGPASSWORD or ~/.pgpass, never from settings)', value: 'postgres', ignoreFocusOut: true });
+  const user = await vscode.window.showInputBox({ title: 'dupguard: new connection (5/5)', prompt: 'User (the password is asked on first connect and kept in VS Code\'s secret storage, never in settings)', value: 'postgres', ignoreFocusOut: true });
   if (user === undefined) return undefined;
   const profile: ConnectionProfile = { name: name.trim(), host: host.trim(), port: Number(port), database: database.trim(), user: user.trim() };
-  const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  // Untrusted workspaces cannot connect with workspace profiles: save it where it will be used.
+  const target = vscode.workspace.workspaceFolders?.length && vscode.workspace.isTrusted ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
   const list = [...new Config().connections.filter((p) => p.name !== profile.name), profile];
   await vscode.workspace.getConfiguration(SECTION).update('connections', list, target);
   log.info(`saved connection profile "${profile.name}" (${profile.user}@${profile.host}:${profile.port}/${profile.database})`);
