@@ -16,6 +16,7 @@ import { openBrowser } from './browser';
 import { installVsix, startCodeServer, type CodeServer } from './codeServer';
 import { ensureCodeServer, repoRoot } from './install';
 import { within } from './processes';
+import { serveScreenshots } from './screenshots';
 import { stageExtension } from './stage';
 
 export const fixtureWorkspace = path.join(repoRoot, 'test', 'fixtures', 'workspace');
@@ -69,10 +70,15 @@ export async function runSuite(timeoutMs = 180_000): Promise<SuiteRun> {
   const ws = copyWorkspace(scratch);
   let server: CodeServer | undefined;
   let browser: Awaited<ReturnType<typeof openBrowser>> | undefined;
+  let stopShots = () => {};
   try {
-    server = await startCodeServer(scratch, ws, { DUPGUARD_TEST_REPORT: reportFile, DUPGUARD_TEST_WORKSPACE: ws });
+    const shots = path.join(scratch, 'screenshots');
+    // The panel tests scan the run's PostgreSQL (test/run.ts) and ask for screenshots of the page.
+    const pg = process.env.DUPGUARD_TEST_PG_URL ? { DUPGUARD_TEST_PG_URL: process.env.DUPGUARD_TEST_PG_URL } : {};
+    server = await startCodeServer(scratch, ws, { DUPGUARD_TEST_REPORT: reportFile, DUPGUARD_TEST_WORKSPACE: ws, DUPGUARD_TEST_SCREENSHOTS: shots, DUPGUARD_TEST_RESULTS: resultsDir, ...pg });
     log(`code-server on ${server.url}`);
     browser = await openBrowser(server.env);
+    stopShots = serveScreenshots(browser.page, shots);
     const remote = (p: string) => `vscode-remote://127.0.0.1:${server!.port}${p}`;
     const payload = [['extensionDevelopmentPath', remote(ext)], ['extensionTestsPath', remote(suiteOut)]];
     let resolveExit!: (code: number) => void;
@@ -93,6 +99,7 @@ export async function runSuite(timeoutMs = 180_000): Promise<SuiteRun> {
     const f = /firstLintMs=([\d.]+)/.exec(report);
     return { exitCode, report, seconds: (Date.now() - t0) / 1000, activationMs: m ? Number(m[1]) : undefined, firstLintMs: f ? Number(f[1]) : undefined };
   } finally {
+    stopShots();
     await browser?.close();
     await server?.stop();
     fs.rmSync(ext, { recursive: true, force: true });

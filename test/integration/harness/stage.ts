@@ -25,5 +25,13 @@ export function stageExtension(production: boolean): string {
     minify: production, sourcemap: !production, sourcesContent: false, logLevel: 'error',
   });
   fs.copyFileSync(require.resolve('libpg-query/wasm/libpg-query.wasm'), path.join(dir, 'dist', 'libpg-query.wasm'));
+  // The duplicates panel's webview script, as esbuild.js's browser entry.
+  const panel = path.join(repoRoot, 'media', 'panel.ts');
+  if (fs.existsSync(panel)) {
+    esbuild.buildSync({
+      entryPoints: [panel], outfile: path.join(dir, 'dist', 'media', 'panel.js'), bundle: true, platform: 'browser', format: 'iife',
+      target: 'es2022', minify: production, sourcemap: !production, sourcesContent: false, logLevel: 'error',
+    });
+  }
   return dir;
 }

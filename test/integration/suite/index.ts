@@ -1,6 +1,7 @@
 /** Entry point VS Code loads through `extensionTestsPath`: registers the tests and runs them. */
 import { runAll } from './runner';
 import './extension.tests';
+import './panel.tests';
 
 export function run(): Promise<void> {
   return runAll();
