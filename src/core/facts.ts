@@ -609,6 +609,17 @@ function findBody(c: Cur, isDo: boolean): { span: Span; language: string } | und
       }
     }
   }
+  if (!body && !isDo) {
+    // SQL-standard body: BEGIN ATOMIC stmt; stmt; END
+    for (let j = 1; j < c.n - 1; j++) {
+      if (c.depthAt[j] === 0 && c.is(j, 'begin') && c.is(j + 1, 'atomic')) {
+        let e = c.n - 1;
+        while (e > j + 1 && !c.is(e, 'end')) e--;
+        if (e > j + 1) { body = { start: c.end(j + 1), end: c.start(e) }; language = 'sql'; }
+        break;
+      }
+    }
+  }
   return body ? { span: body, language } : undefined;
 }
 
@@ -830,10 +841,27 @@ function splitTokens(t: Tokens, depth: number, parent: Statement | undefined, ct
   };
   const n = t.count;
   const types = t.types;
+  // `CREATE FUNCTION ... BEGIN ATOMIC ... END`: semicolons inside belong to the body (as psql
+  // counts them: BEGIN/CASE ... END nesting after BEGIN ATOMIC).
+  let atomic = 0;
+  let firstIsCreate = false;
   for (let i = 0; i < n; i++) {
     const ty = types[i];
-    if (ty === T_SEMI) { finish(i, t.starts[i]); continue; }
+    if (ty === T_WORD && first >= 0 && firstIsCreate) {
+      const len = t.ends[i] - t.starts[i];
+      if (len === 6 && wordEq(t.text, t.starts[i], t.ends[i], 'atomic') && prevWordIs(t, i, 'begin')) atomic++;
+      else if (atomic > 0 && len === 4 && wordEq(t.text, t.starts[i], t.ends[i], 'case')) atomic++;
+      else if (atomic > 0 && len === 3 && wordEq(t.text, t.starts[i], t.ends[i], 'end')) atomic--;
+    }
+    if (ty === T_SEMI) {
+      if (atomic > 0) continue;
+      finish(i, t.starts[i]);
+      firstIsCreate = false;
+      continue;
+    }
     if (ty === T_PSQLMETA) {
+      atomic = 0;
+      firstIsCreate = false;
       finish(i, -1);
       first = i;
       finish(i + 1, -1);
@@ -849,6 +877,7 @@ function splitTokens(t: Tokens, depth: number, parent: Statement | undefined, ct
     if (first < 0) {
       if (ty === T_LINECOMMENT || ty === T_BLOCKCOMMENT) continue;
       first = i;
+      firstIsCreate = ty === T_WORD && wordEq(t.text, t.starts[i], t.ends[i], 'create');
     }
   }
   finish(n, -1);
@@ -915,6 +944,15 @@ function createOfInterest(t: Tokens, from: number, last: number): boolean {
     const w = t.text.slice(t.starts[i], t.ends[i]).toLowerCase();
     if (!CREATE_WORDS.has(w)) return false;
     if (w !== 'or' && w !== 'replace' && w !== 'temp' && w !== 'temporary' && w !== 'local' && w !== 'global' && w !== 'unlogged') return true;
+  }
+  return false;
+}
+
+function prevWordIs(t: Tokens, i: number, w: string): boolean {
+  for (let j = i - 1; j >= 0; j--) {
+    const ty = t.types[j];
+    if (ty === T_LINECOMMENT || ty === T_BLOCKCOMMENT) continue;
+    return ty === T_WORD && wordEq(t.text, t.starts[j], t.ends[j], w);
   }
   return false;
 }

@@ -38,7 +38,7 @@ test('random SQL-shaped and arbitrary strings never throw; tokens advance', () =
       const r = analyze({ text, path: p });
       for (const f of r.findings) assert.ok(f.start >= 0 && f.end >= f.start && f.end <= text.length);
     }
-  }), { numRuns: 400 });
+  }), { numRuns: 250 });
 });
 
 const corpus = path.resolve(__dirname, '../../../shared/corpus');
@@ -60,7 +60,7 @@ test('mutated corpus files never throw', { skip: absent }, () => {
       }
       checkTokens(text);
       analyze({ text, path: 'm.sql' });
-    }), { numRuns: 200 });
+    }), { numRuns: 150 });
 });
 
 test('fact extraction visits each token a bounded number of times, even on pathological input', () => {

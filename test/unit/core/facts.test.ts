@@ -167,3 +167,22 @@ test('ast() parses one statement with libpg-query, locations as file UTF-16 offs
   assert.ok(ins.onConflictClause);
   assert.equal(parseDocument('insert into where;').statements[0].ast(), undefined);
 });
+
+test('CREATE FUNCTION ... BEGIN ATOMIC ... END is one statement whose body is analyzed', () => {
+  const sql = `BEGIN;
+CREATE FUNCTION f(x int) RETURNS void LANGUAGE sql
+BEGIN ATOMIC
+  INSERT INTO a VALUES (x) ON CONFLICT DO NOTHING;
+  SELECT CASE WHEN x > 0 THEN 1 END;
+END;
+COPY t FROM stdin;
+1
+\\.
+COMMIT;`;
+  const doc = parseDocument(sql);
+  assert.deepEqual(doc.statements.map((s) => s.kind), ['begin', 'create-function', 'copy', 'commit']);
+  const fn = doc.statements[1];
+  assert.deepEqual(fn.body!.statements.map((s) => s.kind), ['insert', 'select']);
+  assert.equal(fn.body!.statements[0].text(), 'INSERT INTO a VALUES (x) ON CONFLICT DO NOTHING');
+  assert.equal(doc.statements[2].txn, doc.statements[0].txn);
+});
