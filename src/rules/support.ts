@@ -61,15 +61,27 @@ export function documentSchema(doc: SqlDocument, path?: string): DdlSchemaModel 
   return out ?? undefined;
 }
 
-/** The table `ref` names: the workspace schema first, then this document's own DDL. */
-export function resolveTable(ctx: RuleContext, ref: { name: string; schema?: string } | TableRef): TableDescription | undefined {
-  const known = lookupTable(ctx.schema, ref as TableRef);
-  if (known) return known;
-  try {
-    return documentSchema(ctx.doc, ctx.path)?.lookup(ref.name, ref.schema);
-  } catch {
-    return undefined;
+/**
+ * The table `ref` names. `here` (for statements that use a table): this document's own DDL first,
+ * since it is the state the statement runs against, then the workspace schema. `final` (for DDL
+ * rules that judge the end result): the workspace schema first. A table the document re-creates,
+ * drops or re-keys is ambiguous in its own document: unknown.
+ */
+export function resolveTable(ctx: RuleContext, ref: { name: string; schema?: string } | TableRef, mode: 'here' | 'final' = 'here'): TableDescription | undefined {
+  const workspace = () => lookupTable(ctx.schema, ref as TableRef);
+  if (mode === 'final') {
+    const w = workspace();
+    if (w) return w;
   }
+  let local: DdlSchemaModel | undefined;
+  try {
+    local = documentSchema(ctx.doc, ctx.path);
+  } catch {
+    local = undefined;
+  }
+  const t = local?.lookup(ref.name, ref.schema);
+  if (t) return local!.isChurned(t) ? undefined : t;
+  return mode === 'here' ? workspace() : undefined;
 }
 
 /** Column names that carry an event's version or time: what an upsert must compare before it overwrites. */

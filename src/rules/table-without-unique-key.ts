@@ -21,7 +21,7 @@ export const tableWithoutUniqueKey: Rule = {
   statement(stmt, ctx) {
     const ct = stmt.createTable;
     if (!ct || stmt.depth !== 0 || ct.temp || ct.asQuery || ct.partitionOf) return;
-    const table = resolveTable(ctx, ct.table);
+    const table = resolveTable(ctx, ct.table, 'final');
     if (!table || table.keys.length > 0 || (table.kind && table.kind !== 'r' && table.kind !== 'p')) return;
     const name = table.schema === 'public' ? table.name : `${table.schema}.${table.name}`;
     const natural = naturalKeyOf(ct.table, table, ctx.config);

@@ -5,7 +5,8 @@
  * 15 adds `NULLS NOT DISTINCT`; before that, make the column NOT NULL or add a partial index.
  *
  * Nullability comes from the schema model (the workspace's final DDL, else this file's own), so a
- * later `SET NOT NULL` counts. Single-column keys are left alone: many NULLs there mean "no value".
+ * later `SET NOT NULL` counts. Single-column keys are left alone: many NULLs there mean "no value";
+ * so are keys whose only nullable columns are optional identifiers (idempotency_key, external_id).
  */
 import type { TableDescription } from '../core/catalog';
 import type { Statement } from '../core/facts';
@@ -76,18 +77,20 @@ function uniqueWordEnd(ctx: RuleContext, offset: number, limit: number): number 
   return undefined;
 }
 
-function report(ctx: RuleContext, table: TableDescription, cols: string[], nullable: string[], start: number, end: number, insertAt: number): void {
-  const many = nullable.length > 1;
+/** Optional identifiers by name: NULL there means "no such id", and rows without one are meant to repeat. */
+const OPTIONAL_ID = /^(idempotency_?key|external_?(id|key|ref|account_?id)|.*_?token)$/i;
+
+function report(ctx: RuleContext, cols: string[], nullable: string[], start: number, end: number, insertAt: number): void {
+  if (nullable.every((c) => OPTIONAL_ID.test(c))) return;
+  const tuple = `(${cols.map((c) => (nullable.includes(c) ? 'NULL' : c)).join(', ')})`;
   ctx.report({
     start,
     end,
     message:
-      `UNIQUE (${cols.join(', ')}) lets duplicates in: ${nullable.join(', ')} ${many ? 'are' : 'is'} nullable and NULLs count as distinct, so rows with the same ` +
-      `${cols.filter((c) => !nullable.includes(c)).join(', ') || 'values'} and a NULL ${nullable[0]} are all accepted, and ON CONFLICT on this key never fires for them. ` +
-      `Add NULLS NOT DISTINCT (PostgreSQL 15+) or make ${nullable.join(', ')} NOT NULL.`,
+      `UNIQUE (${cols.join(', ')}) does not stop duplicates where ${nullable.join(' or ')} is NULL: NULLs count as distinct, so ${tuple} can be stored any number of times, ` +
+      `and ON CONFLICT on this key never fires for those rows. Add NULLS NOT DISTINCT (PostgreSQL 15+) or make ${nullable.join(', ')} NOT NULL.`,
     fixes: [{ title: 'Treat NULLs as equal: NULLS NOT DISTINCT (PostgreSQL 15+)', edits: [{ start: insertAt, end: insertAt, newText: ' NULLS NOT DISTINCT' }], preferred: true }],
   });
-  void table;
 }
 
 function checkConstraint(ctx: RuleContext, table: TableDescription, c: any, at: (b: number) => number, stmtEnd: number): void {
@@ -100,7 +103,7 @@ function checkConstraint(ctx: RuleContext, table: TableDescription, c: any, at: 
   const uEnd = uniqueWordEnd(ctx, start, stmtEnd);
   const list = uEnd !== undefined ? parenList(ctx, uEnd, stmtEnd) : undefined;
   if (uEnd === undefined || !list) return;
-  report(ctx, table, cols, nullable, start, list[1], uEnd);
+  report(ctx, cols, nullable, start, list[1], uEnd);
 }
 
 function check(stmt: Statement, ctx: RuleContext): void {
@@ -109,11 +112,11 @@ function check(stmt: Statement, ctx: RuleContext): void {
   const n = ast.node;
   const end = stmt.terminator >= 0 ? stmt.terminator : stmt.end;
   if (ast.kind === 'CreateStmt') {
-    const table = resolveTable(ctx, { name: n.relation?.relname ?? '', schema: n.relation?.schemaname });
+    const table = resolveTable(ctx, { name: n.relation?.relname ?? '', schema: n.relation?.schemaname }, 'final');
     if (!table) return;
     for (const el of n.tableElts ?? []) if (el.Constraint) checkConstraint(ctx, table, el.Constraint, ast.at, end);
   } else if (ast.kind === 'AlterTableStmt') {
-    const table = resolveTable(ctx, { name: n.relation?.relname ?? '', schema: n.relation?.schemaname });
+    const table = resolveTable(ctx, { name: n.relation?.relname ?? '', schema: n.relation?.schemaname }, 'final');
     if (!table) return;
     for (const cmd of n.cmds ?? []) {
       const c = cmd.AlterTableCmd;
@@ -124,14 +127,14 @@ function check(stmt: Statement, ctx: RuleContext): void {
     const elems: any[] = (n.indexParams ?? []).map((p: any) => p.IndexElem);
     if (elems.length < 2 || elems.some((e) => !e?.name)) return;
     const cols = elems.map((e) => e.name as string);
-    const table = resolveTable(ctx, { name: n.relation?.relname ?? '', schema: n.relation?.schemaname });
+    const table = resolveTable(ctx, { name: n.relation?.relname ?? '', schema: n.relation?.schemaname }, 'final');
     if (!table) return;
     const pinned = notNullIn(n.whereClause);
     const nullable = nullableColumns(table, cols)?.filter((c) => !pinned.has(c));
     if (!nullable?.length) return;
     const list = parenList(ctx, ast.at(n.relation?.location ?? 0), end);
     if (!list) return;
-    report(ctx, table, cols, nullable, stmt.start, list[1], list[1]);
+    report(ctx, cols, nullable, stmt.start, list[1], list[1]);
   }
 }
 

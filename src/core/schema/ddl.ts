@@ -130,6 +130,9 @@ export class DdlSchemaModel implements SchemaModel {
   /** Natural keys from configuration, applied to tables as they become known. */
   private readonly natural = new Map<string, string[]>();
   private readonly bareNatural = new Map<string, string[]>();
+  /** Tables whose shape changed within the applied text (re-created, dropped, renamed, keys dropped). */
+  private readonly churn = new Set<string>();
+  private readonly dropped = new Set<string>();
   /** Statements applied / skipped, for reports and tests. */
   readonly stats = { files: 0, statements: 0 };
   readonly searchPath: string[];
@@ -141,6 +144,18 @@ export class DdlSchemaModel implements SchemaModel {
       if (parts.length >= 2) this.natural.set(`${parts[parts.length - 2]}.${parts[parts.length - 1]}`, cols);
       else this.bareNatural.set(parts[0], cols);
     }
+  }
+
+  /**
+   * True when the table was re-created, dropped, renamed or lost a key or column somewhere in the
+   * applied DDL: its final shape may not be the one a statement in the middle of that DDL saw.
+   */
+  isChurned(table: TableDescription): boolean {
+    return this.churn.has(`${table.schema}.${table.name}`);
+  }
+
+  private touch(t: TableDescription | string): void {
+    this.churn.add(typeof t === 'string' ? t : `${t.schema}.${t.name}`);
   }
 
   lookup(name: string, schema?: string): TableDescription | undefined {
@@ -317,6 +332,7 @@ export class DdlSchemaModel implements SchemaModel {
     const schema = this.creationSchema(ref, ctx);
     const key = `${schema}.${ref.name}`;
     if (this.byKey.has(key) && n.if_not_exists) return;
+    if (this.byKey.has(key) || this.dropped.has(key)) this.touch(key);
     const table: TableDescription = {
       schema,
       name: ref.name,
@@ -549,6 +565,7 @@ export class DdlSchemaModel implements SchemaModel {
           break;
         }
         case 'AT_DropColumn':
+          this.touch(table);
           table.columns = table.columns.filter((c) => c.name !== cmd.name);
           // indexes and constraints over the column go with it
           table.keys = table.keys.filter((k) => !k.columns.includes(cmd.name) && !(k.expression && k.columns.some((e) => new RegExp(`\\b${cmd.name}\\b`).test(e))));
@@ -597,6 +614,7 @@ export class DdlSchemaModel implements SchemaModel {
           break;
         }
         case 'AT_DropConstraint':
+          if (table.keys.some((k) => k.name === cmd.name)) this.touch(table);
           table.keys = table.keys.filter((k) => k.kind === 'unique-index' || k.name !== cmd.name);
           break;
         default:
@@ -612,14 +630,21 @@ export class DdlSchemaModel implements SchemaModel {
         const name = parts[parts.length - 1];
         const schema = parts.length > 1 && !ctx.placeholders.has(parts[parts.length - 2]) ? parts[parts.length - 2] : undefined;
         const t = this.find(name, schema, ctx.searchPath);
-        if (t) this.byKey.delete(`${t.schema}.${t.name}`);
+        if (t) {
+          this.byKey.delete(`${t.schema}.${t.name}`);
+          this.dropped.add(`${t.schema}.${t.name}`);
+          this.touch(t);
+        }
       }
     } else if (n.removeType === 'OBJECT_INDEX') {
       for (const parts of names) {
         const name = parts[parts.length - 1];
         const schema = parts.length > 1 && !ctx.placeholders.has(parts[parts.length - 2]) ? parts[parts.length - 2] : undefined;
         const t = this.indexOwner(name, schema, ctx);
-        if (t) t.keys = t.keys.filter((k) => !(k.kind === 'unique-index' && k.name === name));
+        if (t) {
+          t.keys = t.keys.filter((k) => !(k.kind === 'unique-index' && k.name === name));
+          this.touch(t);
+        }
       }
     } else if (n.removeType === 'OBJECT_SCHEMA') {
       for (const parts of names) {
@@ -641,9 +666,11 @@ export class DdlSchemaModel implements SchemaModel {
       case 'OBJECT_TABLE': {
         const t = this.existing(n.relation, ctx);
         if (!t) return;
+        this.touch(t);
         this.byKey.delete(`${t.schema}.${t.name}`);
         t.name = n.newname;
         this.byKey.set(`${t.schema}.${t.name}`, t);
+        this.touch(t);
         return;
       }
       case 'OBJECT_COLUMN': {
@@ -679,9 +706,11 @@ export class DdlSchemaModel implements SchemaModel {
   private setSchema(n: any, ctx: FileCtx): void {
     const t = this.existing(n.relation, ctx);
     if (!t || !n.newschema) return;
+    this.touch(t);
     this.byKey.delete(`${t.schema}.${t.name}`);
     t.schema = n.newschema;
     this.byKey.set(`${t.schema}.${t.name}`, t);
+    this.touch(t);
   }
 }
 
