@@ -68,7 +68,7 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
 
   if (language === 'sql') {
     const doc = parseDocument(text);
-    runRules(doc, enabled, input, language, false, (f) => findings.push(f), config);
+    runRules(doc, { docs: [doc], index: 0 }, enabled, input, language, false, (f) => findings.push(f), config);
     suppressions.push(...sqlSuppressions(doc, identity, text.length));
   } else {
     let regions: EmbeddedSql[] = [];
@@ -81,16 +81,23 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
     const hostRegions: HostRegion[] = [];
     for (const r of regions) {
       try {
-        const toHost = (o: number) => r.toHost(o);
-        hostRanges.push({ start: toHost(0), end: toHost(r.text.length) });
-        const doc = parseDocument(r.text);
-        hostRegions.push({ sql: r, doc });
-        runRules(doc, enabled, input, language, true, (f) => findings.push(mapFinding(f, toHost)), config);
-        suppressions.push(...sqlSuppressions(doc, toHost, text.length));
+        hostRegions.push({ sql: r, doc: parseDocument(r.text) });
       } catch {
         // One odd region must not hide the others.
       }
     }
+    // Every rule sees all queries of the file (a staging table made by one, merged by another).
+    const docs = hostRegions.map((h) => h.doc);
+    hostRegions.forEach(({ sql: r, doc }, index) => {
+      try {
+        const toHost = (o: number) => r.toHost(o);
+        hostRanges.push({ start: toHost(0), end: toHost(r.text.length) });
+        runRules(doc, { docs, index }, enabled, input, language, true, (f) => findings.push(mapFinding(f, toHost)), config);
+        suppressions.push(...sqlSuppressions(doc, toHost, text.length));
+      } catch {
+        // Same: the other regions still count.
+      }
+    });
     suppressions.push(...hostSuppressions(text, hostRanges));
     runHostRules(text, hostRegions, enabled, input, language, (f) => findings.push(f), config);
   }
@@ -146,12 +153,12 @@ function unusedRules(s: Suppression, config: AnalyzerConfig): string[] {
 }
 
 function runRules(
-  doc: SqlDocument, enabled: ActiveRule[], input: AnalyzeInput, language: SourceLanguage, embedded: boolean,
+  doc: SqlDocument, file: NonNullable<RuleContext['file']>, enabled: ActiveRule[], input: AnalyzeInput, language: SourceLanguage, embedded: boolean,
   emit: (f: Finding) => void, config: AnalyzerConfig,
 ): void {
   for (const { rule, forced } of enabled) {
     const ctx: RuleContext = {
-      doc, path: input.path, language, embedded, schema: input.schema, config,
+      doc, file, path: input.path, language, embedded, schema: input.schema, config,
       report(r) {
         const start = clamp(r.start, doc.text.length);
         const end = Math.max(start, clamp(r.end, doc.text.length));

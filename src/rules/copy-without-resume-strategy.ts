@@ -15,6 +15,29 @@ import { docsUrl, type Rule, type RuleContext } from './rule';
 
 const ID = 'copy-without-resume-strategy';
 
+/**
+ * The same, across the other SQL documents of the host file (queries of one TS/JS file): transaction
+ * boundaries between them are unknown, so an earlier TRUNCATE/DELETE counts.
+ */
+function resumeElsewhere(ctx: RuleContext, ref: TableRef): string | undefined {
+  const docs = ctx.file?.docs ?? [];
+  const index = ctx.file?.index ?? 0;
+  for (let d = 0; d < docs.length; d++) {
+    if (d === index) continue;
+    for (const s of docs[d].all) {
+      const ct = s.createTable;
+      if (ct && sameTable(ct.table, ref) && (ct.temp || ct.unlogged || d < index)) return 'created in another query';
+      if (s.createView && sameTable(s.createView, ref)) return 'not a table';
+      if (d < index && (s.truncate?.some((t) => sameTable(t, ref)) || (s.delete && sameTable(s.delete, ref)))) return 'emptied first';
+      if (d > index) {
+        for (const ins of s.inserts) if (ins.onConflict && ins.reads.some((t) => sameTable(t, ref))) return 'merged with ON CONFLICT';
+        if (s.merge?.usingTable && sameTable(s.merge.usingTable, ref)) return 'merged with MERGE';
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Why a COPY into `ref` at statement index i is safe to rerun, or undefined when nothing makes it so. */
 function resumeStrategy(doc: SqlDocument, i: number, ref: TableRef): string | undefined {
   const copy = doc.all[i];
@@ -89,7 +112,7 @@ export const copyWithoutResumeStrategy: Rule = {
       const copy = stmt.copy;
       if (!copy || copy.direction !== 'from' || !copy.table) continue;
       try {
-        if (resumeStrategy(doc, i, copy.table)) continue;
+        if (resumeStrategy(doc, i, copy.table) || resumeElsewhere(ctx, copy.table)) continue;
         const table = lookupTable(ctx.schema, copy.table);
         const name = tableLabel(copy.table, table);
         const what = `COPY ${displayName(copy.table)} FROM ${copy.endpoint === 'stdin' ? 'STDIN' : copy.endpoint === 'program' ? 'PROGRAM' : copy.endpointText ?? 'a file'}`;

@@ -37,6 +37,12 @@ export interface RuleContext {
   language: string & SourceLanguage;
   /** True when `doc` is SQL found inside a TS/JS file (one region of it). */
   embedded: boolean;
+  /**
+   * Every SQL document of the host file in host order (one for a .sql file; one per embedded query
+   * in TS/JS), and the index of `doc` among them: for rules whose evidence may sit in another query
+   * of the same file (a staging table created by one `client.query`, merged by another).
+   */
+  file?: { docs: SqlDocument[]; index: number };
   /** What is known about tables, when a schema model is available. */
   schema?: SchemaModel;
   config: AnalyzerConfig;

@@ -110,3 +110,13 @@ test('COPY FROM STDIN in TypeScript (pg-copy-streams) is reported, without the m
   assert.equal(ts.slice(f.start, f.end), 'COPY events (id, body) FROM STDIN');
   assert.equal(f.fixes.length, 0);
 });
+
+test('TypeScript: a staging table created and merged by other queries of the same file is not a hazard', () => {
+  const ts = `await client.query('CREATE TEMP TABLE events_staging (LIKE events INCLUDING DEFAULTS) ON COMMIT DROP');
+await pipeline(source, client.query(copyFrom('COPY events_staging FROM STDIN')));
+await client.query('INSERT INTO events SELECT * FROM events_staging ON CONFLICT (id) DO NOTHING');
+`;
+  ok(ts, { path: 'load.ts' });
+  ok("await client.query('TRUNCATE events');\nclient.query(copyFrom('COPY events FROM STDIN'));\n", { path: 'load.js' });
+  lintErrors("client.query(copyFrom('COPY events FROM STDIN'));\nawait client.query('TRUNCATE events');\n", RULE, { path: 'load.js' });
+});
