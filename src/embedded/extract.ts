@@ -5,7 +5,7 @@
  */
 import type { SourceLanguage } from '../core/analyze';
 import { mapToHost, TextBuilder } from './cook';
-import { tokenize, type RawToken } from './tokens';
+import { tokenize } from './tokens';
 import type { EmbeddedSql } from './types';
 
 /** Template tags whose templates are SQL; member tags match on their last name (`Prisma.sql`, `db.sql`). */
@@ -38,14 +38,25 @@ export function extractEmbeddedSql(text: string, language: SourceLanguage, optio
   }
 }
 
+/** A tag or fragment where an expression starts (`return <div `, `=> <>`, `(<App/>`): plain JS never has one. */
+function hasJsxTag(text: string): boolean {
+  const tag = /<(?:[A-Za-z][\w.:-]*[\s/>]|>)/g;
+  for (let m = tag.exec(text); m; m = tag.exec(text)) {
+    let j = m.index - 1;
+    while (j >= 0 && /[\s(]/.test(text[j])) j--;
+    if (j < 0 || '=,?:&|[{>'.includes(text[j]) || (text.endsWith('return', j + 1) && !/[\w$]/.test(text[j - 6] ?? ''))) return true;
+  }
+  return false;
+}
+
 /**
- * Whether to tokenize with JSX support: .tsx/.jsx always; .js/.mjs/.cjs when the text has a closing
- * or self-closing tag (React code often lives in .js files). JSX mode reads plain JS correctly too,
- * only slower. Never for .ts, where `<T>` is a type assertion.
+ * Whether to tokenize with JSX support: .tsx/.jsx always; .js/.mjs/.cjs when a tag opens where an
+ * expression starts (React code often lives in .js files). JSX mode reads plain JS correctly too,
+ * only slower (js-tokens). Never for .ts, where `<T>` is a type assertion.
  */
 export function usesJsx(text: string, language: SourceLanguage): boolean {
   if (language === 'typescriptreact' || language === 'javascriptreact') return true;
-  return language === 'javascript' && /<\/[A-Za-z][\w.:-]*\s*>|\/>/.test(text);
+  return language === 'javascript' && hasJsxTag(text);
 }
 
 function wholeText(text: string): EmbeddedSql {
@@ -130,70 +141,58 @@ class Extractor {
   private scan(): void {
     const sigs = this.sigs;
     const open: Literal[] = [];
-    let pos = 0;
-    for (const tok of tokenize(this.text, this.jsx)) {
-      const s = pos;
-      const v = tok.value;
-      pos += v.length;
-      switch (tok.type) {
+    const text = this.text;
+    tokenize(text, this.jsx, (type, s, pos, closed) => {
+      switch (type) {
         case 'WhiteSpace': case 'LineTerminatorSequence': case 'MultiLineComment': case 'SingleLineComment': case 'HashbangComment':
           break;
         case 'IdentifierName':
-          sigs.push({ k: 'id', v, s });
+          sigs.push({ k: 'id', v: text.slice(s, pos), s });
           break;
         case 'Punctuator':
-          sigs.push({ k: 'punct', v, s });
+          sigs.push({ k: 'punct', v: text.slice(s, pos), s });
           break;
-        case 'StringLiteral': {
-          const closed = tok.closed !== false;
+        case 'StringLiteral': case 'NoSubstitutionTemplate': {
+          const end = closed ? pos - 1 : pos;
           const lit: Literal = {
-            first: sigs.length, last: sigs.length, template: false,
-            chunks: [{ raw: v.slice(1, closed ? -1 : undefined), host: s + 1 }], holes: [], end: closed ? pos - 1 : pos,
+            first: sigs.length, last: sigs.length, template: type !== 'StringLiteral',
+            chunks: [{ raw: text.slice(s + 1, end), host: s + 1 }], holes: [], end,
           };
-          sigs.push({ k: 'str', v, s, lit });
-          break;
-        }
-        case 'NoSubstitutionTemplate': {
-          const closed = tok.closed !== false;
-          const lit: Literal = {
-            first: sigs.length, last: sigs.length, template: true,
-            chunks: [{ raw: v.slice(1, closed ? -1 : undefined), host: s + 1 }], holes: [], end: closed ? pos - 1 : pos,
-          };
-          sigs.push({ k: 'tpl', v, s, lit });
+          sigs.push({ k: type === 'StringLiteral' ? 'str' : 'tpl', v: '', s, lit });
           break;
         }
         case 'TemplateHead': {
           const lit: Literal = {
-            first: sigs.length, last: -1, template: true, chunks: [{ raw: v.slice(1, -2), host: s + 1 }], holes: [[pos - 2, -1]], end: -1,
+            first: sigs.length, last: -1, template: true, chunks: [{ raw: text.slice(s + 1, pos - 2), host: s + 1 }], holes: [[pos - 2, -1]], end: -1,
           };
           open.push(lit);
-          sigs.push({ k: 'tpl', v, s, lit });
+          sigs.push({ k: 'tpl', v: '', s, lit });
           break;
         }
         case 'TemplateMiddle': case 'TemplateTail': {
           const lit = open[open.length - 1];
           if (!lit) {
-            sigs.push({ k: 'other', v, s });
+            sigs.push({ k: 'other', v: '', s });
             break;
           }
           lit.holes[lit.holes.length - 1][1] = s + 1;
-          if (tok.type === 'TemplateMiddle') {
-            lit.chunks.push({ raw: v.slice(1, -2), host: s + 1 });
+          if (type === 'TemplateMiddle') {
+            lit.chunks.push({ raw: text.slice(s + 1, pos - 2), host: s + 1 });
             lit.holes.push([pos - 2, -1]);
           } else {
-            const closed = tok.closed !== false;
-            lit.chunks.push({ raw: v.slice(1, closed ? -1 : undefined), host: s + 1 });
-            lit.end = closed ? pos - 1 : pos;
+            const end = closed ? pos - 1 : pos;
+            lit.chunks.push({ raw: text.slice(s + 1, end), host: s + 1 });
+            lit.end = end;
             lit.last = sigs.length;
             open.pop();
-            sigs.push({ k: 'tplEnd', v, s, lit });
+            sigs.push({ k: 'tplEnd', v: '', s, lit });
           }
           break;
         }
         default:
-          sigs.push({ k: 'other', v, s });
+          sigs.push({ k: 'other', v: '', s });
       }
-    }
+    });
     // Templates left open at the end of the text (broken code): close them there.
     for (const lit of open) {
       const hole = lit.holes[lit.holes.length - 1];
@@ -388,4 +387,3 @@ export function placeholderFor(original: string): string {
   return `\${${'_'.repeat(original.length - 3)}}`;
 }
 
-export type { RawToken };

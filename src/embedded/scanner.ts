@@ -22,8 +22,24 @@ const PUNCT = ['>>>=', '...', '===', '!==', '**=', '<<=', '>>=', '>>>', '&&=', '
 
 const MULTI_START = new Set(PUNCT.map((p) => p.charCodeAt(0)));
 
-/** Tokens of `text`; values concatenate to `text`. */
-export function* handTokens(text: string): Generator<RawToken> {
+const HAS_CLOSED = new Set(['StringLiteral', 'NoSubstitutionTemplate', 'TemplateTail', 'RegularExpressionLiteral', 'MultiLineComment']);
+
+/** Receives each token: its js-tokens type name and its [start, end) in the text. */
+export type TokenSink = (type: string, start: number, end: number, closed: boolean) => void;
+
+/** Tokens of `text` as js-tokens-shaped objects (for comparisons and tests; the extractor uses scanJs). */
+export function handTokens(text: string): RawToken[] {
+  const out: RawToken[] = [];
+  scanJs(text, (type, start, end, closed) => {
+    const t: RawToken = { type, value: text.slice(start, end) };
+    if (HAS_CLOSED.has(type)) t.closed = closed;
+    out.push(t);
+  });
+  return out;
+}
+
+/** Calls `emit` for every token of `text`, in order, covering it completely. Never throws. */
+export function scanJs(text: string, emit: TokenSink): void {
   const n = text.length;
   let i = 0;
   // Regex allowed where an expression may start.
@@ -37,12 +53,12 @@ export function* handTokens(text: string): Generator<RawToken> {
     if (c === 32 || c === 9 || c === 11 || c === 12 || c === 0xa0 || c === 0xfeff) {
       i++;
       while (i < n) { const d = text.charCodeAt(i); if (d === 32 || d === 9 || d === 11 || d === 12) i++; else break; }
-      yield { type: 'WhiteSpace', value: text.slice(start, i) };
+      emit('WhiteSpace', start, i, true);
       continue;
     }
     if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) {
       i += c === 13 && text.charCodeAt(i + 1) === 10 ? 2 : 1;
-      yield { type: 'LineTerminatorSequence', value: text.slice(start, i) };
+      emit('LineTerminatorSequence', start, i, true);
       continue;
     }
     if (c === 47 /* / */) {
@@ -50,13 +66,13 @@ export function* handTokens(text: string): Generator<RawToken> {
       if (d === 47) {
         i += 2;
         while (i < n) { const e = text.charCodeAt(i); if (e === 10 || e === 13 || e === 0x2028 || e === 0x2029) break; i++; }
-        yield { type: 'SingleLineComment', value: text.slice(start, i) };
+        emit('SingleLineComment', start, i, true);
         continue;
       }
       if (d === 42) {
         const end = text.indexOf('*/', i + 2);
         i = end < 0 ? n : end + 2;
-        yield { type: 'MultiLineComment', value: text.slice(start, i), closed: end >= 0 };
+        emit('MultiLineComment', start, i, end >= 0);
         continue;
       }
       if (regexOk) {
@@ -74,7 +90,7 @@ export function* handTokens(text: string): Generator<RawToken> {
         }
         while (i < n && isIdPart(text.charCodeAt(i))) i++;
         regexOk = false;
-        yield { type: 'RegularExpressionLiteral', value: text.slice(start, i), closed };
+        emit('RegularExpressionLiteral', start, i, closed);
         continue;
       }
     }
@@ -89,7 +105,7 @@ export function* handTokens(text: string): Generator<RawToken> {
         i++;
       }
       regexOk = false;
-      yield { type: 'StringLiteral', value: text.slice(start, Math.min(i, n)), closed };
+      emit('StringLiteral', start, Math.min(i, n), closed);
       continue;
     }
     if (c === 96 || (c === 125 && braces[braces.length - 1] === true)) {
@@ -105,16 +121,13 @@ export function* handTokens(text: string): Generator<RawToken> {
         i++;
       }
       if (i > n) i = n;
-      const value = text.slice(start, i);
       if (kind === 'hole') {
         braces.push(true);
         regexOk = true;
-        yield { type: c === 96 ? 'TemplateHead' : 'TemplateMiddle', value };
+        emit(c === 96 ? 'TemplateHead' : 'TemplateMiddle', start, i, true);
       } else {
         regexOk = false;
-        yield c === 96
-          ? { type: 'NoSubstitutionTemplate', value, closed: kind === 'end' }
-          : { type: 'TemplateTail', value, closed: kind === 'end' };
+        emit(c === 96 ? 'NoSubstitutionTemplate' : 'TemplateTail', start, i, kind === 'end');
       }
       continue;
     }
@@ -125,14 +138,14 @@ export function* handTokens(text: string): Generator<RawToken> {
       // `x.default / 2` is a property, not the keyword.
       regexOk = !afterDot && KEYWORDS_BEFORE_EXPRESSION.has(value);
       afterDot = false;
-      yield { type: 'IdentifierName', value };
+      emit('IdentifierName', start, i, true);
       continue;
     }
     if (c === 35 /* # */) {
       i++;
       while (i < n && isIdPart(text.charCodeAt(i))) i++;
       regexOk = false;
-      yield { type: i - start > 1 ? 'PrivateIdentifier' : 'Invalid', value: text.slice(start, i) };
+      emit(i - start > 1 ? 'PrivateIdentifier' : 'Invalid', start, i, true);
       continue;
     }
     if ((c >= 48 && c <= 57) || (c === 46 && text.charCodeAt(i + 1) >= 48 && text.charCodeAt(i + 1) <= 57)) {
@@ -144,7 +157,7 @@ export function* handTokens(text: string): Generator<RawToken> {
         else break;
       }
       regexOk = false;
-      yield { type: 'NumericLiteral', value: text.slice(start, i) };
+      emit('NumericLiteral', start, i, true);
       continue;
     }
     let p = text[i];
@@ -158,6 +171,6 @@ export function* handTokens(text: string): Generator<RawToken> {
     else if (p === '}') braces.pop();
     regexOk = !(p === ')' || p === ']' || p === '}');
     afterDot = p === '.' || p === '?.';
-    yield { type: 'Punctuator', value: p };
+    emit('Punctuator', start, i, true);
   }
 }
