@@ -19,6 +19,7 @@ import { findNodes, ident, isVersionColumn, resolveTable, statementAst, sval, ve
 const ID = 'merge-source-not-deduplicated';
 
 const WINDOW_DEDUP = new Set(['row_number', 'rank', 'dense_rank', 'first_value', 'last_value']);
+const SET_RETURNING = /^(generate_series|unnest|regexp_matches|regexp_split_to_table|json_array_elements(_text)?|jsonb_array_elements(_text)?|json_each(_text)?|jsonb_each(_text)?|json_to_recordset|jsonb_to_recordset|json_populate_recordset|jsonb_populate_recordset|string_to_table|pg_.*)$/;
 const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg', 'array_agg', 'string_agg', 'json_agg', 'jsonb_agg', 'bool_and', 'bool_or', 'every', 'jsonb_object_agg', 'json_object_agg']);
 
 /** True when a known table's unique key lies within `cols` (it cannot repeat those values). */
@@ -46,6 +47,10 @@ function dedupedQuery(select: any, ctx: RuleContext, keyCols: string[]): string 
     return f && !f.over && AGGREGATES.has(sval((f.funcname ?? []).slice(-1)[0]));
   })) return 'aggregate';
   const from: any[] = select.fromClause ?? [];
+  // `SELECT 1 AS id, ...` without FROM is one row, unless a set-returning function makes more
+  if (!from.length && !calls.some((c: any) => SET_RETURNING.test(sval((c.funcname ?? []).slice(-1)[0])))) return 'one row';
+  // generate_series yields distinct values
+  if (from.length === 1 && from[0].RangeFunction && findNodes(from[0].RangeFunction, 'FuncCall').every((c: any) => sval((c.funcname ?? []).slice(-1)[0]) === 'generate_series')) return 'series';
   if (from.length === 1 && from[0].RangeVar) {
     const rv = from[0].RangeVar;
     if (keyedBy(resolveTable(ctx, { name: rv.relname, schema: rv.schemaname }), keyCols)) return 'keyed table';
@@ -104,6 +109,8 @@ function checkMerge(stmt: Statement, ctx: RuleContext): void {
     if (!rv.schemaname && ctes.has(rv.relname)) {
       if (dedupedQuery(ctes.get(rv.relname), ctx, keys)) return;
     } else {
+      // system catalogs are keyed by oid and names; this analysis has no DDL for them
+      if (rv.schemaname === 'pg_catalog' || rv.schemaname === 'information_schema' || /^pg_/.test(rv.relname)) return;
       const table = resolveTable(ctx, { name: rv.relname, schema: rv.schemaname });
       if (keyedBy(table, keys)) return;
       if (!table) severity = 'info';

@@ -68,6 +68,8 @@ export function documentSchema(doc: SqlDocument, path?: string): DdlSchemaModel 
  * drops or re-keys is ambiguous in its own document: unknown.
  */
 export function resolveTable(ctx: RuleContext, ref: { name: string; schema?: string } | TableRef, mode: 'here' | 'final' = 'here'): TableDescription | undefined {
+  // a templated schema (`:SCHEMA.jobs`, `{{ .Namespace }}.users`, `${schema}.t`) resolves like an unqualified name
+  if (ref.schema !== undefined && /^[:{$]/.test(ref.schema)) ref = { name: ref.name };
   const workspace = () => lookupTable(ctx.schema, ref as TableRef);
   if (mode === 'final') {
     const w = workspace();

@@ -47,6 +47,9 @@ describe(RULE, () => {
     assert.deepEqual(own(merge('(SELECT * FROM (SELECT e.*, row_number() OVER (PARTITION BY article_id ORDER BY ts_ms DESC) rn FROM article_events e) x WHERE rn = 1) s')), []);
     assert.deepEqual(own(merge('(SELECT article_id, max(title) title, max(ts_ms) ts_ms FROM article_events GROUP BY article_id) s')), []);
     assert.deepEqual(own(merge('article_snapshot s')), []);
+    assert.deepEqual(own(merge("(SELECT $1::text AS article_id, $2::text AS title, $3::bigint AS ts_ms) s")), [], 'one row');
+    assert.deepEqual(own(merge('(SELECT x::text AS article_id, null AS title, 0 AS ts_ms FROM generate_series(1, 9) x) s')), [], 'series');
+    assert.equal(own(merge("(SELECT unnest($1::text[]) AS article_id, 't' AS title, 0 AS ts_ms) s")).length, 1, 'unnest can repeat');
     assert.deepEqual(own(`WITH latest AS (SELECT DISTINCT ON (article_id) * FROM article_events ORDER BY article_id, ts_ms DESC) ${merge('latest s')}`), []);
   });
 
