@@ -207,6 +207,18 @@ const KIND_BY_WORD: Record<string, StatementKind> = {
 
 const MAX_BODY_DEPTH = 4;
 
+/** KIND_BY_WORD keys by first letter, so the usual statement needs no lower-cased copy of its first word. */
+const KEYWORDS_BY_LETTER: string[][] = [];
+for (const w of Object.keys(KIND_BY_WORD)) (KEYWORDS_BY_LETTER[w.charCodeAt(0)] ??= []).push(w);
+
+/** The KIND_BY_WORD key text[start, end) spells (any case), without allocating; else undefined. */
+function knownKeyword(text: string, start: number, end: number): string | undefined {
+  const list = KEYWORDS_BY_LETTER[text.charCodeAt(start) | 0x20];
+  if (list === undefined) return undefined;
+  for (const w of list) if (wordEq(text, start, end, w)) return w;
+  return undefined;
+}
+
 /** Normalizes one identifier token the PostgreSQL way. */
 export function normIdent(text: string, start: number, end: number, type: number): string {
   if (type === T_QIDENT) {
@@ -630,7 +642,18 @@ interface Ctx {
 /** Statement objects share their methods through a prototype (no closures per statement). */
 class StatementImpl implements Statement {
   kind: StatementKind = 'other';
-  keyword = '';
+  private kw: string | undefined;
+  /** First word, lower case; computed on first use. */
+  get keyword(): string {
+    if (this.kw === undefined) {
+      const t = this.tokens;
+      this.kw = this.first < this.last && t.types[this.first] === T_WORD ? t.text.slice(t.starts[this.first], t.ends[this.first]).toLowerCase() : '';
+    }
+    return this.kw;
+  }
+  set keyword(v: string) {
+    this.kw = v;
+  }
   txn = 0;
   inExplicitTxn = false;
   inserts: InsertFacts[] = [];
@@ -686,10 +709,9 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
     return;
   }
   if (ty !== T_WORD) return;
-  const kw = t.text.slice(t.starts[stmt.first], t.ends[stmt.first]).toLowerCase();
-  stmt.keyword = kw;
+  const kw = knownKeyword(t.text, t.starts[stmt.first], t.ends[stmt.first]);
+  if (kw === undefined) return;
   const kind = KIND_BY_WORD[kw];
-  if (kind === undefined) return;
   stmt.kind = kind;
   if (kind === 'select' || kind === 'savepoint') return;
   if (kind === 'begin' || kind === 'commit' || kind === 'rollback') {

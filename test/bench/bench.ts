@@ -4,6 +4,7 @@
  * matters; absolute MB/s depend on the machine). Several warmed iterations, median reported.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyze } from '../../src/core/analyze';
 import { parseDocument, splitStatements } from '../../src/core/facts';
@@ -47,7 +48,7 @@ const stages: Record<string, (t: string) => void> = {
   'analyze, every rule': (t) => { sink ^= analyze({ text: t, path: 'bench.sql' }).findings.length; },
 };
 
-const ITER = Number(process.env.BENCH_ITER ?? 7);
+const ITER = Number(process.env.BENCH_ITER ?? 9);
 const WARM = 2;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const results: Array<{ stage: string; ms: number; mbs: number }> = [];
@@ -66,6 +67,7 @@ for (const name of Object.keys(stages)) {
   results.push({ stage: name, ms, mbs: bytes / 1e6 / (ms / 1000) });
 }
 const base = results[0].mbs;
+console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs (ratios are robust to load, MB/s are not)`);
 console.log(`corpus: ${texts.length} files, ${(bytes / 1e6).toFixed(1)} MB (${chars} UTF-16 units); ${ITER} iterations after ${WARM} warm-up, median`);
 console.log('');
 console.log(`${'stage'.padEnd(36)} ${'ms'.padStart(8)} ${'MB/s'.padStart(8)} ${'ratio'.padStart(7)}`);
