@@ -6,7 +6,8 @@
  *
  * Nullability comes from the schema model (the workspace's final DDL, else this file's own), so a
  * later `SET NOT NULL` counts. Single-column keys are left alone: many NULLs there mean "no value";
- * so are keys whose only nullable columns are optional identifiers (idempotency_key, external_id).
+ * so are keys with a nullable optional identifier (idempotency_key, external_id): NULL there marks rows
+ * that are meant to repeat.
  */
 import type { TableDescription } from '../core/catalog';
 import type { Statement } from '../core/facts';
@@ -81,7 +82,8 @@ function uniqueWordEnd(ctx: RuleContext, offset: number, limit: number): number 
 const OPTIONAL_ID = /^(idempotency_?key|external_?(id|key|ref|account_?id)|.*_?token)$/i;
 
 function report(ctx: RuleContext, cols: string[], nullable: string[], start: number, end: number, insertAt: number): void {
-  if (nullable.every((c) => OPTIONAL_ID.test(c))) return;
+  // a NULL optional id marks rows that are meant to repeat, whatever the other columns hold
+  if (nullable.some((c) => OPTIONAL_ID.test(c))) return;
   const tuple = `(${cols.map((c) => (nullable.includes(c) ? 'NULL' : c)).join(', ')})`;
   ctx.report({
     start,
