@@ -9,7 +9,8 @@
  *   1.01x 2.68 | 1.1x 1.70 | 1.5x 1.15 | 2x 2.23 | 2.5x 0.68 | 3x 1.09-1.20 | 3.5x 0.67 | 4x 1.14
  *   5x 0.44-0.54 | 10x 0.35 | 27x 0.52 | 100x 0.31 | 909x 0.29
  * From 5x rebuild won in every run at every larger ratio; between 2.5x and 4x the two were within
- * the run-to-run noise of each other, so DELETE (which lets readers go on while it works) is kept.
+ * the run-to-run noise of each other, so DELETE is kept there: on large tables it lets readers go on
+ * while it works (the rebuild locks them out until COMMIT).
  */
 export const REBUILD_FROM_RATIO = 5;
 
