@@ -147,10 +147,10 @@ class Extractor {
         case 'WhiteSpace': case 'LineTerminatorSequence': case 'MultiLineComment': case 'SingleLineComment': case 'HashbangComment':
           break;
         case 'IdentifierName':
-          sigs.push({ k: 'id', v: text.slice(s, pos), s });
+          sigs.push({ k: 'id', v: text.slice(s, pos), s, lit: undefined });
           break;
         case 'Punctuator':
-          sigs.push({ k: 'punct', v: text.slice(s, pos), s });
+          sigs.push({ k: 'punct', v: text.slice(s, pos), s, lit: undefined });
           break;
         case 'StringLiteral': case 'NoSubstitutionTemplate': {
           const end = closed ? pos - 1 : pos;
@@ -172,7 +172,7 @@ class Extractor {
         case 'TemplateMiddle': case 'TemplateTail': {
           const lit = open[open.length - 1];
           if (!lit) {
-            sigs.push({ k: 'other', v: '', s });
+            sigs.push({ k: 'other', v: '', s, lit: undefined });
             break;
           }
           lit.holes[lit.holes.length - 1][1] = s + 1;
@@ -190,7 +190,7 @@ class Extractor {
           break;
         }
         default:
-          sigs.push({ k: 'other', v: '', s });
+          sigs.push({ k: 'other', v: '', s, lit: undefined });
       }
     });
     // Templates left open at the end of the text (broken code): close them there.
