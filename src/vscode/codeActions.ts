@@ -4,10 +4,12 @@
  * `source.fixAll.dupguard` which applies every preferred fix (fix-on-save).
  */
 import * as vscode from 'vscode';
-import type { SourceLanguage } from '../core/analyze';
+import type { AnalyzerConfig, SourceLanguage } from '../core/analyze';
 import { lex, T } from '../core/lexer';
 import type { Finding, Fix } from '../core/types';
+import { extractEmbeddedSql } from '../embedded/extract';
 import { stripSnippet } from './analyzeText';
+import { Config } from './config';
 import { ruleOf, toRange } from './convert';
 import type { DiagnosticsController } from './diagnostics';
 import { lineComment, sourceLanguage } from './languages';
@@ -15,9 +17,17 @@ import { lineComment, sourceLanguage } from './languages';
 export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('dupguard');
 export const SHOW_DOCS_COMMAND = 'dupguard.showRuleDocumentation';
 
-/** Offset where the statement holding `offset` starts: its ignore comment goes on the line above. */
-export function statementStart(text: string, offset: number, language: SourceLanguage): number {
-  if (language !== 'sql') return offset;
+/**
+ * Offset where the statement holding `offset` starts: its ignore comment goes on the line above. In
+ * TS/JS that is where the embedded SQL starts (a `//` comment there covers the whole literal), so the
+ * comment never lands inside a multi-line template.
+ */
+export function statementStart(text: string, offset: number, language: SourceLanguage, config: AnalyzerConfig): number {
+  if (language !== 'sql') {
+    const regions = extractEmbeddedSql(text, language, { tags: config.embedded?.tags, functions: config.embedded?.functions });
+    const r = regions.find((e) => e.hostStart <= offset && offset <= e.toHost(e.text.length));
+    return r ? r.hostStart : offset;
+  }
   const t = lex(text, 0, Math.min(text.length, offset));
   let start = -1;
   for (let i = 0; i < t.count; i++) {
@@ -94,7 +104,7 @@ export class DupguardCodeActions implements vscode.CodeActionProvider {
       const comment = lineComment(language);
       const stmt = new vscode.CodeAction(`Ignore ${f.rule} for this statement`, vscode.CodeActionKind.QuickFix);
       stmt.edit = new vscode.WorkspaceEdit();
-      stmt.edit.set(doc.uri, [insertCommentAbove(doc, statementStart(doc.getText(), f.start, language), `${comment} dupguard-ignore ${f.rule}`, 'reason')]);
+      stmt.edit.set(doc.uri, [insertCommentAbove(doc, statementStart(doc.getText(), f.start, language, new Config(doc).analyzer()), `${comment} dupguard-ignore ${f.rule}`, 'reason')]);
       stmt.diagnostics = [diag];
       actions.push(stmt);
       if (ignored.has(f.rule)) continue;
@@ -124,6 +134,7 @@ export class DupguardCodeActions implements vscode.CodeActionProvider {
       chosen.push(fix);
       for (const e of fix.edits) taken.push([e.start, e.end]);
     }
+    this.diagnostics.log.info(`fix-all ${vscode.workspace.asRelativePath(doc.uri)} v${doc.version}: ${chosen.length} preferred fixes`);
     if (!chosen.length) return undefined;
     const action = new vscode.CodeAction('Fix all dupguard problems', FIX_ALL_KIND);
     action.edit = new vscode.WorkspaceEdit();

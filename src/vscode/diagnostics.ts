@@ -37,7 +37,7 @@ export class DiagnosticsController implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
-    private readonly log: vscode.LogOutputChannel,
+    readonly log: vscode.LogOutputChannel,
     private readonly docs: RuleDocs,
     private readonly schema: SchemaIndex,
   ) {

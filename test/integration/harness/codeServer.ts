@@ -21,6 +21,7 @@ export interface CodeServer {
 export function scratchEnv(scratch: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const dirs = { HOME: 'home', TMPDIR: 'tmp', XDG_CONFIG_HOME: 'config', XDG_DATA_HOME: 'data', XDG_CACHE_HOME: 'cache' };
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, LANG: 'C.UTF-8', ...extra };
+  if (process.env.DUPGUARD_TEST_GREP) env.DUPGUARD_TEST_GREP = process.env.DUPGUARD_TEST_GREP;
   for (const [k, d] of Object.entries(dirs)) {
     env[k] = path.join(scratch, d);
     fs.mkdirSync(env[k]!, { recursive: true });

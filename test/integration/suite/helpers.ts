@@ -67,3 +67,13 @@ export async function codeActions(uri: vscode.Uri, range: vscode.Range, kind?: s
 export async function setSetting(key: string, value: unknown, section = 'dupguard'): Promise<void> {
   await vscode.workspace.getConfiguration(section).update(key, value, vscode.ConfigurationTarget.Workspace);
 }
+
+interface Exports { services: { schema: { ready(): Promise<void> } } }
+
+/** Waits until the workspace schema index is built (schema-aware findings and fixes depend on it). */
+export async function schemaReady(): Promise<void> {
+  const ext = vscode.extensions.getExtension<Exports>(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
+  const api = ext.isActive ? ext.exports : await ext.activate();
+  await api.services.schema.ready();
+}
