@@ -68,6 +68,10 @@ for (let c = 0; c < 128; c++) {
   else if ('+-*/<>=~!@#%^&|`?'.includes(String.fromCharCode(c))) CLASS[c] = C_OP;
 }
 
+/** 1 for ASCII chars that continue an identifier (letters, digits, `_`, `$`). */
+const IDPART = new Uint8Array(128);
+for (let c = 0; c < 128; c++) IDPART[c] = CLASS[c] === C_IDSTART || CLASS[c] === C_DIGIT || c === 36 ? 1 : 0;
+
 function isIdentPart(c: number): boolean {
   return c >= 128 ? c !== 0xa0 && c !== 0xfeff && c !== 0x2028 && c !== 0x2029 : CLASS[c] === C_IDSTART || CLASS[c] === C_DIGIT || c === 36;
 }
@@ -169,7 +173,7 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
         i++;
         while (i < end) {
           const d = text.charCodeAt(i);
-          if (d < 128 ? CLASS[d] !== C_IDSTART && CLASS[d] !== C_DIGIT && d !== 36 : !isIdentPart(d)) break;
+          if (d < 128 ? IDPART[d] === 0 : !isIdentPart(d)) break;
           i++;
         }
         type = T.Word;
@@ -304,7 +308,21 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
             const close = text.indexOf('}}', i + 2);
             if (close < 0 || close + 2 > end) { noTemplateClose = true; i++; type = T.Other; }
             else { i = close + 2; type = T.Template; }
-          } else { i++; type = T.Other; }
+          } else {
+            // Python-format `{schema}` / `{table_name}` placeholders (as in seed 002's ETL query).
+            let j = i + 1;
+            const d = text.charCodeAt(j);
+            if (j < end && d < 128 && CLASS[d] === C_IDSTART) {
+              j++;
+              while (j < end && j - i < 64) {
+                const e = text.charCodeAt(j);
+                if (e < 128 && (IDPART[e] === 1 || e === 46)) j++;
+                else break;
+              }
+            }
+            if (j > i + 1 && text.charCodeAt(j) === 125 && j < end) { i = j + 1; type = T.Template; }
+            else { i++; type = T.Other; }
+          }
           break;
         default:
           if (cls === C_OP) {

@@ -9,7 +9,7 @@
  */
 import type { Fix } from '../core/types';
 import type { SqlDocument, Statement, TableRef } from '../core/facts';
-import { displayName, sameTable } from '../core/facts';
+import { sameTable } from '../core/facts';
 import { arbiterKeys, keyChoices, keyLabel, lookupTable, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
 
@@ -115,7 +115,7 @@ export const copyWithoutResumeStrategy: Rule = {
         if (resumeStrategy(doc, i, copy.table) || resumeElsewhere(ctx, copy.table)) continue;
         const table = lookupTable(ctx.schema, copy.table);
         const name = tableLabel(copy.table, table);
-        const what = `COPY ${displayName(copy.table)} FROM ${copy.endpoint === 'stdin' ? 'STDIN' : copy.endpoint === 'program' ? 'PROGRAM' : copy.endpointText ?? 'a file'}`;
+        const what = `COPY ${copy.table.raw} FROM ${copy.endpoint === 'stdin' ? 'STDIN' : copy.endpoint === 'program' ? 'PROGRAM' : copy.endpointText ?? 'a file'}`;
         let message = `${what} loads straight into ${name} with no resume strategy: if the load fails partway and is run again, the rows already committed are copied again`;
         let severity: 'error' | undefined;
         if (table) {

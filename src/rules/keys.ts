@@ -112,7 +112,8 @@ export function keyChoices(ref: TableRef, table: TableDescription | undefined, c
 
 /** `schema.table` for messages. */
 export function tableLabel(ref: TableRef, table?: TableDescription): string {
-  return table ? displayName({ schema: table.schema, name: table.name }) : displayName(ref);
+  // Unknown table: as written (placeholders and all), the way the user will search for it.
+  return table ? displayName({ schema: table.schema, name: table.name }) : ref.raw.replace(/\s+/g, '');
 }
 
 export { keyLabel };

@@ -104,6 +104,9 @@ test('template placeholders are opaque tokens', () => {
     ['word', 'insert'], ['word', 'into'], ['template', '{{ index .Options "Namespace" }}'], ['dot', '.'], ['word', 'users'],
     ['word', 'select'], ['template', '${ a.b({c: 1}) }'], ['semi', ';'],
   ]);
+  // Python-format placeholders, as in seed 002's ETL code.
+  assert.deepEqual(only('INSERT INTO {schema}.{table_name} ({columns_str}) VALUES %s', 'template'), ['{schema}', '{table_name}', '{columns_str}']);
+  assert.deepEqual(kinds('{ a }'), ['other', 'word', 'other']);
   // A lone `{{` without a close is not a template.
   assert.deepEqual(kinds('a {{ b'), ['word', 'other', 'other', 'word']);
 });

@@ -36,6 +36,17 @@ test('seed 002: ON CONFLICT DO NOTHING without a target is reported on the claus
   assert.ok(f.fixes[0].snippet && f.fixes[0].preferred);
 });
 
+test("seed 002's query exactly as the ETL wrote it, with its format placeholders", () => {
+  const sql = `
+    INSERT INTO {schema}.{table_name} ({columns_str})
+    VALUES %s
+    ON CONFLICT DO NOTHING
+`;
+  const [f] = lintErrors(sql, RULE);
+  assert.equal(sql.slice(f.start, f.end), 'ON CONFLICT DO NOTHING');
+  assert.match(f.message, /\{schema\}\.\{table_name\}/);
+});
+
 test('the snippet fix inserts a conflict target; the result parses and is no longer reported', () => {
   const fixed = applyFix(SEED_002, RULE);
   assert.match(fixed, /ON CONFLICT \(key_column\) DO NOTHING/);
