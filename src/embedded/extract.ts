@@ -11,9 +11,9 @@ import type { EmbeddedSql } from './types';
 /** Template tags whose templates are SQL; member tags match on their last name (`Prisma.sql`, `db.sql`). */
 export const DEFAULT_TAGS: readonly string[] = ['sql', 'SQL'];
 
-/** Functions and methods whose first argument is SQL (pg, pg-promise, postgres.js, Prisma, pg-copy-streams). */
+/** Functions and methods whose first argument is SQL (pg, pg-promise, postgres.js, Prisma, PGlite, Drizzle, pg-copy-streams). */
 export const DEFAULT_FUNCTIONS: readonly string[] = [
-  'query', 'none', 'any', 'one', 'many', 'oneOrNone', 'manyOrNone', 'result', 'multi', 'raw', 'unsafe',
+  'query', 'none', 'any', 'one', 'many', 'oneOrNone', 'manyOrNone', 'result', 'multi', 'raw', 'unsafe', 'exec', 'execute',
   '$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe', 'from', 'copyFrom',
 ];
 
@@ -207,7 +207,9 @@ class Extractor {
   private literalAt(i: number, lit: Literal): void {
     const sigs = this.sigs;
     // Tagged template: `sql\`...\``, `Prisma.sql\`...\``, `prisma.$executeRaw\`...\``, `sql<Row[]>\`...\``.
-    const tagAt = lit.template ? this.skipTypeArguments(i - 1) : -1;
+    let tagAt = lit.template ? this.skipTypeArguments(i - 1) : -1;
+    // A tag built by a call: `sql.type(Row)\`...\``, `sql.typeAlias('id')\`...\`` (Slonik).
+    if (lit.template && sigs[tagAt]?.k === 'punct' && sigs[tagAt].v === ')') tagAt = this.matchingOpenParen(tagAt) - 1;
     const prev = sigs[tagAt];
     if (lit.template && prev?.k === 'id') {
       const name = this.memberChain(tagAt);
@@ -303,6 +305,18 @@ class Extractor {
       else if (v === '>>>') depth += 3;
       else if (v === '<') depth--;
       if (depth === 0) return k - 1;
+    }
+    return -1;
+  }
+
+  /** Index of the `(` matching the `)` at sigs[k], or -1 (bounded: tags are short calls). */
+  private matchingOpenParen(k: number): number {
+    const sigs = this.sigs;
+    let depth = 0;
+    for (let j = k; j >= Math.max(0, k - 200); j--) {
+      if (sigs[j].k !== 'punct') continue;
+      if (sigs[j].v === ')') depth++;
+      else if (sigs[j].v === '(' && --depth === 0) return j;
     }
     return -1;
   }

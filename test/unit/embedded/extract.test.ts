@@ -82,6 +82,8 @@ test('member tags and Prisma raw tags', () => {
     'const d = html`<b>INSERT INTO d (x) VALUES (1)</b>`;',
     'const e = await sql<User[]>`SELECT * FROM users`;',
     'const f = await sql<Map<string, Array<number>>>`UPDATE e SET x = 1`;',
+    'const g = await pool.query(sql.type(Row)`INSERT INTO g (x) VALUES (${x})`);',
+    'const h = await fetchIt(url)`INSERT INTO h (x) VALUES (1)`;',
   ].join('\n');
   const got = extract(host).map((e) => [e.via, e.name, e.text.slice(0, 13)]);
   assert.deepEqual(got, [
@@ -91,6 +93,8 @@ test('member tags and Prisma raw tags', () => {
     ['tag', 'sql.unsafe', 'INSERT INTO c'],
     ['tag', 'sql', 'SELECT * FROM'],
     ['tag', 'sql', 'UPDATE e SET '],
+    ['tag', 'sql.type', 'INSERT INTO g'],
+    ['literal', undefined, 'INSERT INTO h'],
   ]);
 });
 
