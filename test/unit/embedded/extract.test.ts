@@ -109,6 +109,8 @@ test('first arguments of query calls, on any object, with generics and the { tex
     "await client.query({ text: 'UPDATE u SET b = 1', values: [] });",
     "const stream = client.query(copyFrom('COPY t (a, b) FROM STDIN'));",
     'await sql.unsafe(`TRUNCATE t`);',
+    "await pg.exec('CREATE TABLE t (id int)');",
+    "await db.execute('SELECT 1');",
   ].join('\n');
   const got = extract(host).map((e) => [e.via, e.name, e.text]);
   assert.deepEqual(got, [
@@ -121,6 +123,8 @@ test('first arguments of query calls, on any object, with generics and the { tex
     ['call', 'query', 'UPDATE u SET b = 1'],
     ['call', 'copyFrom', 'COPY t (a, b) FROM STDIN'],
     ['call', 'unsafe', 'TRUNCATE t'],
+    ['call', 'exec', 'CREATE TABLE t (id int)'],
+    ['call', 'execute', 'SELECT 1'],
   ]);
 });
 
@@ -131,6 +135,8 @@ test('query-function names used for other things are left alone', () => {
     "const q = router.query('page');",
     "items.any('INSERT coins to continue');",
     'function query(s = "x") {}',
+    "child_process.exec('ls -la');",
+    "const m = /x/.exec('hello');",
   ].join('\n');
   assert.deepEqual(extract(host), []);
 });
