@@ -50,6 +50,8 @@ interface PlannedCheck {
   columns: string[];
   /** SQL for each compared element (quoted column, cast to text when needed, or an index expression). */
   exprs: string[];
+  /** Column type of each element when it is a plain column compared as itself (for typed literals); else compared as text. */
+  types?: (string | undefined)[];
   /** Rows considered: partial predicate and/or "some key column IS NULL". */
   where?: string;
   reason?: string;
@@ -155,6 +157,11 @@ function enforcedBy(t: LiveTableDescription, cols: string[]): string | undefined
   return undefined;
 }
 
+/** The type to read a sampled value back as: only for columns compared as themselves. */
+function colType(c: LiveColumnDescription): string | undefined {
+  return c.groupable ? c.type : undefined;
+}
+
 function colExpr(c: LiveColumnDescription): string {
   return c.groupable ? quoteIdent(c.name) : `${quoteIdent(c.name)}::text`;
 }
@@ -174,7 +181,7 @@ function planChecks(t: LiveTableDescription, natural: string[] | undefined, fks:
     } else {
       const cols = natural.map((c) => byName.get(c)!);
       checks.push({
-        kind: 'key', source: 'config', columns: natural, exprs: cols.map(colExpr),
+        kind: 'key', source: 'config', columns: natural, exprs: cols.map(colExpr), types: cols.map(colType),
         reason: 'natural key from configuration',
         comparedAsText: cols.filter((c) => !c.groupable).map((c) => c.name),
       });
@@ -188,12 +195,12 @@ function planChecks(t: LiveTableDescription, natural: string[] | undefined, fks:
     const elems = k.columns.map((name, i) => {
       const col = byName.get(name);
       // Expression elements come as SQL text from pg_get_indexdef.
-      return col ? { sql: colExpr(col), nullable: !col.notNull } : { sql: `(${k.columns[i]})`, nullable: true };
+      return col ? { sql: colExpr(col), type: colType(col), nullable: !col.notNull } : { sql: `(${k.columns[i]})`, type: undefined, nullable: true };
     });
     if (!elems.some((e) => e.nullable)) continue;
     const nullTest = elems.filter((e) => e.nullable).map((e) => `${e.sql} IS NULL`).join(' OR ');
     checks.push({
-      kind: 'unique-nulls', source: 'unique-index', columns: k.columns, exprs: elems.map((e) => e.sql),
+      kind: 'unique-nulls', source: 'unique-index', columns: k.columns, exprs: elems.map((e) => e.sql), types: elems.map((e) => e.type),
       where: k.predicate ? `(${k.predicate}) AND (${nullTest})` : nullTest,
       constraint: k.name,
       reason: `${k.kind === 'unique' ? 'unique constraint' : 'unique index'} ${k.name ?? ''} allows repeated rows when a key column is NULL (no NULLS NOT DISTINCT)`.replace('  ', ' '),
@@ -215,7 +222,7 @@ function planChecks(t: LiveTableDescription, natural: string[] | undefined, fks:
       notes.push(`whole-row duplicates are impossible: ${guard} is unique over compared columns`);
     } else {
       checks.push({
-        kind: 'exact-row', source: 'all-columns', columns: compared.map((c) => c.name), exprs: compared.map(colExpr),
+        kind: 'exact-row', source: 'all-columns', columns: compared.map((c) => c.name), exprs: compared.map(colExpr), types: compared.map(colType),
         reason: ignored.length ? `rows equal in every column except ${ignored.map((i) => i.name).join(', ')}` : 'rows equal in every column',
         ignoredColumns: ignored.length ? ignored : undefined,
         comparedAsText: compared.filter((c) => !c.groupable).map((c) => c.name),
@@ -250,7 +257,7 @@ function planChecks(t: LiveTableDescription, natural: string[] | undefined, fks:
       const cols = cand.cols.map((n) => byName.get(n)!);
       const nullable = cols.filter((c) => !c.notNull);
       checks.push({
-        kind: 'key', source: 'inferred', columns: cand.cols, exprs: cols.map(colExpr),
+        kind: 'key', source: 'inferred', columns: cand.cols, exprs: cols.map(colExpr), types: cols.map(colType),
         // As a UNIQUE constraint would: rows with a NULL in the candidate key are not duplicates of each other.
         where: nullable.length ? nullable.map((c) => `${quoteIdent(c.name)} IS NOT NULL`).join(' AND ') : undefined,
         reason: `${cand.reason}; not declared unique: verify before acting`,
@@ -503,56 +510,91 @@ type Q = (sql: string) => Promise<pg.QueryResult>;
 /** The exact counts: one aggregate pass; a bounded sample pass only when duplicates exist. */
 async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, sampleSize: number, idsPerGroup: number): Promise<ScanCheck> {
   const where = pc.where ? ` WHERE ${pc.where}` : '';
-  const group = pc.exprs.join(', ');
-  const r = await q(
-    `SELECT coalesce(sum(c), 0)::int8 AS rows, count(*)::int8 AS distinct_keys,
-            count(*) FILTER (WHERE c > 1)::int8 AS groups, coalesce(max(c), 0)::int8 AS max_copies
-       FROM (SELECT count(*) AS c FROM ${rel}${where} GROUP BY ${group}) AS s`);
-  const row = r.rows[0];
   const check = base(pc, false);
-  check.rows = int(row.rows);
-  check.distinct = int(row.distinct_keys);
-  check.duplicateGroups = int(row.groups);
+  const keyCols = pc.exprs.map((e, i) => `${e} AS k${i}`).join(', ');
+  const textCols = pc.exprs.map((_, i) => `k${i}::text AS t${i}`).join(', ');
+  const kList = pc.exprs.map((_, i) => `k${i}`).join(', ');
+  const toGroups = (rows: Record<string, unknown>[]): ScanSampleGroup[] => rows.filter((row) => int(row.c) > 1).map((row) => ({
+    values: pc.exprs.map((_, i) => (row[`t${i}`] === null ? null : String(row[`t${i}`]))),
+    count: int(row.c),
+  }));
+  let groups: ScanSampleGroup[] = [];
+  const few = estimatedGroups(t, pc);
+  if (sampleSize > 0 && few !== undefined && few <= 100_000) {
+    // Few groups expected (heavy duplication, seed 002's shape): counts and the largest groups in one pass.
+    // The window spools the groups, cheap when they are few, costly when there are millions.
+    const r = await q(
+      `SELECT ${textCols}, c, sum(c) OVER () AS rows, count(*) OVER () AS distinct_keys,
+              count(*) FILTER (WHERE c > 1) OVER () AS groups, max(c) OVER () AS max_copies
+         FROM (SELECT ${keyCols}, count(*) AS c FROM ${rel}${where} GROUP BY ${kList}) AS g
+        ORDER BY c DESC, ${kList} LIMIT ${sampleSize}`);
+    const row = r.rows[0];
+    check.rows = int(row?.rows);
+    check.distinct = int(row?.distinct_keys);
+    check.duplicateGroups = int(row?.groups);
+    check.maxCopies = int(row?.max_copies);
+    groups = toGroups(r.rows);
+  } else {
+    // The shape measured fastest for counting; the largest groups cost a second pass, only when duplicates exist.
+    const r = await q(
+      `SELECT coalesce(sum(c), 0)::int8 AS rows, count(*)::int8 AS distinct_keys,
+              count(*) FILTER (WHERE c > 1)::int8 AS groups, coalesce(max(c), 0)::int8 AS max_copies
+         FROM (SELECT count(*) AS c FROM ${rel}${where} GROUP BY ${pc.exprs.join(', ')}) AS s`);
+    const row = r.rows[0];
+    check.rows = int(row.rows);
+    check.distinct = int(row.distinct_keys);
+    check.duplicateGroups = int(row.groups);
+    check.maxCopies = int(row.max_copies);
+    if (check.duplicateGroups > 0 && sampleSize > 0) {
+      const top = await q(
+        `SELECT ${textCols}, c FROM (SELECT ${keyCols}, count(*) AS c FROM ${rel}${where} GROUP BY ${kList} HAVING count(*) > 1) AS g
+          ORDER BY c DESC, ${kList} LIMIT ${sampleSize}`);
+      groups = toGroups(top.rows);
+    }
+  }
   check.excessRows = check.rows - check.distinct;
-  check.maxCopies = int(row.max_copies);
-  if (check.duplicateGroups > 0 && sampleSize > 0) check.sample = await sampleGroups(q, t, rel, pc, sampleSize, idsPerGroup);
+  if (groups.length) check.sample = await attachCopies(q, t, rel, pc, groups, idsPerGroup);
   return check;
 }
 
-/** The largest duplicate groups, with the ctids and ids of a few copies of each. */
-async function sampleGroups(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, n: number, idsPerGroup: number): Promise<ScanSampleGroup[]> {
-  const where = pc.where ? ` WHERE ${pc.where}` : '';
-  const keyCols = pc.exprs.map((e, i) => `${e} AS k${i}`).join(', ');
-  const textCols = pc.exprs.map((_, i) => `k${i}::text AS t${i}`).join(', ');
-  const group = pc.exprs.map((_, i) => `k${i}`).join(', ');
+/** Groups the planner's statistics expect for these columns, when every column has them. */
+function estimatedGroups(t: LiveTableDescription, pc: PlannedCheck): number | undefined {
+  const rows = t.rowEstimate ?? -1;
+  if (rows < 0) return undefined;
+  let product = 1;
+  for (const name of pc.columns) {
+    const c = t.columns.find((x) => x.name === name);
+    if (!c || c.nDistinct === undefined || c.nDistinct === 0) return undefined;
+    product *= c.nDistinct < 0 ? -c.nDistinct * rows : c.nDistinct;
+  }
+  return Math.min(product, rows);
+}
+
+/** Adds the ctids and ids of the first few copies of each sampled group. */
+async function attachCopies(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, groups: ScanSampleGroup[], idsPerGroup: number): Promise<ScanSampleGroup[]> {
   const pk = t.keys.find((k) => k.kind === 'primary' && k.columns.length === 1 && !k.expression);
   const idCol = pk?.columns[0] ?? t.columns.find((c) => c.identity || (c.surrogate && /^nextval/i.test(c.default ?? '')))?.name;
   const idExpr = idCol ? `${quoteIdent(idCol)}::text` : undefined;
   const ctid = t.hasCtid !== false;
-  // Top groups first (hash aggregate + top-N), then the copies of just those groups: both bounded.
-  const top = await q(
-    `SELECT ${textCols}, c FROM (SELECT ${keyCols}, count(*) AS c FROM ${rel}${where} GROUP BY ${group} HAVING count(*) > 1) g
-      ORDER BY c DESC, ${pc.exprs.map((_, i) => `k${i}`).join(', ')} LIMIT ${n}`);
-  const groups: ScanSampleGroup[] = top.rows.map((row) => ({
-    values: pc.exprs.map((_, i) => (row[`t${i}`] === null ? null : String(row[`t${i}`]))),
-    count: int(row.c),
-  }));
   if (!groups.length || (!ctid && !idExpr)) return groups;
-  // Match the sampled groups on their text form, NULL-safe, then keep the first few copies of each.
-  // The VALUES columns get names no table column is likely to have, so unqualified key expressions resolve to the table.
-  const values = groups.map((g, gi) => `(${gi}, ${g.values.map((v) => (v === null ? 'NULL::text' : `${literal(v)}::text`)).join(', ')})`).join(', ');
-  const vcols = pc.exprs.map((_, i) => `dupguard_v${i}`).join(', ');
-  const match = pc.exprs.map((e, i) => `(${e})::text IS NOT DISTINCT FROM dupguard_s.dupguard_v${i}`).join(' AND ');
-  const ctidSel = ctid ? 'dupguard_x.ctid::text' : 'NULL::text';
-  const idSel = idCol ? `dupguard_x.${quoteIdent(idCol)}::text` : 'NULL::text';
-  const order = ctid ? 'dupguard_x.ctid' : `dupguard_x.${quoteIdent(idCol!)}`;
+  // Fetch a few copies of just those groups: one filtered pass with typed equality (index-usable, no join),
+  // then a window over the few matched rows. Values come back as text; a typed literal reads them back.
+  const conds = groups.map((g) => `(${pc.exprs.map((e, i) => {
+    const v = g.values[i];
+    if (v === null) return `(${e}) IS NULL`;
+    const type = pc.types?.[i];
+    return type ? `${e} = ${literal(v)}::${type}` : `(${e})::text = ${literal(v)}`;
+  }).join(' AND ')})`);
+  const which = `CASE ${conds.map((c, gi) => `WHEN ${c} THEN ${gi}`).join(' ')} END`;
+  const ctidSel = ctid ? 'ctid::text' : 'NULL::text';
+  const idSel = idCol ? `${quoteIdent(idCol)}::text` : 'NULL::text';
+  const order = ctid ? 'ctid' : quoteIdent(idCol!);
   const copies = await q(
     `SELECT dupguard_g, dupguard_ctid, dupguard_id FROM (
-       SELECT dupguard_s.dupguard_g, ${ctidSel} AS dupguard_ctid, ${idSel} AS dupguard_id,
-              row_number() OVER (PARTITION BY dupguard_s.dupguard_g ORDER BY ${order}) AS dupguard_rn
-         FROM ${rel} AS dupguard_x
-         JOIN (VALUES ${values}) AS dupguard_s(dupguard_g, ${vcols}) ON ${match}
-         ${pc.where ? `WHERE ${pc.where}` : ''}) AS y
+       SELECT dupguard_g, dupguard_ctid, dupguard_id, row_number() OVER (PARTITION BY dupguard_g ORDER BY dupguard_o) AS dupguard_rn
+         FROM (SELECT ${which} AS dupguard_g, ${ctidSel} AS dupguard_ctid, ${idSel} AS dupguard_id, ${order} AS dupguard_o
+                 FROM ${rel}
+                WHERE (${conds.join(' OR ')})${pc.where ? ` AND (${pc.where})` : ''}) AS m) AS y
       WHERE dupguard_rn <= ${idsPerGroup} ORDER BY dupguard_g, dupguard_rn`);
   for (const row of copies.rows) {
     const g = groups[int(row.dupguard_g)];
