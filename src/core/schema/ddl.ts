@@ -9,7 +9,7 @@ import type { ColumnDescription, TableDescription, UniqueKey } from '../catalog'
 import type { SchemaModel } from '../schema';
 import type { Location } from '../types';
 import { expr, normalizeSql, quoteIdent, typeName } from './deparse';
-import { ensureParser, parseRange, parserReady, parseTolerant, splitSql, type ParsedStatement } from './pg';
+import { ensureParser, parseRange, parserReady, parseTolerant, statementRanges, type ParsedStatement } from './pg';
 
 /** One DDL source file. */
 export interface DdlFile {
@@ -303,7 +303,7 @@ export class DdlSchemaModel implements SchemaModel {
     const base = st.offset(0);
     const at = st.text.indexOf(body, Math.max(0, st.start - base));
     if (at < 0) return;
-    for (const [s, e] of splitSql(body)) {
+    for (const [s, e] of statementRanges(body)) {
       const m = DDL_START.exec(body.slice(s, e));
       if (!m) continue;
       for (const inner of parseRange(st.text, at + s + m.index, at + e, base, ctx.placeholders)) {

@@ -3,6 +3,8 @@
  * parsed whole when it can be, else statement by statement, and a statement that does not parse is
  * skipped (psql meta-commands, template placeholders, deliberate errors), never thrown.
  */
+import { parseDocument } from '../facts';
+
 // Required on first use: requiring libpg-query starts instantiating its WASM module at once.
 type PgQuery = { loadModule(): Promise<void>; parseSync(sql: string): any };
 let mod: PgQuery | undefined;
@@ -222,8 +224,19 @@ export function parseTolerant(text: string, options: { placeholders?: Set<string
   const whole = tryParse(text);
   if (whole) return fromParse(whole, text, 0, text.length);
   const out: ParsedStatement[] = [];
-  for (const [s, e] of splitSql(text)) out.push(...parseRange(text, s, e, 0, options.placeholders));
+  for (const [s, e] of statementRanges(text)) out.push(...parseRange(text, s, e, 0, options.placeholders));
   return out;
+}
+
+/** Top-level statement ranges by the core splitter (psql commands left out); `splitSql` if it fails. */
+export function statementRanges(text: string): Array<[number, number]> {
+  try {
+    return parseDocument(text)
+      .statements.filter((st) => st.kind !== 'psql')
+      .map((st): [number, number] => [st.start, st.terminator >= 0 ? st.terminator : st.end]);
+  } catch {
+    return splitSql(text);
+  }
 }
 
 /**

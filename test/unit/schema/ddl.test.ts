@@ -315,6 +315,22 @@ describe('search path, templates, tolerance', () => {
   });
 });
 
+describe('churn: tables whose shape changes within the applied DDL', () => {
+  test('re-created, dropped, renamed or re-keyed tables are marked; stable ones are not', () => {
+    const m = model(`
+      create table stable (id int primary key);
+      create table again (a int); drop table again; create table again (a int unique);
+      create table rekeyed (a int, b int, unique (a)); alter table rekeyed drop constraint rekeyed_a_key;
+      create table moved (a int); alter table moved rename to moved2;
+      create table widened (a int); alter table widened add column b int;`);
+    assert.equal(m.isChurned(m.lookup('stable')!), false);
+    assert.equal(m.isChurned(m.lookup('again')!), true);
+    assert.equal(m.isChurned(m.lookup('rekeyed')!), true);
+    assert.equal(m.isChurned(m.lookup('moved2')!), true);
+    assert.equal(m.isChurned(m.lookup('widened')!), false, 'adding a column changes no key');
+  });
+});
+
 describe('natural keys and the live catalog', () => {
   test('naturalKeys from configuration: qualified and bare names', () => {
     const m = buildSchemaFromDdl(
