@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { LineIndex } from '../core/positions';
 import type { Finding, Location, Severity } from '../core/types';
 
 /** Anything that can turn an offset into a position: an open TextDocument or a TextPositions. */
@@ -11,31 +12,17 @@ export interface PositionSource {
   positionAt(offset: number): vscode.Position;
 }
 
-/** Offset → position for text that is not open in an editor (Lint Workspace). */
+/** Offset → position for text that is not open in an editor (Lint Workspace), via the core's line index. */
 export class TextPositions implements PositionSource {
-  private readonly lineStarts: number[] = [0];
+  private readonly index: LineIndex;
 
-  constructor(private readonly text: string) {
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 13 /* \r */) {
-        if (text.charCodeAt(i + 1) === 10) i++;
-        this.lineStarts.push(i + 1);
-      } else if (c === 10) {
-        this.lineStarts.push(i + 1);
-      }
-    }
+  constructor(text: string) {
+    this.index = new LineIndex(text);
   }
 
   positionAt(offset: number): vscode.Position {
-    const o = Math.max(0, Math.min(offset, this.text.length));
-    let lo = 0;
-    let hi = this.lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid] <= o) lo = mid; else hi = mid - 1;
-    }
-    return new vscode.Position(lo, o - this.lineStarts[lo]);
+    const p = this.index.position(offset);
+    return new vscode.Position(p.line - 1, p.column - 1);
   }
 }
 

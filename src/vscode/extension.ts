@@ -26,9 +26,10 @@ export function activate(context: vscode.ExtensionContext): DupguardApi {
   const schema = new SchemaIndex(log);
   const diagnostics = new DiagnosticsController(log, docs, schema);
   const services: Services = { log, docs, schema, diagnostics };
+  const statusBar = new StatusBar(diagnostics);
   context.subscriptions.push(
     log, schema, diagnostics,
-    new StatusBar(diagnostics),
+    statusBar,
     vscode.languages.registerCodeActionsProvider(
       LANGUAGE_IDS.map((language) => ({ language })), new DupguardCodeActions(diagnostics), DupguardCodeActions.metadata,
     ),
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): DupguardApi {
       log.info('settings changed: re-linting open documents');
       schema.scheduleRebuild();
       diagnostics.relintAll();
+      statusBar.update();
     }),
   );
   const activationMs = performance.now() - t0;

@@ -42,6 +42,8 @@ test('the packaged .vsix installs into code-server and shows a diagnostic and it
   console.log(`[vscode] quick fixes: ${r.quickFixTitles.join(' | ')}`);
   console.log(`[vscode] screenshot of the editor with the quick-fix menu: ${r.screenshot}`);
   assert.ok(r.squiggles >= 1);
+  assert.equal(r.statusText, String(r.squiggles), 'status bar count');
+  assert.match(r.statusIcon, /codicon-warning/);
   assert.ok(r.quickFixTitles.some((s) => s.startsWith('Ignore on-conflict-without-target for this statement')), r.quickFixTitles.join(' | '));
   assert.ok(fs.statSync(r.screenshot).size > 10_000, 'screenshot is empty');
   // Bundle + WASM parser + manifest: anything much larger means node_modules or maps slipped in.

@@ -113,6 +113,9 @@ export interface VsixRun {
   bytes: number;
   installMs: number;
   squiggles: number;
+  /** The status bar item's text and icon class, e.g. `1` with `codicon-warning`. */
+  statusText: string;
+  statusIcon: string;
   screenshot: string;
   quickFixTitles: string[];
   seconds: number;
@@ -169,6 +172,11 @@ export async function runVsix(file = 'queries/import_orders.sql', expectFix = 'A
     const squiggle = '.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error';
     await step('a dupguard squiggle in the editor', page.waitForSelector(squiggle, { timeout: 45_000 }), 45_000);
     const squiggles = await page.locator(squiggle).count();
+    // The status bar item: `$(warning) 1` renders as a codicon followed by the count.
+    const status = page.locator('.statusbar-item[id="dupguard.dupguard.dupguard.status"]');
+    await step('the dupguard status bar item shows the count', status.filter({ hasText: String(squiggles) }).waitFor({ timeout: 15_000 }));
+    const statusText = (await status.innerText()).trim();
+    const statusIcon = await status.locator('.codicon').first().getAttribute('class');
     // Hovering the squiggle shows the message with its rule code; clicking puts the cursor on it for Ctrl+.
     // The text layer sits above the decorations: click where the squiggle is drawn, then Ctrl+. for
     // the quick fixes. The schema-aware fix (the key from the workspace DDL, parsed by the WASM
@@ -193,7 +201,7 @@ export async function runVsix(file = 'queries/import_orders.sql', expectFix = 'A
     await page.waitForTimeout(300);
     await page.screenshot({ path: screenshot });
     await page.keyboard.press('Escape');
-    return { vsix, bytes: fs.statSync(vsix).size, installMs: installed.ms, squiggles, screenshot, quickFixTitles, seconds: (Date.now() - t0) / 1000 };
+    return { vsix, bytes: fs.statSync(vsix).size, installMs: installed.ms, squiggles, statusText, statusIcon: statusIcon ?? '', screenshot, quickFixTitles, seconds: (Date.now() - t0) / 1000 };
   } finally {
     await browser?.close();
     await server?.stop();
