@@ -266,3 +266,29 @@ test('YugabyteDB flavour (no ctid: copies told apart by the primary key) runs co
     }
   }
 });
+
+test('row level security that hides rows from the running role stops the script before anything changes', async () => {
+  const db = await freshDb(`
+    CREATE TABLE public.docs (id serial PRIMARY KEY, doc_key text NOT NULL, tenant int NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+    INSERT INTO public.docs (doc_key, tenant) SELECT 'k' || (i % 5), i % 2 FROM generate_series(1, 40) i;
+    ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE public.docs FORCE ROW LEVEL SECURITY;
+    CREATE POLICY only_tenant_0 ON public.docs USING (tenant = 0);
+    DO $$ BEGIN CREATE ROLE dupguard_rls_owner NOSUPERUSER NOBYPASSRLS; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+    ALTER TABLE public.docs OWNER TO dupguard_rls_owner;
+    GRANT CREATE ON SCHEMA public TO dupguard_rls_owner;`);
+  try {
+    const p = await plan(db, 'public', 'docs', { key: ['doc_key'] });
+    const r = psqlRun(db.url, `SET ROLE dupguard_rls_owner;\n${p.script}`);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /row level security hides rows of public\.docs from this role/);
+    await db.q('ALTER TABLE public.docs NO FORCE ROW LEVEL SECURITY');
+    assert.equal(await count(db, 'SELECT count(*) AS n FROM public.docs'), 40);
+    // The owner without FORCE sees every row: the same script now runs.
+    const ok = psqlRun(db.url, `SET ROLE dupguard_rls_owner;\n${p.script}`);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(await count(db, 'SELECT count(*) AS n FROM public.docs'), 5);
+  } finally {
+    await db.close();
+  }
+});
