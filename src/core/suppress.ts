@@ -66,8 +66,8 @@ export function sqlSuppressions(doc: SqlDocument, toHost: (o: number) => number,
       for (const s of doc.all) {
         if (s.start >= c.end && (!next || s.start < next.start)) next = s;
       }
-      if (!next) continue;
-      covers = { start: toHost(c.start), end: toHost(next.end) };
+      // Nothing after it: it silences nothing, and is reported as unused.
+      covers = next ? { start: toHost(c.start), end: toHost(next.end) } : { start: toHost(c.start), end: toHost(c.start) };
     }
     out.push({ comment: { start: toHost(c.start), end: toHost(c.end) }, rules: d.rules, file: d.file, reason: d.reason, covers, used: new Set() });
   }

@@ -50,6 +50,7 @@ test('unused suppressions are reported with a fix that removes the comment', () 
   assert.equal(sql.slice(u.start, u.end), `-- dupguard-ignore ${OC}: stale`);
   assert.match(u.message, /silences nothing/);
   assert.equal(applyEdits(sql, u.fixes[0]), 'SELECT 1;\nSELECT 2;\n');
+  lintErrors(`${BAD}\n-- dupguard-ignore ${OC}\n`, 'unused-suppression');
   const [k] = lintErrors('-- dupguard-ignore no-such-rule\nSELECT 1;', 'unused-suppression');
   assert.match(k.message, /Unknown rule 'no-such-rule'/);
   // Turned off: neither reported nor a suppression that could be unused.
