@@ -34,7 +34,9 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
     const message = key
       ? `ON CONFLICT ON CONSTRAINT ${target.name} fails at run time: ${target.name} is a unique index of ${name}, not a constraint. Name its columns instead: ON CONFLICT (${key.columns.join(', ')})${key.predicate ? ` WHERE ${key.predicate}` : ''}.`
       : `ON CONFLICT ON CONSTRAINT ${target.name} fails at run time (42704): ${name} has no constraint named ${target.name}${describeKeys(table)}.`;
-    ctx.report({ start: target.span.start, end: target.span.end, message, severity: 'error', fixes: replaceFixes(ins, ctx, table), related: related(table, name) });
+    const fixes = replaceFixes(ins, ctx, table);
+    if (fixes[0]) fixes[0].preferred = true;
+    ctx.report({ start: target.span.start, end: target.span.end, message, severity: 'error', fixes, related: related(table, name) });
     return;
   }
 
