@@ -109,3 +109,21 @@ test('migrate errors: exit 2 with a message that names the problem and never the
     await db.close();
   }
 });
+
+test('migrate --dry-run exits 1 and says why when the constraint would not build', async () => {
+  const db = await freshDb(`
+    CREATE TABLE public.events (region text NOT NULL, event_id int NOT NULL, seen_at timestamptz NOT NULL) PARTITION BY LIST (region);
+    CREATE TABLE public.events_eu PARTITION OF public.events FOR VALUES IN ('eu');
+    INSERT INTO public.events SELECT 'eu', i % 5, now() FROM generate_series(1, 50) i;`);
+  try {
+    const io = capture();
+    const code = await main(['migrate', '--url', db.url, '--table', 'events', '--key', 'event_id', '--dry-run'], io);
+    assert.equal(code, 1, io.err + io.out);
+    assert.match(io.out, /rows after: +5/);
+    assert.match(io.out, /unique constraint: would NOT build/);
+    assert.match(io.out, /error: constraint: .*partition/i);
+    assert.equal(await count(db, 'SELECT count(*) AS n FROM public.events'), 50);
+  } finally {
+    await db.close();
+  }
+});
