@@ -96,18 +96,16 @@ interface Candidate {
 
 const SQL_START_WORDS = /^(?:insert\s+into|delete\s+from|update\s+[^\s;]+(?:\s+(?:as\s+)?\w+)?\s+set|merge\s+into|select|with|copy|create|alter|drop|truncate|begin|start|commit|rollback|end|savepoint|release|set|reset|show|call|do|values|table|explain|analyze|vacuum|lock|grant|revoke|comment|prepare|execute|deallocate|declare|fetch|listen|notify|refresh|reindex|cluster|discard)\b/i;
 const IDENT = String.raw`(?:"[^"]*"|[A-Za-z_][\w$]*|\$\{[^}]*\})(?:\s*\.\s*(?:"[^"]*"|[A-Za-z_][\w$]*|\$\{[^}]*\}))*`;
-const LEADING = String.raw`^(?:\s+|--[^\n]*(?:\n|$)|/\*[\s\S]*?\*/)*`;
 /** Conservative shape of a data-changing statement, so that prose ("Insert into the cart") is not taken for SQL. */
 const LOOKS_LIKE_SQL = new RegExp(
-  LEADING +
-    String.raw`(?:INSERT\s+INTO\s+${IDENT}(?:\s+(?:AS\s+)?[A-Za-z_]\w*)?\s*(?:\(|VALUES\b|SELECT\b|DEFAULT\s+VALUES\b|OVERRIDING\b|WITH\b|TABLE\b|ON\s+CONFLICT\b|\$\{)` +
+  String.raw`^(?:INSERT\s+INTO\s+${IDENT}(?:\s+(?:AS\s+)?[A-Za-z_]\w*)?\s*(?:\(|VALUES\b|SELECT\b|DEFAULT\s+VALUES\b|OVERRIDING\b|WITH\b|TABLE\b|ON\s+CONFLICT\b|\$\{)` +
     String.raw`|COPY\s+${IDENT}\s*(?:\([^)]*\)\s*)?(?:FROM|TO)\s+(?:STDIN|STDOUT|PROGRAM\b|'|\$\{)` +
     String.raw`|MERGE\s+INTO\s+${IDENT}` +
     String.raw`|WITH\s+(?:RECURSIVE\s+)?${IDENT}\s*(?:\([^)]*\)\s*)?AS\s+(?:NOT\s+)?(?:MATERIALIZED\s+)?\()`,
   'i',
 );
-/** Cheap filter on the raw body before cooking (escapes like `\n` may precede the first word). */
-const MAY_LOOK_LIKE_SQL = /^(?:\s|\\[nrt]|--|\/\*)*(?:insert|copy|merge|with|--|\/\*)/i;
+/** Cheap filter on the raw body (after skipLeading) before cooking. */
+const MAY_LOOK_LIKE_SQL = /^(?:insert|copy|merge|with)\b/i;
 const DATA_CHANGE = /\b(?:INSERT\s+INTO|MERGE\s+INTO|COPY)\b/i;
 
 class Extractor {
@@ -355,15 +353,16 @@ class Extractor {
 
   private startsWithSqlWord(lits: Literal[]): boolean {
     const first = lits[0].chunks[0].raw;
-    const body = first.replace(/^(?:\s|\\[nrt]|--[^\n]*\n|\/\*[\s\S]*?\*\/|\()*/, '');
-    return SQL_START_WORDS.test(body);
+    return SQL_START_WORDS.test(first.slice(skipLeading(first, true, true)));
   }
 
   private looksLikeSql(lits: Literal[]): boolean {
-    if (!MAY_LOOK_LIKE_SQL.test(lits[0].chunks[0].raw)) return false;
+    const raw = lits[0].chunks[0].raw;
+    if (!MAY_LOOK_LIKE_SQL.test(raw.slice(skipLeading(raw, true, false)))) return false;
     const text = this.build({ lits, via: 'literal' }).text;
-    if (!LOOKS_LIKE_SQL.test(text)) return false;
-    return !/^\s*WITH\b/i.test(text.replace(/^(?:\s+|--[^\n]*\n|\/\*[\s\S]*?\*\/)*/, '')) || DATA_CHANGE.test(text);
+    const body = text.slice(skipLeading(text, false, false));
+    if (!LOOKS_LIKE_SQL.test(body)) return false;
+    return !/^WITH\b/i.test(body) || DATA_CHANGE.test(body);
   }
 
   private build(c: Candidate): EmbeddedSql {
@@ -388,6 +387,37 @@ class Extractor {
     if (c.name !== undefined) result.name = c.name;
     return result;
   }
+}
+
+/**
+ * Offset of the first code unit after leading white space and SQL comments (line and block), and
+ * after `\n`-style escapes when `raw` (a literal's body before cooking) and `(` when `parens`.
+ * A loop, not a regex: nested quantifiers over white space backtrack exponentially.
+ */
+export function skipLeading(s: string, raw: boolean, parens: boolean): number {
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0xfeff || c === 0x2028 || c === 0x2029) {
+      i++;
+    } else if (raw && c === 92 && /[nrtv]/.test(s[i + 1] ?? '')) {
+      i += 2;
+    } else if (parens && c === 40) {
+      i++;
+    } else if (c === 45 && s.charCodeAt(i + 1) === 45) {
+      // A line comment ends at a line break, or at an escaped one in a string literal's raw body.
+      let j = i + 2;
+      while (j < n && s.charCodeAt(j) !== 10 && s.charCodeAt(j) !== 13 && !(raw && s.charCodeAt(j) === 92 && s[j + 1] === 'n')) j++;
+      i = j;
+    } else if (c === 47 && s.charCodeAt(i + 1) === 42) {
+      const end = s.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+    } else {
+      break;
+    }
+  }
+  return i;
 }
 
 /**

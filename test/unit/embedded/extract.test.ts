@@ -355,3 +355,20 @@ test('the hand-written scanner agrees with js-tokens on every literal of real co
   }
   assert.ok(literals > 500);
 });
+
+test('long runs of white space, comments and dotted names before or inside a literal are handled (no regex backtracking blow-up)', { timeout: 60_000 }, () => {
+  const n = 20_000;
+  const sp = ' '.repeat(n);
+  const nl = '\\n'.repeat(n);
+  const cases: Array<[string, string[]]> = [
+    [`x = '${sp}insert x'; y = \`${sp}with ${sp}\`;`, []],
+    [`x = '${nl}insert into ${sp}!';`, []],
+    [`x = '${nl}-- c\\n${sp}insert into t values (1)';`, ['insert into t values (1)']],
+    [`x = \`/*${sp}*/ ${'\n'.repeat(n)}COPY t FROM STDIN\`;`, ['COPY t FROM STDIN']],
+    [`x = 'insert into a${'.a'.repeat(n)}!'; y = 'with a${' . a'.repeat(n)} !';`, []],
+    [`client.query('${'('.repeat(n)}select 1')`, ['select 1']],
+  ];
+  for (const [host, want] of cases) {
+    assert.deepEqual(extract(host).map((e) => e.text.trim().slice(-want[0]?.length || 0)), want);
+  }
+});
