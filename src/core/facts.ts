@@ -76,6 +76,11 @@ export interface InsertFacts extends Span {
   source: 'values' | 'select' | 'default-values' | 'unknown';
   /** Span of the VALUES list / query producing the rows. */
   sourceSpan?: Span;
+  /**
+   * `VALUES (..), (..)` rows (source 'values'), each with its cells' spans, in order; a cell that is
+   * a placeholder (`$1`, `%s`, `${x}`) is a span like any other.
+   */
+  rows?: Array<{ span: Span; cells: Span[] }>;
   /** Tables the row-producing query reads (FROM / JOIN / USING), in order. */
   reads: TableRef[];
   onConflict?: OnConflictFacts;
@@ -356,6 +361,29 @@ function readsIn(c: Cur, a: number, b: number): TableRef[] {
   return out;
 }
 
+/** Rows of a VALUES list between cursor positions [a, b). */
+function valuesRows(c: Cur, a: number, b: number): Array<{ span: Span; cells: Span[] }> {
+  const rows: Array<{ span: Span; cells: Span[] }> = [];
+  let k = a;
+  while (k < b && c.type(k) === T_LPAREN) {
+    const close = Math.min(c.close(k), b);
+    const cells: Span[] = [];
+    let cellStart = k + 1;
+    for (let m = k + 1; m <= close; m++) {
+      work.steps++;
+      if (m === close || (c.type(m) === T_COMMA && c.depthAt[m] === c.depthAt[k] + 1)) {
+        if (m > cellStart) cells.push({ start: c.start(cellStart), end: c.end(m - 1) });
+        cellStart = m + 1;
+      } else if (c.type(m) === T_LPAREN) m = c.close(m) - 1;
+    }
+    rows.push({ span: { start: c.start(k), end: c.end(Math.min(close, c.n - 1)) }, cells });
+    k = close + 1;
+    if (c.type(k) !== T_COMMA) break;
+    k++;
+  }
+  return rows;
+}
+
 function parseOnConflict(c: Cur, on: number, stop: number): OnConflictFacts {
   const text = c.t.text;
   void text;
@@ -468,6 +496,7 @@ function parseInsert(c: Cur, k: number, stop: number, inWith: boolean): InsertFa
     reads: source === 'select' ? readsIn(c, j, srcEnd) : [],
     returning: retK >= 0, inWith,
   };
+  if (source === 'values') facts.rows = valuesRows(c, j + 1, srcEnd);
   if (on >= 0) facts.onConflict = parseOnConflict(c, on, stop);
   return facts;
 }

@@ -186,3 +186,10 @@ COMMIT;`;
   assert.equal(fn.body!.statements[0].text(), 'INSERT INTO a VALUES (x) ON CONFLICT DO NOTHING');
   assert.equal(doc.statements[2].txn, doc.statements[0].txn);
 });
+
+test('VALUES rows and cells', () => {
+  const sql = "INSERT INTO t (a, b) VALUES (1, f(2, 3)), ($1, '(x,y)'), (%s, ${v}) ON CONFLICT DO NOTHING";
+  const ins = parseDocument(sql).statements[0].inserts[0];
+  assert.deepEqual(ins.rows!.map((r) => r.cells.map((c) => sql.slice(c.start, c.end))), [['1', 'f(2, 3)'], ['$1', "'(x,y)'"], ['%s', '${v}']]);
+  assert.equal(sql.slice(ins.rows![1].span.start, ins.rows![1].span.end), "($1, '(x,y)')");
+});
