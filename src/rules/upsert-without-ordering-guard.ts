@@ -7,12 +7,23 @@
  * Found when the update copies such a column from the incoming row, or when the INSERT supplies a
  * version column of a known table. A version made by the server (`now()`) orders nothing: skipped.
  */
+import type { TableDescription } from '../core/catalog';
 import type { InsertFacts, Statement } from '../core/facts';
 import type { Fix } from '../core/types';
 import { docsUrl, type Rule, type RuleContext } from './rule';
 import { findNodes, ident, isVersionColumn, resolveTable, statementAst, sval, versionColumns, type StmtAst } from './support';
 
 const ID = 'upsert-without-ordering-guard';
+
+/**
+ * A column whose values order versions: numbers, clocks, LSNs. A known text `version` (a software
+ * release, `1.10.2`) is no ordering: `>` on it is wrong, so it is not reported.
+ */
+function orderable(table: TableDescription | undefined, name: string): boolean {
+  const type = table?.columns.find((c) => c.name === name)?.type;
+  if (!type) return true;
+  return /^(smallint|integer|bigint|numeric|real|double precision|timestamp|date|time|pg_lsn|int|xid8?)/.test(type);
+}
 
 /** Version columns, most specific first (an event sequence beats a wall-clock column). */
 function rank(name: string): number {
@@ -65,7 +76,7 @@ function checkInsert(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void 
   const supplied = new Set(ins.columns?.map((c) => c.name) ?? []);
   const candidates = new Set(copiedFrom(clause.targetList, (q) => q === 'excluded'));
   for (const v of versionColumns(table)) if (supplied.has(v)) candidates.add(v);
-  const versions = [...candidates].filter((v) => !serverMade(ins, ast, v)).sort((a, b) => rank(a) - rank(b));
+  const versions = [...candidates].filter((v) => !serverMade(ins, ast, v) && orderable(table, v)).sort((a, b) => rank(a) - rank(b));
   if (!versions.length) return;
   if (clause.whereClause && mentionsAny(clause.whereClause, versions)) return;
   const v = versions[0];
@@ -106,7 +117,7 @@ function checkMerge(stmt: Statement, ctx: RuleContext): void {
     if (c.matchKind !== 'MERGE_WHEN_MATCHED' || c.commandType !== 'CMD_UPDATE') continue;
     const copied = copiedFrom(c.targetList, (q) => q === sourceName);
     const known = versionColumns(table).filter((v) => (c.targetList ?? []).some((t: any) => t.ResTarget?.name === v));
-    const versions = [...new Set([...copied, ...known])].sort((a, b) => rank(a) - rank(b));
+    const versions = [...new Set([...copied, ...known])].filter((v) => orderable(table, v)).sort((a, b) => rank(a) - rank(b));
     if (!versions.length) continue;
     if (c.condition && mentionsAny(c.condition, versions)) continue;
     const at = whens[w];

@@ -47,6 +47,8 @@ describe(RULE, () => {
     assert.deepEqual(own('insert into articles (article_id, title) values ($1, $2) on conflict (article_id) do update set title = excluded.title, updated_at = now();'), []);
     assert.deepEqual(own('insert into articles (article_id, ts_ms) values ($1, $2) on conflict (article_id) do nothing;'), []);
     assert.deepEqual(own('insert into kv (k, v) values ($1, $2) on conflict (k) do update set v = excluded.v;'), []);
+    const plugins = ddl('create table plugins (name text primary key, version text);');
+    assert.deepEqual(lint('insert into plugins (name, version) values ($1, $2) on conflict (name) do update set version = excluded.version;', { schema: plugins }).filter((f) => f.rule === RULE), [], 'a text release version orders nothing');
   });
 
   test('MERGE WHEN MATCHED THEN UPDATE without the ts_ms condition (seed 004 without its guard)', () => {
