@@ -35,6 +35,10 @@ export async function lintWorkspace(
     async (progress, token) => {
       const t0 = Date.now();
       const cfg = new Config();
+      if (!cfg.enable) {
+        log.info('lint workspace: dupguard is disabled (dupguard.enable)');
+        return { files: 0, findings: 0, filesWithFindings: 0, cancelled: false, ms: 0 };
+      }
       const exclude = braces(cfg.exclude);
       const seen = new Map<string, vscode.Uri>();
       for (const include of cfg.include) {

@@ -163,6 +163,14 @@ test('an ignore comment in TS silences one finding', async () => {
   assert.equal(d.range.start.line, 4, describe(ours(editor.document.uri)));
 });
 
+test('"Show documentation" opens the rule\'s page shipped with the extension', async () => {
+  await vscode.commands.executeCommand('dupguard.showRuleDocumentation', RULE);
+  const tab = await waitFor('a Markdown preview tab of the rule page', () =>
+    vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label.includes(`${RULE}.md`)));
+  assert.match(tab.label, /Preview/);
+  await vscode.window.tabGroups.close(tab);
+});
+
 test('fix-all on save applies the preferred fixes (editor.codeActionsOnSave)', async () => {
   await schemaReady();
   await setSetting('codeActionsOnSave', { 'source.fixAll.dupguard': 'explicit' }, 'editor');
