@@ -88,3 +88,21 @@ test('fact extraction visits each token a bounded number of times, even on patho
     assert.ok(per[2] <= per[0] * 1.25 + 0.5, `${JSON.stringify(shape)}: steps/char ${per.map((x) => x.toFixed(2)).join(' → ')}`);
   }
 });
+
+test('applying an on-conflict-without-target fix removes exactly that finding', () => {
+  const piece = fc.constantFrom(...PIECES, 'INSERT INTO t (a) VALUES (1) ON CONFLICT DO NOTHING', ' ON CONFLICT DO NOTHING;\n');
+  fc.assert(fc.property(fc.array(piece, { maxLength: 40 }).map((a) => a.join('')), (text) => {
+    const rule = 'on-conflict-without-target';
+    const before = analyze({ text, path: 'f.sql' }).findings.filter((f) => f.rule === rule);
+    for (const f of before) {
+      const fix = f.fixes.find((x) => x.preferred)!;
+      let out = text;
+      for (const e of [...fix.edits].sort((a, b) => b.start - a.start)) {
+        assert.ok(e.start >= 0 && e.end <= text.length && e.start <= e.end);
+        out = out.slice(0, e.start) + e.newText.replace(/\$\{\d+:([^}]*)\}/g, '$1') + out.slice(e.end);
+      }
+      const after = analyze({ text: out, path: 'f.sql' }).findings.filter((x) => x.rule === rule);
+      assert.equal(after.length, before.length - 1, `fixing at ${f.start} in ${JSON.stringify(text)}`);
+    }
+  }), { numRuns: 150 });
+});
