@@ -71,8 +71,10 @@ function stagingFix(stmt: Statement, ctx: RuleContext, keyTarget: string | undef
   const target = ref.raw;
   const cols = copy.columns?.length ? ` (${copy.columns.map((c) => text.slice(c.start, c.end)).join(', ')})` : '';
   const selectList = copy.columns?.length ? copy.columns.map((c) => text.slice(c.start, c.end)).join(', ') : '*';
-  const begin = stmt.inExplicitTxn ? '' : 'BEGIN;\n';
-  const commit = stmt.inExplicitTxn ? '' : 'COMMIT;\n';
+  // A function body already runs inside its caller's transaction.
+  const inTxn = stmt.inExplicitTxn || stmt.depth > 0;
+  const begin = inTxn ? '' : 'BEGIN;\n';
+  const commit = inTxn ? '' : 'COMMIT;\n';
   const conflict = keyTarget ?? '(${1:key_column})';
   const head = `${begin}CREATE TEMP TABLE ${staging} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP;\n${text.slice(stmt.start, ref.start)}${staging}`;
   const merge = `INSERT INTO ${target}${cols}\nSELECT ${selectList} FROM ${staging}\nON CONFLICT ${conflict} DO NOTHING;\n${commit}`;

@@ -120,3 +120,11 @@ await client.query('INSERT INTO events SELECT * FROM events_staging ON CONFLICT 
   ok("await client.query('TRUNCATE events');\nclient.query(copyFrom('COPY events FROM STDIN'));\n", { path: 'load.js' });
   lintErrors("client.query(copyFrom('COPY events FROM STDIN'));\nawait client.query('TRUNCATE events');\n", RULE, { path: 'load.js' });
 });
+
+test('inside a function body the fix adds no transaction statements', () => {
+  const sql = "CREATE FUNCTION load() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  COPY t FROM '/data/t.csv' CSV;\nEND $$;\n";
+  const fixed = applyFix(sql, RULE);
+  assert.equal(fixed, "CREATE FUNCTION load() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  CREATE TEMP TABLE t_staging (LIKE t INCLUDING DEFAULTS) ON COMMIT DROP;\nCOPY t_staging FROM '/data/t.csv' CSV;\nINSERT INTO t\nSELECT * FROM t_staging\nON CONFLICT (key_column) DO NOTHING;\nEND $$;\n");
+  ok(fixed);
+  assertParses(fixed);
+});
