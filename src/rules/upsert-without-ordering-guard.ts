@@ -80,7 +80,8 @@ function checkInsert(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void 
   if (!versions.length) return;
   if (clause.whereClause && mentionsAny(clause.whereClause, versions)) return;
   const v = versions[0];
-  const self = ident(ins.alias ?? ins.table.name);
+  // a templated table name (`${table}`, `:tbl`) is written back as is: the host fills it in
+  const self = ins.alias ? ident(ins.alias) : /^[:{$]/.test(ins.table.name) ? ins.table.name : ident(ins.table.name);
   const guard = `excluded.${ident(v)} > ${self}.${ident(v)}`;
   const fixes: Fix[] = [];
   if (oc.updateWhere) {

@@ -51,6 +51,13 @@ describe(RULE, () => {
     assert.deepEqual(lint('insert into plugins (name, version) values ($1, $2) on conflict (name) do update set version = excluded.version;', { schema: plugins }).filter((f) => f.rule === RULE), [], 'a text release version orders nothing');
   });
 
+  test('embedded in TS with a templated table name: the guard names the table the same way', () => {
+    const ts = 'await db.query(`INSERT INTO ${table} (id, ts_ms) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET ts_ms = excluded.ts_ms`);';
+    const [f] = lint(ts, { path: 'a.ts' }).filter((x) => x.rule === RULE);
+    assert.equal(ts.slice(f.start, f.end), 'DO UPDATE');
+    assert.equal(f.fixes[0].edits[0].newText, ' WHERE excluded.ts_ms > ${table}.ts_ms');
+  });
+
   test('MERGE WHEN MATCHED THEN UPDATE without the ts_ms condition (seed 004 without its guard)', () => {
     const sql = `MERGE INTO articles t
 USING staging s ON t.article_id = s.article_id
