@@ -643,6 +643,12 @@ function findBody(c: Cur, isDo: boolean): { span: Span; language: string } | und
       const tagLen = tagEnd - s;
       const closed = e - s >= 2 * tagLen && text.slice(e - tagLen, e) === text.slice(s, tagEnd);
       body = { start: tagEnd, end: closed ? e - tagLen : e };
+    } else if (ty === T_STRING && !body && (isDo || c.is(j - 1, 'as')) && c.t.text.charCodeAt(c.start(j)) === 39) {
+      // Old-style '...' body: lexed in place, so offsets stay exact (a doubled '' inside reads as an
+      // empty string, which leaves the statement structure intact).
+      const s = c.start(j), e = c.end(j);
+      const closed = e - s >= 2 && c.t.text.charCodeAt(e - 1) === 39;
+      body = { start: s + 1, end: closed ? e - 1 : e };
     } else if (c.is(j, 'language')) {
       const ty2 = c.type(j + 1);
       if (ty2 === T_WORD || ty2 === T_QIDENT || ty2 === T_STRING) {

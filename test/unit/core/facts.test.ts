@@ -193,3 +193,12 @@ test('VALUES rows and cells', () => {
   assert.deepEqual(ins.rows!.map((r) => r.cells.map((c) => sql.slice(c.start, c.end))), [['1', 'f(2, 3)'], ['$1', "'(x,y)'"], ['%s', '${v}']]);
   assert.equal(sql.slice(ins.rows![1].span.start, ins.rows![1].span.end), "($1, '(x,y)')");
 });
+
+test("single-quoted function bodies are analyzed in place", () => {
+  const sql = "CREATE FUNCTION f() RETURNS void AS 'INSERT INTO a VALUES (''x'') ON CONFLICT DO NOTHING' LANGUAGE sql;";
+  const [fn] = parseDocument(sql).statements;
+  const [ins] = fn.body!.statements;
+  assert.equal(ins.inserts[0].table.name, 'a');
+  const oc = ins.inserts[0].onConflict!;
+  assert.equal(sql.slice(oc.head.start, oc.head.end), 'ON CONFLICT DO NOTHING');
+});
