@@ -261,7 +261,11 @@ function describeRendered(): RenderedSummary {
     label: b.querySelector('.bar-label')?.textContent ?? '',
     value: b.querySelector('.bar-value')?.textContent ?? '',
   }));
-  return { rows, bars, sort: state.sort, expanded: state.expanded };
+  const dryRuns: Record<string, string> = {};
+  for (const el of Array.from(document.querySelectorAll<HTMLElement>('.check[data-check] .dryrun'))) {
+    dryRuns[el.closest<HTMLElement>('.check')!.dataset.check!] = el.textContent ?? '';
+  }
+  return { rows, bars, sort: state.sort, expanded: state.expanded, dryRuns };
 }
 
 window.addEventListener('message', (event: MessageEvent<ToWebview>) => {

@@ -18,6 +18,8 @@ export interface MigrationRequest {
   rows?: number;
   /** Skips the keep-policy question (tests, callers that already asked). */
   keep?: KeepPolicy;
+  /** Editor column for the generated script (default the first). */
+  column?: vscode.ViewColumn;
 }
 
 /** Asks which copy of each group survives. */
@@ -63,7 +65,7 @@ export async function openMigration(connections: Connections, conn: ChosenConnec
     () => plan(connections, conn, req, keep),
   );
   const doc = await vscode.workspace.openTextDocument({ language: 'sql', content: p.script });
-  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preview: false });
+  await vscode.window.showTextDocument(doc, { viewColumn: req.column ?? vscode.ViewColumn.One, preview: false });
   log.info(`dedup migration for ${p.table.qualified} key (${req.key.join(', ')}): ${p.strategy} (${p.strategyReason}); backup ${p.backup.qualified}`);
   if (p.warnings.length) void vscode.window.showWarningMessage(`dupguard: ${p.warnings.join(' ')}`);
   return doc;
@@ -71,18 +73,17 @@ export async function openMigration(connections: Connections, conn: ChosenConnec
 
 /** Runs the migration inside a transaction that is rolled back, after the user agreed. */
 export async function dryRun(connections: Connections, conn: ChosenConnection, req: MigrationRequest, log: vscode.LogOutputChannel): Promise<DryRunView | undefined> {
-  const go = await vscode.window.showWarningMessage(
-    `Dry run the dedup of ${req.schema}.${req.table}?`,
-    {
-      modal: true,
-      detail: 'The migration runs for real inside one transaction that is then rolled back: nothing is kept, but it takes the same locks ' +
-        'as the real migration for as long as it runs (writers to the table wait). It needs a role that may write to the table.',
-    },
-    'Dry Run',
-  );
-  if (go !== 'Dry Run') return undefined;
-  const keep = req.keep ?? await askKeepPolicy();
-  if (!keep) return undefined;
+  // The choice of the surviving copy is the confirmation: a quick pick, not a modal, so it can be answered by keyboard.
+  const pick = await vscode.window.showQuickPick([
+    { label: 'Dry run keeping the oldest row of each group', keep: 'oldest' as const },
+    { label: 'Dry run keeping the newest row of each group', keep: 'newest' as const },
+  ].filter((i) => !req.keep || i.keep === req.keep), {
+    title: `dupguard: dry run the dedup of ${req.schema}.${req.table}?`,
+    placeHolder: 'Runs the migration for real in one transaction that is rolled back: nothing is kept, but writers to the table wait while it runs. Needs a role that may write to it.',
+    ignoreFocusOut: true,
+  });
+  if (!pick) return undefined;
+  const keep = pick.keep;
   const { table } = await describe(connections, conn, req.schema, req.table);
   const session = await connections.open(conn, { interactive: true });
   try {

@@ -29,6 +29,8 @@ export interface RenderedSummary {
   bars: { label: string; value: string }[];
   sort: { column: SortColumn; descending: boolean };
   expanded: string[];
+  /** Dry-run results shown, by check key: the first line of each. */
+  dryRuns: Record<string, string>;
 }
 
 export type SortColumn = 'table' | 'rows' | 'groups' | 'excess' | 'percent' | 'bytes';

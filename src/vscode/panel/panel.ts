@@ -35,6 +35,9 @@ export class DuplicatesPanel implements vscode.Disposable {
   private lastRendered: RenderedSummary | undefined;
   private readonly renderedWaiters: ((s: RenderedSummary) => void)[] = [];
   private readonly clickWaiters: ((found: boolean) => void)[] = [];
+  /** False while the webview (re)loads: it is rebuilt each time the panel is shown again. */
+  private ready = false;
+  private readonly queue: ToWebview[] = [];
 
   /** The open panel, if any. */
   static get instance(): DuplicatesPanel | undefined {
@@ -61,6 +64,8 @@ export class DuplicatesPanel implements vscode.Disposable {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: FromWebview) => { void this.receive(m); }),
+      // Hidden webviews are destroyed (no retainContextWhenHidden): hold messages until the new one says ready.
+      panel.onDidChangeViewState((e) => { if (!e.webviewPanel.visible) this.ready = false; }),
     );
   }
 
@@ -70,23 +75,37 @@ export class DuplicatesPanel implements vscode.Disposable {
     this.connection = connection;
     this.panel.title = `Duplicates: ${connection.label}`;
     const where = report.target ?? connection.identity;
-    void this.post({ command: 'report', report, connection: connection.label === where ? where : `${connection.label} (${where})` });
+    this.post({ command: 'report', report, connection: connection.label === where ? where : `${connection.label} (${where})` });
   }
 
   /** Tells the webview a scan is running. */
   scanning(connection: ChosenConnection): void {
-    void this.post({ command: 'scanning', connection: connection.label });
+    this.post({ command: 'scanning', connection: connection.label });
   }
 
-  private post(m: ToWebview): Thenable<boolean> {
-    return this.panel.webview.postMessage(m);
+  /** The panel's editor column (undefined while hidden in no group). */
+  get viewColumn(): vscode.ViewColumn | undefined {
+    return this.panel.viewColumn;
+  }
+
+  private post(m: ToWebview): void {
+    // Only the latest report matters; other messages keep their order.
+    if (m.command === 'report') for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].command === 'report') this.queue.splice(i, 1);
+    this.queue.push(m);
+    if (this.ready) this.flush();
+  }
+
+  private flush(): void {
+    for (const m of this.queue.splice(0)) void this.panel.webview.postMessage(m);
   }
 
   private async receive(m: FromWebview): Promise<void> {
     switch (m.command) {
       case 'ready':
         // A new or reloaded webview (it is not kept alive while hidden): its state has the UI choices, the host the data.
-        if (this.report && this.connection) this.show(this.report, this.connection);
+        this.ready = true;
+        if (this.report && this.connection && !this.queue.some((q) => q.command === 'report')) this.show(this.report, this.connection);
+        this.flush();
         return;
       case 'rendered':
         this.lastRendered = m.summary;
@@ -110,11 +129,11 @@ export class DuplicatesPanel implements vscode.Disposable {
         const req = this.request(m.ref);
         if (!req || !this.connection) return;
         await this.run('Generate migration', async () => {
-          void this.post({ command: 'busy', ref: m.ref, what: 'generating…' });
+          this.post({ command: 'busy', ref: m.ref, what: 'generating…' });
           try {
             await openMigration(this.host.connections, this.connection!, req, this.host.log);
           } finally {
-            void this.post({ command: 'actionDone', ref: m.ref });
+            this.post({ command: 'actionDone', ref: m.ref });
           }
         });
         return;
@@ -123,12 +142,12 @@ export class DuplicatesPanel implements vscode.Disposable {
         const req = this.request(m.ref);
         if (!req || !this.connection) return;
         await this.run('Dry run', async () => {
-          void this.post({ command: 'busy', ref: m.ref, what: 'dry run…' });
+          this.post({ command: 'busy', ref: m.ref, what: 'dry run…' });
           try {
             const result = await dryRun(this.host.connections, this.connection!, req, this.host.log);
-            if (result) void this.post({ command: 'dryRunResult', ref: m.ref, result });
+            if (result) this.post({ command: 'dryRunResult', ref: m.ref, result });
           } finally {
-            void this.post({ command: 'actionDone', ref: m.ref });
+            this.post({ command: 'actionDone', ref: m.ref });
           }
         });
         return;
@@ -163,6 +182,8 @@ export class DuplicatesPanel implements vscode.Disposable {
     return {
       schema: table.schema, table: table.table, key: check.columns,
       rows: table.rows, duplicateRatio: check.distinct > 0 ? check.rows / check.distinct : undefined,
+      // Beside the panel, never over it.
+      column: this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One,
     };
   }
 
@@ -173,7 +194,7 @@ export class DuplicatesPanel implements vscode.Disposable {
       const t = setTimeout(() => reject(new Error('the duplicates panel did not report what it drew')), timeoutMs);
       this.renderedWaiters.push((s) => { clearTimeout(t); resolve(s); });
     });
-    void this.post({ command: 'testReport' });
+    this.post({ command: 'testReport' });
     return p;
   }
 
@@ -183,7 +204,7 @@ export class DuplicatesPanel implements vscode.Disposable {
       const t = setTimeout(() => reject(new Error(`the duplicates panel did not answer the click on ${selector}`)), timeoutMs);
       this.clickWaiters.push((found) => { clearTimeout(t); resolve(found); });
     });
-    void this.post({ command: 'testClick', selector });
+    this.post({ command: 'testClick', selector });
     return p;
   }
 

@@ -1,7 +1,8 @@
 /**
- * Screenshots on request from the extension-host tests: a test writes `<name>.request` (holding the
- * PNG path) into the folder named by DUPGUARD_TEST_SCREENSHOTS and waits for `<name>.done`; the harness,
- * which drives the browser, takes the picture in between. The extension host cannot reach the page.
+ * Page actions on request from the extension-host tests, which cannot reach the browser page: a test
+ * writes `<name>.request` into the folder named by DUPGUARD_TEST_SCREENSHOTS and waits for
+ * `<name>.done`; the harness, which drives the browser, acts in between. A request holds either the
+ * path of a PNG to take, or `{"press": "Enter"}` (a key press, e.g. to answer a modal dialog).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,12 +19,17 @@ export function serveScreenshots(page: Page, dir: string): () => void {
     try {
       for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.request'))) {
         const req = path.join(dir, f);
-        const target = fs.readFileSync(req, 'utf8').trim();
+        const body = fs.readFileSync(req, 'utf8').trim();
         fs.rmSync(req);
         let result = 'ok';
         try {
-          fs.mkdirSync(path.dirname(target), { recursive: true });
-          await page.screenshot({ path: target });
+          if (body.startsWith('{')) {
+            const action = JSON.parse(body) as { press?: string };
+            if (action.press) await page.keyboard.press(action.press);
+          } else {
+            fs.mkdirSync(path.dirname(body), { recursive: true });
+            await page.screenshot({ path: body });
+          }
         } catch (e) {
           result = `error: ${e instanceof Error ? e.message : e}`;
         }

@@ -21,6 +21,7 @@ interface Rendered {
   bars: { label: string; value: string }[];
   sort: { column: string; descending: boolean };
   expanded: string[];
+  dryRuns: Record<string, string>;
 }
 interface ScanReportLike {
   complete: boolean;
@@ -29,7 +30,7 @@ interface ScanReportLike {
 
 let dbUrl = '';
 
-/** Seed 002 in small: 1 000 link rows over 37 (task, requirement) pairs, every one repeated 27 or 28 times. */
+/** Seed 002 in small (1 000 link rows over 37 (task, requirement) pairs), seed 001's 44 copies of one event, a clean table. */
 async function seed(): Promise<string> {
   const url = await createTestDatabase('panel');
   const { Client } = await import('pg');
@@ -47,6 +48,10 @@ async function seed(): Promise<string> {
         SELECT g % 37, (g % 37) * 3, timestamptz '2024-01-01' + g * interval '1 minute' FROM generate_series(1, 1000) g;
       CREATE TABLE customers (id serial PRIMARY KEY, email text NOT NULL);
       INSERT INTO customers (email) SELECT 'c' || g || '@example.com' FROM generate_series(1, 50) g;
+      -- Seed 001: the same event stored 44 times, each copy with its own id and insert time.
+      CREATE TABLE events (id bigserial PRIMARY KEY, kind text NOT NULL, payload text, created_at timestamptz NOT NULL DEFAULT now());
+      INSERT INTO events (kind, payload) SELECT 'signup', '{"user": 7}' FROM generate_series(1, 44);
+      INSERT INTO events (kind, payload) SELECT 'login', '{"user": ' || g || '}' FROM generate_series(1, 10) g;
       ANALYZE;`);
   } finally {
     await c.end();
@@ -82,22 +87,41 @@ function panelGroup(): vscode.TabGroup | undefined {
   return vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('dupguard.duplicates')));
 }
 
+/** Closes every editor but the panel (closing the panel would dispose it and its state). */
+async function closeTextEditors(): Promise<void> {
+  for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs.filter((t) => !(t.input instanceof vscode.TabInputWebview)))) {
+    // Untitled documents would ask whether to save: revert them first.
+    if (tab.input instanceof vscode.TabInputText && tab.input.uri.scheme === 'untitled') {
+      await vscode.window.showTextDocument(tab.input.uri, { viewColumn: tab.group.viewColumn });
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    } else {
+      await vscode.window.tabGroups.close(tab);
+    }
+  }
+}
+
 async function click(selector: string): Promise<void> {
   const found = await vscode.commands.executeCommand<boolean | undefined>('_dupguard.panelClick', selector);
   assert.equal(found, true, `nothing in the panel matches ${selector}`);
 }
 
-/** Asks the harness (which drives the browser) for a screenshot of the whole page. */
-async function screenshot(name: string): Promise<string> {
+/** Asks the harness (which drives the browser) for a page action: a screenshot path or `{"press": key}`. */
+async function pageAction(name: string, body: string): Promise<void> {
   const dir = process.env.DUPGUARD_TEST_SCREENSHOTS;
-  const results = process.env.DUPGUARD_TEST_RESULTS;
-  assert.ok(dir && results, 'the harness did not pass DUPGUARD_TEST_SCREENSHOTS / DUPGUARD_TEST_RESULTS');
-  const target = path.join(results, `${name}.png`);
+  assert.ok(dir, 'the harness did not pass DUPGUARD_TEST_SCREENSHOTS');
   fs.mkdirSync(dir, { recursive: true });
   fs.rmSync(path.join(dir, `${name}.done`), { force: true });
-  fs.writeFileSync(path.join(dir, `${name}.request`), target);
-  const done = await waitFor(`the screenshot ${name}`, () => fs.existsSync(path.join(dir, `${name}.done`)) && fs.readFileSync(path.join(dir, `${name}.done`), 'utf8'), 20_000);
+  fs.writeFileSync(path.join(dir, `${name}.request`), body);
+  const done = await waitFor(`the page action ${name}`, () => fs.existsSync(path.join(dir, `${name}.done`)) && fs.readFileSync(path.join(dir, `${name}.done`), 'utf8'), 20_000);
   assert.equal(done, 'ok', done);
+}
+
+/** A screenshot of the whole page, saved under test-results/. */
+async function screenshot(name: string): Promise<string> {
+  const results = process.env.DUPGUARD_TEST_RESULTS;
+  assert.ok(results, 'the harness did not pass DUPGUARD_TEST_RESULTS');
+  const target = path.join(results, `${name}.png`);
+  await pageAction(name, target);
   return target;
 }
 
@@ -110,8 +134,10 @@ async function acceptQuickPickUntil<T>(what: string, fn: () => T | undefined): P
   }, 20_000);
 }
 
-function untitledWith(text: string): vscode.TextDocument | undefined {
-  return vscode.workspace.textDocuments.find((d) => d.isUntitled && d.languageId === 'sql' && d.getText().includes(text));
+/** An untitled SQL document holding `text`, shown in an editor, not among `before`. */
+function untitledWith(text: string, before: Set<vscode.TextDocument> = new Set()): vscode.TextDocument | undefined {
+  return vscode.window.visibleTextEditors.map((e) => e.document)
+    .find((d) => d.isUntitled && d.languageId === 'sql' && !before.has(d) && d.getText().includes(text));
 }
 
 test('Scan DB for duplicates scans the database given by URL and the panel shows the table with its counts', async () => {
@@ -128,7 +154,7 @@ test('Scan DB for duplicates scans the database given by URL and the panel shows
   assert.equal(key.duplicateGroups, 37);
   assert.equal(key.excessRows, 963);
 
-  const state = await panelUntil('the panel to draw the report', (x) => x.rows.length === 2);
+  const state = await panelUntil('the panel to draw the report', (x) => x.rows.length === 3);
   const row = state.rows.find((r) => r.name === TABLE);
   assert.ok(row, `the panel has no row for ${TABLE}: ${JSON.stringify(state.rows)}`);
   // rows, duplicate groups, excess rows, % excess, reclaimable
@@ -140,14 +166,16 @@ test('Scan DB for duplicates scans the database given by URL and the panel shows
   assert.deepEqual(clean.cells.slice(0, 3), ['50', '0', '0']);
   // Largest excess first by default; the chart lists only tables with duplicates.
   assert.equal(state.rows[0].name, TABLE);
-  assert.deepEqual(state.bars, [{ label: TABLE, value: '963' }]);
+  assert.deepEqual(state.bars, [{ label: TABLE, value: '963' }, { label: 'public.events', value: '43' }]);
+  const events = state.rows.find((r) => r.name === 'public.events');
+  assert.deepEqual(events?.cells.slice(0, 3), ['54', '1', '43']);
 }, 60_000);
 
 test('the panel sorts by a column header, expands a table and keeps that state when hidden and shown again', async () => {
   await click('th[data-sort="table"]');
   let s = await panelUntil('sorted by name', (x) => x.sort.column === 'table');
   assert.deepEqual(s.sort, { column: 'table', descending: false });
-  assert.deepEqual(s.rows.map((r) => r.name), ['public.customers', TABLE]);
+  assert.deepEqual(s.rows.map((r) => r.name), ['public.customers', 'public.events', TABLE]);
   await click('th[data-sort="excess"]');
   await click(`tr[data-table="${TABLE}"]`);
   s = await panelUntil('the table expanded', (x) => x.expanded.length > 0);
@@ -161,15 +189,15 @@ test('the panel sorts by a column header, expands a table and keeps that state w
   await vscode.window.showTextDocument(doc, { viewColumn: group.viewColumn });
   await waitFor('the panel to be hidden', () => !panelGroup()?.activeTab?.input || !(panelGroup()!.activeTab!.input instanceof vscode.TabInputWebview));
   await vscode.commands.executeCommand('dupguard.scanDatabase', { url: dbUrl });
-  s = await panelUntil('the re-shown panel', (x) => x.rows.length === 2);
+  s = await panelUntil('the re-shown panel', (x) => x.rows.length === 3);
   assert.deepEqual(s.expanded, [TABLE]);
   assert.deepEqual(s.sort, { column: 'excess', descending: true });
   // Only the panel on screen for the picture (closing it would dispose it, and its state with it).
-  await vscode.window.tabGroups.close(vscode.window.tabGroups.all.flatMap((g) => g.tabs.filter((t) => !(t.input instanceof vscode.TabInputWebview))));
+  await closeTextEditors();
   await vscode.commands.executeCommand('workbench.action.closeSidebar');
   await vscode.commands.executeCommand('workbench.action.closePanel');
   await vscode.commands.executeCommand('notifications.clearAll');
-  s = await panelUntil('the panel after closing the other editors', (x) => x.rows.length === 2);
+  s = await panelUntil('the panel after closing the other editors', (x) => x.rows.length === 3);
   assert.deepEqual(s.expanded, [TABLE]);
   // Open the sample groups of the key check for the picture.
   await click(`[data-check="${TABLE}#0"] details.samples summary`);
@@ -185,8 +213,49 @@ test('Generate migration in the panel opens an untitled SQL document with the de
   const text = doc.getText();
   assert.match(text, /^-- backup: public\.task_requirements_dupguard_\w+$/m);
   assert.match(text, /task_pk, requirement_id|"task_pk", "requirement_id"/);
-  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  await closeTextEditors();
 }, 60_000);
+
+test('Copy query puts a read-only query on the clipboard that lists the duplicate groups', async () => {
+  await vscode.env.clipboard.writeText('');
+  await click(`button[data-action="copy"][data-check="${TABLE}#0"]`);
+  let text = '';
+  await waitFor('the clipboard to hold the query', () => { void vscode.env.clipboard.readText().then((t) => { text = t; }); return text.includes('GROUP BY'); });
+  assert.match(text, /FROM public\.task_requirements/);
+  const { Client } = await import('pg');
+  const c = new Client({ connectionString: dbUrl });
+  await c.connect();
+  try {
+    const r = await c.query<{ task_pk: number; copies: string; ids: number[] }>(text);
+    assert.equal(r.rows.length, 37);
+    assert.deepEqual([r.rows[0].task_pk, Number(r.rows[0].copies), r.rows[0].ids.slice(0, 3)], [1, 28, [1, 38, 75]]);
+  } finally {
+    await c.end();
+  }
+});
+
+test('Dry run asks which copy stays, runs the migration rolled back and shows the result in the panel', async () => {
+  await click(`button[data-action="dryrun"][data-check="${TABLE}#0"]`);
+  // The confirmation is the keep-policy quick pick: its first item is accepted below.
+  const s = await acceptQuickPickUntil('the dry-run result in the panel', () => {
+    void panelState(true).then((x) => { last = x; }, () => {});
+    return last?.dryRuns[`${TABLE}#0`];
+  });
+  assert.match(s, /the dedup and the constraint both work/);
+  assert.match(s, /rows before: 1,000, distinct keys: 37, duplicate groups: 37/);
+  assert.match(s, /rows after: 37 \(963 copies removed\)/);
+  // Rolled back: the table still holds every copy.
+  const { Client } = await import('pg');
+  const c = new Client({ connectionString: dbUrl });
+  await c.connect();
+  try {
+    assert.equal((await c.query('SELECT count(*)::int AS n FROM task_requirements')).rows[0].n, 1000);
+  } finally {
+    await c.end();
+  }
+}, 60_000);
+
+let last: Rendered | undefined;
 
 test('a migration adding UNIQUE over the duplicated columns gets the data-dependent error with the real counts, and its quick fix', async () => {
   const editor = await createFile('migrations/002_task_requirements_unique.sql', [
@@ -212,11 +281,12 @@ test('a migration adding UNIQUE over the duplicated columns gets the data-depend
   const [req] = fix.command.arguments as [{ schema: string; table: string; key: string[] }];
   assert.deepEqual([req.schema, req.table, req.key], ['public', 'task_requirements', ['task_pk', 'requirement_id']]);
   // The command waits for the keep-policy answer: answer it while it runs.
+  const before = new Set(vscode.workspace.textDocuments);
   const running = vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));
-  const doc = await acceptQuickPickUntil('the migration from the quick fix', () => untitledWith('-- backup: public.task_requirements_dupguard_'));
+  const doc = await acceptQuickPickUntil('the migration from the quick fix', () => untitledWith('-- backup: public.task_requirements_dupguard_', before));
   await running;
   assert.match(doc.getText(), /UNIQUE/);
-  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  await closeTextEditors();
 }, 60_000);
 
 test('untrusted workspaces use only the connection profiles of the user settings', async () => {
