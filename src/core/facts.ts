@@ -166,7 +166,7 @@ export interface Statement extends Span {
   txn: number;
   /** True between an explicit BEGIN/START TRANSACTION and its COMMIT/ROLLBACK (top level). */
   inExplicitTxn: boolean;
-  /** INSERTs of this statement: the main one and data-modifying CTEs. */
+  /** INSERTs of this statement: the main one and data-modifying CTEs (read-only; often a shared empty list). */
   inserts: InsertFacts[];
   copy?: CopyFacts;
   truncate?: TableRef[];
@@ -621,7 +621,7 @@ function parseCreate(c: Cur, stmt: Statement): void {
     if (c.is(k, 'also') || c.is(k, 'instead')) k++;
     if (d > 0 && c.is(k, 'insert')) {
       const ins = parseInsert(c, k, c.n, false);
-      if (ins) stmt.inserts.push(ins);
+      if (ins) addInsert(stmt, ins);
     }
     return;
   }
@@ -674,6 +674,13 @@ interface Ctx {
   txnSeq: number;
 }
 
+const NO_INSERTS: InsertFacts[] = Object.freeze([]) as unknown as InsertFacts[];
+
+function addInsert(stmt: Statement, ins: InsertFacts): void {
+  if (stmt.inserts === NO_INSERTS) stmt.inserts = [ins];
+  else stmt.inserts.push(ins);
+}
+
 /** Statement objects share their methods through a prototype (no closures per statement). */
 class StatementImpl implements Statement {
   kind: StatementKind = 'other';
@@ -691,7 +698,8 @@ class StatementImpl implements Statement {
   }
   txn = 0;
   inExplicitTxn = false;
-  inserts: InsertFacts[] = [];
+  // Shared empty list until the first INSERT is found (most statements have none).
+  inserts: InsertFacts[] = NO_INSERTS;
   copy?: CopyFacts;
   truncate?: TableRef[];
   delete?: TableRef;
@@ -763,7 +771,7 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
   switch (kw) {
     case 'insert': {
       const ins = parseInsert(c, 0, c.n, false);
-      if (ins) stmt.inserts.push(ins);
+      if (ins) addInsert(stmt, ins);
       break;
     }
     case 'with': {
@@ -773,10 +781,10 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
         const prev = c.type(j - 1);
         if (prev === T_LPAREN) {
           const ins = parseInsert(c, j, c.close(j - 1), true);
-          if (ins) stmt.inserts.push(ins);
+          if (ins) addInsert(stmt, ins);
         } else if (prev === T_RPAREN && c.depthAt[j] === 0) {
           const ins = parseInsert(c, j, c.n, true);
-          if (ins) { stmt.inserts.push(ins); stmt.kind = 'insert'; }
+          if (ins) { addInsert(stmt, ins); stmt.kind = 'insert'; }
         }
       }
       break;
@@ -787,7 +795,7 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
       const k = c.find(1, 0, 'insert');
       if (k > 0 && !c.is(k - 1, 'on')) {
         const ins = parseInsert(c, k, c.n, false);
-        if (ins) stmt.inserts.push(ins);
+        if (ins) addInsert(stmt, ins);
       }
       break;
     }
