@@ -63,20 +63,19 @@ function wholeText(text: string): EmbeddedSql {
   return { text, hostStart: 0, toHost: (o) => Math.max(0, Math.min(text.length, o)), via: 'literal', placeholders: [] };
 }
 
-type Kind = 'id' | 'punct' | 'str' | 'tpl' | 'tplEnd' | 'other';
-
-/** A significant token (no white space, no comments). */
-interface Sig {
-  k: Kind;
-  v: string;
-  /** Host offset of the token's first code unit. */
-  s: number;
-  /** For 'tpl' (a whole template, opened here) and 'str': the literal. For 'tplEnd': the template it closes. */
-  lit?: Literal;
-}
+/** Kinds of significant tokens (white space and comments are dropped). */
+const ID = 1;
+const PUNCT = 2;
+/** A string literal. */
+const STR = 3;
+/** A template: the whole literal (its head when it has interpolations). */
+const TPL = 4;
+/** The tail of a template with interpolations. */
+const TPL_END = 5;
+const OTHER = 6;
 
 interface Literal {
-  /** Index in sigs of the literal (the template's head) and of its last token (tplEnd for templates). */
+  /** Token index of the literal (the template's head) and of its last token (TPL_END for templates). */
   first: number;
   last: number;
   template: boolean;
@@ -108,8 +107,16 @@ const LOOKS_LIKE_SQL = new RegExp(
 const MAY_LOOK_LIKE_SQL = /^(?:insert|copy|merge|with)\b/i;
 const DATA_CHANGE = /\b(?:INSERT\s+INTO|MERGE\s+INTO|COPY)\b/i;
 
+/**
+ * One pass of the tokenizer into parallel arrays of significant tokens (no object per token: this
+ * runs over whole files), then a walk that classifies each literal by the tokens around it.
+ */
 class Extractor {
-  private readonly sigs: Sig[] = [];
+  private readonly kinds: number[] = [];
+  /** Text of identifiers and punctuators ('' for other tokens). */
+  private readonly vals: string[] = [];
+  /** The literal of STR, TPL and TPL_END tokens. */
+  private readonly lits: Array<Literal | undefined> = [];
   private readonly tags: Set<string>;
   private readonly functions: Set<string>;
   /** Literal bound by `const|let|var name = <literal>`: the one hop `client.query(name)` resolves. */
@@ -124,53 +131,73 @@ class Extractor {
 
   run(): EmbeddedSql[] {
     this.scan();
-    const sigs = this.sigs;
-    for (let i = 0; i < sigs.length; i++) {
-      const t = sigs[i];
-      if ((t.k === 'str' || t.k === 'tpl') && t.lit && !this.consumed.has(t.lit)) this.literalAt(i, t.lit);
-      else if ((t.k === 'punct' && (t.v === ')' || t.v === ',')) && i >= 3) this.identifierArgumentBefore(i);
+    const { kinds, vals, lits } = this;
+    for (let i = 0; i < kinds.length; i++) {
+      const k = kinds[i];
+      if (k === STR || k === TPL) {
+        const lit = lits[i]!;
+        if (!this.consumed.has(lit)) this.literalAt(i, lit);
+      } else if (k === PUNCT && i >= 3 && (vals[i] === ')' || vals[i] === ',')) {
+        this.identifierArgumentBefore(i);
+      }
     }
     const out: EmbeddedSql[] = [];
     for (const c of this.found.values()) out.push(this.build(c));
     return out.sort((a, b) => a.hostStart - b.hostStart);
   }
 
+  private push(kind: number, val: string, lit: Literal | undefined): void {
+    this.kinds.push(kind);
+    this.vals.push(val);
+    this.lits.push(lit);
+  }
+
+  /** Token i is an identifier. */
+  private isId(i: number): boolean {
+    return this.kinds[i] === ID;
+  }
+
+  /** Token i is the punctuator `v`. */
+  private isP(i: number, v: string): boolean {
+    return this.kinds[i] === PUNCT && this.vals[i] === v;
+  }
+
   /** Tokenizes once, keeping significant tokens and assembling template literals across their interpolations. */
   private scan(): void {
-    const sigs = this.sigs;
     const open: Literal[] = [];
     const text = this.text;
+    const kinds = this.kinds;
     tokenize(text, this.jsx, (type, s, pos, closed) => {
       switch (type) {
         case 'WhiteSpace': case 'LineTerminatorSequence': case 'MultiLineComment': case 'SingleLineComment': case 'HashbangComment':
           break;
         case 'IdentifierName':
-          sigs.push({ k: 'id', v: text.slice(s, pos), s, lit: undefined });
+          this.push(ID, text.slice(s, pos), undefined);
           break;
         case 'Punctuator':
-          sigs.push({ k: 'punct', v: text.slice(s, pos), s, lit: undefined });
+          this.push(PUNCT, text.slice(s, pos), undefined);
           break;
         case 'StringLiteral': case 'NoSubstitutionTemplate': {
           const end = closed ? pos - 1 : pos;
           const lit: Literal = {
-            first: sigs.length, last: sigs.length, template: type !== 'StringLiteral',
+            first: kinds.length, last: kinds.length, template: type !== 'StringLiteral',
             chunks: [{ raw: text.slice(s + 1, end), host: s + 1 }], holes: [], end,
           };
-          sigs.push({ k: type === 'StringLiteral' ? 'str' : 'tpl', v: '', s, lit });
+          this.push(type === 'StringLiteral' ? STR : TPL, '', lit);
           break;
         }
         case 'TemplateHead': {
           const lit: Literal = {
-            first: sigs.length, last: -1, template: true, chunks: [{ raw: text.slice(s + 1, pos - 2), host: s + 1 }], holes: [[pos - 2, -1]], end: -1,
+            first: kinds.length, last: -1, template: true, chunks: [{ raw: text.slice(s + 1, pos - 2), host: s + 1 }], holes: [[pos - 2, -1]], end: -1,
           };
           open.push(lit);
-          sigs.push({ k: 'tpl', v: '', s, lit });
+          this.push(TPL, '', lit);
           break;
         }
         case 'TemplateMiddle': case 'TemplateTail': {
           const lit = open[open.length - 1];
           if (!lit) {
-            sigs.push({ k: 'other', v: '', s, lit: undefined });
+            this.push(OTHER, '', undefined);
             break;
           }
           lit.holes[lit.holes.length - 1][1] = s + 1;
@@ -181,63 +208,59 @@ class Extractor {
             const end = closed ? pos - 1 : pos;
             lit.chunks.push({ raw: text.slice(s + 1, end), host: s + 1 });
             lit.end = end;
-            lit.last = sigs.length;
+            lit.last = kinds.length;
             open.pop();
-            sigs.push({ k: 'tplEnd', v: '', s, lit });
+            this.push(TPL_END, '', lit);
           }
           break;
         }
         default:
-          sigs.push({ k: 'other', v: '', s, lit: undefined });
+          this.push(OTHER, '', undefined);
       }
     });
     // Templates left open at the end of the text (broken code): close them there.
     for (const lit of open) {
       const hole = lit.holes[lit.holes.length - 1];
-      if (hole[1] < 0) hole[1] = this.text.length;
-      lit.end = this.text.length;
-      lit.last = sigs.length;
-      sigs.push({ k: 'tplEnd', v: '', s: this.text.length, lit });
+      if (hole[1] < 0) hole[1] = text.length;
+      lit.end = text.length;
+      lit.last = kinds.length;
+      this.push(TPL_END, '', lit);
     }
   }
 
-  /** Classifies the literal (or `+` chain of literals) starting at sigs[i]. */
+  /** Classifies the literal (or `+` chain of literals) starting at token i. */
   private literalAt(i: number, lit: Literal): void {
-    const sigs = this.sigs;
-    // Tagged template: `sql\`...\``, `Prisma.sql\`...\``, `prisma.$executeRaw\`...\``, `sql<Row[]>\`...\``.
-    let tagAt = lit.template ? this.skipTypeArguments(i - 1) : -1;
-    // A tag built by a call: `sql.type(Row)\`...\``, `sql.typeAlias('id')\`...\`` (Slonik).
-    if (lit.template && sigs[tagAt]?.k === 'punct' && sigs[tagAt].v === ')') tagAt = this.matchingOpenParen(tagAt) - 1;
-    const prev = sigs[tagAt];
-    if (lit.template && prev?.k === 'id') {
-      const name = this.memberChain(tagAt);
-      const last = prev.v;
-      const root = name.split('.')[0];
-      if (this.tags.has(last) || this.functions.has(last) || this.tags.has(root)) {
-        this.add({ lits: [lit], via: 'tag', name });
-        return;
+    if (lit.template) {
+      // Tagged template: `sql\`...\``, `Prisma.sql\`...\``, `prisma.$executeRaw\`...\``, `sql<Row[]>\`...\``.
+      let tagAt = this.skipTypeArguments(i - 1);
+      // A tag built by a call: `sql.type(Row)\`...\``, `sql.typeAlias('id')\`...\`` (Slonik).
+      if (this.isP(tagAt, ')')) tagAt = this.matchingOpenParen(tagAt) - 1;
+      if (this.isId(tagAt)) {
+        const name = this.memberChain(tagAt);
+        const last = this.vals[tagAt];
+        const root = name.split('.')[0];
+        if (this.tags.has(last) || this.functions.has(last) || this.tags.has(root)) {
+          this.add({ lits: [lit], via: 'tag', name });
+          return;
+        }
       }
     }
     const lits = this.chainFrom(lit);
     for (const l of lits) this.consumed.add(l);
     const call = this.callBefore(i);
-    if (call !== undefined) {
-      if (this.startsWithSqlWord(lits)) {
-        this.add({ lits, via: 'call', name: call });
-        return;
-      }
+    if (call !== undefined && this.startsWithSqlWord(lits)) {
+      this.add({ lits, via: 'call', name: call });
+      return;
     }
     const binding = this.bindingBefore(i);
     if (binding !== undefined) this.bindings.set(binding, lits);
     if (this.looksLikeSql(lits)) this.add({ lits, via: 'literal' });
   }
 
-  /** `fn(name)` / `fn(name, ...)` with `name` bound to a literal: the one-hop constant. sigs[i] is `)` or `,`. */
+  /** `fn(name)` / `fn(name, ...)` with `name` bound to a literal: the one-hop constant. Token i is `)` or `,`. */
   private identifierArgumentBefore(i: number): void {
-    const sigs = this.sigs;
-    const arg = sigs[i - 1];
-    if (arg.k !== 'id' || sigs[i - 2].k !== 'punct' || sigs[i - 2].v !== '(') return;
-    const lits = this.bindings.get(arg.v);
+    if (!this.isId(i - 1) || !this.isP(i - 2, '(')) return;
+    const lits = this.bindings.get(this.vals[i - 1]);
     if (!lits) return;
     const call = this.calleeBeforeParen(i - 2);
     if (call === undefined || !this.startsWithSqlWord(lits)) return;
@@ -252,52 +275,45 @@ class Extractor {
     this.found.set(c.lits[0], c);
   }
 
-  /** The dotted name ending at sigs[j] (an identifier): `Prisma.sql`, `this.db.query`. */
+  /** The dotted name ending at token j (an identifier): `Prisma.sql`, `this.db.query`. */
   private memberChain(j: number): string {
-    const sigs = this.sigs;
-    let name = sigs[j].v;
-    while (j >= 2 && sigs[j - 1].k === 'punct' && (sigs[j - 1].v === '.' || sigs[j - 1].v === '?.') && sigs[j - 2].k === 'id') {
+    let name = this.vals[j];
+    while (j >= 2 && (this.isP(j - 1, '.') || this.isP(j - 1, '?.')) && this.isId(j - 2)) {
       j -= 2;
-      name = `${sigs[j].v}.${name}`;
+      name = `${this.vals[j]}.${name}`;
     }
     return name;
   }
 
-  /** The query function whose first argument starts at sigs[i]: `fn(`, `a.b.fn(`, `fn<T>(`, `fn({ text: `. */
+  /** The query function whose first argument starts at token i: `fn(`, `a.b.fn(`, `fn<T>(`, `fn({ text: `. */
   private callBefore(i: number): string | undefined {
-    const sigs = this.sigs;
-    const p = sigs[i - 1];
-    if (p?.k === 'punct' && p.v === '(') return this.calleeBeforeParen(i - 1);
+    if (this.isP(i - 1, '(')) return this.calleeBeforeParen(i - 1);
     // client.query({ text: 'INSERT ...', values })
-    if (p?.k === 'punct' && p.v === ':' && sigs[i - 2]?.v === 'text' && sigs[i - 3]?.v === '{' && sigs[i - 4]?.v === '(') {
+    if (this.isP(i - 1, ':') && this.isId(i - 2) && this.vals[i - 2] === 'text' && this.isP(i - 3, '{') && this.isP(i - 4, '(')) {
       return this.calleeBeforeParen(i - 4);
     }
     return undefined;
   }
 
-  /** The function name before the `(` at sigs[j], if it is a configured query function. */
+  /** The function name before the `(` at token j, if it is a configured query function. */
   private calleeBeforeParen(j: number): string | undefined {
-    const sigs = this.sigs;
     const k = this.skipTypeArguments(j - 1);
-    const id = sigs[k];
-    if (id?.k !== 'id' || !this.functions.has(id.v)) return undefined;
-    const before = sigs[k - 1];
-    if (before?.k === 'id' && before.v === 'function') return undefined;
-    return id.v;
+    if (!this.isId(k) || !this.functions.has(this.vals[k])) return undefined;
+    if (this.isId(k - 1) && this.vals[k - 1] === 'function') return undefined;
+    return this.vals[k];
   }
 
   /**
-   * Index of the token before a type argument list ending at sigs[k] (`query<Row>(`, `sql<T[]>\``),
-   * or k itself when sigs[k] is not `>`; -1 when unbalanced. Bounded so that `a < b > (c)` stays cheap.
+   * Index of the token before a type argument list ending at token k (`query<Row>(`, `sql<T[]>\``),
+   * or k itself when token k is not `>`; -1 when unbalanced. Bounded so that `a < b > (c)` stays cheap.
    */
   private skipTypeArguments(k: number): number {
-    const sigs = this.sigs;
-    if (sigs[k]?.k !== 'punct' || !/^>{1,3}$/.test(sigs[k].v)) return k;
+    if (this.kinds[k] !== PUNCT || !/^>{1,3}$/.test(this.vals[k])) return k;
     let depth = 0;
     const stop = Math.max(0, k - 40);
     for (; k >= stop; k--) {
-      if (sigs[k].k !== 'punct') continue;
-      const v = sigs[k].v;
+      if (this.kinds[k] !== PUNCT) continue;
+      const v = this.vals[k];
       if (v === '>') depth++;
       else if (v === '>>') depth += 2;
       else if (v === '>>>') depth += 3;
@@ -307,45 +323,39 @@ class Extractor {
     return -1;
   }
 
-  /** Index of the `(` matching the `)` at sigs[k], or -1 (bounded: tags are short calls). */
+  /** Index of the `(` matching the `)` at token k, or -1 (bounded: tags are short calls). */
   private matchingOpenParen(k: number): number {
-    const sigs = this.sigs;
     let depth = 0;
     for (let j = k; j >= Math.max(0, k - 200); j--) {
-      if (sigs[j].k !== 'punct') continue;
-      if (sigs[j].v === ')') depth++;
-      else if (sigs[j].v === '(' && --depth === 0) return j;
+      if (this.kinds[j] !== PUNCT) continue;
+      if (this.vals[j] === ')') depth++;
+      else if (this.vals[j] === '(' && --depth === 0) return j;
     }
     return -1;
   }
 
   /** `const name = <literal>` / `let name: string = <literal>`: the bound name. */
   private bindingBefore(i: number): string | undefined {
-    const sigs = this.sigs;
-    if (sigs[i - 1]?.v !== '=' || sigs[i - 1].k !== 'punct') return undefined;
+    if (!this.isP(i - 1, '=')) return undefined;
     let k = i - 2;
-    if (sigs[k]?.k === 'id' && sigs[k - 1]?.v === ':' && sigs[k - 2]?.k === 'id') k -= 2;
-    const name = sigs[k];
-    if (name?.k !== 'id') return undefined;
-    const decl = sigs[k - 1];
-    if (decl?.k === 'id' && (decl.v === 'const' || decl.v === 'let' || decl.v === 'var')) return name.v;
-    return undefined;
+    if (this.isId(k) && this.isP(k - 1, ':') && this.isId(k - 2)) k -= 2;
+    if (!this.isId(k) || !this.isId(k - 1)) return undefined;
+    const decl = this.vals[k - 1];
+    return decl === 'const' || decl === 'let' || decl === 'var' ? this.vals[k] : undefined;
   }
 
   /** The literal and the literals joined to it by `+` (`'INSERT INTO t ' + 'VALUES (1)'`). */
   private chainFrom(lit: Literal): Literal[] {
-    const sigs = this.sigs;
     const lits = [lit];
     let cur = lit;
     for (;;) {
-      const plus = sigs[cur.last + 1];
-      const next = sigs[cur.last + 2];
-      if (plus?.k !== 'punct' || plus.v !== '+' || !next?.lit || (next.k !== 'str' && next.k !== 'tpl')) break;
-      const after = sigs[next.lit.last + 1];
+      const n = cur.last + 2;
+      if (!this.isP(cur.last + 1, '+') || (this.kinds[n] !== STR && this.kinds[n] !== TPL)) break;
+      const next = this.lits[n]!;
+      const after = next.last + 1;
       // `'a' + 'b'.trim()` binds the method to 'b' alone: stop before it.
-      if (after?.k === 'punct' && (after.v === '.' || after.v === '?.' || after.v === '[' || after.v === '(')) break;
-      if (after?.k === 'tpl') break;
-      cur = next.lit;
+      if (this.isP(after, '.') || this.isP(after, '?.') || this.isP(after, '[') || this.isP(after, '(')) break;
+      cur = next;
       lits.push(cur);
     }
     return lits;
