@@ -75,7 +75,7 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   try {
     parsed = parseArgs(argv, FLAGS);
   } catch (e) {
-    if (e instanceof UsageError) return fail(`${e.message}\n\n${USAGE}`);
+    if (e instanceof UsageError) return fail(`${e.message}\nRun 'dupguard lint --help' for the options.`);
     throw e;
   }
   const { flags, positionals } = parsed;
