@@ -187,7 +187,7 @@ test('exit 2 with a clear message: bad path, unmatched glob, unknown option, bad
   const cases: Array<[string[], string, RegExp]> = [
     [['nope.sql'], basic, /^dupguard lint: nope\.sql: no such file or directory\n$/],
     [['db/**/*.sql'], basic, /^dupguard lint: no files match 'db\/\*\*\/\*\.sql'\n$/],
-    [['--fromat', 'json'], basic, /^dupguard lint: unknown option '--fromat' \(did you mean '--format'\?\)/],
+    [['--fromat', 'json'], basic, /^dupguard lint: unknown option '--fromat' \(did you mean '--format'\?\).*\nRun 'dupguard lint --help' for the options\.\n$/],
     [['--format', 'xml'], basic, /^dupguard lint: option '--format' must be one of text, json, sarif, github \(got 'xml'\)/],
     [['--max-warnings', '1.5'], basic, /needs a whole number/],
     [['--config', 'missing.json'], basic, /^dupguard lint: missing\.json: cannot read config file \(no such file\)\n$/],
