@@ -163,8 +163,8 @@ function ratio(c: ScanCheck): string {
 
 function sampleLine(c: ScanCheck, g: ScanCheck['sample'][number]): string {
   const vals = g.values.map((v) => (v === null ? 'NULL' : v.length > 40 ? `${v.slice(0, 37)}...` : v)).join(', ');
-  const who = g.ids?.length ? ` ${g.idColumn ?? 'id'} ${g.ids.join(', ')}${g.count > g.ids.length ? ', ...' : ''}`
-    : g.ctids?.length ? ` ctid ${g.ctids.join(', ')}${g.count > g.ctids.length ? ', ...' : ''}` : '';
+  const span = (label: string, v: string[]) => (g.count > 2 ? ` lowest ${label} ${v[0]}, highest ${v[v.length - 1]}` : ` ${label} ${v.join(', ')}`);
+  const who = g.ids?.length ? span(g.idColumn ?? 'id', g.ids) : g.ctids?.length ? span('ctid', g.ctids) : '';
   void c;
   return `(${vals}) × ${n(g.count)}${who}`;
 }

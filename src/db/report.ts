@@ -15,9 +15,9 @@ export interface ScanSampleGroup {
   values: (string | null)[];
   /** How many rows share these values. */
   count: number;
-  /** Physical row ids (ctid) of some of the copies; absent on engines without ctid (YugabyteDB). */
+  /** Physical row ids (ctid) of the first and last copy; absent on engines without ctid (YugabyteDB) or before PostgreSQL 14. */
   ctids?: string[];
-  /** Values of the primary key (or other identifying column) of some of the copies, as text. */
+  /** Lowest and highest value of the primary key (or identity/serial column) among the copies, as text. */
   ids?: string[];
   /** The column `ids` holds (e.g. `id`), when the table has one. */
   idColumn?: string;

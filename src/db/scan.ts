@@ -31,8 +31,6 @@ export interface ScanOptions {
   exactRows?: boolean;
   /** Groups per check in the sample (default 5; 0 = none). */
   sampleSize?: number;
-  /** Copies' ids listed per sampled group (default 5). */
-  idsPerGroup?: number;
   /** statement_timeout for each scan statement, ms (default 0 = none). */
   statementTimeoutMs?: number;
   /** lock_timeout, ms (default 5000): a scan never waits long behind DDL. */
@@ -50,8 +48,6 @@ interface PlannedCheck {
   columns: string[];
   /** SQL for each compared element (quoted column, cast to text when needed, or an index expression). */
   exprs: string[];
-  /** Column type of each element when it is a plain column compared as itself (for typed literals); else compared as text. */
-  types?: (string | undefined)[];
   /** Rows considered: partial predicate and/or "some key column IS NULL". */
   where?: string;
   reason?: string;
@@ -157,11 +153,6 @@ function enforcedBy(t: LiveTableDescription, cols: string[]): string | undefined
   return undefined;
 }
 
-/** The type to read a sampled value back as: only for columns compared as themselves. */
-function colType(c: LiveColumnDescription): string | undefined {
-  return c.groupable ? c.type : undefined;
-}
-
 function colExpr(c: LiveColumnDescription): string {
   return c.groupable ? quoteIdent(c.name) : `${quoteIdent(c.name)}::text`;
 }
@@ -181,7 +172,7 @@ function planChecks(t: LiveTableDescription, natural: string[] | undefined, fks:
     } else {
       const cols = natural.map((c) => byName.get(c)!);
       checks.push({
-        kind: 'key', source: 'config', columns: natural, exprs: cols.map(colExpr), types: cols.map(colType),
+        kind: 'key', source: 'config', columns: natural, exprs: cols.map(colExpr),
         reason: 'natural key from configuration',
         comparedAsText: cols.filter((c) => !c.groupable).map((c) => c.name),
       });
@@ -195,12 +186,12 @@ function planChecks(t: LiveTableDescription, natural: string[] | undefined, fks:
     const elems = k.columns.map((name, i) => {
       const col = byName.get(name);
       // Expression elements come as SQL text from pg_get_indexdef.
-      return col ? { sql: colExpr(col), type: colType(col), nullable: !col.notNull } : { sql: `(${k.columns[i]})`, type: undefined, nullable: true };
+      return col ? { sql: colExpr(col), nullable: !col.notNull } : { sql: `(${k.columns[i]})`, nullable: true };
     });
     if (!elems.some((e) => e.nullable)) continue;
     const nullTest = elems.filter((e) => e.nullable).map((e) => `${e.sql} IS NULL`).join(' OR ');
     checks.push({
-      kind: 'unique-nulls', source: 'unique-index', columns: k.columns, exprs: elems.map((e) => e.sql), types: elems.map((e) => e.type),
+      kind: 'unique-nulls', source: 'unique-index', columns: k.columns, exprs: elems.map((e) => e.sql),
       where: k.predicate ? `(${k.predicate}) AND (${nullTest})` : nullTest,
       constraint: k.name,
       reason: `${k.kind === 'unique' ? 'unique constraint' : 'unique index'} ${k.name ?? ''} allows repeated rows when a key column is NULL (no NULLS NOT DISTINCT)`.replace('  ', ' '),
@@ -222,7 +213,7 @@ function planChecks(t: LiveTableDescription, natural: string[] | undefined, fks:
       notes.push(`whole-row duplicates are impossible: ${guard} is unique over compared columns`);
     } else {
       checks.push({
-        kind: 'exact-row', source: 'all-columns', columns: compared.map((c) => c.name), exprs: compared.map(colExpr), types: compared.map(colType),
+        kind: 'exact-row', source: 'all-columns', columns: compared.map((c) => c.name), exprs: compared.map(colExpr),
         reason: ignored.length ? `rows equal in every column except ${ignored.map((i) => i.name).join(', ')}` : 'rows equal in every column',
         ignoredColumns: ignored.length ? ignored : undefined,
         comparedAsText: compared.filter((c) => !c.groupable).map((c) => c.name),
@@ -257,7 +248,7 @@ function planChecks(t: LiveTableDescription, natural: string[] | undefined, fks:
       const cols = cand.cols.map((n) => byName.get(n)!);
       const nullable = cols.filter((c) => !c.notNull);
       checks.push({
-        kind: 'key', source: 'inferred', columns: cand.cols, exprs: cols.map(colExpr), types: cols.map(colType),
+        kind: 'key', source: 'inferred', columns: cand.cols, exprs: cols.map(colExpr),
         // As a UNIQUE constraint would: rows with a NULL in the candidate key are not duplicates of each other.
         where: nullable.length ? nullable.map((c) => `${quoteIdent(c.name)} IS NOT NULL`).join(' AND ') : undefined,
         reason: `${cand.reason}; not declared unique: verify before acting`,
@@ -282,7 +273,6 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
   const started = Date.now();
   const mode = opts.mode ?? 'exact';
   const sampleSize = Math.max(0, Math.floor(opts.sampleSize ?? 5));
-  const idsPerGroup = Math.max(1, Math.floor(opts.idsPerGroup ?? 5));
   const client = session.client;
   const signal = opts.signal;
   const report: ScanReport = {
@@ -428,7 +418,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
         try {
           check = mode === 'quick'
             ? await quickCheck(q, t, rel, pc, opts)
-            : await exactCheck(q, t, rel, pc, sampleSize, idsPerGroup);
+            : await exactCheck(q, t, rel, pc, sampleSize, session.serverVersionNum >= 140000);
           await q('RELEASE SAVEPOINT dupguard_check');
         } catch (e) {
           if (e instanceof Aborted || isConnectionLost(e, session)) throw e;
@@ -508,25 +498,38 @@ function base(pc: PlannedCheck, estimated: boolean): ScanCheck {
 type Q = (sql: string) => Promise<pg.QueryResult>;
 
 /** The exact counts: one aggregate pass; a bounded sample pass only when duplicates exist. */
-async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, sampleSize: number, idsPerGroup: number): Promise<ScanCheck> {
+async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, sampleSize: number, tidMinMax: boolean): Promise<ScanCheck> {
   const where = pc.where ? ` WHERE ${pc.where}` : '';
   const check = base(pc, false);
   const keyCols = pc.exprs.map((e, i) => `${e} AS k${i}`).join(', ');
   const textCols = pc.exprs.map((_, i) => `k${i}::text AS t${i}`).join(', ');
   const kList = pc.exprs.map((_, i) => `k${i}`).join(', ');
-  const toGroups = (rows: Record<string, unknown>[]): ScanSampleGroup[] => rows.filter((row) => int(row.c) > 1).map((row) => ({
-    values: pc.exprs.map((_, i) => (row[`t${i}`] === null ? null : String(row[`t${i}`]))),
-    count: int(row.c),
-  }));
+  // The first and last copy of each group (lowest and highest id / ctid) come from the same aggregate: no extra pass.
+  const ident = identifyingColumn(t);
+  const ctid = t.hasCtid !== false && tidMinMax;
+  const idAggs = [
+    ident ? `min(${ident.expr})::text AS id_first, max(${ident.expr})::text AS id_last` : '',
+    ctid ? 'min(ctid)::text AS ctid_first, max(ctid)::text AS ctid_last' : '',
+  ].filter(Boolean).map((x) => `, ${x}`).join('');
+  const idOut = [ident ? ', id_first, id_last' : '', ctid ? ', ctid_first, ctid_last' : ''].join('');
+  const toGroups = (rows: Record<string, unknown>[]): ScanSampleGroup[] => rows.filter((row) => int(row.c) > 1).map((row) => {
+    const g: ScanSampleGroup = {
+      values: pc.exprs.map((_, i) => (row[`t${i}`] === null ? null : String(row[`t${i}`]))),
+      count: int(row.c),
+    };
+    if (ident && row.id_first != null) { g.ids = [String(row.id_first), String(row.id_last)]; g.idColumn = ident.name; }
+    if (ctid && row.ctid_first != null) g.ctids = [String(row.ctid_first), String(row.ctid_last)];
+    return g;
+  });
   let groups: ScanSampleGroup[] = [];
   const few = estimatedGroups(t, pc);
   if (sampleSize > 0 && few !== undefined && few <= 100_000) {
     // Few groups expected (heavy duplication, seed 002's shape): counts and the largest groups in one pass.
     // The window spools the groups, cheap when they are few, costly when there are millions.
     const r = await q(
-      `SELECT ${textCols}, c, sum(c) OVER () AS rows, count(*) OVER () AS distinct_keys,
+      `SELECT ${textCols}, c${idOut}, sum(c) OVER () AS rows, count(*) OVER () AS distinct_keys,
               count(*) FILTER (WHERE c > 1) OVER () AS groups, max(c) OVER () AS max_copies
-         FROM (SELECT ${keyCols}, count(*) AS c FROM ${rel}${where} GROUP BY ${kList}) AS g
+         FROM (SELECT ${keyCols}, count(*) AS c${idAggs} FROM ${rel}${where} GROUP BY ${kList}) AS g
         ORDER BY c DESC, ${kList} LIMIT ${sampleSize}`);
     const row = r.rows[0];
     check.rows = int(row?.rows);
@@ -547,13 +550,13 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     check.maxCopies = int(row.max_copies);
     if (check.duplicateGroups > 0 && sampleSize > 0) {
       const top = await q(
-        `SELECT ${textCols}, c FROM (SELECT ${keyCols}, count(*) AS c FROM ${rel}${where} GROUP BY ${kList} HAVING count(*) > 1) AS g
+        `SELECT ${textCols}, c${idOut} FROM (SELECT ${keyCols}, count(*) AS c${idAggs} FROM ${rel}${where} GROUP BY ${kList} HAVING count(*) > 1) AS g
           ORDER BY c DESC, ${kList} LIMIT ${sampleSize}`);
       groups = toGroups(top.rows);
     }
   }
   check.excessRows = check.rows - check.distinct;
-  if (groups.length) check.sample = await attachCopies(q, t, rel, pc, groups, idsPerGroup);
+  check.sample = groups;
   return check;
 }
 
@@ -570,39 +573,16 @@ function estimatedGroups(t: LiveTableDescription, pc: PlannedCheck): number | un
   return Math.min(product, rows);
 }
 
-/** Adds the ctids and ids of the first few copies of each sampled group. */
-async function attachCopies(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, groups: ScanSampleGroup[], idsPerGroup: number): Promise<ScanSampleGroup[]> {
+/** Types whose min()/max() order is the natural one; others are compared through their text. */
+const ORDERED_ID_TYPES = new Set(['int2', 'int4', 'int8', 'numeric', 'text', 'varchar', 'bpchar', 'timestamp', 'timestamptz', 'date']);
+
+/** The column that names a row to a person: a one-column primary key, else an identity or serial column. */
+function identifyingColumn(t: LiveTableDescription): { name: string; expr: string } | undefined {
   const pk = t.keys.find((k) => k.kind === 'primary' && k.columns.length === 1 && !k.expression);
-  const idCol = pk?.columns[0] ?? t.columns.find((c) => c.identity || (c.surrogate && /^nextval/i.test(c.default ?? '')))?.name;
-  const idExpr = idCol ? `${quoteIdent(idCol)}::text` : undefined;
-  const ctid = t.hasCtid !== false;
-  if (!groups.length || (!ctid && !idExpr)) return groups;
-  // Fetch a few copies of just those groups: one filtered pass with typed equality (index-usable, no join),
-  // then a window over the few matched rows. Values come back as text; a typed literal reads them back.
-  const conds = groups.map((g) => `(${pc.exprs.map((e, i) => {
-    const v = g.values[i];
-    if (v === null) return `(${e}) IS NULL`;
-    const type = pc.types?.[i];
-    return type ? `${e} = ${literal(v)}::${type}` : `(${e})::text = ${literal(v)}`;
-  }).join(' AND ')})`);
-  const which = `CASE ${conds.map((c, gi) => `WHEN ${c} THEN ${gi}`).join(' ')} END`;
-  const ctidSel = ctid ? 'ctid::text' : 'NULL::text';
-  const idSel = idCol ? `${quoteIdent(idCol)}::text` : 'NULL::text';
-  const order = ctid ? 'ctid' : quoteIdent(idCol!);
-  const copies = await q(
-    `SELECT dupguard_g, dupguard_ctid, dupguard_id FROM (
-       SELECT dupguard_g, dupguard_ctid, dupguard_id, row_number() OVER (PARTITION BY dupguard_g ORDER BY dupguard_o) AS dupguard_rn
-         FROM (SELECT ${which} AS dupguard_g, ${ctidSel} AS dupguard_ctid, ${idSel} AS dupguard_id, ${order} AS dupguard_o
-                 FROM ${rel}
-                WHERE (${conds.join(' OR ')})${pc.where ? ` AND (${pc.where})` : ''}) AS m) AS y
-      WHERE dupguard_rn <= ${idsPerGroup} ORDER BY dupguard_g, dupguard_rn`);
-  for (const row of copies.rows) {
-    const g = groups[int(row.dupguard_g)];
-    if (!g) continue;
-    if (ctid && row.dupguard_ctid) (g.ctids ??= []).push(row.dupguard_ctid);
-    if (idCol && row.dupguard_id !== null) { (g.ids ??= []).push(row.dupguard_id); g.idColumn = idCol; }
-  }
-  return groups;
+  const col = (pk && t.columns.find((c) => c.name === pk.columns[0]))
+    ?? t.columns.find((c) => c.identity || (c.surrogate && /^nextval/i.test(c.default ?? '')));
+  if (!col || !col.groupable) return undefined;
+  return { name: col.name, expr: ORDERED_ID_TYPES.has(col.baseType) && !col.type.endsWith('[]') ? quoteIdent(col.name) : `${quoteIdent(col.name)}::text` };
 }
 
 function literal(v: string): string {

@@ -58,7 +58,7 @@ test('text output is a readable table per table; md is a Markdown report', async
   assert.equal(text.code, 1);
   assert.match(text.out, /^breezeway\.task_requirements {2}10,908 rows/m);
   assert.match(text.out, /DUP key \(task_pk, requirement_id\): 10,896 excess rows in 12 groups; 12 distinct of 10,908 rows \(909x\), up to 909 copies/);
-  assert.match(text.out, /\(0, 1\) × 909 id \d+, \d+, \d+, \d+, \d+, \.\.\./);
+  assert.match(text.out, /\(0, 1\) × 909 lowest id \d+, highest \d+/);
   assert.match(text.out, /2 table\(s\) scanned, 1 with duplicates, 10,896 excess rows/);
   const md = await cli(['scan', '--url', dupUrl, '--format', 'md', '--key', 'breezeway.task_requirements=task_pk,requirement_id', '--no-infer']);
   assert.match(md.out, /^# dupguard scan$/m);

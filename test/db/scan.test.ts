@@ -97,9 +97,10 @@ for (const r of RATIOS) {
       const g = c.sample[0];
       assert.equal(g.count, c.maxCopies);
       assert.equal(g.values.length, 2);
-      assert.equal(g.ids?.length, Math.min(5, g.count));
+      assert.equal(g.ids?.length, 2, 'first and last copy');
+      assert.ok(Number(g.ids![0]) < Number(g.ids![1]));
       assert.equal(g.idColumn, 'id');
-      assert.equal(g.ctids?.length, Math.min(5, g.count));
+      assert.equal(g.ctids?.length, 2);
       assert.ok((c.reclaimableBytes ?? 0) > 0);
     } else {
       assert.equal(c.reclaimableBytes ?? 0, 0);
@@ -142,8 +143,8 @@ test('exact-row ignores surrogate uuid ids and clock_timestamp() defaults, compa
   assert.equal(c.duplicateGroups, 100);
   assert.equal(c.excessRows, 4300);
   assert.equal(c.maxCopies, 44);
-  assert.equal(c.sample[0].ids?.length, 5);
-  assert.equal(new Set(c.sample[0].ids).size, 5, 'the copies have distinct ids');
+  assert.equal(c.sample[0].ids?.length, 2);
+  assert.equal(new Set(c.sample[0].ids).size, 2, 'the copies have distinct ids');
 });
 
 test('odd identifiers: schema with a space, reserved table name, quotes, upper case, unicode', () => {
@@ -153,7 +154,7 @@ test('odd identifiers: schema with a space, reserved table name, quotes, upper c
   assert.equal(k.distinct, 2);
   assert.equal(k.excessRows, 2);
   assert.deepEqual(k.sample[0].values, ['1', 'p q', 'é']);
-  assert.equal(k.sample[0].ctids?.length, 3);
+  assert.deepEqual(k.sample[0].ctids, ['(0,1)', '(0,3)']);
   const w = check(t, 'exact-row');
   assert.deepEqual(w.columns, ['Group', 'a b', 'ü', 'x"y', 'ORDER']);
   assert.equal(w.duplicateGroups, 0);
@@ -257,7 +258,7 @@ test('after ANALYZE the one-pass shape (counts and largest groups together) give
   for (const r of RATIOS) {
     const before = check(table(exact, 'ratios', r.name), 'key', 'config');
     const now = check(table(again, 'ratios', r.name), 'key', 'config');
-    const pick = (c: ScanCheck) => [c.rows, c.distinct, c.duplicateGroups, c.excessRows, c.maxCopies, c.sample.map((g) => [g.values, g.count, g.ids?.length])];
+    const pick = (c: ScanCheck) => [c.rows, c.distinct, c.duplicateGroups, c.excessRows, c.maxCopies, c.sample.map((g) => [g.values, g.count, g.ids, g.ctids])];
     assert.deepEqual(pick(now), pick(before), r.name);
   }
 });
