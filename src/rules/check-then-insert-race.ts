@@ -201,6 +201,11 @@ function check(ctx: HostContext): void {
   }
 }
 
+/** Text to insert into a JS string literal delimited by `quote` (quoted identifiers need escaping there). */
+function escapeFor(quote: string | undefined, text: string): string {
+  return quote === '"' || quote === '\'' ? text.replace(new RegExp(quote, 'g'), `\\${quote}`) : text;
+}
+
 function lineStartsOf(text: string): number[] {
   const out = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) out.push(i + 1);
@@ -218,7 +223,7 @@ function report(ctx: HostContext, region: HostRegion, ins: InsertFacts, hit: Che
   const at = ins.start + (ret ? ret.index : body.trimEnd().length);
   const fixes: Fix[] = [{
     title: `Insert atomically: ON CONFLICT (${cols.join(', ')}) DO NOTHING${table && !key ? ' (needs a unique key on those columns)' : ''}`,
-    edits: [{ start: sql.toHost(at), end: sql.toHost(at), newText: ` ON CONFLICT (${cols.map(ident).join(', ')}) DO NOTHING` }],
+    edits: [{ start: sql.toHost(at), end: sql.toHost(at), newText: escapeFor(ctx.text[sql.hostStart - 1], ` ON CONFLICT (${cols.map(ident).join(', ')}) DO NOTHING`) }],
     preferred: true,
   }];
   const selStart = hit.region.sql.toHost(hit.start);

@@ -14,7 +14,7 @@ import type { Fix, Severity } from '../core/types';
 import { expr } from '../core/schema/deparse';
 import { arbiterKeys } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { findNodes, ident, isVersionColumn, resolveTable, statementAst, sval, versionColumns } from './support';
+import { findNodes, ident, isVersionColumn, leaksPlaceholder, resolveTable, statementAst, sval, versionColumns } from './support';
 
 const ID = 'merge-source-not-deduplicated';
 
@@ -75,12 +75,15 @@ function joinColumns(cond: any, source: string, target: string): string[] {
 
 function wrapFix(keys: string[], version: string | undefined, inner: string, alias: string, span: { start: number; end: number }): Fix {
   const k = keys.map(ident).join(', ');
-  const order = version ? `${k}, ${ident(version)} DESC` : `${k}, \${1:updated_at} DESC`;
+  // a snippet placeholder for the unknown version column, unless the text holds `${...}` interpolations
+  // that a snippet engine would take for its own variables
+  const snippet = !version && !/\$\{/.test(inner + alias);
+  const order = version ? `${k}, ${ident(version)} DESC` : snippet ? `${k}, \${1:updated_at} DESC` : `${k}, updated_at DESC`;
   return {
-    title: `Deduplicate the source: one row per (${keys.join(', ')})${version ? `, the latest by ${version}` : ''}`,
+    title: `Deduplicate the source: one row per (${keys.join(', ')})${version ? `, the latest by ${version}` : ' (put the version column in place of updated_at)'}`,
     edits: [{ start: span.start, end: span.end, newText: `(SELECT DISTINCT ON (${k}) * FROM ${inner} ORDER BY ${order}) AS ${alias}` }],
     preferred: true,
-    snippet: version ? undefined : true,
+    snippet: snippet || undefined,
   };
 }
 
@@ -115,9 +118,10 @@ function checkMerge(stmt: Statement, ctx: RuleContext): void {
       if (keyedBy(table, keys)) return;
       if (!table) severity = 'info';
     }
-    inner = (rv.schemaname ? `${ident(rv.schemaname)}.` : '') + ident(rv.relname);
-    sourceLabel = rv.relname;
-    alias ??= rv.relname;
+    // names as written (the AST sees interpolations as placeholder identifiers)
+    inner = m.usingTable?.raw ?? (rv.schemaname ? `${ident(rv.schemaname)}.` : '') + ident(rv.relname);
+    sourceLabel = m.usingTable?.raw ?? rv.relname;
+    alias ??= m.usingTable?.name ?? rv.relname;
     report(keys);
   } else if (src?.RangeSubselect) {
     alias = src.RangeSubselect.alias?.aliasname;
@@ -139,7 +143,8 @@ function checkMerge(stmt: Statement, ctx: RuleContext): void {
     const message =
       `MERGE reads ${sourceLabel}, which can hold the same ${keyText} more than once: the MERGE then fails with "MERGE command cannot affect row a second time" when the target row exists, and inserts every copy when it does not. ` +
       `Keep one row per key: DISTINCT ON ${keyText} ... ORDER BY ${keys.join(', ')}, ${version ?? '<version>'} DESC.`;
-    ctx.report({ start: span.start, end: span.end, message, severity, fixes: [wrapFix(keys, version, inner, ident(alias!), span)] });
+    const fix = wrapFix(keys, version, inner, /^[:{$]/.test(alias!) ? alias! : ident(alias!), span);
+    ctx.report({ start: span.start, end: span.end, message, severity, fixes: leaksPlaceholder(fix) ? [] : [fix] });
   }
 }
 

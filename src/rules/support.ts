@@ -4,6 +4,7 @@
  * the version/timestamp columns an upsert should compare.
  */
 import type { TableDescription, UniqueKey } from '../core/catalog';
+import type { Fix } from '../core/types';
 import type { SqlDocument, Statement, TableRef } from '../core/facts';
 import { buildSchemaFromDdl, type DdlSchemaModel } from '../core/schema/ddl';
 import { normalizeSql } from '../core/schema/deparse';
@@ -149,4 +150,9 @@ export function tokenEnd(doc: SqlDocument, offset: number): number {
     else return t.ends[mid];
   }
   return offset;
+}
+
+/** True when a fix would write a neutralized interpolation (`_tpl___`) back into the code. */
+export function leaksPlaceholder(fix: Fix): boolean {
+  return fix.edits.some((e) => /\b_tpl_*\b|\b_tpl\w*/.test(e.newText));
 }

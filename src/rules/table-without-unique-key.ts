@@ -38,9 +38,10 @@ export const tableWithoutUniqueKey: Rule = {
     } else {
       fixes.push({
         title: 'Add a UNIQUE constraint on the columns that identify a row',
-        edits: [{ start: at, end: at, newText: `${semi}\nALTER TABLE ${ct.table.raw} ADD UNIQUE (\${1:key_column});` }],
+        edits: [{ start: at, end: at, newText: `${semi}\nALTER TABLE ${ct.table.raw} ADD UNIQUE (${ct.table.raw.includes('${') ? 'key_column' : '\${1:key_column}'});` }],
         preferred: true,
-        snippet: true,
+        // a `${...}` in the name would be taken for a snippet variable
+        snippet: !ct.table.raw.includes('${') || undefined,
       });
     }
     ctx.report({

@@ -11,7 +11,7 @@ import type { TableDescription } from '../core/catalog';
 import type { InsertFacts, Statement } from '../core/facts';
 import type { Fix } from '../core/types';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { findNodes, ident, isVersionColumn, resolveTable, statementAst, sval, versionColumns, type StmtAst } from './support';
+import { findNodes, ident, isVersionColumn, leaksPlaceholder, resolveTable, statementAst, sval, versionColumns, type StmtAst } from './support';
 
 const ID = 'upsert-without-ordering-guard';
 
@@ -126,11 +126,12 @@ function checkMerge(stmt: Statement, ctx: RuleContext): void {
     const v = versions[0];
     const guard = `${ident(sourceName)}.${ident(v)} > ${ident(targetName)}.${ident(v)}`;
     const afterMatched = at + (/^when\s+matched/i.exec(text.slice(at))?.[0].length ?? 0);
+    const fix: Fix = { title: `Only overwrite with a newer row: AND ${guard}`, edits: [{ start: afterMatched, end: afterMatched, newText: ` AND ${guard}` }], preferred: true };
     ctx.report({
       start: at,
       end: afterMatched,
       message: `WHEN MATCHED THEN UPDATE overwrites the stored row whatever its ${v}: a late or replayed event with an older ${v} replaces newer data. Compare first: WHEN MATCHED AND ${guard}.`,
-      fixes: [{ title: `Only overwrite with a newer row: AND ${guard}`, edits: [{ start: afterMatched, end: afterMatched, newText: ` AND ${guard}` }], preferred: true }],
+      fixes: leaksPlaceholder(fix) ? [] : [fix],
     });
   }
 }

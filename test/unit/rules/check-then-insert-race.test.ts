@@ -56,6 +56,16 @@ const f = async (id) => { const r = await db.query('select * from orders where e
     assert.match(fixed, /VALUES \(\$\{tag\}\) ON CONFLICT \(name\) DO NOTHING RETURNING id/);
   });
 
+  test('the fix escapes quoted identifiers for the JS string it goes into', () => {
+    const ts = 'async function a(db, id) { await db.query("SELECT 1 FROM users WHERE \\"slackId\\" = $1", [id]);\n  await db.query("INSERT INTO users (\\"slackId\\") VALUES ($1)", [id]); }';
+    const [f] = own(ts);
+    assert.ok(f, 'expected a finding');
+    const fixed = applyEdits(ts, f.fixes[0]);
+    assert.ok(fixed.includes('VALUES ($1) ON CONFLICT (\\"slackId\\") DO NOTHING"'), fixed);
+    assert.doesNotThrow(() => new Function(`return async () => { ${fixed.replace(/^async function a\(db, id\) \{|\}$/g, '')} }`));
+    assert.deepEqual(own(fixed), []);
+  });
+
   test('different functions, different tables, ON CONFLICT, advisory lock, other columns: no finding', () => {
     assert.deepEqual(own(`async function a(db) { await db.query('SELECT id FROM users WHERE slack_id = $1', [1]); }
 async function b(db) { await db.query('INSERT INTO users (slack_id) VALUES ($1)', [1]); }`), []);
