@@ -199,7 +199,7 @@ export function splitSql(text: string): Array<[number, number]> {
 
 /**
  * Replaces template placeholders with identifiers of the same length so the statement parses:
- * Go templates `{{ ... }}` and psql variables `:NAME`, `:'NAME'`, `:"NAME"`. Returns the identifiers
+ * Go templates `{{ ... }}`, JS interpolations `${...}` and psql variables `:NAME`, `:'NAME'`, `:"NAME"`. Returns the identifiers
  * used (lower-cased as PostgreSQL folds them) so callers can tell a placeholder schema from a real one.
  */
 export function neutralizePlaceholders(sql: string): { text: string; names: Set<string> } {
@@ -223,6 +223,15 @@ export function parseTolerant(text: string, options: { placeholders?: Set<string
   if (!parserReady()) return [];
   const whole = tryParse(text);
   if (whole) return fromParse(whole, text, 0, text.length);
+  // templated migrations (`:SCHEMA.t`, `{{ .Namespace }}.t`) usually parse whole once neutralized
+  const neutral = neutralizePlaceholders(text);
+  if (neutral.text !== text) {
+    const parsed = tryParse(neutral.text);
+    if (parsed) {
+      for (const n of neutral.names) options.placeholders?.add(n);
+      return fromParse(parsed, neutral.text, 0, text.length);
+    }
+  }
   const out: ParsedStatement[] = [];
   for (const [s, e] of statementRanges(text)) out.push(...parseRange(text, s, e, 0, options.placeholders));
   return out;
