@@ -12,7 +12,7 @@ import type { Fix, Severity } from '../core/types';
 import { expr } from '../core/schema/deparse';
 import { arbiterKeys, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { resolveTable, sameKeyColumns, statementAst } from './support';
+import { joinColumns, resolveTable, sameKeyColumns, statementAst } from './support';
 
 const ID = 'duplicate-keys-in-values';
 
@@ -136,13 +136,56 @@ function removeRow(rows: Array<[number, number]>, i: number) {
   return { start: rows[i - 1][1], end: rows[i][1], newText: '' };
 }
 
+/** `MERGE ... USING (VALUES ...) AS s(k, v) ON t.k = s.k`: the same key twice fails the MERGE (21000). */
+function checkMerge(stmt: Statement, ctx: RuleContext): void {
+  const m = stmt.merge;
+  const ast = statementAst(stmt);
+  if (!m?.using || !ast || ast.kind !== 'MergeStmt') return;
+  const sub = ast.node.sourceRelation?.RangeSubselect;
+  const values: any[] | undefined = sub?.subquery?.SelectStmt?.valuesLists;
+  const alias: string | undefined = sub?.alias?.aliasname;
+  const colnames: string[] = (sub?.alias?.colnames ?? []).map((c: any) => c?.String?.sval ?? '');
+  if (!values || values.length < 2 || !alias || !colnames.length) return;
+  const target: string = ast.node.relation?.alias?.aliasname ?? ast.node.relation?.relname ?? '';
+  const keys = joinColumns(ast.node.joinCondition, alias, target);
+  const idx = keys.map((k) => colnames.indexOf(k));
+  if (!keys.length || idx.some((i) => i < 0)) return;
+  const text = ctx.doc.text;
+  const v = /\bvalues\b/i.exec(text.slice(m.using.start, m.using.end));
+  if (!v) return;
+  const rows = rowSpans(ctx.doc, m.using.start + v.index + v[0].length, m.using.end);
+  if (rows.length < values.length) return;
+  const seen = new Map<string, number>();
+  values.forEach((row: any, r: number) => {
+    const vals = idx.map((i) => literal(row?.List?.items?.[i]));
+    if (vals.some((x) => x === undefined || x === 'NULL')) return;
+    const sig = JSON.stringify(vals);
+    const first = seen.get(sig);
+    if (first === undefined) {
+      seen.set(sig, r);
+      return;
+    }
+    ctx.report({
+      start: rows[r][0],
+      end: rows[r][1],
+      severity: 'error',
+      message: `Rows ${first + 1} and ${r + 1} of the MERGE source have the same key (${keys.join(', ')}) = (${vals.join(', ')}): when the target row exists the MERGE fails with "MERGE command cannot affect row a second time", and when it does not both rows are inserted.`,
+      fixes: [
+        { title: `Remove row ${first + 1} (keep the last value for this key)`, edits: [removeRow(rows.slice(0, values.length), first)], preferred: true },
+        { title: `Remove row ${r + 1} (keep the first value for this key)`, edits: [removeRow(rows.slice(0, values.length), r)] },
+      ],
+    });
+  });
+}
+
 /** A multi-row VALUES list repeating the same literal conflict key. */
 export const duplicateKeysInValues: Rule = {
   id: ID,
   severity: 'warning',
-  description: 'Multi-row VALUES repeating the same literal key: DO UPDATE fails ("cannot affect row a second time"), DO NOTHING silently drops rows.',
+  description: 'Multi-row VALUES (INSERT or MERGE source) repeating the same literal key: DO UPDATE / MERGE fail ("cannot affect row a second time"), DO NOTHING silently drops rows.',
   docs: docsUrl(ID),
   statement(stmt, ctx) {
+    if (stmt.kind === 'merge') checkMerge(stmt, ctx);
     if (stmt.kind !== 'insert') return;
     for (const ins of stmt.inserts) if (!ins.inWith) check(stmt, ins, ctx);
   },

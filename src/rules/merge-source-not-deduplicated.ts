@@ -14,7 +14,7 @@ import type { Fix, Severity } from '../core/types';
 import { expr } from '../core/schema/deparse';
 import { arbiterKeys } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { findNodes, ident, isVersionColumn, leaksPlaceholder, resolveTable, statementAst, sval, versionColumns } from './support';
+import { findNodes, ident, isVersionColumn, joinColumns, leaksPlaceholder, resolveTable, statementAst, sval, versionColumns } from './support';
 
 const ID = 'merge-source-not-deduplicated';
 
@@ -57,20 +57,6 @@ function dedupedQuery(select: any, ctx: RuleContext, keyCols: string[]): string 
   }
   if (from.length === 1 && from[0].RangeSubselect) return dedupedQuery(from[0].RangeSubselect.subquery?.SelectStmt, ctx, keyCols);
   return undefined;
-}
-
-/** Source-side columns of `t.a = s.a AND ...` equalities. */
-function joinColumns(cond: any, source: string, target: string): string[] {
-  const out: string[] = [];
-  for (const e of findNodes(cond, 'A_Expr')) {
-    if (e.kind !== 'AEXPR_OP' || sval(e.name?.[0]) !== '=') continue;
-    const sides = [e.lexpr?.ColumnRef, e.rexpr?.ColumnRef];
-    for (const side of sides) {
-      const f: string[] = (side?.fields ?? []).map(sval);
-      if (f.length >= 2 && f[f.length - 2] === source && f[f.length - 2] !== target) out.push(f[f.length - 1]);
-    }
-  }
-  return [...new Set(out)];
 }
 
 function wrapFix(keys: string[], version: string | undefined, inner: string, alias: string, span: { start: number; end: number }): Fix {

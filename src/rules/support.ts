@@ -156,3 +156,17 @@ export function tokenEnd(doc: SqlDocument, offset: number): number {
 export function leaksPlaceholder(fix: Fix): boolean {
   return fix.edits.some((e) => /\b_tpl_*\b|\b_tpl\w*/.test(e.newText));
 }
+
+/** Source-side columns of `t.a = s.a AND ...` equalities. */
+export function joinColumns(cond: any, source: string, target: string): string[] {
+  const out: string[] = [];
+  for (const e of findNodes(cond, 'A_Expr')) {
+    if (e.kind !== 'AEXPR_OP' || sval(e.name?.[0]) !== '=') continue;
+    const sides = [e.lexpr?.ColumnRef, e.rexpr?.ColumnRef];
+    for (const side of sides) {
+      const f: string[] = (side?.fields ?? []).map(sval);
+      if (f.length >= 2 && f[f.length - 2] === source && f[f.length - 2] !== target) out.push(f[f.length - 1]);
+    }
+  }
+  return [...new Set(out)];
+}

@@ -40,6 +40,7 @@ const scenarios: Scenario[] = [
   { rule: 'duplicate-keys-in-values', schema: seedSchema, text: "INSERT INTO articles (article_id, title, ts_ms) VALUES ('a', 'x', 1), ('b', 'y', 1), ('a', 'z', 2) ON CONFLICT (article_id) DO UPDATE SET title = excluded.title WHERE excluded.ts_ms > articles.ts_ms;" },
   { rule: 'duplicate-keys-in-values', schema: seedSchema, text: 'INSERT INTO tags (task_pk, tag_pk) VALUES (1, 2), (1, 2) ON CONFLICT (task_pk, tag_pk) DO NOTHING;' },
   { rule: 'duplicate-keys-in-values', schema: seedSchema, text: "INSERT INTO articles (article_id) VALUES ('q'), ('q');" },
+  { rule: 'duplicate-keys-in-values', schema: seedSchema, text: "MERGE INTO articles t USING (VALUES ('a', 1), ('a', 2)) AS s(article_id, ts_ms) ON t.article_id = s.article_id WHEN MATCHED AND s.ts_ms > t.ts_ms THEN UPDATE SET ts_ms = s.ts_ms;" },
   { rule: 'upsert-without-ordering-guard', schema: seedSchema, text: 'INSERT INTO articles (article_id, title, ts_ms) VALUES ($1, $2, $3) ON CONFLICT (article_id) DO UPDATE SET title = excluded.title, ts_ms = excluded.ts_ms;' },
   { rule: 'upsert-without-ordering-guard', schema: seedSchema, text: 'MERGE INTO articles t USING article_events s ON t.article_id = s.article_id WHEN MATCHED THEN UPDATE SET ts_ms = s.ts_ms WHEN NOT MATCHED THEN DO NOTHING;' },
   { rule: 'merge-source-not-deduplicated', schema: seedSchema, text: 'MERGE INTO articles t USING article_events s ON t.article_id = s.article_id WHEN MATCHED AND s.ts_ms > t.ts_ms THEN UPDATE SET ts_ms = s.ts_ms WHEN NOT MATCHED THEN INSERT VALUES (s.article_id, s.title, s.ts_ms);' },
@@ -76,5 +77,5 @@ test('every fix of every finding parses and removes its finding', () => {
       }
     }
   }
-  assert.equal(fixesChecked, 20, "every scenario's fixes were exercised");
+  assert.equal(fixesChecked, 22, "every scenario's fixes were exercised");
 });

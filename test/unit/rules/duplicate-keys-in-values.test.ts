@@ -56,6 +56,19 @@ describe(RULE, () => {
     assert.equal(sql.slice(f.start, f.end), '(7::int, 1)');
   });
 
+  test('MERGE USING (VALUES ...) with the same join key twice', () => {
+    const sql = "MERGE INTO articles t USING (VALUES ('a1', 'x', 1), ('a1', 'y', 2)) AS s(article_id, title, ts_ms) ON t.article_id = s.article_id WHEN MATCHED THEN UPDATE SET title = s.title WHEN NOT MATCHED THEN INSERT VALUES (s.article_id, s.title, s.ts_ms);";
+    const [f] = own(sql);
+    assert.equal(f.severity, 'error');
+    assert.equal(sql.slice(f.start, f.end), "('a1', 'y', 2)");
+    assert.match(f.message, /MERGE command cannot affect row a second time/);
+    const fixed = applyFix(sql, RULE, { schema: schema() });
+    assert.match(fixed, /USING \(VALUES \('a1', 'y', 2\)\) AS s/);
+    assertParses(fixed);
+    assert.deepEqual(own(fixed), []);
+    assert.deepEqual(own(sql.replace("('a1', 'y', 2)", "('a2', 'y', 2)")), []);
+  });
+
   test('ON CONSTRAINT and target-less DO NOTHING use the known keys', () => {
     assert.equal(own("insert into tags values (1, 2), (1, 2) on conflict on constraint tags_task_pk_tag_pk_key do nothing;").length, 1);
     assert.equal(own("insert into articles (article_id) values ('z'), ('z') on conflict do nothing;").length, 1);
