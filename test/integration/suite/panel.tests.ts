@@ -289,6 +289,70 @@ test('a migration adding UNIQUE over the duplicated columns gets the data-depend
   await closeTextEditors();
 }, 60_000);
 
+/** A table big enough that each scan check runs for a while (about a second per pass here). */
+async function admin(): Promise<import('pg').Client> {
+  const { Client } = await import('pg');
+  const c = new Client({ connectionString: dbUrl, application_name: 'dupguard-test-admin' });
+  await c.connect();
+  return c;
+}
+
+let bigReady = false;
+async function ensureBigTable(c: import('pg').Client): Promise<void> {
+  if (bigReady) return;
+  await c.query(`CREATE TABLE big AS SELECT g % 1000 AS a, g % 777 AS b, g::text AS note FROM generate_series(1, 2000000) g`);
+  bigReady = true;
+}
+
+/** Waits until the scan's session runs one of its GROUP BY passes; returns its backend pid. */
+async function scanRunning(c: import('pg').Client): Promise<number> {
+  let pid = 0;
+  await waitFor('the scan to run a check', () => {
+    void c.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'dupguard' AND state = 'active' AND query ILIKE '%group by%'`)
+      .then((r) => { pid = r.rows[0]?.pid ?? 0; }, () => {});
+    return pid;
+  }, 10_000);
+  return pid;
+}
+
+test('Cancel in the progress notification stops the scan at once; the panel says so', async () => {
+  const c = await admin();
+  try {
+    await ensureBigTable(c);
+    const running = vscode.commands.executeCommand<{ complete: boolean; cancelled?: boolean; errors: { message: string }[] } | undefined>(
+      'dupguard.scanDatabase', { url: dbUrl, tables: ['public.big'] });
+    await scanRunning(c);
+    const t0 = Date.now();
+    await pageAction('cancel-scan', JSON.stringify({ click: '.notifications-toasts .monaco-button:has-text("Cancel")' }));
+    const report = await running;
+    assert.ok(report);
+    assert.ok(Date.now() - t0 < 3000, `cancel took ${Date.now() - t0} ms`);
+    assert.equal(report.cancelled, true);
+    assert.match(report.errors[0].message, /scan cancelled during public\.big/);
+    const s = await panelUntil('the panel to show the cancelled scan', (x) => x.rows.length === 1);
+    assert.deepEqual(s.rows.map((r) => r.name), ['public.big']);
+  } finally {
+    await c.end();
+  }
+}, 60_000);
+
+test('a connection dropped mid-scan is reported naming the table and what was done', async () => {
+  const c = await admin();
+  try {
+    await ensureBigTable(c);
+    const running = vscode.commands.executeCommand<{ complete: boolean; errors: { message: string }[] } | undefined>(
+      'dupguard.scanDatabase', { url: dbUrl, tables: ['public.big', 'public.customers'] });
+    const pid = await scanRunning(c);
+    await c.query('SELECT pg_terminate_backend($1)', [pid]);
+    const report = await running;
+    assert.ok(report);
+    assert.equal(report.complete, false);
+    assert.match(report.errors.map((e) => e.message).join('\n'), /connection lost while scanning public\.big \(\d of \d+ checks done there; 0 of 2 tables finished before it\)/);
+  } finally {
+    await c.end();
+  }
+}, 60_000);
+
 test('untrusted workspaces use only the connection profiles of the user settings', async () => {
   await vscode.workspace.getConfiguration('dupguard').update('connections', [{ name: 'mine', host: '127.0.0.1' }], vscode.ConfigurationTarget.Global);
   await setSetting('connections', [{ name: 'from-the-repo', host: 'evil.example.com' }]);
