@@ -245,27 +245,33 @@ export const work = { steps: 0 };
 class Cur {
   readonly idx: number[] = [];
   readonly depthAt: number[] = [];
-  /** For each `(`, the index of its `)` (or n); filled in one pass so close() is O(1). */
+  /** For each `(`, the index of its `)` (or n); filled in one pass so close() is O(1). Packed, no holes. */
   private readonly match: number[] = [];
+  private readonly count: number;
   constructor(readonly t: Tokens, first: number, last: number) {
+    const { idx, depthAt, match } = this;
+    const types = t.types;
     let d = 0;
+    let k = 0;
     const open: number[] = [];
     for (let i = first; i < last; i++) {
-      const ty = t.types[i];
+      const ty = types[i];
       if (ty === T_LINECOMMENT || ty === T_BLOCKCOMMENT) continue;
-      const k = this.idx.length;
       if (ty === T_RPAREN && d > 0) {
         d--;
-        this.match[open.pop()!] = k;
+        match[open.pop()!] = k;
       }
-      this.idx.push(i);
-      this.depthAt.push(d);
+      idx.push(i);
+      depthAt.push(d);
+      match.push(-1);
       if (ty === T_LPAREN) { d++; open.push(k); }
+      k++;
     }
-    for (const k of open) this.match[k] = this.idx.length;
-    work.steps += this.idx.length;
+    for (const o of open) match[o] = k;
+    this.count = k;
+    work.steps += k;
   }
-  get n(): number { return this.idx.length; }
+  get n(): number { return this.count; }
   type(k: number): number { return k < this.idx.length && k >= 0 ? this.t.types[this.idx[k]] : -1; }
   start(k: number): number { return this.t.starts[this.idx[Math.min(k, this.idx.length - 1)]]; }
   end(k: number): number { return this.t.ends[this.idx[Math.min(k, this.idx.length - 1)]]; }
@@ -277,7 +283,7 @@ class Cur {
   }
   /** Index of the matching `)` for the `(` at k (or n). */
   close(k: number): number {
-    if (this.type(k) === T_LPAREN) return this.match[k] ?? this.idx.length;
+    if (this.type(k) === T_LPAREN) return this.match[k];
     const d = this.depthAt[k];
     for (let j = k + 1; j < this.idx.length; j++) if (this.type(j) === T_RPAREN && this.depthAt[j] === d) return j;
     return this.idx.length;
@@ -1085,6 +1091,8 @@ export function parseDocument(text: string): SqlDocument {
 
 /** pg_dump output announces itself in its first lines. */
 function isPgDump(text: string): boolean {
+  const at = text.indexOf('PostgreSQL database');
+  if (at < 0 || at > 400) return false;
   const head = text.slice(0, 400);
   return /^--\s*PostgreSQL database (dump|cluster dump)\s*$/m.test(head);
 }
