@@ -108,7 +108,7 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
     for (const s of suppressions) {
       const unused = unusedRules(s, config);
       if (unused.length === 0) continue;
-      const unknown = unused.filter((id) => id !== '*' && !ruleById(id));
+      const unknown = unused.filter((id) => id !== '*' && id !== UNUSED_SUPPRESSION && !ruleById(id));
       const message = unknown.length
         ? `Unknown rule ${unknown.map((u) => `'${u}'`).join(', ')} in this dupguard-ignore comment; known rules: ${rules.map((r) => r.id).join(', ')}.`
         : s.rules.length === 0 || unused.length === s.rules.length
