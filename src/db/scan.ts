@@ -525,7 +525,8 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
   const few = estimatedGroups(t, pc);
   if (sampleSize > 0 && few !== undefined && few <= 100_000) {
     // Few groups expected (heavy duplication, seed 002's shape): counts and the largest groups in one pass.
-    // The window spools the groups, cheap when they are few, costly when there are millions.
+    // The window spools the groups: cheap when they are few; when the bound was wrong and there are
+    // millions, it costs about what the second pass below would have cost when duplicates exist.
     const r = await q(
       `SELECT ${textCols}, c${idOut}, sum(c) OVER () AS rows, count(*) OVER () AS distinct_keys,
               count(*) FILTER (WHERE c > 1) OVER () AS groups, max(c) OVER () AS max_copies
@@ -560,17 +561,21 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
   return check;
 }
 
-/** Groups the planner's statistics expect for these columns, when every column has them. */
+/**
+ * A lower bound on the number of groups from the columns' statistics (the largest single-column
+ * n_distinct): copies share all their columns, so heavily duplicated tables have few groups whatever
+ * the product of the columns' counts says. Undefined when a column has no statistics.
+ */
 function estimatedGroups(t: LiveTableDescription, pc: PlannedCheck): number | undefined {
   const rows = t.rowEstimate ?? -1;
   if (rows < 0) return undefined;
-  let product = 1;
+  let most = 1;
   for (const name of pc.columns) {
     const c = t.columns.find((x) => x.name === name);
     if (!c || c.nDistinct === undefined || c.nDistinct === 0) return undefined;
-    product *= c.nDistinct < 0 ? -c.nDistinct * rows : c.nDistinct;
+    most = Math.max(most, c.nDistinct < 0 ? -c.nDistinct * rows : c.nDistinct);
   }
-  return Math.min(product, rows);
+  return Math.min(most, rows);
 }
 
 /** Types whose min()/max() order is the natural one; others are compared through their text. */
