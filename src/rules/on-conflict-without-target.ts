@@ -3,7 +3,7 @@
  * the clause never fires and every run inserts the rows again (36.5 M duplicate rows); with several
  * unique keys any of them silently drops the row and nobody can tell which one did.
  */
-import type { Fix } from '../core/types';
+import type { Fix, RelatedInfo } from '../core/types';
 import type { InsertFacts } from '../core/facts';
 import { arbiterKeys, keyChoices, keyLabel, keySupplied, lookupTable, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
@@ -18,9 +18,12 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
   const cols = ins.columns?.map((c) => c.name);
   let severity: 'error' | undefined;
   let message: string;
-  const related = table?.origin
-    ? [{ message: `${name} is created here`, location: table.origin }]
-    : undefined;
+  const related: RelatedInfo[] = [];
+  if (table?.origin) related.push({ message: `${name} is created here`, location: table.origin });
+  // Each key that could silently drop a row: where it is declared.
+  for (const k of table ? arbiterKeys(table) : []) {
+    if (k.origin) related.push({ message: `${keyLabel(k)} is declared here`, location: k.origin });
+  }
   if (table) {
     const keys = arbiterKeys(table);
     const usable = keys.filter((k) => keySupplied(table, k, cols));
@@ -54,7 +57,7 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
     });
   }
   fixes[0].preferred = true;
-  ctx.report({ start: oc.head.start, end: oc.head.end, message, severity, fixes, related });
+  ctx.report({ start: oc.head.start, end: oc.head.end, message, severity, fixes, related: related.length ? related : undefined });
 }
 
 /** ON CONFLICT DO NOTHING without a conflict target. */

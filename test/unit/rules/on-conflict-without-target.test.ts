@@ -179,3 +179,16 @@ test('SQL embedded in TypeScript: range and fix map back to the host file', () =
   assert.match(fixed, /ON CONFLICT \(key_column\) DO NOTHING`/);
   ok(fixed, { path: 'etl.ts' });
 });
+
+test('related information points at the table and at each key that could fire', () => {
+  const loc = (line: number) => ({ path: 'migrations/001.sql', start: 0, end: 1, line, column: 1, endLine: line, endColumn: 2 });
+  const schema = new StaticSchemaModel([{
+    schema: 'public', name: 't', source: 'ddl', origin: loc(1),
+    keys: [{ kind: 'primary', name: 't_pkey', columns: ['id'], origin: loc(2) }, { kind: 'unique', name: 't_email_key', columns: ['email'], origin: loc(3) }],
+    columns: [col('id'), col('email')],
+  }]);
+  const [f] = lintErrors('INSERT INTO t (id, email) VALUES (1, $1) ON CONFLICT DO NOTHING', RULE, { schema });
+  assert.deepEqual(f.related!.map((r) => [r.message, r.location.line]), [
+    ['public.t is created here', 1], ['primary key t_pkey (id) is declared here', 2], ['unique constraint t_email_key (email) is declared here', 3],
+  ]);
+});
