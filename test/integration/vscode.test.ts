@@ -12,7 +12,7 @@ import { runSuite, runVsix } from './harness/run';
 
 let unavailable: string | undefined;
 
-test('code-server 4.100.3 is installed (or taken from .cache/code-server)', { timeout: 10 * 60_000 }, async (t) => {
+test('code-server 4.100.3 is installed (or taken from .cache/code-server)', { timeout: 13 * 60_000 }, async (t) => {
   try {
     const r = await ensureCodeServer((s) => t.diagnostic(s));
     const note = r.cached ? 'code-server taken from the cache' : `code-server installed in ${r.seconds.toFixed(0)} s`;
@@ -46,6 +46,11 @@ test('the packaged .vsix installs into code-server and shows a diagnostic and it
   assert.match(r.statusIcon, /codicon-warning/);
   assert.ok(r.quickFixTitles.some((s) => s.startsWith('Ignore on-conflict-without-target for this statement')), r.quickFixTitles.join(' | '));
   assert.ok(fs.statSync(r.screenshot).size > 10_000, 'screenshot is empty');
+  for (const must of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/libpg-query.wasm', 'extension/docs/rules/on-conflict-without-target.md']) {
+    assert.ok(r.entries.includes(must), `${must} missing from the .vsix: ${r.entries.join(', ')}`);
+  }
+  const stray = r.entries.filter((e) => /\.map$|\.ts$|node_modules|(^|\/)(src|test)\//.test(e));
+  assert.deepEqual(stray, [], 'sources, maps or node_modules in the .vsix');
   // Bundle + WASM parser + manifest: anything much larger means node_modules or maps slipped in.
   assert.ok(r.bytes < 2 * 1024 * 1024, `.vsix is ${r.bytes} bytes`);
 });

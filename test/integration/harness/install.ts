@@ -29,7 +29,7 @@ export class RegistryUnreachableError extends Error {}
 
 /** Is registry.npmjs.org (or the configured registry) reachable? Decides skip versus failure. */
 export function registryReachable(): boolean {
-  const r = spawnSync('npm', ['ping'], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('npm', ['ping', '--fetch-retries=1', '--fetch-timeout=15000'], { encoding: 'utf8', timeout: 40_000 });
   return r.status === 0;
 }
 
@@ -57,7 +57,7 @@ export interface InstallResult {
 }
 
 /** Ensures code-server is in the cache; installs it when missing (~3 min cold). */
-export async function ensureCodeServer(log: (s: string) => void = () => {}, timeoutMs = 8 * 60_000): Promise<InstallResult> {
+export async function ensureCodeServer(log: (s: string) => void = () => {}, timeoutMs = 12 * 60_000): Promise<InstallResult> {
   const t0 = Date.now();
   if (installedVersion() === CODE_SERVER_VERSION) return { bin: codeServerBin(), cached: true, seconds: 0 };
   if (!registryReachable()) throw new RegistryUnreachableError('the npm registry is unreachable (npm ping failed)');

@@ -61,7 +61,7 @@ function scratchDir(tag: string): string {
 }
 
 /** Opens the workbench with the test payload and waits for the exit code VS Code reports. */
-export async function runSuite(timeoutMs = 180_000): Promise<SuiteRun> {
+export async function runSuite(timeoutMs = 240_000): Promise<SuiteRun> {
   const t0 = Date.now();
   const ext = stageExtension(false);
   buildSuite();
@@ -112,6 +112,8 @@ export interface VsixRun {
   vsix: string;
   bytes: number;
   installMs: number;
+  /** Files inside the .vsix. */
+  entries: string[];
   squiggles: number;
   /** The status bar item's text and icon class, e.g. `1` with `codicon-warning`. */
   statusText: string;
@@ -119,6 +121,18 @@ export interface VsixRun {
   screenshot: string;
   quickFixTitles: string[];
   seconds: number;
+}
+
+/** File names in a .vsix (zip names are stored uncompressed in its central directory). */
+export function vsixEntries(vsix: string): string[] {
+  const names = new Set<string>();
+  const buf = fs.readFileSync(vsix);
+  // Central directory file headers: signature PK\x01\x02, name length at +28, name at +46.
+  for (let i = buf.indexOf('PK\x01\x02', 0, 'latin1'); i >= 0; i = buf.indexOf('PK\x01\x02', i + 4, 'latin1')) {
+    const len = buf.readUInt16LE(i + 28);
+    names.add(buf.toString('utf8', i + 46, i + 46 + len));
+  }
+  return [...names].sort();
 }
 
 /** Packages the extension with vsce, as `npm run package` does, from a staged production build. */
@@ -201,7 +215,7 @@ export async function runVsix(file = 'queries/import_orders.sql', expectFix = 'A
     await page.waitForTimeout(300);
     await page.screenshot({ path: screenshot });
     await page.keyboard.press('Escape');
-    return { vsix, bytes: fs.statSync(vsix).size, installMs: installed.ms, squiggles, statusText, statusIcon: statusIcon ?? '', screenshot, quickFixTitles, seconds: (Date.now() - t0) / 1000 };
+    return { vsix, bytes: fs.statSync(vsix).size, entries: vsixEntries(vsix), installMs: installed.ms, squiggles, statusText, statusIcon: statusIcon ?? '', screenshot, quickFixTitles, seconds: (Date.now() - t0) / 1000 };
   } finally {
     await browser?.close();
     await server?.stop();
