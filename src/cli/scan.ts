@@ -2,9 +2,8 @@
  * `dupguard scan`: finds duplicate rows already in a PostgreSQL database. Argument parsing and
  * output only; the engine is src/db/scan.ts.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { formatHelp, parseArgs, UsageError } from './args';
+import { loadConfig } from './config';
 import type { CliIO } from './io';
 import type { ScanCheck, ScanReport, ScanTable } from '../db/report';
 
@@ -20,7 +19,7 @@ const SPEC = {
   timeout: { type: 'number', default: 0, valueName: 'ms', description: 'statement_timeout per query (0 = none)' },
   infer: { type: 'boolean', default: true, description: 'also check keys inferred from column names (--no-infer to skip)' },
   'exact-rows': { type: 'boolean', default: true, description: 'also check whole-row duplicates ignoring ids (--no-exact-rows to skip)' },
-  config: { type: 'string', valueName: 'file', description: 'config file (default: .dupguard.json in the current folder)' },
+  config: { type: 'string', short: 'c', valueName: 'file', description: 'config file (default: nearest .dupguard.json from the working folder up)' },
   progress: { type: 'boolean', description: 'print a line per table on stderr' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 } as const;
@@ -35,31 +34,6 @@ Options:
 ${formatHelp(SPEC)}
 
 Exit status: 0 no duplicates, 1 duplicates found (inferred keys alone do not count), 2 error.`;
-
-/** Reads `naturalKeys` from a .dupguard.json (missing file: none). */
-export function loadNaturalKeys(file: string, required: boolean): Record<string, string[]> {
-  if (!fs.existsSync(file)) {
-    if (required) throw new UsageError(`config file not found: ${file}`);
-    return {};
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  const raw = (json as { naturalKeys?: unknown })?.naturalKeys;
-  if (raw === undefined) return {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`${file}: naturalKeys must be an object like {"public.t": ["a", "b"]}`);
-  const out: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (!Array.isArray(v) || !v.length || !v.every((c) => typeof c === 'string' && c.length)) {
-      throw new UsageError(`${file}: naturalKeys["${k}"] must be a non-empty list of column names`);
-    }
-    out[k] = v as string[];
-  }
-  return out;
-}
 
 /** True when a check other than an inferred one found duplicates. */
 export function reportHasDuplicates(r: ScanReport): boolean {
@@ -85,12 +59,15 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const { connect, DbError } = await import('../db/connect');
   let naturalKeys: Record<string, string[]>;
   try {
-    naturalKeys = loadNaturalKeys(path.resolve(io.cwd, f.config ?? '.dupguard.json'), f.config !== undefined);
+    const loaded = loadConfig(io.cwd, f.config);
+    for (const w of loaded.warnings) io.stderr(`dupguard scan: ${w}\n`);
+    naturalKeys = { ...(loaded.config.naturalKeys ?? {}) };
     for (const spec of f.key) {
       const k = parseKeySpec(spec);
       naturalKeys[k.table] = k.columns;
     }
   } catch (e) {
+    // A malformed config (ConfigError names file and place) or --key spec: the message is the help.
     io.stderr(`dupguard scan: ${(e as Error).message}\n`);
     return 2;
   }

@@ -79,6 +79,10 @@ test('naturalKeys from .dupguard.json', async () => {
     assert.equal(r.code, 1);
     const k = (JSON.parse(r.out) as ScanReport).tables[0].checks.find((c) => c.source === 'config')!;
     assert.deepEqual([k.columns, k.excessRows], [['a'], 1]);
+    fs.writeFileSync(path.join(dir, '.dupguard.json'), '{"naturalKeys": {"t": "a"}}');
+    const broken = await cli(['scan', '--url', cleanUrl], {}, dir);
+    assert.equal(broken.code, 2);
+    assert.match(broken.err, /\.dupguard\.json/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
