@@ -74,6 +74,9 @@ function keysToCheck(ins: InsertFacts, table: TableDescription | undefined): Key
 
 function check(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void {
   if (ins.source !== 'values' || !ins.sourceSpan) return;
+  // cheap first: two rows at least, before asking the parser
+  const rows = rowSpans(ctx.doc, ins.sourceSpan.start, ins.sourceSpan.end);
+  if (rows.length < 2) return;
   const ast = statementAst(stmt);
   if (!ast) return;
   // the INSERT itself, or the one inside a WITH
@@ -85,7 +88,6 @@ function check(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void {
   if (!columns) return;
   const keys = keysToCheck(ins, table);
   if (!keys.length) return;
-  const rows = rowSpans(ctx.doc, ins.sourceSpan.start, ins.sourceSpan.end);
   if (rows.length !== values.length) return;
   const action = ins.onConflict?.action;
   if (ins.onConflict && action === 'unknown') return;

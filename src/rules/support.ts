@@ -6,7 +6,7 @@
 import type { TableDescription, UniqueKey } from '../core/catalog';
 import type { Fix } from '../core/types';
 import type { SqlDocument, Statement, TableRef } from '../core/facts';
-import { buildSchemaFromDdl, type DdlSchemaModel } from '../core/schema/ddl';
+import { DdlSchemaModel } from '../core/schema/ddl';
 import { normalizeSql } from '../core/schema/deparse';
 import { parseRange, parserReady } from '../core/schema/pg';
 import { lookupTable } from './keys';
@@ -51,9 +51,19 @@ export function documentSchema(doc: SqlDocument, path?: string): DdlSchemaModel 
   const hit = localCache.get(doc);
   if (hit !== undefined) return hit ?? undefined;
   let out: DdlSchemaModel | null = null;
-  if (parserReady() && doc.all.some((s) => s.createTable || s.createIndex || s.kind === 'alter-table' || /^\s*alter\s+table/i.test(s.text()))) {
+  // only the statements that shape tables are parsed (DML is most of a script, and irrelevant here)
+  const ranges: Array<[number, number]> = [];
+  let shaping = false;
+  for (const s of doc.statements) {
+    const kw = s.keyword;
+    if (kw !== 'create' && kw !== 'alter' && kw !== 'drop' && kw !== 'set' && kw !== 'do' && !(kw === 'select' && /set_config/i.test(s.text()))) continue;
+    if (s.createTable || s.createIndex || kw === 'alter' || kw === 'do') shaping = true;
+    ranges.push([s.start, s.terminator >= 0 ? s.terminator : s.end]);
+  }
+  if (parserReady() && shaping) {
     try {
-      out = buildSchemaFromDdl([{ path: path ?? '(this file)', text: doc.text }]);
+      out = new DdlSchemaModel();
+      out.applyFile({ path: path ?? '(this file)', text: doc.text }, ranges);
     } catch {
       out = null;
     }

@@ -167,12 +167,19 @@ export class DdlSchemaModel implements SchemaModel {
     return [...this.byKey.values()].map((t) => this.withNatural(t));
   }
 
-  /** Applies the DDL of one file on top of what is known (files must come in migration order). */
-  applyFile(file: DdlFile): void {
+  /**
+   * Applies the DDL of one file on top of what is known (files must come in migration order).
+   * `ranges` limits parsing to those statement ranges (the caller knows which ones are DDL).
+   */
+  applyFile(file: DdlFile, ranges?: Array<[number, number]>): void {
     if (!parserReady()) throw new Error('dupguard: the SQL parser is not loaded; await ensureParser() first');
     const ctx: FileCtx = { file, lineStarts: lineStartsOf(file.text), placeholders: new Set(), searchPath: [...this.searchPath] };
     this.stats.files++;
-    for (const st of parseTolerant(file.text, { placeholders: ctx.placeholders })) {
+    // with `ranges` (statements already split by the caller), only those are parsed
+    const statements = ranges
+      ? ranges.flatMap(([s, e]) => parseRange(file.text, s, e, 0, ctx.placeholders))
+      : parseTolerant(file.text, { placeholders: ctx.placeholders });
+    for (const st of statements) {
       try {
         this.applyStatement(st.stmt, st, ctx);
         this.stats.statements++;
