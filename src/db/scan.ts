@@ -354,7 +354,8 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
   progress({ phase: 'catalog', index: 0, total: 0, message: 'reading the catalog' });
   try {
     await begin();
-    tables = await listTables(client, { schemas: opts.schemas ?? session.schemas });
+    // Partitions are scanned through their parent, unless one is named explicitly.
+    tables = await listTables(client, { schemas: opts.schemas ?? session.schemas, includePartitions: !!opts.tables?.length });
     fkMap = await foreignKeysOf(client, tables.map((t) => t.oid));
     await q('COMMIT');
   } catch (e) {
@@ -375,6 +376,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
       for (const t of m) picked.add(t);
     }
     selected = tables.filter((t) => picked.has(t));
+    tables = tables.filter((t) => !t.partitionOf || picked.has(t));
   }
   for (const [spec] of Object.entries(opts.naturalKeys ?? {})) {
     let m: LiveTableDescription[] = [];

@@ -170,6 +170,13 @@ test('a partitioned table is scanned once through its parent', () => {
   assert.equal(c.excessRows, 200);
 });
 
+test('a partition named explicitly is scanned on its own', async () => {
+  const r = await scan(s, { tables: ['public.events_low'], inferKeys: false });
+  assert.deepEqual(r.tables.map((t) => t.table), ['events_low']);
+  assert.equal(r.tables[0].rows, 150);
+  assert.equal(r.tables[0].checks.find((c) => c.kind === 'exact-row')!.distinct, 50);
+});
+
 test('views are listed as skipped, never scanned', () => {
   assert.ok(!exact.tables.some((t) => t.table === 'guest_view'));
   assert.deepEqual(exact.skipped?.find((x) => x.table === 'guest_view'), { schema: 'public', table: 'guest_view', reason: 'view: its rows live in the tables it reads' });
