@@ -161,7 +161,7 @@ function text(r: ScanReport): string {
         continue;
       }
       const mark = c.source === 'inferred' ? ' ?' : 'DUP';
-      lines.push(`  ${mark} ${checkTitle(c)}: ${approx}${n(c.excessRows)} excess rows in ${approx}${n(c.duplicateGroups)} groups; ${approx}${n(c.distinct)} distinct of ${approx}${n(c.rows)} rows (${ratio(c)}), up to ${n(c.maxCopies)} copies${c.reclaimableBytes ? `, ~${bytes(c.reclaimableBytes)} reclaimable` : ''}`);
+      lines.push(`  ${mark} ${checkTitle(c)}: ${approx}${n(c.excessRows)} excess ${c.excessRows === 1 ? 'row' : 'rows'} in ${approx}${n(c.duplicateGroups)} ${c.duplicateGroups === 1 ? 'group' : 'groups'}; ${approx}${n(c.distinct)} distinct of ${approx}${n(c.rows)} rows (${ratio(c)}), up to ${n(c.maxCopies)} copies${c.reclaimableBytes ? `, ~${bytes(c.reclaimableBytes)} reclaimable` : ''}`);
       if (c.reason && c.source !== 'config') lines.push(`      ${c.reason}`);
       if (c.comparedAsText?.length) lines.push(`      compared as text (no equality operator): ${c.comparedAsText.join(', ')}`);
       for (const g of c.sample) lines.push(`      ${sampleLine(c, g)}`);
