@@ -27,18 +27,20 @@ export const tableWithoutUniqueKey: Rule = {
     const natural = naturalKeyOf(ct.table, table, ctx.config);
     const at = stmt.terminator >= 0 ? stmt.terminator + 1 : stmt.end;
     const semi = stmt.terminator >= 0 ? '' : ';';
+    // inside a JS string a line break may not be allowed: keep the added statement on the same line
+    const nl = ctx.embedded ? ' ' : '\n';
     const fixes: Fix[] = [];
     if (natural?.length) {
       const cname = makeObjectName(table.name, natural.join('_'), 'key');
       fixes.push({
         title: `Add UNIQUE (${natural.join(', ')}) (the configured natural key)`,
-        edits: [{ start: at, end: at, newText: `${semi}\nALTER TABLE ${ct.table.raw} ADD CONSTRAINT ${ident(cname)} UNIQUE (${natural.map(ident).join(', ')});` }],
+        edits: [{ start: at, end: at, newText: `${semi}${nl}ALTER TABLE ${ct.table.raw} ADD CONSTRAINT ${ident(cname)} UNIQUE (${natural.map(ident).join(', ')});` }],
         preferred: true,
       });
     } else {
       fixes.push({
         title: 'Add a UNIQUE constraint on the columns that identify a row',
-        edits: [{ start: at, end: at, newText: `${semi}\nALTER TABLE ${ct.table.raw} ADD UNIQUE (${ct.table.raw.includes('${') ? 'key_column' : '\${1:key_column}'});` }],
+        edits: [{ start: at, end: at, newText: `${semi}${nl}ALTER TABLE ${ct.table.raw} ADD UNIQUE (${ct.table.raw.includes('${') ? 'key_column' : '\${1:key_column}'});` }],
         preferred: true,
         // a `${...}` in the name would be taken for a snippet variable
         snippet: !ct.table.raw.includes('${') || undefined,

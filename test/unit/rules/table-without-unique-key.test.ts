@@ -29,6 +29,13 @@ describe(RULE, () => {
     assertParses(fixed);
   });
 
+  test('embedded in a JS string the added statement stays on the same line', () => {
+    const ts = "await db.query('CREATE TABLE photos (task_pk int, url text)');";
+    const [f] = lint(ts, { path: 'a.ts' }).filter((x) => x.rule === RULE);
+    assert.ok(f);
+    assert.equal(f.fixes[0].edits[0].newText, '; ALTER TABLE photos ADD UNIQUE (${1:key_column});');
+  });
+
   test('a key added later in the workspace or in the same file counts', () => {
     const schema = ddl('create table t (a int, b int);', 'alter table t add constraint t_ab unique (a, b);');
     assert.deepEqual(own('create table t (a int, b int);', { schema }), []);
