@@ -82,3 +82,13 @@ test('a password asked for when the server wants one and none was given', async 
   await s.close();
   assert.equal(asked, 0);
 });
+
+test('scanTarget connects, scans and closes in one call', async () => {
+  const { url, session: admin } = await freshDb('CREATE TABLE t (id serial PRIMARY KEY, a int); INSERT INTO t (a) VALUES (1), (1), (2);');
+  await admin.close();
+  const { scanTarget } = await import('../../src/db/index');
+  const r = await scanTarget(url, { connect: { env: {} } });
+  assert.equal(r.complete, true);
+  assert.equal(r.tables[0].checks.find((c) => c.kind === 'exact-row')!.excessRows, 1);
+  await assert.rejects(scanTarget('postgres://x@127.0.0.1:1/db', { connect: { env: {} } }), DbError);
+});
