@@ -4,39 +4,15 @@
  * `source.fixAll.dupguard` which applies every preferred fix (fix-on-save).
  */
 import * as vscode from 'vscode';
-import type { AnalyzerConfig, SourceLanguage } from '../core/analyze';
-import { lex, T } from '../core/lexer';
 import type { Finding, Fix } from '../core/types';
-import { extractEmbeddedSql } from '../embedded/extract';
 import { stripSnippet } from './analyzeText';
 import { Config } from './config';
 import { ruleOf, toRange } from './convert';
 import type { DiagnosticsController } from './diagnostics';
-import { lineComment, sourceLanguage } from './languages';
+import { lineComment, sourceLanguage, statementStart } from './languages';
 
 export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('dupguard');
 export const SHOW_DOCS_COMMAND = 'dupguard.showRuleDocumentation';
-
-/**
- * Offset where the statement holding `offset` starts: its ignore comment goes on the line above. In
- * TS/JS that is where the embedded SQL starts (a `//` comment there covers the whole literal), so the
- * comment never lands inside a multi-line template.
- */
-export function statementStart(text: string, offset: number, language: SourceLanguage, config: AnalyzerConfig): number {
-  if (language !== 'sql') {
-    const regions = extractEmbeddedSql(text, language, { tags: config.embedded?.tags, functions: config.embedded?.functions });
-    const r = regions.find((e) => e.hostStart <= offset && offset <= e.toHost(e.text.length));
-    return r ? r.hostStart : offset;
-  }
-  const t = lex(text, 0, Math.min(text.length, offset));
-  let start = -1;
-  for (let i = 0; i < t.count; i++) {
-    const type = t.types[i];
-    if (type === T.Semi) start = -1;
-    else if (start < 0 && type !== T.LineComment && type !== T.BlockComment) start = t.starts[i];
-  }
-  return start < 0 ? offset : start;
-}
 
 /** A line inserted above the one holding `offset`, same indentation; `reason` becomes a tab stop. */
 function insertCommentAbove(doc: vscode.TextDocument, offset: number, comment: string, reason: string): vscode.SnippetTextEdit {

@@ -1,5 +1,7 @@
-/** Which VS Code language ids dupguard reads, and as what. Pure: no `vscode` import (the bench uses it). */
-import type { SourceLanguage } from '../core/analyze';
+/** Editor-side language knowledge: which language ids dupguard reads, comment syntax, where an ignore comment goes. No `vscode` import (unit-tested and benchmarked in plain Node). */
+import type { AnalyzerConfig, SourceLanguage } from '../core/analyze';
+import { lex, T } from '../core/lexer';
+import { extractEmbeddedSql } from '../embedded/extract';
 
 /** SQL language ids: VS Code's own plus those SQL extensions contribute. */
 export const SQL_LANGUAGE_IDS = ['sql', 'pgsql', 'postgres', 'postgresql', 'psql'] as const;
@@ -16,4 +18,25 @@ export function sourceLanguage(languageId: string): SourceLanguage | undefined {
 /** How a line comment starts in that language (for ignore comments). */
 export function lineComment(language: SourceLanguage): string {
   return language === 'sql' ? '--' : '//';
+}
+
+/**
+ * Offset where the statement holding `offset` starts: its ignore comment goes on the line above. In
+ * TS/JS that is where the embedded SQL starts (a `//` comment there covers the whole literal), so the
+ * comment never lands inside a multi-line template.
+ */
+export function statementStart(text: string, offset: number, language: SourceLanguage, config: AnalyzerConfig): number {
+  if (language !== 'sql') {
+    const regions = extractEmbeddedSql(text, language, { tags: config.embedded?.tags, functions: config.embedded?.functions });
+    const r = regions.find((e) => e.hostStart <= offset && offset <= e.toHost(e.text.length));
+    return r ? r.hostStart : offset;
+  }
+  const t = lex(text, 0, Math.min(text.length, offset));
+  let start = -1;
+  for (let i = 0; i < t.count; i++) {
+    const type = t.types[i];
+    if (type === T.Semi) start = -1;
+    else if (start < 0 && type !== T.LineComment && type !== T.BlockComment) start = t.starts[i];
+  }
+  return start < 0 ? offset : start;
 }
