@@ -179,30 +179,29 @@ export class Connections implements vscode.Disposable {
     const { connect, DbError } = await import('../db/connect');
     const key = SECRET_PREFIX + c.identity;
     let typed: string | undefined;
-    let stored = await this.secrets.get(key);
-    const password = async (): Promise<string | undefined> => {
-      if (stored !== undefined) return stored;
+    const stored = c.target.password === undefined ? await this.secrets.get(key) : undefined;
+    const ask = async (): Promise<string | undefined> => {
       if (!opts.interactive) return undefined;
       typed = await vscode.window.showInputBox({
         title: `dupguard: password for ${c.identity}`,
-        prompt: 'Kept in VS Code\'s secret storage for this connection ("Dupguard: Forget Saved Password" removes it)',
+        prompt: 'Kept in VS Code\'s secret storage for this connection ("Dupguard: Forget Saved Database Password" removes it)',
         password: true,
         ignoreFocusOut: true,
       });
       return typed;
     };
-    const attempt = () => connect(c.target, { password, statementTimeoutMs: opts.statementTimeoutMs, applicationName: 'dupguard' });
+    const connectOpts = { password: ask, statementTimeoutMs: opts.statementTimeoutMs, applicationName: 'dupguard' };
     let session: DbSession;
     try {
-      session = await attempt();
+      // A saved password goes with the first attempt; without one the server's request brings up the box.
+      session = await connect(stored !== undefined ? { ...c.target, password: stored } : c.target, connectOpts);
     } catch (e) {
       // A saved password the server now refuses: forget it and ask again once.
       if (e instanceof DbError && e.code === '28P01' && stored !== undefined) {
         await this.secrets.delete(key);
         this.log.warn(`the saved password for ${c.identity} was refused: it was removed from the secret storage`);
-        stored = undefined;
         if (!opts.interactive) throw e;
-        session = await attempt();
+        session = await connect(c.target, connectOpts);
       } else {
         throw e;
       }

@@ -188,7 +188,7 @@ export class DuplicatesPanel implements vscode.Disposable {
   }
 
   /** Test hook: what the webview last drew, waiting for a fresh report when asked. */
-  async rendered(fresh = false, timeoutMs = 10_000): Promise<RenderedSummary> {
+  async rendered(fresh = false, timeoutMs = 20_000): Promise<RenderedSummary> {
     if (!fresh && this.lastRendered) return this.lastRendered;
     const p = new Promise<RenderedSummary>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('the duplicates panel did not report what it drew')), timeoutMs);
@@ -199,7 +199,7 @@ export class DuplicatesPanel implements vscode.Disposable {
   }
 
   /** Test hook: clicks an element of the webview as a user would; false when nothing matched. */
-  click(selector: string, timeoutMs = 10_000): Promise<boolean> {
+  click(selector: string, timeoutMs = 20_000): Promise<boolean> {
     const p = new Promise<boolean>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`the duplicates panel did not answer the click on ${selector}`)), timeoutMs);
       this.clickWaiters.push((found) => { clearTimeout(t); resolve(found); });

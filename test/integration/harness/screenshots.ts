@@ -2,8 +2,8 @@
  * Page actions on request from the extension-host tests, which cannot reach the browser page: a test
  * writes `<name>.request` into the folder named by DUPGUARD_TEST_SCREENSHOTS and waits for
  * `<name>.done`; the harness, which drives the browser, acts in between. A request holds either the
- * path of a PNG to take, `{"press": "Enter"}` (a key press) or `{"click": "<selector>"}` (e.g. the Cancel
- * button of a progress notification).
+ * path of a PNG to take, `{"press": "Enter"}` (a key press), `{"type": "text"}` (typing into the focused
+ * input) or `{"click": "<selector>"}` (e.g. the Cancel button of a progress notification).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -25,7 +25,8 @@ export function serveScreenshots(page: Page, dir: string): () => void {
         let result = 'ok';
         try {
           if (body.startsWith('{')) {
-            const action = JSON.parse(body) as { press?: string; click?: string };
+            const action = JSON.parse(body) as { press?: string; click?: string; type?: string };
+            if (action.type) await page.keyboard.type(action.type);
             if (action.press) await page.keyboard.press(action.press);
             if (action.click) await page.click(action.click, { timeout: 10_000 });
           } else {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readProfiles } from '../../../src/vscode/connections';
 import { createTestDatabase } from '../../support/postgres';
+import { startPasswordProxy } from './panelPasswordProxy';
 import { codeActions, codeOf, createFile, setSetting, waitFor } from './helpers';
 import { test } from './runner';
 
@@ -66,7 +67,7 @@ async function panelState(fresh = false): Promise<Rendered> {
 }
 
 /** Polls what the panel drew until `pred` holds. */
-async function panelUntil(what: string, pred: (s: Rendered) => boolean, timeoutMs = 15_000): Promise<Rendered> {
+async function panelUntil(what: string, pred: (s: Rendered) => boolean, timeoutMs = 30_000): Promise<Rendered> {
   const t0 = Date.now();
   let last: Rendered | undefined;
   let error: unknown;
@@ -350,6 +351,42 @@ test('a connection dropped mid-scan is reported naming the table and what was do
     assert.match(report.errors.map((e) => e.message).join('\n'), /connection lost while scanning public\.big \(\d of \d+ checks done there; 0 of 2 tables finished before it\)/);
   } finally {
     await c.end();
+  }
+}, 60_000);
+
+test('the password is asked once, kept in the secret storage, used without asking again, and forgotten on request', async () => {
+  const real = new URL(dbUrl);
+  const proxy = await startPasswordProxy({ host: real.hostname, port: Number(real.port) }, 's3cret pass');
+  const url = `postgres://postgres@127.0.0.1:${proxy.port}${real.pathname}?sslmode=disable`;
+  type R = { complete: boolean; tables: { table: string }[] } | undefined;
+  try {
+    const first = vscode.commands.executeCommand<R>('dupguard.scanDatabase', { url, tables: ['public.customers'] });
+    await waitFor('the password request', () => proxy.waiting() > 0 || proxy.passwords.length > 0, 10_000);
+    // The password box: type as a user would.
+    await new Promise((r) => setTimeout(r, 700));
+    await pageAction('type-password', JSON.stringify({ type: 's3cret pass', press: 'Enter' }));
+    const r1 = await first;
+    assert.equal(r1?.complete, true, 'the scan with the typed password failed');
+    assert.equal(proxy.passwords.at(-1), 's3cret pass');
+
+    // Second time: straight from the secret storage, no box (nothing answers one: it would hang and time out).
+    const seen = proxy.passwords.length;
+    const r2 = await vscode.commands.executeCommand<R>('dupguard.scanDatabase', { url, tables: ['public.customers'] });
+    assert.equal(r2?.complete, true);
+    // Every connection since (the scan's, and the UNIQUE check's of open migrations) sent the saved password at once.
+    assert.ok(proxy.passwords.length > seen);
+    assert.deepEqual([...new Set(proxy.passwords.slice(seen))], ['s3cret pass']);
+
+    // Forgotten: the next connection asks again; Escape in the box ends the scan with a clear error and no report.
+    await vscode.commands.executeCommand('dupguard.forgetPassword');
+    const third = vscode.commands.executeCommand<R>('dupguard.scanDatabase', { url, tables: ['public.customers'] });
+    await waitFor('the password request again', () => proxy.waiting() > 0 || proxy.passwords.length > seen + 1, 10_000);
+    await new Promise((r) => setTimeout(r, 700));
+    await pageAction('escape-password', JSON.stringify({ press: 'Escape' }));
+    assert.equal(await third, undefined);
+    assert.ok(!proxy.passwords.slice(seen + 1).includes('s3cret pass'), 'the forgotten password was sent again');
+  } finally {
+    await proxy.close();
   }
 }, 60_000);
 
