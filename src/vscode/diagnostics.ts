@@ -18,7 +18,12 @@ interface Analyzed {
   version: number;
   generation: number;
   findings: Finding[];
+  /** How long the analysis took: big documents wait longer before the next one (see lintSoon). */
+  ms: number;
 }
+
+/** The longest a change waits for its diagnostics, however slow the last analysis was. */
+const MAX_DEBOUNCE_MS = 1000;
 
 /** Schemes of documents that are the user's files (not git originals, output channels, ...). */
 const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
@@ -29,6 +34,8 @@ export class DiagnosticsController implements vscode.Disposable {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Files whose diagnostics came from Lint Workspace: closing them keeps their problems listed. */
   readonly fromWorkspaceLint = new Set<string>();
+  /** Analyses run per document (uri string): lets tests check that only changed documents are re-analyzed. */
+  readonly analysisCount = new Map<string, number>();
   /** Bumped when settings or the schema change: every document must be re-analyzed. */
   private generation = 0;
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
@@ -77,7 +84,11 @@ export class DiagnosticsController implements vscode.Disposable {
   private lintSoon(doc: vscode.TextDocument): void {
     const key = doc.uri.toString();
     clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => { this.timers.delete(key); this.lintNow(doc); }, DEBOUNCE_MS));
+    // While someone types in a file whose analysis is slow, wait for a longer pause so that the
+    // extension host is not kept busy analyzing versions that are already outdated.
+    const last = this.analyzed.get(key)?.ms ?? 0;
+    const delay = Math.min(MAX_DEBOUNCE_MS, Math.max(DEBOUNCE_MS, 2 * last));
+    this.timers.set(key, setTimeout(() => { this.timers.delete(key); this.lintNow(doc); }, delay));
   }
 
   /** Analyzes the document unless its current version was already analyzed; returns its findings. */
@@ -101,9 +112,11 @@ export class DiagnosticsController implements vscode.Disposable {
       schema: this.schema.current(),
       config: new Config(doc).analyzer(),
     });
-    this.analyzed.set(key, { version: doc.version, generation: this.generation, findings });
+    const ms = performance.now() - t0;
+    this.analysisCount.set(key, (this.analysisCount.get(key) ?? 0) + 1);
+    this.analyzed.set(key, { version: doc.version, generation: this.generation, findings, ms });
     this.publish(doc.uri, doc, findings);
-    this.log.trace(`analyzed ${vscode.workspace.asRelativePath(doc.uri)} v${doc.version}: ${findings.length} findings in ${(performance.now() - t0).toFixed(1)} ms`);
+    this.log.trace(`analyzed ${vscode.workspace.asRelativePath(doc.uri)} v${doc.version}: ${findings.length} findings in ${ms.toFixed(1)} ms`);
     return findings;
   }
 

@@ -22,6 +22,7 @@ const REBUILD_DELAY_MS = 300;
 
 export class SchemaIndex implements vscode.Disposable {
   private model: SchemaModel | undefined;
+  private fingerprint = '';
   private building: Promise<void> | undefined;
   private started = false;
   private timer: NodeJS.Timeout | undefined;
@@ -65,19 +66,30 @@ export class SchemaIndex implements vscode.Disposable {
   }
 
   private rebuild(): void {
-    const run = (async () => {
+    const run = (async (): Promise<boolean> => {
       const t0 = Date.now();
       try {
         const files = await this.readDdlFiles();
-        this.model = await buildModel(files, new Config().naturalKeys);
+        const model = await buildModel(files, new Config().naturalKeys);
+        const tables = model ? [...model.tables()] : [];
+        // Most saved .sql files hold no DDL: re-lint open documents only when the model differs
+        // (origins included, so related-information positions stay right).
+        const fingerprint = JSON.stringify(tables);
+        const differs = fingerprint !== this.fingerprint || (model === undefined) !== (this.model === undefined);
+        this.model = model;
+        this.fingerprint = fingerprint;
         this.fileCount = files.length;
-        const tables = this.model ? [...this.model.tables()].length : 0;
-        this.log.info(`schema index: ${tables} tables from ${files.length} .sql files in ${Date.now() - t0} ms`);
+        this.log.info(`schema index: ${tables.length} tables from ${files.length} .sql files in ${Date.now() - t0} ms${differs ? '' : ' (unchanged)'}`);
+        return differs;
       } catch (e) {
         this.log.warn(`schema index: build failed: ${e instanceof Error ? e.message : String(e)}`);
+        return false;
       }
     })();
-    const done = run.finally(() => { if (this.building === done) this.building = undefined; this.changed.fire(); });
+    const done: Promise<void> = run.then((differs) => {
+      if (this.building === done) this.building = undefined;
+      if (differs) this.changed.fire();
+    });
     this.building = done;
   }
 

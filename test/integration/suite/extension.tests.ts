@@ -66,6 +66,24 @@ test('schema from the workspace DDL: a table without unique key is an error poin
   assert.equal(rel.location.range.start.line, 14, `related range ${JSON.stringify(rel.location.range)}`);
 });
 
+test('the schema index follows DDL files on disk (file watcher): a new unique key changes the finding', async () => {
+  const events = workspaceUri('queries/events.sql');
+  await waitFor('events.sql as an error', () => ours(events)[0]?.severity === vscode.DiagnosticSeverity.Error);
+  const migration = workspaceUri('migrations/002_events_key.sql');
+  // Written behind the editor's back, as a git pull or a generator would.
+  await vscode.workspace.fs.writeFile(migration, new TextEncoder().encode('ALTER TABLE events ADD CONSTRAINT events_natural_key UNIQUE (happened_at, kind);\n'));
+  try {
+    const [d] = await waitFor('a warning naming the new key', () => {
+      const ds = ours(events);
+      return ds.length === 1 && ds[0].severity === vscode.DiagnosticSeverity.Warning ? ds : undefined;
+    }, 15_000);
+    assert.match(d.message, /events_natural_key/);
+  } finally {
+    await vscode.workspace.fs.delete(migration);
+  }
+  await waitFor('events.sql back to an error once the migration is gone', () => ours(events)[0]?.severity === vscode.DiagnosticSeverity.Error, 15_000);
+});
+
 test('a .ts file shows embedded SQL findings at the exact host range', async () => {
   await schemaReady();
   const editor = await openFile('src/orders.ts');
@@ -83,6 +101,24 @@ test('diagnostics follow typing (debounced, per version)', async () => {
   assert.equal(d.range.start.line, 1);
   await editor.edit((b) => b.replace(d.range, 'ON CONFLICT (external_ref) DO NOTHING'));
   await diagnosticsCount(editor.document.uri, 0);
+});
+
+test('a change re-analyzes only the changed document, once per settled version', async () => {
+  const other = await openFile('queries/import_orders.sql');
+  await diagnosticsCount(other.document.uri, 1);
+  const editor = await createFile('queries/burst.sql', 'SELECT 1;\n');
+  await diagnosticsCount(editor.document.uri, 0);
+  const ext = vscode.extensions.getExtension<{ services: { diagnostics: { analysisCount: Map<string, number> } } }>(EXTENSION_ID)!;
+  const counts = ext.exports.services.diagnostics.analysisCount;
+  const before = { other: counts.get(other.document.uri.toString()) ?? 0, self: counts.get(editor.document.uri.toString()) ?? 0 };
+  // A burst of keystrokes faster than the debounce: one analysis at the end, not one per key.
+  for (const ch of 'INSERT INTO orders (external_ref, customer_id, total_cents) VALUES (\'Z\', 1, 1) ON CONFLICT DO NOTHING;') {
+    await editor.edit((b) => b.insert(editor.document.lineAt(editor.document.lineCount - 1).range.end, ch), { undoStopBefore: false, undoStopAfter: false });
+  }
+  await diagnosticsCount(editor.document.uri, 1);
+  const self = (counts.get(editor.document.uri.toString()) ?? 0) - before.self;
+  assert.ok(self >= 1 && self <= 5, `${self} analyses for one burst of typing`);
+  assert.equal(counts.get(other.document.uri.toString()) ?? 0, before.other, 'the unchanged document was analyzed again');
 });
 
 test('the preferred quick fix adds the conflict target and the diagnostic disappears', async () => {
