@@ -21,6 +21,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const vscode = acquireVsCodeApi();
 let state: PanelState = vscode.getState() ?? { sort: { column: 'excess', descending: true }, expanded: [], dryRuns: {} };
 let scanningLabel: string | undefined;
+let failure: string | undefined;
 const busy = new Map<string, string>();
 
 const app = document.getElementById('app')!;
@@ -229,6 +230,7 @@ function render(): void {
     report ? button('Rescan', 'secondary', () => post({ command: 'rescan' }), { 'data-action': 'rescan' }) : undefined,
   );
   app.append(header);
+  if (failure) app.append(h('div', { class: 'banner error' }, failure));
   if (!report) {
     app.append(h('p', { class: 'muted' }, scanningLabel ? 'The results appear here when the scan finishes.' : 'Waiting for a scan…'));
     return;
@@ -265,7 +267,8 @@ function describeRendered(): RenderedSummary {
   for (const el of Array.from(document.querySelectorAll<HTMLElement>('.check[data-check] .dryrun'))) {
     dryRuns[el.closest<HTMLElement>('.check')!.dataset.check!] = el.textContent ?? '';
   }
-  return { rows, bars, sort: state.sort, expanded: state.expanded, dryRuns };
+  const banners = Array.from(document.querySelectorAll<HTMLElement>('.banner')).map((b) => b.textContent ?? '');
+  return { rows, bars, sort: state.sort, expanded: state.expanded, banners, dryRuns };
 }
 
 window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
@@ -273,6 +276,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   switch (m.command) {
     case 'report':
       scanningLabel = undefined;
+      failure = undefined;
       // A new scan may have different tables: keep the sort and the still-present expansions.
       state = { ...state, report: m.report, connection: m.connection, expanded: state.expanded.filter((n) => m.report.tables.some((t) => tableName(t) === n)) };
       save();
@@ -281,6 +285,12 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       break;
     case 'scanning':
       scanningLabel = m.connection;
+      failure = undefined;
+      render();
+      break;
+    case 'scanFailed':
+      scanningLabel = undefined;
+      failure = m.message;
       render();
       break;
     case 'busy':

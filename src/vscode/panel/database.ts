@@ -92,7 +92,7 @@ export class Database implements vscode.Disposable {
         if (c === 'Try Again') void this.scan(conn, args);
         else if (c === 'Show Output') this.log.show();
       });
-      if (panelWasOpen && DuplicatesPanel.instance) this.showReport(undefined, conn);
+      if (panelWasOpen) DuplicatesPanel.instance?.scanFailed(`Cannot scan ${conn.label}: ${msg}`);
       return undefined;
     }
     this.log.info(`scan of ${report.target}: ${report.summary.tablesScanned} tables, ${report.summary.tablesWithDuplicates} with duplicates, ` +
@@ -109,13 +109,13 @@ export class Database implements vscode.Disposable {
     return report;
   }
 
-  private showReport(report: ScanReport | undefined, conn: ChosenConnection): void {
+  private showReport(report: ScanReport, conn: ChosenConnection): void {
     const panel = DuplicatesPanel.createOrShow(this.context.extensionUri, {
       connections: this.connections,
       log: this.log,
       rescan: async (c) => { await this.scan(c); },
     });
-    if (report) panel.show(report, conn);
+    panel.show(report, conn);
   }
 
   /** The quick fix "Generate dedup migration first", with the window's active connection. */

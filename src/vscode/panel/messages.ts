@@ -29,6 +29,8 @@ export interface RenderedSummary {
   bars: { label: string; value: string }[];
   sort: { column: SortColumn; descending: boolean };
   expanded: string[];
+  /** Banners shown above the results (scan failed, cancelled, stopped early, no duplicates). */
+  banners: string[];
   /** Dry-run results shown, by check key: the first line of each. */
   dryRuns: Record<string, string>;
 }
@@ -39,6 +41,8 @@ export type SortColumn = 'table' | 'rows' | 'groups' | 'excess' | 'percent' | 'b
 export type ToWebview =
   | { command: 'report'; report: ScanReport; connection: string }
   | { command: 'scanning'; connection: string }
+  /** The scan could not run (connection refused, bad password...): the previous results stay. */
+  | { command: 'scanFailed'; message: string }
   | { command: 'busy'; ref: CheckRef; what: string }
   | { command: 'dryRunResult'; ref: CheckRef; result: DryRunView }
   | { command: 'actionDone'; ref: CheckRef }

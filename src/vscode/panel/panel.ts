@@ -78,6 +78,11 @@ export class DuplicatesPanel implements vscode.Disposable {
     this.post({ command: 'report', report, connection: connection.label === where ? where : `${connection.label} (${where})` });
   }
 
+  /** Tells the webview the scan could not run; the previous report stays on screen. */
+  scanFailed(message: string): void {
+    this.post({ command: 'scanFailed', message });
+  }
+
   /** Tells the webview a scan is running. */
   scanning(connection: ChosenConnection): void {
     this.post({ command: 'scanning', connection: connection.label });

@@ -22,6 +22,7 @@ interface Rendered {
   bars: { label: string; value: string }[];
   sort: { column: string; descending: boolean };
   expanded: string[];
+  banners: string[];
   dryRuns: Record<string, string>;
 }
 interface ScanReportLike {
@@ -332,6 +333,7 @@ test('Cancel in the progress notification stops the scan at once; the panel says
     assert.match(report.errors[0].message, /scan cancelled during public\.big/);
     const s = await panelUntil('the panel to show the cancelled scan', (x) => x.rows.length === 1);
     assert.deepEqual(s.rows.map((r) => r.name), ['public.big']);
+    assert.ok(s.banners.some((b) => /cancelled/.test(b)), JSON.stringify(s.banners));
   } finally {
     await c.end();
   }
@@ -353,6 +355,14 @@ test('a connection dropped mid-scan is reported naming the table and what was do
     await c.end();
   }
 }, 60_000);
+
+test('a server that cannot be reached: a clear error, and the panel keeps the last results', async () => {
+  const r = await vscode.commands.executeCommand('dupguard.scanDatabase', { url: 'postgres://postgres@127.0.0.1:1/nowhere?sslmode=disable' });
+  assert.equal(r, undefined);
+  const s = await panelUntil('the failure banner', (x) => x.banners.some((b) => b.startsWith('Cannot scan')));
+  assert.match(s.banners.join('\n'), /Cannot scan postgres:\/\/postgres@127\.0\.0\.1:1\/nowhere\?sslmode=disable: cannot connect to postgres:\/\/postgres@127\.0\.0\.1:1\/nowhere: connection refused/);
+  assert.ok(s.rows.length > 0, 'the previous results are gone');
+}, 30_000);
 
 test('the password is asked once, kept in the secret storage, used without asking again, and forgotten on request', async () => {
   const real = new URL(dbUrl);
