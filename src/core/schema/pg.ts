@@ -32,15 +32,22 @@ export function ensureParser(): Promise<void> {
   return loading;
 }
 
+// Where libpg-query resolves to ('' when it cannot be resolved). Resolved once: rules ask
+// parserReady() for every statement, and each require.resolve walks the file system (or a loader hook).
+let resolvedPath: string | undefined;
+
 /** True once ensureParser() has resolved: the sync functions below work only then. */
 export function parserReady(): boolean {
   if (!ready && mod === undefined) {
     // another part of the program may have required and loaded the module already
-    try {
-      if (!require.cache[require.resolve('libpg-query')]) return false;
-    } catch {
-      return false;
+    if (resolvedPath === undefined) {
+      try {
+        resolvedPath = require.resolve('libpg-query');
+      } catch {
+        resolvedPath = '';
+      }
     }
+    if (resolvedPath === '' || !require.cache[resolvedPath]) return false;
   }
   if (!ready) {
     try {
