@@ -22,8 +22,15 @@ function rowSpans(doc: SqlDocument, from: number, to: number): Array<[number, nu
   const rows: Array<[number, number]> = [];
   let depth = 0;
   let open = -1;
-  for (let i = 0; i < t.count; i++) {
-    if (t.starts[i] < from) continue;
+  // first token at or after `from` (binary search: a script of many INSERTs must not rescan from its start each time)
+  let lo = 0;
+  let hi = t.count;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (t.starts[mid] < from) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < t.count; i++) {
     if (t.starts[i] >= to) break;
     const ty = t.types[i];
     if (ty === T.LParen) {
