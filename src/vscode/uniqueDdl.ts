@@ -29,6 +29,10 @@ export interface AddedUniqueKey {
   end: number;
 }
 
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 function sval(n: any): string {
   return n?.String?.sval ?? '';
 }
@@ -42,18 +46,36 @@ export async function findAddedUniqueKeys(text: string): Promise<AddedUniqueKey[
   }
   const out: AddedUniqueKey[] = [];
   try {
-    // Tables created in the same file are empty when the key is added: nothing to count there.
+    // Tables created in the same file are empty when the key is added, and tables the file writes to
+    // before it (a dedup step: DELETE, TRUNCATE + INSERT, a DO block naming them) will not hold
+    // today's rows: today's data cannot tell whether the key will build, so neither is counted.
     const created = new Set<string>();
+    const written: { schema?: string; name: string }[] = [];
+    const doBodies: string[] = [];
+    const write = (r: any) => { if (r?.relname) written.push({ schema: r.schemaname, name: r.relname }); };
+    const isNew = (r: any) => created.has(`${r.schemaname ?? ''}.${r.relname}`);
+    const touched = (r: any) =>
+      written.some((w) => w.name === r.relname && (!w.schema || !r.schemaname || w.schema === r.schemaname)) ||
+      doBodies.some((b) => new RegExp(`(^|[^\\w$])${escapeRegExp(r.relname)}($|[^\\w$])`, 'i').test(b));
     for (const s of parseTolerant(text)) {
       const stmt = s.stmt ?? {};
       if (stmt.CreateStmt?.relation) {
         created.add(`${stmt.CreateStmt.relation.schemaname ?? ''}.${stmt.CreateStmt.relation.relname}`);
         continue;
       }
-      const isNew = (r: any) => created.has(`${r.schemaname ?? ''}.${r.relname}`);
+      if (stmt.DeleteStmt) { write(stmt.DeleteStmt.relation); continue; }
+      if (stmt.InsertStmt) { write(stmt.InsertStmt.relation); continue; }
+      if (stmt.UpdateStmt) { write(stmt.UpdateStmt.relation); continue; }
+      if (stmt.MergeStmt) { write(stmt.MergeStmt.relation); continue; }
+      if (stmt.TruncateStmt) { for (const r of stmt.TruncateStmt.relations ?? []) write(r.RangeVar); continue; }
+      if (stmt.RenameStmt?.relation) { write(stmt.RenameStmt.relation); continue; }
+      if (stmt.DoStmt) {
+        for (const a of stmt.DoStmt.args ?? []) if (a.DefElem?.defname === 'as') doBodies.push(String(a.DefElem.arg?.String?.sval ?? ''));
+        continue;
+      }
       if (stmt.AlterTableStmt?.relation && (stmt.AlterTableStmt.objtype ?? 'OBJECT_TABLE') === 'OBJECT_TABLE') {
         const rel = stmt.AlterTableStmt.relation;
-        if (isNew(rel)) continue;
+        if (isNew(rel) || touched(rel)) continue;
         for (const c of stmt.AlterTableStmt.cmds ?? []) {
           const cmd = c.AlterTableCmd;
           const con = cmd?.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
@@ -73,7 +95,7 @@ export async function findAddedUniqueKeys(text: string): Promise<AddedUniqueKey[
         }
       } else if (stmt.IndexStmt?.unique && stmt.IndexStmt.relation) {
         const n = stmt.IndexStmt;
-        if (isNew(n.relation)) continue;
+        if (isNew(n.relation) || touched(n.relation)) continue;
         const elements: string[] = [];
         const columns: string[] = [];
         let ok = true;

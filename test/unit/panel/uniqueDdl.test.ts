@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { TableDescription } from '../../../src/core/catalog';
+import { generateMigration } from '../../../src/migrate/generate';
 import { findAddedUniqueKeys, violationFromRow, violationQuery } from '../../../src/vscode/uniqueDdl';
 
 test('finds UNIQUE constraints, primary keys and unique indexes added to existing tables, with the clause range', async () => {
@@ -55,4 +57,38 @@ test('the count query leaves NULL keys out unless NULLS NOT DISTINCT, and keeps 
   assert.match(violationQuery(partial), /FROM t WHERE \(live\) AND a IS NOT NULL GROUP BY a\)/);
   assert.deepEqual(violationFromRow({ rows: '1000', distinct_keys: '37', groups: '37', max_copies: '28' }),
     { rows: 1000, distinctKeys: 37, duplicateGroups: 37, excessRows: 963, maxCopies: 28 });
+});
+
+test('a key added after the file rewrites the table (a dedup step) is not judged on today\'s data', async () => {
+  const keys = await findAddedUniqueKeys([
+    'DELETE FROM public.a WHERE id IN (SELECT 1);',
+    'ALTER TABLE a ADD UNIQUE (k);',
+    'TRUNCATE b; INSERT INTO b SELECT DISTINCT ON (k) * FROM b_backup;',
+    'CREATE UNIQUE INDEX ON b (k);',
+    "DO $$ BEGIN DELETE FROM \"c\" WHERE false; END $$;",
+    'ALTER TABLE c ADD UNIQUE (k);',
+    'ALTER TABLE other.a ADD UNIQUE (k);',
+    'ALTER TABLE cc ADD UNIQUE (k);',
+  ].join('\n'));
+  assert.deepEqual(keys.map((k) => `${k.schema ?? ''}.${k.table}`), ['other.a', '.cc']);
+});
+
+test('dupguard\'s own dedup migrations are never flagged: each rewrites the table before adding the key', async () => {
+  const table: TableDescription = {
+    schema: 'public', name: 'task_requirements', kind: 'r', source: 'catalog',
+    columns: [
+      { name: 'id', type: 'integer', notNull: true, default: "nextval('task_requirements_id_seq'::regclass)", surrogate: true },
+      { name: 'task_pk', type: 'integer', notNull: true },
+      { name: 'requirement_id', type: 'integer', notNull: true },
+      { name: 'created_at', type: 'timestamp with time zone', notNull: true, default: 'now()' },
+    ],
+    keys: [{ kind: 'primary', name: 'task_requirements_pkey', columns: ['id'] }],
+  };
+  for (const strategy of ['delete', 'rebuild'] as const) {
+    for (const rowEstimate of [1_000, 50_000_000]) {
+      const plan = generateMigration(table, { key: ['task_pk', 'requirement_id'], strategy, rowEstimate });
+      assert.match(plan.script, /UNIQUE/);
+      assert.deepEqual(await findAddedUniqueKeys(plan.script), [], `${strategy}, ${rowEstimate} rows`);
+    }
+  }
 });
