@@ -11,7 +11,7 @@ export type ScanCheckSource = 'config' | 'inferred' | 'unique-index' | 'all-colu
 
 /** One group of rows sharing the checked columns. */
 export interface ScanSampleGroup {
-  /** Values of the check's columns, as PostgreSQL prints them (text), aligned with `columns`. */
+  /** Values of the check's columns, as PostgreSQL prints them (text, cut at 500 characters), aligned with `columns`. */
   values: (string | null)[];
   /** How many rows share these values. */
   count: number;

@@ -37,6 +37,8 @@ export interface ScanOptions {
   lockTimeoutMs?: number;
   /** Quick mode: target rows read by TABLESAMPLE (default 30000). */
   sampleRows?: number;
+  /** Let aggregates use parallel workers as readily as a plain count(*) does (default true). */
+  parallel?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: ScanProgress) => void;
 }
@@ -318,6 +320,12 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     await q(`SET LOCAL statement_timeout = ${Math.max(0, Math.floor(opts.statementTimeoutMs ?? 0))}`);
     await q(`SET LOCAL lock_timeout = ${Math.max(0, Math.floor(opts.lockTimeoutMs ?? 5000))}`);
     await q(`SET LOCAL application_name = 'dupguard'`);
+    if (opts.parallel !== false) {
+      // The planner overestimates groups for correlated columns (copies share all of them) and then
+      // refuses a parallel aggregate; the count(*) floor runs parallel, so let the scan do the same.
+      await q('SET LOCAL parallel_setup_cost = 0');
+      await q('SET LOCAL parallel_tuple_cost = 0');
+    }
   };
   const rollback = async () => {
     if (session.ended) return;
@@ -504,7 +512,8 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
   const where = pc.where ? ` WHERE ${pc.where}` : '';
   const check = base(pc, false);
   const keyCols = pc.exprs.map((e, i) => `${e} AS k${i}`).join(', ');
-  const textCols = pc.exprs.map((_, i) => `k${i}::text AS t${i}`).join(', ');
+  // Long values (documents, blobs) are cut: the sample names groups, it does not copy them.
+  const textCols = pc.exprs.map((_, i) => `left(k${i}::text, 500) AS t${i}`).join(', ');
   const kList = pc.exprs.map((_, i) => `k${i}`).join(', ');
   // The first and last copy of each group (lowest and highest id / ctid) come from the same aggregate: no extra pass.
   const ident = identifyingColumn(t);
