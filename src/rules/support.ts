@@ -24,6 +24,8 @@ const astCache = new WeakMap<Statement, StmtAst | null>();
 
 /** libpg-query's parse of `stmt` (undefined when the parser is not loaded or rejects it). Cached. */
 export function statementAst(stmt: Statement): StmtAst | undefined {
+  // no parser, no AST: return before touching the WeakMap (an entry per statement is GC work)
+  if (!parserReady()) return undefined;
   const hit = astCache.get(stmt);
   if (hit !== undefined) return hit ?? undefined;
   let out: StmtAst | null = null;
@@ -51,6 +53,11 @@ export function documentSchema(doc: SqlDocument, path?: string): DdlSchemaModel 
   const hit = localCache.get(doc);
   if (hit !== undefined) return hit ?? undefined;
   let out: DdlSchemaModel | null = null;
+  // without the parser there is no model: skip the scan below (it slices every SELECT's text)
+  if (!parserReady()) {
+    localCache.set(doc, null);
+    return undefined;
+  }
   // only the statements that shape tables are parsed (DML is most of a script, and irrelevant here)
   const ranges: Array<[number, number]> = [];
   let shaping = false;
