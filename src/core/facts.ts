@@ -241,42 +241,68 @@ export function normIdent(text: string, start: number, end: number, type: number
  */
 export const work = { steps: 0 };
 
-/** Cursor over a statement's non-comment tokens. */
+/** Scratch arrays for cursors, one set per nesting level (a body's statements are classified while the enclosing one's cursor lives). */
+interface CurScratch { idx: Int32Array; depth: Int32Array; match: Int32Array; open: Int32Array }
+const curScratch: CurScratch[] = [];
+/** Nesting level of classify(): cursors of one level share its scratch arrays (one cursor lives per level). */
+let curLevel = 0;
+
+function scratchFor(n: number): CurScratch {
+  let s = curScratch[curLevel];
+  if (s === undefined || s.idx.length < n) {
+    const cap = Math.max(n, 256, s === undefined ? 0 : s.idx.length * 2);
+    s = { idx: new Int32Array(cap), depth: new Int32Array(cap), match: new Int32Array(cap), open: new Int32Array(cap) };
+    curScratch[curLevel] = s;
+  }
+  return s;
+}
+
+/**
+ * Cursor over a statement's non-comment tokens. Its arrays are views of per-level scratch memory
+ * (statements are classified one at a time), so building one allocates no per-token storage.
+ */
 class Cur {
-  readonly idx: number[] = [];
-  readonly depthAt: number[] = [];
-  /** For each `(`, the index of its `)` (or n); filled in one pass so close() is O(1). Packed, no holes. */
-  private readonly match: number[] = [];
+  readonly idx: Int32Array;
+  readonly depthAt: Int32Array;
+  /** For each `(`, the index of its `)` (or n); filled in one pass so close() is O(1). */
+  private readonly match: Int32Array;
   private readonly count: number;
   constructor(readonly t: Tokens, first: number, last: number) {
-    const { idx, depthAt, match } = this;
+    const s = scratchFor(last - first);
+    const idx = s.idx, depthAt = s.depth, match = s.match, open = s.open;
     const types = t.types;
     let d = 0;
     let k = 0;
-    const open: number[] = [];
+    let top = 0;
     for (let i = first; i < last; i++) {
       const ty = types[i];
       if (ty === T_LINECOMMENT || ty === T_BLOCKCOMMENT) continue;
       if (ty === T_RPAREN && d > 0) {
         d--;
-        match[open.pop()!] = k;
+        match[open[--top]] = k;
       }
-      idx.push(i);
-      depthAt.push(d);
-      match.push(-1);
-      if (ty === T_LPAREN) { d++; open.push(k); }
+      idx[k] = i;
+      depthAt[k] = d;
+      match[k] = -1;
+      if (ty === T_LPAREN) { d++; open[top++] = k; }
       k++;
     }
-    for (const o of open) match[o] = k;
+    while (top > 0) match[open[--top]] = k;
     this.count = k;
+    this.idx = idx.subarray(0, k);
+    this.depthAt = depthAt.subarray(0, k);
+    this.match = match.subarray(0, k);
     work.steps += k;
   }
   get n(): number { return this.count; }
-  type(k: number): number { return k < this.idx.length && k >= 0 ? this.t.types[this.idx[k]] : -1; }
-  start(k: number): number { return this.t.starts[this.idx[Math.min(k, this.idx.length - 1)]]; }
-  end(k: number): number { return this.t.ends[this.idx[Math.min(k, this.idx.length - 1)]]; }
+  type(k: number): number { return k < this.count && k >= 0 ? this.t.types[this.idx[k]] : -1; }
+  start(k: number): number { return this.t.starts[this.idx[Math.min(k, this.count - 1)]]; }
+  end(k: number): number { return this.t.ends[this.idx[Math.min(k, this.count - 1)]]; }
   is(k: number, w: string): boolean {
-    return k >= 0 && k < this.idx.length && this.t.types[this.idx[k]] === T_WORD && wordEq(this.t.text, this.start(k), this.end(k), w);
+    if (k < 0 || k >= this.count) return false;
+    const i = this.idx[k];
+    const t = this.t;
+    return t.types[i] === T_WORD && wordEq(t.text, t.starts[i], t.ends[i], w);
   }
   word(k: number): string {
     return this.type(k) === T_WORD ? this.t.text.slice(this.start(k), this.end(k)).toLowerCase() : '';
@@ -285,15 +311,15 @@ class Cur {
   close(k: number): number {
     if (this.type(k) === T_LPAREN) return this.match[k];
     const d = this.depthAt[k];
-    for (let j = k + 1; j < this.idx.length; j++) if (this.type(j) === T_RPAREN && this.depthAt[j] === d) return j;
-    return this.idx.length;
+    for (let j = k + 1; j < this.count; j++) if (this.type(j) === T_RPAREN && this.depthAt[j] === d) return j;
+    return this.count;
   }
-  /** First k' >= k at depth d whose word is one of `words`, else -1. */
-  find(k: number, d: number, ...words: string[]): number {
-    for (let j = k; j < this.idx.length; j++) {
+  /** First k' >= k at depth d whose word is `w`, else -1. */
+  find(k: number, d: number, w: string): number {
+    for (let j = k; j < this.count; j++) {
       work.steps++;
       if (this.depthAt[j] < d) return -1;
-      if (this.depthAt[j] === d && this.type(j) === T_WORD) for (const w of words) if (this.is(j, w)) return j;
+      if (this.depthAt[j] === d && this.is(j, w)) return j;
       // Nothing inside parentheses is at depth d: jump over them.
       if (this.depthAt[j] >= d && this.type(j) === T_LPAREN) j = this.close(j);
     }
@@ -301,13 +327,12 @@ class Cur {
   }
   /** Parses a possibly qualified name at k. */
   name(k: number): { ref: TableRef; next: number } | undefined {
-    const isPart = (ty: number) => ty === T_WORD || ty === T_QIDENT || ty === T_PSQLVAR || ty === T_TEMPLATE;
-    if (!isPart(this.type(k))) return undefined;
+    if (!isNamePart(this.type(k))) return undefined;
     const parts: string[] = [];
     let j = k;
     for (;;) {
       parts.push(normIdent(this.t.text, this.start(j), this.end(j), this.type(j)));
-      if (this.type(j + 1) === T_DOT && isPart(this.type(j + 2))) j += 2;
+      if (this.type(j + 1) === T_DOT && isNamePart(this.type(j + 2))) j += 2;
       else break;
     }
     const start = this.start(k), end = this.end(j);
@@ -328,6 +353,11 @@ class Cur {
     }
     return { cols, close };
   }
+}
+
+/** Token kinds a (qualified) name is made of. */
+function isNamePart(ty: number): boolean {
+  return ty === T_WORD || ty === T_QIDENT || ty === T_PSQLVAR || ty === T_TEMPLATE;
 }
 
 const TABLE_READ_WORDS = ['from', 'join', 'using'];
@@ -882,9 +912,15 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
       if (lang === 'plpgsql' || lang === 'sql' || lang === '') {
         const sub = lex(t.text, b.span.start, b.span.end);
         body.tokens = sub;
-        body.statements = lang === 'plpgsql'
-          ? splitPlpgsql(sub, stmt, ctx, file)
-          : splitTokens(sub, stmt.depth + 1, stmt, ctx, file);
+        // The body's statements get cursors of their own (the next scratch level).
+        curLevel++;
+        try {
+          body.statements = lang === 'plpgsql'
+            ? splitPlpgsql(sub, stmt, ctx, file)
+            : splitTokens(sub, stmt.depth + 1, stmt, ctx, file);
+        } finally {
+          curLevel--;
+        }
       }
     }
   }
@@ -894,22 +930,8 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
 function splitTokens(t: Tokens, depth: number, parent: Statement | undefined, ctx: Ctx, file: SqlDocument | undefined): Statement[] {
   const out: Statement[] = [];
   let first = -1;
-  let explicit = 0; // current explicit transaction id, 0 when none
-  const finish = (last: number, terminator: number) => {
-    if (first < 0) return;
-    const s = makeStatement(t, first, last, terminator, depth, parent);
-    first = -1;
-    if (s.first >= s.last) return;
-    classify(s, ctx, file);
-    if (parent) { s.txn = parent.txn; s.inExplicitTxn = parent.inExplicitTxn; }
-    else if (s.kind === 'begin') { explicit = ++ctx.txnSeq; s.txn = explicit; s.inExplicitTxn = true; }
-    else if (explicit) {
-      s.txn = explicit; s.inExplicitTxn = true;
-      if (s.kind === 'commit' || s.kind === 'rollback') explicit = 0;
-    } else s.txn = ++ctx.txnSeq;
-    if (s.body) inheritTxn(s);
-    out.push(s);
-  };
+  const st: SplitState = { t, depth, parent, ctx, file, out, explicit: 0 };
+  const finish = finishStatement;
   const n = t.count;
   const types = t.types;
   // `CREATE FUNCTION ... BEGIN ATOMIC ... END`: semicolons inside belong to the body (as psql
@@ -926,21 +948,23 @@ function splitTokens(t: Tokens, depth: number, parent: Statement | undefined, ct
     }
     if (ty === T_SEMI) {
       if (atomic > 0) continue;
-      finish(i, t.starts[i]);
+      finish(st, first, i, t.starts[i]);
+      first = -1;
       firstIsCreate = false;
       continue;
     }
     if (ty === T_PSQLMETA) {
       atomic = 0;
       firstIsCreate = false;
-      finish(i, -1);
-      first = i;
-      finish(i + 1, -1);
+      finish(st, first, i, -1);
+      finish(st, i, i + 1, -1);
+      first = -1;
       continue;
     }
     if (ty === T_COPYDATA) {
       // Rows of the COPY just before: attach, never lex as SQL.
-      finish(i, -1);
+      finish(st, first, i, -1);
+      first = -1;
       const prev = out[out.length - 1];
       if (prev?.copy) prev.copy.data = { start: t.starts[i], end: t.ends[i] };
       continue;
@@ -951,8 +975,37 @@ function splitTokens(t: Tokens, depth: number, parent: Statement | undefined, ct
       firstIsCreate = ty === T_WORD && wordEq(t.text, t.starts[i], t.ends[i], 'create');
     }
   }
-  finish(n, -1);
+  finish(st, first, n, -1);
   return out;
+}
+
+/** What splitTokens() carries from one statement to the next. */
+interface SplitState {
+  t: Tokens;
+  depth: number;
+  parent: Statement | undefined;
+  ctx: Ctx;
+  file: SqlDocument | undefined;
+  out: Statement[];
+  /** Current explicit transaction id, 0 when none. */
+  explicit: number;
+}
+
+/** Ends the statement of tokens [first, last) (nothing when first < 0): classifies it and assigns its transaction. */
+function finishStatement(st: SplitState, first: number, last: number, terminator: number): void {
+  if (first < 0) return;
+  const s = makeStatement(st.t, first, last, terminator, st.depth, st.parent);
+  if (s.first >= s.last) return;
+  classify(s, st.ctx, st.file);
+  const parent = st.parent;
+  if (parent) { s.txn = parent.txn; s.inExplicitTxn = parent.inExplicitTxn; }
+  else if (s.kind === 'begin') { st.explicit = ++st.ctx.txnSeq; s.txn = st.explicit; s.inExplicitTxn = true; }
+  else if (st.explicit) {
+    s.txn = st.explicit; s.inExplicitTxn = true;
+    if (s.kind === 'commit' || s.kind === 'rollback') st.explicit = 0;
+  } else s.txn = ++st.ctx.txnSeq;
+  if (s.body) inheritTxn(s);
+  st.out.push(s);
 }
 
 /**
@@ -1078,15 +1131,17 @@ export function parseDocument(text: string): SqlDocument {
   const ctx: Ctx = { txnSeq: 0 };
   doc.statements = splitTokens(tokens, 0, undefined, ctx, doc);
   const all: Statement[] = [];
-  const walk = (list: Statement[]) => {
-    for (const s of list) {
-      all.push(s);
-      if (s.body) walk(s.body.statements);
-    }
-  };
-  walk(doc.statements);
+  collectAll(doc.statements, all);
   doc.all = all;
   return doc;
+}
+
+/** Appends `list` and, after each statement, its body's statements (depth first). */
+function collectAll(list: Statement[], all: Statement[]): void {
+  for (const s of list) {
+    all.push(s);
+    if (s.body) collectAll(s.body.statements, all);
+  }
 }
 
 /** pg_dump output announces itself in its first lines. */
