@@ -131,6 +131,12 @@ function sourceBadge(c: ScanCheck): HTMLElement {
   return h('span', { class: `badge ${c.source}` }, text);
 }
 
+/** The scan gives the first and last copy of a group (lowest and highest id or ctid). */
+function copies(ids: string[], count: number): string {
+  if (ids.length !== 2) return ids.join(', ');
+  return count > 2 ? `${ids[0]} … ${ids[1]}` : `${ids[0]}, ${ids[1]}`;
+}
+
 function checkView(t: ScanTable, c: ScanCheck, index: number): HTMLElement {
   const ref: CheckRef = { schema: t.schema, table: t.table, check: index };
   const key = checkKey(ref);
@@ -145,11 +151,12 @@ function checkView(t: ScanTable, c: ScanCheck, index: number): HTMLElement {
   let samples: HTMLElement | undefined;
   if (c.sample.length) {
     const idCol = c.sample.find((g) => g.idColumn)?.idColumn;
-    const head = h('tr', {}, ...c.columns.map((col) => h('th', {}, col)), h('th', { class: 'num' }, 'copies'), h('th', {}, idCol ? `${idCol} of the copies` : 'row positions (ctid)'));
+    const head = h('tr', {}, ...c.columns.map((col) => h('th', {}, col)), h('th', { class: 'num' }, 'copies'),
+      h('th', { title: 'the lowest and highest of the group' }, idCol ? `${idCol} (first … last)` : 'row position (first … last)'));
     const body = c.sample.map((g) => h('tr', {},
       ...g.values.map((v) => h('td', { class: v === null ? 'null' : '' }, v === null ? 'NULL' : v)),
       h('td', { class: 'num' }, formatCount(g.count)),
-      h('td', { class: 'ids' }, (g.ids ?? g.ctids ?? []).join(', ') + (g.count > (g.ids ?? g.ctids ?? []).length ? ', …' : '')),
+      h('td', { class: 'ids' }, copies(g.ids ?? g.ctids ?? [], g.count)),
     ));
     samples = h('details', { class: 'samples' }, h('summary', {}, `Largest ${c.sample.length} group${c.sample.length === 1 ? '' : 's'}`),
       h('table', { class: 'sample-table' }, h('thead', {}, head), h('tbody', {}, ...body)));
