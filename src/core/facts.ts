@@ -289,9 +289,11 @@ class Cur {
     }
     while (top > 0) match[open[--top]] = k;
     this.count = k;
-    this.idx = idx.subarray(0, k);
+    // idx and match are only read below index k (every reader checks or clamps against count);
+    // depthAt is read by the fact parsers, sometimes past the end, so it gets an exact-length view.
+    this.idx = idx;
     this.depthAt = depthAt.subarray(0, k);
-    this.match = match.subarray(0, k);
+    this.match = match;
     work.steps += k;
   }
   get n(): number { return this.count; }
