@@ -216,6 +216,21 @@ const MAX_BODY_DEPTH = 4;
 const KEYWORDS_BY_LETTER: string[][] = [];
 for (const w of Object.keys(KIND_BY_WORD)) (KEYWORDS_BY_LETTER[w.charCodeAt(0)] ??= []).push(w);
 
+/** Statement keywords by first letter: KIND_BY_WORD's and other frequent ones (Statement.keyword returns these constants). */
+const FIRST_WORDS_BY_LETTER: string[][] = KEYWORDS_BY_LETTER.map((l) => [...l]);
+for (const w of ['drop', 'set', 'reset', 'grant', 'revoke', 'analyze', 'fetch', 'execute', 'vacuum', 'comment', 'declare', 'close',
+  'lock', 'discard', 'notify', 'listen', 'refresh', 'reindex', 'cluster', 'show', 'call', 'move', 'deallocate', 'security', 'checkpoint']) {
+  (FIRST_WORDS_BY_LETTER[w.charCodeAt(0)] ??= []).push(w);
+}
+
+/** The lower-case constant text[start, end) spells (any case) when it is a frequent first word; else undefined. */
+function firstWord(text: string, start: number, end: number): string | undefined {
+  const list = FIRST_WORDS_BY_LETTER[text.charCodeAt(start) | 0x20];
+  if (list === undefined) return undefined;
+  for (const w of list) if (wordEq(text, start, end, w)) return w;
+  return undefined;
+}
+
 /** The KIND_BY_WORD key text[start, end) spells (any case), without allocating; else undefined. */
 function knownKeyword(text: string, start: number, end: number): string | undefined {
   const list = KEYWORDS_BY_LETTER[text.charCodeAt(start) | 0x20];
@@ -727,7 +742,11 @@ class StatementImpl implements Statement {
   get keyword(): string {
     if (this.kw === undefined) {
       const t = this.tokens;
-      this.kw = this.first < this.last && t.types[this.first] === T_WORD ? t.text.slice(t.starts[this.first], t.ends[this.first]).toLowerCase() : '';
+      if (this.first < this.last && t.types[this.first] === T_WORD) {
+        const s = t.starts[this.first], e = t.ends[this.first];
+        // The usual first words are constants already: no lower-cased copy per statement.
+        this.kw = firstWord(t.text, s, e) ?? t.text.slice(s, e).toLowerCase();
+      } else this.kw = '';
     }
     return this.kw;
   }
@@ -794,7 +813,8 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
   if (kw === undefined) return;
   const kind = KIND_BY_WORD[kw];
   stmt.kind = kind;
-  if (kind === 'select' || kind === 'savepoint') return;
+  // ALTER keeps no facts (the schema model parses DDL itself): no cursor for it either.
+  if (kind === 'select' || kind === 'savepoint' || kw === 'alter') return;
   if (kind === 'begin' || kind === 'commit' || kind === 'rollback') {
     if (stmt.depth > 0) { stmt.kind = 'other'; return; }
     // `START` only counts as `START TRANSACTION`; `ROLLBACK TO [SAVEPOINT]` does not end anything.
