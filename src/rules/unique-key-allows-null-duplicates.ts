@@ -147,6 +147,6 @@ export const uniqueKeyAllowsNullDuplicates: Rule = {
   description: 'Composite UNIQUE key over a nullable column without NULLS NOT DISTINCT: rows differing only by NULL are all accepted.',
   docs: docsUrl(ID),
   statement(stmt, ctx) {
-    if (stmt.depth === 0 && (stmt.createTable || stmt.createIndex?.unique || /^alter$/i.test(stmt.keyword))) check(stmt, ctx);
+    if (stmt.depth === 0 && (stmt.createTable || stmt.createIndex?.unique || stmt.keyword === 'alter')) check(stmt, ctx);
   },
 };
