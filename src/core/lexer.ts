@@ -121,7 +121,9 @@ function endsTransactionLine(text: string, i: number, end: number): boolean {
 /** Lexes text[from, to) (default: all of it). Offsets are into `text`, so sub-ranges keep file positions. */
 export function lex(text: string, from = 0, to = text.length): Tokens {
   const end = Math.min(to, text.length);
-  let cap = Math.max(16, ((end - from) >> 2) + 16);
+  // Sized for typical SQL (a token per ~8 chars), grown on demand: COPY data and long strings
+  // would make a per-char estimate allocate (and zero) far more than is ever used.
+  let cap = Math.max(16, Math.min((end - from) >> 3, 1 << 16) + 16);
   let types = new Uint8Array(cap);
   let starts = new Int32Array(cap);
   let ends = new Int32Array(cap);
@@ -137,15 +139,17 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
   let i = from;
   while (i < end) {
     let c = text.charCodeAt(i);
-    // Whitespace: tight loop.
-    if (c < 128 ? CLASS[c] === C_SPACE : c === 0xa0 || c === 0xfeff) {
+    // One class lookup per token start; whitespace runs are skipped in a tight loop.
+    let cls = c < 128 ? CLASS[c] : c === 0xa0 || c === 0xfeff ? C_SPACE : C_IDSTART;
+    if (cls === C_SPACE) {
       i++;
       while (i < end) {
         c = text.charCodeAt(i);
         if (c < 128 ? CLASS[c] !== C_SPACE : c !== 0xa0 && c !== 0xfeff) break;
         i++;
       }
-      continue;
+      if (i >= end) break;
+      cls = c < 128 ? CLASS[c] : C_IDSTART;
     }
     if (n === cap) {
       cap *= 2;
@@ -155,7 +159,6 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
     }
     const start = i;
     let type: T;
-    const cls = c < 128 ? CLASS[c] : C_IDSTART;
     if (cls === C_IDSTART) {
       const next = text.charCodeAt(i + 1);
       const lc = c | 0x20;
