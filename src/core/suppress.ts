@@ -37,41 +37,24 @@ export function parseDirective(commentText: string): { file: boolean; rules: str
   return { file: !!m[1], rules, reason };
 }
 
-const NEEDLE = 'dupguard-ignore';
-// Token kinds as local constants: a cross-module enum read is a property load per token under tsx.
-const T_LINECOMMENT: number = T.LineComment;
-const T_BLOCKCOMMENT: number = T.BlockComment;
-
-/** Appends the comments of `tk` whose text contains `dupguard-ignore`. */
-function directiveComments(tk: SqlDocument['tokens'], out: Span[]): void {
-  const text = tk.text;
-  const types = tk.types;
-  for (let i = 0; i < tk.count; i++) {
-    const ty = types[i];
-    if (ty !== T_LINECOMMENT && ty !== T_BLOCKCOMMENT) continue;
-    const end = tk.ends[i] - NEEDLE.length;
-    for (let p = tk.starts[i]; p <= end; p++) {
-      if (text.charCodeAt(p) === 100 /* d */ && text.startsWith(NEEDLE, p)) {
-        out.push({ start: tk.starts[i], end: tk.ends[i] });
-        break;
-      }
-    }
-  }
-}
-
 /**
  * Suppressions in a SQL document. `toHost` maps document offsets to host offsets (identity for .sql).
  */
 export function sqlSuppressions(doc: SqlDocument, toHost: (o: number) => number, hostLength: number): Suppression[] {
+  const t = doc.tokens;
   const text = doc.text;
-  // Only comments that name the directive can hold one: look at comment text alone (a search of the
-  // whole file would read COPY data and strings too). Comments inside function bodies live in the
-  // body's own token stream.
-  const comments: Span[] = [];
-  directiveComments(doc.tokens, comments);
-  for (const s of doc.all) if (s.body?.tokens) directiveComments(s.body.tokens, comments);
-  if (comments.length === 0) return [];
+  if (text.indexOf('dupguard-ignore') < 0) return [];
   const out: Suppression[] = [];
+  // Comments inside function bodies live in the body's own token stream.
+  const comments: Span[] = [];
+  const collect = (tk: typeof t) => {
+    for (let i = 0; i < tk.count; i++) {
+      const ty = tk.types[i];
+      if (ty === T.LineComment || ty === T.BlockComment) comments.push({ start: tk.starts[i], end: tk.ends[i] });
+    }
+  };
+  collect(t);
+  for (const s of doc.all) if (s.body?.tokens) collect(s.body.tokens);
   for (const c of comments) {
     const d = parseDirective(text.slice(c.start, c.end));
     if (!d) continue;
