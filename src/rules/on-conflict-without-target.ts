@@ -67,6 +67,7 @@ export const onConflictWithoutTarget: Rule = {
   description: 'INSERT ... ON CONFLICT DO NOTHING without a conflict target: never fires without a unique key, hides which key fired with several.',
   docs: docsUrl(ID),
   statement(stmt, ctx) {
-    for (const ins of stmt.inserts) check(ins, ctx);
+    // most statements insert nothing: skip the loop (an iterator per statement and rule adds up)
+    if (stmt.inserts.length !== 0) for (const ins of stmt.inserts) check(ins, ctx);
   },
 };
