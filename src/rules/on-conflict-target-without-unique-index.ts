@@ -97,6 +97,7 @@ export const onConflictTargetWithoutUniqueIndex: Rule = {
   description: 'ON CONFLICT target that matches no unique index or constraint of the table: PostgreSQL rejects it at run time (42P10).',
   docs: docsUrl(ID),
   statement(stmt, ctx) {
-    for (const ins of stmt.inserts) check(ins, ctx);
+    // most statements insert nothing: skip the loop (an iterator per statement and rule adds up)
+    if (stmt.inserts.length !== 0) for (const ins of stmt.inserts) check(ins, ctx);
   },
 };
