@@ -88,9 +88,8 @@ export function documentSchema(doc: SqlDocument, path?: string): DdlSchemaModel 
 export function resolveTable(ctx: RuleContext, ref: { name: string; schema?: string } | TableRef, mode: 'here' | 'final' = 'here'): TableDescription | undefined {
   // a templated schema (`:SCHEMA.jobs`, `{{ .Namespace }}.users`, `${schema}.t`) resolves like an unqualified name
   if (ref.schema !== undefined && /^[:{$]/.test(ref.schema)) ref = { name: ref.name };
-  const workspace = () => lookupTable(ctx.schema, ref as TableRef);
   if (mode === 'final') {
-    const w = workspace();
+    const w = lookupTable(ctx.schema, ref as TableRef);
     if (w) return w;
   }
   let local: DdlSchemaModel | undefined;
@@ -101,7 +100,7 @@ export function resolveTable(ctx: RuleContext, ref: { name: string; schema?: str
   }
   const t = local?.lookup(ref.name, ref.schema);
   if (t) return local!.isChurned(t) ? undefined : t;
-  return mode === 'here' ? workspace() : undefined;
+  return mode === 'here' ? lookupTable(ctx.schema, ref as TableRef) : undefined;
 }
 
 /** Column names that carry an event's version or time: what an upsert must compare before it overwrites. */
