@@ -84,20 +84,21 @@ function check(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void {
   // cheap first: two rows at least, before asking the parser
   const rows = rowSpans(ctx.doc, ins.sourceSpan.start, ins.sourceSpan.end);
   if (rows.length < 2) return;
+  // then the keys (known without the parser): no key to compare, no parse
+  const action = ins.onConflict?.action;
+  if (ins.onConflict && action === 'unknown') return;
+  const table = resolveTable(ctx, ins.table);
+  const columns = ins.columns?.map((c) => c.name) ?? table?.columns.map((c) => c.name);
+  if (!columns) return;
+  const keys = keysToCheck(ins, table);
+  if (!keys.length) return;
   const ast = statementAst(stmt);
   if (!ast) return;
   // the INSERT itself, or the one inside a WITH
   const insertNode = ast.kind === 'InsertStmt' ? ast.node : undefined;
   const values: any[] | undefined = insertNode?.selectStmt?.SelectStmt?.valuesLists;
   if (!values || values.length < 2) return;
-  const table = resolveTable(ctx, ins.table);
-  const columns = ins.columns?.map((c) => c.name) ?? table?.columns.map((c) => c.name);
-  if (!columns) return;
-  const keys = keysToCheck(ins, table);
-  if (!keys.length) return;
   if (rows.length !== values.length) return;
-  const action = ins.onConflict?.action;
-  if (ins.onConflict && action === 'unknown') return;
   const name = tableLabel(ins.table, table);
   const reported = new Set<number>();
   for (const key of keys) {
