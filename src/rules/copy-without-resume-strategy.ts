@@ -9,11 +9,80 @@
  */
 import type { Fix } from '../core/types';
 import type { SqlDocument, Statement, TableRef } from '../core/facts';
-import { sameTable } from '../core/facts';
 import { arbiterKeys, keyChoices, keyLabel, lookupTable, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
 
 const ID = 'copy-without-resume-strategy';
+
+/** Where a table name shows up in one kind of statement: the first and last statement index. */
+class TableSpots {
+  // name -> schema as written (undefined when unqualified) -> [first, last] statement index
+  private byName = new Map<string, Map<string | undefined, [number, number]>>();
+
+  add(t: { schema?: string; name: string }, at: number): void {
+    let schemas = this.byName.get(t.name);
+    if (!schemas) this.byName.set(t.name, (schemas = new Map()));
+    const span = schemas.get(t.schema);
+    if (span) span[1] = at;
+    else schemas.set(t.schema, [at, at]);
+  }
+
+  /** First and last index among entries that `sameTable` would match with `ref`. */
+  find(ref: TableRef): [number, number] | undefined {
+    const schemas = this.byName.get(ref.name);
+    if (!schemas) return undefined;
+    let first = Infinity;
+    let last = -Infinity;
+    for (const [schema, span] of schemas) {
+      if (ref.schema !== undefined && schema !== undefined && schema !== ref.schema) continue;
+      if (span[0] < first) first = span[0];
+      if (span[1] > last) last = span[1];
+    }
+    return last < 0 ? undefined : [first, last];
+  }
+}
+
+/** What the rule asks of a document, indexed once (a per-COPY scan of every statement is quadratic). */
+interface DocIndex {
+  /** CREATE TEMP/UNLOGGED TABLE. */
+  staging: TableSpots;
+  /** CREATE TABLE of any kind. */
+  created: TableSpots;
+  views: TableSpots;
+  /** TRUNCATE or DELETE, per transaction id, and over the whole document. */
+  emptiedInTxn: Map<number, TableSpots>;
+  emptied: TableSpots;
+  /** Read by an INSERT ... ON CONFLICT, or the USING table of a MERGE. */
+  merged: TableSpots;
+}
+
+const indexes = new WeakMap<SqlDocument, DocIndex>();
+
+function docIndex(doc: SqlDocument): DocIndex {
+  let ix = indexes.get(doc);
+  if (ix) return ix;
+  ix = { staging: new TableSpots(), created: new TableSpots(), views: new TableSpots(), emptiedInTxn: new Map(), emptied: new TableSpots(), merged: new TableSpots() };
+  const all = doc.all;
+  for (let j = 0; j < all.length; j++) {
+    const s = all[j];
+    const ct = s.createTable;
+    if (ct) {
+      ix.created.add(ct.table, j);
+      if (ct.temp || ct.unlogged) ix.staging.add(ct.table, j);
+    }
+    if (s.createView) ix.views.add(s.createView, j);
+    if (s.truncate || s.delete) {
+      let inTxn = ix.emptiedInTxn.get(s.txn);
+      if (!inTxn) ix.emptiedInTxn.set(s.txn, (inTxn = new TableSpots()));
+      for (const t of s.truncate ?? []) { inTxn.add(t, j); ix.emptied.add(t, j); }
+      if (s.delete) { inTxn.add(s.delete, j); ix.emptied.add(s.delete, j); }
+    }
+    for (const ins of s.inserts) if (ins.onConflict) for (const t of ins.reads) ix.merged.add(t, j);
+    if (s.merge?.usingTable) ix.merged.add(s.merge.usingTable, j);
+  }
+  indexes.set(doc, ix);
+  return ix;
+}
 
 /**
  * The same, across the other SQL documents of the host file (queries of one TS/JS file): transaction
@@ -24,42 +93,28 @@ function resumeElsewhere(ctx: RuleContext, ref: TableRef): string | undefined {
   const index = ctx.file?.index ?? 0;
   for (let d = 0; d < docs.length; d++) {
     if (d === index) continue;
-    for (const s of docs[d].all) {
-      const ct = s.createTable;
-      if (ct && sameTable(ct.table, ref) && (ct.temp || ct.unlogged || d < index)) return 'created in another query';
-      if (s.createView && sameTable(s.createView, ref)) return 'not a table';
-      if (d < index && (s.truncate?.some((t) => sameTable(t, ref)) || (s.delete && sameTable(s.delete, ref)))) return 'emptied first';
-      if (d > index) {
-        for (const ins of s.inserts) if (ins.onConflict && ins.reads.some((t) => sameTable(t, ref))) return 'merged with ON CONFLICT';
-        if (s.merge?.usingTable && sameTable(s.merge.usingTable, ref)) return 'merged with MERGE';
-      }
-    }
+    const ix = docIndex(docs[d]);
+    if (ix.staging.find(ref) || (d < index && ix.created.find(ref))) return 'created in another query';
+    if (ix.views.find(ref)) return 'not a table';
+    if (d < index && ix.emptied.find(ref)) return 'emptied first';
+    if (d > index && ix.merged.find(ref)) return 'merged later';
   }
   return undefined;
 }
 
 /** Why a COPY into `ref` at statement index i is safe to rerun, or undefined when nothing makes it so. */
 function resumeStrategy(doc: SqlDocument, i: number, ref: TableRef): string | undefined {
-  const copy = doc.all[i];
-  for (let j = 0; j < doc.all.length; j++) {
-    const s = doc.all[j];
-    const ct = s.createTable;
-    if (ct && sameTable(ct.table, ref)) {
-      if (ct.temp || ct.unlogged) return 'staging table';
-      if (j < i) return 'created earlier in the script';
-    }
-    // A view (INSTEAD OF trigger) or foreign table is not where rows pile up.
-    if (s.createView && sameTable(s.createView, ref)) return 'not a table';
-    if (j < i && s.txn === copy.txn) {
-      if (s.truncate?.some((t) => sameTable(t, ref))) return 'truncated first';
-      if (s.delete && sameTable(s.delete, ref)) return 'deleted first';
-    }
-    if (j > i) {
-      // Staging table merged into the real one with a conflict arbiter.
-      for (const ins of s.inserts) if (ins.onConflict && ins.reads.some((t) => sameTable(t, ref))) return 'merged with ON CONFLICT';
-      if (s.merge?.usingTable && sameTable(s.merge.usingTable, ref)) return 'merged with MERGE';
-    }
-  }
+  const ix = docIndex(doc);
+  if (ix.staging.find(ref)) return 'staging table';
+  const created = ix.created.find(ref);
+  if (created && created[0] < i) return 'created earlier in the script';
+  // A view (INSTEAD OF trigger) or foreign table is not where rows pile up.
+  if (ix.views.find(ref)) return 'not a table';
+  const emptied = ix.emptiedInTxn.get(doc.all[i].txn)?.find(ref);
+  if (emptied && emptied[0] < i) return 'emptied first in the same transaction';
+  // Staging table merged into the real one with a conflict arbiter.
+  const merged = ix.merged.find(ref);
+  if (merged && merged[1] > i) return 'merged later';
   return undefined;
 }
 
