@@ -1129,21 +1129,27 @@ function isBoundary(t: Tokens, k: number): boolean {
  * used by benchmarks and by callers that only need ranges; parseDocument() splits the same way.
  */
 export function splitStatements(t: Tokens): Int32Array {
-  const out: number[] = [];
+  // At most two pairs per token (a psql command closes the statement before it and is one itself).
+  let out = new Int32Array(64);
+  let n = 0;
   let first = -1;
   const types = t.types;
   for (let i = 0; i < t.count; i++) {
     const ty = types[i];
     if (ty === T_SEMI || ty === T_COPYDATA || ty === T_PSQLMETA) {
-      if (first >= 0) out.push(first, i);
+      if (n + 4 > out.length) { const o2 = new Int32Array(out.length * 2); o2.set(out); out = o2; }
+      if (first >= 0) { out[n++] = first; out[n++] = i; }
       first = -1;
-      if (ty === T_PSQLMETA) out.push(i, i + 1);
+      if (ty === T_PSQLMETA) { out[n++] = i; out[n++] = i + 1; }
       continue;
     }
     if (first < 0 && ty !== T_LINECOMMENT && ty !== T_BLOCKCOMMENT) first = i;
   }
-  if (first >= 0) out.push(first, t.count);
-  return Int32Array.from(out);
+  if (first >= 0) {
+    if (n + 2 > out.length) { const o2 = new Int32Array(out.length + 2); o2.set(out); out = o2; }
+    out[n++] = first; out[n++] = t.count;
+  }
+  return out.slice(0, n);
 }
 
 /** Lexes, splits and extracts facts from a SQL document. Never throws on any input. */
