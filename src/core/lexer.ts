@@ -97,6 +97,18 @@ function nextLine(text: string, i: number, end: number): number {
  * `end` when there is none.
  */
 function copyDataEnd(text: string, i: number, end: number): number {
+  if (end === text.length) {
+    // Jump from one `\.` to the next (a native search) and keep the first at a line start; a
+    // sub-range stops short of the text's end, where a search could run on past it, so it walks lines.
+    const from = i;
+    for (let p = text.indexOf('\\.', i); p >= 0; p = text.indexOf('\\.', p + 1)) {
+      if (p !== from && text.charCodeAt(p - 1) !== 10) continue;
+      let j = p + 2;
+      while (j < end && (text.charCodeAt(j) === 13 || text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j++;
+      if (j >= end || text.charCodeAt(j) === 10) return j >= end ? end : j + 1;
+    }
+    return end;
+  }
   while (i < end) {
     if (text.charCodeAt(i) === 92 /* \ */ && text.charCodeAt(i + 1) === 46 /* . */) {
       let j = i + 2;
