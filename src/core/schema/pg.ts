@@ -74,14 +74,44 @@ export interface ParsedStatement {
   offset(byteLocation: number): number;
 }
 
-/** Parses `sql` or returns undefined when it is not valid PostgreSQL. Parser must be ready. */
+// Parse results by statement text. The editor re-analyzes the whole document on every change, and
+// almost every statement's text is the same as last time: its tree (locations relative to the text,
+// so position-independent) is reused instead of another WASM parse. Rejections are kept too (an
+// error costs as much as a parse). Callers must treat the trees as read-only.
+const CACHE_MAX_TEXT = 20_000;
+const CACHE_MAX_CHARS = 2_000_000;
+const parseCache = new Map<string, any | null>();
+let cachedChars = 0;
+
+/** Parses `sql` or returns undefined when it is not valid PostgreSQL. Parser must be ready. Cached by text; do not mutate the tree. */
 export function tryParse(sql: string): any | undefined {
   if (!parserReady()) return undefined;
-  try {
-    return parseSync(sql);
-  } catch {
-    return undefined;
+  const cacheable = sql.length <= CACHE_MAX_TEXT;
+  if (cacheable) {
+    const hit = parseCache.get(sql);
+    if (hit !== undefined) {
+      // least recently used first: a hit moves to the back
+      parseCache.delete(sql);
+      parseCache.set(sql, hit);
+      return hit ?? undefined;
+    }
   }
+  let tree: any;
+  try {
+    tree = parseSync(sql);
+  } catch {
+    tree = undefined;
+  }
+  if (cacheable) {
+    parseCache.set(sql, tree ?? null);
+    cachedChars += sql.length;
+    for (const key of parseCache.keys()) {
+      if (cachedChars <= CACHE_MAX_CHARS) break;
+      parseCache.delete(key);
+      cachedChars -= key.length;
+    }
+  }
+  return tree;
 }
 
 /** Maps UTF-8 byte offsets of `text` to UTF-16 offsets; identity for ASCII text. */
