@@ -5,9 +5,9 @@
  *
  * Exact mode runs one aggregate pass per check, in the shape measured fastest on 24 M rows:
  *   SELECT sum(c), count(*), count(*) FILTER (WHERE c > 1), max(c) FROM (SELECT count(*) c FROM t GROUP BY k) s
- * (count(DISTINCT (k1, k2)) was 12x slower, md5(row) hashing 25x). A second, bounded query fetches
- * the largest groups only when duplicates exist. Quick mode reads statistics and, when they cannot
- * answer, a TABLESAMPLE SYSTEM sample.
+ * (count(DISTINCT (k1, k2)) was 12x slower, md5(row) hashing 25x), with the sample of largest groups
+ * in the same pass whenever statistics allow (see exactCheck and setPlanner for the shape per key).
+ * Quick mode reads statistics and, when they cannot answer, a TABLESAMPLE SYSTEM sample.
  */
 import type * as pg from 'pg';
 import type { DbSession } from './connect';
@@ -39,6 +39,12 @@ export interface ScanOptions {
   sampleRows?: number;
   /** Let aggregates use parallel workers as readily as a plain count(*) does (default true). */
   parallel?: boolean;
+  /**
+   * work_mem for the scan's sorts and hash tables, MB (default 16, at most 256). Only ever raises the
+   * server's setting, per transaction (SET LOCAL). 16 MB already sorts millions of distinct keys about as
+   * fast as an in-memory sort does; more buys little and a shared server may run many sessions.
+   */
+  workMemMb?: number;
   signal?: AbortSignal;
   onProgress?: (p: ScanProgress) => void;
 }
@@ -326,6 +332,10 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
       await q('SET LOCAL parallel_setup_cost = 0');
       await q('SET LOCAL parallel_tuple_cost = 0');
     }
+    // Compiling the aggregate costs 0.1-0.2 s per statement and gains nothing on these one-pass scans.
+    await q(`SELECT set_config('jit', 'off', true) FROM pg_settings WHERE name = 'jit'`);
+    const workMem = Math.round(Math.min(256, Math.max(1, opts.workMemMb ?? 16)) * 1024);
+    await q(`SELECT set_config('work_mem', '${workMem}kB', true) WHERE pg_size_bytes(current_setting('work_mem')) < ${workMem * 1024}`);
   };
   const rollback = async () => {
     if (session.ended) return;
@@ -413,6 +423,15 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     let rowsKnown = false;
     let doneChecks = 0;
     let measuredRowBytes: number | undefined;
+    let allRows: number | undefined;
+    /** Rows of the table (or of a check's WHERE), read once per table in the table's snapshot. */
+    const countRows = async (where?: string): Promise<number> => {
+      if (!where && allRows !== undefined) return allRows;
+      await setPlanner(q, 'default');
+      const n = int((await q(`SELECT count(*) AS n FROM ${rel}${where ? ` WHERE ${where}` : ''}`)).rows[0].n);
+      if (!where) allRows = n;
+      return n;
+    };
     try {
       await begin();
       if (mode === 'quick') {
@@ -428,7 +447,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
         try {
           check = mode === 'quick'
             ? await quickCheck(q, t, rel, pc, opts)
-            : await exactCheck(q, t, rel, pc, sampleSize, session.serverVersionNum >= 140000);
+            : await exactCheck(q, t, rel, pc, sampleSize, session.serverVersionNum >= 140000, countRows);
           await q('RELEASE SAVEPOINT dupguard_check');
         } catch (e) {
           if (e instanceof Aborted || isConnectionLost(e, session)) throw e;
@@ -445,7 +464,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
         doneChecks++;
       }
       if (mode === 'exact' && !rowsKnown && !out.checks.some((c) => c.error)) {
-        out.rows = int((await q(`SELECT count(*) AS n FROM ${rel}`)).rows[0].n);
+        out.rows = await countRows();
       }
       if (!statsRowBytes(t) && out.checks.some((c) => c.excessRows > 0 && !c.error)) {
         // No statistics: measure the width on a bounded slice rather than dividing file size (pages, indexes) by rows.
@@ -507,8 +526,38 @@ function base(pc: PlannedCheck, estimated: boolean): ScanCheck {
 
 type Q = (sql: string) => Promise<pg.QueryResult>;
 
-/** The exact counts: one aggregate pass; a bounded sample pass only when duplicates exist. */
-async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, sampleSize: number, tidMinMax: boolean): Promise<ScanCheck> {
+/**
+ * Planner settings per query shape, SET LOCAL so they end with the table's transaction.
+ * - 'few' groups (statistics say at most MANY_GROUPS): a hash aggregate, which a parallel plan
+ *   pre-aggregates in every worker. The planner multiplies the columns' n_distinct, overestimates the
+ *   groups of correlated columns (copies share all of them) and sorts instead: 2.5x slower on 3 M rows.
+ * - 'many' groups (almost every key distinct): a sort, in this process only. A hash table of millions
+ *   of groups misses the CPU caches at every row (hash aggregation measured 1.4-2x slower than a 16 MB
+ *   external sort, whatever work_mem), and parallel workers cannot pre-aggregate distinct keys: they only
+ *   add the cost of passing every row through the gather.
+ * - 'default': the planner's choice (no statistics, or a plain count).
+ */
+async function setPlanner(q: Q, shape: 'few' | 'many' | 'default'): Promise<void> {
+  await q([
+    `SET LOCAL enable_sort TO ${shape === 'few' ? 'off' : 'DEFAULT'}`,
+    `SET LOCAL enable_hashagg TO ${shape === 'many' ? 'off' : 'DEFAULT'}`,
+    `SET LOCAL max_parallel_workers_per_gather TO ${shape === 'many' ? '0' : 'DEFAULT'}`,
+  ].join('; '));
+}
+
+/** Above this many groups (a lower bound from statistics), a key is grouped by sorting, not hashing. */
+const MANY_GROUPS = 100_000;
+
+/**
+ * The exact counts and the largest groups. The shape depends on the groups statistics predict:
+ * - few: one pass, the groups spooled under window totals (cheap when they are few);
+ * - many: one pass keeping only the groups with copies (HAVING count(*) > 1) under window totals, with
+ *   the row count from a plain count(*) shared by the table's checks (a parallel seq scan, the cost floor);
+ *   the groups that have no copy never reach a spool or a second pass;
+ * - unknown (no statistics): the count pass, and a bounded sample pass only when duplicates exist.
+ */
+async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, sampleSize: number, tidMinMax: boolean,
+  countRows: (where?: string) => Promise<number>): Promise<ScanCheck> {
   const where = pc.where ? ` WHERE ${pc.where}` : '';
   const check = base(pc, false);
   const keyCols = pc.exprs.map((e, i) => `${e} AS k${i}`).join(', ');
@@ -533,11 +582,28 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     return g;
   });
   let groups: ScanSampleGroup[] = [];
-  const few = estimatedGroups(t, pc);
-  if (sampleSize > 0 && few !== undefined && few <= 100_000) {
+  const est = estimatedGroups(t, pc);
+  if (est !== undefined && est > MANY_GROUPS) {
+    // Near-distinct keys: counting all groups and then grouping again for the sample cost two sorts of
+    // every row; keeping only the groups with copies answers both in one.
+    const rows = await countRows(pc.where);
+    await setPlanner(q, 'many');
+    const sample = sampleSize > 0;
+    const r = await q(
+      `SELECT ${textCols}, c${sample ? idOut : ''}, sum(c) OVER () AS dup_rows, count(*) OVER () AS groups, max(c) OVER () AS max_copies
+         FROM (SELECT ${keyCols}, count(*) AS c${sample ? idAggs : ''} FROM ${rel}${where} GROUP BY ${kList} HAVING count(*) > 1) AS g
+        ORDER BY c DESC, ${kList} LIMIT ${Math.max(1, sampleSize)}`);
+    const row = r.rows[0];
+    check.rows = rows;
+    check.duplicateGroups = int(row?.groups);
+    check.distinct = rows - (int(row?.dup_rows) - check.duplicateGroups);
+    check.maxCopies = row ? int(row.max_copies) : (rows > 0 ? 1 : 0);
+    if (sample) groups = toGroups(r.rows);
+  } else if (sampleSize > 0 && est !== undefined) {
     // Few groups expected (heavy duplication, seed 002's shape): counts and the largest groups in one pass.
     // The window spools the groups: cheap when they are few; when the bound was wrong and there are
-    // millions, it costs about what the second pass below would have cost when duplicates exist.
+    // millions, it costs about what a second pass would have cost.
+    await setPlanner(q, 'few');
     const r = await q(
       `SELECT ${textCols}, c${idOut}, sum(c) OVER () AS rows, count(*) OVER () AS distinct_keys,
               count(*) FILTER (WHERE c > 1) OVER () AS groups, max(c) OVER () AS max_copies
@@ -551,6 +617,7 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     groups = toGroups(r.rows);
   } else {
     // The shape measured fastest for counting; the largest groups cost a second pass, only when duplicates exist.
+    await setPlanner(q, est === undefined ? 'default' : 'few');
     const r = await q(
       `SELECT coalesce(sum(c), 0)::int8 AS rows, count(*)::int8 AS distinct_keys,
               count(*) FILTER (WHERE c > 1)::int8 AS groups, coalesce(max(c), 0)::int8 AS max_copies
