@@ -72,6 +72,12 @@ export class DiagnosticsController implements vscode.Disposable {
     for (const d of vscode.workspace.textDocuments) this.lintNow(d);
   }
 
+  /** The document version whose findings are published (undefined before the first analysis). */
+  analyzedVersion(uri: vscode.Uri): number | undefined {
+    const a = this.analyzed.get(uri.toString());
+    return a && a.generation === this.generation ? a.version : undefined;
+  }
+
   /** The findings for the document's current version, analyzing now if they are stale. */
   findings(doc: vscode.TextDocument): Finding[] {
     if (!this.accepts(doc)) return [];

@@ -22,21 +22,30 @@ export function serveScreenshots(page: Page, dir: string): () => void {
         const req = path.join(dir, f);
         const body = fs.readFileSync(req, 'utf8').trim();
         fs.rmSync(req);
-        let result = 'ok';
+        let result = '';
         try {
           if (body.startsWith('{')) {
-            const action = JSON.parse(body) as { press?: string; click?: string; type?: string };
-            if (action.type) await page.keyboard.type(action.type);
+            const action = JSON.parse(body) as { waitFor?: string; focus?: boolean; press?: string; click?: string; type?: string; delay?: number };
+            if (action.waitFor) {
+              const target = page.locator(action.waitFor).first();
+              await target.waitFor({ state: 'visible', timeout: 45_000 });
+              if (action.focus) await target.focus();
+            }
+            if (action.type) await page.keyboard.type(action.type, { delay: action.delay });
             if (action.press) await page.keyboard.press(action.press);
-            if (action.click) await page.click(action.click, { timeout: 10_000 });
+            if (action.click) await page.click(action.click, { timeout: 45_000 });
           } else {
             fs.mkdirSync(path.dirname(body), { recursive: true });
             await page.screenshot({ path: body });
           }
+          result = `ok@${Date.now()}`;
         } catch (e) {
           result = `error: ${e instanceof Error ? e.message : e}`;
         }
-        fs.writeFileSync(req.replace(/\.request$/, '.done'), result);
+        // Written whole, then renamed: the test never reads a half-written answer.
+        const done = req.replace(/\.request$/, '.done');
+        fs.writeFileSync(`${done}.tmp`, result);
+        fs.renameSync(`${done}.tmp`, done);
       }
     } catch {
       // The folder went away with the scratch directory: nothing left to serve.

@@ -1,4 +1,7 @@
 /** Shared helpers of the extension-host tests. */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 export const EXTENSION_ID = 'dupguard.dupguard';
@@ -21,7 +24,7 @@ export function codeOf(d: vscode.Diagnostic): string {
 }
 
 /** Polls `fn` until it returns something truthy; fails with `what` and the last value seen. */
-export async function waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
   const t0 = Date.now();
   let last: unknown;
   for (;;) {
@@ -34,7 +37,7 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | null | 
 }
 
 /** Waits until a file has exactly `n` dupguard diagnostics and returns them. */
-export function diagnosticsCount(uri: vscode.Uri, n: number, timeoutMs = 10_000): Promise<vscode.Diagnostic[]> {
+export function diagnosticsCount(uri: vscode.Uri, n: number, timeoutMs = 20_000): Promise<vscode.Diagnostic[]> {
   return waitFor(`${n} dupguard diagnostics on ${vscode.workspace.asRelativePath(uri)} (now: ${describe(ours(uri))})`, () => {
     const d = ours(uri);
     return d.length === n ? d : undefined;
@@ -76,4 +79,23 @@ export async function schemaReady(): Promise<void> {
   if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
   const api = ext.isActive ? ext.exports : await ext.activate();
   await api.services.schema.ready();
+}
+
+/**
+ * Asks the harness (which drives the browser) for a page action: a screenshot path or JSON such as
+ * `{"waitFor": selector, "press": key}` (see harness/screenshots.ts). Returns when it was done (epoch ms).
+ */
+export async function pageAction(name: string, body: string, timeoutMs = 60_000): Promise<number> {
+  const dir = process.env.DUPGUARD_TEST_SCREENSHOTS;
+  assert.ok(dir, 'the harness did not pass DUPGUARD_TEST_SCREENSHOTS');
+  fs.mkdirSync(dir, { recursive: true });
+  const done = path.join(dir, `${name}.done`);
+  fs.rmSync(done, { force: true });
+  // Written whole, then renamed: the harness never reads a half-written request.
+  fs.writeFileSync(path.join(dir, `${name}.tmp`), body);
+  fs.renameSync(path.join(dir, `${name}.tmp`), path.join(dir, `${name}.request`));
+  const answer = await waitFor(`the page action ${name}`, () => fs.existsSync(done) && fs.readFileSync(done, 'utf8'), timeoutMs);
+  const m = /^ok@(\d+)$/.exec(answer);
+  assert.ok(m, `page action ${name}: ${answer}`);
+  return Number(m[1]);
 }

@@ -11,7 +11,7 @@ interface Case { name: string; fn: Fn; timeoutMs: number }
 const cases: Case[] = [];
 
 /** Registers a test. */
-export function test(name: string, fn: Fn, timeoutMs = 30_000): void {
+export function test(name: string, fn: Fn, timeoutMs = 60_000): void {
   cases.push({ name, fn, timeoutMs });
 }
 
@@ -19,6 +19,11 @@ function write(line: string): void {
   const file = process.env.DUPGUARD_TEST_REPORT;
   if (file) fs.appendFileSync(file, `${line}\n`);
   console.log(line);
+}
+
+/** Adds a comment line to the report (measurements worth seeing in CI output). */
+export function note(text: string): void {
+  write(`# ${text}`);
 }
 
 /** Records a figure for the harness (e.g. activation time), as `name=value`. */
@@ -32,6 +37,8 @@ export async function runAll(): Promise<void> {
   // DUPGUARD_TEST_GREP narrows a run by hand while working on one test; CI never sets it.
   const grep = process.env.DUPGUARD_TEST_GREP ? new RegExp(process.env.DUPGUARD_TEST_GREP) : undefined;
   const selected = grep ? cases.filter((c) => grep.test(c.name)) : cases;
+  // The first line tells the harness that the extension host started the tests (see harness/run.ts).
+  write(`# running ${selected.length} extension tests`);
   if (grep) write(`# DUPGUARD_TEST_GREP=${grep.source}: ${selected.length} of ${cases.length} tests`);
   for (const c of selected) {
     const start = Date.now();
