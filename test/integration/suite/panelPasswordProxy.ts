@@ -11,6 +11,8 @@ export interface PasswordProxy {
   passwords: string[];
   /** Connections currently waiting for the client's password. */
   waiting(): number;
+  /** Connections accepted that have neither passed the password check nor closed. */
+  handshaking(): number;
   close(): Promise<void>;
 }
 
@@ -33,10 +35,14 @@ function errorResponse(message: string): Buffer {
 export function startPasswordProxy(target: { host: string; port: number }, password: string): Promise<PasswordProxy> {
   const passwords: string[] = [];
   let waiting = 0;
+  let handshaking = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     sockets.add(client);
-    client.on('close', () => sockets.delete(client));
+    handshaking++;
+    let settled = false;
+    const settle = () => { if (!settled) { settled = true; handshaking--; } };
+    client.on('close', () => { sockets.delete(client); settle(); });
     client.on('error', () => {});
     let buf = Buffer.alloc(0);
     let startup: Buffer | undefined;
@@ -70,6 +76,7 @@ export function startPasswordProxy(target: { host: string; port: number }, passw
             return;
           }
           client.off('data', onData);
+          settle();
           const upstream = net.connect(target.port, target.host, () => {
             upstream.write(startup!);
             if (buf.length) upstream.write(buf);
@@ -93,7 +100,7 @@ export function startPasswordProxy(target: { host: string; port: number }, passw
     server.listen(0, '127.0.0.1', () => {
       const port = (server.address() as net.AddressInfo).port;
       resolve({
-        port, passwords, waiting: () => waiting,
+        port, passwords, waiting: () => waiting, handshaking: () => handshaking,
         close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
       });
     });
