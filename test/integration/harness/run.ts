@@ -62,41 +62,100 @@ function scratchDir(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `dupguard-vscode-${tag}-`));
 }
 
-/** Opens the workbench with the test payload and waits for the exit code VS Code reports. */
-export async function runSuite(timeoutMs = 240_000): Promise<SuiteRun> {
+/** A failure of the machinery (code-server, Chromium, the workbench), not of a test: worth one retry. */
+export class InfraError extends Error {}
+
+/**
+ * Runs `attempt`; when it fails for an infrastructure reason (InfraError), says so and runs it once
+ * more. A failed assertion is never retried.
+ */
+export async function retryInfraOnce<T>(what: string, attempt: (n: number) => Promise<T>): Promise<T> {
+  try {
+    return await attempt(1);
+  } catch (e) {
+    if (!(e instanceof InfraError)) throw e;
+    log(`NOTE: ${what}: infrastructure failure, retrying once (not a test failure):\n${e.message.split('\n').slice(0, 12).join('\n')}`);
+    return attempt(2);
+  }
+}
+
+/** Runs `step`; any error becomes an InfraError naming `what`. */
+async function infra<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    throw new InfraError(`${what}: ${e instanceof Error ? e.message : e}`);
+  }
+}
+
+/** How long the extension host may take from the page load to its first test (slow on a loaded machine). */
+const START_TIMEOUT_MS = 150_000;
+
+/**
+ * Opens the workbench with the test payload and waits for the exit code VS Code reports. Starting
+ * code-server, Chromium and the extension host is retried once when it fails; the tests are not.
+ */
+export async function runSuite(timeoutMs = 360_000): Promise<SuiteRun> {
+  const t0 = Date.now();
+  buildSuite();
+  const r = await retryInfraOnce('extension tests', () => runSuiteOnce(timeoutMs));
+  return { ...r, seconds: (Date.now() - t0) / 1000 };
+}
+
+async function runSuiteOnce(timeoutMs: number): Promise<SuiteRun> {
   const t0 = Date.now();
   const ext = stageExtension(false);
-  buildSuite();
   const scratch = scratchDir('suite');
   const reportFile = path.join(scratch, 'report.txt');
   const ws = copyWorkspace(scratch);
   let server: CodeServer | undefined;
   let browser: Awaited<ReturnType<typeof openBrowser>> | undefined;
   let stopShots = () => {};
+  const output = () => fs.existsSync(reportFile) ? fs.readFileSync(reportFile, 'utf8') : '';
+  const diagnostics = () => `--- test output so far ---\n${output() || '(no test output)'}\n--- browser console (last 40) ---\n${browser?.console.slice(-40).join('\n') ?? ''}\n--- code-server (last 2000 chars) ---\n${server?.output().slice(-2000) ?? ''}`;
   try {
     const shots = path.join(scratch, 'screenshots');
     // The panel tests scan the run's PostgreSQL (test/run.ts) and ask for screenshots of the page.
     const pg = process.env.DUPGUARD_TEST_PG_URL ? { DUPGUARD_TEST_PG_URL: process.env.DUPGUARD_TEST_PG_URL } : {};
-    server = await startCodeServer(scratch, ws, { DUPGUARD_TEST_REPORT: reportFile, DUPGUARD_TEST_WORKSPACE: ws, DUPGUARD_TEST_SCREENSHOTS: shots, DUPGUARD_TEST_RESULTS: resultsDir, ...pg });
+    server = await infra('starting code-server', () => startCodeServer(scratch, ws, { DUPGUARD_TEST_REPORT: reportFile, DUPGUARD_TEST_WORKSPACE: ws, DUPGUARD_TEST_SCREENSHOTS: shots, DUPGUARD_TEST_RESULTS: resultsDir, ...pg }));
     log(`code-server on ${server.url}`);
-    browser = await openBrowser(server.env);
-    stopShots = serveScreenshots(browser.page, shots);
+    browser = await infra('starting Chromium', () => openBrowser(server!.env));
+    const page = browser.page;
+    stopShots = serveScreenshots(page, shots);
     const remote = (p: string) => `vscode-remote://127.0.0.1:${server!.port}${p}`;
     const payload = [['extensionDevelopmentPath', remote(ext)], ['extensionTestsPath', remote(suiteOut)]];
     let resolveExit!: (code: number) => void;
     const exited = new Promise<number>((r) => { resolveExit = r; });
-    await browser.page.exposeFunction('codeAutomationExit', (code: number) => { resolveExit(Number(code)); });
-    await browser.page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const crashed = new Promise<never>((_, rej) => {
+      page.once('crash', () => rej(new InfraError('the Chromium page crashed')));
+      browser!.browser.once('disconnected', () => rej(new InfraError('Chromium went away')));
+    });
+    crashed.catch(() => {});
+    await infra('loading the workbench', async () => {
+      await page.exposeFunction('codeAutomationExit', (code: number) => { resolveExit(Number(code)); });
+      await page.goto(`${server!.url}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`, { timeout: 60_000 });
+    });
+    // The runner writes its first line before the first test: until then, any stall is the machinery's.
+    const started = (async () => {
+      while (!output()) await new Promise((r) => setTimeout(r, 250));
+    })();
+    try {
+      await within(Promise.race([started, exited, crashed]), START_TIMEOUT_MS, `the extension host did not start the tests within ${START_TIMEOUT_MS / 1000} s`);
+    } catch (e) {
+      throw new InfraError(`${e instanceof Error ? e.message : e}\n${diagnostics()}`);
+    }
     let exitCode: number;
     try {
-      exitCode = await within(exited, timeoutMs, `the extension tests did not finish within ${timeoutMs / 1000} s`);
+      exitCode = await within(Promise.race([exited, crashed]), timeoutMs, `the extension tests did not finish within ${timeoutMs / 1000} s`);
     } catch (e) {
-      const partial = fs.existsSync(reportFile) ? fs.readFileSync(reportFile, 'utf8') : '(no test output)';
       fs.mkdirSync(resultsDir, { recursive: true });
-      await browser.page.screenshot({ path: path.join(resultsDir, 'timeout.png') }).catch(() => {});
-      throw new Error(`${e instanceof Error ? e.message : e}\n--- test output so far ---\n${partial}\n--- browser console (last 40) ---\n${browser.console.slice(-40).join('\n')}\n--- code-server (last 2000 chars) ---\n${server.output().slice(-2000)}`);
+      await page.screenshot({ path: path.join(resultsDir, 'timeout.png') }).catch(() => {});
+      // Once tests ran, a stall is reported as it is (their output says which test hung); a browser
+      // crash is the machinery's.
+      const message = `${e instanceof Error ? e.message : e}\n${diagnostics()}`;
+      throw e instanceof InfraError ? new InfraError(message) : new Error(message);
     }
-    const report = fs.existsSync(reportFile) ? fs.readFileSync(reportFile, 'utf8') : '(the suite wrote no report)';
+    const report = output() || '(the suite wrote no report)';
     const m = /activationMs=([\d.]+)/.exec(report);
     const f = /firstLintMs=([\d.]+)/.exec(report);
     const o = /openToActiveMs=([\d.]+)/.exec(report);
@@ -159,16 +218,22 @@ export function packageVsix(): string {
 export async function runVsix(file = 'queries/import_orders.sql', expectFix = 'Add conflict target (external_ref)', timeoutMs = 120_000): Promise<VsixRun> {
   const t0 = Date.now();
   const vsix = packageVsix();
+  const r = await retryInfraOnce('packaged .vsix', () => runVsixOnce(vsix, file, expectFix, timeoutMs));
+  return { ...r, seconds: (Date.now() - t0) / 1000 };
+}
+
+async function runVsixOnce(vsix: string, file: string, expectFix: string, timeoutMs: number): Promise<VsixRun> {
+  const t0 = Date.now();
   const scratch = scratchDir('vsix');
   const ws = copyWorkspace(scratch);
-  const installed = installVsix(scratch, vsix);
+  const installed = await infra('installing the .vsix into code-server', async () => installVsix(scratch, vsix));
   let server: CodeServer | undefined;
   let browser: Awaited<ReturnType<typeof openBrowser>> | undefined;
   const screenshot = path.join(resultsDir, 'editor.png');
   fs.mkdirSync(resultsDir, { recursive: true });
   try {
-    server = await startCodeServer(scratch, ws);
-    browser = await openBrowser(server.env);
+    server = await infra('starting code-server', () => startCodeServer(scratch, ws));
+    browser = await infra('starting Chromium', () => openBrowser(server!.env));
     const page = browser.page;
     const step = async <T>(what: string, p: Promise<T>, ms = 30_000): Promise<T> => {
       try {
@@ -178,20 +243,23 @@ export async function runVsix(file = 'queries/import_orders.sql', expectFix = 'A
         throw new Error(`${e instanceof Error ? e.message : e} (screenshot: test-results/vsix-failure.png)\n--- browser console (last 30) ---\n${browser!.console.slice(-30).join('\n')}`);
       }
     };
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`);
-    await step('the workbench loads', page.waitForSelector('.monaco-workbench .part.editor', { timeout: timeoutMs }), timeoutMs);
-    await step('the explorer shows the workspace', page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 30_000 }));
+    await infra('loading the workbench', async () => {
+      await page.goto(`${server!.url}/?folder=${encodeURIComponent(ws)}`, { timeout: 60_000 });
+      await step('the workbench loads', page.waitForSelector('.monaco-workbench .part.editor', { timeout: timeoutMs }), timeoutMs);
+      await step('the explorer shows the workspace', page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60_000 }), 60_000);
+    });
     await page.keyboard.press('Control+P');
-    await step('quick open appears', page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input', { timeout: 10_000 }));
+    await step('quick open appears', page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input', { timeout: 30_000 }));
     await page.keyboard.type(path.basename(file));
-    await step(`quick open lists ${file}`, page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 10_000 }));
+    // Enter only once the file is listed: earlier, the list may hold other entries (or none).
+    await step(`quick open lists ${file}`, page.waitForSelector(`.quick-input-list .monaco-list-row:has-text("${path.basename(file)}")`, { timeout: 30_000 }));
     await page.keyboard.press('Enter');
     const squiggle = '.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error';
     await step('a dupguard squiggle in the editor', page.waitForSelector(squiggle, { timeout: 45_000 }), 45_000);
     const squiggles = await page.locator(squiggle).count();
     // The status bar item: `$(warning) 1` renders as a codicon followed by the count.
     const status = page.locator('.statusbar-item[id="dupguard.dupguard.dupguard.status"]');
-    await step('the dupguard status bar item shows the count', status.filter({ hasText: String(squiggles) }).waitFor({ timeout: 15_000 }));
+    await step('the dupguard status bar item shows the count', status.filter({ hasText: String(squiggles) }).waitFor({ timeout: 30_000 }));
     const statusText = (await status.innerText()).trim();
     const statusIcon = await status.locator('.codicon').first().getAttribute('class');
     // Hovering the squiggle shows the message with its rule code; clicking puts the cursor on it for Ctrl+.
@@ -205,9 +273,9 @@ export async function runVsix(file = 'queries/import_orders.sql', expectFix = 'A
       if (!box) throw new Error('the squiggle is not rendered');
       await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
       await page.keyboard.press('Control+.');
-      await step('the quick-fix menu opens', page.waitForSelector('.action-widget .monaco-list-row', { timeout: 15_000 }));
+      await step('the quick-fix menu opens', page.waitForSelector('.action-widget .monaco-list-row', { timeout: 30_000 }));
       quickFixTitles = (await page.locator('.action-widget .monaco-list-row').allInnerTexts()).map((s) => s.trim()).filter(Boolean);
-      if (quickFixTitles.some((t) => t.includes(expectFix)) || Date.now() - t1 > 20_000) break;
+      if (quickFixTitles.some((t) => t.includes(expectFix)) || Date.now() - t1 > 60_000) break;
       await page.keyboard.press('Escape');
       await page.waitForTimeout(500);
     }
