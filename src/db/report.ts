@@ -55,6 +55,8 @@ export interface ScanCheck {
   ignoredColumns?: { name: string; reason: string }[];
   /** Columns compared through their text form because their type has no equality (json, point, xml...). */
   comparedAsText?: string[];
+  /** Set when the figures follow from another check of the same table, with no scan of their own. */
+  derivedFrom?: string;
   /** Time the check's queries took. */
   durationMs?: number;
   /** Set when the check could not finish; the counts are then absent or partial. */

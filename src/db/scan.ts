@@ -424,6 +424,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     let doneChecks = 0;
     let measuredRowBytes: number | undefined;
     let allRows: number | undefined;
+    const cleanKeys: { exprs: string[]; columns: string[]; rows: number }[] = [];
     /** Rows of the table (or of a check's WHERE), read once per table in the table's snapshot. */
     const countRows = async (where?: string): Promise<number> => {
       if (!where && allRows !== undefined) return allRows;
@@ -445,9 +446,21 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
         await q('SAVEPOINT dupguard_check');
         let check: ScanCheck;
         try {
-          check = mode === 'quick'
-            ? await quickCheck(q, t, rel, pc, opts)
-            : await exactCheck(q, t, rel, pc, sampleSize, session.serverVersionNum >= 140000, countRows);
+          // Rows equal in every column are equal in the key's columns too: a key with no copies rules
+          // whole-row copies out, and the whole-row pass (the widest sort) is not needed.
+          const clean = mode === 'exact' && pc.kind === 'exact-row' && !pc.where
+            ? cleanKeys.find((k) => k.exprs.every((e) => pc.exprs.includes(e))) : undefined;
+          if (clean) {
+            check = base(pc, false);
+            check.rows = clean.rows;
+            check.distinct = clean.rows;
+            check.maxCopies = clean.rows > 0 ? 1 : 0;
+            check.derivedFrom = `no scan: key (${clean.columns.join(', ')}) has no duplicates, so whole rows cannot repeat`;
+          } else {
+            check = mode === 'quick'
+              ? await quickCheck(q, t, rel, pc, opts)
+              : await exactCheck(q, t, rel, pc, sampleSize, session.serverVersionNum >= 140000, countRows);
+          }
           await q('RELEASE SAVEPOINT dupguard_check');
         } catch (e) {
           if (e instanceof Aborted || isConnectionLost(e, session)) throw e;
@@ -459,6 +472,9 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
           if (err.code === '42501') { out.checks.push(check); break; }
         }
         check.durationMs = Date.now() - checkStart;
+        if (mode === 'exact' && !check.error && pc.kind === 'key' && !pc.where && check.duplicateGroups === 0) {
+          cleanKeys.push({ exprs: pc.exprs, columns: pc.columns, rows: check.rows });
+        }
         if (!check.error && !pc.where && (mode === 'exact' || !(t.rowEstimate !== undefined && t.rowEstimate >= 0))) { out.rows = check.rows; rowsKnown = true; }
         out.checks.push(check);
         doneChecks++;

@@ -63,6 +63,7 @@ async function expectations(): Promise<[string, string, unknown[]][]> {
     ['near', 'exact-row', await reference('public.near', ['a', 'b', 'note', 'email'])],
     ['near', 'unique-nulls', await reference('public.near', ['a', 'email'], 'email IS NULL')],
     ['clean', 'key', await reference('public.clean', ['a', 'b'])],
+    ['clean', 'exact-row', await reference('public.clean', ['a', 'b'])],
   ];
 }
 
@@ -78,6 +79,19 @@ test('near-distinct keys: the same figures and sample without statistics and wit
   }
   assert.equal(warm.tables.find((t) => t.table === 'near')!.rows, 121015);
   assert.equal(checkOf(warm, 'clean', 'key').maxCopies, 1);
+  // A key without copies rules whole-row copies out; a key with copies does not.
+  assert.match(checkOf(warm, 'clean', 'exact-row').derivedFrom ?? '', /key \(a, b\) has no duplicates/);
+  assert.equal(checkOf(warm, 'near', 'exact-row').derivedFrom, undefined);
+});
+
+test('a whole-row check follows from any clean key among its columns, in exact mode only', async () => {
+  const partial = await scan(s, { tables: ['public.clean'], naturalKeys: { 'public.clean': ['b'] }, inferKeys: false, exactRows: true });
+  assert.equal(checkOf(partial, 'clean', 'key').duplicateGroups, 0);
+  // One column of the row is enough: rows equal in (a, b) would be equal in b.
+  assert.match(checkOf(partial, 'clean', 'exact-row').derivedFrom ?? '', /key \(b\)/);
+  assert.deepEqual(pick(checkOf(partial, 'clean', 'exact-row')), await reference('public.clean', ['a', 'b']));
+  const quick = await scan(s, { mode: 'quick', tables: ['public.clean'], naturalKeys: KEYS, inferKeys: false });
+  assert.equal(checkOf(quick, 'clean', 'exact-row').derivedFrom, undefined);
 });
 
 test('near-distinct keys without a sample: counts only', async () => {
