@@ -345,7 +345,13 @@ test('a connection dropped mid-scan is reported naming the table and what was do
     const report = await running;
     assert.ok(report);
     assert.equal(report.complete, false);
-    assert.match(report.errors.map((e) => e.message).join('\n'), /connection lost while scanning public\.big \(\d of \d+ checks done there; 0 of 2 tables finished before it\)/);
+    const messages = report.errors.map((e) => e.message).join('\n');
+    // Usually during public.big; on a slow machine its last check may end between finding the
+    // session and ending it, and the loss then hits public.customers: the report must say which.
+    const m = /connection lost while scanning public\.(big|customers) \((\d+) of (\d+) checks done there; (\d) of 2 tables finished before it\)/.exec(messages);
+    assert.ok(m, messages);
+    assert.equal(Number(m[4]), m[1] === 'big' ? 0 : 1, messages);
+    assert.ok(Number(m[2]) < Number(m[3]), messages);
   } finally {
     await c.end();
   }
