@@ -580,6 +580,9 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
   // Long values (documents, blobs) are cut: the sample names groups, it does not copy them.
   const textCols = pc.exprs.map((_, i) => `left(k${i}::text, 500) AS t${i}`).join(', ');
   const kList = pc.exprs.map((_, i) => `k${i}`).join(', ');
+  // By the expressions, not the k0.. aliases: a GROUP BY name means the table's column first, and a
+  // table may well have a column named k0.
+  const groupBy = pc.exprs.join(', ');
   // The first and last copy of each group (lowest and highest id / ctid) come from the same aggregate: no extra pass.
   const ident = identifyingColumn(t);
   const ctid = t.hasCtid !== false && tidMinMax;
@@ -607,7 +610,7 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     const sample = sampleSize > 0;
     const r = await q(
       `SELECT ${textCols}, c${sample ? idOut : ''}, sum(c) OVER () AS dup_rows, count(*) OVER () AS groups, max(c) OVER () AS max_copies
-         FROM (SELECT ${keyCols}, count(*) AS c${sample ? idAggs : ''} FROM ${rel}${where} GROUP BY ${kList} HAVING count(*) > 1) AS g
+         FROM (SELECT ${keyCols}, count(*) AS c${sample ? idAggs : ''} FROM ${rel}${where} GROUP BY ${groupBy} HAVING count(*) > 1) AS g
         ORDER BY c DESC, ${kList} LIMIT ${Math.max(1, sampleSize)}`);
     const row = r.rows[0];
     check.rows = rows;
@@ -623,7 +626,7 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     const r = await q(
       `SELECT ${textCols}, c${idOut}, sum(c) OVER () AS rows, count(*) OVER () AS distinct_keys,
               count(*) FILTER (WHERE c > 1) OVER () AS groups, max(c) OVER () AS max_copies
-         FROM (SELECT ${keyCols}, count(*) AS c${idAggs} FROM ${rel}${where} GROUP BY ${kList}) AS g
+         FROM (SELECT ${keyCols}, count(*) AS c${idAggs} FROM ${rel}${where} GROUP BY ${groupBy}) AS g
         ORDER BY c DESC, ${kList} LIMIT ${sampleSize}`);
     const row = r.rows[0];
     check.rows = int(row?.rows);
@@ -645,7 +648,7 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     check.maxCopies = int(row.max_copies);
     if (check.duplicateGroups > 0 && sampleSize > 0) {
       const top = await q(
-        `SELECT ${textCols}, c${idOut} FROM (SELECT ${keyCols}, count(*) AS c${idAggs} FROM ${rel}${where} GROUP BY ${kList} HAVING count(*) > 1) AS g
+        `SELECT ${textCols}, c${idOut} FROM (SELECT ${keyCols}, count(*) AS c${idAggs} FROM ${rel}${where} GROUP BY ${groupBy} HAVING count(*) > 1) AS g
           ORDER BY c DESC, ${kList} LIMIT ${sampleSize}`);
       groups = toGroups(top.rows);
     }

@@ -23,6 +23,8 @@ before(async () => {
     INSERT INTO public.near (a, b, note) SELECT g, 'x' || (g % 1000), 'n' || g FROM generate_series(1, 1000) g;
     INSERT INTO public.near (a, b, note) SELECT g, 'x' || (g % 1000), 'n' || g FROM generate_series(1, 5) g, generate_series(1, 3) c;
     UPDATE public.near SET note = 'changed' WHERE id = 120001;
+    CREATE TABLE public.named (k0 int, k1 text, c int, t0 text);
+    INSERT INTO public.named VALUES (1, 'a', 7, 'p'), (2, 'a', 7, 'p'), (3, 'b', 8, 'p'), (4, 'b', 9, 'q');
     CREATE TABLE public.clean (id bigserial PRIMARY KEY, a int NOT NULL, b text) WITH (autovacuum_enabled = false);
     INSERT INTO public.clean (a, b) SELECT g, 'y' || g FROM generate_series(1, 110000) g;
   `, 'dgshape'));
@@ -121,4 +123,16 @@ test('planner settings end with the scan: the session keeps its own', async () =
   const r = await scan(s, { tables: ['public.near', 'public.clean'], naturalKeys: KEYS, inferKeys: false, workMemMb: 64 });
   assert.equal(r.complete, true);
   assert.deepEqual((await s.client.query(settings)).rows[0], beforeScan);
+});
+
+test('columns named like the scan\'s own aliases (k0, k1, c, t0) are grouped as the key says', async () => {
+  for (const analyzed of [false, true]) {
+    if (analyzed) await s.client.query('ANALYZE public.named');
+    const r = await scan(s, { tables: ['public.named'], naturalKeys: { 'public.named': ['k1', 't0'] }, inferKeys: false });
+    const k = checkOf(r, 'named', 'key');
+    assert.deepEqual([k.rows, k.distinct, k.duplicateGroups, k.maxCopies, k.sample.map((g) => [g.values, g.count])],
+      [4, 3, 1, 2, [[['a', 'p'], 2]]], analyzed ? 'with statistics' : 'without statistics');
+    const w = checkOf(r, 'named', 'exact-row');
+    assert.deepEqual([w.distinct, w.duplicateGroups], [4, 0]);
+  }
 });
