@@ -1174,8 +1174,8 @@ function collectAll(list: Statement[], all: Statement[]): void {
 
 /** pg_dump output announces itself in its first lines. */
 function isPgDump(text: string): boolean {
-  const at = text.indexOf('PostgreSQL database');
-  if (at < 0 || at > 400) return false;
+  // Searching backwards from 400 reads only the head; indexOf read all of a file that is no dump.
+  if (text.lastIndexOf('PostgreSQL database', 400) < 0) return false;
   const head = text.slice(0, 400);
   return /^--\s*PostgreSQL database (dump|cluster dump)\s*$/m.test(head);
 }
