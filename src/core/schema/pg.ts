@@ -79,7 +79,8 @@ export interface ParsedStatement {
 // so position-independent) is reused instead of another WASM parse. Rejections are kept too (an
 // error costs as much as a parse). Callers must treat the trees as read-only.
 const CACHE_MAX_TEXT = 20_000;
-const CACHE_MAX_CHARS = 2_000_000;
+// about 40 bytes of heap per cached character: some 20 MB at most, room for a 5,000-line script and more
+const CACHE_MAX_CHARS = 500_000;
 const parseCache = new Map<string, any | null>();
 let cachedChars = 0;
 
