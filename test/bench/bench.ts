@@ -18,24 +18,16 @@ import { parseDocument, splitStatements } from '../../src/core/facts';
 import { lex } from '../../src/core/lexer';
 import { ensureParser } from '../../src/core/schema/pg';
 import { rules } from '../../src/rules/index';
+import { corpusDir, listSqlFiles } from '../support/corpus';
 
-const dir = path.resolve(__dirname, '../../../shared/corpus');
+const dir = corpusDir;
 if (!fs.existsSync(dir)) {
   console.log('corpus absent: ../shared/corpus; nothing to measure');
   process.exit(0);
 }
 
-function listSql(d: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-    const p = path.join(d, e.name);
-    if (e.isDirectory()) out.push(...listSql(p));
-    else if (e.name.endsWith('.sql')) out.push(p);
-  }
-  return out.sort();
-}
 
-const texts = listSql(dir).map((f) => fs.readFileSync(f, 'utf8'));
+const texts = listSqlFiles(dir).map((f) => fs.readFileSync(f, 'utf8'));
 const chars = texts.reduce((n, t) => n + t.length, 0);
 const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
 let sink = 0;

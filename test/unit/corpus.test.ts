@@ -9,25 +9,17 @@ import { test } from 'node:test';
 import { analyze } from '../../src/core/analyze';
 import { parseDocument } from '../../src/core/facts';
 import type { Finding } from '../../src/core/types';
+import { corpusDir, listSqlFiles } from '../support/corpus';
 
-const dir = path.resolve(__dirname, '../../../shared/corpus');
+const dir = corpusDir;
 const absent = !fs.existsSync(dir) && 'corpus absent: ../shared/corpus';
 if (absent) console.log(`# note: ${absent}; corpus tests skipped`);
 
-function listSql(d: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-    const p = path.join(d, e.name);
-    if (e.isDirectory()) out.push(...listSql(p));
-    else if (e.name.endsWith('.sql')) out.push(p);
-  }
-  return out.sort();
-}
 
 const results = new Map<string, { text: string; findings: Finding[] }>();
 function analyzed(): Map<string, { text: string; findings: Finding[] }> {
   if (results.size === 0) {
-    for (const f of listSql(dir)) {
+    for (const f of listSqlFiles(dir)) {
       const text = fs.readFileSync(f, 'utf8');
       results.set(path.relative(dir, f), { text, findings: analyze({ text, path: f }).findings });
     }
