@@ -92,7 +92,8 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
       try {
         const toHost = (o: number) => r.toHost(o);
         hostRanges.push({ start: toHost(0), end: toHost(r.text.length) });
-        runRules(doc, { docs, index }, enabled, input, language, true, (f) => findings.push(mapFinding(f, toHost)), config);
+        const quote = text[r.hostStart - 1];
+        runRules(doc, { docs, index }, enabled, input, language, true, (f) => findings.push(mapFinding(f, toHost, quote)), config);
         suppressions.push(...sqlSuppressions(doc, toHost, text.length));
       } catch {
         // Same: the other regions still count.
@@ -218,11 +219,30 @@ function clamp(n: number, max: number): number {
   return Number.isFinite(n) ? Math.max(0, Math.min(Math.trunc(n), max)) : 0;
 }
 
-function mapFinding(f: Finding, toHost: (o: number) => number): Finding {
+function mapFinding(f: Finding, toHost: (o: number) => number, quote?: string): Finding {
   return {
     ...f,
     start: toHost(f.start),
     end: toHost(f.end),
-    fixes: f.fixes.map((x) => ({ ...x, edits: x.edits.map((e) => ({ ...e, start: toHost(e.start), end: toHost(e.end) })) })),
+    fixes: f.fixes.map((x) => ({
+      ...x,
+      edits: x.edits.map((e) => ({ start: toHost(e.start), end: toHost(e.end), newText: escapeForHost(e.newText, quote) })),
+    })),
   };
+}
+
+/**
+ * Fix text is SQL; inside a JS literal it must be written so that the literal's value is that SQL
+ * (a quoted identifier inside a "..." string, a backslash, a line break in a '...' string).
+ * `${` is left alone: rules never write interpolations, and snippet placeholders use that syntax.
+ */
+export function escapeForHost(text: string, quote: string | undefined): string {
+  if (quote === '`') return text.replace(/[\\`]/g, (c) => `\\${c}`);
+  if (quote !== '"' && quote !== "'") return text;
+  return text.replace(/[\\"'\r\n]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === quote || c === '\\') return `\\${c}`;
+    return c;
+  });
 }
