@@ -91,6 +91,31 @@ export async function listTables(client: pg.ClientBase, opts: { schemas?: string
   return load(client, { schemas: opts.schemas?.length ? opts.schemas : undefined, includePartitions: opts.includePartitions });
 }
 
+/**
+ * Runs an optional catalog query. Returns undefined when it fails; inside a transaction block the
+ * failure is rolled back to a savepoint so the caller's later queries still run.
+ */
+async function guarded<T>(client: pg.ClientBase, run: () => Promise<T>): Promise<T | undefined> {
+  // pg tracks the server's transaction status from ReadyForQuery: 'I' idle, 'T' in a block, 'E' failed.
+  const status = (client as unknown as { _txStatus?: string | null })._txStatus;
+  let inBlock = status === 'T';
+  if (typeof status !== 'string') {
+    try { await client.query('SAVEPOINT dupguard_catalog'); inBlock = true; } catch { inBlock = false; }
+  } else if (inBlock) {
+    await client.query('SAVEPOINT dupguard_catalog');
+  }
+  try {
+    const r = await run();
+    if (inBlock) await client.query('RELEASE SAVEPOINT dupguard_catalog');
+    return r;
+  } catch {
+    if (!inBlock) return undefined;
+    // If even the rollback fails the connection is gone; the next query reports that.
+    try { await client.query('ROLLBACK TO SAVEPOINT dupguard_catalog'); await client.query('RELEASE SAVEPOINT dupguard_catalog'); } catch { /* see above */ }
+    return undefined;
+  }
+}
+
 const num = (v: unknown): number => (v === null || v === undefined ? NaN : Number(v));
 
 async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescription[]> {
@@ -122,16 +147,23 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
   if (!tables.rows.length) return [];
   const oids = tables.rows.map((t) => Number(t.oid));
 
-  // Sizes are a separate query: some engines (YugabyteDB) lack or restrict the size functions.
+  // Sizes are a separate query: some engines (YugabyteDB) lack or restrict the size functions, and
+  // pg_total_relation_size takes a lock, so a table locked by DDL makes it wait out lock_timeout. Inside
+  // the caller's transaction a failure would abort everything after it: run it under a savepoint.
   const sizes = new Map<number, number>();
-  try {
-    const sizeExpr = eng.versionNum >= 120000
-      ? `case when c.relkind = 'p' then (select sum(pg_total_relation_size(t.relid)) from pg_partition_tree(c.oid) t) else pg_total_relation_size(c.oid) end`
-      : 'pg_total_relation_size(c.oid)';
-    const s = await client.query(`select c.oid::int8 as oid, (${sizeExpr})::int8 as bytes from pg_class c where c.oid = any($1::oid[]) and c.relkind in ('r','p','m')`, [oids]);
-    for (const row of s.rows) if (row.bytes !== null) sizes.set(Number(row.oid), Number(row.bytes));
-  } catch {
-    // Sizes stay unknown.
+  const sizeExpr = eng.versionNum >= 120000
+    ? `case when c.relkind = 'p' then (select sum(pg_total_relation_size(t.relid)) from pg_partition_tree(c.oid) t) else pg_total_relation_size(c.oid) end`
+    : 'pg_total_relation_size(c.oid)';
+  const sizeOf = async (ids: number[]): Promise<boolean> => {
+    const ok = await guarded(client, () => client.query(
+      `select c.oid::int8 as oid, (${sizeExpr})::int8 as bytes from pg_class c where c.oid = any($1::oid[]) and c.relkind in ('r','p','m')`, [ids]));
+    if (!ok) return false;
+    for (const row of ok.rows) if (row.bytes !== null) sizes.set(Number(row.oid), Number(row.bytes));
+    return true;
+  };
+  // One query for all; only when it fails (a locked table), one per table, so the others keep their size.
+  if (!(await sizeOf(oids)) && oids.length > 1) {
+    for (const oid of oids) await sizeOf([oid]);
   }
 
   const cols = await client.query(

@@ -469,7 +469,9 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
           check = base(pc, true);
           check.error = `${pc.kind} check (${pc.columns.join(', ')}) failed: ${err.message}`;
           (out.errors ??= []).push(check.error);
-          if (err.code === '42501') { out.checks.push(check); break; }
+          // Permission denied, or a lock another session holds: every further check would fail the same
+          // way (each after waiting out lock_timeout again), so the table ends here.
+          if (err.code === '42501' || err.code === '55P03') { out.checks.push(check); break; }
         }
         check.durationMs = Date.now() - checkStart;
         if (mode === 'exact' && !check.error && pc.kind === 'key' && !pc.where && check.duplicateGroups === 0) {
