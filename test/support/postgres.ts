@@ -57,8 +57,17 @@ function asPostgres(cmd: string, args: string[], opts: { cwd?: string } = {}): {
   return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
+/** Options for a private server. */
+export interface StartOptions {
+  /**
+   * pg_hba.conf lines put before initdb's trust lines (first match wins), e.g.
+   * `host all app 127.0.0.1/32 scram-sha-256` to make one role authenticate while the superuser keeps trust.
+   */
+  hbaFirst?: string[];
+}
+
 /** Starts a new PostgreSQL server in a fresh temporary cluster and returns when it accepts connections. */
-export async function startPostgres(): Promise<TestServer> {
+export async function startPostgres(options: StartOptions = {}): Promise<TestServer> {
   const bin = pgBinDir();
   const isRoot = process.getuid?.() === 0;
   // The postgres user must own the cluster directory; /root is not traversable for it.
@@ -69,6 +78,13 @@ export async function startPostgres(): Promise<TestServer> {
   if (isRoot) execFileSync('chown', ['-R', 'postgres:postgres', base]);
   const init = asPostgres(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8']);
   if (init.status !== 0) throw new Error(`initdb failed: ${init.out}`);
+  if (options.hbaFirst?.length) {
+    const hba = path.join(data, 'pg_hba.conf');
+    // Written by this process (root or not), read by the server as its owner: keep the owner and mode.
+    const st = fs.statSync(hba);
+    fs.writeFileSync(hba, `${options.hbaFirst.join('\n')}\n${fs.readFileSync(hba, 'utf8')}`);
+    fs.chownSync(hba, st.uid, st.gid);
+  }
   const port = await freePort();
   const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${sock} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60 -c shared_buffers=128MB`;
   const start = asPostgres(path.join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', path.join(base, 'log'), '-w', '-t', '60', 'start']);
