@@ -68,7 +68,7 @@ export function surrogateReason(c: Pick<ColumnDescription, 'default' | 'identity
   return undefined;
 }
 
-interface Filter { schemas?: string[]; oids?: number[]; includePartitions?: boolean }
+interface Filter { schemas?: string[]; oids?: number[]; includePartitions?: boolean; excludeOids?: number[] }
 
 const SYSTEM_SCHEMA = `n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_(toast|temp_|toast_temp_)'`;
 
@@ -87,8 +87,8 @@ export async function describeTable(client: pg.ClientBase, schema: string, table
  * schemas (all non-system schemas when absent), fully described. Partitions are left out: their
  * parent stands for them.
  */
-export async function listTables(client: pg.ClientBase, opts: { schemas?: string[]; includePartitions?: boolean } = {}): Promise<LiveTableDescription[]> {
-  return load(client, { schemas: opts.schemas?.length ? opts.schemas : undefined, includePartitions: opts.includePartitions });
+export async function listTables(client: pg.ClientBase, opts: { schemas?: string[]; includePartitions?: boolean; excludeOids?: number[] } = {}): Promise<LiveTableDescription[]> {
+  return load(client, { schemas: opts.schemas?.length ? opts.schemas : undefined, includePartitions: opts.includePartitions, excludeOids: opts.excludeOids?.length ? opts.excludeOids : undefined });
 }
 
 /**
@@ -124,6 +124,7 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
   const params: unknown[] = [];
   if (f.oids) { params.push(f.oids); where.push(`c.oid = any($${params.length}::oid[])`); }
   if (f.schemas) { params.push(f.schemas); where.push(`n.nspname = any($${params.length}::text[])`); }
+  if (f.excludeOids) { params.push(f.excludeOids); where.push(`not (c.oid = any($${params.length}::oid[]))`); }
   if (!f.includePartitions && eng.versionNum >= 100000) where.push('not c.relispartition');
   const partitionOf = eng.versionNum >= 100000
     ? `(select pn.nspname || '.' || pc.relname from pg_inherits i join pg_class pc on pc.oid = i.inhparent join pg_namespace pn on pn.oid = pc.relnamespace where i.inhrelid = c.oid and c.relispartition limit 1)`
@@ -311,6 +312,41 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
     if (d) d.triggers!.push(t.definition);
   }
   return out;
+}
+
+/**
+ * Tables (and views) that another session holds, or waits for, in ACCESS EXCLUSIVE mode: the only
+ * mode that blocks reading them, and so reading parts of their catalog entry (pg_get_expr and
+ * pg_partition_tree lock the relation). A locked partition blocks its partitioned ancestors too.
+ * Lock-free: pg_locks and pg_inherits only.
+ */
+export async function lockedTables(client: pg.ClientBase, opts: { schemas?: string[] } = {}): Promise<{ oid: number; schema: string; name: string; pid: number; granted: boolean; partition: boolean; via?: string }[]> {
+  const params: unknown[] = [];
+  let schemaFilter = '';
+  if (opts.schemas?.length) { params.push(opts.schemas); schemaFilter = ` and n.nspname = any($1::text[])`; }
+  const r = await client.query(
+    `with recursive locked as (
+       select l.relation as oid, l.pid, l.granted from pg_locks l
+        where l.locktype = 'relation' and l.mode = 'AccessExclusiveLock' and l.pid <> pg_backend_pid()
+          and l.database = (select oid from pg_database where datname = current_database())
+     ), up(oid, pid, granted, origin) as (
+       select oid, pid, granted, oid from locked
+       union
+       select i.inhparent, up.pid, up.granted, up.origin from pg_inherits i join up on i.inhrelid = up.oid
+     )
+     select distinct on (c.oid) c.oid::int8 as oid, n.nspname as schema, c.relname as name, up.pid, up.granted,
+            c.relispartition as partition,
+            case when up.origin <> up.oid then (select on_.nspname || '.' || oc.relname from pg_class oc join pg_namespace on_ on on_.oid = oc.relnamespace where oc.oid = up.origin) end as via
+       from up join pg_class c on c.oid = up.oid join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r','p','v','m','f') and ${SYSTEM_SCHEMA}${schemaFilter}
+      order by c.oid, (up.origin = up.oid) desc, up.granted desc, up.pid`, params);
+  return r.rows.map((x) => {
+    const l: { oid: number; schema: string; name: string; pid: number; granted: boolean; partition: boolean; via?: string } = {
+      oid: Number(x.oid), schema: x.schema, name: x.name, pid: Number(x.pid), granted: x.granted, partition: x.partition,
+    };
+    if (x.via) l.via = x.via;
+    return l;
+  });
 }
 
 /** Foreign keys declared on the given tables (this table → other), for inferring candidate keys. */

@@ -12,7 +12,7 @@
 import type * as pg from 'pg';
 import type { DbSession } from './connect';
 import { explainError, qualified, quoteIdent } from './connect';
-import { foreignKeysOf, listTables, type LiveColumnDescription, type LiveTableDescription } from './introspect';
+import { foreignKeysOf, listTables, lockedTables, type LiveColumnDescription, type LiveTableDescription } from './introspect';
 import type {
   ScanCheck, ScanCheckKind, ScanCheckSource, ScanIssue, ScanProgress, ScanReport, ScanSampleGroup, ScanTable,
 } from './report';
@@ -367,21 +367,52 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
   };
 
   // Catalog.
-  let tables: LiveTableDescription[];
-  let fkMap: Map<number, { name: string; columns: string[]; references: string }[]>;
-  progress({ phase: 'catalog', index: 0, total: 0, message: 'reading the catalog' });
-  try {
+  const schemas = opts.schemas ?? session.schemas;
+  const readCatalog = async (excludeOids?: number[]) => {
     await begin();
     // Partitions are scanned through their parent, unless one is named explicitly.
-    tables = await listTables(client, { schemas: opts.schemas ?? session.schemas, includePartitions: !!opts.tables?.length });
-    fkMap = await foreignKeysOf(client, tables.map((t) => t.oid));
+    const list = await listTables(client, { schemas, includePartitions: !!opts.tables?.length, excludeOids });
+    const fks = await foreignKeysOf(client, list.map((t) => t.oid));
     await q('COMMIT');
+    return { list, fks };
+  };
+  let tables: LiveTableDescription[];
+  let fkMap: Map<number, { name: string; columns: string[]; references: string }[]>;
+  let locked: Awaited<ReturnType<typeof lockedTables>> = [];
+  progress({ phase: 'catalog', index: 0, total: 0, message: 'reading the catalog' });
+  try {
+    let read: Awaited<ReturnType<typeof readCatalog>>;
+    try {
+      read = await readCatalog();
+    } catch (e) {
+      await rollback();
+      if ((e as { code?: string })?.code !== '55P03') throw e;
+      // A table held by DDL (or LOCK TABLE) blocks reading its catalog entry: leave it out, say so, scan the rest.
+      try { locked = await lockedTables(client, { schemas: schemas?.length ? schemas : undefined }); } catch { throw e; }
+      if (!locked.length) throw e;
+      read = await readCatalog(locked.map((l) => l.oid));
+    }
+    tables = read.list;
+    fkMap = read.fks;
   } catch (e) {
     await rollback();
     if (e instanceof Aborted) { report.cancelled = true; report.errors.push({ message: 'scan cancelled while reading the catalog: no table scanned' }); return finish(); }
     const err = explainError(e, session.target);
     report.errors.push({ code: err.code, message: `cannot read the catalog: ${err.message}` });
     return finish();
+  }
+  // matchTable reads only schema and name.
+  const names = (list: { schema: string; name: string }[], spec: string) => {
+    try { return matchTable(list as LiveTableDescription[], spec).length > 0; } catch { return false; }
+  };
+  const lockedMatches = (spec: string) => names(locked, spec);
+  for (const l of locked) {
+    if (opts.tables?.length ? !opts.tables.some((spec) => names([l], spec)) : l.partition) continue;
+    const name = `${l.schema}.${l.name}`;
+    report.errors.push({
+      table: name, code: '55P03',
+      message: `${name}: lock timeout reached: another session (pid ${l.pid}) ${l.granted ? 'holds' : 'is waiting for'} an ACCESS EXCLUSIVE lock on ${l.via ? `its partition ${l.via}` : 'it'} (ALTER TABLE, TRUNCATE, VACUUM FULL, LOCK TABLE...); not scanned`,
+    });
   }
 
   let selected = tables;
@@ -390,7 +421,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     for (const spec of opts.tables) {
       let m: LiveTableDescription[];
       try { m = matchTable(tables, spec); } catch (e) { report.errors.push({ message: (e as Error).message }); continue; }
-      if (!m.length) report.errors.push({ table: spec, message: `table ${spec} not found${opts.schemas?.length ? ` in schema(s) ${opts.schemas.join(', ')}` : ''} (or not visible to ${session.user})` });
+      if (!m.length && !lockedMatches(spec)) report.errors.push({ table: spec, message: `table ${spec} not found${opts.schemas?.length ? ` in schema(s) ${opts.schemas.join(', ')}` : ''} (or not visible to ${session.user})` });
       for (const t of m) picked.add(t);
     }
     selected = tables.filter((t) => picked.has(t));

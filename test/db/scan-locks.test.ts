@@ -35,20 +35,64 @@ after(async () => {
   await admin.close();
 });
 
-test('scan: a table locked by another session makes the catalog read report the lock timeout, not an aborted transaction', async () => {
+test('scan: a table locked by another session is reported with the lock timeout and its name; the other tables are scanned', async () => {
   const s = await connect(url, { env: {} });
   try {
     const r = await scan(s, { lockTimeoutMs: 200, inferKeys: false });
     assert.equal(r.errors.length, 1, JSON.stringify(r.errors));
-    assert.equal(r.errors[0].code, '55P03');
-    assert.match(r.errors[0].message, /lock timeout/);
-    assert.doesNotMatch(r.errors[0].message, /current transaction is aborted/);
-    assert.equal(r.complete, false);
+    const e = r.errors[0];
+    assert.equal(e.code, '55P03');
+    assert.equal(e.table, 'public.b_locked');
+    assert.match(e.message, /^public\.b_locked: lock timeout reached: another session \(pid \d+\) holds an ACCESS EXCLUSIVE lock on it .*not scanned$/);
+    assert.doesNotMatch(JSON.stringify(r), /current transaction is aborted|cannot read the catalog/);
+    assert.deepEqual(r.tables.map((t) => t.table), ['a_free', 'c_free']);
+    assert.deepEqual(r.tables.map((t) => t.checks.find((c) => c.kind === 'exact-row')?.excessRows), [1, 1]);
+    assert.ok(r.tables.every((t) => !t.errors?.length));
     // The scan ended cleanly: the session is usable and outside any transaction.
     const { rows } = await s.client.query('SELECT 1 AS one');
     assert.equal(rows[0].one, 1);
     assert.equal((s.client as unknown as { _txStatus?: string })._txStatus, 'I');
   } finally {
+    await s.close();
+  }
+});
+
+test('scan --table of the locked table: the lock is reported, not "table not found"; a table not asked for is not reported', async () => {
+  const s = await connect(url, { env: {} });
+  try {
+    const only = await scan(s, { tables: ['b_locked'], lockTimeoutMs: 200, inferKeys: false });
+    assert.deepEqual(only.errors.map((e) => [e.table, e.code]), [['public.b_locked', '55P03']]);
+    assert.equal(only.tables.length, 0);
+    const other = await scan(s, { tables: ['c_free'], lockTimeoutMs: 200, inferKeys: false });
+    assert.deepEqual(other.errors, []);
+    assert.deepEqual(other.tables.map((t) => t.table), ['c_free']);
+  } finally {
+    await s.close();
+  }
+});
+
+test('scan: a locked partition leaves out its partitioned parent (which reads it), named with the lock', async () => {
+  await admin.client.query(`
+    CREATE SCHEMA parts;
+    CREATE TABLE parts.ev (id int, k int) PARTITION BY RANGE (id);
+    CREATE TABLE parts.ev_1 PARTITION OF parts.ev FOR VALUES FROM (0) TO (100);
+    CREATE TABLE parts.ev_2 PARTITION OF parts.ev FOR VALUES FROM (100) TO (200);
+    CREATE TABLE parts.other (k int);
+    INSERT INTO parts.other VALUES (1), (1);`);
+  const holder = new pg.Client({ connectionString: url });
+  await holder.connect();
+  const s = await connect(url, { env: {} });
+  try {
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE parts.ev_2 IN ACCESS EXCLUSIVE MODE');
+    const r = await scan(s, { schemas: ['parts'], lockTimeoutMs: 200, inferKeys: false });
+    // Partitions are scanned through their parent: the parent is what is reported.
+    assert.deepEqual(r.errors.map((e) => [e.table, e.code]), [['parts.ev', '55P03']]);
+    assert.match(r.errors[0].message, /^parts\.ev: lock timeout reached: another session \(pid \d+\) holds an ACCESS EXCLUSIVE lock on its partition parts\.ev_2 /);
+    assert.deepEqual(r.tables.map((t) => [t.table, t.checks.find((c) => c.kind === 'exact-row')?.excessRows]), [['other', 1]]);
+  } finally {
+    await holder.query('ROLLBACK').catch(() => {});
+    await holder.end();
     await s.close();
   }
 });
