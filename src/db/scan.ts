@@ -452,6 +452,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     progress({ phase: 'table', index: i, total: toScan.length, schema: t.schema, table: t.name, message: `${name}: ${planned.length} check(s)` });
     const rel = qualified(t.schema, t.name);
     let rowsKnown = false;
+    let lockTimedOut = false;
     let doneChecks = 0;
     let measuredRowBytes: number | undefined;
     let allRows: number | undefined;
@@ -502,6 +503,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
           (out.errors ??= []).push(check.error);
           // Permission denied, or a lock another session holds: every further check would fail the same
           // way (each after waiting out lock_timeout again), so the table ends here.
+          if (err.code === '55P03') lockTimedOut = true;
           if (err.code === '42501' || err.code === '55P03') { out.checks.push(check); break; }
         }
         check.durationMs = Date.now() - checkStart;
@@ -554,6 +556,10 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
       const msg = `permission denied on ${name}: not scanned (grant SELECT on it to ${session.user})`;
       out.errors = [msg, ...(out.errors ?? []).filter((m) => !/permission denied/.test(m))];
       report.errors.push({ table: name, code: '42501', message: msg });
+    }
+    if (lockTimedOut) {
+      // Locked after the catalog was read (DDL started meanwhile): a table-level fact, reported like the others.
+      report.errors.push({ table: name, code: '55P03', message: `${name}: lock timeout reached waiting for a lock another session holds on it (ALTER TABLE, TRUNCATE, VACUUM FULL, LOCK TABLE...); not scanned` });
     }
     out.durationMs = Date.now() - tableStart;
   }

@@ -97,6 +97,54 @@ test('scan: a locked partition leaves out its partitioned parent (which reads it
   }
 });
 
+test('scan: a table locked after the catalog was read fails its first check with the lock timeout, skips its other checks, and the scan goes on', async () => {
+  // g_first's check blocks on an advisory lock that the holder releases only once it has locked
+  // g_second: the lock is in place before g_second's turn, without relying on timing.
+  await admin.client.query(`
+    CREATE SCHEMA gate;
+    CREATE FUNCTION gate.gate(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+      BEGIN IF current_setting('application_name') = 'dupguard' THEN PERFORM pg_advisory_xact_lock_shared(4242); END IF; RETURN t; END $$;
+    CREATE TABLE gate.g_first (id serial PRIMARY KEY, v text);
+    CREATE UNIQUE INDEX g_first_v ON gate.g_first (gate.gate(v));
+    INSERT INTO gate.g_first (v) VALUES (NULL), (NULL);
+    CREATE TABLE gate.g_second (id serial PRIMARY KEY, k int UNIQUE, v text);
+    INSERT INTO gate.g_second (k, v) VALUES (NULL, 'a'), (NULL, 'a');
+    CREATE TABLE gate.g_third (k int);
+    INSERT INTO gate.g_third VALUES (1), (1);`);
+  const holder = new pg.Client({ connectionString: url });
+  await holder.connect();
+  const s = await connect(url, { env: {} });
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT pg_advisory_lock(4242)');
+    let locking: Promise<unknown> | undefined;
+    const r = await scan(s, {
+      schemas: ['gate'], lockTimeoutMs: 1000, inferKeys: false,
+      onProgress: (p) => {
+        if (p.phase === 'table' && p.table === 'g_first' && !locking) {
+          // Session-level advisory lock: released here while the transaction keeps the table lock.
+          locking = holder.query('LOCK TABLE gate.g_second IN ACCESS EXCLUSIVE MODE')
+            .then(() => holder.query('SELECT pg_advisory_unlock(4242)'));
+        }
+      },
+    });
+    await locking;
+    const first = r.tables.find((t) => t.table === 'g_first')!;
+    assert.ok(first.checks.length >= 1 && first.checks.every((c) => !c.error), JSON.stringify(first));
+    const second = r.tables.find((t) => t.table === 'g_second')!;
+    assert.equal(second.checks.length, 1, 'the checks after the lock timeout are not run');
+    assert.match(second.checks[0].error ?? '', /gate\.g_second: lock timeout reached/);
+    assert.deepEqual(r.errors.map((e) => [e.table, e.code]), [['gate.g_second', '55P03']]);
+    assert.match(r.errors[0].message, /^gate\.g_second: lock timeout reached .*not scanned$/);
+    const third = r.tables.find((t) => t.table === 'g_third')!;
+    assert.equal(third.checks.find((c) => c.kind === 'exact-row')?.excessRows, 1);
+  } finally {
+    await holder.query('ROLLBACK').catch(() => {});
+    await holder.end();
+    await s.close();
+  }
+});
+
 test('listTables inside a transaction: the size query waiting on a lock no longer aborts the transaction before the lock is reported', async () => {
   const s = await connect(url, { env: {} });
   try {
