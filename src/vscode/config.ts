@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { AnalyzerConfig } from '../core/analyze';
 import type { Severity } from '../core/types';
+import type { SslMode } from '../db/connect';
 
 export const SECTION = 'dupguard';
 
@@ -16,6 +17,9 @@ export interface ConnectionProfile {
   user?: string;
   /** A libpq connection URI without password, instead of the fields above. */
   url?: string;
+  sslmode?: SslMode;
+  /** Only these schemas are scanned. */
+  schemas?: string[];
 }
 
 export const DEFAULT_INCLUDE = ['**/*.{sql,pgsql,psql,ts,tsx,mts,cts,js,jsx,mjs,cjs}'];

@@ -5,20 +5,9 @@
  * when a connection is opened.
  */
 import * as vscode from 'vscode';
-import type { ConnectionProfile as DbProfile, DbSession, SslMode } from '../db/connect';
-import { SECTION } from './config';
+import type { ConnectionProfile as DbProfile, DbSession } from '../db/connect';
+import { type ConnectionProfile as SettingsProfile, SECTION } from './config';
 
-/** A connection profile as written in settings (never with a password). */
-export interface SettingsProfile {
-  name: string;
-  host?: string;
-  port?: number;
-  database?: string;
-  user?: string;
-  url?: string;
-  sslmode?: SslMode;
-  schemas?: string[];
-}
 
 /** Where a profile came from: user settings are always usable, the others only in trusted workspaces. */
 export type ProfileOrigin = 'user' | 'workspace' | 'folder';
