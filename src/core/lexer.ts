@@ -163,7 +163,8 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
       if (i >= end) break;
       cls = c < 128 ? CLASS[c] : C_IDSTART;
     }
-    if (n === cap) {
+    // Room for two tokens: a COPY ... FROM stdin line emits its `;` (or meta-command) and its data block.
+    if (n + 2 > cap) {
       cap *= 2;
       const t2 = new Uint8Array(cap); t2.set(types); types = t2;
       const s2 = new Int32Array(cap); s2.set(starts); starts = s2;
@@ -231,12 +232,6 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
             const dataStart = nextLine(text, i, end);
             // The rest of the `;` line is ignored by the server; the data starts on the next line.
             if (dataStart < end && !endsTransactionLine(text, dataStart, end)) {
-              if (n === cap) {
-                cap *= 2;
-                const t2 = new Uint8Array(cap); t2.set(types); types = t2;
-                const s2 = new Int32Array(cap); s2.set(starts); starts = s2;
-                const e2 = new Int32Array(cap); e2.set(ends); ends = e2;
-              }
               const dataEnd = copyDataEnd(text, dataStart, end);
               types[n] = T.CopyData; starts[n] = dataStart; ends[n] = dataEnd; n++;
               i = dataEnd;
@@ -302,12 +297,6 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
             types[n] = T.PsqlMeta; starts[n] = start; ends[n] = i; n++;
             const dataStart = nextLine(text, i, end);
             if (dataStart < end) {
-              if (n === cap) {
-                cap *= 2;
-                const t2 = new Uint8Array(cap); t2.set(types); types = t2;
-                const s2 = new Int32Array(cap); s2.set(starts); starts = s2;
-                const e2 = new Int32Array(cap); e2.set(ends); ends = e2;
-              }
               const dataEnd = copyDataEnd(text, dataStart, end);
               types[n] = T.CopyData; starts[n] = dataStart; ends[n] = dataEnd; n++;
               i = dataEnd;
