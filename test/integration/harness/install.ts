@@ -25,9 +25,7 @@ function installedVersion(): string | undefined {
   }
 }
 
-export class RegistryUnreachableError extends Error {}
-
-/** Is registry.npmjs.org (or the configured registry) reachable? Decides skip versus failure. */
+/** Is registry.npmjs.org (or the configured registry) reachable? Lets an install failure say why. */
 export function registryReachable(): boolean {
   const r = spawnSync('npm', ['ping', '--fetch-retries=1', '--fetch-timeout=15000'], { encoding: 'utf8', timeout: 40_000 });
   return r.status === 0;
@@ -60,7 +58,7 @@ export interface InstallResult {
 export async function ensureCodeServer(log: (s: string) => void = () => {}, timeoutMs = 12 * 60_000): Promise<InstallResult> {
   const t0 = Date.now();
   if (installedVersion() === CODE_SERVER_VERSION) return { bin: codeServerBin(), cached: true, seconds: 0 };
-  if (!registryReachable()) throw new RegistryUnreachableError('the npm registry is unreachable (npm ping failed)');
+  if (!registryReachable()) throw new Error('the npm registry is unreachable (npm ping failed)');
 
   fs.rmSync(cacheDir, { recursive: true, force: true });
   fs.mkdirSync(cacheDir, { recursive: true });
@@ -86,7 +84,7 @@ export async function ensureCodeServer(log: (s: string) => void = () => {}, time
   fs.rmSync(tmp, { recursive: true, force: true });
   if (code !== 0 || !fs.existsSync(codeServerBin())) {
     if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ENETUNREACH/.test(output) && !registryReachable()) {
-      throw new RegistryUnreachableError(`npm registry became unreachable during install:\n${output.slice(-2000)}`);
+      throw new Error(`npm registry became unreachable during install:\n${output.slice(-2000)}`);
     }
     throw new Error(`code-server install failed (exit ${code}):\n${output.slice(-4000)}`);
   }
