@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: throughput of the SQL engine over the real corpus (../shared/corpus), each stage
+ * `npm run bench` (bundled by esbuild, as the product ships: test/bench/bundled.js): throughput of the SQL engine over the real corpus (../shared/corpus), each stage
  * against a bare charCodeAt loop over the same strings in the same process (the ratio is what
  * matters; absolute MB/s depend on the machine). Stages are interleaved within each iteration so
  * that machine noise hits them alike; several warmed iterations, medians reported. Ratios come from
