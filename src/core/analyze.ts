@@ -6,7 +6,7 @@ import { extractEmbeddedSql } from '../embedded/extract';
 import type { EmbeddedSql } from '../embedded/types';
 import { rules, ruleById } from '../rules/index';
 import type { HostRegion, Rule, RuleContext } from '../rules/rule';
-import { parseDocument, type SqlDocument } from './facts';
+import { parseDocument, type SqlDocument, type Statement, type StatementKind } from './facts';
 import type { SchemaModel } from './schema';
 import { hostSuppressions, isSuppressed, removalEdit, sqlSuppressions, UNUSED_SUPPRESSION, type Suppression } from './suppress';
 import type { Finding, Severity } from './types';
@@ -171,9 +171,10 @@ function runRules(
       },
     };
     if (rule.statement) {
-      for (const stmt of doc.all) {
+      const list = rule.kinds ? statementsOfKinds(doc, rule.kinds) : doc.all;
+      for (let i = 0; i < list.length; i++) {
         try {
-          rule.statement(stmt, ctx);
+          rule.statement(list[i], ctx);
         } catch {
           // A bug in one rule on one statement: report nothing for it and keep going.
         }
@@ -187,6 +188,15 @@ function runRules(
       }
     }
   }
+}
+
+/** Statements of `doc.all` whose kind is one of `kinds`, in document order. */
+function statementsOfKinds(doc: SqlDocument, kinds: readonly StatementKind[]): Statement[] {
+  if (kinds.length === 1) return doc.ofKind(kinds[0]);
+  const out: Statement[] = [];
+  for (const k of kinds) for (const s of doc.ofKind(k)) out.push(s);
+  // Several kinds: back in document order (rules may rely on seeing statements in order).
+  return out.sort((a, b) => a.start - b.start || a.depth - b.depth);
 }
 
 /** Rules that need the host code's structure (functions, interpolated expressions) around the SQL. */

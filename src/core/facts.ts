@@ -198,6 +198,29 @@ export interface SqlDocument {
   all: Statement[];
   /** The file is pg_dump output (a restore script). */
   pgDump: boolean;
+  /** The statements of `all` of one kind, in order (computed for every kind on the first call). */
+  ofKind(kind: StatementKind): Statement[];
+}
+
+const NO_STATEMENTS: Statement[] = Object.freeze([]) as unknown as Statement[];
+
+class DocumentImpl implements SqlDocument {
+  statements: Statement[] = [];
+  all: Statement[] = [];
+  private byKind: Map<StatementKind, Statement[]> | undefined;
+  constructor(readonly text: string, readonly tokens: Tokens, readonly pgDump: boolean) {}
+  ofKind(kind: StatementKind): Statement[] {
+    let m = this.byKind;
+    if (m === undefined) {
+      m = new Map();
+      for (const s of this.all) {
+        const l = m.get(s.kind);
+        if (l === undefined) m.set(s.kind, [s]); else l.push(s);
+      }
+      this.byKind = m;
+    }
+    return m.get(kind) ?? NO_STATEMENTS;
+  }
 }
 
 /** Plpgsql words after which a new SQL statement may start within a `;`-separated segment. */
@@ -1155,7 +1178,7 @@ export function splitStatements(t: Tokens): Int32Array {
 /** Lexes, splits and extracts facts from a SQL document. Never throws on any input. */
 export function parseDocument(text: string): SqlDocument {
   const tokens = lex(text);
-  const doc: SqlDocument = { text, tokens, statements: [], all: [], pgDump: isPgDump(text) };
+  const doc = new DocumentImpl(text, tokens, isPgDump(text));
   const ctx: Ctx = { txnSeq: 0 };
   doc.statements = splitTokens(tokens, 0, undefined, ctx, doc);
   const all: Statement[] = [];

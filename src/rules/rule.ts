@@ -4,7 +4,7 @@
  * severity overrides and suppressions. Rules are pure and never see the editor or a database.
  */
 import type { AnalyzerConfig, SourceLanguage } from '../core/analyze';
-import type { SqlDocument, Statement } from '../core/facts';
+import type { SqlDocument, Statement, StatementKind } from '../core/facts';
 import type { EmbeddedSql } from '../embedded/types';
 import type { SchemaModel } from '../core/schema';
 import type { Fix, RelatedInfo, Severity } from '../core/types';
@@ -80,7 +80,13 @@ export interface Rule {
   description: string;
   /** Documentation page URL (use `docsUrl(id)`). */
   docs: string;
-  /** Called once per statement of `ctx.doc.all` (top level and inside function bodies). */
+  /**
+   * The statement kinds `statement` looks at (after classification: a `WITH ... INSERT` is 'insert').
+   * When set, the hook is called for statements of these kinds only; most statements of a script are
+   * SELECTs and DDL no rule reads, so this saves a call per statement and rule. Unset: every statement.
+   */
+  kinds?: readonly StatementKind[];
+  /** Called once per statement of `ctx.doc.all` (top level and inside function bodies), in order. */
   statement?(stmt: Statement, ctx: RuleContext): void;
   /** Called once per document, after the statements. */
   document?(ctx: RuleContext): void;
