@@ -194,6 +194,8 @@ export const duplicateKeysInValues: Rule = {
   severity: 'warning',
   description: 'Multi-row VALUES (INSERT or MERGE source) repeating the same literal key: DO UPDATE / MERGE fail ("cannot affect row a second time"), DO NOTHING silently drops rows.',
   docs: docsUrl(ID),
+  // INSERT ... VALUES and MERGE ... USING (VALUES ...)
+  kinds: ['insert', 'merge'],
   statement(stmt, ctx) {
     if (stmt.kind === 'merge') checkMerge(stmt, ctx);
     if (stmt.kind !== 'insert') return;

@@ -188,6 +188,8 @@ export const mergeSourceNotDeduplicated: Rule = {
   severity: 'warning',
   description: 'MERGE (or INSERT ... SELECT ... ON CONFLICT DO UPDATE) from a source that can hold the same key twice: fails or inserts duplicates.',
   docs: docsUrl(ID),
+  // MERGE, and statements that can carry an INSERT: INSERT, WITH (data-modifying CTE), EXPLAIN / PREPARE / CREATE RULE (kind other)
+  kinds: ['insert', 'with', 'other', 'merge'],
   statement(stmt, ctx) {
     if (stmt.kind === 'merge') checkMerge(stmt, ctx);
     // most statements insert nothing: skip the loop (an iterator per statement and rule adds up)

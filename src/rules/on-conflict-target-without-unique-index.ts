@@ -96,6 +96,8 @@ export const onConflictTargetWithoutUniqueIndex: Rule = {
   severity: 'error',
   description: 'ON CONFLICT target that matches no unique index or constraint of the table: PostgreSQL rejects it at run time (42P10).',
   docs: docsUrl(ID),
+  // statements that can carry an INSERT: INSERT, WITH (data-modifying CTE), EXPLAIN / PREPARE / CREATE RULE (kind other)
+  kinds: ['insert', 'with', 'other'],
   statement(stmt, ctx) {
     // most statements insert nothing: skip the loop (an iterator per statement and rule adds up)
     if (stmt.inserts.length !== 0) for (const ins of stmt.inserts) check(ins, ctx);

@@ -66,6 +66,8 @@ export const onConflictWithoutTarget: Rule = {
   severity: 'warning',
   description: 'INSERT ... ON CONFLICT DO NOTHING without a conflict target: never fires without a unique key, hides which key fired with several.',
   docs: docsUrl(ID),
+  // statements that can carry an INSERT: INSERT, WITH (data-modifying CTE), EXPLAIN / PREPARE / CREATE RULE (kind other)
+  kinds: ['insert', 'with', 'other'],
   statement(stmt, ctx) {
     // most statements insert nothing: skip the loop (an iterator per statement and rule adds up)
     if (stmt.inserts.length !== 0) for (const ins of stmt.inserts) check(ins, ctx);

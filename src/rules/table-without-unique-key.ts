@@ -18,6 +18,8 @@ export const tableWithoutUniqueKey: Rule = {
   severity: 'info',
   description: 'CREATE TABLE with no primary key or unique constraint, none added later: nothing stops duplicate rows, ON CONFLICT has nothing to hit.',
   docs: docsUrl(ID),
+  // CREATE TABLE only
+  kinds: ['create-table'],
   statement(stmt, ctx) {
     const ct = stmt.createTable;
     if (!ct || stmt.depth !== 0 || ct.temp || ct.asQuery || ct.partitionOf) return;

@@ -155,6 +155,8 @@ export const uniqueKeyAllowsNullDuplicates: Rule = {
   severity: 'warning',
   description: 'Composite UNIQUE key over a nullable column without NULLS NOT DISTINCT: rows differing only by NULL are all accepted.',
   docs: docsUrl(ID),
+  // CREATE TABLE, CREATE INDEX, ALTER TABLE (kind other)
+  kinds: ['create-table', 'create-index', 'other'],
   statement(stmt, ctx) {
     // ALTER is always kind 'other': the kind test spares reading the first word of every SELECT, INSERT...
     if (stmt.depth === 0 && (stmt.createTable || stmt.createIndex?.unique || (stmt.kind === 'other' && stmt.keyword === 'alter'))) check(stmt, ctx);

@@ -142,6 +142,8 @@ export const upsertWithoutOrderingGuard: Rule = {
   severity: 'warning',
   description: 'ON CONFLICT DO UPDATE / MERGE WHEN MATCHED UPDATE that copies a version or timestamp without comparing it: stale events overwrite newer rows.',
   docs: docsUrl(ID),
+  // MERGE, and statements that can carry an INSERT: INSERT, WITH (data-modifying CTE), EXPLAIN / PREPARE / CREATE RULE (kind other)
+  kinds: ['insert', 'with', 'other', 'merge'],
   statement(stmt, ctx) {
     if (stmt.kind === 'merge') checkMerge(stmt, ctx);
     // most statements insert nothing: skip the loop (an iterator per statement and rule adds up)
