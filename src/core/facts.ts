@@ -971,57 +971,89 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
   }
 }
 
-/** Splits a token stream into statements at `;` and psql commands; classifies each. */
+/**
+ * Splits a token stream into statements at `;` and psql commands; classifies each. Walks the
+ * lexer's statement-ending tokens (`t.bounds`), not every token: only the first tokens of each
+ * statement are read, and the words of CREATE FUNCTION/PROCEDURE statements (BEGIN ATOMIC bodies).
+ */
 function splitTokens(t: Tokens, depth: number, parent: Statement | undefined, ctx: Ctx, file: SqlDocument | undefined): Statement[] {
   const out: Statement[] = [];
-  let first = -1;
   const st: SplitState = { t, depth, parent, ctx, file, out, explicit: 0 };
   const finish = finishStatement;
   const n = t.count;
   const types = t.types;
+  const bounds = t.bounds;
+  const nb = t.boundCount;
   // `CREATE FUNCTION ... BEGIN ATOMIC ... END`: semicolons inside belong to the body (as psql
   // counts them: BEGIN/CASE ... END nesting after BEGIN ATOMIC).
   let atomic = 0;
-  let firstIsCreate = false;
-  for (let i = 0; i < n; i++) {
-    const ty = types[i];
-    if (ty === T_WORD && first >= 0 && firstIsCreate) {
-      const len = t.ends[i] - t.starts[i];
-      if (len === 6 && wordEq(t.text, t.starts[i], t.ends[i], 'atomic') && prevWordIs(t, i, 'begin')) atomic++;
-      else if (atomic > 0 && len === 4 && wordEq(t.text, t.starts[i], t.ends[i], 'case')) atomic++;
-      else if (atomic > 0 && len === 3 && wordEq(t.text, t.starts[i], t.ends[i], 'end')) atomic--;
+  let routine = false;
+  let first = -1;
+  // Tokens [from, i) are the ones after the last boundary.
+  let from = 0;
+  for (let b = 0; b <= nb; b++) {
+    const i = b < nb ? bounds[b] : n;
+    if (first < 0) {
+      let f = from;
+      while (f < i && (types[f] === T_LINECOMMENT || types[f] === T_BLOCKCOMMENT)) f++;
+      if (f < i) {
+        first = f;
+        routine = isRoutineCreate(t, f, i);
+        atomic = 0;
+      }
     }
+    if (routine) atomic = atomicLevel(t, from, i, atomic);
+    from = i + 1;
+    if (b === nb) break;
+    const ty = types[i];
     if (ty === T_SEMI) {
       if (atomic > 0) continue;
       finish(st, first, i, t.starts[i]);
       first = -1;
-      firstIsCreate = false;
-      continue;
-    }
-    if (ty === T_PSQLMETA) {
-      atomic = 0;
-      firstIsCreate = false;
+      routine = false;
+    } else if (ty === T_PSQLMETA) {
       finish(st, first, i, -1);
       finish(st, i, i + 1, -1);
       first = -1;
-      continue;
-    }
-    if (ty === T_COPYDATA) {
-      // Rows of the COPY just before: attach, never lex as SQL.
+      routine = false;
+    } else {
+      // T_COPYDATA: rows of the COPY just before: attach, never lex as SQL.
       finish(st, first, i, -1);
       first = -1;
+      routine = false;
       const prev = out[out.length - 1];
       if (prev?.copy) prev.copy.data = { start: t.starts[i], end: t.ends[i] };
-      continue;
-    }
-    if (first < 0) {
-      if (ty === T_LINECOMMENT || ty === T_BLOCKCOMMENT) continue;
-      first = i;
-      firstIsCreate = ty === T_WORD && wordEq(t.text, t.starts[i], t.ends[i], 'create');
     }
   }
   finish(st, first, n, -1);
   return out;
+}
+
+/** Whether tokens [f, end) start `CREATE [OR REPLACE] FUNCTION | PROCEDURE` (the statements a BEGIN ATOMIC body can be in). */
+function isRoutineCreate(t: Tokens, f: number, end: number): boolean {
+  if (t.types[f] !== T_WORD || !wordEq(t.text, t.starts[f], t.ends[f], 'create')) return false;
+  for (let i = f + 1; i < end; i++) {
+    const ty = t.types[i];
+    if (ty === T_LINECOMMENT || ty === T_BLOCKCOMMENT) continue;
+    if (ty !== T_WORD) return false;
+    const s = t.starts[i], e = t.ends[i];
+    if (wordEq(t.text, s, e, 'or') || wordEq(t.text, s, e, 'replace')) continue;
+    return wordEq(t.text, s, e, 'function') || wordEq(t.text, s, e, 'procedure');
+  }
+  return false;
+}
+
+/** The BEGIN ATOMIC nesting level after tokens [from, to), starting from `level`. */
+function atomicLevel(t: Tokens, from: number, to: number, level: number): number {
+  const types = t.types;
+  for (let i = from; i < to; i++) {
+    if (types[i] !== T_WORD) continue;
+    const len = t.ends[i] - t.starts[i];
+    if (len === 6 && wordEq(t.text, t.starts[i], t.ends[i], 'atomic') && prevWordIs(t, i, 'begin')) level++;
+    else if (level > 0 && len === 4 && wordEq(t.text, t.starts[i], t.ends[i], 'case')) level++;
+    else if (level > 0 && len === 3 && wordEq(t.text, t.starts[i], t.ends[i], 'end')) level--;
+  }
+  return level;
 }
 
 /** What splitTokens() carries from one statement to the next. */
@@ -1152,25 +1184,18 @@ function isBoundary(t: Tokens, k: number): boolean {
  * used by benchmarks and by callers that only need ranges; parseDocument() splits the same way.
  */
 export function splitStatements(t: Tokens): Int32Array {
-  // At most two pairs per token (a psql command closes the statement before it and is one itself).
-  let out = new Int32Array(64);
+  // At most two pairs per boundary (a psql command closes the statement before it and is one itself), plus the tail.
+  const out = new Int32Array(2 * 2 * t.boundCount + 2);
   let n = 0;
-  let first = -1;
   const types = t.types;
-  for (let i = 0; i < t.count; i++) {
-    const ty = types[i];
-    if (ty === T_SEMI || ty === T_COPYDATA || ty === T_PSQLMETA) {
-      if (n + 4 > out.length) { const o2 = new Int32Array(out.length * 2); o2.set(out); out = o2; }
-      if (first >= 0) { out[n++] = first; out[n++] = i; }
-      first = -1;
-      if (ty === T_PSQLMETA) { out[n++] = i; out[n++] = i + 1; }
-      continue;
-    }
-    if (first < 0 && ty !== T_LINECOMMENT && ty !== T_BLOCKCOMMENT) first = i;
-  }
-  if (first >= 0) {
-    if (n + 2 > out.length) { const o2 = new Int32Array(out.length + 2); o2.set(out); out = o2; }
-    out[n++] = first; out[n++] = t.count;
+  let from = 0;
+  for (let b = 0; b <= t.boundCount; b++) {
+    const i = b < t.boundCount ? t.bounds[b] : t.count;
+    let f = from;
+    while (f < i && (types[f] === T_LINECOMMENT || types[f] === T_BLOCKCOMMENT)) f++;
+    if (f < i) { out[n++] = f; out[n++] = i; }
+    if (b < t.boundCount && types[i] === T_PSQLMETA) { out[n++] = i; out[n++] = i + 1; }
+    from = i + 1;
   }
   return out.slice(0, n);
 }

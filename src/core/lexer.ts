@@ -56,6 +56,20 @@ export interface Tokens {
   types: Uint8Array;
   starts: Int32Array;
   ends: Int32Array;
+  /**
+   * Indices of the tokens that end a statement (`;`, a psql command, a COPY data block), in order:
+   * the splitter walks these instead of every token. `bounds[0, boundCount)`.
+   */
+  bounds: Int32Array;
+  boundCount: number;
+  /** Comments that mention `dupguard-ignore` (suppression directives): 0 lets callers skip the search. */
+  directives: number;
+}
+
+/** Whether the comment text[start, end) mentions a suppression directive. */
+function mentionsDirective(text: string, start: number, end: number): boolean {
+  // A native search in a view of the comment (no copy); shorter comments cannot hold the words.
+  return end - start >= 17 && text.slice(start, end).indexOf('dupguard-ignore') >= 0;
 }
 
 // Character classes, one lookup per char below 128.
@@ -140,6 +154,9 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
   let starts = new Int32Array(cap);
   let ends = new Int32Array(cap);
   let n = 0;
+  let bounds = new Int32Array(Math.max(8, cap >> 3));
+  let nb = 0;
+  let directives = 0;
 
   // COPY ... FROM stdin detection: 0 none, 1 in COPY, 2 saw FROM at depth 0, 3 FROM STDIN.
   let copy = 0;
@@ -170,6 +187,8 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
       const s2 = new Int32Array(cap); s2.set(starts); starts = s2;
       const e2 = new Int32Array(cap); e2.set(ends); ends = e2;
     }
+    // Room for two bounds as well (the same two tokens).
+    if (nb + 2 > bounds.length) { const b2 = new Int32Array(bounds.length * 2); b2.set(bounds); bounds = b2; }
     const start = i;
     let type: T;
     if (cls === C_IDSTART) {
@@ -228,11 +247,13 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
           i++;
           type = T.Semi;
           if (copy === 3) {
+            bounds[nb++] = n;
             types[n] = T.Semi; starts[n] = start; ends[n] = i; n++;
             const dataStart = nextLine(text, i, end);
             // The rest of the `;` line is ignored by the server; the data starts on the next line.
             if (dataStart < end && !endsTransactionLine(text, dataStart, end)) {
               const dataEnd = copyDataEnd(text, dataStart, end);
+              bounds[nb++] = n;
               types[n] = T.CopyData; starts[n] = dataStart; ends[n] = dataEnd; n++;
               i = dataEnd;
             }
@@ -294,10 +315,12 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
           type = T.PsqlMeta;
           // `\copy ... from stdin` reads its rows from the script itself, up to `\.`.
           if (copyMetaFromStdin(text, start, i)) {
+            bounds[nb++] = n;
             types[n] = T.PsqlMeta; starts[n] = start; ends[n] = i; n++;
             const dataStart = nextLine(text, i, end);
             if (dataStart < end) {
               const dataEnd = copyDataEnd(text, dataStart, end);
+              bounds[nb++] = n;
               types[n] = T.CopyData; starts[n] = dataStart; ends[n] = dataEnd; n++;
               i = dataEnd;
             }
@@ -334,9 +357,11 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
               const nl = text.indexOf('\n', i);
               i = nl < 0 || nl > end ? end : nl;
               type = T.LineComment;
+              if (mentionsDirective(text, start, i)) directives++;
             } else if (c === 47 && text.charCodeAt(i + 1) === 42) {
               i = scanBlockComment(text, i + 2, end);
               type = T.BlockComment;
+              if (mentionsDirective(text, start, i)) directives++;
             } else {
               i++;
               while (i < end) {
@@ -350,11 +375,11 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
           } else { i++; type = T.Other; }
       }
     }
-    types[n] = type; starts[n] = start; ends[n] = i; n++;
-    if (type === T.Semi || type === T.PsqlMeta) { stmtStart = true; copy = 0; }
+    if (type === T.Semi || type === T.PsqlMeta) { stmtStart = true; copy = 0; bounds[nb++] = n; }
     else if (type !== T.LineComment && type !== T.BlockComment) stmtStart = false;
+    types[n] = type; starts[n] = start; ends[n] = i; n++;
   }
-  return { text, count: n, types, starts, ends };
+  return { text, count: n, types, starts, ends, bounds, boundCount: nb, directives };
 }
 
 /** Scans a quoted run whose opening quote is already consumed; a doubled quote is an escaped one. */
