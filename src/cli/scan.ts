@@ -2,6 +2,7 @@
  * `dupguard scan`: finds duplicate rows already in a PostgreSQL database. Argument parsing and
  * output only; the engine is src/db/scan.ts.
  */
+import * as os from 'node:os';
 import { formatHelp, parseArgs, UsageError } from './args';
 import { loadConfig } from './config';
 import type { CliIO } from './io';
@@ -17,6 +18,7 @@ const SPEC = {
   format: { type: 'string', choices: ['text', 'json', 'md'], default: 'text', short: 'f', description: 'output format' },
   sample: { type: 'number', default: 5, valueName: 'n', description: 'duplicate groups shown per check' },
   timeout: { type: 'number', default: 0, valueName: 'ms', description: 'statement_timeout per query (0 = none)' },
+  'lock-timeout': { type: 'number', default: 5000, valueName: 'ms', description: 'lock_timeout: wait at most this long for a lock another session holds (ALTER TABLE, TRUNCATE...), then report the table and go on (0 = wait without limit)' },
   infer: { type: 'boolean', default: true, description: 'also check keys inferred from column names (--no-infer to skip)' },
   'exact-rows': { type: 'boolean', default: true, description: 'also check whole-row duplicates ignoring ids (--no-exact-rows to skip)' },
   config: { type: 'string', short: 'c', valueName: 'file', description: 'config file (default: nearest .dupguard.json from the working folder up)' },
@@ -33,7 +35,12 @@ names (labelled as inferred). The scan runs in read-only transactions and writes
 Options:
 ${formatHelp(SPEC)}
 
-Exit status: 0 no duplicates, 1 duplicates found (inferred keys alone do not count), 2 error.`;
+Password: from the URL, PGPASSWORD or ~/.pgpass; when the server asks for one and none was given,
+it is asked for on the terminal (not echoed), or, without a terminal, the scan exits 2 saying so.
+
+Exit status: 0 no duplicates; 1 duplicates found by a configured key, a unique key letting NULL
+copies through or the whole-row check (duplicates under inferred keys alone are reported with '?'
+and exit 0: nothing declares those columns unique); 2 error (connection, permission, lock timeout...).`;
 
 /** True when a check other than an inferred one found duplicates. */
 export function reportHasDuplicates(r: ScanReport): boolean {
@@ -54,6 +61,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (f.exact && f.quick) { io.stderr('dupguard scan: --exact and --quick exclude each other\n'); return 2; }
   if (!(f.sample >= 0) || !Number.isInteger(f.sample)) { io.stderr('dupguard scan: --sample needs a whole number ≥ 0\n'); return 2; }
   if (!(f.timeout >= 0)) { io.stderr('dupguard scan: --timeout needs milliseconds ≥ 0\n'); return 2; }
+  if (!(f['lock-timeout'] >= 0)) { io.stderr('dupguard scan: --lock-timeout needs milliseconds ≥ 0\n'); return 2; }
 
   const { parseKeySpec, scan } = await import('../db/scan');
   const { connect, DbError } = await import('../db/connect');
@@ -75,7 +83,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const target = f.url ?? io.env.DATABASE_URL ?? {};
   let session;
   try {
-    session = await connect(target, { env: io.env, statementTimeoutMs: f.timeout });
+    session = await connect(target, {
+      env: io.env, statementTimeoutMs: f.timeout, lockTimeoutMs: f['lock-timeout'],
+      // As psql: ask on the terminal, never echoed; without one (CI, pipes) the error says how to give it.
+      password: process.stdin.isTTY && process.stderr.isTTY ? () => promptPassword(`Password for ${userOf(target, io.env)}: `) : undefined,
+    });
   } catch (e) {
     io.stderr(`dupguard scan: ${e instanceof DbError ? e.message : String((e as Error)?.message ?? e)}\n`);
     return 2;
@@ -94,6 +106,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       exactRows: f['exact-rows'],
       sampleSize: f.sample,
       statementTimeoutMs: f.timeout,
+      lockTimeoutMs: f['lock-timeout'],
       signal: ac.signal,
       onProgress: f.progress ? (p) => { if (p.phase === 'table') io.stderr(`[${p.index + 1}/${p.total}] ${p.message}\n`); } : undefined,
     });
@@ -105,6 +118,49 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   for (const e of report.errors) io.stderr(`dupguard scan: ${e.message}\n`);
   if (reportHasDuplicates(report)) return 1;
   return report.errors.length || !report.complete ? 2 : 0;
+}
+
+/** The role a connection target logs in as, for the password prompt (as libpq resolves it). */
+function userOf(target: string | { user?: string }, env: NodeJS.ProcessEnv): string {
+  let user: string | undefined;
+  if (typeof target === 'string') {
+    try { user = decodeURIComponent(new URL(target).username) || new URL(target).searchParams.get('user') || undefined; } catch { user = undefined; }
+  } else user = target.user;
+  if (user) return user;
+  if (env.PGUSER) return env.PGUSER;
+  try { return os.userInfo().username; } catch { return 'the user'; }
+}
+
+/**
+ * Reads a line from the terminal without echoing it (raw mode, as psql's prompt). Ctrl-C or Ctrl-D
+ * on an empty line gives undefined: the connection then fails with the "no password" message.
+ */
+export function promptPassword(question: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stderr): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const wasRaw = input.isRaw;
+    // Echo off before the question shows: an answer typed ahead must not appear either.
+    input.setRawMode?.(true);
+    output.write(question);
+    input.resume();
+    let value = '';
+    const done = (v: string | undefined) => {
+      input.removeListener('data', onData);
+      input.setRawMode?.(wasRaw);
+      input.pause();
+      output.write('\n');
+      resolve(v);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done(value);
+        if (ch === '\u0003' || (ch === '\u0004' && !value)) return done(undefined);
+        if (ch === '\u007f' || ch === '\b') value = [...value].slice(0, -1).join('');
+        else if (ch === '\u0015') value = '';
+        else if (ch >= ' ') value += ch;
+      }
+    };
+    input.on('data', onData);
+  });
 }
 
 /** Renders a report in one of the CLI's formats. */

@@ -275,27 +275,33 @@ export async function connect(target: ConnectionTarget, opts: ConnectOptions = {
       throw e;
     }
   };
-  let client: pg.Client;
+  /** The server asked for a password that was not given, and there is someone to ask. */
+  const wantsPassword = (e: unknown) => password === undefined && !!opts.password
+    && /SASL|password must be a string|client password|28P01/i.test(String((e as Error)?.message ?? '') + ((e as { code?: string }).code ?? ''));
+  let opened: pg.Client | undefined;
   let password = r.password;
+  let config = r.config;
   try {
-    try {
-      client = await open(r.config);
-    } catch (e) {
-      const msg = String((e as Error)?.message ?? '');
-      // libpq's `prefer`: fall back to plain text when the server has no TLS.
-      if (r.sslmode === 'prefer' && r.config.ssl && /does not support SSL/i.test(msg)) {
-        client = await open({ ...r.config, ssl: false });
-      } else if (password === undefined && opts.password && /SASL|password must be a string|client password|28P01/i.test(msg + ((e as { code?: string }).code ?? ''))) {
-        password = await opts.password();
-        if (password === undefined) throw e;
-        client = await open({ ...r.config, password });
-      } else {
-        throw e;
-      }
+    let failure: unknown;
+    try { opened = await open(config); } catch (e) { failure = e; }
+    // libpq's `prefer`: fall back to plain text when the server has no TLS.
+    if (failure && r.sslmode === 'prefer' && config.ssl && /does not support SSL/i.test(String((failure as Error)?.message ?? ''))) {
+      config = { ...config, ssl: false };
+      failure = undefined;
+      try { opened = await open(config); } catch (e) { failure = e; }
+    }
+    // Then (the usual case without TLS too) the server may ask for a password that was not given.
+    if (failure && wantsPassword(failure)) {
+      password = await opts.password!();
+      if (password === undefined) throw failure;
+      opened = await open({ ...config, password });
+    } else if (failure) {
+      throw failure;
     }
   } catch (e) {
     throw explainError(e, where, password);
   }
+  const client = opened!;
 
   let ended = false;
   let lostError: Error | undefined;

@@ -5,7 +5,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import * as pg from 'pg';
 import { main } from '../../src/cli/main';
 import { connect, DbError } from '../../src/db/connect';
@@ -80,6 +83,17 @@ test('no password: the callback is asked exactly once and its answer is used', a
   }
 });
 
+test('no password and the default sslmode (prefer, on a server without TLS): the callback is still asked, once', async () => {
+  let asked = 0;
+  const s = await connect(base, { env: {}, password: async () => { asked++; return PASSWORD; } });
+  try {
+    assert.equal(asked, 1);
+    assert.equal((await s.client.query('SELECT current_user AS u')).rows[0].u, ROLE);
+  } finally {
+    await s.close();
+  }
+});
+
 test('no password and the callback declines (undefined): a clear error saying a password is needed', async () => {
   let asked = 0;
   await assert.rejects(
@@ -130,4 +144,49 @@ test('CLI: PGPASSWORD in the environment makes the same URL work', async () => {
   const report = JSON.parse(r.out) as { target: string; errors: unknown[] };
   assert.deepEqual(report.errors, []);
   assert.ok(!r.out.includes(PASSWORD));
+});
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`) and types `answer` once the prompt shows:
+ * typed only after the prompt, so the terminal is already in no-echo mode when the password arrives.
+ */
+function cliOnTerminal(args: string[], answer: string): Promise<{ code: number | null; output: string; prompts: number }> {
+  const root = path.resolve(__dirname, '../..');
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dg-home-'));
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const cmd = [process.execPath, '--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args].map(quote).join(' ');
+  // No PGPASSWORD, no DATABASE_URL, a HOME without .pgpass: the prompt is the only way to a password.
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, TERM: 'dumb' };
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    let prompts = 0;
+    const onOutput = (b: Buffer) => {
+      const before = (output.match(/Password for /g) ?? []).length;
+      output += b.toString('utf8');
+      const now = (output.match(/Password for /g) ?? []).length;
+      for (; prompts < now; prompts++) if (prompts === before) child.stdin.write(`${answer}\r`);
+    };
+    child.stdout.on('data', onOutput);
+    child.stderr.on('data', onOutput);
+    child.on('error', reject);
+    child.on('close', (code) => { fs.rmSync(home, { recursive: true, force: true }); resolve({ code, output, prompts }); });
+  });
+}
+
+const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+
+test('CLI on a terminal: asks for the password without echoing it, once, and connects with it', { skip: !hasScript && 'util-linux script(1) not installed' }, async () => {
+  // No sslmode: libpq's default `prefer` tries TLS first, then plain text, and only then is the password asked for.
+  const r = await cliOnTerminal(['scan', '--url', base, '--format', 'json'], PASSWORD);
+  assert.equal(r.prompts, 1, r.output);
+  assert.match(r.output, new RegExp(`Password for ${ROLE}: `));
+  assert.equal(r.code, 0, r.output);
+  assert.match(r.output, /"version": 1/);
+  assert.ok(!r.output.includes(PASSWORD), r.output);
+  const wrong = await cliOnTerminal(['scan', '--url', `${base}?sslmode=disable`], WRONG);
+  assert.equal(wrong.prompts, 1, wrong.output);
+  assert.equal(wrong.code, 2, wrong.output);
+  assert.match(wrong.output, /password authentication failed/);
+  assert.ok(!wrong.output.includes(WRONG), wrong.output);
 });

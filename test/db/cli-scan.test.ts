@@ -3,12 +3,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as pg from 'pg';
 import { main } from '../../src/cli/main';
 import type { ScanReport } from '../../src/db/report';
 import { freshDb } from './_db';
 
 let dupUrl: string;
 let cleanUrl: string;
+let inferredUrl: string;
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = os.tmpdir()): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -31,6 +33,14 @@ before(async () => {
   const clean = await freshDb(`CREATE TABLE t (id serial PRIMARY KEY, a int, b int); INSERT INTO t (a, b) VALUES (1, 1), (1, 2);`);
   cleanUrl = clean.url;
   await clean.session.close();
+  // Copies only under a key inferred from column names: nothing declares (guest_id, reservation_pk) unique.
+  const inferred = await freshDb(`
+    CREATE TABLE stays (id serial PRIMARY KEY, guest_id int NOT NULL, reservation_pk int NOT NULL, note text);
+    INSERT INTO stays (guest_id, reservation_pk, note) VALUES (1, 10, 'a'), (1, 10, 'b'), (2, 20, 'c');
+    ANALYZE;
+  `);
+  inferredUrl = inferred.url;
+  await inferred.session.close();
 });
 
 test('json output carries the exact counts; exit 1 when duplicates are found', async () => {
@@ -109,4 +119,41 @@ test('--quick marks the report as estimates', async () => {
   assert.equal(report.mode, 'quick');
   assert.ok(report.tables.flatMap((t) => t.checks).some((c) => c.estimated));
   assert.equal(r.code, 1);
+});
+
+test('duplicates under an inferred key alone: reported with "?", exit 0; --help says so', async () => {
+  const r = await cli(['scan', '--url', inferredUrl, '--format', 'json']);
+  assert.equal(r.code, 0, r.err);
+  const checks = (JSON.parse(r.out) as ScanReport).tables[0].checks;
+  const inferred = checks.find((c) => c.source === 'inferred')!;
+  assert.deepEqual([inferred.columns, inferred.duplicateGroups, inferred.excessRows], [['guest_id', 'reservation_pk'], 1, 1]);
+  assert.ok(checks.filter((c) => c.source !== 'inferred').every((c) => c.duplicateGroups === 0), JSON.stringify(checks));
+  const text = await cli(['scan', '--url', inferredUrl]);
+  assert.equal(text.code, 0);
+  assert.match(text.out, /^ {3}\? inferred key \(guest_id, reservation_pk\): 1 excess row in 1 group/m);
+  // The same columns named as a key make the same copies count.
+  const keyed = await cli(['scan', '--url', inferredUrl, '--key', 'stays=guest_id,reservation_pk']);
+  assert.equal(keyed.code, 1);
+  const help = await cli(['scan', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /Exit status: 0 no duplicates; 1 duplicates found by a configured key, a unique key letting NULL\s+copies through or the whole-row check \(duplicates under inferred keys alone are reported with '\?'\s+and exit 0/);
+  assert.match(help.out, /--lock-timeout <ms>/);
+});
+
+test('--lock-timeout: a table another session holds locked is reported by name after that wait; exit 2', async () => {
+  const locker = new pg.Client({ connectionString: cleanUrl });
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE t IN ACCESS EXCLUSIVE MODE');
+    const r = await cli(['scan', '--url', cleanUrl, '--lock-timeout', '100', '--no-infer']);
+    assert.equal(r.code, 2, r.out + r.err);
+    assert.match(r.err, /^dupguard scan: public\.t: lock timeout reached: another session \(pid \d+\) holds an ACCESS EXCLUSIVE lock on it/m);
+  } finally {
+    await locker.query('ROLLBACK').catch(() => {});
+    await locker.end();
+  }
+  const bad = await cli(['scan', '--url', cleanUrl, '--lock-timeout', '-1']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--lock-timeout needs milliseconds ≥ 0/);
 });
