@@ -224,8 +224,22 @@ class DocumentImpl implements SqlDocument {
 }
 
 /** Plpgsql words after which a new SQL statement may start within a `;`-separated segment. */
-const PLPGSQL_BOUNDARY = new Set(['then', 'else', 'loop', 'begin', 'declare', 'exception', 'atomic', 'query']);
-const BODY_DML = new Set(['insert', 'copy', 'merge', 'truncate', 'delete', 'update', 'with', 'select', 'create', 'do']);
+/** Lower-case words by first letter, for allocation-free lookups of a token's word (`lookupWord`). */
+type WordTable = string[][];
+function wordTable(words: string[]): WordTable {
+  const t: WordTable = [];
+  for (const w of words) (t[w.charCodeAt(0)] ??= []).push(w);
+  return t;
+}
+/** The word of `table` that text[start, end) spells (any ASCII case), or undefined; allocates nothing. */
+function lookupWord(text: string, start: number, end: number, table: WordTable): string | undefined {
+  const list = table[text.charCodeAt(start) | 0x20];
+  if (list === undefined) return undefined;
+  for (let i = 0; i < list.length; i++) if (wordEq(text, start, end, list[i])) return list[i];
+  return undefined;
+}
+const PLPGSQL_BOUNDARY = wordTable(['then', 'else', 'loop', 'begin', 'declare', 'exception', 'atomic', 'query']);
+const BODY_DML = wordTable(['insert', 'copy', 'merge', 'truncate', 'delete', 'update', 'with', 'select', 'create', 'do']);
 const KIND_BY_WORD: Record<string, StatementKind> = {
   insert: 'insert', copy: 'copy', truncate: 'truncate', delete: 'delete', update: 'update', merge: 'merge',
   select: 'select', values: 'select', table: 'select', with: 'with', do: 'do', begin: 'begin', start: 'begin', commit: 'commit', end: 'commit',
@@ -841,10 +855,11 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
   if (kind === 'begin' || kind === 'commit' || kind === 'rollback') {
     if (stmt.depth > 0) { stmt.kind = 'other'; return; }
     // `START` only counts as `START TRANSACTION`; `ROLLBACK TO [SAVEPOINT]` does not end anything.
-    const next = stmt.first + 1 < stmt.last ? t.text.slice(t.starts[stmt.first + 1], t.ends[stmt.first + 1]).toLowerCase() : '';
-    if (kw === 'start' && next !== 'transaction') stmt.kind = 'other';
-    if (kind === 'rollback' && next === 'to') stmt.kind = 'savepoint';
-    if (kind === 'commit' && next === 'prepared') stmt.kind = 'other';
+    const has = stmt.first + 1 < stmt.last;
+    const nextIs = (w: string) => has && wordEq(t.text, t.starts[stmt.first + 1], t.ends[stmt.first + 1], w);
+    if (kw === 'start' && !nextIs('transaction')) stmt.kind = 'other';
+    if (kind === 'rollback' && nextIs('to')) stmt.kind = 'savepoint';
+    if (kind === 'commit' && nextIs('prepared')) stmt.kind = 'other';
     return;
   }
   if (kw === 'create' && !createOfInterest(t, stmt.first + 1, stmt.last)) return;
@@ -1105,8 +1120,8 @@ function splitPlpgsql(t: Tokens, parent: Statement, ctx: Ctx, file: SqlDocument 
       if (ty === T_LPAREN) pd++;
       else if (ty === T_RPAREN && pd > 0) pd--;
       else if (ty === T_WORD && pd === 0 && (j === segStart || prevSig < 0 || isBoundary(t, prevSig))) {
-        const w = t.text.slice(t.starts[j], t.ends[j]).toLowerCase();
-        if (BODY_DML.has(w) && !(w === 'select' || w === 'create' || w === 'do') ) {
+        const w = lookupWord(t.text, t.starts[j], t.ends[j], BODY_DML);
+        if (w !== undefined && !(w === 'select' || w === 'create' || w === 'do')) {
           const s = makeStatement(t, j, i, i < n ? t.starts[i] : -1, depth, parent);
           classify(s, ctx, file);
           s.txn = parent.txn;
@@ -1133,7 +1148,7 @@ function splitPlpgsql(t: Tokens, parent: Statement, ctx: Ctx, file: SqlDocument 
   return out;
 }
 
-const CREATE_WORDS = new Set(['or', 'replace', 'temp', 'temporary', 'local', 'global', 'unlogged', 'table', 'unique', 'index',
+const CREATE_WORDS = wordTable(['or', 'replace', 'temp', 'temporary', 'local', 'global', 'unlogged', 'table', 'unique', 'index',
   'function', 'procedure', 'view', 'materialized', 'recursive', 'rule', 'foreign']);
 
 /** Whether a CREATE statement is one facts are kept for (CREATE TYPE, EXTENSION, POLICY... are not). */
@@ -1142,8 +1157,8 @@ function createOfInterest(t: Tokens, from: number, last: number): boolean {
     const ty = t.types[i];
     if (ty === T_LINECOMMENT || ty === T_BLOCKCOMMENT) continue;
     if (ty !== T_WORD || t.ends[i] - t.starts[i] > 12) return false;
-    const w = t.text.slice(t.starts[i], t.ends[i]).toLowerCase();
-    if (!CREATE_WORDS.has(w)) return false;
+    const w = lookupWord(t.text, t.starts[i], t.ends[i], CREATE_WORDS);
+    if (w === undefined) return false;
     if (w !== 'or' && w !== 'replace' && w !== 'temp' && w !== 'temporary' && w !== 'local' && w !== 'global' && w !== 'unlogged') return true;
   }
   return false;
@@ -1176,7 +1191,7 @@ function isBoundary(t: Tokens, k: number): boolean {
   if (ty !== T_WORD) return false;
   const len = t.ends[k] - t.starts[k];
   if (len < 4 || len > 9) return false; // shortest 'else', longest 'exception'
-  return PLPGSQL_BOUNDARY.has(t.text.slice(t.starts[k], t.ends[k]).toLowerCase());
+  return lookupWord(t.text, t.starts[k], t.ends[k], PLPGSQL_BOUNDARY) !== undefined;
 }
 
 /**
