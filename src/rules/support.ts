@@ -20,7 +20,70 @@ export interface StmtAst {
   at(byteLoc: number): number;
 }
 
+// Caching across analyses (the editor re-analyzes the whole document after every change, and almost
+// every statement is the same text as last time). See docs/caching.md for the whole design.
+//
+// 1. Per analysis: WeakMaps keyed by the Statement / SqlDocument objects, which live as long as one
+//    analysis (several rules ask for the same AST or document schema).
+// 2. Across analyses, by text: a statement's AST with its byte → UTF-16 map relative to the
+//    statement (`astByText`), and the document's own DDL model (`ddlCache`, below).
+
 const astCache = new WeakMap<Statement, StmtAst | null>();
+
+/** A statement's parse, position-independent: offsets relative to the statement's first character. */
+interface AstCore {
+  kind: string;
+  node: any;
+  /** Byte location in the statement → UTF-16 offset from the statement's start. */
+  map(byteLoc: number): number;
+}
+
+const AST_CACHE_MAX_TEXT = 20_000;
+// statement texts held (the trees themselves are mostly shared with the parser's own cache in pg.ts)
+const AST_CACHE_MAX_CHARS = 500_000;
+const astByText = new Map<string, AstCore | null>();
+let astChars = 0;
+
+function astCore(piece: string): AstCore | null {
+  const hit = astByText.get(piece);
+  if (hit !== undefined) {
+    // least recently used first: a hit moves to the back
+    astByText.delete(piece);
+    astByText.set(piece, hit);
+    return hit;
+  }
+  let out: AstCore | null = null;
+  try {
+    const [p] = parseRange(piece, 0, piece.length);
+    if (p?.stmt) {
+      const kind = Object.keys(p.stmt)[0];
+      out = { kind, node: p.stmt[kind], map: p.offset };
+    }
+  } catch {
+    out = null;
+  }
+  if (piece.length <= AST_CACHE_MAX_TEXT) {
+    astByText.set(piece, out);
+    astChars += piece.length;
+    for (const key of astByText.keys()) {
+      if (astChars <= AST_CACHE_MAX_CHARS) break;
+      astByText.delete(key);
+      astChars -= key.length;
+    }
+  }
+  return out;
+}
+
+/** An AST whose locations are offsets into the analyzed text: the cached core, placed at the statement. */
+class PlacedAst implements StmtAst {
+  readonly kind: string;
+  readonly node: any;
+  constructor(private readonly core: AstCore, private readonly base: number) {
+    this.kind = core.kind;
+    this.node = core.node;
+  }
+  at = (byteLoc: number): number => this.base + this.core.map(byteLoc);
+}
 
 /** libpg-query's parse of `stmt` (undefined when the parser is not loaded or rejects it). Cached. */
 export function statementAst(stmt: Statement): StmtAst | undefined {
@@ -28,53 +91,170 @@ export function statementAst(stmt: Statement): StmtAst | undefined {
   if (!parserReady()) return undefined;
   const hit = astCache.get(stmt);
   if (hit !== undefined) return hit ?? undefined;
-  let out: StmtAst | null = null;
-  if (parserReady()) {
-    try {
-      const text = stmt.tokens.text;
-      const end = stmt.terminator >= 0 ? stmt.terminator : stmt.end;
-      const [p] = parseRange(text, stmt.start, end);
-      if (p?.stmt) {
-        const kind = Object.keys(p.stmt)[0];
-        out = { kind, node: p.stmt[kind], at: p.offset };
-      }
-    } catch {
-      out = null;
-    }
-  }
+  const text = stmt.tokens.text;
+  const end = stmt.terminator >= 0 ? stmt.terminator : stmt.end;
+  const core = astCore(text.slice(stmt.start, end));
+  const out = core ? new PlacedAst(core, stmt.start) : null;
   astCache.set(stmt, out);
   return out ?? undefined;
 }
 
 const localCache = new WeakMap<SqlDocument, DdlSchemaModel | null>();
 
+/**
+ * One document's own DDL model, kept for the next analysis of that document. The model depends only
+ * on the host path and the texts of the statements that shape tables, in order, except for the
+ * locations it records (`origin`: offsets, lines, columns), which move when text above a statement
+ * changes: those are moved to the statements' new places (`relocated`) instead of parsing again.
+ */
+interface DdlEntry {
+  path: string;
+  /** The shaping statements' texts, in document order (the key). */
+  texts: string[];
+  /** Where each of them started, and its 0-based line and column, when `model` was made or moved. */
+  starts: number[];
+  lines: number[];
+  cols: number[];
+  model: DdlSchemaModel | null;
+}
+
+// Most recently used last. An entry holds its model and statement texts (slices that keep the
+// document's text alive): a few open documents, each with its embedded queries, fit.
+const DDL_CACHE_MAX = 32;
+const ddlCache: DdlEntry[] = [];
+
+/** How often the document DDL cache was used: built anew, reused as is, reused with its locations moved (for tests). */
+export const ruleCacheStats = { ddlBuilt: 0, ddlReused: 0, ddlMoved: 0 };
+
+/** Forgets every cross-analysis cache of this module (tests compare a cached analysis with a fresh one). */
+export function clearRuleCaches(): void {
+  ddlCache.length = 0;
+  astByText.clear();
+  astChars = 0;
+}
+
+/** True when text[start, end) contains `set_config` in any case (no slice, no regex). */
+function mentionsSetConfig(text: string, start: number, end: number): boolean {
+  const w = 'set_config';
+  outer: for (let i = start; i + w.length <= end; i++) {
+    for (let j = 0; j < w.length; j++) {
+      let c = text.charCodeAt(i + j);
+      if (c >= 65 && c <= 90) c |= 0x20;
+      if (c !== w.charCodeAt(j)) continue outer;
+    }
+    return true;
+  }
+  return false;
+}
+
+/** 0-based line and column of each of the ascending offsets `starts` (lines break at \n, as locationAt counts). */
+function linesAndCols(text: string, starts: number[], lines: number[], cols: number[]): void {
+  let line = 0;
+  let lineStart = 0;
+  let from = 0;
+  for (let i = 0; i < starts.length; i++) {
+    const at = starts[i];
+    for (let nl = text.indexOf('\n', from); nl >= 0 && nl < at; nl = text.indexOf('\n', nl + 1)) {
+      line++;
+      lineStart = nl + 1;
+    }
+    from = at;
+    lines.push(line);
+    cols.push(at - lineStart);
+  }
+}
+
+function ddlModel(text: string, path: string, starts: number[], ends: number[]): DdlSchemaModel | null {
+  const n = starts.length;
+  let entry: DdlEntry | undefined;
+  for (let k = ddlCache.length - 1; k >= 0 && !entry; k--) {
+    const e = ddlCache[k];
+    if (e.path !== path || e.texts.length !== n) continue;
+    let same = true;
+    for (let i = 0; i < n && same; i++) {
+      const t = e.texts[i];
+      same = ends[i] - starts[i] === t.length && text.startsWith(t, starts[i]);
+    }
+    if (same) {
+      entry = e;
+      ddlCache.splice(k, 1);
+      ddlCache.push(e);
+    }
+  }
+  const lines: number[] = [];
+  const cols: number[] = [];
+  linesAndCols(text, starts, lines, cols);
+  if (entry) {
+    let moved = false;
+    for (let i = 0; i < n && !moved; i++) moved = entry.starts[i] !== starts[i] || entry.lines[i] !== lines[i] || entry.cols[i] !== cols[i];
+    if (moved) ruleCacheStats.ddlMoved++;
+    else ruleCacheStats.ddlReused++;
+    if (moved && entry.model) {
+      const old = entry;
+      entry.model = entry.model.relocated((l) => {
+        // the statement holding the location: the last one starting at or before it
+        let lo = 0;
+        let hi = n - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (old.starts[mid] <= l.start) lo = mid;
+          else hi = mid - 1;
+        }
+        const dOff = starts[lo] - old.starts[lo];
+        const dLine = lines[lo] - old.lines[lo];
+        const dCol = cols[lo] - old.cols[lo];
+        // only a position on the statement's first line has its column moved with the statement
+        const firstLine = old.lines[lo] + 1;
+        return {
+          path: l.path, start: l.start + dOff, end: l.end + dOff,
+          line: l.line + dLine, column: l.line === firstLine ? l.column + dCol : l.column,
+          endLine: l.endLine + dLine, endColumn: l.endLine === firstLine ? l.endColumn + dCol : l.endColumn,
+        };
+      });
+    }
+    entry.starts = starts;
+    entry.lines = lines;
+    entry.cols = cols;
+    return entry.model;
+  }
+  ruleCacheStats.ddlBuilt++;
+  let model: DdlSchemaModel | null = new DdlSchemaModel();
+  try {
+    const ranges: Array<[number, number]> = [];
+    for (let i = 0; i < n; i++) ranges.push([starts[i], ends[i]]);
+    model.applyFile({ path, text }, ranges);
+  } catch {
+    model = null;
+  }
+  const texts: string[] = [];
+  for (let i = 0; i < n; i++) texts.push(text.slice(starts[i], ends[i]));
+  ddlCache.push({ path, texts, starts, lines, cols, model });
+  if (ddlCache.length > DDL_CACHE_MAX) ddlCache.shift();
+  return model;
+}
+
 /** The tables the document itself declares (CREATE TABLE in this very file), or undefined. */
 export function documentSchema(doc: SqlDocument, path?: string): DdlSchemaModel | undefined {
   const hit = localCache.get(doc);
   if (hit !== undefined) return hit ?? undefined;
-  let out: DdlSchemaModel | null = null;
-  // without the parser there is no model: skip the scan below (it slices every SELECT's text)
+  // without the parser there is no model: skip the scan below
   if (!parserReady()) {
     localCache.set(doc, null);
     return undefined;
   }
   // only the statements that shape tables are parsed (DML is most of a script, and irrelevant here)
-  const ranges: Array<[number, number]> = [];
+  const text = doc.text;
+  const starts: number[] = [];
+  const ends: number[] = [];
   let shaping = false;
   for (const s of doc.statements) {
     const kw = s.keyword;
-    if (kw !== 'create' && kw !== 'alter' && kw !== 'drop' && kw !== 'set' && kw !== 'do' && !(kw === 'select' && /set_config/i.test(s.text()))) continue;
+    if (kw !== 'create' && kw !== 'alter' && kw !== 'drop' && kw !== 'set' && kw !== 'do' && !(kw === 'select' && mentionsSetConfig(text, s.start, s.end))) continue;
     if (s.createTable || s.createIndex || kw === 'alter' || kw === 'do') shaping = true;
-    ranges.push([s.start, s.terminator >= 0 ? s.terminator : s.end]);
+    starts.push(s.start);
+    ends.push(s.terminator >= 0 ? s.terminator : s.end);
   }
-  if (parserReady() && shaping) {
-    try {
-      out = new DdlSchemaModel();
-      out.applyFile({ path: path ?? '(this file)', text: doc.text }, ranges);
-    } catch {
-      out = null;
-    }
-  }
+  const out = shaping ? ddlModel(text, path ?? '(this file)', starts, ends) : null;
   localCache.set(doc, out);
   return out ?? undefined;
 }

@@ -125,17 +125,56 @@ function clone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
 
+/**
+ * Tables by schema and name. Lookups go through a map per schema, so that the rules' many lookups
+ * per analysis build no `schema.name` key string; `ordered` keeps the insertion order a single
+ * `schema.name` map had (tables() and index-owner searches depend on it).
+ */
+class TableIndex {
+  private readonly ordered = new Map<string, TableDescription>();
+  private readonly bySchema = new Map<string, Map<string, TableDescription>>();
+
+  get(schema: string, name: string): TableDescription | undefined {
+    return this.bySchema.get(schema)?.get(name);
+  }
+
+  has(schema: string, name: string): boolean {
+    return this.bySchema.get(schema)?.has(name) ?? false;
+  }
+
+  set(schema: string, name: string, t: TableDescription): void {
+    this.ordered.set(`${schema}.${name}`, t);
+    let m = this.bySchema.get(schema);
+    if (!m) this.bySchema.set(schema, (m = new Map()));
+    m.set(name, t);
+  }
+
+  delete(schema: string, name: string): void {
+    this.ordered.delete(`${schema}.${name}`);
+    this.bySchema.get(schema)?.delete(name);
+  }
+
+  /** Every table of `schema` goes (DROP SCHEMA). */
+  deleteSchema(schema: string): void {
+    for (const name of [...(this.bySchema.get(schema)?.keys() ?? [])]) this.delete(schema, name);
+  }
+
+  values(): IterableIterator<TableDescription> {
+    return this.ordered.values();
+  }
+}
+
 /** Schema model over workspace DDL; `mergeCatalog` lays a live catalog over it (catalog wins). */
 export class DdlSchemaModel implements SchemaModel {
-  private readonly byKey = new Map<string, TableDescription>();
+  private byKey = new TableIndex();
   /** Natural keys from configuration, applied to tables as they become known. */
-  private readonly natural = new Map<string, string[]>();
-  private readonly bareNatural = new Map<string, string[]>();
+  private natural = new Map<string, string[]>();
+  private bareNatural = new Map<string, string[]>();
   /** Tables whose shape changed within the applied text (re-created, dropped, renamed, keys dropped). */
-  private readonly churn = new Set<string>();
-  private readonly dropped = new Set<string>();
+  private churn = new Set<string>();
+  private dropped = new Set<string>();
   /** Statements applied / skipped, for reports and tests. */
-  readonly stats = { files: 0, statements: 0 };
+  stats = { files: 0, statements: 0 };
   readonly searchPath: string[];
 
   constructor(options: { searchPath?: string[]; naturalKeys?: Record<string, string[]> } = {}) {
@@ -152,7 +191,8 @@ export class DdlSchemaModel implements SchemaModel {
    * applied DDL: its final shape may not be the one a statement in the middle of that DDL saw.
    */
   isChurned(table: TableDescription): boolean {
-    return this.churn.has(`${table.schema}.${table.name}`);
+    // most documents churn nothing: no key string to build then
+    return this.churn.size !== 0 && this.churn.has(`${table.schema}.${table.name}`);
   }
 
   private touch(t: TableDescription | string): void {
@@ -192,25 +232,50 @@ export class DdlSchemaModel implements SchemaModel {
 
   /** Lays live catalog descriptions over the DDL ones: catalog wins, DDL origins are kept. */
   mergeCatalog(tables: Iterable<TableDescription>): this {
-    for (const t of tables) {
-      const key = `${t.schema}.${t.name}`;
-      this.byKey.set(key, mergeTableDescriptions(this.byKey.get(key), t));
-    }
+    for (const t of tables) this.byKey.set(t.schema, t.name, mergeTableDescriptions(this.byKey.get(t.schema, t.name), t));
     return this;
   }
 
+  /**
+   * A copy of this model with every DDL location (`origin` of tables and keys) passed through `move`:
+   * the same DDL found at other offsets of an edited document. Tables and keys with a location are
+   * new objects; columns are shared. The copy is for lookups: apply no more DDL to it.
+   */
+  relocated(move: (loc: Location) => Location): DdlSchemaModel {
+    const m = new DdlSchemaModel({ searchPath: this.searchPath });
+    m.natural = this.natural;
+    m.bareNatural = this.bareNatural;
+    m.churn = this.churn;
+    m.dropped = this.dropped;
+    m.stats = { ...this.stats };
+    // a location shared by several keys (a partition's copy of its parent's key) stays shared
+    const moved = new Map<Location, Location>();
+    const to = (l: Location): Location => {
+      let n = moved.get(l);
+      if (!n) moved.set(l, (n = move(l)));
+      return n;
+    };
+    for (const t of this.byKey.values()) {
+      const copy: TableDescription = { ...t };
+      if (t.origin) copy.origin = to(t.origin);
+      if (t.keys.some((k) => k.origin)) copy.keys = t.keys.map((k) => (k.origin ? { ...k, origin: to(k.origin) } : k));
+      m.byKey.set(t.schema, t.name, copy);
+    }
+    return m;
+  }
+
   private withNatural(t: TableDescription): TableDescription {
-    if (t.naturalKey) return t;
+    if (t.naturalKey || (this.natural.size === 0 && this.bareNatural.size === 0)) return t;
     const nk = this.natural.get(`${t.schema}.${t.name}`) ?? (this.searchPath.includes(t.schema) && this.find(t.name) === t ? this.bareNatural.get(t.name) : undefined);
     return nk ? { ...t, naturalKey: [...nk] } : t;
   }
 
   private find(name: string, schema?: string, searchPath = this.searchPath): TableDescription | undefined {
-    if (schema !== undefined) return this.byKey.get(`${schema}.${name}`);
-    const temp = this.byKey.get(`pg_temp.${name}`);
+    if (schema !== undefined) return this.byKey.get(schema, name);
+    const temp = this.byKey.get('pg_temp', name);
     if (temp) return temp;
-    for (const s of searchPath) {
-      const t = this.byKey.get(`${s}.${name}`);
+    for (let i = 0; i < searchPath.length; i++) {
+      const t = this.byKey.get(searchPath[i], name);
       if (t) return t;
     }
     return undefined;
@@ -339,8 +404,9 @@ export class DdlSchemaModel implements SchemaModel {
     const ref = this.rangeVar(n.relation, ctx);
     const schema = this.creationSchema(ref, ctx);
     const key = `${schema}.${ref.name}`;
-    if (this.byKey.has(key) && n.if_not_exists) return;
-    if (this.byKey.has(key) || this.dropped.has(key)) this.touch(key);
+    const exists = this.byKey.has(schema, ref.name);
+    if (exists && n.if_not_exists) return;
+    if (exists || this.dropped.has(key)) this.touch(key);
     const table: TableDescription = {
       schema,
       name: ref.name,
@@ -373,7 +439,7 @@ export class DdlSchemaModel implements SchemaModel {
       else if (el.TableLikeClause) this.likeClause(table, el.TableLikeClause, ctx);
     }
     for (const c of pending) this.addConstraint(table, c, st, ctx, false);
-    this.byKey.set(key, table);
+    this.byKey.set(schema, ref.name, table);
   }
 
   private likeClause(table: TableDescription, like: any, ctx: FileCtx): void {
@@ -639,7 +705,7 @@ export class DdlSchemaModel implements SchemaModel {
         const schema = parts.length > 1 && !ctx.placeholders.has(parts[parts.length - 2]) ? parts[parts.length - 2] : undefined;
         const t = this.find(name, schema, ctx.searchPath);
         if (t) {
-          this.byKey.delete(`${t.schema}.${t.name}`);
+          this.byKey.delete(t.schema, t.name);
           this.dropped.add(`${t.schema}.${t.name}`);
           this.touch(t);
         }
@@ -656,7 +722,7 @@ export class DdlSchemaModel implements SchemaModel {
       }
     } else if (n.removeType === 'OBJECT_SCHEMA') {
       for (const parts of names) {
-        for (const k of [...this.byKey.keys()]) if (k.startsWith(`${parts[0]}.`)) this.byKey.delete(k);
+        this.byKey.deleteSchema(parts[0]);
       }
     }
   }
@@ -675,9 +741,9 @@ export class DdlSchemaModel implements SchemaModel {
         const t = this.existing(n.relation, ctx);
         if (!t) return;
         this.touch(t);
-        this.byKey.delete(`${t.schema}.${t.name}`);
+        this.byKey.delete(t.schema, t.name);
         t.name = n.newname;
-        this.byKey.set(`${t.schema}.${t.name}`, t);
+        this.byKey.set(t.schema, t.name, t);
         this.touch(t);
         return;
       }
@@ -715,9 +781,9 @@ export class DdlSchemaModel implements SchemaModel {
     const t = this.existing(n.relation, ctx);
     if (!t || !n.newschema) return;
     this.touch(t);
-    this.byKey.delete(`${t.schema}.${t.name}`);
+    this.byKey.delete(t.schema, t.name);
     t.schema = n.newschema;
-    this.byKey.set(`${t.schema}.${t.name}`, t);
+    this.byKey.set(t.schema, t.name, t);
     this.touch(t);
   }
 }

@@ -1,0 +1,160 @@
+/**
+ * The caches that carry work from one analysis of a document to the next (the document's own DDL
+ * model, per-statement parse trees) must never change a finding: after each edit of a sequence, the
+ * analysis that reuses the previous one's work gives exactly the findings (ranges, messages, fixes,
+ * related locations) of an analysis from empty caches.
+ */
+import * as assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { analyze, type AnalyzeInput } from '../../../src/core/analyze';
+import { buildSchemaFromDdl, ensureParser } from '../../../src/core/schema/ddl';
+import type { Finding } from '../../../src/core/types';
+import { clearRuleCaches, ruleCacheStats } from '../../../src/rules/support';
+
+before(async () => {
+  await ensureParser();
+});
+
+const SQL = `-- setup
+SET search_path = public;
+CREATE TABLE events (
+  id bigint,
+  kind text,
+  ts_ms bigint,
+  CONSTRAINT events_kind_key UNIQUE (kind, ts_ms)
+);
+CREATE UNIQUE INDEX events_id_idx ON events (id);
+INSERT INTO events (id, kind, ts_ms) VALUES (1, 'a', 1), (1, 'b', 2) ON CONFLICT (kind) DO NOTHING;
+INSERT INTO events (id, kind, ts_ms) VALUES (3, 'c', 3), (3, 'd', 4) ON CONFLICT (id) DO UPDATE SET ts_ms = excluded.ts_ms;
+CREATE TABLE audit (note text);
+INSERT INTO audit (note) VALUES ('n') ON CONFLICT (note) DO NOTHING;
+COPY audit FROM STDIN;
+x
+\\.
+MERGE INTO events e USING (VALUES (1, 'a'), (1, 'b')) AS s(id, kind) ON e.id = s.id WHEN MATCHED THEN UPDATE SET kind = s.kind, ts_ms = s.ts_ms;
+`;
+
+/** Findings of `text` with whatever the caches hold from earlier analyses. */
+function warm(text: string, input: Omit<AnalyzeInput, 'text'>): Finding[] {
+  return analyze({ ...input, text }).findings;
+}
+
+/** Findings of `text` from empty caches. */
+function cold(text: string, input: Omit<AnalyzeInput, 'text'>): Finding[] {
+  clearRuleCaches();
+  return analyze({ ...input, text }).findings;
+}
+
+/** Applies each edit in turn; after each, the warm analysis must equal the cold one. Returns the findings per step. */
+function replay(start: string, edits: Array<(text: string) => string>, input: Omit<AnalyzeInput, 'text'>): Finding[][] {
+  let text = start;
+  cold(text, input);
+  const out: Finding[][] = [];
+  for (const [i, edit] of edits.entries()) {
+    text = edit(text);
+    const w = warm(text, input);
+    const c = cold(text, input);
+    assert.deepEqual(w, c, `edit #${i + 1}: cached findings differ from a fresh analysis\n${text}`);
+    out.push(c);
+    // the next edit starts from this text's caches, as in the editor
+  }
+  return out;
+}
+
+const insertAt = (needle: string, what: string, after = false) => (text: string) => {
+  const i = text.indexOf(needle);
+  assert.ok(i >= 0, `${needle} in the text`);
+  const at = after ? i + needle.length : i;
+  return text.slice(0, at) + what + text.slice(at);
+};
+const replace = (from: string, to: string) => (text: string) => {
+  assert.ok(text.includes(from), `${from} in the text`);
+  return text.replace(from, to);
+};
+
+/** The related location of the on-conflict-target finding (it points at CREATE TABLE events). */
+function createdHere(findings: Finding[]) {
+  return findings.find((f) => f.rule === 'on-conflict-target-without-unique-index' && f.message.includes('events'))?.related?.[0]?.location;
+}
+
+test('edits above, inside and below CREATE TABLE give the findings of a fresh analysis, related locations included', () => {
+  const input = { path: 'migrations/010_events.sql' };
+  const stats0 = { ...ruleCacheStats };
+  const steps = replay(SQL, [
+    insertAt('-- setup', 'x', true), // one character above the DDL: every offset moves by one
+    insertAt('SET search_path', '\n\n'), // lines move
+    insertAt('CREATE TABLE events', 'SELECT 1; '), // same line as CREATE TABLE: its column moves too
+    replace('-- setupx', '--\n--setu'), // same length, one more line break: offsets stay, lines move
+    insertAt('  kind text,', '  extra int,\n'), // inside CREATE TABLE: the model is made again
+    insertAt("VALUES (1, 'a', 1)", ' '), // inside an INSERT
+    insertAt('ON CONFLICT (id) DO UPDATE SET ts_ms = excluded.ts_ms', ' WHERE excluded.ts_ms > events.ts_ms', true), // the upsert gets its guard
+    replace('CREATE TABLE audit (note text);\n', ''), // a table is deleted
+    replace('UNIQUE (kind, ts_ms)', 'UNIQUE (kind)'), // a key changes
+    replace('UNIQUE (kind)', 'UNIQUE (kind, ts_ms)'), // and back: an earlier model's text again
+    (t) => `${t}-- the end\n`, // below every statement: nothing moves
+    (t) => t.slice(t.indexOf('CREATE TABLE events')), // everything above the DDL deleted
+  ], input);
+  // the sequence reached the paths it is meant to test
+  assert.ok(ruleCacheStats.ddlMoved > stats0.ddlMoved, 'some analysis moved a cached DDL model');
+  assert.ok(ruleCacheStats.ddlReused > stats0.ddlReused, 'some analysis reused a cached DDL model');
+  // and the locations really moved: the table is created on line 3, then 5, then on 5 at column 11, then 6
+  const lines = steps.slice(0, 4).map((s) => createdHere(s));
+  assert.deepEqual(lines.map((l) => l && [l.line, l.column, l.endLine]), [[3, 1, 8], [5, 1, 10], [5, 11, 10], [6, 11, 11]]);
+  assert.equal(steps[0].find((f) => f.rule === 'on-conflict-target-without-unique-index')!.related![0].location.start, SQL.indexOf('CREATE TABLE events') + 1);
+  // the guard silenced the upsert finding; the deleted table's finding went with it
+  assert.equal(steps[6].filter((f) => f.rule === 'upsert-without-ordering-guard').length, 1);
+  assert.equal(steps[7].filter((f) => f.rule === 'table-without-unique-key').length, 0);
+});
+
+test('with a workspace schema, and in TS queries that create the table they insert into', () => {
+  const schema = buildSchemaFromDdl([{ path: 'migrations/001.sql', text: 'CREATE TABLE orders (id bigint PRIMARY KEY, ref text UNIQUE);\n' }]);
+  replay(SQL, [
+    insertAt('-- setup', '\n'),
+    insertAt('INSERT INTO audit', 'INSERT INTO orders (ref) VALUES (1) ON CONFLICT DO NOTHING;\n'),
+    insertAt('-- setup', '-- more\n'),
+    replace('orders (ref)', 'orders (id, ref)'),
+  ], { path: 'a.sql', schema });
+  const ts = [
+    "import { sql } from './sql';",
+    'export async function load(db: any) {',
+    '  await db.query(`CREATE TABLE jobs (id bigint, name text); INSERT INTO jobs (id, name) VALUES (1, \'a\') ON CONFLICT (name) DO NOTHING`);',
+    '  await db.query(`CREATE TABLE runs (id bigint, at int); INSERT INTO runs (id, at) VALUES (1, 2) ON CONFLICT (at) DO NOTHING`);',
+    '  await db.query(`INSERT INTO orders (ref) VALUES ($1) ON CONFLICT DO NOTHING`);',
+    '}',
+    '',
+  ].join('\n');
+  const steps = replay(ts, [
+    insertAt('export async', '// a comment\n'),
+    insertAt('CREATE TABLE jobs (', ' '),
+    insertAt('(id bigint', ' ', true),
+    replace('name text', 'name text UNIQUE'),
+    insertAt('import', '\n\n'),
+  ], { path: 'src/load.ts', schema });
+  const jobs = (fs: Finding[]) => fs.filter((f) => f.rule === 'on-conflict-target-without-unique-index' && f.message.includes('jobs')).length;
+  assert.deepEqual(steps.map(jobs), [1, 1, 1, 0, 0], 'the finding from the query\'s own DDL, gone once its CREATE TABLE has the UNIQUE');
+});
+
+test('random single-character edits of a script: cached and fresh analyses agree at every step', () => {
+  // a small deterministic generator: the same edits every run
+  let seed = 12345;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  // blanks, line breaks and letters: the statements stay statements (a stray quote would turn the
+  // rest of the script into a string), while offsets, lines and columns move everywhere
+  const chars = [' ', '\n', 'x', '\n\n'];
+  const edits: Array<(text: string) => string> = [];
+  for (let i = 0; i < 120; i++) {
+    edits.push((text) => {
+      const at = rand(text.length);
+      if (rand(3) === 0 && /\s/.test(text[at])) return text.slice(0, at) + text.slice(at + 1);
+      return text.slice(0, at) + chars[rand(chars.length)] + text.slice(at);
+    });
+  }
+  const moved = ruleCacheStats.ddlMoved;
+  const steps = replay(SQL + SQL.replace(/events/g, 'events2'), edits, { path: 'b.sql' });
+  assert.ok(ruleCacheStats.ddlMoved - moved > 50, 'most edits moved the cached DDL model');
+  const related = steps.filter((fs) => fs.some((f) => f.related?.length)).length;
+  assert.ok(related > 50, `the findings point at the DDL in most steps (${related} of ${steps.length})`);
+});
