@@ -144,17 +144,23 @@ function endsTransactionLine(text: string, i: number, end: number): boolean {
   return /^\s*(rollback|commit|end|abort)\s*;\s*$/i.test(text.slice(i, e));
 }
 
+/** Scratch token arrays lex() writes into (it never runs twice at once: it calls nothing that lexes). */
+const scratch = { types: new Uint8Array(4096), starts: new Int32Array(4096), ends: new Int32Array(4096), bounds: new Int32Array(1024) };
+/** Scratch arrays are kept up to this many entries (about 9 MB); longer token lists are not retained. */
+const SCRATCH_MAX = 1 << 20;
+
 /** Lexes text[from, to) (default: all of it). Offsets are into `text`, so sub-ranges keep file positions. */
 export function lex(text: string, from = 0, to = text.length): Tokens {
   const end = Math.min(to, text.length);
-  // Sized for typical SQL (a token per ~8 chars), grown on demand: COPY data and long strings
-  // would make a per-char estimate allocate (and zero) far more than is ever used.
-  let cap = Math.max(16, Math.min((end - from) >> 3, 1 << 16) + 16);
-  let types = new Uint8Array(cap);
-  let starts = new Int32Array(cap);
-  let ends = new Int32Array(cap);
+  // Tokens go into scratch arrays kept between calls (grown on demand, never zero-filled again), and
+  // are copied out at the end into one exact-size buffer: allocating typed arrays per call (four
+  // backing stores, zero-filled, sized for the worst case) cost more than the copy.
+  let types = scratch.types;
+  let starts = scratch.starts;
+  let ends = scratch.ends;
+  let cap = types.length;
   let n = 0;
-  let bounds = new Int32Array(Math.max(8, cap >> 3));
+  let bounds = scratch.bounds;
   let nb = 0;
   let directives = 0;
 
@@ -186,9 +192,13 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
       const t2 = new Uint8Array(cap); t2.set(types); types = t2;
       const s2 = new Int32Array(cap); s2.set(starts); starts = s2;
       const e2 = new Int32Array(cap); e2.set(ends); ends = e2;
+      if (cap <= SCRATCH_MAX) { scratch.types = types; scratch.starts = starts; scratch.ends = ends; }
     }
     // Room for two bounds as well (the same two tokens).
-    if (nb + 2 > bounds.length) { const b2 = new Int32Array(bounds.length * 2); b2.set(bounds); bounds = b2; }
+    if (nb + 2 > bounds.length) {
+      const b2 = new Int32Array(bounds.length * 2); b2.set(bounds); bounds = b2;
+      if (b2.length <= SCRATCH_MAX) scratch.bounds = b2;
+    }
     const start = i;
     let type: T;
     if (cls === C_IDSTART) {
@@ -379,7 +389,17 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
     else if (type !== T.LineComment && type !== T.BlockComment) stmtStart = false;
     types[n] = type; starts[n] = start; ends[n] = i; n++;
   }
-  return { text, count: n, types, starts, ends, bounds, boundCount: nb, directives };
+  // One backing store for the four arrays: starts, ends, bounds (4-byte aligned), then types.
+  const buf = new ArrayBuffer(8 * n + 4 * nb + n);
+  const outStarts = new Int32Array(buf, 0, n);
+  outStarts.set(starts.subarray(0, n));
+  const outEnds = new Int32Array(buf, 4 * n, n);
+  outEnds.set(ends.subarray(0, n));
+  const outBounds = new Int32Array(buf, 8 * n, nb);
+  outBounds.set(bounds.subarray(0, nb));
+  const outTypes = new Uint8Array(buf, 8 * n + 4 * nb, n);
+  outTypes.set(types.subarray(0, n));
+  return { text, count: n, types: outTypes, starts: outStarts, ends: outEnds, bounds: outBounds, boundCount: nb, directives };
 }
 
 /** Scans a quoted run whose opening quote is already consumed; a doubled quote is an escaped one. */
