@@ -190,13 +190,24 @@ function runRules(
   }
 }
 
+/** Per document, the statement lists already made for a set of kinds (rules often share one). */
+const kindLists = new WeakMap<SqlDocument, Map<string, Statement[]>>();
+
 /** Statements of `doc.all` whose kind is one of `kinds`, in document order. */
 function statementsOfKinds(doc: SqlDocument, kinds: readonly StatementKind[]): Statement[] {
   if (kinds.length === 1) return doc.ofKind(kinds[0]);
-  const out: Statement[] = [];
-  for (const k of kinds) for (const s of doc.ofKind(k)) out.push(s);
-  // Several kinds: back in document order (rules may rely on seeing statements in order).
-  return out.sort((a, b) => a.start - b.start || a.depth - b.depth);
+  let lists = kindLists.get(doc);
+  if (lists === undefined) kindLists.set(doc, (lists = new Map()));
+  const key = kinds.join(' ');
+  let out = lists.get(key);
+  if (out === undefined) {
+    // One pass in document order (concatenating the per-kind lists would need a sort).
+    out = [];
+    const all = doc.all;
+    for (let i = 0; i < all.length; i++) if (kinds.includes(all[i].kind)) out.push(all[i]);
+    lists.set(key, out);
+  }
+  return out;
 }
 
 /** Rules that need the host code's structure (functions, interpolated expressions) around the SQL. */
