@@ -712,6 +712,19 @@ function parseCreate(c: Cur, stmt: Statement): void {
     if (d > 0 && c.is(k, 'insert')) {
       const ins = parseInsert(c, k, c.n, false);
       if (ins) addInsert(stmt, ins);
+    } else if (d > 0 && c.type(k) === T_LPAREN) {
+      // DO (action; action; ...): each INSERT after `(` or `;` inside the parentheses.
+      const close = c.close(k);
+      for (let m = k + 1; m < close; m++) {
+        if (c.depthAt[m] !== 1 || !c.is(m, 'insert')) continue;
+        const prev = c.type(m - 1);
+        if (prev !== T_LPAREN && prev !== T_SEMI) continue;
+        let stop = m + 1;
+        while (stop < close && !(c.type(stop) === T_SEMI && c.depthAt[stop] === 1)) stop++;
+        const ins = parseInsert(c, m, stop, false);
+        if (ins) addInsert(stmt, ins);
+        m = stop;
+      }
     }
     return;
   }
@@ -1003,6 +1016,9 @@ function splitTokens(t: Tokens, depth: number, parent: Statement | undefined, ct
   // counts them: BEGIN/CASE ... END nesting after BEGIN ATOMIC).
   let atomic = 0;
   let routine = false;
+  // `CREATE RULE ... DO (INSERT ...; INSERT ...)`: as psql does, a `;` inside the parentheses does not end it.
+  let rule = false;
+  let parens = 0;
   let first = -1;
   // Tokens [from, i) are the ones after the last boundary.
   let from = 0;
@@ -1013,29 +1029,35 @@ function splitTokens(t: Tokens, depth: number, parent: Statement | undefined, ct
       while (f < i && (types[f] === T_LINECOMMENT || types[f] === T_BLOCKCOMMENT)) f++;
       if (f < i) {
         first = f;
-        routine = isRoutineCreate(t, f, i);
+        const what = createWhat(t, f, i);
+        routine = what === 'function' || what === 'procedure';
+        rule = what === 'rule';
         atomic = 0;
+        parens = 0;
       }
     }
     if (routine) atomic = atomicLevel(t, from, i, atomic);
+    else if (rule) parens = parenLevel(t, from, i, parens);
     from = i + 1;
     if (b === nb) break;
     const ty = types[i];
     if (ty === T_SEMI) {
-      if (atomic > 0) continue;
+      if (atomic > 0 || parens > 0) continue;
       finish(st, first, i, t.starts[i]);
       first = -1;
-      routine = false;
+      routine = rule = false;
     } else if (ty === T_PSQLMETA) {
       finish(st, first, i, -1);
       finish(st, i, i + 1, -1);
       first = -1;
-      routine = false;
+      routine = rule = false;
+      parens = atomic = 0;
     } else {
       // T_COPYDATA: rows of the COPY just before: attach, never lex as SQL.
       finish(st, first, i, -1);
       first = -1;
-      routine = false;
+      routine = rule = false;
+      parens = atomic = 0;
       const prev = out[out.length - 1];
       if (prev?.copy) prev.copy.data = { start: t.starts[i], end: t.ends[i] };
     }
@@ -1044,18 +1066,34 @@ function splitTokens(t: Tokens, depth: number, parent: Statement | undefined, ct
   return out;
 }
 
-/** Whether tokens [f, end) start `CREATE [OR REPLACE] FUNCTION | PROCEDURE` (the statements a BEGIN ATOMIC body can be in). */
-function isRoutineCreate(t: Tokens, f: number, end: number): boolean {
-  if (t.types[f] !== T_WORD || !wordEq(t.text, t.starts[f], t.ends[f], 'create')) return false;
+/**
+ * For tokens [f, end) starting `CREATE [OR REPLACE] FUNCTION | PROCEDURE | RULE`, that word (the
+ * statements whose `;` may not end them: BEGIN ATOMIC bodies, parenthesized rule actions); else ''.
+ */
+function createWhat(t: Tokens, f: number, end: number): 'function' | 'procedure' | 'rule' | '' {
+  if (t.types[f] !== T_WORD || !wordEq(t.text, t.starts[f], t.ends[f], 'create')) return '';
   for (let i = f + 1; i < end; i++) {
     const ty = t.types[i];
     if (ty === T_LINECOMMENT || ty === T_BLOCKCOMMENT) continue;
-    if (ty !== T_WORD) return false;
+    if (ty !== T_WORD) return '';
     const s = t.starts[i], e = t.ends[i];
     if (wordEq(t.text, s, e, 'or') || wordEq(t.text, s, e, 'replace')) continue;
-    return wordEq(t.text, s, e, 'function') || wordEq(t.text, s, e, 'procedure');
+    if (wordEq(t.text, s, e, 'function')) return 'function';
+    if (wordEq(t.text, s, e, 'procedure')) return 'procedure';
+    if (wordEq(t.text, s, e, 'rule')) return 'rule';
+    return '';
   }
-  return false;
+  return '';
+}
+
+/** The parenthesis depth after tokens [from, to), starting from `level` (never below 0). */
+function parenLevel(t: Tokens, from: number, to: number, level: number): number {
+  const types = t.types;
+  for (let i = from; i < to; i++) {
+    if (types[i] === T_LPAREN) level++;
+    else if (types[i] === T_RPAREN && level > 0) level--;
+  }
+  return level;
 }
 
 /** The BEGIN ATOMIC nesting level after tokens [from, to), starting from `level`. */

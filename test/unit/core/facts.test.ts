@@ -202,3 +202,29 @@ test("single-quoted function bodies are analyzed in place", () => {
   const oc = ins.inserts[0].onConflict!;
   assert.equal(sql.slice(oc.head.start, oc.head.end), 'ON CONFLICT DO NOTHING');
 });
+
+test('CREATE RULE ... DO (a; b): one statement (as psql sends it), every INSERT among its actions', () => {
+  const sql = `CREATE RULE log_ins AS ON INSERT TO t DO ALSO (
+  INSERT INTO audit (id) VALUES (new.id) ON CONFLICT DO NOTHING;
+  UPDATE counters SET n = n + 1;
+  INSERT INTO audit2 (id) SELECT new.id
+);
+INSERT INTO t VALUES (1);
+CREATE OR REPLACE RULE r2 AS ON UPDATE TO t DO INSTEAD INSERT INTO audit3 VALUES (old.id);`;
+  const doc = parseDocument(sql);
+  assert.deepEqual(doc.statements.map((s) => s.keyword), ['create', 'insert', 'create']);
+  const [rule, plain, rule2] = doc.statements;
+  assert.ok(rule.text().endsWith('SELECT new.id\n)'));
+  assert.deepEqual(rule.inserts.map((i) => i.table.name), ['audit', 'audit2']);
+  assert.equal(rule.inserts[0].onConflict?.target.kind, 'none');
+  assert.equal(sql.slice(rule.inserts[0].onConflict!.head.start, rule.inserts[0].onConflict!.head.end), 'ON CONFLICT DO NOTHING');
+  assert.equal(rule.inserts[1].source, 'select');
+  assert.equal(plain.inserts[0].table.name, 't');
+  assert.deepEqual(rule2.inserts.map((i) => i.table.name), ['audit3']);
+});
+
+test('an unclosed parenthesis outside CREATE RULE does not swallow the statements after it', () => {
+  const doc = parseDocument('INSERT INTO t (a VALUES (1;\nINSERT INTO u VALUES (2) ON CONFLICT DO NOTHING;');
+  assert.equal(doc.statements.length, 2);
+  assert.equal(doc.statements[1].inserts[0].onConflict?.action, 'nothing');
+});
