@@ -12,7 +12,7 @@ import type { Fix, Severity } from '../core/types';
 import { expr } from '../core/schema/deparse';
 import { arbiterKeys, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { joinColumns, resolveTable, sameKeyColumns, statementAst } from './support';
+import { joinColumns, resolveTable, sameKeyColumns, statementAst, statementReports } from './support';
 
 const ID = 'duplicate-keys-in-values';
 
@@ -197,9 +197,14 @@ export const duplicateKeysInValues: Rule = {
   // INSERT ... VALUES and MERGE ... USING (VALUES ...)
   kinds: ['insert', 'merge'],
   statement(stmt, ctx) {
-    if (stmt.kind === 'merge') checkMerge(stmt, ctx);
-    if (stmt.kind !== 'insert') return;
-    // most statements insert nothing: skip the loop (an iterator per statement and rule adds up)
-    if (stmt.inserts.length !== 0) for (const ins of stmt.inserts) if (!ins.inWith) check(stmt, ins, ctx);
+    if (stmt.kind === 'merge') {
+      statementReports(ID, stmt, ctx, true, (c) => checkMerge(stmt, c));
+      return;
+    }
+    // VALUES lists of two rows or more only (as check() tests first): no memo lookup for the others
+    if (!stmt.inserts.some((i) => !i.inWith && i.source === 'values' && i.sourceSpan && rowSpans(ctx.doc, i.sourceSpan.start, i.sourceSpan.end).length >= 2)) return;
+    statementReports(ID, stmt, ctx, true, (c) => {
+      for (const ins of stmt.inserts) if (!ins.inWith) check(stmt, ins, c);
+    });
   },
 };

@@ -14,7 +14,7 @@ import type { Fix, Severity } from '../core/types';
 import { expr } from '../core/schema/deparse';
 import { arbiterKeys } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { findNodes, ident, isVersionColumn, joinColumns, leaksPlaceholder, resolveTable, statementAst, sval, versionColumns } from './support';
+import { findNodes, ident, isVersionColumn, joinColumns, leaksPlaceholder, resolveTable, statementAst, statementReports, sval, versionColumns } from './support';
 
 const ID = 'merge-source-not-deduplicated';
 
@@ -191,8 +191,10 @@ export const mergeSourceNotDeduplicated: Rule = {
   // MERGE, and statements that can carry an INSERT: INSERT, WITH (data-modifying CTE), EXPLAIN / PREPARE / CREATE RULE (kind other)
   kinds: ['insert', 'with', 'other', 'merge'],
   statement(stmt, ctx) {
-    if (stmt.kind === 'merge') checkMerge(stmt, ctx);
-    // most statements insert nothing: skip the loop (an iterator per statement and rule adds up)
-    if (stmt.inserts.length !== 0) for (const ins of stmt.inserts) checkInsertSelect(stmt, ins, ctx);
+    if (stmt.kind !== 'merge' && !stmt.inserts.some((i) => i.onConflict?.action === 'update' && i.source === 'select')) return;
+    statementReports(ID, stmt, ctx, true, (c) => {
+      if (stmt.kind === 'merge') checkMerge(stmt, c);
+      for (const ins of stmt.inserts) checkInsertSelect(stmt, ins, c);
+    });
   },
 };

@@ -7,12 +7,18 @@ import type { Fix, RelatedInfo } from '../core/types';
 import type { InsertFacts } from '../core/facts';
 import { arbiterKeys, keyChoices, keyLabel, keySupplied, lookupTable, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
+import { statementReports } from './support';
 
 const ID = 'on-conflict-without-target';
 
+function applies(ins: InsertFacts): boolean {
+  const oc = ins.onConflict;
+  return !!oc && oc.target.kind === 'none' && oc.action === 'nothing';
+}
+
 function check(ins: InsertFacts, ctx: RuleContext): void {
   const oc = ins.onConflict;
-  if (!oc || oc.target.kind !== 'none' || oc.action !== 'nothing') return;
+  if (!oc || !applies(ins)) return;
   const table = lookupTable(ctx.schema, ins.table);
   const name = tableLabel(ins.table, table);
   const cols = ins.columns?.map((c) => c.name);
@@ -70,6 +76,10 @@ export const onConflictWithoutTarget: Rule = {
   kinds: ['insert', 'with', 'other'],
   statement(stmt, ctx) {
     // most statements insert nothing: skip the loop (an iterator per statement and rule adds up)
-    if (stmt.inserts.length !== 0) for (const ins of stmt.inserts) check(ins, ctx);
+    if (stmt.inserts.length === 0 || !stmt.inserts.some(applies)) return;
+    // the same statement as in the last analysis: its reports again (tables from the workspace schema only)
+    statementReports(ID, stmt, ctx, false, (c) => {
+      for (const ins of stmt.inserts) check(ins, c);
+    });
   },
 };

@@ -8,9 +8,11 @@ import type { Fix } from '../core/types';
 import type { SqlDocument, Statement, TableRef } from '../core/facts';
 import { DdlSchemaModel } from '../core/schema/ddl';
 import { normalizeSql } from '../core/schema/deparse';
-import { parseRange, parserReady } from '../core/schema/pg';
+import { parseRange, parserReady, tryParse } from '../core/schema/pg';
 import { lookupTable } from './keys';
-import type { RuleContext } from './rule';
+import type { AnalyzerConfig } from '../core/analyze';
+import type { SchemaModel } from '../core/schema';
+import type { RuleContext, RuleReport } from './rule';
 
 /** A statement's AST node with a byte-location → analyzed-text offset converter. */
 export interface StmtAst {
@@ -100,6 +102,9 @@ export function statementAst(stmt: Statement): StmtAst | undefined {
 }
 
 const localCache = new WeakMap<SqlDocument, DdlSchemaModel | null>();
+/** The cache entry behind each document's model: the same object while the model's content is (see statementReports). */
+const localEntry = new WeakMap<SqlDocument, object>();
+const NO_MODEL = {};
 
 /**
  * One document's own DDL model, kept for the next analysis of that document. The model depends only
@@ -131,6 +136,97 @@ export function clearRuleCaches(): void {
   ddlCache.length = 0;
   astByText.clear();
   astChars = 0;
+  memos.clear();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-statement reports, reused across analyses.
+
+/** One statement's reports by one rule, and what they were computed from. */
+interface Memo {
+  depth: number;
+  embedded: boolean;
+  schema: SchemaModel | undefined;
+  naturalKeys: string;
+  local: object;
+  /** Where the statement started: the reports' offsets are into the text of that analysis. */
+  base: number;
+  reports: RuleReport[];
+}
+
+const MEMO_MAX_CHARS = 500_000;
+/** Rule id → statement text (with its `;`) → memo; least recently used first. */
+const memos = new Map<string, { byText: Map<string, Memo>; chars: number }>();
+const naturalKeysText = new WeakMap<AnalyzerConfig, string>();
+
+/** The configured natural keys as text: the editor makes a new config object for every analysis. */
+function naturalKeysOf(config: AnalyzerConfig): string {
+  let t = naturalKeysText.get(config);
+  if (t === undefined) naturalKeysText.set(config, (t = JSON.stringify(config.naturalKeys ?? {})));
+  return t;
+}
+
+/** `r` with every offset (range and fix edits) moved by `d`. Related locations point at DDL elsewhere and stay. */
+function shifted(r: RuleReport, d: number): RuleReport {
+  const out: RuleReport = { ...r, start: r.start + d, end: r.end + d };
+  if (r.fixes) out.fixes = r.fixes.map((f) => ({ ...f, edits: f.edits.map((e) => ({ start: e.start + d, end: e.end + d, newText: e.newText })) }));
+  return out;
+}
+
+/**
+ * Runs `check` for `stmt` (it reports through the context it is given), or replays its reports from
+ * an earlier analysis when that saw the same statement text (`;` included) at the same depth, with
+ * the same workspace schema object, natural keys and (`usesDocumentDdl`) document DDL model content: the editor
+ * re-analyzes the whole document on every change, and nearly every statement is as it was.
+ *
+ * Only for checks whose reports depend on nothing else: offsets inside the statement (moved with
+ * it), tables resolved through `resolveTable` / `lookupTable`, `ctx.embedded`. Not for related
+ * locations into the document itself (they move with the DDL, not with the statement), nor for
+ * anything read from other statements. Reports are shared between analyses: never mutate them.
+ */
+export function statementReports(id: string, stmt: Statement, ctx: RuleContext, usesDocumentDdl: boolean, check: (ctx: RuleContext) => void): void {
+  const text = stmt.tokens.text;
+  const end = stmt.terminator >= stmt.end ? stmt.terminator + 1 : stmt.end;
+  const key = text.slice(stmt.start, end);
+  let rule = memos.get(id);
+  if (!rule) memos.set(id, (rule = { byText: new Map(), chars: 0 }));
+  const schema = ctx.schema;
+  const naturalKeys = naturalKeysOf(ctx.config);
+  // a check that resolves tables in the document's own DDL depends on that model's content
+  const local = usesDocumentDdl && parserReady() ? (documentSchema(ctx.doc, ctx.path), localEntry.get(ctx.doc) ?? NO_MODEL) : NO_MODEL;
+  const m = rule.byText.get(key);
+  if (m && m.depth === stmt.depth && m.embedded === ctx.embedded && m.schema === schema && m.naturalKeys === naturalKeys && m.local === local) {
+    rule.byText.delete(key);
+    rule.byText.set(key, m);
+    if (m.base !== stmt.start) {
+      const d = stmt.start - m.base;
+      m.reports = m.reports.map((r) => shifted(r, d));
+      m.base = stmt.start;
+    }
+    for (const r of m.reports) ctx.report(r);
+    return;
+  }
+  const reports: RuleReport[] = [];
+  check({ ...ctx, report: (r) => reports.push(r) });
+  for (const r of reports) ctx.report(r);
+  if (key.length > MEMO_MAX_CHARS / 10) return;
+  if (m) rule.chars -= key.length;
+  rule.byText.delete(key);
+  rule.byText.set(key, { depth: stmt.depth, embedded: ctx.embedded, schema, naturalKeys, local, base: stmt.start, reports });
+  rule.chars += key.length;
+  for (const k of rule.byText.keys()) {
+    if (rule.chars <= MEMO_MAX_CHARS) break;
+    rule.byText.delete(k);
+    rule.chars -= k.length;
+  }
+}
+
+/** True when a parse holds CREATE FUNCTION / PROCEDURE statements only (nothing the DDL model applies). */
+function onlyFunctions(tree: any): boolean {
+  const stmts: any[] | undefined = tree?.stmts;
+  if (!stmts?.length) return false;
+  for (const raw of stmts) if (!raw?.stmt?.CreateFunctionStmt) return false;
+  return true;
 }
 
 /** True when text[start, end) contains `set_config` in any case (no slice, no regex). */
@@ -164,7 +260,7 @@ function linesAndCols(text: string, starts: number[], lines: number[], cols: num
   }
 }
 
-function ddlModel(text: string, path: string, starts: number[], ends: number[]): DdlSchemaModel | null {
+function ddlModel(text: string, path: string, starts: number[], ends: number[]): DdlEntry {
   const n = starts.length;
   let entry: DdlEntry | undefined;
   for (let k = ddlCache.length - 1; k >= 0 && !entry; k--) {
@@ -215,7 +311,7 @@ function ddlModel(text: string, path: string, starts: number[], ends: number[]):
     entry.starts = starts;
     entry.lines = lines;
     entry.cols = cols;
-    return entry.model;
+    return entry;
   }
   ruleCacheStats.ddlBuilt++;
   let model: DdlSchemaModel | null = new DdlSchemaModel();
@@ -228,9 +324,10 @@ function ddlModel(text: string, path: string, starts: number[], ends: number[]):
   }
   const texts: string[] = [];
   for (let i = 0; i < n; i++) texts.push(text.slice(starts[i], ends[i]));
-  ddlCache.push({ path, texts, starts, lines, cols, model });
+  const made: DdlEntry = { path, texts, starts, lines, cols, model };
+  ddlCache.push(made);
   if (ddlCache.length > DDL_CACHE_MAX) ddlCache.shift();
-  return model;
+  return made;
 }
 
 /** The tables the document itself declares (CREATE TABLE in this very file), or undefined. */
@@ -250,12 +347,19 @@ export function documentSchema(doc: SqlDocument, path?: string): DdlSchemaModel 
   for (const s of doc.statements) {
     const kw = s.keyword;
     if (kw !== 'create' && kw !== 'alter' && kw !== 'drop' && kw !== 'set' && kw !== 'do' && !(kw === 'select' && mentionsSetConfig(text, s.start, s.end))) continue;
+    const end = s.terminator >= 0 ? s.terminator : s.end;
+    // A function the grammar accepts as written changes no table: left out of the model's key, so
+    // typing in a function body does not make the model again. (One that needs its placeholders
+    // neutralized stays: the names it adds decide how later statements resolve their schema.)
+    if (s.kind === 'create-function' && onlyFunctions(tryParse(text.slice(s.start, end)))) continue;
     if (s.createTable || s.createIndex || kw === 'alter' || kw === 'do') shaping = true;
     starts.push(s.start);
-    ends.push(s.terminator >= 0 ? s.terminator : s.end);
+    ends.push(end);
   }
-  const out = shaping ? ddlModel(text, path ?? '(this file)', starts, ends) : null;
+  const entry = shaping ? ddlModel(text, path ?? '(this file)', starts, ends) : undefined;
+  const out = entry?.model ?? null;
   localCache.set(doc, out);
+  localEntry.set(doc, entry && out ? entry : NO_MODEL);
   return out ?? undefined;
 }
 

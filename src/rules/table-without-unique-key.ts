@@ -7,8 +7,9 @@
 import type { Fix } from '../core/types';
 import { makeObjectName } from '../core/schema/ddl';
 import { naturalKeyOf } from './keys';
-import { docsUrl, type Rule } from './rule';
-import { ident, resolveTable } from './support';
+import type { CreateTableFacts, Statement } from '../core/facts';
+import { docsUrl, type Rule, type RuleContext } from './rule';
+import { ident, resolveTable, statementReports } from './support';
 
 const ID = 'table-without-unique-key';
 
@@ -23,36 +24,41 @@ export const tableWithoutUniqueKey: Rule = {
   statement(stmt, ctx) {
     const ct = stmt.createTable;
     if (!ct || stmt.depth !== 0 || ct.temp || ct.asQuery || ct.partitionOf) return;
-    const table = resolveTable(ctx, ct.table, 'final');
-    if (!table || table.keys.length > 0 || (table.kind && table.kind !== 'r' && table.kind !== 'p')) return;
-    const name = table.schema === 'public' ? table.name : `${table.schema}.${table.name}`;
-    const natural = naturalKeyOf(ct.table, table, ctx.config);
-    const at = stmt.terminator >= 0 ? stmt.terminator + 1 : stmt.end;
-    const semi = stmt.terminator >= 0 ? '' : ';';
-    // inside a JS string a line break may not be allowed: keep the added statement on the same line
-    const nl = ctx.embedded ? ' ' : '\n';
-    const fixes: Fix[] = [];
-    if (natural?.length) {
-      const cname = makeObjectName(table.name, natural.join('_'), 'key');
-      fixes.push({
-        title: `Add UNIQUE (${natural.join(', ')}) (the configured natural key)`,
-        edits: [{ start: at, end: at, newText: `${semi}${nl}ALTER TABLE ${ct.table.raw} ADD CONSTRAINT ${ident(cname)} UNIQUE (${natural.map(ident).join(', ')});` }],
-        preferred: true,
-      });
-    } else {
-      fixes.push({
-        title: 'Add a UNIQUE constraint on the columns that identify a row',
-        edits: [{ start: at, end: at, newText: `${semi}${nl}ALTER TABLE ${ct.table.raw} ADD UNIQUE (${ct.table.raw.includes('${') ? 'key_column' : '\${1:key_column}'});` }],
-        preferred: true,
-        // a `${...}` in the name would be taken for a snippet variable
-        snippet: !ct.table.raw.includes('${') || undefined,
-      });
-    }
-    ctx.report({
-      start: ct.table.start,
-      end: ct.table.end,
-      message: `${name} has no primary key or unique constraint${ctx.schema ? ', and no later migration adds one' : ''}: nothing stops duplicate rows, and ON CONFLICT has nothing to conflict on (it silently inserts them). Add a unique key on the columns that identify a row.`,
-      fixes,
-    });
+    statementReports(ID, stmt, ctx, true, (c) => check(stmt, ct, c));
   },
 };
+
+/** The finding for one CREATE TABLE, if its table ends up with no unique key. */
+function check(stmt: Statement, ct: CreateTableFacts, ctx: RuleContext): void {
+  const table = resolveTable(ctx, ct.table, 'final');
+  if (!table || table.keys.length > 0 || (table.kind && table.kind !== 'r' && table.kind !== 'p')) return;
+  const name = table.schema === 'public' ? table.name : `${table.schema}.${table.name}`;
+  const natural = naturalKeyOf(ct.table, table, ctx.config);
+  const at = stmt.terminator >= 0 ? stmt.terminator + 1 : stmt.end;
+  const semi = stmt.terminator >= 0 ? '' : ';';
+  // inside a JS string a line break may not be allowed: keep the added statement on the same line
+  const nl = ctx.embedded ? ' ' : '\n';
+  const fixes: Fix[] = [];
+  if (natural?.length) {
+    const cname = makeObjectName(table.name, natural.join('_'), 'key');
+    fixes.push({
+      title: `Add UNIQUE (${natural.join(', ')}) (the configured natural key)`,
+      edits: [{ start: at, end: at, newText: `${semi}${nl}ALTER TABLE ${ct.table.raw} ADD CONSTRAINT ${ident(cname)} UNIQUE (${natural.map(ident).join(', ')});` }],
+      preferred: true,
+    });
+  } else {
+    fixes.push({
+      title: 'Add a UNIQUE constraint on the columns that identify a row',
+      edits: [{ start: at, end: at, newText: `${semi}${nl}ALTER TABLE ${ct.table.raw} ADD UNIQUE (${ct.table.raw.includes('${') ? 'key_column' : '\${1:key_column}'});` }],
+      preferred: true,
+      // a `${...}` in the name would be taken for a snippet variable
+      snippet: !ct.table.raw.includes('${') || undefined,
+    });
+  }
+  ctx.report({
+    start: ct.table.start,
+    end: ct.table.end,
+    message: `${name} has no primary key or unique constraint${ctx.schema ? ', and no later migration adds one' : ''}: nothing stops duplicate rows, and ON CONFLICT has nothing to conflict on (it silently inserts them). Add a unique key on the columns that identify a row.`,
+    fixes,
+  });
+}

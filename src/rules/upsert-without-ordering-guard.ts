@@ -11,7 +11,7 @@ import type { TableDescription } from '../core/catalog';
 import type { InsertFacts, Statement } from '../core/facts';
 import type { Fix } from '../core/types';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { findNodes, ident, isVersionColumn, leaksPlaceholder, resolveTable, statementAst, sval, versionColumns, type StmtAst } from './support';
+import { findNodes, ident, isVersionColumn, leaksPlaceholder, resolveTable, statementAst, statementReports, sval, versionColumns, type StmtAst } from './support';
 
 const ID = 'upsert-without-ordering-guard';
 
@@ -145,8 +145,11 @@ export const upsertWithoutOrderingGuard: Rule = {
   // MERGE, and statements that can carry an INSERT: INSERT, WITH (data-modifying CTE), EXPLAIN / PREPARE / CREATE RULE (kind other)
   kinds: ['insert', 'with', 'other', 'merge'],
   statement(stmt, ctx) {
-    if (stmt.kind === 'merge') checkMerge(stmt, ctx);
-    // most statements insert nothing: skip the loop (an iterator per statement and rule adds up)
-    if (stmt.inserts.length !== 0) for (const ins of stmt.inserts) if (ins.onConflict?.action === 'update') checkInsert(stmt, ins, ctx);
+    // most statements are neither: no memo lookup for them
+    if (stmt.kind !== 'merge' && (stmt.inserts.length === 0 || !stmt.inserts.some((i) => i.onConflict?.action === 'update'))) return;
+    statementReports(ID, stmt, ctx, true, (c) => {
+      if (stmt.kind === 'merge') checkMerge(stmt, c);
+      for (const ins of stmt.inserts) if (ins.onConflict?.action === 'update') checkInsert(stmt, ins, c);
+    });
   },
 };

@@ -158,3 +158,38 @@ test('random single-character edits of a script: cached and fresh analyses agree
   const related = steps.filter((fs) => fs.some((f) => f.related?.length)).length;
   assert.ok(related > 50, `the findings point at the DDL in most steps (${related} of ${steps.length})`);
 });
+
+test('the same text after the workspace schema, the natural keys or the document DDL changed: findings of a fresh analysis', () => {
+  const text = [
+    'CREATE TABLE events (id bigint, kind text, ts_ms bigint);',
+    "INSERT INTO events (id, kind, ts_ms) VALUES (1, 'a', 5) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind;",
+    "INSERT INTO orders (ref) VALUES ('r') ON CONFLICT DO NOTHING;",
+    'CREATE TABLE audit (note text);',
+    '',
+  ].join('\n');
+  const ddl = (sql: string) => buildSchemaFromDdl([{ path: 'migrations/001.sql', text: sql }]);
+  const one = ddl('CREATE TABLE orders (id bigint PRIMARY KEY, ref text UNIQUE);\n');
+  const two = ddl('CREATE TABLE orders (id bigserial PRIMARY KEY, ref text);\n');
+  const inputs: Array<Omit<AnalyzeInput, 'text'>> = [
+    { path: 'a.sql', schema: one },
+    { path: 'a.sql', schema: two }, // another workspace schema object: orders has other keys
+    { path: 'a.sql' }, // none at all
+    { path: 'a.sql', schema: two, config: { naturalKeys: { audit: ['note'], orders: ['ref'] } } },
+    { path: 'a.sql', schema: two, config: { naturalKeys: { audit: ['note'], orders: ['ref'] } } }, // equal keys, new object
+    { path: 'a.sql', schema: two, config: { naturalKeys: { audit: ['note'] } } },
+  ];
+  let previous: Finding[] | undefined;
+  const seen = new Set<string>();
+  for (const [i, input] of inputs.entries()) {
+    const w = warm(text, input);
+    const c = cold(text, input);
+    assert.deepEqual(w, c, `input #${i + 1}: cached findings differ from a fresh analysis`);
+    seen.add(JSON.stringify(c));
+    // warm the caches with the previous input again, so the next one starts from them
+    if (previous) warm(text, inputs[i - 1]);
+    previous = c;
+  }
+  assert.ok(seen.size >= 4, `the inputs change the findings (${seen.size} distinct results)`);
+  // the document's own DDL changes under a statement whose text stays: the upsert now supplies a version column
+  replay(text, [replace('ts_ms bigint', 'ts_ms bigint, version int'), replace('(id, kind, ts_ms)', '(id, kind, version)'), replace('version int', 'version text')], { path: 'a.sql' });
+});
