@@ -6,10 +6,10 @@ import { extractEmbeddedSql } from '../embedded/extract';
 import type { EmbeddedSql } from '../embedded/types';
 import { rules, ruleById } from '../rules/index';
 import type { HostRegion, Rule, RuleContext } from '../rules/rule';
-import { parseDocument, type SqlDocument, type Statement, type StatementKind } from './facts';
+import { parseDocument, type Span, type SqlDocument, type Statement, type StatementKind } from './facts';
 import type { SchemaModel } from './schema';
 import { hostSuppressions, isSuppressed, removalEdit, sqlSuppressions, UNUSED_SUPPRESSION, type Suppression } from './suppress';
-import type { Finding, Severity } from './types';
+import type { Finding, Fix, Severity } from './types';
 
 export type SourceLanguage = 'sql' | 'typescript' | 'javascript' | 'typescriptreact' | 'javascriptreact';
 
@@ -164,7 +164,8 @@ function runRules(
         const start = clamp(r.start, doc.text.length);
         const end = Math.max(start, clamp(r.end, doc.text.length));
         const f: Finding = {
-          rule: rule.id, severity: forced ?? r.severity ?? rule.severity, message: r.message, start, end, fixes: r.fixes ?? [],
+          rule: rule.id, severity: forced ?? r.severity ?? rule.severity, message: r.message, start, end,
+          fixes: doc.quoted.length && r.fixes ? r.fixes.map((x) => quoteFix(x, doc.quoted)) : r.fixes ?? [],
         };
         if (r.related?.length) f.related = r.related;
         emit(f);
@@ -188,6 +189,22 @@ function runRules(
       }
     }
   }
+}
+
+/**
+ * A fix whose edits land in SQL that sits inside a '...' literal of the file (an old-style function
+ * body, an EXECUTE string) writes its quotes doubled, once per enclosing literal.
+ */
+export function quoteFix(fix: Fix, quoted: Span[]): Fix {
+  let changed = false;
+  const edits = fix.edits.map((e) => {
+    let levels = 0;
+    for (const q of quoted) if (e.start >= q.start && e.end <= q.end) levels++;
+    if (levels === 0 || !e.newText.includes("'")) return e;
+    changed = true;
+    return { ...e, newText: e.newText.replace(/'/g, "'".repeat(2 ** levels)) };
+  });
+  return changed ? { ...fix, edits } : fix;
 }
 
 /** Per document, the statement lists already made for a set of kinds (rules often share one). */

@@ -200,6 +200,11 @@ export interface SqlDocument {
   pgDump: boolean;
   /** The statements of `all` of one kind, in order (computed for every kind on the first call). */
   ofKind(kind: StatementKind): Statement[];
+  /**
+   * Ranges of SQL that sits inside a '...' string literal of the file (an old-style function body, a
+   * plpgsql `EXECUTE '...'` / `EXECUTE format('...')`): text written there must double its quotes.
+   */
+  quoted: Span[];
 }
 
 const NO_STATEMENTS: Statement[] = Object.freeze([]) as unknown as Statement[];
@@ -207,6 +212,7 @@ const NO_STATEMENTS: Statement[] = Object.freeze([]) as unknown as Statement[];
 class DocumentImpl implements SqlDocument {
   statements: Statement[] = [];
   all: Statement[] = [];
+  quoted: Span[] = [];
   private byKind: Map<StatementKind, Statement[]> | undefined;
   constructor(readonly text: string, readonly tokens: Tokens, readonly pgDump: boolean) {}
   ofKind(kind: StatementKind): Statement[] {
@@ -733,8 +739,9 @@ function parseCreate(c: Cur, stmt: Statement): void {
 }
 
 /** Body span and language of a CREATE FUNCTION / DO statement, when its body is dollar-quoted. */
-function findBody(c: Cur, isDo: boolean): { span: Span; language: string } | undefined {
+function findBody(c: Cur, isDo: boolean): { span: Span; language: string; quoted: boolean } | undefined {
   let body: Span | undefined;
+  let quoted = false;
   let language = isDo ? 'plpgsql' : '';
   for (let j = 1; j < c.n; j++) {
     if (c.depthAt[j] !== 0) continue;
@@ -752,6 +759,7 @@ function findBody(c: Cur, isDo: boolean): { span: Span; language: string } | und
       const s = c.start(j), e = c.end(j);
       const closed = e - s >= 2 && c.t.text.charCodeAt(e - 1) === 39;
       body = { start: s + 1, end: closed ? e - 1 : e };
+      quoted = true;
     } else if (c.is(j, 'language')) {
       const ty2 = c.type(j + 1);
       if (ty2 === T_WORD || ty2 === T_QIDENT || ty2 === T_STRING) {
@@ -770,11 +778,13 @@ function findBody(c: Cur, isDo: boolean): { span: Span; language: string } | und
       }
     }
   }
-  return body ? { span: body, language } : undefined;
+  return body ? { span: body, language, quoted } : undefined;
 }
 
 interface Ctx {
   txnSeq: number;
+  /** SQL read from inside string literals (old-style bodies, EXECUTE strings): SqlDocument.quoted. */
+  quoted: Span[];
 }
 
 const NO_INSERTS: InsertFacts[] = Object.freeze([]) as unknown as InsertFacts[];
@@ -982,6 +992,7 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
       const lang = b.language.toLowerCase();
       const body: FunctionBody = { span: b.span, language: lang || 'sql', statements: [] };
       stmt.body = body;
+      if (b.quoted) ctx.quoted.push(b.span);
       if (lang === 'plpgsql' || lang === 'sql' || lang === '') {
         const sub = lex(t.text, b.span.start, b.span.end);
         body.tokens = sub;
@@ -1167,6 +1178,10 @@ function splitPlpgsql(t: Tokens, parent: Statement, ctx: Ctx, file: SqlDocument 
           out.push(s);
           break;
         }
+        if (w === undefined && wordEq(t.text, t.starts[j], t.ends[j], 'execute')) {
+          dynamicSql(t, j + 1, i, parent, ctx, file, out);
+          break;
+        }
         if (w === 'create' || w === 'do') {
           // Nested DDL inside a body (e.g. EXECUTE-less CREATE FUNCTION in a DO block is rare) — classify for facts.
           const s = makeStatement(t, j, i, i < n ? t.starts[i] : -1, depth, parent);
@@ -1184,6 +1199,45 @@ function splitPlpgsql(t: Tokens, parent: Statement, ctx: Ctx, file: SqlDocument 
     segStart = i + 1;
   }
   return out;
+}
+
+/**
+ * plpgsql `EXECUTE '<sql>'` or `EXECUTE format('<sql>', ...)`: the SQL in the literal is lexed in
+ * place (positions stay file offsets; a doubled '' reads as an empty string, which keeps the
+ * structure) and its statements join the body's. Concatenated or computed strings are not followed.
+ */
+function dynamicSql(t: Tokens, k: number, end: number, parent: Statement, ctx: Ctx, file: SqlDocument | undefined, out: Statement[]): void {
+  const sig = (i: number) => { while (i < end && (t.types[i] === T_LINECOMMENT || t.types[i] === T_BLOCKCOMMENT)) i++; return i; };
+  let i = sig(k);
+  let format = false;
+  if (i < end && t.types[i] === T_WORD && wordEq(t.text, t.starts[i], t.ends[i], 'format')) {
+    i = sig(i + 1);
+    if (i >= end || t.types[i] !== T_LPAREN) return;
+    i = sig(i + 1);
+    format = true;
+  }
+  if (i >= end || t.types[i] !== T_STRING) return;
+  const s = t.starts[i], e = t.ends[i];
+  // Plain '...' only: in E'...' a backslash escape moves what the server reads away from the text.
+  if (t.text.charCodeAt(s) !== 39) return;
+  const next = sig(i + 1);
+  // `'INSERT ...' || x`: the statement's text is not all in the literal.
+  if (next < end && t.types[next] === T_OPERATOR && t.text.startsWith('||', t.starts[next])) return;
+  const closed = e - s >= 2 && t.text.charCodeAt(e - 1) === 39;
+  const span = { start: s + 1, end: closed ? e - 1 : e };
+  if (span.end <= span.start) return;
+  ctx.quoted.push(span);
+  const sub = lex(t.text, span.start, span.end, format);
+  curLevel++;
+  try {
+    for (const st of splitTokens(sub, parent.depth + 1, parent, ctx, file)) {
+      st.txn = parent.txn;
+      st.inExplicitTxn = parent.inExplicitTxn;
+      out.push(st);
+    }
+  } finally {
+    curLevel--;
+  }
 }
 
 const CREATE_WORDS = wordTable(['or', 'replace', 'temp', 'temporary', 'local', 'global', 'unlogged', 'table', 'unique', 'index',
@@ -1257,7 +1311,7 @@ export function splitStatements(t: Tokens): Int32Array {
 export function parseDocument(text: string): SqlDocument {
   const tokens = lex(text);
   const doc = new DocumentImpl(text, tokens, isPgDump(text));
-  const ctx: Ctx = { txnSeq: 0 };
+  const ctx: Ctx = { txnSeq: 0, quoted: doc.quoted };
   doc.statements = splitTokens(tokens, 0, undefined, ctx, doc);
   const all: Statement[] = [];
   collectAll(doc.statements, all);

@@ -149,8 +149,12 @@ const scratch = { types: new Uint8Array(4096), starts: new Int32Array(4096), end
 /** Scratch arrays are kept up to this many entries (about 9 MB); longer token lists are not retained. */
 const SCRATCH_MAX = 1 << 20;
 
-/** Lexes text[from, to) (default: all of it). Offsets are into `text`, so sub-ranges keep file positions. */
-export function lex(text: string, from = 0, to = text.length): Tokens {
+/**
+ * Lexes text[from, to) (default: all of it). Offsets are into `text`, so sub-ranges keep file positions.
+ * `formatString`: the range is the pattern of a plpgsql `format()` call, whose `%I`, `%L`, `%s`
+ * (`%1$I`, `%-10s`...) become template placeholders.
+ */
+export function lex(text: string, from = 0, to = text.length, formatString = false): Tokens {
   const end = Math.min(to, text.length);
   // Tokens go into scratch arrays kept between calls (grown on demand, never zero-filled again), and
   // are copied out at the end into one exact-size buffer: allocating typed arrays per call (four
@@ -363,7 +367,9 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
           break;
         default:
           if (cls === C_OP) {
-            if (c === 45 && text.charCodeAt(i + 1) === 45) {
+            if (c === 37 /* % */ && formatString && (i = formatSpec(text, i, end)) > start) {
+              type = T.Template;
+            } else if (c === 45 && text.charCodeAt(i + 1) === 45) {
               const nl = text.indexOf('\n', i);
               i = nl < 0 || nl > end ? end : nl;
               type = T.LineComment;
@@ -400,6 +406,29 @@ export function lex(text: string, from = 0, to = text.length): Tokens {
   const outTypes = new Uint8Array(buf, 8 * n + 4 * nb, n);
   outTypes.set(types.subarray(0, n));
   return { text, count: n, types: outTypes, starts: outStarts, ends: outEnds, bounds: outBounds, boundCount: nb, directives };
+}
+
+/**
+ * End of the format() specifier `%[n$][-][width]type` at `i` (type s, I or L), or `i` itself when
+ * there is none there (`%%` and a bare `%` stay operators).
+ */
+function formatSpec(text: string, i: number, end: number): number {
+  let j = i + 1;
+  const digits = () => { while (j < end && CLASS[text.charCodeAt(j)] === C_DIGIT) j++; };
+  const p = j;
+  digits();
+  if (j > p && text.charCodeAt(j) === 36 /* $ */) j++;
+  else j = p;
+  if (text.charCodeAt(j) === 45 /* - */) j++;
+  if (text.charCodeAt(j) === 42 /* * */) j++;
+  else digits();
+  const t = text.charCodeAt(j);
+  if (j < end && (t === 115 /* s */ || t === 73 /* I */ || t === 76 /* L */)) {
+    const after = text.charCodeAt(j + 1);
+    // `%simple` is the operator before a word, not a specifier followed by 'imple'.
+    if (!(j + 1 < end && after < 128 && IDPART[after] === 1)) return j + 1;
+  }
+  return i;
 }
 
 /** Scans a quoted run whose opening quote is already consumed; a doubled quote is an escaped one. */
