@@ -21,6 +21,11 @@ export interface LiveColumnDescription extends ColumnDescription {
   nullFrac?: number;
   /** Why the column counts as surrogate (for messages), when it does. */
   surrogateReason?: string;
+  /**
+   * text, varchar or char under a deterministic collation: two values are equal exactly when their
+   * bytes are (char: after its trailing spaces), so grouping them under COLLATE "C" gives the same groups.
+   */
+  byteEqual?: boolean;
 }
 
 /** A table as the live catalog describes it. */
@@ -33,6 +38,8 @@ export interface LiveTableDescription extends TableDescription {
   partitionOf?: string;
   /** reltuples was never computed (table never analyzed or vacuumed). */
   neverAnalyzed?: boolean;
+  /** Leading plain columns of each valid, non-partial btree index (up to its first expression), in index order. */
+  btreeColumns?: string[][];
 }
 
 interface Engine { versionNum: number; yugabyte: boolean }
@@ -172,6 +179,8 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
             a.attnotnull as not_null, pg_get_expr(d.adbin, d.adrelid) as def,
             a.attidentity::text as identity, ${eng.versionNum >= 120000 ? 'a.attgenerated::text' : "''::text"} as generated,
             coalesce(et.typname, bt.typname) as base_type,
+            (et.oid is null and bt.typname in ('text', 'varchar', 'bpchar') and a.attcollation <> 0
+             ${eng.versionNum >= 120000 ? 'and coalesce((select co.collisdeterministic from pg_collation co where co.oid = a.attcollation), false)' : ''}) as byte_equal,
             s.avg_width, s.n_distinct::float8 as n_distinct, s.null_frac::float8 as null_frac
        from pg_attribute a
        join pg_type t on t.oid = a.atttypid
@@ -195,7 +204,8 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
             array(select case when i.indkey[k] = 0 then pg_get_indexdef(i.indexrelid, k + 1, true)
                               else (select attname::text from pg_attribute where attrelid = i.indrelid and attnum = i.indkey[k]) end
                     from generate_series(0, ${nkeys} - 1) k order by k)::text[] as columns,
-            array(select i.indkey[k] = 0 from generate_series(0, ${nkeys} - 1) k order by k) as is_expr
+            array(select i.indkey[k] = 0 from generate_series(0, ${nkeys} - 1) k order by k) as is_expr,
+            (select am.amname from pg_am am where am.oid = ic.relam) = 'btree' and i.indpred is null as plain_btree
        from pg_index i
        join pg_class ic on ic.oid = i.indexrelid
        left join pg_constraint con on con.conindid = i.indexrelid and con.conrelid = i.indrelid and con.contype in ('p','u','x')
@@ -277,6 +287,7 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
     if (c.avg_width !== null && c.avg_width !== undefined) col.avgWidth = Number(c.avg_width);
     if (c.n_distinct !== null && c.n_distinct !== undefined) col.nDistinct = Number(c.n_distinct);
     if (c.null_frac !== null && c.null_frac !== undefined) col.nullFrac = Number(c.null_frac);
+    if (c.byte_equal) col.byteEqual = true;
     d.columns.push(col);
   }
   for (const i of idx.rows) {
@@ -285,6 +296,11 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
     const index: IndexDescription = { name: i.name, unique: i.is_unique, definition: i.definition };
     if (i.constraint_name) index.constraint = i.constraint_name;
     d.indexes!.push(index);
+    if (i.plain_btree && i.is_valid) {
+      const lead: string[] = [];
+      for (let k = 0; k < (i.columns as string[]).length && !(i.is_expr as boolean[])[k]; k++) lead.push(i.columns[k]);
+      if (lead.length) (d.btreeColumns ??= []).push(lead);
+    }
     const isExclude = i.contype === 'x';
     if ((!i.is_unique && !isExclude) || !i.is_valid) continue;
     const columns: string[] = i.columns;

@@ -15,7 +15,7 @@ export interface ScanSampleGroup {
   values: (string | null)[];
   /** How many rows share these values. */
   count: number;
-  /** Physical row ids (ctid) of the first and last copy; absent on engines without ctid (YugabyteDB) or before PostgreSQL 14. */
+  /** Physical row ids (ctid) of the first and last copy, when the table has no id column for `ids`; absent on engines without ctid (YugabyteDB) or before PostgreSQL 14. */
   ctids?: string[];
   /** Lowest and highest value of the primary key (or identity/serial column) among the copies, as text. */
   ids?: string[];

@@ -44,10 +44,11 @@ async function reference(table: string, cols: string[], where = ''): Promise<unk
     `SELECT coalesce(sum(c), 0)::int8 AS rows, count(*)::int8 AS d, count(*) FILTER (WHERE c > 1)::int8 AS g, coalesce(max(c), 0)::int8 AS m
        FROM (SELECT count(*) AS c FROM ${table}${w} GROUP BY ${k}) x`)).rows[0];
   const top = (await s.client.query(
-    `SELECT ${cols.map((x) => `${x}::text AS ${x}`).join(', ')}, count(*)::int AS c, min(id)::text AS i0, max(id)::text AS i1, min(ctid)::text AS c0, max(ctid)::text AS c1
+    `SELECT ${cols.map((x) => `${x}::text AS ${x}`).join(', ')}, count(*)::int AS c, min(id)::text AS i0, max(id)::text AS i1
        FROM ${table}${w} GROUP BY ${k} HAVING count(*) > 1 ORDER BY c DESC, ${k} LIMIT 5`)).rows;
   return [Number(c.rows), Number(c.d), Number(c.g), Number(c.rows) - Number(c.d), Number(c.m),
-    top.map((r) => [cols.map((x) => r[x]), r.c, [r.i0, r.i1], [r.c0, r.c1]])];
+    // Every table here has an id column: the sample names copies by id, not by ctid.
+    top.map((r) => [cols.map((x) => r[x]), r.c, [r.i0, r.i1], undefined])];
 }
 
 const pick = (c: ScanCheck) => [c.rows, c.distinct, c.duplicateGroups, c.excessRows, c.maxCopies, c.sample.map((g) => [g.values, g.count, g.ids, g.ctids])];
