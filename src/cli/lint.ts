@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze as realAnalyze, languageFromPath, type AnalyzeInput, type AnalyzeResult } from '../core/analyze';
+import { applyFixes, lineBreakOf, preferredFixes } from '../core/fixes';
 import type { SchemaModel } from '../core/schema';
 import { loadSchemaFromDdl, type DdlFile } from '../core/schema/ddl';
 import { UNUSED_SUPPRESSION } from '../core/suppress';
@@ -22,12 +23,17 @@ import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
 import type { CliIO } from './io';
 
+/** Passes of --fix per file, as ESLint does: a fix may make room for another, or another finding. */
+const MAX_FIX_PASSES = 10;
+
 export const FLAGS = {
   format: { type: 'string', short: 'f', choices: ['text', 'json', 'sarif', 'github'], default: 'text', description: 'output format' },
   config: { type: 'string', short: 'c', valueName: 'file', description: `config file (default: nearest .dupguard.json from the working folder up)` },
   'max-warnings': { type: 'number', valueName: 'n', description: 'exit 1 when there are more than n warnings' },
   quiet: { type: 'boolean', short: 'q', description: 'report errors only' },
   'no-schema': { type: 'boolean', description: 'do not build a schema model from the linted .sql files' },
+  fix: { type: 'boolean', description: "apply each finding's preferred fix to the files (not those that need a name typed in), then report what is left" },
+  'fix-dry-run': { type: 'boolean', description: 'as --fix, but write nothing: report what would be left, and the files that would change' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 } as const;
 
@@ -40,7 +46,11 @@ Default path: the config's "include" globs, else the working folder.
 Options:
 ${formatHelp(FLAGS)}
 
+--fix runs up to ${MAX_FIX_PASSES} passes per file (fixes that touch the same text wait for the next pass); each file is
+written whole (a temporary file renamed over it), keeping its byte order mark and line breaks.
+
 Exit status: 0 no error-level findings, 1 error-level findings (or too many warnings), 2 usage or I/O error.`;
+
 
 /** What lint needs from the analyzer; tests inject fakes, the CLI uses the real ones. */
 export interface LintDeps {
@@ -49,6 +59,8 @@ export interface LintDeps {
   loadSchema(files: DdlFile[], naturalKeys: Record<string, string[]> | undefined): Promise<SchemaModel>;
   /** Rule metadata for SARIF. */
   rules: readonly RuleInfo[];
+  /** Writes a fixed file whole (--fix); tests inject failures. */
+  writeFile?(file: string, text: string): void;
 }
 
 export const defaultDeps: LintDeps = {
@@ -108,28 +120,66 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     io.stderr(`dupguard lint: warning: no .sql or TS/JS files to lint in ${positionals.length ? positionals.map((p) => `'${p}'`).join(', ') : 'the working folder'}\n`);
   }
 
-  const texts: Array<{ abs: string; rel: string; text: string }> = [];
+  const texts: Array<{ abs: string; rel: string; text: string; bom: boolean }> = [];
   for (const abs of files) {
     const rel = displayPath(abs, io.cwd);
     try {
-      texts.push({ abs, rel, text: stripBom(fs.readFileSync(abs, 'utf8')) });
+      const raw = fs.readFileSync(abs, 'utf8');
+      texts.push({ abs, rel, text: stripBom(raw), bom: raw.charCodeAt(0) === 0xfeff });
     } catch (e) {
       return fail(`${rel}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
   }
 
-  let schema: SchemaModel | undefined;
-  const sqlFiles = texts.filter((t) => languageFromPath(t.abs) === 'sql').map((t) => ({ path: t.rel, text: t.text }));
-  if (!flags['no-schema'] && (sqlFiles.length > 0 || config.naturalKeys)) {
+  const loadSchema = async (): Promise<SchemaModel | undefined> => {
+    const sqlFiles = texts.filter((t) => languageFromPath(t.abs) === 'sql').map((t) => ({ path: t.rel, text: t.text }));
+    if (flags['no-schema'] || (sqlFiles.length === 0 && !config.naturalKeys)) return undefined;
     try {
-      schema = await deps.loadSchema(sqlFiles, config.naturalKeys);
+      return await deps.loadSchema(sqlFiles, config.naturalKeys);
     } catch (e) {
       // Without a schema the rules still run; they just make no schema-aware findings.
       io.stderr(`dupguard lint: warning: no schema model (${e instanceof Error ? e.message : String(e)}); schema-aware checks are off\n`);
+      return undefined;
     }
-  }
+  };
+  let schema = await loadSchema();
 
   const analyzerConfig = { rules: config.rules, naturalKeys: config.naturalKeys, embedded: config.embedded };
+  if (flags.fix || flags['fix-dry-run']) {
+    const dry = !flags.fix;
+    let fixed = 0;
+    const changed: string[] = [];
+    for (const t of texts) {
+      const language = languageFromPath(t.abs);
+      const lineBreak = lineBreakOf(t.text);
+      let text = t.text;
+      let count = 0;
+      for (let pass = 0; pass < MAX_FIX_PASSES; pass++) {
+        const fixes = preferredFixes(deps.analyze({ text, path: t.rel, language, schema, config: analyzerConfig }).findings);
+        if (fixes.length === 0) break;
+        const next = applyFixes(text, fixes, lineBreak);
+        if (next === text) break;
+        text = next;
+        count += fixes.length;
+      }
+      if (count === 0) continue;
+      if (!dry) {
+        try {
+          (deps.writeFile ?? writeWhole)(t.abs, (t.bom ? '\ufeff' : '') + text);
+        } catch (e) {
+          return fail(`${t.rel}: cannot write the fixed file (${(e as NodeJS.ErrnoException).code ?? String(e)}); it is left as it was${changed.length ? `; fixed before it: ${changed.join(', ')}` : ''}`);
+        }
+      }
+      t.text = text;
+      fixed += count;
+      changed.push(t.rel);
+    }
+    if (changed.length) {
+      io.stderr(`dupguard lint: ${dry ? 'would fix' : 'fixed'} ${fixed} problem${fixed === 1 ? '' : 's'} in ${changed.length} file${changed.length === 1 ? '' : 's'}: ${changed.join(', ')}\n`);
+      // Fixes may add keys (a UNIQUE constraint): the findings below are made against the fixed files.
+      if (changed.some((p) => languageFromPath(p) === 'sql')) schema = await loadSchema();
+    }
+  }
   // --max-warnings counts the warnings found, also when --quiet hides them.
   let warnings = 0;
   const reportFiles = texts.map((t) => {
@@ -155,6 +205,21 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     return 1;
   }
   return 0;
+}
+
+/** Writes a file whole: a temporary file beside it, renamed over it (keeps its mode). */
+function writeWhole(file: string, text: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.dupguard-${process.pid}.tmp`);
+  // A read-only file stays so (a rename would replace it anyway): fail as a plain write would.
+  fs.accessSync(file, fs.constants.W_OK);
+  const mode = fs.statSync(file).mode;
+  try {
+    fs.writeFileSync(tmp, text, { mode });
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 function stripBom(s: string): string {
