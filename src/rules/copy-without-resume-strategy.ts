@@ -11,6 +11,7 @@ import type { Fix } from '../core/types';
 import type { SqlDocument, Statement, TableRef } from '../core/facts';
 import { arbiterKeys, keyChoices, keyLabel, lookupTable, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
+import { statementReports } from './support';
 
 const ID = 'copy-without-resume-strategy';
 
@@ -154,6 +155,36 @@ function stagingFix(stmt: Statement, ctx: RuleContext, keyTarget: string | undef
   };
 }
 
+/** The finding for a COPY into a real table that nothing makes safe to run again. */
+function reportCopy(stmt: Statement, ctx: RuleContext): void {
+  const copy = stmt.copy!;
+  if (!copy.table) return;
+  const table = lookupTable(ctx.schema, copy.table);
+  const name = tableLabel(copy.table, table);
+  const what = `COPY ${copy.table.raw} FROM ${copy.endpoint === 'stdin' ? 'STDIN' : copy.endpoint === 'program' ? 'PROGRAM' : copy.endpointText ?? 'a file'}`;
+  let message = `${what} loads straight into ${name} with no resume strategy: if the load fails partway and is run again, the rows already committed are copied again`;
+  let severity: 'error' | undefined;
+  if (table) {
+    const keys = arbiterKeys(table);
+    if (keys.length) message += `, and the retry fails with 23505 on ${keyLabel(keys[0])}.`;
+    else { message += `, and the retry silently duplicates them: ${name} has no unique key.`; severity = 'error'; }
+  } else {
+    message += '; the retry fails with 23505 on a unique key, or silently duplicates them if there is none.';
+  }
+  message += ' Load into a TEMP staging table and merge with INSERT ... ON CONFLICT (key) DO NOTHING, or TRUNCATE/DELETE the target first in the same transaction.';
+  const choices = keyChoices(copy.table, table, ctx.config, copy.columns?.map((c) => c.name));
+  const fixes: Fix[] = [];
+  if (!ctx.embedded) {
+    const f = stagingFix(stmt, ctx, choices[0]?.target, choices[0]?.label);
+    if (f) { f.preferred = true; fixes.push(f); }
+  }
+  const end = Math.max(stmt.start + 1, Math.min(copy.firstLineEnd, stmt.end));
+  ctx.report({
+    start: stmt.start, end, message, severity, fixes,
+    related: table?.origin ? [{ message: `${name} is created here`, location: table.origin }] : undefined,
+  });
+}
+
 /** COPY FROM into a real table with no resume strategy in the same script. */
 export const copyWithoutResumeStrategy: Rule = {
   id: ID,
@@ -170,30 +201,9 @@ export const copyWithoutResumeStrategy: Rule = {
       if (!copy || copy.direction !== 'from' || !copy.table) continue;
       try {
         if (resumeStrategy(doc, i, copy.table) || resumeElsewhere(ctx, copy.table)) continue;
-        const table = lookupTable(ctx.schema, copy.table);
-        const name = tableLabel(copy.table, table);
-        const what = `COPY ${copy.table.raw} FROM ${copy.endpoint === 'stdin' ? 'STDIN' : copy.endpoint === 'program' ? 'PROGRAM' : copy.endpointText ?? 'a file'}`;
-        let message = `${what} loads straight into ${name} with no resume strategy: if the load fails partway and is run again, the rows already committed are copied again`;
-        let severity: 'error' | undefined;
-        if (table) {
-          const keys = arbiterKeys(table);
-          if (keys.length) message += `, and the retry fails with 23505 on ${keyLabel(keys[0])}.`;
-          else { message += `, and the retry silently duplicates them: ${name} has no unique key.`; severity = 'error'; }
-        } else {
-          message += '; the retry fails with 23505 on a unique key, or silently duplicates them if there is none.';
-        }
-        message += ' Load into a TEMP staging table and merge with INSERT ... ON CONFLICT (key) DO NOTHING, or TRUNCATE/DELETE the target first in the same transaction.';
-        const choices = keyChoices(copy.table, table, ctx.config, copy.columns?.map((c) => c.name));
-        const fixes: Fix[] = [];
-        if (!ctx.embedded) {
-          const f = stagingFix(stmt, ctx, choices[0]?.target, choices[0]?.label);
-          if (f) { f.preferred = true; fixes.push(f); }
-        }
-        const end = Math.max(stmt.start + 1, Math.min(copy.firstLineEnd, stmt.end));
-        ctx.report({
-          start: stmt.start, end, message, severity, fixes,
-          related: table?.origin ? [{ message: `${name} is created here`, location: table.origin }] : undefined,
-        });
+        // the finding reads the statement, its inline data, whether a transaction is open around it,
+        // and the workspace schema: replayed when those are as in an earlier analysis
+        statementReports(ID, stmt, ctx, { documentDdl: false, end: copy.data?.end, variant: stmt.inExplicitTxn ? 1 : 0 }, (c) => reportCopy(stmt, c));
       } catch {
         // One odd statement must not stop the others.
       }

@@ -198,12 +198,12 @@ export const duplicateKeysInValues: Rule = {
   kinds: ['insert', 'merge'],
   statement(stmt, ctx) {
     if (stmt.kind === 'merge') {
-      statementReports(ID, stmt, ctx, true, (c) => checkMerge(stmt, c));
+      statementReports(ID, stmt, ctx, { documentDdl: true }, (c) => checkMerge(stmt, c));
       return;
     }
     // VALUES lists of two rows or more only (as check() tests first): no memo lookup for the others
     if (!stmt.inserts.some((i) => !i.inWith && i.source === 'values' && i.sourceSpan && rowSpans(ctx.doc, i.sourceSpan.start, i.sourceSpan.end).length >= 2)) return;
-    statementReports(ID, stmt, ctx, true, (c) => {
+    statementReports(ID, stmt, ctx, { documentDdl: true }, (c) => {
       for (const ins of stmt.inserts) if (!ins.inWith) check(stmt, ins, c);
     });
   },

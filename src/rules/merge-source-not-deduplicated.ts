@@ -192,7 +192,7 @@ export const mergeSourceNotDeduplicated: Rule = {
   kinds: ['insert', 'with', 'other', 'merge'],
   statement(stmt, ctx) {
     if (stmt.kind !== 'merge' && !stmt.inserts.some((i) => i.onConflict?.action === 'update' && i.source === 'select')) return;
-    statementReports(ID, stmt, ctx, true, (c) => {
+    statementReports(ID, stmt, ctx, { documentDdl: true }, (c) => {
       if (stmt.kind === 'merge') checkMerge(stmt, c);
       for (const ins of stmt.inserts) checkInsertSelect(stmt, ins, c);
     });

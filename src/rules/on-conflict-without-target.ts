@@ -78,7 +78,7 @@ export const onConflictWithoutTarget: Rule = {
     // most statements insert nothing: skip the loop (an iterator per statement and rule adds up)
     if (stmt.inserts.length === 0 || !stmt.inserts.some(applies)) return;
     // the same statement as in the last analysis: its reports again (tables from the workspace schema only)
-    statementReports(ID, stmt, ctx, false, (c) => {
+    statementReports(ID, stmt, ctx, { documentDdl: false }, (c) => {
       for (const ins of stmt.inserts) check(ins, c);
     });
   },

@@ -8,7 +8,7 @@ import type { Fix } from '../core/types';
 import type { SqlDocument, Statement, TableRef } from '../core/facts';
 import { DdlSchemaModel } from '../core/schema/ddl';
 import { normalizeSql } from '../core/schema/deparse';
-import { parseRange, parserReady, tryParse } from '../core/schema/pg';
+import { ownCopy, parseRange, parserReady, TextCache, tryParse } from '../core/schema/pg';
 import { lookupTable } from './keys';
 import type { AnalyzerConfig } from '../core/analyze';
 import type { SchemaModel } from '../core/schema';
@@ -43,17 +43,11 @@ interface AstCore {
 const AST_CACHE_MAX_TEXT = 20_000;
 // statement texts held (the trees themselves are mostly shared with the parser's own cache in pg.ts)
 const AST_CACHE_MAX_CHARS = 500_000;
-const astByText = new Map<string, AstCore | null>();
-let astChars = 0;
+const astByText = new TextCache<AstCore | null>(AST_CACHE_MAX_CHARS);
 
 function astCore(piece: string): AstCore | null {
   const hit = astByText.get(piece);
-  if (hit !== undefined) {
-    // least recently used first: a hit moves to the back
-    astByText.delete(piece);
-    astByText.set(piece, hit);
-    return hit;
-  }
+  if (hit !== undefined) return hit;
   let out: AstCore | null = null;
   try {
     const [p] = parseRange(piece, 0, piece.length);
@@ -64,15 +58,7 @@ function astCore(piece: string): AstCore | null {
   } catch {
     out = null;
   }
-  if (piece.length <= AST_CACHE_MAX_TEXT) {
-    astByText.set(piece, out);
-    astChars += piece.length;
-    for (const key of astByText.keys()) {
-      if (astChars <= AST_CACHE_MAX_CHARS) break;
-      astByText.delete(key);
-      astChars -= key.length;
-    }
-  }
+  if (piece.length <= AST_CACHE_MAX_TEXT) astByText.set(piece, out);
   return out;
 }
 
@@ -123,8 +109,8 @@ interface DdlEntry {
   model: DdlSchemaModel | null;
 }
 
-// Most recently used last. An entry holds its model and statement texts (slices that keep the
-// document's text alive): a few open documents, each with its embedded queries, fit.
+// Most recently used last. An entry holds its model and its statements' texts: a few open
+// documents, each with its embedded queries, fit.
 const DDL_CACHE_MAX = 32;
 const ddlCache: DdlEntry[] = [];
 
@@ -135,16 +121,26 @@ export const ruleCacheStats = { ddlBuilt: 0, ddlReused: 0, ddlMoved: 0 };
 export function clearRuleCaches(): void {
   ddlCache.length = 0;
   astByText.clear();
-  astChars = 0;
   memos.clear();
 }
 
 // ---------------------------------------------------------------------------------------------
 // Per-statement reports, reused across analyses.
 
+/** What a memoized check depends on besides the statement's text, depth and `ctx.embedded`. */
+export interface MemoOptions {
+  /** The check resolves tables in the document's own DDL (`resolveTable`). */
+  documentDdl: boolean;
+  /** The check reads text past the statement up to here (a COPY's inline data). */
+  end?: number;
+  /** Any other fact of the statement's place the check reads (e.g. inside an explicit transaction), as a number. */
+  variant?: number;
+}
+
 /** One statement's reports by one rule, and what they were computed from. */
 interface Memo {
   depth: number;
+  variant: number;
   embedded: boolean;
   schema: SchemaModel | undefined;
   naturalKeys: string;
@@ -155,8 +151,8 @@ interface Memo {
 }
 
 const MEMO_MAX_CHARS = 500_000;
-/** Rule id → statement text (with its `;`) → memo; least recently used first. */
-const memos = new Map<string, { byText: Map<string, Memo>; chars: number }>();
+/** Rule id → statement text (with its `;`) → memo. */
+const memos = new Map<string, TextCache<Memo>>();
 const naturalKeysText = new WeakMap<AnalyzerConfig, string>();
 
 /** The configured natural keys as text: the editor makes a new config object for every analysis. */
@@ -176,7 +172,7 @@ function shifted(r: RuleReport, d: number): RuleReport {
 /**
  * Runs `check` for `stmt` (it reports through the context it is given), or replays its reports from
  * an earlier analysis when that saw the same statement text (`;` included) at the same depth, with
- * the same workspace schema object, natural keys and (`usesDocumentDdl`) document DDL model content: the editor
+ * the same workspace schema object, natural keys and (`documentDdl`) document DDL model content: the editor
  * re-analyzes the whole document on every change, and nearly every statement is as it was.
  *
  * Only for checks whose reports depend on nothing else: offsets inside the statement (moved with
@@ -184,20 +180,19 @@ function shifted(r: RuleReport, d: number): RuleReport {
  * locations into the document itself (they move with the DDL, not with the statement), nor for
  * anything read from other statements. Reports are shared between analyses: never mutate them.
  */
-export function statementReports(id: string, stmt: Statement, ctx: RuleContext, usesDocumentDdl: boolean, check: (ctx: RuleContext) => void): void {
+export function statementReports(id: string, stmt: Statement, ctx: RuleContext, options: MemoOptions, check: (ctx: RuleContext) => void): void {
   const text = stmt.tokens.text;
-  const end = stmt.terminator >= stmt.end ? stmt.terminator + 1 : stmt.end;
+  const end = Math.max(options.end ?? 0, stmt.terminator >= stmt.end ? stmt.terminator + 1 : stmt.end);
   const key = text.slice(stmt.start, end);
+  const variant = options.variant ?? 0;
   let rule = memos.get(id);
-  if (!rule) memos.set(id, (rule = { byText: new Map(), chars: 0 }));
+  if (!rule) memos.set(id, (rule = new TextCache<Memo>(MEMO_MAX_CHARS)));
   const schema = ctx.schema;
   const naturalKeys = naturalKeysOf(ctx.config);
   // a check that resolves tables in the document's own DDL depends on that model's content
-  const local = usesDocumentDdl && parserReady() ? (documentSchema(ctx.doc, ctx.path), localEntry.get(ctx.doc) ?? NO_MODEL) : NO_MODEL;
-  const m = rule.byText.get(key);
-  if (m && m.depth === stmt.depth && m.embedded === ctx.embedded && m.schema === schema && m.naturalKeys === naturalKeys && m.local === local) {
-    rule.byText.delete(key);
-    rule.byText.set(key, m);
+  const local = options.documentDdl && parserReady() ? (documentSchema(ctx.doc, ctx.path), localEntry.get(ctx.doc) ?? NO_MODEL) : NO_MODEL;
+  const m = rule.get(key);
+  if (m && m.depth === stmt.depth && m.variant === variant && m.embedded === ctx.embedded && m.schema === schema && m.naturalKeys === naturalKeys && m.local === local) {
     if (m.base !== stmt.start) {
       const d = stmt.start - m.base;
       m.reports = m.reports.map((r) => shifted(r, d));
@@ -210,15 +205,14 @@ export function statementReports(id: string, stmt: Statement, ctx: RuleContext, 
   check({ ...ctx, report: (r) => reports.push(r) });
   for (const r of reports) ctx.report(r);
   if (key.length > MEMO_MAX_CHARS / 10) return;
-  if (m) rule.chars -= key.length;
-  rule.byText.delete(key);
-  rule.byText.set(key, { depth: stmt.depth, embedded: ctx.embedded, schema, naturalKeys, local, base: stmt.start, reports });
-  rule.chars += key.length;
-  for (const k of rule.byText.keys()) {
-    if (rule.chars <= MEMO_MAX_CHARS) break;
-    rule.byText.delete(k);
-    rule.chars -= k.length;
-  }
+  rule.set(key, { depth: stmt.depth, variant, embedded: ctx.embedded, schema, naturalKeys, local, base: stmt.start, reports: reports.map(owned) });
+}
+
+/** `r` with its texts copied: a message or fix made from slices of the document would keep that version alive. */
+function owned(r: RuleReport): RuleReport {
+  const out: RuleReport = { ...r, message: ownCopy(r.message) };
+  if (r.fixes) out.fixes = r.fixes.map((f) => ({ ...f, title: ownCopy(f.title), edits: f.edits.map((e) => ({ start: e.start, end: e.end, newText: ownCopy(e.newText) })) }));
+  return out;
 }
 
 /** True when a parse holds CREATE FUNCTION / PROCEDURE statements only (nothing the DDL model applies). */
@@ -323,7 +317,7 @@ function ddlModel(text: string, path: string, starts: number[], ends: number[]):
     model = null;
   }
   const texts: string[] = [];
-  for (let i = 0; i < n; i++) texts.push(text.slice(starts[i], ends[i]));
+  for (let i = 0; i < n; i++) texts.push(ownCopy(text.slice(starts[i], ends[i])));
   const made: DdlEntry = { path, texts, starts, lines, cols, model };
   ddlCache.push(made);
   if (ddlCache.length > DDL_CACHE_MAX) ddlCache.shift();
@@ -407,9 +401,29 @@ export function versionColumns(table: TableDescription | undefined): string[] {
 
 /** True when key columns equal `cols` as sets (expressions compared in canonical form). */
 export function sameKeyColumns(key: UniqueKey | string[], cols: string[]): boolean {
-  const a = (Array.isArray(key) ? key : key.columns).map(normalizeSql);
+  const k = Array.isArray(key) ? key : key.columns;
+  // different lengths may still be equal sets (a column named twice): only the plain case is decided here
+  if (k.length === cols.length && plainNames(k) && plainNames(cols)) {
+    // plain lower-case names are their own canonical form: no normalized copies to make
+    for (let i = 0; i < k.length; i++) if (!cols.includes(k[i])) return false;
+    for (let i = 0; i < cols.length; i++) if (!k.includes(cols[i])) return false;
+    return true;
+  }
+  const a = k.map(normalizeSql);
   const b = cols.map(normalizeSql);
   return a.length === b.length && a.every((c) => b.includes(c)) && b.every((c) => a.includes(c));
+}
+
+/** True when every name is made of a-z, 0-9 and _ only (normalizeSql leaves it as it is). */
+function plainNames(names: string[]): boolean {
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i];
+    for (let j = 0; j < n.length; j++) {
+      const c = n.charCodeAt(j);
+      if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95)) return false;
+    }
+  }
+  return true;
 }
 
 /** Quotes an identifier when PostgreSQL needs it. */

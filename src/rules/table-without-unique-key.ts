@@ -24,7 +24,7 @@ export const tableWithoutUniqueKey: Rule = {
   statement(stmt, ctx) {
     const ct = stmt.createTable;
     if (!ct || stmt.depth !== 0 || ct.temp || ct.asQuery || ct.partitionOf) return;
-    statementReports(ID, stmt, ctx, true, (c) => check(stmt, ct, c));
+    statementReports(ID, stmt, ctx, { documentDdl: true }, (c) => check(stmt, ct, c));
   },
 };
 

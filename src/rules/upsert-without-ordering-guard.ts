@@ -147,7 +147,7 @@ export const upsertWithoutOrderingGuard: Rule = {
   statement(stmt, ctx) {
     // most statements are neither: no memo lookup for them
     if (stmt.kind !== 'merge' && (stmt.inserts.length === 0 || !stmt.inserts.some((i) => i.onConflict?.action === 'update'))) return;
-    statementReports(ID, stmt, ctx, true, (c) => {
+    statementReports(ID, stmt, ctx, { documentDdl: true }, (c) => {
       if (stmt.kind === 'merge') checkMerge(stmt, c);
       for (const ins of stmt.inserts) if (ins.onConflict?.action === 'update') checkInsert(stmt, ins, c);
     });

@@ -81,8 +81,65 @@ export interface ParsedStatement {
 const CACHE_MAX_TEXT = 20_000;
 // about 40 bytes of heap per cached character: some 20 MB at most, room for a 5,000-line script and more
 const CACHE_MAX_CHARS = 500_000;
-const parseCache = new Map<string, any | null>();
-let cachedChars = 0;
+
+/**
+ * A copy of `s` that holds no reference to a larger string. A slice of a document is a view into
+ * it: kept as a cache key it would keep every old version of the document alive.
+ */
+export function ownCopy(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
+/**
+ * A cache by text, bounded by the characters of its keys (`maxChars`). Two generations: entries go
+ * into the young one; when it holds half the bound, it becomes the old one and the old one is
+ * dropped; an old entry read again moves back to the young one. So what is used while a document
+ * is edited stays, a hit costs one lookup, and keys are stored as own copies (see `ownCopy`).
+ */
+export class TextCache<V> {
+  private young = new Map<string, { key: string; value: V }>();
+  private old = new Map<string, { key: string; value: V }>();
+  private youngChars = 0;
+
+  constructor(private readonly maxChars: number) {}
+
+  get(text: string): V | undefined {
+    const y = this.young.get(text);
+    if (y !== undefined) return y.value;
+    const o = this.old.get(text);
+    if (o === undefined) return undefined;
+    this.old.delete(text);
+    this.add(o);
+    return o.value;
+  }
+
+  set(text: string, value: V): void {
+    const y = this.young.get(text);
+    if (y !== undefined) y.value = value;
+    else {
+      this.old.delete(text);
+      this.add({ key: ownCopy(text), value });
+    }
+  }
+
+  clear(): void {
+    this.young.clear();
+    this.old.clear();
+    this.youngChars = 0;
+  }
+
+  private add(e: { key: string; value: V }): void {
+    this.young.set(e.key, e);
+    this.youngChars += e.key.length;
+    if (this.youngChars > this.maxChars / 2) {
+      this.old = this.young;
+      this.young = new Map();
+      this.youngChars = 0;
+    }
+  }
+}
+
+const parseCache = new TextCache<any | null>(CACHE_MAX_CHARS);
 
 /** Parses `sql` or returns undefined when it is not valid PostgreSQL. Parser must be ready. Cached by text; do not mutate the tree. */
 export function tryParse(sql: string): any | undefined {
@@ -90,12 +147,7 @@ export function tryParse(sql: string): any | undefined {
   const cacheable = sql.length <= CACHE_MAX_TEXT;
   if (cacheable) {
     const hit = parseCache.get(sql);
-    if (hit !== undefined) {
-      // least recently used first: a hit moves to the back
-      parseCache.delete(sql);
-      parseCache.set(sql, hit);
-      return hit ?? undefined;
-    }
+    if (hit !== undefined) return hit ?? undefined;
   }
   let tree: any;
   try {
@@ -103,15 +155,7 @@ export function tryParse(sql: string): any | undefined {
   } catch {
     tree = undefined;
   }
-  if (cacheable) {
-    parseCache.set(sql, tree ?? null);
-    cachedChars += sql.length;
-    for (const key of parseCache.keys()) {
-      if (cachedChars <= CACHE_MAX_CHARS) break;
-      parseCache.delete(key);
-      cachedChars -= key.length;
-    }
-  }
+  if (cacheable) parseCache.set(sql, tree ?? null);
   return tree;
 }
 

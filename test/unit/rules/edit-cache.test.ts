@@ -32,6 +32,14 @@ COPY audit FROM STDIN;
 x
 \\.
 MERGE INTO events e USING (VALUES (1, 'a'), (1, 'b')) AS s(id, kind) ON e.id = s.id WHEN MATCHED THEN UPDATE SET kind = s.kind, ts_ms = s.ts_ms;
+COPY logs FROM STDIN;
+a
+\\.
+BEGIN;
+COPY logs (note) FROM STDIN;
+b
+\\.
+COMMIT;
 `;
 
 /** Findings of `text` with whatever the caches hold from earlier analyses. */
@@ -92,6 +100,8 @@ test('edits above, inside and below CREATE TABLE give the findings of a fresh an
     replace('UNIQUE (kind, ts_ms)', 'UNIQUE (kind)'), // a key changes
     replace('UNIQUE (kind)', 'UNIQUE (kind, ts_ms)'), // and back: an earlier model's text again
     (t) => `${t}-- the end\n`, // below every statement: nothing moves
+    replace('a\n\\.', 'a\nc\n\\.'), // a COPY's inline data changes (its fix is written after the data)
+    replace('BEGIN;\n', ''), // the same COPY text, no longer in a transaction: its fix adds BEGIN/COMMIT
     (t) => t.slice(t.indexOf('CREATE TABLE events')), // everything above the DDL deleted
   ], input);
   // the sequence reached the paths it is meant to test
@@ -153,7 +163,9 @@ test('random single-character edits of a script: cached and fresh analyses agree
     });
   }
   const moved = ruleCacheStats.ddlMoved;
-  const steps = replay(SQL + SQL.replace(/events/g, 'events2'), edits, { path: 'b.sql' });
+  // without the COPY blocks: a blank typed into a `\\.` line would make the rest of the script COPY data
+  const script = SQL.slice(0, SQL.indexOf('COPY logs'));
+  const steps = replay(script + script.replace(/events/g, 'events2'), edits, { path: 'b.sql' });
   assert.ok(ruleCacheStats.ddlMoved - moved > 50, 'most edits moved the cached DDL model');
   const related = steps.filter((fs) => fs.some((f) => f.related?.length)).length;
   assert.ok(related > 50, `the findings point at the DDL in most steps (${related} of ${steps.length})`);
