@@ -57,6 +57,8 @@ export interface ScanCheck {
   comparedAsText?: string[];
   /** Set when the figures follow from another check of the same table, with no scan of their own. */
   derivedFrom?: string;
+  /** Set when the check read only some rows, and why the others cannot hold duplicates (exact all the same). */
+  narrowedTo?: string;
   /** Time the check's queries took. */
   durationMs?: number;
   /** Set when the check could not finish; the counts are then absent or partial. */

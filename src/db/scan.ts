@@ -487,6 +487,24 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     let measuredRowBytes: number | undefined;
     let allRows: number | undefined;
     const cleanKeys: { columns: string[]; rows: number }[] = [];
+    const dirtyKeys: KeyGroups[] = [];
+    const pending: Narrowing[] = [];
+    /** What a check collects for, or takes from, the table's other checks (see Narrowing). */
+    const narrowing = (pc: PlannedCheck): Narrowing => {
+      const wholeRows = planned.filter((p) => p.kind === 'exact-row' && !p.where);
+      if (pc.kind === 'key' && !pc.where && wholeRows.some((w) => pc.columns.every((c) => w.columns.includes(c)))) {
+        const n: Narrowing = { collectUpTo: NARROW_GROUPS };
+        pending.push(n);
+        return n;
+      }
+      if (pc.kind === 'exact-row' && !pc.where) {
+        for (const n of pending.splice(0)) if (n.collected) dirtyKeys.push(n.collected);
+        // The key with the fewest duplicate groups leaves the fewest rows to read.
+        const best = dirtyKeys.filter((k) => k.columns.every((c) => pc.columns.includes(c))).sort((a, b) => a.groups.length - b.groups.length)[0];
+        return best ? { within: best } : {};
+      }
+      return {};
+    };
     /** Rows of the table (or of a check's WHERE), read once per table in the table's snapshot. */
     const countRows = async (where?: string): Promise<number> => {
       if (!where && allRows !== undefined) return allRows;
@@ -521,7 +539,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
           } else {
             check = mode === 'quick'
               ? await quickCheck(q, t, rel, pc, opts)
-              : await exactCheck(q, t, rel, pc, sampleSize, session.serverVersionNum >= 140000, countRows);
+              : await exactCheck(q, t, rel, pc, sampleSize, session.serverVersionNum >= 140000, countRows, narrowing(pc));
           }
           await q('RELEASE SAVEPOINT dupguard_check');
         } catch (e) {
@@ -630,6 +648,50 @@ async function setPlanner(q: Q, shape: 'few' | 'many' | 'default'): Promise<void
   ].join('; '));
 }
 
+/** The duplicate groups of a key (values as the server prints them), for narrowing a later whole-row pass. */
+interface KeyGroups {
+  columns: string[];
+  exprs: string[];
+  groups: (string | null)[][];
+  types: string[];
+}
+
+/**
+ * Between the checks of one table: a near-distinct key check collects its duplicate groups (up to
+ * collectUpTo); a whole-row check whose columns include that key then reads only those groups' rows,
+ * as rows equal in every column are equal in the key too. On 3 M rows with 30,000 duplicate key groups,
+ * a filtered parallel read instead of a second sort of every row.
+ */
+interface Narrowing {
+  collectUpTo?: number;
+  collected?: KeyGroups;
+  within?: KeyGroups;
+}
+
+/** Most duplicate key groups carried into a whole-row pass as literals (about 2 MB of SQL for two int columns). */
+const NARROW_GROUPS = 50_000;
+const NARROW_BYTES = 4 << 20;
+
+/** PostgreSQL array literal of text values ("..." quoted, NULL bare). */
+function textArray(values: (string | null)[]): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`)).join(',')}}`;
+}
+
+/**
+ * Rows that can be in a whole-row duplicate group, given the key's duplicate groups: those whose key is
+ * one of them (a hashed semi-join) or has a NULL (IN never matches NULL; such groups are kept whole).
+ */
+function candidateFilter(pc: PlannedCheck, k: KeyGroups): string {
+  const pos = k.columns.map((c) => pc.columns.indexOf(c));
+  const exprs = pos.map((i) => pc.exprs[i]);
+  const full = k.groups.filter((g) => g.every((v) => v !== null));
+  const arrays = k.types.map((ty, i) => `CAST(${literal(textArray(full.map((g) => g[i])))} AS text[])::${ty}[]`);
+  const nulls = exprs.map((e) => `(${e}) IS NULL`);
+  const alias = k.types.map((_, i) => `u${i}`);
+  const inList = full.length ? `(${exprs.join(', ')}) IN (SELECT ${alias.join(', ')} FROM unnest(${arrays.join(', ')}) AS u(${alias.join(', ')}))` : 'false';
+  return `(${inList} OR ${nulls.join(' OR ')})`;
+}
+
 /** Above this many groups (a lower bound from statistics), a key is grouped by sorting, not hashing. */
 const MANY_GROUPS = 100_000;
 
@@ -642,8 +704,11 @@ const MANY_GROUPS = 100_000;
  * - unknown (no statistics): the count pass, and a bounded sample pass only when duplicates exist.
  */
 async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, sampleSize: number, tidMinMax: boolean,
-  countRows: (where?: string) => Promise<number>): Promise<ScanCheck> {
-  const where = pc.where ? ` WHERE ${pc.where}` : '';
+  countRows: (where?: string) => Promise<number>, narrow: Narrowing = {}): Promise<ScanCheck> {
+  const est = estimatedGroups(t, pc);
+  // Only the near-distinct shape takes its row count from count(*), not from the groups it reads.
+  const within = narrow.within && est !== undefined && est > MANY_GROUPS ? candidateFilter(pc, narrow.within) : undefined;
+  const where = within ? ` WHERE ${within}` : pc.where ? ` WHERE ${pc.where}` : '';
   const check = base(pc, false);
   const keyCols = pc.exprs.map((e, i) => `${e} AS k${i}`).join(', ');
   // Long values (documents, blobs) are cut: the sample names groups, it does not copy them.
@@ -672,7 +737,6 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     return g;
   });
   let groups: ScanSampleGroup[] = [];
-  const est = estimatedGroups(t, pc);
   if (est !== undefined && est > MANY_GROUPS) {
     // Near-distinct keys: counting all groups and then grouping again for the sample cost two sorts of
     // every row; keeping only the groups with copies answers both in one. The ids come from the same
@@ -682,12 +746,19 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     await setPlanner(q, 'many');
     const sample = sampleSize > 0;
     const idsAfter = sample && !ident && ctid;
+    const collect = narrow.collectUpTo ?? 0;
     const valCols = pc.exprs.map((_, i) => `k${i}::text AS v${i}, pg_typeof(k${i})::text AS ty${i}`).join(', ');
     const r = await q(
-      `SELECT ${textCols}, c${sample && ident ? idOut : ''}${idsAfter ? `, ${valCols}` : ''}, sum(c) OVER () AS dup_rows, count(*) OVER () AS groups, max(c) OVER () AS max_copies
+      `SELECT ${textCols}, c${sample && ident ? idOut : ''}${idsAfter || collect ? `, ${valCols}` : ''}, sum(c) OVER () AS dup_rows, count(*) OVER () AS groups, max(c) OVER () AS max_copies
          FROM (SELECT ${keyCols}, count(*) AS c${sample && ident ? idAggs : ''} FROM ${rel}${where} GROUP BY ${groupBy} HAVING count(*) > 1) AS g
-        ORDER BY c DESC, ${kList} LIMIT ${Math.max(1, sampleSize)}`);
+        ORDER BY c DESC, ${kList} LIMIT ${Math.max(1, sampleSize, collect + 1)}`);
     const row = r.rows[0];
+    // Bounded in groups and in SQL text (long text keys).
+    if (collect && r.rows.length <= collect && r.rows.reduce((n, g) => n + pc.exprs.reduce((m, _, i) => m + String(g[`v${i}`] ?? '').length + 3, 0), 0) <= NARROW_BYTES) {
+      narrow.collected = { columns: pc.columns, exprs: pc.exprs, groups: r.rows.map((g) => pc.exprs.map((_, i) => g[`v${i}`] as string | null)), types: pc.exprs.map((_, i) => String(row?.[`ty${i}`] ?? 'text')) };
+    }
+    r.rows.splice(Math.max(1, sampleSize));
+    if (within) check.narrowedTo = `the rows of key (${narrow.within!.columns.join(', ')})'s ${narrow.within!.groups.length.toLocaleString('en-US')} duplicate groups: rows equal in every column share that key`;
     check.rows = rows;
     check.duplicateGroups = int(row?.groups);
     check.distinct = rows - (int(row?.dup_rows) - check.duplicateGroups);

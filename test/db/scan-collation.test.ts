@@ -32,6 +32,12 @@ before(async () => {
     INSERT INTO noid VALUES (1 / 3.0, 1.00, timestamptz '2024-01-01 00:00:01.123456+00', 'it''s 1'),
       (2 / 3.0, 2, timestamptz '2024-01-01 00:00:02.123456+00', 'it''s 2'), (2 / 3.0, 2.000, timestamptz '2024-01-01 00:00:02.123456+00', 'it''s 2'),
       (NULL, 7, NULL, 'seven'), (NULL, 7.0, NULL, 'seven');
+    -- Near-distinct key (a, b) with copies: whole-row copies only among them, some with a NULL in the key.
+    CREATE TABLE narrow (id serial PRIMARY KEY, a int, b text COLLATE "en-US-x-icu", note text);
+    INSERT INTO narrow (a, b, note) SELECT g, 'b' || g, 'n' FROM generate_series(1, 120000) g;
+    INSERT INTO narrow (a, b, note) SELECT g, 'b' || g, CASE WHEN g % 2 = 0 THEN 'n' ELSE 'other' END FROM generate_series(1, 40) g;
+    INSERT INTO narrow (a, b, note) VALUES (NULL, 'x', 'n'), (NULL, 'x', 'n'), (NULL, 'x', 'n'), (7, NULL, 'n'), (7, NULL, 'n'), (7, NULL, 'm'),
+      (8, 'B8', 'n'), (8, 'b8 ', 'n'), (9, 'it''s "q" \\', 'n'), (9, 'it''s "q" \\', 'n');
     ANALYZE;
   `, 'dgcoll'));
 });
@@ -103,4 +109,20 @@ test('near-distinct key of a table without an id: ctids of each sample group rea
   assert.deepEqual(pick(k, 'ctid'), await reference('noid', cols, 'ctid'));
   assert.ok(k.sample.every((g) => g.ctids?.length === 2 && g.ids === undefined), JSON.stringify(k.sample));
   assert.ok(k.sample.some((g) => g.values[0] === null), 'a group with NULLs is in the sample');
+});
+
+test('whole rows of a near-distinct table read only within the key\'s duplicate groups, NULL keys included: the same figures as a full pass', async () => {
+  const r = await scan(s, { tables: ['public.narrow'], naturalKeys: { 'public.narrow': ['a', 'b'] }, inferKeys: false, sampleSize: 100 });
+  const key = check(r, 'narrow', 'key', ['a', 'b']);
+  assert.deepEqual(pick(key, 'id'), await reference('narrow', ['a', 'b'], 'id'));
+  const w = check(r, 'narrow', 'exact-row', ['a', 'b', 'note']);
+  const want = await reference('narrow', ['a', 'b', 'note'], 'id');
+  // 20 keys copied with the same note, (NULL, 'x') three times, (7, NULL) twice alike, the quoted value twice.
+  assert.deepEqual(want.slice(0, 4), [120050, 120026, 23, 3]);
+  assert.deepEqual(pick(w, 'id'), want);
+  assert.match(w.narrowedTo ?? '', /^the rows of key \(a, b\)'s 43 duplicate groups/);
+  // Without the key, the same whole-row figures from a full pass.
+  const full = check(await scan(s, { tables: ['public.narrow'], inferKeys: false, sampleSize: 100 }), 'narrow', 'exact-row', ['a', 'b', 'note']);
+  assert.equal(full.narrowedTo, undefined);
+  assert.deepEqual(pick(full, 'id'), want);
 });
