@@ -55,7 +55,58 @@ export class DiagnosticsController implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => { if (e.contentChanges.length) this.lintSoon(e.document); }),
       vscode.workspace.onDidCloseTextDocument((d) => this.closed(d)),
       schema.onDidChange(() => this.relintAll()),
+      // Problems of files that are gone must go too (Lint Workspace lists files that are not open):
+      // deleted or renamed in the editor, or behind its back (git checkout, a terminal)...
+      vscode.workspace.onDidDeleteFiles((e) => { for (const uri of e.files) this.forget(uri); }),
+      vscode.workspace.onDidRenameFiles((e) => { for (const f of e.files) void this.renamed(f.oldUri, f.newUri); }),
     );
+    const gone = vscode.workspace.createFileSystemWatcher('**/*', true, true, false);
+    this.subscriptions.push(gone, gone.onDidDelete((uri) => this.forget(uri)));
+  }
+
+  /**
+   * Drops the problems listed for `uri` and, for a folder, for every file in it; a document still
+   * open in an editor keeps its own (they follow its text, not the file).
+   */
+  private forget(uri: vscode.Uri): string[] {
+    const gone = uri.toString();
+    const inside = gone.endsWith('/') ? gone : `${gone}/`;
+    const open = new Set(vscode.workspace.textDocuments.map((d) => d.uri.toString()));
+    const listed: string[] = [];
+    const stale: vscode.Uri[] = [];
+    this.collection.forEach((u) => {
+      const k = u.toString();
+      if (k === gone || k.startsWith(inside)) stale.push(u);
+    });
+    for (const k of this.fromWorkspaceLint) {
+      if (k !== gone && !k.startsWith(inside)) continue;
+      listed.push(k);
+      this.fromWorkspaceLint.delete(k);
+    }
+    for (const u of stale) {
+      const k = u.toString();
+      if (open.has(k)) continue;
+      this.analyzed.delete(k);
+      this.collection.delete(u);
+      this.changed.fire(u);
+    }
+    return listed;
+  }
+
+  /** A renamed file's problems move with it: the old name's go, and what Lint Workspace had listed is linted at the new name. */
+  private async renamed(from: vscode.Uri, to: vscode.Uri): Promise<void> {
+    const listed = this.forget(from);
+    if (!listed.length) return;
+    const { lintFileOnDisk, notExcluded } = await import('./lintWorkspace');
+    const prefix = from.toString();
+    const open = new Set(vscode.workspace.textDocuments.map((d) => d.uri.toString()));
+    for (const k of listed) {
+      // the same file, or a file of a renamed folder, at its new place
+      const uri = k === prefix ? to : vscode.Uri.parse(to.toString() + k.slice(prefix.length));
+      // an open document is linted by onDidOpen; an excluded one was not Lint Workspace's to list
+      if (open.has(uri.toString()) || !(await notExcluded(uri))) continue;
+      if (await lintFileOnDisk(uri, this, this.schema, this.log)) this.fromWorkspaceLint.add(uri.toString());
+    }
   }
 
   /** Should dupguard read this document at all? */

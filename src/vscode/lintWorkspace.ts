@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { languageFromPath } from '../core/analyze';
+import type { Finding } from '../core/types';
 import { analyzeText } from './analyzeText';
 import { Config } from './config';
 import { TextPositions } from './convert';
@@ -25,6 +26,40 @@ const MAX_BYTES = 5 * 1024 * 1024;
 function braces(patterns: string[]): string | undefined {
   if (!patterns.length) return undefined;
   return patterns.length === 1 ? patterns[0] : `{${patterns.join(',')}}`;
+}
+
+/**
+ * Lints one file that is not open, from its content on disk, and publishes its problems. Undefined
+ * when dupguard does not read that kind of file, or it is too big or unreadable.
+ */
+export async function lintFileOnDisk(
+  uri: vscode.Uri, diagnostics: DiagnosticsController, schema: SchemaIndex, log: vscode.LogOutputChannel,
+): Promise<Finding[] | undefined> {
+  const language = languageFromPath(uri.path);
+  if (!language) return undefined;
+  let text: string;
+  try {
+    const stat = await vscode.workspace.fs.stat(uri);
+    if (stat.size > MAX_BYTES) { log.info(`lint workspace: skipped ${vscode.workspace.asRelativePath(uri)} (${stat.size} bytes)`); return undefined; }
+    text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  } catch (e) {
+    log.warn(`lint workspace: cannot read ${vscode.workspace.asRelativePath(uri)}: ${e instanceof Error ? e.message : e}`);
+    return undefined;
+  }
+  const findings = analyzeText({ text, language, path: uri.fsPath, schema: schema.current(), config: new Config(uri).analyzer() });
+  diagnostics.publish(uri, new TextPositions(text), findings);
+  return findings;
+}
+
+/** True when no exclude glob of the settings matches `uri` (a file Lint Workspace may read). */
+export async function notExcluded(uri: vscode.Uri): Promise<boolean> {
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  if (!folder) return false;
+  const cfg = new Config(uri);
+  if (!cfg.enable) return false;
+  // the file itself, glob characters in its name escaped
+  const rel = vscode.workspace.asRelativePath(uri, false).replace(/[[\]{}*?]/g, '[$&]');
+  return (await vscode.workspace.findFiles(new vscode.RelativePattern(folder, rel), braces(cfg.exclude), 1)).length > 0;
 }
 
 export async function lintWorkspace(
@@ -58,19 +93,8 @@ export async function lintWorkspace(
         if (doc) {
           findings = diagnostics.lintNow(doc);
         } else {
-          const language = languageFromPath(uri.path);
-          if (!language) continue;
-          let text: string;
-          try {
-            const stat = await vscode.workspace.fs.stat(uri);
-            if (stat.size > MAX_BYTES) { log.info(`lint workspace: skipped ${vscode.workspace.asRelativePath(uri)} (${stat.size} bytes)`); continue; }
-            text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-          } catch (e) {
-            log.warn(`lint workspace: cannot read ${vscode.workspace.asRelativePath(uri)}: ${e instanceof Error ? e.message : e}`);
-            continue;
-          }
-          findings = analyzeText({ text, language, path: uri.fsPath, schema: schema.current(), config: new Config(uri).analyzer() });
-          diagnostics.publish(uri, new TextPositions(text), findings);
+          findings = await lintFileOnDisk(uri, diagnostics, schema, log);
+          if (!findings) continue;
         }
         diagnostics.fromWorkspaceLint.add(key);
         summary.files++;

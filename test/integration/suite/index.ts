@@ -2,6 +2,7 @@
 import { runAll } from './runner';
 import './extension.tests';
 import './panel.tests';
+import './workspaceFiles.tests';
 
 export function run(): Promise<void> {
   return runAll();
