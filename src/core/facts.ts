@@ -4,7 +4,7 @@
  * boundaries, and the statements inside dollar-quoted function and DO bodies (positions stay file
  * offsets). Built from the lexer's tokens only; `ast()` asks libpg-query when a rule needs certainty.
  */
-import { lex as lexImport, T, Tokens, wordEq as wordEqImport } from './lexer';
+import { LEX_FORMAT, LEX_SKIM, lex as lexImport, T, Tokens, wordEq as wordEqImport } from './lexer';
 import { locationsToUtf16, parseSql } from './pgparse';
 
 // Imported functions and token kinds as local constants: a cross-module enum read costs a property load per token under tsx.
@@ -994,7 +994,7 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
       stmt.body = body;
       if (b.quoted) ctx.quoted.push(b.span);
       if (lang === 'plpgsql' || lang === 'sql' || lang === '') {
-        const sub = lex(t.text, b.span.start, b.span.end);
+        const sub = lex(t.text, b.span.start, b.span.end, LEX_SKIM);
         body.tokens = sub;
         // The body's statements get cursors of their own (the next scratch level).
         curLevel++;
@@ -1227,7 +1227,7 @@ function dynamicSql(t: Tokens, k: number, end: number, parent: Statement, ctx: C
   const span = { start: s + 1, end: closed ? e - 1 : e };
   if (span.end <= span.start) return;
   ctx.quoted.push(span);
-  const sub = lex(t.text, span.start, span.end, format);
+  const sub = lex(t.text, span.start, span.end, format ? LEX_FORMAT | LEX_SKIM : LEX_SKIM);
   curLevel++;
   try {
     for (const st of splitTokens(sub, parent.depth + 1, parent, ctx, file)) {
@@ -1309,7 +1309,7 @@ export function splitStatements(t: Tokens): Int32Array {
 
 /** Lexes, splits and extracts facts from a SQL document. Never throws on any input. */
 export function parseDocument(text: string): SqlDocument {
-  const tokens = lex(text);
+  const tokens = lex(text, 0, text.length, LEX_SKIM);
   const doc = new DocumentImpl(text, tokens, isPgDump(text));
   const ctx: Ctx = { txnSeq: 0, quoted: doc.quoted };
   doc.statements = splitTokens(tokens, 0, undefined, ctx, doc);

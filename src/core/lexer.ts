@@ -40,13 +40,29 @@ export const enum T {
   RBracket = 20,
   /** Anything else, one char (e.g. a lone `:` or `{`). */
   Other = 21,
+  /**
+   * With LEX_SKIM: the rest of a statement no fact is read from (SELECT, GRANT, SET...), not split into
+   * tokens; strings, quoted names, dollar quotes and templates inside it were stepped over whole, and
+   * its comments are tokens of their own.
+   */
+  Skipped = 22,
 }
+
+/** lex() flag: the range is a plpgsql format() pattern (`%I`, `%L`, `%s` are placeholders). */
+export const LEX_FORMAT = 1;
+/**
+ * lex() flag: statements whose first word says no fact is read from them (SELECT, VALUES, TABLE,
+ * GRANT, REVOKE, SET, RESET, COMMENT, DROP, ANALYZE, VACUUM, SHOW, ...) keep that word as a token and
+ * the rest as `T.Skipped` runs (comments stay tokens), up to the `;` or psql command that ends them,
+ * or a `)` that closes a parenthesis opened before them. Statement bounds and positions are the same.
+ */
+export const LEX_SKIM = 2;
 
 /** Human-readable token kind names, indexed by T. */
 export const TOKEN_NAMES = [
   'word', 'qident', 'string', 'dollar', 'number', 'operator', 'lparen', 'rparen', 'comma', 'semi', 'dot',
   'cast', 'param', 'psql-var', 'psql-meta', 'copy-data', 'line-comment', 'block-comment', 'template',
-  'lbracket', 'rbracket', 'other',
+  'lbracket', 'rbracket', 'other', 'skipped',
 ] as const;
 
 /** A lexed range of text: token i spans text[starts[i], ends[i]). */
@@ -151,10 +167,13 @@ const SCRATCH_MAX = 1 << 20;
 
 /**
  * Lexes text[from, to) (default: all of it). Offsets are into `text`, so sub-ranges keep file positions.
- * `formatString`: the range is the pattern of a plpgsql `format()` call, whose `%I`, `%L`, `%s`
- * (`%1$I`, `%-10s`...) become template placeholders.
+ * `flags`: LEX_FORMAT (the range is the pattern of a plpgsql `format()` call, whose `%I`, `%L`, `%s`,
+ * `%1$I`, `%-10s`... become template placeholders), LEX_SKIM (see there).
  */
-export function lex(text: string, from = 0, to = text.length, formatString = false): Tokens {
+export function lex(text: string, from = 0, to = text.length, flags = 0): Tokens {
+  const formatString = (flags & LEX_FORMAT) !== 0;
+  const skim = (flags & LEX_SKIM) !== 0;
+  let skimming = false;
   const end = Math.min(to, text.length);
   // Tokens go into scratch arrays kept between calls (grown on demand, never zero-filled again), and
   // are copied out at the end into one exact-size buffer: allocating typed arrays per call (four
@@ -173,7 +192,7 @@ export function lex(text: string, from = 0, to = text.length, formatString = fal
   let depth = 0;
   let stmtStart = true;
   // Positions where no closing `}}` exists any more: avoids rescanning (keeps it linear).
-  let noTemplateClose = false;
+  skimState.noTemplateClose = false;
 
   let i = from;
   while (i < end) {
@@ -190,8 +209,8 @@ export function lex(text: string, from = 0, to = text.length, formatString = fal
       if (i >= end) break;
       cls = c < 128 ? CLASS[c] : C_IDSTART;
     }
-    // Room for two tokens: a COPY ... FROM stdin line emits its `;` (or meta-command) and its data block.
-    if (n + 2 > cap) {
+    // Room for three tokens: a skipped run, then a `\copy ... from stdin` command and its data block.
+    if (n + 3 > cap) {
       cap *= 2;
       const t2 = new Uint8Array(cap); t2.set(types); types = t2;
       const s2 = new Int32Array(cap); s2.set(starts); starts = s2;
@@ -202,6 +221,24 @@ export function lex(text: string, from = 0, to = text.length, formatString = fal
     if (nb + 2 > bounds.length) {
       const b2 = new Int32Array(bounds.length * 2); b2.set(bounds); bounds = b2;
       if (b2.length <= SCRATCH_MAX) scratch.bounds = b2;
+    }
+    if (skimming) {
+      const q = skimRun(text, i, end);
+      let e = q;
+      const keep = Math.max(i, skimState.quoteEnd);
+      while (e > keep) {
+        const b = text.charCodeAt(e - 1);
+        if (b < 128 ? CLASS[b] !== C_SPACE : b !== 0xa0 && b !== 0xfeff) break;
+        e--;
+      }
+      if (e > i) { types[n] = T.Skipped; starts[n] = i; ends[n] = e; n++; }
+      i = q;
+      if (i >= end) break;
+      c = text.charCodeAt(i);
+      cls = c < 128 ? CLASS[c] : C_IDSTART;
+      // A comment inside goes on skipping after it; `;`, a psql command or a closing `)` end the run.
+      const d = text.charCodeAt(i + 1);
+      if (!((c === 45 && d === 45) || (c === 47 && d === 42))) skimming = false;
     }
     const start = i;
     let type: T;
@@ -230,6 +267,7 @@ export function lex(text: string, from = 0, to = text.length, formatString = fal
         if (stmtStart) {
           copy = wordEq(text, start, i, 'copy') ? 1 : 0;
           depth = 0;
+          if (skim && isSkimWord(text, start, i)) { skimming = true; skimState.depth = 0; }
         } else if (copy === 1 && depth === 0 && wordEq(text, start, i, 'from')) copy = 2;
         else if (copy === 2) copy = wordEq(text, start, i, 'stdin') ? 3 : 1;
       }
@@ -345,9 +383,9 @@ export function lex(text: string, from = 0, to = text.length, formatString = fal
           break;
         }
         case 123: /* { */
-          if (text.charCodeAt(i + 1) === 123 && !noTemplateClose) {
+          if (text.charCodeAt(i + 1) === 123 && !skimState.noTemplateClose) {
             const close = text.indexOf('}}', i + 2);
-            if (close < 0 || close + 2 > end) { noTemplateClose = true; i++; type = T.Other; }
+            if (close < 0 || close + 2 > end) { skimState.noTemplateClose = true; i++; type = T.Other; }
             else { i = close + 2; type = T.Template; }
           } else {
             // Python-format `{schema}` / `{table_name}` placeholders (as in seed 002's ETL query).
@@ -429,6 +467,118 @@ function formatSpec(text: string, i: number, end: number): number {
     if (!(j + 1 < end && after < 128 && IDPART[after] === 1)) return j + 1;
   }
   return i;
+}
+
+/** First words of the statements LEX_SKIM skips, by first letter. */
+const SKIM_WORDS: string[][] = [];
+for (const w of ['select', 'values', 'table', 'grant', 'revoke', 'set', 'reset', 'comment', 'drop', 'analyze', 'analyse',
+  'vacuum', 'show', 'notify', 'listen', 'unlisten', 'discard', 'deallocate', 'checkpoint', 'refresh', 'reindex', 'cluster',
+  'security', 'load']) (SKIM_WORDS[w.charCodeAt(0)] ??= []).push(w);
+
+function isSkimWord(text: string, start: number, end: number): boolean {
+  const list = SKIM_WORDS[text.charCodeAt(start) | 0x20];
+  if (list === undefined) return false;
+  for (let k = 0; k < list.length; k++) if (wordEq(text, start, end, list[k])) return true;
+  return false;
+}
+
+/** Chars skimRun() stops at (everything else is stepped over). */
+const SKIM_STOP = new Uint8Array(128);
+for (const ch of ";\\()-/'\"${") SKIM_STOP[ch.charCodeAt(0)] = 1;
+
+/** What a skipped run carries over a comment: its parenthesis depth; and lex()'s `{{` state. */
+const skimState = { depth: 0, noTemplateClose: false, quoteEnd: 0 };
+
+/**
+ * From `p`, steps over the text of a statement LEX_SKIM skips, as the tokenizer would read it
+ * (strings, E'' strings, quoted names, dollar quotes, `$1`, `${...}`, `{{...}}` whole), and returns
+ * where tokenizing must take over: a comment, a `;`, a psql backslash command, a `)` closing a
+ * parenthesis opened before the run, or `end`.
+ */
+function skimRun(text: string, p: number, end: number): number {
+  let depth = skimState.depth;
+  // End of the last string / quoted name / dollar quote / template stepped over: trailing blanks
+  // before the stop are trimmed off the run, but never out of one of those (an unclosed one runs on).
+  skimState.quoteEnd = p;
+  while (p < end) {
+    const ch = text.charCodeAt(p);
+    if (ch >= 128 || SKIM_STOP[ch] === 0) { p++; continue; }
+    switch (ch) {
+      case 59: /* ; */
+      case 92: /* \ */
+        skimState.depth = depth;
+        return p;
+      case 40: depth++; p++; break;
+      case 41:
+        if (depth === 0) { skimState.depth = 0; return p; }
+        depth--; p++;
+        break;
+      case 45: /* - */
+      case 47: /* / */
+        if (text.charCodeAt(p + 1) === (ch === 45 ? 45 : 42)) { skimState.depth = depth; return p; }
+        p++;
+        break;
+      case 39: { /* ' : E'...' when the E is a word of its own */
+        const b = text.charCodeAt(p - 1);
+        const e = (b | 0x20) === 101 && (p - 1 === 0 || p - 1 === skimState.quoteEnd || !isIdentPart(text.charCodeAt(p - 2)));
+        p = e ? scanEString(text, p + 1, end) : scanQuoted(text, p + 1, end, 39);
+        skimState.quoteEnd = p;
+        break;
+      }
+      case 34: p = scanQuoted(text, p + 1, end, 34); skimState.quoteEnd = p; break;
+      case 36: p = skimDollar(text, p, end); break;
+      default: /* { */
+        if (text.charCodeAt(p + 1) === 123 && !skimState.noTemplateClose) {
+          const close = text.indexOf('}}', p + 2);
+          if (close < 0 || close + 2 > end) { skimState.noTemplateClose = true; p++; } else { p = close + 2; skimState.quoteEnd = p; }
+        } else p++;
+    }
+  }
+  skimState.depth = depth;
+  return end;
+}
+
+/** Steps over what a `$` at `p` starts in skipped text: nothing inside a word, `$1`, `${...}`, `$tag$...$tag$`. */
+function skimDollar(text: string, p: number, end: number): number {
+  // Inside a word (`a$b`) the `$` is part of it; after a number, a `$1` or a dollar quote it starts a
+  // token, as in lex(). The run of identifier chars before it starts a token, or goes back to the end
+  // of the last `$` construct stepped over (skimState.quoteEnd).
+  let r = p;
+  const floor = Math.max(skimState.quoteEnd, p - 64);
+  while (r > floor && isIdentPart(text.charCodeAt(r - 1))) r--;
+  if (r < p) {
+    const f = text.charCodeAt(r);
+    if (!(f >= 48 && f <= 57) || r === p - 64) return p + 1;
+  }
+  const q = skimToken(text, p, end);
+  skimState.quoteEnd = q;
+  return q;
+}
+
+/** End of the token a `$` at `p` starts: `$1`, `${...}`, `$tag$...$tag$`, or the `$` alone. */
+function skimToken(text: string, p: number, end: number): number {
+  const d = text.charCodeAt(p + 1);
+  if (d >= 48 && d <= 57) {
+    p += 2;
+    while (p < end && CLASS[text.charCodeAt(p)] === C_DIGIT) p++;
+    return p;
+  }
+  if (d === 123 /* { */) return scanBraces(text, p + 2, end);
+  let j = p + 1;
+  if (j < end && (d < 128 ? CLASS[d] === C_IDSTART : isIdentPart(d))) {
+    j++;
+    while (j < end) {
+      const e = text.charCodeAt(j);
+      if (e === 36 || !isIdentPart(e)) break;
+      j++;
+    }
+  }
+  if (j < end && text.charCodeAt(j) === 36) {
+    const tag = text.slice(p, j + 1);
+    const close = text.indexOf(tag, j + 1);
+    return close < 0 || close + tag.length > end ? end : close + tag.length;
+  }
+  return p + 1;
 }
 
 /** Scans a quoted run whose opening quote is already consumed; a doubled quote is an escaped one. */

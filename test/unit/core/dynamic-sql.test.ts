@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyze } from '../../../src/core/analyze';
 import { parseDocument } from '../../../src/core/facts';
-import { lex, T } from '../../../src/core/lexer';
+import { LEX_FORMAT, lex, T } from '../../../src/core/lexer';
 
 const fn = (body: string) => `CREATE FUNCTION load(s text, x int) RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n${body}\nEND $$;\n`;
 
@@ -31,7 +31,7 @@ test('EXECUTE format(...): %I / %L / %s are placeholders, the statement is read'
   assert.equal(ins.inserts[0].table.name, 'events');
   assert.equal(ins.inserts[0].table.raw, '%I.events');
   assert.equal(ins.inserts[0].onConflict?.target.kind, 'none');
-  const t = lex(sql, sql.indexOf("'") + 1, sql.lastIndexOf("'"), true);
+  const t = lex(sql, sql.indexOf("'") + 1, sql.lastIndexOf("'"), LEX_FORMAT);
   const templates = [];
   for (let i = 0; i < t.count; i++) if (t.types[i] === T.Template) templates.push(sql.slice(t.starts[i], t.ends[i]));
   assert.deepEqual(templates, ['%I', '%L', '%1$s']);
