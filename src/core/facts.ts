@@ -205,6 +205,8 @@ export interface SqlDocument {
    * plpgsql `EXECUTE '...'` / `EXECUTE format('...')`): text written there must double its quotes.
    */
   quoted: Span[];
+  /** Comments mentioning `dupguard-ignore`, function bodies included (0: no suppression to look for). */
+  directives: number;
 }
 
 const NO_STATEMENTS: Statement[] = Object.freeze([]) as unknown as Statement[];
@@ -213,6 +215,7 @@ class DocumentImpl implements SqlDocument {
   statements: Statement[] = [];
   all: Statement[] = [];
   quoted: Span[] = [];
+  directives = 0;
   private byKind: Map<StatementKind, Statement[]> | undefined;
   constructor(readonly text: string, readonly tokens: Tokens, readonly pgDump: boolean) {}
   ofKind(kind: StatementKind): Statement[] {
@@ -996,6 +999,7 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
       if (lang === 'plpgsql' || lang === 'sql' || lang === '') {
         const sub = lex(t.text, b.span.start, b.span.end, LEX_SKIM);
         body.tokens = sub;
+        if (file) file.directives += sub.directives;
         // The body's statements get cursors of their own (the next scratch level).
         curLevel++;
         try {
@@ -1228,6 +1232,7 @@ function dynamicSql(t: Tokens, k: number, end: number, parent: Statement, ctx: C
   if (span.end <= span.start) return;
   ctx.quoted.push(span);
   const sub = lex(t.text, span.start, span.end, format ? LEX_FORMAT | LEX_SKIM : LEX_SKIM);
+  if (file) file.directives += sub.directives;
   curLevel++;
   try {
     for (const st of splitTokens(sub, parent.depth + 1, parent, ctx, file)) {
@@ -1311,6 +1316,7 @@ export function splitStatements(t: Tokens): Int32Array {
 export function parseDocument(text: string): SqlDocument {
   const tokens = lex(text, 0, text.length, LEX_SKIM);
   const doc = new DocumentImpl(text, tokens, isPgDump(text));
+  doc.directives = tokens.directives;
   const ctx: Ctx = { txnSeq: 0, quoted: doc.quoted };
   doc.statements = splitTokens(tokens, 0, undefined, ctx, doc);
   const all: Statement[] = [];

@@ -44,7 +44,7 @@ export function sqlSuppressions(doc: SqlDocument, toHost: (o: number) => number,
   const t = doc.tokens;
   const text = doc.text;
   // The lexer counted the comments that mention a directive: most documents have none.
-  if (t.directives === 0 && !bodyDirectives(doc)) return [];
+  if (doc.directives === 0) return [];
   const out: Suppression[] = [];
   // Comments inside function bodies live in the body's own token stream.
   const comments: Span[] = [];
@@ -73,14 +73,6 @@ export function sqlSuppressions(doc: SqlDocument, toHost: (o: number) => number,
     out.push({ comment: { start: toHost(c.start), end: toHost(c.end) }, rules: d.rules, file: d.file, reason: d.reason, covers, used: new Set() });
   }
   return out;
-}
-
-/** Whether a function or DO body of the document has a comment mentioning a directive (bodies are lexed on their own). */
-function bodyDirectives(doc: SqlDocument): boolean {
-  for (const kind of ['create-function', 'do'] as const) {
-    for (const s of doc.ofKind(kind)) if (s.body?.tokens && s.body.tokens.directives > 0) return true;
-  }
-  return false;
 }
 
 /**
