@@ -113,6 +113,8 @@ interface DdlEntry {
 // documents, each with its embedded queries, fit.
 const DDL_CACHE_MAX = 32;
 const ddlCache: DdlEntry[] = [];
+/** Per host path, the texts of the functions left out of its DDL model's key in its last analysis. */
+const inertFunctions = new Map<string, string[]>();
 
 /** How often the document DDL cache was used: built anew, reused as is, reused with its locations moved (for tests). */
 export const ruleCacheStats = { ddlBuilt: 0, ddlReused: 0, ddlMoved: 0 };
@@ -120,6 +122,7 @@ export const ruleCacheStats = { ddlBuilt: 0, ddlReused: 0, ddlMoved: 0 };
 /** Forgets every cross-analysis cache of this module (tests compare a cached analysis with a fresh one). */
 export function clearRuleCaches(): void {
   ddlCache.length = 0;
+  inertFunctions.clear();
   astByText.clear();
   memos.clear();
 }
@@ -154,6 +157,8 @@ const MEMO_MAX_CHARS = 500_000;
 /** Rule id → statement text (with its `;`) → memo. */
 const memos = new Map<string, TextCache<Memo>>();
 const naturalKeysText = new WeakMap<AnalyzerConfig, string>();
+/** Each statement's text with its `;`, shared by the rules of one analysis. */
+const stmtKeys = new WeakMap<Statement, string>();
 
 /** The configured natural keys as text: the editor makes a new config object for every analysis. */
 function naturalKeysOf(config: AnalyzerConfig): string {
@@ -182,8 +187,14 @@ function shifted(r: RuleReport, d: number): RuleReport {
  */
 export function statementReports(id: string, stmt: Statement, ctx: RuleContext, options: MemoOptions, check: (ctx: RuleContext) => void): void {
   const text = stmt.tokens.text;
-  const end = Math.max(options.end ?? 0, stmt.terminator >= stmt.end ? stmt.terminator + 1 : stmt.end);
-  const key = text.slice(stmt.start, end);
+  const own = stmt.terminator >= stmt.end ? stmt.terminator + 1 : stmt.end;
+  const end = Math.max(options.end ?? 0, own);
+  let key: string | undefined;
+  if (end === own) {
+    // one key string per statement for every rule: a string computes its hash once, on first lookup
+    key = stmtKeys.get(stmt);
+    if (key === undefined) stmtKeys.set(stmt, (key = text.slice(stmt.start, end)));
+  } else key = text.slice(stmt.start, end);
   const variant = options.variant ?? 0;
   let rule = memos.get(id);
   if (!rule) memos.set(id, (rule = new TextCache<Memo>(MEMO_MAX_CHARS)));
@@ -335,9 +346,14 @@ export function documentSchema(doc: SqlDocument, path?: string): DdlSchemaModel 
   }
   // only the statements that shape tables are parsed (DML is most of a script, and irrelevant here)
   const text = doc.text;
+  const file = path ?? '(this file)';
   const starts: number[] = [];
   const ends: number[] = [];
   let shaping = false;
+  // functions found inert in the last analysis of this path, in order: an equal text needs no parse lookup
+  const before = inertFunctions.get(file);
+  const inert: string[] = [];
+  let j = 0;
   for (const s of doc.statements) {
     const kw = s.keyword;
     if (kw !== 'create' && kw !== 'alter' && kw !== 'drop' && kw !== 'set' && kw !== 'do' && !(kw === 'select' && mentionsSetConfig(text, s.start, s.end))) continue;
@@ -345,12 +361,33 @@ export function documentSchema(doc: SqlDocument, path?: string): DdlSchemaModel 
     // A function the grammar accepts as written changes no table: left out of the model's key, so
     // typing in a function body does not make the model again. (One that needs its placeholders
     // neutralized stays: the names it adds decide how later statements resolve their schema.)
-    if (s.kind === 'create-function' && onlyFunctions(tryParse(text.slice(s.start, end)))) continue;
+    if (s.kind === 'create-function') {
+      const len = end - s.start;
+      let known: string | undefined;
+      // the next one, or the one after (a function deleted in between)
+      for (let k = j; before && k < before.length && k <= j + 1 && !known; k++) {
+        if (before[k].length === len && text.startsWith(before[k], s.start)) {
+          known = before[k];
+          j = k + 1;
+        }
+      }
+      if (known === undefined) {
+        const piece = text.slice(s.start, end);
+        if (onlyFunctions(tryParse(piece))) known = ownCopy(piece);
+      }
+      if (known !== undefined) {
+        inert.push(known);
+        continue;
+      }
+    }
     if (s.createTable || s.createIndex || kw === 'alter' || kw === 'do') shaping = true;
     starts.push(s.start);
     ends.push(end);
   }
-  const entry = shaping ? ddlModel(text, path ?? '(this file)', starts, ends) : undefined;
+  inertFunctions.delete(file);
+  inertFunctions.set(file, inert);
+  if (inertFunctions.size > DDL_CACHE_MAX) inertFunctions.delete(inertFunctions.keys().next().value!);
+  const entry = shaping ? ddlModel(text, file, starts, ends) : undefined;
   const out = entry?.model ?? null;
   localCache.set(doc, out);
   localEntry.set(doc, entry && out ? entry : NO_MODEL);

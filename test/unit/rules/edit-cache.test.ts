@@ -27,6 +27,11 @@ CREATE UNIQUE INDEX events_id_idx ON events (id);
 INSERT INTO events (id, kind, ts_ms) VALUES (1, 'a', 1), (1, 'b', 2) ON CONFLICT (kind) DO NOTHING;
 INSERT INTO events (id, kind, ts_ms) VALUES (3, 'c', 3), (3, 'd', 4) ON CONFLICT (id) DO UPDATE SET ts_ms = excluded.ts_ms;
 CREATE TABLE audit (note text);
+CREATE FUNCTION touch(p text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO audit (note) VALUES (p) ON CONFLICT DO NOTHING;
+END;
+$$;
 INSERT INTO audit (note) VALUES ('n') ON CONFLICT (note) DO NOTHING;
 COPY audit FROM STDIN;
 x
@@ -102,6 +107,9 @@ test('edits above, inside and below CREATE TABLE give the findings of a fresh an
     (t) => `${t}-- the end\n`, // below every statement: nothing moves
     replace('a\n\\.', 'a\nc\n\\.'), // a COPY's inline data changes (its fix is written after the data)
     replace('BEGIN;\n', ''), // the same COPY text, no longer in a transaction: its fix adds BEGIN/COMMIT
+    insertAt('  INSERT INTO audit (note) VALUES (p)', '  PERFORM 1;\n'), // inside a function body
+    replace('RETURNS void', 'RETURNS  void'), // inside a function's header
+    (t) => t.replace(/CREATE FUNCTION[\s\S]*?\$\$;\n/, ''), // a function deleted
     (t) => t.slice(t.indexOf('CREATE TABLE events')), // everything above the DDL deleted
   ], input);
   // the sequence reached the paths it is meant to test
@@ -144,31 +152,35 @@ test('with a workspace schema, and in TS queries that create the table they inse
   assert.deepEqual(steps.map(jobs), [1, 1, 1, 0, 0], 'the finding from the query\'s own DDL, gone once its CREATE TABLE has the UNIQUE');
 });
 
-test('random single-character edits of a script: cached and fresh analyses agree at every step', () => {
-  // a small deterministic generator: the same edits every run
+test('random edits between the tokens of a script: cached and fresh analyses agree at every step', () => {
+  // a small deterministic generator (mulberry32): the same edits every run
   let seed = 12345;
   const rand = (n: number) => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) % n;
   };
-  // blanks, line breaks and letters: the statements stay statements (a stray quote would turn the
-  // rest of the script into a string), while offsets, lines and columns move everywhere
-  const chars = [' ', '\n', 'x', '\n\n'];
+  // blanks, line breaks and words typed between tokens, blanks deleted where two stand together:
+  // the statements stay statements (a stray quote or a split keyword would change the whole script),
+  // while offsets, lines and columns move everywhere
+  const chars = [' ', '\n', ' x', '\n\n', '\t'];
   const edits: Array<(text: string) => string> = [];
   for (let i = 0; i < 120; i++) {
     edits.push((text) => {
-      const at = rand(text.length);
-      if (rand(3) === 0 && /\s/.test(text[at])) return text.slice(0, at) + text.slice(at + 1);
+      let at = rand(text.length);
+      while (at < text.length && !/\s/.test(text[at])) at++;
+      if (rand(3) === 0 && /\s/.test(text[at + 1] ?? '')) return text.slice(0, at) + text.slice(at + 1);
       return text.slice(0, at) + chars[rand(chars.length)] + text.slice(at);
     });
   }
-  const moved = ruleCacheStats.ddlMoved;
   // without the COPY blocks: a blank typed into a `\\.` line would make the rest of the script COPY data
   const script = SQL.slice(0, SQL.indexOf('COPY logs'));
+  const moved = ruleCacheStats.ddlMoved;
   const steps = replay(script + script.replace(/events/g, 'events2'), edits, { path: 'b.sql' });
-  assert.ok(ruleCacheStats.ddlMoved - moved > 50, 'most edits moved the cached DDL model');
+  assert.ok(ruleCacheStats.ddlMoved - moved > 40, `many edits moved the cached DDL model (${ruleCacheStats.ddlMoved - moved} of ${steps.length})`);
   const related = steps.filter((fs) => fs.some((f) => f.related?.length)).length;
-  assert.ok(related > 50, `the findings point at the DDL in most steps (${related} of ${steps.length})`);
+  assert.ok(related > 40, `the findings point at the DDL in many steps (${related} of ${steps.length})`);
 });
 
 test('the same text after the workspace schema, the natural keys or the document DDL changed: findings of a fresh analysis', () => {
