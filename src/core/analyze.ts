@@ -6,7 +6,7 @@ import { extractEmbeddedSql } from '../embedded/extract';
 import type { EmbeddedSql } from '../embedded/types';
 import { rules, ruleById } from '../rules/index';
 import type { HostRegion, Rule, RuleContext } from '../rules/rule';
-import { parseDocument, type Span, type SqlDocument, type Statement, type StatementKind } from './facts';
+import { parseDocument, type Span, type SqlDocument } from './facts';
 import type { SchemaModel } from './schema';
 import { hostSuppressions, isSuppressed, removalEdit, sqlSuppressions, UNUSED_SUPPRESSION, type Suppression } from './suppress';
 import type { Finding, Fix, Severity } from './types';
@@ -172,7 +172,7 @@ function runRules(
       },
     };
     if (rule.statement) {
-      const list = rule.kinds ? statementsOfKinds(doc, rule.kinds) : doc.all;
+      const list = rule.kinds ? doc.ofKinds(rule.kinds) : doc.all;
       for (let i = 0; i < list.length; i++) {
         try {
           rule.statement(list[i], ctx);
@@ -205,26 +205,6 @@ export function quoteFix(fix: Fix, quoted: Span[]): Fix {
     return { ...e, newText: e.newText.replace(/'/g, "'".repeat(2 ** levels)) };
   });
   return changed ? { ...fix, edits } : fix;
-}
-
-/** Per document, the statement lists already made for a set of kinds (rules often share one). */
-const kindLists = new WeakMap<SqlDocument, Map<string, Statement[]>>();
-
-/** Statements of `doc.all` whose kind is one of `kinds`, in document order. */
-function statementsOfKinds(doc: SqlDocument, kinds: readonly StatementKind[]): Statement[] {
-  if (kinds.length === 1) return doc.ofKind(kinds[0]);
-  let lists = kindLists.get(doc);
-  if (lists === undefined) kindLists.set(doc, (lists = new Map()));
-  const key = kinds.join(' ');
-  let out = lists.get(key);
-  if (out === undefined) {
-    // One pass in document order (concatenating the per-kind lists would need a sort).
-    out = [];
-    const all = doc.all;
-    for (let i = 0; i < all.length; i++) if (kinds.includes(all[i].kind)) out.push(all[i]);
-    lists.set(key, out);
-  }
-  return out;
 }
 
 /** Rules that need the host code's structure (functions, interpolated expressions) around the SQL. */

@@ -200,6 +200,8 @@ export interface SqlDocument {
   pgDump: boolean;
   /** The statements of `all` of one kind, in order (computed for every kind on the first call). */
   ofKind(kind: StatementKind): Statement[];
+  /** The statements of `all` whose kind is one of `kinds`, in order (kept per `kinds` array). */
+  ofKinds(kinds: readonly StatementKind[]): Statement[];
   /**
    * Ranges of SQL that sits inside a '...' string literal of the file (an old-style function body, a
    * plpgsql `EXECUTE '...'` / `EXECUTE format('...')`): text written there must double its quotes.
@@ -229,6 +231,21 @@ class DocumentImpl implements SqlDocument {
       this.byKind = m;
     }
     return m.get(kind) ?? NO_STATEMENTS;
+  }
+  /** Keyed by the kinds array itself: rules declare theirs once, as a constant. */
+  private kindLists: Map<readonly StatementKind[], Statement[]> | undefined;
+  ofKinds(kinds: readonly StatementKind[]): Statement[] {
+    if (kinds.length === 1) return this.ofKind(kinds[0]);
+    const key = kinds;
+    let out = this.kindLists?.get(key);
+    if (out === undefined) {
+      // One pass in document order (concatenating the per-kind lists would need a sort).
+      out = [];
+      const all = this.all;
+      for (let i = 0; i < all.length; i++) if (kinds.includes(all[i].kind)) out.push(all[i]);
+      (this.kindLists ??= new Map()).set(key, out);
+    }
+    return out;
   }
 }
 

@@ -433,16 +433,12 @@ export function lex(text: string, from = 0, to = text.length, flags = 0): Tokens
     else if (type !== T.LineComment && type !== T.BlockComment) stmtStart = false;
     types[n] = type; starts[n] = start; ends[n] = i; n++;
   }
-  // One backing store for the four arrays: starts, ends, bounds (4-byte aligned), then types.
-  const buf = new ArrayBuffer(8 * n + 4 * nb + n);
-  const outStarts = new Int32Array(buf, 0, n);
-  outStarts.set(starts.subarray(0, n));
-  const outEnds = new Int32Array(buf, 4 * n, n);
-  outEnds.set(ends.subarray(0, n));
-  const outBounds = new Int32Array(buf, 8 * n, nb);
-  outBounds.set(bounds.subarray(0, nb));
-  const outTypes = new Uint8Array(buf, 8 * n + 4 * nb, n);
-  outTypes.set(types.subarray(0, n));
+  // Exact-size copies (a slice allocates and copies in one step; one shared buffer with four views
+  // measured slower on small documents, the common case in an editor and a migrations folder).
+  const outStarts = starts.slice(0, n);
+  const outEnds = ends.slice(0, n);
+  const outBounds = bounds.slice(0, nb);
+  const outTypes = types.slice(0, n);
   return { text, count: n, types: outTypes, starts: outStarts, ends: outEnds, bounds: outBounds, boundCount: nb, directives };
 }
 
