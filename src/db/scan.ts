@@ -672,6 +672,18 @@ interface Narrowing {
 const NARROW_GROUPS = 50_000;
 const NARROW_BYTES = 4 << 20;
 
+/**
+ * Names to cast text back to these types: schema-qualified internal names, quoted (pg_catalog.bpchar,
+ * pg_catalog."bit"), which carry no length; `character` or `bit` as pg_typeof prints them would mean
+ * char(1) and bit(1) and cut the values.
+ */
+async function typeNames(q: Q, oids: number[]): Promise<{ name: string; array: boolean }[]> {
+  const r = await q(`SELECT t.oid::int8 AS oid, format('%I.%I', n.nspname, t.typname) AS name, t.typcategory = 'A' AS array
+                       FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid IN (${oids.map((o) => String(Math.trunc(o))).join(', ')})`);
+  const byOid = new Map(r.rows.map((x) => [int(x.oid), { name: String(x.name), array: !!x.array }]));
+  return oids.map((o) => byOid.get(o) ?? { name: 'pg_catalog.text', array: false });
+}
+
 /** PostgreSQL array literal of text values ("..." quoted, NULL bare). */
 function textArray(values: (string | null)[]): string {
   return `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`)).join(',')}}`;
@@ -747,15 +759,17 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     const sample = sampleSize > 0;
     const idsAfter = sample && !ident && ctid;
     const collect = narrow.collectUpTo ?? 0;
-    const valCols = pc.exprs.map((_, i) => `k${i}::text AS v${i}, pg_typeof(k${i})::text AS ty${i}`).join(', ');
+    const valCols = pc.exprs.map((_, i) => `k${i}::text AS v${i}, pg_typeof(k${i})::oid::int8 AS ty${i}`).join(', ');
     const r = await q(
       `SELECT ${textCols}, c${sample && ident ? idOut : ''}${idsAfter || collect ? `, ${valCols}` : ''}, sum(c) OVER () AS dup_rows, count(*) OVER () AS groups, max(c) OVER () AS max_copies
          FROM (SELECT ${keyCols}, count(*) AS c${sample && ident ? idAggs : ''} FROM ${rel}${where} GROUP BY ${groupBy} HAVING count(*) > 1) AS g
         ORDER BY c DESC, ${kList} LIMIT ${Math.max(1, sampleSize, collect + 1)}`);
     const row = r.rows[0];
-    // Bounded in groups and in SQL text (long text keys).
-    if (collect && r.rows.length <= collect && r.rows.reduce((n, g) => n + pc.exprs.reduce((m, _, i) => m + String(g[`v${i}`] ?? '').length + 3, 0), 0) <= NARROW_BYTES) {
-      narrow.collected = { columns: pc.columns, exprs: pc.exprs, groups: r.rows.map((g) => pc.exprs.map((_, i) => g[`v${i}`] as string | null)), types: pc.exprs.map((_, i) => String(row?.[`ty${i}`] ?? 'text')) };
+    const types = row && (idsAfter || collect) ? await typeNames(q, pc.exprs.map((_, i) => int(row[`ty${i}`]))) : [];
+    // Bounded in groups and in SQL text (long text keys); array keys would need arrays of arrays.
+    if (collect && row && r.rows.length <= collect && !types.some((ty) => ty.array)
+      && r.rows.reduce((n, g) => n + pc.exprs.reduce((m, _, i) => m + String(g[`v${i}`] ?? '').length + 3, 0), 0) <= NARROW_BYTES) {
+      narrow.collected = { columns: pc.columns, exprs: pc.exprs, groups: r.rows.map((g) => pc.exprs.map((_, i) => g[`v${i}`] as string | null)), types: types.map((ty) => ty.name) };
     }
     r.rows.splice(Math.max(1, sampleSize));
     if (within) check.narrowedTo = `the rows of key (${narrow.within!.columns.join(', ')})'s ${narrow.within!.groups.length.toLocaleString('en-US')} duplicate groups: rows equal in every column share that key`;
@@ -767,7 +781,7 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
       // Each group by its values as the server printed them, read back as their own type (a NULL by
       // IS NULL, as GROUP BY puts NULLs together).
       const conds = r.rows.map((g) => `(${pc.exprs.map((e, i) => (g[`v${i}`] === null
-        ? `(${e}) IS NULL` : `(${e}) = CAST(${literal(String(g[`v${i}`]))} AS ${g[`ty${i}`]})`)).join(' AND ')})`);
+        ? `(${e}) IS NULL` : `(${e}) = CAST(${literal(String(g[`v${i}`]))} AS ${types[i].name})`)).join(' AND ')})`);
       await setPlanner(q, 'default');
       const ids = await q(
         `SELECT CASE ${conds.map((cond, i) => `WHEN ${cond} THEN ${i}`).join(' ')} END AS g${idAggs}
