@@ -491,7 +491,8 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     const pending: Narrowing[] = [];
     /** What a check collects for, or takes from, the table's other checks (see Narrowing). */
     const narrowing = (pc: PlannedCheck): Narrowing => {
-      const wholeRows = planned.filter((p) => p.kind === 'exact-row' && !p.where);
+      // Whole-row checks still to come (inferred keys run after them: nothing to collect for).
+      const wholeRows = planned.slice(planned.indexOf(pc) + 1).filter((p) => p.kind === 'exact-row' && !p.where);
       if (pc.kind === 'key' && !pc.where && wholeRows.some((w) => pc.columns.every((c) => w.columns.includes(c)))) {
         const n: Narrowing = { collectUpTo: NARROW_GROUPS };
         pending.push(n);
