@@ -18,7 +18,7 @@ const SPEC = {
   format: { type: 'string', choices: ['text', 'json', 'md'], default: 'text', short: 'f', description: 'output format' },
   sample: { type: 'number', default: 5, valueName: 'n', description: 'duplicate groups shown per check' },
   timeout: { type: 'number', default: 0, valueName: 'ms', description: 'statement_timeout per query (0 = none)' },
-  'lock-timeout': { type: 'number', default: 5000, valueName: 'ms', description: 'lock_timeout: wait at most this long for a lock another session holds (ALTER TABLE, TRUNCATE...), then report the table and go on (0 = wait without limit)' },
+  'lock-timeout': { type: 'number', default: 5000, valueName: 'ms', description: 'wait this long behind a lock another session holds (ALTER TABLE...), then report the table and go on (0 = no limit)' },
   infer: { type: 'boolean', default: true, description: 'also check keys inferred from column names (--no-infer to skip)' },
   'exact-rows': { type: 'boolean', default: true, description: 'also check whole-row duplicates ignoring ids (--no-exact-rows to skip)' },
   config: { type: 'string', short: 'c', valueName: 'file', description: 'config file (default: nearest .dupguard.json from the working folder up)' },
@@ -40,7 +40,8 @@ it is asked for on the terminal (not echoed), or, without a terminal, the scan e
 
 Exit status: 0 no duplicates; 1 duplicates found by a configured key, a unique key letting NULL
 copies through or the whole-row check (duplicates under inferred keys alone are reported with '?'
-and exit 0: nothing declares those columns unique); 2 error (connection, permission, lock timeout...).`;
+and exit 0: nothing declares those columns unique); 2 an error (connection, permission, lock
+timeout...) and no such duplicates found.`;
 
 /** True when a check other than an inferred one found duplicates. */
 export function reportHasDuplicates(r: ScanReport): boolean {
