@@ -113,8 +113,13 @@ const DATA_CHANGE = /\b(?:INSERT\s+INTO|MERGE\s+INTO|COPY)\b/i;
  */
 class Extractor {
   private readonly kinds: number[] = [];
-  /** Text of identifiers and punctuators ('' for other tokens). */
-  private readonly vals: string[] = [];
+  /**
+   * Text of punctuators ('' for other tokens); an identifier's is sliced from `idStarts`/`idEnds` when
+   * first asked for (see val): most identifiers of a file are never looked at.
+   */
+  private readonly vals: Array<string | undefined> = [];
+  private readonly idStarts: number[] = [];
+  private readonly idEnds: number[] = [];
   /** The literal of STR, TPL and TPL_END tokens. */
   private readonly lits: Array<Literal | undefined> = [];
   private readonly tags: Set<string>;
@@ -146,10 +151,20 @@ class Extractor {
     return out.sort((a, b) => a.hostStart - b.hostStart);
   }
 
-  private push(kind: number, val: string, lit: Literal | undefined): void {
+  private push(kind: number, val: string | undefined, lit: Literal | undefined): void {
     this.kinds.push(kind);
     this.vals.push(val);
     this.lits.push(lit);
+  }
+
+  /** The text of token i (identifiers sliced on first use; '' for literals and other tokens). */
+  private val(i: number): string {
+    const v = this.vals[i];
+    if (v !== undefined) return v;
+    if (this.kinds[i] !== ID) return '';
+    const id = this.text.slice(this.idStarts[i], this.idEnds[i]);
+    this.vals[i] = id;
+    return id;
   }
 
   /** Token i is an identifier. */
@@ -159,7 +174,7 @@ class Extractor {
 
   /** Token i is the punctuator `v`. */
   private isP(i: number, v: string): boolean {
-    return this.kinds[i] === PUNCT && this.vals[i] === v;
+    return this.kinds[i] === PUNCT && this.val(i) === v;
   }
 
   /** Tokenizes once, keeping significant tokens and assembling template literals across their interpolations. */
@@ -172,10 +187,13 @@ class Extractor {
         case 'WhiteSpace': case 'LineTerminatorSequence': case 'MultiLineComment': case 'SingleLineComment': case 'HashbangComment':
           break;
         case 'IdentifierName':
-          this.push(ID, text.slice(s, pos), undefined);
+          this.idStarts[kinds.length] = s;
+          this.idEnds[kinds.length] = pos;
+          this.push(ID, undefined, undefined);
           break;
         case 'Punctuator':
-          this.push(PUNCT, text.slice(s, pos), undefined);
+          // one character (most of them): the engine's shared one-character strings, no slice
+          this.push(PUNCT, pos - s === 1 ? text[s] : text.slice(s, pos), undefined);
           break;
         case 'StringLiteral': case 'NoSubstitutionTemplate': {
           const end = closed ? pos - 1 : pos;
@@ -237,7 +255,7 @@ class Extractor {
       if (this.isP(tagAt, ')')) tagAt = this.matchingOpenParen(tagAt) - 1;
       if (this.isId(tagAt)) {
         const name = this.memberChain(tagAt);
-        const last = this.vals[tagAt];
+        const last = this.val(tagAt);
         const root = name.split('.')[0];
         if (this.tags.has(last) || this.functions.has(last) || this.tags.has(root)) {
           this.add({ lits: [lit], via: 'tag', name });
@@ -260,7 +278,7 @@ class Extractor {
   /** `fn(name)` / `fn(name, ...)` with `name` bound to a literal: the one-hop constant. Token i is `)` or `,`. */
   private identifierArgumentBefore(i: number): void {
     if (!this.isId(i - 1) || !this.isP(i - 2, '(')) return;
-    const lits = this.bindings.get(this.vals[i - 1]);
+    const lits = this.bindings.get(this.val(i - 1));
     if (!lits) return;
     const call = this.calleeBeforeParen(i - 2);
     if (call === undefined || !this.startsWithSqlWord(lits)) return;
@@ -277,10 +295,10 @@ class Extractor {
 
   /** The dotted name ending at token j (an identifier): `Prisma.sql`, `this.db.query`. */
   private memberChain(j: number): string {
-    let name = this.vals[j];
+    let name = this.val(j);
     while (j >= 2 && (this.isP(j - 1, '.') || this.isP(j - 1, '?.')) && this.isId(j - 2)) {
       j -= 2;
-      name = `${this.vals[j]}.${name}`;
+      name = `${this.val(j)}.${name}`;
     }
     return name;
   }
@@ -289,7 +307,7 @@ class Extractor {
   private callBefore(i: number): string | undefined {
     if (this.isP(i - 1, '(')) return this.calleeBeforeParen(i - 1);
     // client.query({ text: 'INSERT ...', values })
-    if (this.isP(i - 1, ':') && this.isId(i - 2) && this.vals[i - 2] === 'text' && this.isP(i - 3, '{') && this.isP(i - 4, '(')) {
+    if (this.isP(i - 1, ':') && this.isId(i - 2) && this.val(i - 2) === 'text' && this.isP(i - 3, '{') && this.isP(i - 4, '(')) {
       return this.calleeBeforeParen(i - 4);
     }
     return undefined;
@@ -298,9 +316,9 @@ class Extractor {
   /** The function name before the `(` at token j, if it is a configured query function. */
   private calleeBeforeParen(j: number): string | undefined {
     const k = this.skipTypeArguments(j - 1);
-    if (!this.isId(k) || !this.functions.has(this.vals[k])) return undefined;
-    if (this.isId(k - 1) && this.vals[k - 1] === 'function') return undefined;
-    return this.vals[k];
+    if (!this.isId(k) || !this.functions.has(this.val(k))) return undefined;
+    if (this.isId(k - 1) && this.val(k - 1) === 'function') return undefined;
+    return this.val(k);
   }
 
   /**
@@ -308,12 +326,12 @@ class Extractor {
    * or k itself when token k is not `>`; -1 when unbalanced. Bounded so that `a < b > (c)` stays cheap.
    */
   private skipTypeArguments(k: number): number {
-    if (this.kinds[k] !== PUNCT || !/^>{1,3}$/.test(this.vals[k])) return k;
+    if (this.kinds[k] !== PUNCT || !/^>{1,3}$/.test(this.val(k))) return k;
     let depth = 0;
     const stop = Math.max(0, k - 40);
     for (; k >= stop; k--) {
       if (this.kinds[k] !== PUNCT) continue;
-      const v = this.vals[k];
+      const v = this.val(k);
       if (v === '>') depth++;
       else if (v === '>>') depth += 2;
       else if (v === '>>>') depth += 3;
@@ -328,8 +346,8 @@ class Extractor {
     let depth = 0;
     for (let j = k; j >= Math.max(0, k - 200); j--) {
       if (this.kinds[j] !== PUNCT) continue;
-      if (this.vals[j] === ')') depth++;
-      else if (this.vals[j] === '(' && --depth === 0) return j;
+      if (this.val(j) === ')') depth++;
+      else if (this.val(j) === '(' && --depth === 0) return j;
     }
     return -1;
   }
@@ -340,8 +358,8 @@ class Extractor {
     let k = i - 2;
     if (this.isId(k) && this.isP(k - 1, ':') && this.isId(k - 2)) k -= 2;
     if (!this.isId(k) || !this.isId(k - 1)) return undefined;
-    const decl = this.vals[k - 1];
-    return decl === 'const' || decl === 'let' || decl === 'var' ? this.vals[k] : undefined;
+    const decl = this.val(k - 1);
+    return decl === 'const' || decl === 'let' || decl === 'var' ? this.val(k) : undefined;
   }
 
   /** The literal and the literals joined to it by `+` (`'INSERT INTO t ' + 'VALUES (1)'`). */

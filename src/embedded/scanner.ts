@@ -20,7 +20,21 @@ function isIdPart(c: number): boolean {
 const PUNCT = ['>>>=', '...', '===', '!==', '**=', '<<=', '>>=', '>>>', '&&=', '||=', '??=', '=>', '==', '!=', '<=', '>=',
   '&&', '||', '??', '?.', '++', '--', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<', '>>', '**'];
 
-const MULTI_START = new Set(PUNCT.map((p) => p.charCodeAt(0)));
+/** Multi-character punctuators by first character code, longest first (PUNCT's order), so a lookup tries only its own. */
+const PUNCT_BY_FIRST: Array<string[] | undefined> = [];
+for (const p of PUNCT) (PUNCT_BY_FIRST[p.charCodeAt(0)] ??= []).push(p);
+
+/** Keywords after which an expression (so a regex) may start, by first character code. */
+const KEYWORDS_BY_FIRST: Array<string[] | undefined> = [];
+for (const k of KEYWORDS_BEFORE_EXPRESSION) (KEYWORDS_BY_FIRST[k.charCodeAt(0)] ??= []).push(k);
+
+/** True when text[start, end) is one of KEYWORDS_BEFORE_EXPRESSION (compared in place: no slice, no hash). */
+function keywordBeforeExpression(text: string, start: number, end: number): boolean {
+  const list = KEYWORDS_BY_FIRST[text.charCodeAt(start)];
+  if (list === undefined) return false;
+  for (const k of list) if (k.length === end - start && text.startsWith(k, start)) return true;
+  return false;
+}
 
 const HAS_CLOSED = new Set(['StringLiteral', 'NoSubstitutionTemplate', 'TemplateTail', 'RegularExpressionLiteral', 'MultiLineComment']);
 
@@ -134,9 +148,8 @@ export function scanJs(text: string, emit: TokenSink): void {
     if (isIdStart(c) || c === 92) {
       i++;
       while (i < n && (isIdPart(text.charCodeAt(i)) || text.charCodeAt(i) === 92)) i++;
-      const value = text.slice(start, i);
       // `x.default / 2` is a property, not the keyword.
-      regexOk = !afterDot && KEYWORDS_BEFORE_EXPRESSION.has(value);
+      regexOk = !afterDot && keywordBeforeExpression(text, start, i);
       afterDot = false;
       emit('IdentifierName', start, i, true);
       continue;
@@ -161,8 +174,9 @@ export function scanJs(text: string, emit: TokenSink): void {
       continue;
     }
     let p = text[i];
-    if (MULTI_START.has(c)) {
-      for (const cand of PUNCT) {
+    const cands = PUNCT_BY_FIRST[c];
+    if (cands !== undefined) {
+      for (const cand of cands) {
         if (text.startsWith(cand, i)) { p = cand; break; }
       }
     }

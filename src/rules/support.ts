@@ -384,9 +384,12 @@ export function documentSchema(doc: SqlDocument, path?: string): DdlSchemaModel 
     starts.push(s.start);
     ends.push(end);
   }
-  inertFunctions.delete(file);
-  inertFunctions.set(file, inert);
-  if (inertFunctions.size > DDL_CACHE_MAX) inertFunctions.delete(inertFunctions.keys().next().value!);
+  // (most documents, and every query embedded in TS, declare no function: no map work for them)
+  if (inert.length || before !== undefined) {
+    inertFunctions.delete(file);
+    inertFunctions.set(file, inert);
+    if (inertFunctions.size > DDL_CACHE_MAX) inertFunctions.delete(inertFunctions.keys().next().value!);
+  }
   const entry = shaping ? ddlModel(text, file, starts, ends) : undefined;
   const out = entry?.model ?? null;
   localCache.set(doc, out);
