@@ -39,23 +39,48 @@ interface Stamp {
   fix?: Fix;
 }
 
-/** Declaration `const|let|var name = <init>` in the host text before `before`. */
-function initializer(text: string, name: string, before: number): { start: number; end: number } | undefined {
-  const re = new RegExp(`\\b(?:const|let|var)\\s+${name.replace(/[$]/g, '\\$')}\\s*(?::[^=]+)?=\\s*`, 'g');
-  let found: { start: number; end: number } | undefined;
-  for (let m = re.exec(text); m && m.index < before; m = re.exec(text)) {
-    const start = m.index + m[0].length;
+/**
+ * Every declaration `const|let|var name = ` of the host text, by name: where it stands and where
+ * its initializer starts, in text order. Found in one pass when first needed (a search of the whole
+ * text per placeholder made files with many queries quadratic). Matches may overlap (`let a: T`
+ * reads up to the next `=`): the scan resumes one character after each match start, so every
+ * declaration a search for its own name would find is here, with the same initializer start.
+ */
+class Declarations {
+  private byName: Map<string, Array<{ at: number; start: number }>> | undefined;
+
+  constructor(private readonly text: string) {}
+
+  /** Declaration `const|let|var name = <init>` in the host text before `before`. */
+  initializer(name: string, before: number): { start: number; end: number } | undefined {
+    this.byName ??= this.scan();
+    const list = this.byName.get(name);
+    let start = -1;
+    for (const d of list ?? []) if (d.at < before) start = d.start;
+    if (start < 0) return undefined;
+    const text = this.text;
     // the initializer runs to the end of the line (or a `;`)
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     const semi = text.indexOf(';', start);
     if (semi >= 0 && semi < end) end = semi;
-    found = { start, end };
+    return { start, end };
   }
-  return found;
+
+  private scan(): Map<string, Array<{ at: number; start: number }>> {
+    const out = new Map<string, Array<{ at: number; start: number }>>();
+    const re = /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*/g;
+    for (let m = re.exec(this.text); m; m = re.exec(this.text)) {
+      let list = out.get(m[1]);
+      if (!list) out.set(m[1], (list = []));
+      list.push({ at: m.index, start: m.index + m[0].length });
+      re.lastIndex = m.index + 1;
+    }
+    return out;
+  }
 }
 
-function stampIn(text: string, start: number, end: number, region: HostRegion, placeholder: [number, number] | undefined): Stamp | undefined {
+function stampIn(text: string, start: number, end: number, region: HostRegion, placeholder: [number, number] | undefined, decls: Declarations): Stamp | undefined {
   const piece = text.slice(start, end);
   const m = TIME_EXPR.exec(piece);
   if (m) {
@@ -73,7 +98,7 @@ function stampIn(text: string, start: number, end: number, region: HostRegion, p
   // one hop: `${staging}` where `const staging = \`t_${Date.now()}\``
   const id = /^\$\{\s*([A-Za-z_$][\w$]*)\s*\}$/.exec(piece)?.[1] ?? (!placeholder ? /^\s*([A-Za-z_$][\w$]*)\s*$/.exec(piece)?.[1] : undefined);
   if (!id) return undefined;
-  const init = initializer(text, id, region.sql.hostStart);
+  const init = decls.initializer(id, region.sql.hostStart);
   if (!init) return undefined;
   const initText = text.slice(init.start, init.end);
   const inner = TIME_EXPR.exec(initText);
@@ -108,7 +133,7 @@ function operandAfterPlus(text: string, i: number): [number, number] | undefined
   return j > start ? [start, j] : undefined;
 }
 
-function check(ctx: HostContext, region: HostRegion): void {
+function check(ctx: HostContext, region: HostRegion, decls: Declarations): void {
   const text = ctx.text;
   const sql = region.sql;
   const seen = new Set<number>();
@@ -119,13 +144,13 @@ function check(ctx: HostContext, region: HostRegion): void {
     for (const ph of sql.placeholders) {
       if (ph[0] > nameEnd || ph[1] < ref.start) continue;
       nameEnd = Math.max(nameEnd, ph[1]);
-      stamp ??= stampIn(text, sql.toHost(ph[0]), sql.toHost(ph[1]), region, ph);
+      stamp ??= stampIn(text, sql.toHost(ph[0]), sql.toHost(ph[1]), region, ph, decls);
     }
     // `'INSERT INTO tmp_' + Date.now() + ...`: the name runs to the end of the literal
     if (!stamp && ref.end === sql.text.length) {
       const after = sql.toHost(sql.text.length);
       const op = operandAfterPlus(text, after);
-      if (op) stamp = stampIn(text, op[0], op[1], region, undefined);
+      if (op) stamp = stampIn(text, op[0], op[1], region, undefined, decls);
     }
     if (!stamp || seen.has(stamp.start)) continue;
     seen.add(stamp.start);
@@ -147,6 +172,7 @@ export const timestampStagingTableName: Rule = {
   description: 'Table name built from Date.now()/getTime()/a timestamp: concurrent runs collide on the same table.',
   docs: docsUrl(ID),
   host(ctx) {
-    for (const r of ctx.regions) check(ctx, r);
+    const decls = new Declarations(ctx.text);
+    for (const r of ctx.regions) check(ctx, r, decls);
   },
 };

@@ -72,4 +72,19 @@ describe(RULE, () => {
     assert.deepEqual(own('const name = `stage_${id}`; await db.query(`CREATE TABLE ${name} (a int)`);'), []);
     assert.deepEqual(lint('CREATE TABLE stage_1700000000 (a int);').filter((f) => f.rule === RULE), []);
   });
+  test('a name held in a const: each query finds the declaration before it (the last one), type annotations included', () => {
+    const ts = [
+      'let count: number;',
+      'const staging = `orders_staging_${Date.now()}`;',
+      ...Array.from({ length: 40 }, (_, i) => `await client.query(\`INSERT INTO \${staging} (id) VALUES (${i})\`);`),
+      'const other: string = `t_${new Date().getTime()}`;',
+      'await client.query(`CREATE TABLE ${other} (id int)`);',
+      'await client.query(`CREATE TABLE ${missing} (id int)`);',
+    ].join('\n');
+    const found = own(ts);
+    // each of the 40 queries reports the clock in the declaration it uses (one finding per query); none for `missing`
+    assert.equal(found.length, 41);
+    assert.ok(found.slice(0, 40).every((f) => f.start === ts.indexOf('Date.now()') && ts.slice(f.start, f.end) === 'Date.now()'));
+    assert.equal(ts.slice(found[40].start, found[40].end), 'new Date().getTime()');
+  });
 });
