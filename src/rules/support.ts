@@ -102,7 +102,7 @@ interface DdlEntry {
   path: string;
   /** The shaping statements' texts, in document order (the key). */
   texts: string[];
-  /** Where each of them started, and its 0-based line and column, when `model` was made or moved. */
+  /** Where each of them started, and its 0-based line and column, when `model` was made. */
   starts: number[];
   lines: number[];
   cols: number[];
@@ -204,12 +204,10 @@ export function statementReports(id: string, stmt: Statement, ctx: RuleContext, 
   const local = options.documentDdl && parserReady() ? (documentSchema(ctx.doc, ctx.path), localEntry.get(ctx.doc) ?? NO_MODEL) : NO_MODEL;
   const m = rule.get(key);
   if (m && m.depth === stmt.depth && m.variant === variant && m.embedded === ctx.embedded && m.schema === schema && m.naturalKeys === naturalKeys && m.local === local) {
-    if (m.base !== stmt.start) {
-      const d = stmt.start - m.base;
-      m.reports = m.reports.map((r) => shifted(r, d));
-      m.base = stmt.start;
-    }
-    for (const r of m.reports) ctx.report(r);
+    // moved copies are made for this analysis only: kept, each would outlive a young-generation
+    // collection and become old-generation garbage at the next move (major collections)
+    if (m.base === stmt.start) for (const r of m.reports) ctx.report(r);
+    else for (const r of m.reports) ctx.report(shifted(r, stmt.start - m.base));
     return;
   }
   const reports: RuleReport[] = [];
@@ -265,7 +263,12 @@ function linesAndCols(text: string, starts: number[], lines: number[], cols: num
   }
 }
 
-function ddlModel(text: string, path: string, starts: number[], ends: number[]): DdlEntry {
+/**
+ * The cached (or a new) entry for these statements, and the model to use now: the entry's own, or a
+ * copy with its locations moved to where the statements stand now. The copy is not kept (kept, it
+ * would become old-generation garbage at the next move); the entry keeps the positions its model has.
+ */
+function ddlModel(text: string, path: string, starts: number[], ends: number[]): { entry: DdlEntry; model: DdlSchemaModel | null } {
   const n = starts.length;
   let entry: DdlEntry | undefined;
   for (let k = ddlCache.length - 1; k >= 0 && !entry; k--) {
@@ -292,7 +295,7 @@ function ddlModel(text: string, path: string, starts: number[], ends: number[]):
     else ruleCacheStats.ddlReused++;
     if (moved && entry.model) {
       const old = entry;
-      entry.model = entry.model.relocated((l) => {
+      const model = entry.model.relocated((l) => {
         // the statement holding the location: the last one starting at or before it
         let lo = 0;
         let hi = n - 1;
@@ -312,11 +315,9 @@ function ddlModel(text: string, path: string, starts: number[], ends: number[]):
           endLine: l.endLine + dLine, endColumn: l.endLine === firstLine ? l.endColumn + dCol : l.endColumn,
         };
       });
+      return { entry, model };
     }
-    entry.starts = starts;
-    entry.lines = lines;
-    entry.cols = cols;
-    return entry;
+    return { entry, model: entry.model };
   }
   ruleCacheStats.ddlBuilt++;
   let model: DdlSchemaModel | null = new DdlSchemaModel();
@@ -332,7 +333,7 @@ function ddlModel(text: string, path: string, starts: number[], ends: number[]):
   const made: DdlEntry = { path, texts, starts, lines, cols, model };
   ddlCache.push(made);
   if (ddlCache.length > DDL_CACHE_MAX) ddlCache.shift();
-  return made;
+  return { entry: made, model };
 }
 
 /** The tables the document itself declares (CREATE TABLE in this very file), or undefined. */
@@ -390,8 +391,9 @@ export function documentSchema(doc: SqlDocument, path?: string): DdlSchemaModel 
     inertFunctions.set(file, inert);
     if (inertFunctions.size > DDL_CACHE_MAX) inertFunctions.delete(inertFunctions.keys().next().value!);
   }
-  const entry = shaping ? ddlModel(text, file, starts, ends) : undefined;
-  const out = entry?.model ?? null;
+  const made = shaping ? ddlModel(text, file, starts, ends) : undefined;
+  const entry = made?.entry;
+  const out = made?.model ?? null;
   localCache.set(doc, out);
   localEntry.set(doc, entry && out ? entry : NO_MODEL);
   return out ?? undefined;
