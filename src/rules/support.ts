@@ -11,7 +11,6 @@ import { normalizeSql } from '../core/schema/deparse';
 import { ownCopy, parseRange, parserReady, TextCache, tryParse } from '../core/schema/pg';
 import { lookupTable } from './keys';
 import type { AnalyzerConfig } from '../core/analyze';
-import type { SchemaModel } from '../core/schema';
 import type { RuleContext, RuleReport } from './rule';
 
 /** A statement's AST node with a byte-location → analyzed-text offset converter. */
@@ -93,6 +92,18 @@ const localEntry = new WeakMap<SqlDocument, object>();
 const NO_MODEL = {};
 
 /**
+ * A number for an object, the same while it lives, never reused. Memos compare these instead of
+ * holding the objects: an old workspace schema or document model stays collectable.
+ */
+const ids = new WeakMap<object, number>();
+let lastId = 0;
+function idOf(o: object): number {
+  let id = ids.get(o);
+  if (id === undefined) ids.set(o, (id = ++lastId));
+  return id;
+}
+
+/**
  * One document's own DDL model, kept for the next analysis of that document. The model depends only
  * on the host path and the texts of the statements that shape tables, in order, except for the
  * locations it records (`origin`: offsets, lines, columns), which move when text above a statement
@@ -145,9 +156,10 @@ interface Memo {
   depth: number;
   variant: number;
   embedded: boolean;
-  schema: SchemaModel | undefined;
+  /** The workspace schema object's and the DDL cache entry's ids (see idOf): a memo pins neither. */
+  schema: number;
   naturalKeys: string;
-  local: object;
+  local: number;
   /** Where the statement started: the reports' offsets are into the text of that analysis. */
   base: number;
   reports: RuleReport[];
@@ -198,10 +210,10 @@ export function statementReports(id: string, stmt: Statement, ctx: RuleContext, 
   const variant = options.variant ?? 0;
   let rule = memos.get(id);
   if (!rule) memos.set(id, (rule = new TextCache<Memo>(MEMO_MAX_CHARS)));
-  const schema = ctx.schema;
+  const schema = ctx.schema ? idOf(ctx.schema) : 0;
   const naturalKeys = naturalKeysOf(ctx.config);
   // a check that resolves tables in the document's own DDL depends on that model's content
-  const local = options.documentDdl && parserReady() ? (documentSchema(ctx.doc, ctx.path), localEntry.get(ctx.doc) ?? NO_MODEL) : NO_MODEL;
+  const local = options.documentDdl && parserReady() ? (documentSchema(ctx.doc, ctx.path), idOf(localEntry.get(ctx.doc) ?? NO_MODEL)) : 0;
   const m = rule.get(key);
   if (m && m.depth === stmt.depth && m.variant === variant && m.embedded === ctx.embedded && m.schema === schema && m.naturalKeys === naturalKeys && m.local === local) {
     // moved copies are made for this analysis only: kept, each would outlive a young-generation
