@@ -65,13 +65,14 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   /**
-   * Drops the problems listed for `uri` and, for a folder, for every file in it; a document still
-   * open in an editor keeps its own (they follow its text, not the file).
+   * Drops the problems listed for `uri` and, for a folder, for every file in it. A document with
+   * unsaved changes keeps its own (they follow its text, which may yet be saved again); any other
+   * document VS Code still holds is analyzed again if it is edited.
    */
   private forget(uri: vscode.Uri): string[] {
     const gone = uri.toString();
     const inside = gone.endsWith('/') ? gone : `${gone}/`;
-    const open = new Set(vscode.workspace.textDocuments.map((d) => d.uri.toString()));
+    const open = new Set(vscode.workspace.textDocuments.filter((d) => d.isDirty).map((d) => d.uri.toString()));
     const listed: string[] = [];
     const stale: vscode.Uri[] = [];
     this.collection.forEach((u) => {
