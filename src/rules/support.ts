@@ -1,8 +1,10 @@
 /**
  * Helpers shared by the schema-aware rules: the libpg-query AST of one statement (offsets into the
- * analyzed text, template placeholders neutralized), the tables a document itself declares, and
- * the version/timestamp columns an upsert should compare.
+ * analyzed text, template placeholders neutralized), the tables a document itself declares, the
+ * version/timestamp columns an upsert should compare, and the caches that carry this work from one
+ * analysis of an edited document to the next (docs/caching.md).
  */
+import type { AnalyzerConfig } from '../core/analyze';
 import type { TableDescription, UniqueKey } from '../core/catalog';
 import type { Fix } from '../core/types';
 import type { SqlDocument, Statement, TableRef } from '../core/facts';
@@ -10,7 +12,6 @@ import { DdlSchemaModel } from '../core/schema/ddl';
 import { normalizeSql } from '../core/schema/deparse';
 import { ownCopy, parseRange, parserReady, TextCache, tryParse } from '../core/schema/pg';
 import { lookupTable } from './keys';
-import type { AnalyzerConfig } from '../core/analyze';
 import type { RuleContext, RuleReport } from './rule';
 
 /** A statement's AST node with a byte-location → analyzed-text offset converter. */
@@ -27,7 +28,8 @@ export interface StmtAst {
 // 1. Per analysis: WeakMaps keyed by the Statement / SqlDocument objects, which live as long as one
 //    analysis (several rules ask for the same AST or document schema).
 // 2. Across analyses, by text: a statement's AST with its byte → UTF-16 map relative to the
-//    statement (`astByText`), and the document's own DDL model (`ddlCache`, below).
+//    statement (`astByText`), the document's own DDL model (`ddlCache`), and each rule's reports
+//    for a statement (`statementReports`). Offsets are moved where the text moved.
 
 const astCache = new WeakMap<Statement, StmtAst | null>();
 
