@@ -10,7 +10,7 @@ import type { Fix } from '../core/types';
 import type { SqlDocument, Statement, TableRef } from '../core/facts';
 import { DdlSchemaModel } from '../core/schema/ddl';
 import { normalizeSql } from '../core/schema/deparse';
-import { ownCopy, parseRange, parserReady, TextCache, tryParse } from '../core/schema/pg';
+import { ownCopy, parseRange, parserReady, rejectedPiece, TextCache, tryParse } from '../core/schema/pg';
 import { lookupTable } from './keys';
 import type { RuleContext, RuleReport } from './rule';
 
@@ -113,8 +113,14 @@ function idOf(o: object): number {
  */
 interface DdlEntry {
   path: string;
-  /** The shaping statements' texts, in document order (the key). */
-  texts: string[];
+  /**
+   * The key: the shaping statements' texts in document order, as one own copy (`joined`) with the
+   * offset of each in it (`offs`, one more than there are statements).
+   */
+  joined: string;
+  offs: number[];
+  /** lengthSignature() of the statements: entries whose lengths differ are passed over without reading text. */
+  sig: number;
   /** Where each of them started, and its 0-based line and column, when `model` was made. */
   starts: number[];
   lines: number[];
@@ -283,22 +289,27 @@ function linesAndCols(text: string, starts: number[], lines: number[], cols: num
  * would become old-generation garbage at the next move); the entry keeps the positions its model has.
  */
 function ddlModel(text: string, path: string, starts: number[], ends: number[]): { entry: DdlEntry; model: DdlSchemaModel | null } {
-  const n = starts.length;
-  let entry: DdlEntry | undefined;
-  for (let k = ddlCache.length - 1; k >= 0 && !entry; k--) {
-    const e = ddlCache[k];
-    if (e.path !== path || e.texts.length !== n) continue;
-    let same = true;
-    for (let i = 0; i < n && same; i++) {
-      const t = e.texts[i];
-      same = ends[i] - starts[i] === t.length && text.startsWith(t, starts[i]);
+  let sig = lengthSignature(starts, ends);
+  let entry = cachedDdl(text, path, starts, ends, sig);
+  if (!entry) {
+    // A statement the grammar rejects adds nothing to the model (parseRange finds nothing in it):
+    // without those, the key may be cached already (typing in a CREATE TABLE leaves it invalid at
+    // most keystrokes). Only on a miss: a hit needs no parse lookups.
+    const keptStarts: number[] = [];
+    const keptEnds: number[] = [];
+    for (let i = 0; i < starts.length; i++) {
+      if (rejectedPiece(text.slice(starts[i], ends[i]))) continue;
+      keptStarts.push(starts[i]);
+      keptEnds.push(ends[i]);
     }
-    if (same) {
-      entry = e;
-      ddlCache.splice(k, 1);
-      ddlCache.push(e);
+    if (keptStarts.length < starts.length) {
+      starts = keptStarts;
+      ends = keptEnds;
+      sig = lengthSignature(starts, ends);
+      entry = cachedDdl(text, path, starts, ends, sig);
     }
   }
+  const n = starts.length;
   const lines: number[] = [];
   const cols: number[] = [];
   linesAndCols(text, starts, lines, cols);
@@ -342,12 +353,45 @@ function ddlModel(text: string, path: string, starts: number[], ends: number[]):
   } catch {
     model = null;
   }
-  const texts: string[] = [];
-  for (let i = 0; i < n; i++) texts.push(ownCopy(text.slice(starts[i], ends[i])));
-  const made: DdlEntry = { path, texts, starts, lines, cols, model };
+  // one own copy of all the texts: one copy call instead of one per statement
+  const pieces: string[] = [];
+  const offs: number[] = [0];
+  for (let i = 0; i < n; i++) {
+    pieces.push(text.slice(starts[i], ends[i]));
+    offs.push(offs[i] + ends[i] - starts[i]);
+  }
+  const made: DdlEntry = { path, joined: ownCopy(pieces.join('')), offs, sig, starts, lines, cols, model };
   ddlCache.push(made);
   if (ddlCache.length > DDL_CACHE_MAX) ddlCache.shift();
   return { entry: made, model };
+}
+
+/** The cached entry whose key is the texts text[starts[i], ends[i]) (made most recently used), or undefined. */
+function cachedDdl(text: string, path: string, starts: number[], ends: number[], sig: number): DdlEntry | undefined {
+  const n = starts.length;
+  for (let k = ddlCache.length - 1; k >= 0; k--) {
+    const e = ddlCache[k];
+    // (an edit almost always changes some statement's length: most entries end here, text unread)
+    if (e.sig !== sig || e.path !== path || e.offs.length !== n + 1) continue;
+    let same = true;
+    for (let i = 0; i < n && same; i++) {
+      const a = e.offs[i], b = e.offs[i + 1];
+      same = ends[i] - starts[i] === b - a && text.startsWith(e.joined.slice(a, b), starts[i]);
+    }
+    if (same) {
+      ddlCache.splice(k, 1);
+      ddlCache.push(e);
+      return e;
+    }
+  }
+  return undefined;
+}
+
+/** A number from the lengths of text[starts[i], ends[i]), in order (equal for equal lists of texts). */
+function lengthSignature(starts: number[], ends: number[]): number {
+  let h = starts.length;
+  for (let i = 0; i < starts.length; i++) h = (Math.imul(h, 0x01000193) ^ (ends[i] - starts[i])) | 0;
+  return h;
 }
 
 /** The tables the document itself declares (CREATE TABLE in this very file), or undefined. */
@@ -388,7 +432,11 @@ export function documentSchema(doc: SqlDocument, path?: string): DdlSchemaModel 
       }
       if (known === undefined) {
         const piece = text.slice(s.start, end);
-        if (onlyFunctions(tryParse(piece))) known = ownCopy(piece);
+        // A function the grammar rejects, as written and with placeholders neutralized, adds nothing
+        // to the model either (parseRange finds nothing in it): typing in a function's header, where
+        // most keystrokes leave it invalid, does not make the model again.
+        const tree = tryParse(piece);
+        if (tree ? onlyFunctions(tree) : rejectedPiece(piece)) known = ownCopy(piece);
       }
       if (known !== undefined) {
         inert.push(known);

@@ -351,6 +351,17 @@ export function parseRange(text: string, s: number, e: number, base = 0, placeho
   return parsed ? fromParse(parsed, pieceText, base + s, base + e) : [];
 }
 
+/**
+ * True when parseRange() finds nothing in `piece` (a statement's text): the grammar rejects it as
+ * written and with its placeholders neutralized, so it adds nothing to a DDL model. Parser must be ready.
+ */
+export function rejectedPiece(piece: string): boolean {
+  if (piece.startsWith('\\')) return true;
+  if (tryParse(piece)) return false;
+  const neutral = neutralizePlaceholders(piece);
+  return neutral.text === piece || tryParse(neutral.text) === undefined;
+}
+
 function fromParse(parsed: any, pieceText: string, base: number, pieceEnd: number): ParsedStatement[] {
   const toUtf16 = byteToUtf16Mapper(pieceText);
   const out: ParsedStatement[] = [];

@@ -217,3 +217,40 @@ test('the same text after the workspace schema, the natural keys or the document
   // the document's own DDL changes under a statement whose text stays: the upsert now supplies a version column
   replay(text, [replace('ts_ms bigint', 'ts_ms bigint, version int'), replace('(id, kind, ts_ms)', '(id, kind, version)'), replace('version int', 'version text')], { path: 'a.sql' });
 });
+
+test('typing a word into a function header or a CREATE TABLE: the states the grammar rejects reuse the DDL model, findings as fresh', () => {
+  /** One edit per keystroke: `word` typed letter by letter after `needle`. */
+  const typing = (needle: string, word: string) => [...word].map((_, k) => (text: string) => {
+    const typed = word.slice(0, k);
+    const i = text.indexOf(needle + typed);
+    assert.ok(i >= 0, `${needle}${typed} in the text`);
+    const at = i + needle.length + typed.length;
+    return text.slice(0, at) + word[k] + text.slice(at);
+  });
+  /** Warm analyses after each keystroke (the models they made counted), then each compared with a fresh one. */
+  const type = (start: string, edits: Array<(text: string) => string>) => {
+    const input = { path: 'migrations/020_typing.sql' };
+    cold(start, input);
+    const built0 = ruleCacheStats.ddlBuilt;
+    const texts: string[] = [];
+    const steps: Finding[][] = [];
+    let text = start;
+    for (const edit of edits) {
+      text = edit(text);
+      texts.push(text);
+      steps.push(warm(text, input));
+    }
+    const built = ruleCacheStats.ddlBuilt - built0;
+    texts.forEach((t, i) => assert.deepEqual(steps[i], cold(t, input), `keystroke #${i + 1}: cached findings differ from a fresh analysis\n${t}`));
+    return { built, steps };
+  };
+  // half-typed, the header is invalid (`RETURNS void L plpgsql`, `... LANGUAG plpgsql`): no state of it changes a table
+  const header = type(SQL.replace('LANGUAGE plpgsql', 'plpgsql'), typing('RETURNS void ', 'LANGUAGE '));
+  assert.equal(header.built, 0, 'typing in a function header never made the DDL model again');
+  // while a CREATE TABLE is invalid its table is absent from the model: one model for all those states
+  // (`extra b` is valid, a column of type b; so is each longer type name: those make models of their own)
+  const column = type(SQL, typing('  id bigint,\n', 'extra bigint,\n'));
+  assert.ok(column.built <= 4, `typing a column (14 keystrokes) made the DDL model ${column.built} times`);
+  const events = (fs: Finding[]) => fs.filter((f) => f.message.includes('events')).length;
+  assert.ok(events(column.steps[column.steps.length - 1]) > 0, 'the finished CREATE TABLE events is in the model again');
+});
