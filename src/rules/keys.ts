@@ -7,6 +7,7 @@ import type { TableDescription, UniqueKey } from '../core/catalog';
 import type { TableRef } from '../core/facts';
 import { displayName } from '../core/facts';
 import type { SchemaModel } from '../core/schema';
+import { isTemplatedSchema } from '../core/schema/pg';
 
 export interface KeyChoice {
   /** `natural` (configured natural key), or the key's kind. */
@@ -25,7 +26,8 @@ export interface KeyChoice {
 export function lookupTable(schema: SchemaModel | undefined, ref: TableRef): TableDescription | undefined {
   if (!schema) return undefined;
   try {
-    return schema.lookup(ref.name, ref.schema);
+    // a templated schema (`:SCHEMA.jobs`, `{{ .Namespace }}.users`, `${schema}.t`): the DDL files its tables under the search path
+    return schema.lookup(ref.name, isTemplatedSchema(ref.schema) ? undefined : ref.schema);
   } catch {
     return undefined;
   }
@@ -112,8 +114,11 @@ export function keyChoices(ref: TableRef, table: TableDescription | undefined, c
 
 /** `schema.table` for messages. */
 export function tableLabel(ref: TableRef, table?: TableDescription): string {
-  // Unknown table: as written (placeholders and all), the way the user will search for it.
-  return table ? displayName({ schema: table.schema, name: table.name }) : ref.raw.replace(/\s+/g, '');
+  // Unknown table, or one whose schema is a template placeholder: as written (placeholders and all),
+  // the way the user will search for it; the model files those under the search path, not their schema.
+  if (table && !isTemplatedSchema(ref.schema)) return displayName({ schema: table.schema, name: table.name });
+  // blanks between the parts go (`s . t`); quoted names and templates keep theirs (`"{{ .Namespace }}".t`)
+  return ref.raw.replace(/("(?:[^"]|"")*"|\{\{[\s\S]*?\}\}|\$\{[^}]*\})|\s+/g, (m, kept: string | undefined) => kept ?? '');
 }
 
 export { keyLabel };

@@ -10,7 +10,7 @@ import type { Fix } from '../core/types';
 import type { SqlDocument, Statement, TableRef } from '../core/facts';
 import { DdlSchemaModel } from '../core/schema/ddl';
 import { normalizeSql } from '../core/schema/deparse';
-import { ownCopy, parseRange, parserReady, rejectedPiece, TextCache, tryParse } from '../core/schema/pg';
+import { isTemplatedSchema, ownCopy, parseRange, parserReady, rejectedPiece, TextCache, tryParse } from '../core/schema/pg';
 import { lookupTable } from './keys';
 import type { RuleContext, RuleReport } from './rule';
 
@@ -469,7 +469,7 @@ export function documentSchema(doc: SqlDocument, path?: string): DdlSchemaModel 
  */
 export function resolveTable(ctx: RuleContext, ref: { name: string; schema?: string } | TableRef, mode: 'here' | 'final' = 'here'): TableDescription | undefined {
   // a templated schema (`:SCHEMA.jobs`, `{{ .Namespace }}.users`, `${schema}.t`) resolves like an unqualified name
-  if (ref.schema !== undefined && /^[:{$]/.test(ref.schema)) ref = { name: ref.name };
+  if (isTemplatedSchema(ref.schema)) ref = { name: ref.name };
   if (mode === 'final') {
     const w = lookupTable(ctx.schema, ref as TableRef);
     if (w) return w;

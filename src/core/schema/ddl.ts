@@ -9,7 +9,7 @@ import type { ColumnDescription, TableDescription, UniqueKey } from '../catalog'
 import type { SchemaModel } from '../schema';
 import type { Location } from '../types';
 import { expr, normalizeSql, quoteIdent, typeName } from './deparse';
-import { ensureParser, parseRange, parserReady, parseTolerant, statementRanges, type ParsedStatement } from './pg';
+import { ensureParser, isTemplatedSchema, parseRange, parserReady, parseTolerant, statementRanges, type ParsedStatement } from './pg';
 
 /** One DDL source file. */
 export interface DdlFile {
@@ -119,6 +119,11 @@ function sval(n: any): string {
 
 function keyColumnsName(columns: string[]): string {
   return columns.map((c) => (/^[a-z_][a-z0-9_]*$/i.test(c) ? c : 'expr')).join('_');
+}
+
+/** A schema this file names with a placeholder (one neutralized to parse, or one spelled as a template). */
+function isPlaceholderSchema(schema: string, ctx: FileCtx): boolean {
+  return ctx.placeholders.has(schema) || isTemplatedSchema(schema);
 }
 
 function clone<T>(v: T): T {
@@ -285,7 +290,7 @@ export class DdlSchemaModel implements SchemaModel {
 
   private rangeVar(rv: any, ctx: FileCtx): RangeVarRef {
     let schema: string | undefined = rv?.schemaname;
-    if (schema !== undefined && ctx.placeholders.has(schema)) schema = undefined;
+    if (schema !== undefined && isPlaceholderSchema(schema, ctx)) schema = undefined;
     return { schema, name: rv?.relname ?? '', temp: rv?.relpersistence === 't' };
   }
 
@@ -702,7 +707,7 @@ export class DdlSchemaModel implements SchemaModel {
     if (n.removeType === 'OBJECT_TABLE') {
       for (const parts of names) {
         const name = parts[parts.length - 1];
-        const schema = parts.length > 1 && !ctx.placeholders.has(parts[parts.length - 2]) ? parts[parts.length - 2] : undefined;
+        const schema = parts.length > 1 && !isPlaceholderSchema(parts[parts.length - 2], ctx) ? parts[parts.length - 2] : undefined;
         const t = this.find(name, schema, ctx.searchPath);
         if (t) {
           this.byKey.delete(t.schema, t.name);
@@ -713,7 +718,7 @@ export class DdlSchemaModel implements SchemaModel {
     } else if (n.removeType === 'OBJECT_INDEX') {
       for (const parts of names) {
         const name = parts[parts.length - 1];
-        const schema = parts.length > 1 && !ctx.placeholders.has(parts[parts.length - 2]) ? parts[parts.length - 2] : undefined;
+        const schema = parts.length > 1 && !isPlaceholderSchema(parts[parts.length - 2], ctx) ? parts[parts.length - 2] : undefined;
         const t = this.indexOwner(name, schema, ctx);
         if (t) {
           t.keys = t.keys.filter((k) => !(k.kind === 'unique-index' && k.name === name));

@@ -280,6 +280,17 @@ export function splitSql(text: string): Array<[number, number]> {
 }
 
 /**
+ * True for a schema name written as a template placeholder: psql `:SCHEMA` / `:'schema'`, Go
+ * `{{ .Namespace }}` (quoted, it parses as that name), `${schema}`, Python `{schema}`. Its tables
+ * are filed under the search path, and a name qualified by one resolves like an unqualified name.
+ */
+export function isTemplatedSchema(schema: string | undefined): boolean {
+  if (schema === undefined || schema.length === 0) return false;
+  const c = schema.charCodeAt(0);
+  return c === 58 /* : */ || c === 123 /* { */ || (c === 36 /* $ */ && schema.charCodeAt(1) === 123);
+}
+
+/**
  * Replaces template placeholders with identifiers of the same length so the statement parses:
  * Go templates `{{ ... }}`, JS interpolations `${...}` and psql variables `:NAME`, `:'NAME'`, `:"NAME"`. Returns the identifiers
  * used (lower-cased as PostgreSQL folds them) so callers can tell a placeholder schema from a real one.

@@ -192,3 +192,27 @@ test('related information points at the table and at each key that could fire', 
     ['public.t is created here', 1], ['primary key t_pkey (id) is declared here', 2], ['unique constraint t_email_key (email) is declared here', 3],
   ]);
 });
+
+test('tables created under a templated schema in other files are known to INSERTs that spell the same template', async () => {
+  await loadPgParser();
+  const { buildSchemaFromDdl } = await import('../../../src/core/schema/ddl');
+  // graphile-worker's psql variables, supabase-auth's Go templates (quoted and bare)
+  const schema = buildSchemaFromDdl([
+    { path: 'migrations/001.sql', text: 'CREATE TABLE :GRAPHILE_WORKER_SCHEMA.tasks (id serial PRIMARY KEY, identifier text NOT NULL UNIQUE);\n' },
+    { path: 'migrations/002.sql', text: 'CREATE TABLE "{{ .Namespace }}".users (id uuid PRIMARY KEY, email text UNIQUE);\n' },
+    { path: 'migrations/003.sql', text: 'CREATE TABLE {{ index .Options "Namespace" }}.audit (id bigint, note text);\n' },
+  ]);
+  const cases: Array<[string, string, RegExp]> = [
+    ['INSERT INTO :GRAPHILE_WORKER_SCHEMA.tasks (identifier) VALUES ($1) ON CONFLICT DO NOTHING', ':GRAPHILE_WORKER_SCHEMA.tasks', /only works because :GRAPHILE_WORKER_SCHEMA\.tasks happens to have one unique key .*\(identifier\)/],
+    ['INSERT INTO "{{ .Namespace }}".users (email) VALUES ($1) ON CONFLICT DO NOTHING', '"{{ .Namespace }}".users', /only works because "\{\{ \.Namespace \}\}"\.users happens to have one unique key .*\(email\)/],
+    ['INSERT INTO {{ index .Options "Namespace" }}.audit (note) VALUES ($1) ON CONFLICT DO NOTHING', '{{ index .Options "Namespace" }}.audit', /never fires: \{\{ index \.Options "Namespace" \}\}\.audit has no primary key/],
+  ];
+  for (const [sql, label, message] of cases) {
+    const [f] = lintErrors(sql, RULE, { schema, path: 'queries/q.sql' });
+    assert.match(f.message, message);
+    assert.equal(f.related?.[0]?.message, `${label} is created here`);
+  }
+  // the key the table has is offered as the target
+  const [t] = lintErrors(cases[0][0], RULE, { schema, path: 'queries/q.sql' });
+  assert.match(applyEdits(cases[0][0], t.fixes[0]), /ON CONFLICT \(identifier\) DO NOTHING$/);
+});
