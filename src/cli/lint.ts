@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { analyze as realAnalyze, languageFromPath, type AnalyzeInput, type AnalyzeResult } from '../core/analyze';
 import { applyFixes, lineBreakOf, preferredFixes } from '../core/fixes';
 import type { SchemaModel } from '../core/schema';
-import { loadSchemaFromDdl, type DdlFile } from '../core/schema/ddl';
+import { ensureParser, loadSchemaFromDdl, type DdlFile } from '../core/schema/ddl';
 import { UNUSED_SUPPRESSION } from '../core/suppress';
 import { rules } from '../rules/index';
 import { docsUrl } from '../rules/rule';
@@ -55,6 +55,11 @@ Exit status: 0 no error-level findings, 1 error-level findings (or too many warn
 /** What lint needs from the analyzer; tests inject fakes, the CLI uses the real ones. */
 export interface LintDeps {
   analyze(input: AnalyzeInput): AnalyzeResult;
+  /**
+   * Loads PostgreSQL's grammar (libpg-query): the rules that read a statement's parse tree (SELECT
+   * filters for check-then-insert-race, MERGE sources, upsert guards, VALUES keys...) find nothing without it.
+   */
+  loadParser(): Promise<void>;
   /** Schema model from the linted SQL files and natural keys. */
   loadSchema(files: DdlFile[], naturalKeys: Record<string, string[]> | undefined): Promise<SchemaModel>;
   /** Rule metadata for SARIF. */
@@ -65,6 +70,7 @@ export interface LintDeps {
 
 export const defaultDeps: LintDeps = {
   analyze: realAnalyze,
+  loadParser: ensureParser,
   loadSchema: (files, naturalKeys) => loadSchemaFromDdl(files, { naturalKeys }),
   rules: [
     ...rules.map((r) => ({ id: r.id, description: r.description, docs: r.docs, severity: r.severity })),
@@ -128,6 +134,15 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
       texts.push({ abs, rel, text: stripBom(raw), bom: raw.charCodeAt(0) === 0xfeff });
     } catch (e) {
       return fail(`${rel}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  }
+
+  // Every run needs the grammar, not only one that builds a schema (a TS-only project, --no-schema).
+  if (texts.length) {
+    try {
+      await deps.loadParser();
+    } catch (e) {
+      io.stderr(`dupguard lint: warning: the SQL parser did not load (${e instanceof Error ? e.message : String(e)}); checks that read parse trees are off\n`);
     }
   }
 

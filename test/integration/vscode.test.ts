@@ -25,6 +25,14 @@ test('extension-host suite passes inside VS Code', { timeout: 13 * 60_000 }, asy
   assert.match(r.report, /# (\d+)\/\1 passed/);
 });
 
+test('a window with no folder open: the checks that need the SQL parser run in it too', { timeout: 5 * 60_000 }, async () => {
+  const r = await runSuite(120_000, 'no-folder');
+  console.log(r.report.trimEnd());
+  console.log(`[vscode] no-folder window: exit ${r.exitCode} in ${r.seconds.toFixed(1)} s`);
+  assert.equal(r.exitCode, 0, 'the no-folder extension test failed inside VS Code (its output is printed above)');
+  assert.match(r.report, /# (\d+)\/\1 passed/);
+});
+
 test('the packaged .vsix installs into code-server and shows a diagnostic and its quick fixes', { timeout: 8 * 60_000 }, async () => {
   const r = await runVsix();
   console.log(`[vscode] ${path.relative(repoRoot, r.vsix)}: ${(r.bytes / 1024).toFixed(0)} KiB; installed in ${r.installMs} ms; ${r.squiggles} squiggle(s); run ${r.seconds.toFixed(1)} s`);

@@ -21,7 +21,15 @@ import { stageExtension } from './stage';
 
 export const fixtureWorkspace = path.join(repoRoot, 'test', 'fixtures', 'workspace');
 export const resultsDir = path.join(repoRoot, 'test-results');
-const suiteOut = path.join(repoRoot, 'out', 'integration', 'suite.js');
+/**
+ * The extension-host suites: the main one in a window on the fixture workspace, and a short one in a
+ * window with no folder open (no workspace, so no schema index).
+ */
+export type SuiteVariant = 'workspace' | 'no-folder';
+const suites: Record<SuiteVariant, { entry: string; out: string }> = {
+  workspace: { entry: 'index.ts', out: path.join(repoRoot, 'out', 'integration', 'suite.js') },
+  'no-folder': { entry: 'noFolder.ts', out: path.join(repoRoot, 'out', 'integration', 'suite-no-folder.js') },
+};
 
 export interface SuiteRun {
   exitCode: number;
@@ -48,11 +56,11 @@ function copyWorkspace(scratch: string): string {
 }
 
 /** Bundles the extension-host suite (it runs inside VS Code, so tsx cannot load it there). */
-export function buildSuite(): void {
+export function buildSuite(variant: SuiteVariant = 'workspace'): void {
   const esbuild = require('esbuild') as typeof import('esbuild');
   esbuild.buildSync({
-    entryPoints: [path.join(repoRoot, 'test', 'integration', 'suite', 'index.ts')],
-    outfile: suiteOut, bundle: true, platform: 'node', format: 'cjs', target: 'node20',
+    entryPoints: [path.join(repoRoot, 'test', 'integration', 'suite', suites[variant].entry)],
+    outfile: suites[variant].out, bundle: true, platform: 'node', format: 'cjs', target: 'node20',
     external: ['vscode'], sourcemap: 'inline', logLevel: 'error',
   });
 }
@@ -95,14 +103,14 @@ const START_TIMEOUT_MS = 150_000;
  * Opens the workbench with the test payload and waits for the exit code VS Code reports. Starting
  * code-server, Chromium and the extension host is retried once when it fails; the tests are not.
  */
-export async function runSuite(timeoutMs = 360_000): Promise<SuiteRun> {
+export async function runSuite(timeoutMs = 360_000, variant: SuiteVariant = 'workspace'): Promise<SuiteRun> {
   const t0 = Date.now();
-  buildSuite();
-  const r = await retryInfraOnce('extension tests', () => runSuiteOnce(timeoutMs));
+  buildSuite(variant);
+  const r = await retryInfraOnce(`extension tests (${variant})`, () => runSuiteOnce(timeoutMs, variant));
   return { ...r, seconds: (Date.now() - t0) / 1000 };
 }
 
-async function runSuiteOnce(timeoutMs: number): Promise<SuiteRun> {
+async function runSuiteOnce(timeoutMs: number, variant: SuiteVariant): Promise<SuiteRun> {
   const t0 = Date.now();
   const ext = stageExtension(false);
   const scratch = scratchDir('suite');
@@ -123,7 +131,7 @@ async function runSuiteOnce(timeoutMs: number): Promise<SuiteRun> {
     const page = browser.page;
     stopShots = serveScreenshots(page, shots);
     const remote = (p: string) => `vscode-remote://127.0.0.1:${server!.port}${p}`;
-    const payload = [['extensionDevelopmentPath', remote(ext)], ['extensionTestsPath', remote(suiteOut)]];
+    const payload = [['extensionDevelopmentPath', remote(ext)], ['extensionTestsPath', remote(suites[variant].out)]];
     let resolveExit!: (code: number) => void;
     const exited = new Promise<number>((r) => { resolveExit = r; });
     const crashed = new Promise<never>((_, rej) => {
@@ -133,7 +141,9 @@ async function runSuiteOnce(timeoutMs: number): Promise<SuiteRun> {
     crashed.catch(() => {});
     await infra('loading the workbench', async () => {
       await page.exposeFunction('codeAutomationExit', (code: number) => { resolveExit(Number(code)); });
-      await page.goto(`${server!.url}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`, { timeout: 60_000 });
+      // code-server reopens its default folder unless told otherwise: ew=true is its empty window
+      const folder = variant === 'workspace' ? `folder=${encodeURIComponent(ws)}&` : 'ew=true&';
+      await page.goto(`${server!.url}/?${folder}payload=${encodeURIComponent(JSON.stringify(payload))}`, { timeout: 60_000 });
     });
     // The runner writes its first line before the first test: until then, any stall is the machinery's.
     const started = (async () => {
@@ -305,6 +315,12 @@ async function main(): Promise<void> {
     const r = await runSuite();
     process.stdout.write(r.report);
     log(`extension tests: exit ${r.exitCode} in ${r.seconds.toFixed(1)} s`);
+    failed ||= r.exitCode !== 0;
+  }
+  if (all || which.includes('no-folder')) {
+    const r = await runSuite(120_000, 'no-folder');
+    process.stdout.write(r.report);
+    log(`extension tests with no folder open: exit ${r.exitCode} in ${r.seconds.toFixed(1)} s`);
     failed ||= r.exitCode !== 0;
   }
   if (all || which.includes('vsix')) {

@@ -392,3 +392,38 @@ function validateSarif(log: Record<string, any>): void {
     }
   }
 }
+
+test('a TS-only project (no .sql file, no schema) gets the checks that read parse trees: the parser loads in every run', (t) => {
+  const cli = path.join(root, 'dist/cli.js');
+  if (bundleStale(cli)) {
+    const build = spawnSync(process.execPath, ['esbuild.js'], { cwd: root, encoding: 'utf8' });
+    assert.equal(build.status, 0, build.stderr);
+  }
+  const dir = tmp({
+    'src/users.ts': [
+      "import { Pool } from 'pg';",
+      'const pool = new Pool();',
+      'export async function ensureUser(email: string) {',
+      "  const { rows } = await pool.query('SELECT id FROM users WHERE email = $1', [email]);",
+      "  if (rows.length === 0) await pool.query('INSERT INTO users (email) VALUES ($1)', [email]);",
+      '}',
+      '',
+    ].join('\n'),
+  });
+  // a fresh process: nothing else has loaded the grammar in it (in this test file, other tests do)
+  for (const extra of [[], ['--no-schema']]) {
+    const r = spawnSync(process.execPath, [cli, 'lint', 'src', '--format', 'json', ...extra], { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.stderr, '');
+    const rules = JSON.parse(r.stdout).files.flatMap((f: { findings: Array<{ rule: string; line: number }> }) => f.findings.map((x) => `${x.rule}:${x.line}`));
+    assert.deepEqual(rules, ['check-then-insert-race:5'], `lint src ${extra.join(' ')}`);
+  }
+  t.diagnostic('check-then-insert-race found in a TS-only folder, with and without --no-schema');
+});
+
+test('a parser that fails to load: a warning, and the lint goes on with the checks that need none', async () => {
+  const dir = tmp({ 'a.sql': 'INSERT INTO t (a) VALUES (1) ON CONFLICT DO NOTHING;\n' });
+  const r = await lint(['a.sql', '--no-schema'], dir, { ...defaultDeps, loadParser: async () => { throw new Error('no WASM here'); } });
+  assert.equal(r.stderr, 'dupguard lint: warning: the SQL parser did not load (no WASM here); checks that read parse trees are off\n');
+  assert.match(r.stdout, /on-conflict-without-target/);
+  assert.equal(r.code, 0);
+});
