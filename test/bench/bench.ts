@@ -6,7 +6,7 @@
  * the process's CPU time (robust when other processes compete for the cores) and, for comparison,
  * from wall time.
  *
- * Phase 1 runs without the SQL parser loaded (the editor before the WASM is ready, `lint --no-schema`):
+ * Phase 1 runs without the SQL parser loaded (the editor before the WASM is ready):
  * the lexer path. Phase 2 loads libpg-query and measures the full analysis again (statements the
  * lexer flags are confirmed by the parser; informational, no target).
  */
