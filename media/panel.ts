@@ -234,7 +234,13 @@ function render(): void {
   app.replaceChildren();
   const header = h('header', { class: 'top' },
     h('div', {}, h('h1', {}, 'Duplicates'), h('div', { class: 'muted' }, scanningLabel ? `Scanning ${scanningLabel}…` : state.connection ?? '')),
-    report ? button('Rescan', 'secondary', () => post({ command: 'rescan' }), { 'data-action': 'rescan' }) : undefined,
+    report ? h('div', { class: 'actions' },
+      button('Rescan', 'secondary', () => post({ command: 'rescan', mode: report.mode }), { 'data-action': 'rescan' }),
+      // the other way of counting: estimates for a database too big to read now, or the exact counts after them
+      report.mode === 'exact'
+        ? button('Quick estimate', 'secondary', () => post({ command: 'rescan', mode: 'quick' }), { 'data-action': 'rescan-quick' })
+        : button('Exact scan', 'secondary', () => post({ command: 'rescan', mode: 'exact' }), { 'data-action': 'rescan-exact' }),
+    ) : undefined,
   );
   app.append(header);
   if (failure) app.append(h('div', { class: 'banner error' }, failure));
@@ -275,7 +281,10 @@ function describeRendered(): RenderedSummary {
     dryRuns[el.closest<HTMLElement>('.check')!.dataset.check!] = el.textContent ?? '';
   }
   const banners = Array.from(document.querySelectorAll<HTMLElement>('.banner')).map((b) => b.textContent ?? '');
-  return { rows, bars, sort: state.sort, expanded: state.expanded, banners, dryRuns };
+  const stats = Array.from(document.querySelectorAll<HTMLElement>('.stats .stat')).map((el) =>
+    `${el.querySelector('.stat-value')?.textContent ?? ''} ${el.querySelector('.stat-label')?.textContent ?? ''}`);
+  const buttons = Array.from(document.querySelectorAll<HTMLElement>('header.top button')).map((b) => b.textContent ?? '');
+  return { rows, bars, sort: state.sort, expanded: state.expanded, banners, dryRuns, stats, buttons };
 }
 
 window.addEventListener('message', (event: MessageEvent<ToWebview>) => {

@@ -81,6 +81,11 @@ export class Config {
     return stringList(this.c.get('exclude')) ?? DEFAULT_EXCLUDE;
   }
 
+  /** How "Scan DB for duplicates" counts: every row, or statistics and a sample. */
+  get scanMode(): 'exact' | 'quick' {
+    return this.c.get<string>('scan.mode') === 'quick' ? 'quick' : 'exact';
+  }
+
   get connections(): ConnectionProfile[] {
     const raw = this.c.get<unknown[]>('connections', []) ?? [];
     return raw.filter((p): p is ConnectionProfile => !!p && typeof p === 'object' && typeof (p as ConnectionProfile).name === 'string');

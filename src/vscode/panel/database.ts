@@ -65,7 +65,7 @@ export class Database implements vscode.Disposable {
         let tablesSeen = -1;
         try {
           return await scan(session, {
-            mode: args.mode ?? 'exact',
+            mode: args.mode ?? new Config().scanMode,
             tables: args.tables,
             naturalKeys: new Config().naturalKeys,
             signal: abort.signal,
@@ -113,7 +113,7 @@ export class Database implements vscode.Disposable {
     const panel = DuplicatesPanel.createOrShow(this.context.extensionUri, {
       connections: this.connections,
       log: this.log,
-      rescan: async (c) => { await this.scan(c); },
+      rescan: async (c, mode) => { await this.scan(c, { mode }); },
     });
     panel.show(report, conn);
   }

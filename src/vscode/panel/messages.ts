@@ -33,6 +33,10 @@ export interface RenderedSummary {
   banners: string[];
   /** Dry-run results shown, by check key: the first line of each. */
   dryRuns: Record<string, string>;
+  /** The summary cards, as `value label` (e.g. `1.2 s quick scan`). */
+  stats: string[];
+  /** The header's buttons, by label. */
+  buttons: string[];
 }
 
 export type SortColumn = 'table' | 'rows' | 'groups' | 'excess' | 'percent' | 'bytes';
@@ -56,7 +60,8 @@ export type FromWebview =
   | { command: 'generateMigration'; ref: CheckRef }
   | { command: 'dryRun'; ref: CheckRef }
   | { command: 'copyQuery'; ref: CheckRef }
-  | { command: 'rescan' }
+  /** Scan again: `mode` is the report's own for Rescan, the other one for Quick estimate / Exact scan. */
+  | { command: 'rescan'; mode: 'exact' | 'quick' }
   | { command: 'rendered'; summary: RenderedSummary }
   | { command: 'testClicked'; selector: string; found: boolean };
 

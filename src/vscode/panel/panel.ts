@@ -21,8 +21,8 @@ function nonce(): string {
 export interface PanelHost {
   connections: Connections;
   log: vscode.LogOutputChannel;
-  /** Scans again with the same connection. */
-  rescan(conn: ChosenConnection): Promise<void>;
+  /** Scans again with the same connection, counting every row (exact) or estimating (quick). */
+  rescan(conn: ChosenConnection, mode: 'exact' | 'quick'): Promise<void>;
 }
 
 export class DuplicatesPanel implements vscode.Disposable {
@@ -120,7 +120,7 @@ export class DuplicatesPanel implements vscode.Disposable {
         for (const w of this.clickWaiters.splice(0)) w(m.found);
         return;
       case 'rescan':
-        if (this.connection) await this.run('Rescan', () => this.host.rescan(this.connection!));
+        if (this.connection) await this.run('Rescan', () => this.host.rescan(this.connection!, m.mode));
         return;
       case 'copyQuery': {
         const found = this.check(m.ref);
