@@ -74,34 +74,6 @@ async function panelState(fresh = false): Promise<Rendered> {
 async function panelUntil(what: string, pred: (s: Rendered) => boolean, timeoutMs = 30_000): Promise<Rendered> {
   const t0 = Date.now();
   let last: Rendered | undefined;
-
-test('Quick estimate rescans from statistics and a sample, Exact scan counts again, and dupguard.scan.mode picks the command\'s way', async () => {
-  const exactRow = (x: Rendered) => x.rows.find((r) => r.name === TABLE)?.cells.slice(0, 4).map((c) => c.trim());
-  let s = await panelUntil('an exact report with a Quick estimate button', (x) => x.stats.some((t) => t.endsWith(' exact scan')) && x.buttons.includes('Quick estimate'));
-  assert.deepEqual(exactRow(s), ['1,000', '37', '963', '96%']);
-  await click('button[data-action="rescan-quick"]');
-  s = await panelUntil('the quick estimate drawn', (x) => x.stats.some((t) => t.endsWith(' quick scan')));
-  assert.deepEqual(s.buttons, ['Rescan', 'Exact scan']);
-  // the duplicated table is still found, its figures marked as estimates
-  const bar = s.bars.find((b) => b.label === TABLE);
-  assert.ok(bar, `no bar for ${TABLE} in the quick estimate: ${JSON.stringify(s.bars)}`);
-  assert.match(bar.value, /≈$/);
-  await click('button[data-action="rescan-exact"]');
-  s = await panelUntil('exact counts again', (x) => x.stats.some((t) => t.endsWith(' exact scan')));
-  assert.deepEqual(exactRow(s), ['1,000', '37', '963', '96%']);
-  assert.deepEqual(s.buttons, ['Rescan', 'Quick estimate']);
-  // the command without a mode: the setting's
-  await setSetting('scan.mode', 'quick');
-  try {
-    const r = await vscode.commands.executeCommand<ScanReportLike | undefined>('dupguard.scanDatabase', { url: dbUrl });
-    assert.equal(r?.mode, 'quick');
-  } finally {
-    await setSetting('scan.mode', undefined);
-  }
-  const back = await vscode.commands.executeCommand<ScanReportLike | undefined>('dupguard.scanDatabase', { url: dbUrl });
-  assert.equal(back?.mode, 'exact');
-  await panelUntil('the exact report again', (x) => x.stats.some((t) => t.endsWith(' exact scan')));
-}, 120_000);
   let error: unknown;
   for (;;) {
     try {

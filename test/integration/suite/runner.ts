@@ -9,9 +9,13 @@ type Fn = () => Promise<void> | void;
 interface Case { name: string; fn: Fn; timeoutMs: number }
 
 const cases: Case[] = [];
+/** True once runAll() started: tests are registered when their module loads, never from a running test. */
+let running = false;
 
 /** Registers a test. */
 export function test(name: string, fn: Fn, timeoutMs = 60_000): void {
+  // (a test() call inside a helper would register one more case each time the helper runs)
+  if (running) throw new Error(`test('${name}') was called while the tests run: register tests at the top level of a module`);
   cases.push({ name, fn, timeoutMs });
 }
 
@@ -36,7 +40,8 @@ export async function runAll(): Promise<void> {
   const t0 = Date.now();
   // DUPGUARD_TEST_GREP narrows a run by hand while working on one test; CI never sets it.
   const grep = process.env.DUPGUARD_TEST_GREP ? new RegExp(process.env.DUPGUARD_TEST_GREP) : undefined;
-  const selected = grep ? cases.filter((c) => grep.test(c.name)) : cases;
+  running = true;
+  const selected = grep ? cases.filter((c) => grep.test(c.name)) : [...cases];
   // The first line tells the harness that the extension host started the tests (see harness/run.ts).
   write(`# running ${selected.length} extension tests`);
   if (grep) write(`# DUPGUARD_TEST_GREP=${grep.source}: ${selected.length} of ${cases.length} tests`);
