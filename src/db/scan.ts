@@ -715,6 +715,68 @@ function candidateFilter(pc: PlannedCheck, k: KeyGroups): string {
 const MANY_GROUPS = 100_000;
 
 /**
+ * The int8 hash of a value as the type's default hash operator class computes it (its extended hash
+ * support function, pg_amproc 2), so values equal under the type's `=` (1.0 and 1.00, -0 and 0, text
+ * equal under a nondeterministic collation) hash alike. By base type; the argument as the function
+ * takes it (date and timestamptz as the timestamp they denote, bool as an int).
+ */
+const HASH_FUNCTIONS: Record<string, (e: string, seed: string) => string> = {
+  int2: (e, s) => `hashint2extended(${e}, ${s})`,
+  int4: (e, s) => `hashint4extended(${e}, ${s})`,
+  int8: (e, s) => `hashint8extended(${e}, ${s})`,
+  oid: (e, s) => `hashoidextended(${e}, ${s})`,
+  bool: (e, s) => `hashint4extended((${e})::int4, ${s})`,
+  text: (e, s) => `hashtextextended(${e}, ${s})`,
+  varchar: (e, s) => `hashtextextended(${e}, ${s})`,
+  bpchar: (e, s) => `hashbpcharextended(${e}, ${s})`,
+  numeric: (e, s) => `hash_numeric_extended(${e}, ${s})`,
+  float4: (e, s) => `hashfloat4extended(${e}, ${s})`,
+  float8: (e, s) => `hashfloat8extended(${e}, ${s})`,
+  uuid: (e, s) => `uuid_hash_extended(${e}, ${s})`,
+  date: (e, s) => `timestamp_hash_extended((${e})::timestamp, ${s})`,
+  timestamp: (e, s) => `timestamp_hash_extended(${e}, ${s})`,
+  timestamptz: (e, s) => `timestamp_hash_extended((${e}) AT TIME ZONE 'UTC', ${s})`,
+  time: (e, s) => `time_hash_extended(${e}, ${s})`,
+  timetz: (e, s) => `timetz_hash_extended(${e}, ${s})`,
+  interval: (e, s) => `interval_hash_extended(${e}, ${s})`,
+  inet: (e, s) => `hashinetextended(${e}, ${s})`,
+  jsonb: (e, s) => `jsonb_hash_extended(${e}, ${s})`,
+};
+
+/** Keys narrower than this (bytes per row from pg_stats avg_width) sort as fast as their hash does. */
+const HASH_WIDTH = 16;
+/** Most candidate hashes carried into the filtered pass as a literal (about 20 bytes of SQL each). */
+const HASH_CANDIDATES = 100_000;
+
+/** For tests: keep only the low bits of the key hash (distinct keys collide); carry fewer candidates. */
+export const scanTesting: { hashBits?: number; hashCandidates?: number } = {};
+
+/**
+ * One int8 hash of a check's key, for keys that are wide on average (text, several columns): each
+ * column's hash seeds the next one's. Equal keys hash alike (NULLs too), so every group with copies
+ * has a hash that occurs more than once; different keys may share a hash, which only adds rows to the
+ * filtered pass that groups by the key itself: the counts stay exact, collisions or not.
+ * Undefined when the key is narrow, has no statistics, or has a type without a hash listed here.
+ */
+function keyHash(t: LiveTableDescription, pc: PlannedCheck): string | undefined {
+  let width = 0;
+  let h = '0';
+  for (let i = 0; i < pc.columns.length; i++) {
+    const c = t.columns.find((x) => x.name === pc.columns[i]);
+    if (!c || c.avgWidth === undefined) return undefined;
+    width += c.avgWidth;
+    // Columns compared as text (no equality of their own) hash as their text.
+    const fn = !c.groupable ? HASH_FUNCTIONS.text : c.type.endsWith('[]') ? undefined : HASH_FUNCTIONS[c.baseType];
+    if (!fn) return undefined;
+    // A NULL hashes to NULL: a nullable column's hash is coalesced (to 0, shared with the values that
+    // hash to 0) and chained through hashint8extended, the previous hash written once.
+    h = c.notNull ? fn(pc.exprs[i], h) : `hashint8extended(coalesce(${fn(pc.exprs[i], '0')}, 0), ${h})`;
+  }
+  if (width <= HASH_WIDTH && scanTesting.hashBits === undefined) return undefined;
+  return scanTesting.hashBits === undefined ? h : `((${h}) & ${(2 ** Math.min(30, Math.max(0, scanTesting.hashBits))) - 1})`;
+}
+
+/**
  * The exact counts and the largest groups. The shape depends on the groups statistics predict:
  * - few: one pass, the groups spooled under window totals (cheap when they are few);
  * - many: one pass keeping only the groups with copies (HAVING count(*) > 1) under window totals, with
@@ -723,8 +785,11 @@ const MANY_GROUPS = 100_000;
  *   rows of another key's duplicate groups are read (whole-row checks);
  * - unknown (no statistics): the count pass, and a bounded sample pass only when duplicates exist.
  */
-async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, sampleSize: number, tidMinMax: boolean,
+async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, sampleSize: number, pg14: boolean,
   countRows: (where?: string) => Promise<number>, narrow: Narrowing = {}): Promise<ScanCheck> {
+  // PostgreSQL 14 brought min/max(tid) and hashed = ANY (array constant) lookups.
+  const tidMinMax = pg14;
+  const hashArrays = pg14;
   const est = estimatedGroups(t, pc);
   // Only the near-distinct shape takes its row count from count(*), not from the groups it reads.
   const within = narrow.within && est !== undefined && est > MANY_GROUPS ? candidateFilter(pc, narrow.within) : undefined;
@@ -765,12 +830,36 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     const rows = await countRows(pc.where);
     await setPlanner(q, 'many');
     const sample = sampleSize > 0;
-    const idsAfter = sample && !ident && ctid;
+    // Wide keys: one sort of an int8 hash per row finds the candidate hashes; a second, filtered pass
+    // groups only their rows by the key itself (see keyHash).
+    const hash = !within && hashArrays ? keyHash(t, pc) : undefined;
+    let candidates: string | undefined;
+    const cap = scanTesting.hashCandidates ?? HASH_CANDIDATES;
+    if (hash) {
+      const p = await q(
+        `SELECT count(*) AS n, array_agg(h)::text AS hs
+           FROM (SELECT ${hash} AS h FROM ${rel}${where} GROUP BY 1 HAVING count(*) > 1 LIMIT ${cap + 1}) AS s`);
+      const n = int(p.rows[0]?.n);
+      if (n === 0) {
+        check.rows = rows;
+        check.distinct = rows;
+        check.maxCopies = rows > 0 ? 1 : 0;
+        check.excessRows = 0;
+        check.sample = [];
+        return check;
+      }
+      if (n <= cap) candidates = String(p.rows[0].hs);
+    }
+    // In the filtered pass, ids and ctids cost nothing worth a separate read.
+    const inPass = sample && (candidates ? !!ident || ctid : !!ident);
+    const idsAfter = sample && !ident && ctid && !candidates;
     const collect = narrow.collectUpTo ?? 0;
     const valCols = pc.exprs.map((_, i) => `k${i}::text AS v${i}, pg_typeof(k${i})::oid::int8 AS ty${i}`).join(', ');
+    const filter = candidates
+      ? ` WHERE ${pc.where ? `(${pc.where}) AND ` : ''}${hash} = ANY (${literal(candidates)}::int8[])` : where;
     const r = await q(
-      `SELECT ${textCols}, c${sample && ident ? idOut : ''}${idsAfter || collect ? `, ${valCols}` : ''}, sum(c) OVER () AS dup_rows, count(*) OVER () AS groups, max(c) OVER () AS max_copies
-         FROM (SELECT ${keyCols}, count(*) AS c${sample && ident ? idAggs : ''} FROM ${rel}${where} GROUP BY ${groupBy} HAVING count(*) > 1) AS g
+      `SELECT ${textCols}, c${inPass ? idOut : ''}${idsAfter || collect ? `, ${valCols}` : ''}, sum(c) OVER () AS dup_rows, count(*) OVER () AS groups, max(c) OVER () AS max_copies
+         FROM (SELECT ${keyCols}, count(*) AS c${inPass ? idAggs : ''} FROM ${rel}${filter} GROUP BY ${groupBy} HAVING count(*) > 1) AS g
         ORDER BY c DESC, ${kList} LIMIT ${Math.max(1, sampleSize, collect + 1)}`);
     const row = r.rows[0];
     const types = row && (idsAfter || collect) ? await typeNames(q, pc.exprs.map((_, i) => int(row[`ty${i}`]))) : [];
