@@ -376,10 +376,7 @@ function cachedDdl(text: string, path: string, starts: number[], ends: number[],
     // (an edit almost always changes some statement's length: most entries end here, text unread)
     if (e.sig !== sig || e.path !== path || e.offs.length !== n + 1) continue;
     let same = true;
-    for (let i = 0; i < n && same; i++) {
-      const a = e.offs[i], b = e.offs[i + 1];
-      same = ends[i] - starts[i] === b - a && text.startsWith(e.joined.slice(a, b), starts[i]);
-    }
+    for (let i = 0; i < n && same; i++) same = entryText(e, i, text, starts[i], ends[i]);
     if (same) {
       ddlCache.splice(k, 1);
       ddlCache.push(e);
@@ -399,16 +396,17 @@ function differingFromLatest(text: string, path: string, starts: number[], ends:
   let lo = 0;
   let hi = starts.length;
   if (!last) return [lo, hi];
-  const e = last;
-  const m = e.offs.length - 1;
-  const same = (i: number, j: number) => {
-    const a = e.offs[j], b = e.offs[j + 1];
-    return ends[i] - starts[i] === b - a && text.startsWith(e.joined.slice(a, b), starts[i]);
-  };
-  while (lo < hi && lo < m && same(lo, lo)) lo++;
+  const m = last.offs.length - 1;
+  while (lo < hi && lo < m && entryText(last, lo, text, starts[lo], ends[lo])) lo++;
   // the entry's suffix must not reach back into the part its prefix matched
-  for (let j = m - 1; hi > lo && j >= lo && same(hi - 1, j); j--) hi--;
+  for (let j = m - 1; hi > lo && j >= lo && entryText(last, j, text, starts[hi - 1], ends[hi - 1]); j--) hi--;
   return [lo, hi];
+}
+
+/** Whether the entry's j-th statement text is text[start, end). */
+function entryText(e: DdlEntry, j: number, text: string, start: number, end: number): boolean {
+  const a = e.offs[j], b = e.offs[j + 1];
+  return end - start === b - a && text.startsWith(e.joined.slice(a, b), start);
 }
 
 /** A number from the lengths of text[starts[i], ends[i]), in order (equal for equal lists of texts). */
