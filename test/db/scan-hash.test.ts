@@ -47,11 +47,17 @@ before(async () => {
     INSERT INTO typed SELECT i2, i4, i8, o, bo, t, v, rtrim(c) || '  ', nu * 1.00, f4, f8, u, d, ts, tz, ti, tt, iv, ip, ('{ "g" : ' || (j ->> 'g') || ' }')::jsonb
       FROM typed WHERE i4 <= 500;
     INSERT INTO typed (i4, f8) VALUES (0, -0.0), (0, 0.0);
+    -- The same keys in random order under a btree index: the index orders them, no hash pass.
+    CREATE TABLE ixmails (id bigserial PRIMARY KEY, email text NOT NULL) WITH (autovacuum_enabled = false);
+    INSERT INTO ixmails (email) SELECT email FROM mails ORDER BY md5(id::text);
+    CREATE INDEX ixmails_email ON ixmails (email);
     -- Clean: no key is copied.
     CREATE TABLE clean (id serial PRIMARY KEY, email text NOT NULL) WITH (autovacuum_enabled = false);
     INSERT INTO clean (email) SELECT 'clean-user-' || g || '@example.com' FROM generate_series(1, 120000) g;
     ANALYZE;
   `, 'dghash'));
+  // All visible: the index can be read without the heap.
+  await s.client.query('VACUUM ixmails');
 });
 
 after(async () => {
@@ -210,4 +216,15 @@ test('no copies: the hash pass alone answers, and whole rows follow from the cle
   const k = checkOf(report, 'clean', 'key');
   assert.deepEqual([k.rows, k.distinct, k.duplicateGroups, k.excessRows, k.maxCopies, k.sample], [120000, 120000, 0, 0, 1, []]);
   assert.match(checkOf(report, 'clean', 'exact-row').derivedFrom ?? '', /key \(email\) has no duplicates/);
+});
+
+test('a btree index on a near-distinct key: grouped in index order without ids, the sample\'s ids read back by value', async () => {
+  const { report, sql } = await scanLogged({ tables: ['public.ixmails'], naturalKeys: { 'public.ixmails': ['email'] }, inferKeys: false, exactRows: false });
+  assert.ok(!hashed(sql), 'no hash pass');
+  const pass = sql.find((q) => /GROUP BY "email" HAVING count\(\*\) > 1/.test(q));
+  assert.ok(pass && !/min\("id"\)/.test(pass), 'no ids in the pass over every row');
+  assert.ok(sql.some((q) => /CASE WHEN/.test(q) && /min\("id"\)/.test(q)), 'the ids of the sample read by value');
+  const k = checkOf(report, 'ixmails', 'key');
+  assert.deepEqual(pick(k, 'id'), sortedRef(await reference('ixmails', ['email'], 'id')));
+  assert.ok(k.sample.every((g) => g.ids?.length === 2 && g.idColumn === 'id'));
 });
