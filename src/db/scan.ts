@@ -9,10 +9,24 @@
  * in the same pass whenever statistics allow (see exactCheck and setPlanner for the shape per key).
  * Text under a deterministic collation is grouped under COLLATE "C" (same groups, byte comparisons;
  * keyExprs); a whole-row check after a near-distinct key with copies reads only the rows of that key's
- * duplicate groups (Narrowing). Near-distinct keys cost one sort of every row: on 2 cores that alone is
- * 5-15x a parallel count(*) (the sort of 3 M int pairs 0.69-1.58 s against a 0.09-0.19 s count), so
- * their 5x target is out of reach; hashing to int8 first measured no faster (the per-group aggregate,
- * not the comparison, dominates), hash aggregation 1.4-2x slower.
+ * duplicate groups (Narrowing).
+ * Near-distinct keys (statistics: more than MANY_GROUPS groups) take one of three shapes:
+ * - led by a btree index: GROUP BY in index order (an index-only scan, no sort), ids of the sample
+ *   read back by value: 0.47-0.55 s on 3 M shuffled rows, where ids in the pass (an index scan
+ *   fetching every heap row) took 5.1-5.4 s;
+ * - wider than HASH_WIDTH bytes a row: two passes (keyHash), a sort of an int8 hash of the key that keeps
+ *   the hashes occurring more than once, then a filtered parallel pass grouping only their rows by the
+ *   key: 3 M near-distinct ICU emails 0.76 + 0.24 s against 1.2-1.5 s sorted by the text itself;
+ * - else one sort of the key (two int4 columns in physical order: 0.58 s, their hash 0.70 s).
+ * A row count from a plain count(*) (0.07 s, the cost floor) comes with each. The bench's 5x floor is out of
+ * reach for them on 2 cores: any exact grouping funnels every row through one process after a sort,
+ * and a Gather Merge of 3 M sorted int8 alone takes 0.46-0.51 s (7x the count). Measured alternatives
+ * (3 M rows, 2 cores, PostgreSQL 15): hash aggregation of the int8 hash 0.82 s (4 MB, spilling) to 1.2 s
+ * (1 GB); a Parallel Hash semi-join on the key with id <> id 0.62-0.73 s; count(DISTINCT int8 hash) in
+ * one process 0.53 s for the count alone; a UNION ALL of hash halves 0.71 s (the planner keeps a
+ * Gather Merge per branch, each scanning every row); GROUPING SETS to fold the count into the hash pass
+ * +0.26 s (a count(*) costs 0.07); min/max of the key in the hash pass to stay exact in one pass
+ * 1.25 s; work_mem 64 MB -6% on the hash pass, parallel_leader_participation off -11% (2 cores only).
  * Quick mode reads statistics and, when they cannot answer, a TABLESAMPLE SYSTEM sample.
  */
 import type * as pg from 'pg';
@@ -786,7 +800,8 @@ function keyHash(t: LiveTableDescription, pc: PlannedCheck): string | undefined 
  * - many: one pass keeping only the groups with copies (HAVING count(*) > 1) under window totals, with
  *   the row count from a plain count(*) shared by the table's checks (a parallel seq scan, the cost floor);
  *   the groups that have no copy never reach a spool or a second pass; with `narrow.within`, only the
- *   rows of another key's duplicate groups are read (whole-row checks);
+ *   rows of another key's duplicate groups are read (whole-row checks); a wide key first finds the
+ *   hashes with copies (keyHash) and then groups only their rows, ids included;
  * - unknown (no statistics): the count pass, and a bounded sample pass only when duplicates exist.
  */
 async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, sampleSize: number, pg14: boolean,
@@ -829,8 +844,9 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
   if (est !== undefined && est > MANY_GROUPS) {
     // Near-distinct keys: counting all groups and then grouping again for the sample cost two sorts of
     // every row; keeping only the groups with copies answers both in one. The ids come from the same
-    // pass (min/max of an id: +0.17 s on 3 M rows); min/max(ctid) would cost +0.8 s there, as every tid
-    // is carried through the sort by reference, so ctids come from one filtered read (0.3 s) instead.
+    // pass (min/max of an id: +0.13-0.17 s on 3 M rows, about what reading them back by value costs);
+    // min/max(ctid) would cost +0.8 s there, as every tid is carried through the sort by reference, so
+    // ctids come from one filtered read (0.1-0.3 s) instead. A wide key's filtered pass carries both.
     const rows = await countRows(pc.where);
     await setPlanner(q, 'many');
     const sample = sampleSize > 0;
