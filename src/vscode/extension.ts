@@ -51,6 +51,12 @@ export function activate(context: vscode.ExtensionContext): DupguardApi {
     diagnostics.relintAll();
     api.firstLintMs = performance.now() - t1;
     log.info(`dupguard ${context.extension.packageJSON.version} activated in ${activationMs.toFixed(1)} ms; first lint of open documents ${api.firstLintMs.toFixed(1)} ms`);
+    // The checks that read parse trees need PostgreSQL's grammar (WASM): it loads after that first lint,
+    // which runs again once it is here. (The schema index loads it too, but only with a folder open.)
+    void import('../core/schema/pg').then((pg) => pg.ensureParser()).then(
+      () => diagnostics.relintAll(),
+      (e) => log.warn(`the SQL parser did not load, so the checks that read parse trees are off: ${e instanceof Error ? e.message : String(e)}`),
+    );
   });
   return api;
 }

@@ -49,22 +49,7 @@ export class SchemaIndex implements vscode.Disposable {
 
   private start(): void {
     this.started = true;
-    if (!vscode.workspace.workspaceFolders?.length) {
-      // No folder, so no schema; the grammar still loads (the model build loads it otherwise): the
-      // rules that read parse trees need it, and the open documents are linted again once it is here.
-      this.building = (async () => {
-        try {
-          const { ensureParser } = await import('../core/schema/pg');
-          await ensureParser();
-          this.changed.fire();
-        } catch (e) {
-          this.log.warn(`the SQL parser did not load: ${e instanceof Error ? e.message : String(e)}`);
-        } finally {
-          this.building = undefined;
-        }
-      })();
-      return;
-    }
+    if (!vscode.workspace.workspaceFolders?.length) return;
     this.watcher = vscode.workspace.createFileSystemWatcher('**/*.{sql,pgsql,psql}');
     const soon = () => this.scheduleRebuild();
     this.watcher.onDidCreate(soon);
