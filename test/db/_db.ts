@@ -9,3 +9,15 @@ export async function freshDb(sql: string, prefix = 'dgdb'): Promise<{ url: stri
   if (sql.trim()) await session.client.query(sql);
   return { url, session };
 }
+
+/**
+ * A check's figures by plain SQL, to compare the engine's with: [rows, distinct keys, duplicate
+ * groups, excess rows, max copies] of `table` grouped by `cols` (optionally `WHERE where`).
+ */
+export async function referenceFigures(session: DbSession, table: string, cols: string[], where = ''): Promise<number[]> {
+  const w = where ? ` WHERE ${where}` : '';
+  const c = (await session.client.query(
+    `SELECT coalesce(sum(c), 0)::int8 AS rows, count(*)::int8 AS d, count(*) FILTER (WHERE c > 1)::int8 AS g, coalesce(max(c), 0)::int8 AS m
+       FROM (SELECT count(*) AS c FROM ${table}${w} GROUP BY ${cols.join(', ')}) x`)).rows[0];
+  return [Number(c.rows), Number(c.d), Number(c.g), Number(c.rows) - Number(c.d), Number(c.m)];
+}

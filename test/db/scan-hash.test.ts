@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import type { DbSession } from '../../src/db/connect';
 import type { ScanCheck, ScanReport } from '../../src/db/report';
 import { scan, scanTesting } from '../../src/db/scan';
-import { freshDb } from './_db';
+import { freshDb, referenceFigures } from './_db';
 
 let s: DbSession;
 
@@ -96,13 +96,10 @@ function checkOf(r: ScanReport, table: string, kind: string): ScanCheck {
 async function reference(table: string, cols: string[], ident: 'id' | 'ctid', where = ''): Promise<unknown[]> {
   const k = cols.join(', ');
   const w = where ? ` WHERE ${where}` : '';
-  const c = (await s.client.query(
-    `SELECT coalesce(sum(c), 0)::int8 AS rows, count(*)::int8 AS d, count(*) FILTER (WHERE c > 1)::int8 AS g, coalesce(max(c), 0)::int8 AS m
-       FROM (SELECT count(*) AS c FROM ${table}${w} GROUP BY ${k}) x`)).rows[0];
   const top = (await s.client.query(
     `SELECT count(*)::int AS c, min(${ident})::text AS i0, max(${ident})::text AS i1
        FROM ${table}${w} GROUP BY ${k} HAVING count(*) > 1 ORDER BY 1 DESC, ${k} LIMIT 5`)).rows;
-  return [Number(c.rows), Number(c.d), Number(c.g), Number(c.rows) - Number(c.d), Number(c.m), top.map((r) => [r.c, [r.i0, r.i1]])];
+  return [...await referenceFigures(s, table, cols, where), top.map((r) => [r.c, [r.i0, r.i1]])];
 }
 
 const pick = (c: ScanCheck, ident: 'id' | 'ctid') => [c.rows, c.distinct, c.duplicateGroups, c.excessRows, c.maxCopies,

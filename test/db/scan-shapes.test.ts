@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { DbSession } from '../../src/db/connect';
 import type { ScanCheck, ScanReport } from '../../src/db/report';
 import { scan } from '../../src/db/scan';
-import { freshDb } from './_db';
+import { freshDb, referenceFigures } from './_db';
 
 let s: DbSession;
 
@@ -40,13 +40,10 @@ const KEYS = { 'public.near': ['a', 'b'], 'public.clean': ['a', 'b'] };
 async function reference(table: string, cols: string[], where = ''): Promise<unknown[]> {
   const k = cols.join(', ');
   const w = where ? ` WHERE ${where}` : '';
-  const c = (await s.client.query(
-    `SELECT coalesce(sum(c), 0)::int8 AS rows, count(*)::int8 AS d, count(*) FILTER (WHERE c > 1)::int8 AS g, coalesce(max(c), 0)::int8 AS m
-       FROM (SELECT count(*) AS c FROM ${table}${w} GROUP BY ${k}) x`)).rows[0];
   const top = (await s.client.query(
     `SELECT ${cols.map((x) => `${x}::text AS ${x}`).join(', ')}, count(*)::int AS c, min(id)::text AS i0, max(id)::text AS i1
        FROM ${table}${w} GROUP BY ${k} HAVING count(*) > 1 ORDER BY c DESC, ${k} LIMIT 5`)).rows;
-  return [Number(c.rows), Number(c.d), Number(c.g), Number(c.rows) - Number(c.d), Number(c.m),
+  return [...await referenceFigures(s, table, cols, where),
     // Every table here has an id column: the sample names copies by id, not by ctid.
     top.map((r) => [cols.map((x) => r[x]), r.c, [r.i0, r.i1], undefined])];
 }
