@@ -26,6 +26,7 @@ const T_SEMI: number = T.Semi;
 const T_STRING: number = T.String;
 const T_TEMPLATE: number = T.Template;
 const T_WORD: number = T.Word;
+const T_SKIPPED: number = T.Skipped;
 
 /** A half-open offset range [start, end) in the analyzed text. */
 export interface Span {
@@ -152,10 +153,20 @@ export interface Statement extends Span {
   keyword: string;
   /** Offset of the terminating `;`, or -1. */
   terminator: number;
-  /** The token stream holding this statement: tokens[first, last). */
-  tokens: Tokens;
-  first: number;
-  last: number;
+  /**
+   * The token stream holding this statement: tokens[first, last). A statement the lexer skimmed
+   * (LEX_SKIM) is lexed in full on the first read of these.
+   */
+  readonly tokens: Tokens;
+  readonly first: number;
+  readonly last: number;
+  /** The whole analyzed text (what offsets point into), without lexing anything. */
+  readonly source: string;
+  /**
+   * Whether the statement spells `word` (lower case) as a word, in any case: a cheap test before
+   * asking for facts. May say yes for a word inside a string or comment; never says no wrongly.
+   */
+  mentions(word: string): boolean;
   /** 0 at top level, 1 inside a function/DO body, and so on. */
   depth: number;
   parent?: Statement;
@@ -167,13 +178,13 @@ export interface Statement extends Span {
   /** True between an explicit BEGIN/START TRANSACTION and its COMMIT/ROLLBACK (top level). */
   inExplicitTxn: boolean;
   /** INSERTs of this statement: the main one and data-modifying CTEs (read-only; often a shared empty list). */
-  inserts: InsertFacts[];
+  readonly inserts: InsertFacts[];
   copy?: CopyFacts;
   truncate?: TableRef[];
-  delete?: TableRef;
-  update?: TableRef;
+  readonly delete?: TableRef;
+  readonly update?: TableRef;
   createTable?: CreateTableFacts;
-  merge?: MergeFacts;
+  readonly merge?: MergeFacts;
   /** CREATE [OR REPLACE] [MATERIALIZED] VIEW name. */
   createView?: TableRef;
   /** CREATE [UNIQUE] INDEX ... ON table (columns). */
@@ -294,11 +305,24 @@ function firstWord(text: string, start: number, end: number): string | undefined
   return undefined;
 }
 
-/** The KIND_BY_WORD key text[start, end) spells (any case), without allocating; else undefined. */
+/** KIND_BY_WORD's kinds in the order of KEYWORDS_BY_LETTER's lists (no keyed property load per statement). */
+const KINDS_BY_LETTER: StatementKind[][] = KEYWORDS_BY_LETTER.map((l) => l.map((w) => KIND_BY_WORD[w]));
+/** What knownKeyword() found: the kind of the word it returned. */
+let knownKind: StatementKind = 'other';
+
+/** The KIND_BY_WORD key text[start, end) spells (any case), without allocating, its kind in `knownKind`; else undefined. */
 function knownKeyword(text: string, start: number, end: number): string | undefined {
-  const list = KEYWORDS_BY_LETTER[text.charCodeAt(start) | 0x20];
+  const letter = text.charCodeAt(start) | 0x20;
+  const list = KEYWORDS_BY_LETTER[letter];
   if (list === undefined) return undefined;
-  for (const w of list) if (wordEq(text, start, end, w)) return w;
+  const len = end - start;
+  for (let i = 0; i < list.length; i++) {
+    const w = list[i];
+    if (w.length === len && wordEq(text, start, end, w)) {
+      knownKind = KINDS_BY_LETTER[letter][i];
+      return w;
+    }
+  }
   return undefined;
 }
 
@@ -647,7 +671,7 @@ function parseCopy(c: Cur, k: number, meta: boolean): CopyFacts {
   return facts;
 }
 
-function parseCreate(c: Cur, stmt: Statement): void {
+function parseCreate(c: Cur, stmt: StatementImpl): void {
   let j = 1;
   if (c.is(j, 'or') && c.is(j + 1, 'replace')) j += 2;
   let temp = false, unlogged = false;
@@ -803,27 +827,39 @@ function findBody(c: Cur, isDo: boolean): { span: Span; language: string; quoted
 
 interface Ctx {
   txnSeq: number;
+  /** Lex flags of function bodies and EXECUTE strings: LEX_SKIM, or 0 when parsing eagerly. */
+  skim: number;
+  /** Extract every fact during the parse (ParseOptions.eager). */
+  eager: boolean;
   /** SQL read from inside string literals (old-style bodies, EXECUTE strings): SqlDocument.quoted. */
   quoted: Span[];
 }
 
 const NO_INSERTS: InsertFacts[] = Object.freeze([]) as unknown as InsertFacts[];
 
-function addInsert(stmt: Statement, ins: InsertFacts): void {
-  if (stmt.inserts === NO_INSERTS) stmt.inserts = [ins];
-  else stmt.inserts.push(ins);
+function addInsert(stmt: StatementImpl, ins: InsertFacts): void {
+  if (stmt.ins === NO_INSERTS) stmt.ins = [ins];
+  else stmt.ins.push(ins);
 }
 
-/** Statement objects share their methods through a prototype (no closures per statement). */
+/**
+ * Statement objects share their methods through a prototype (no closures per statement).
+ *
+ * Two things are computed on first use, so that a rule pays only for what it reads:
+ * - the facts of INSERT, UPDATE, DELETE, MERGE, EXPLAIN and PREPARE statements (`inserts`,
+ *   `update`, `delete`, `merge`): most rules look at a few of them, many statements are never asked;
+ * - the tokens of a statement the lexer skimmed (ALTER, EXPLAIN, SELECT...: its first word and
+ *   `T.Skipped` runs): `tokens`, `first` and `last` lex its text in full when read.
+ */
 class StatementImpl implements Statement {
   kind: StatementKind = 'other';
   private kw: string | undefined;
   /** First word, lower case; computed on first use. */
   get keyword(): string {
     if (this.kw === undefined) {
-      const t = this.tokens;
-      if (this.first < this.last && t.types[this.first] === T_WORD) {
-        const s = t.starts[this.first], e = t.ends[this.first];
+      const t = this.tk;
+      if (this.f0 < this.l0 && t.types[this.f0] === T_WORD) {
+        const s = t.starts[this.f0], e = t.ends[this.f0];
         // The usual first words are constants already: no lower-cased copy per statement.
         this.kw = firstWord(t.text, s, e) ?? t.text.slice(s, e).toLowerCase();
       } else this.kw = '';
@@ -835,24 +871,97 @@ class StatementImpl implements Statement {
   }
   txn = 0;
   inExplicitTxn = false;
+  /** Facts not extracted yet: the first word that says which (see `settle`), or undefined. */
+  pending: string | undefined = undefined;
   // Shared empty list until the first INSERT is found (most statements have none).
-  inserts: InsertFacts[] = NO_INSERTS;
+  ins: InsertFacts[] = NO_INSERTS;
+  del: TableRef | undefined = undefined;
+  upd: TableRef | undefined = undefined;
+  mrg: MergeFacts | undefined = undefined;
   copy?: CopyFacts;
   truncate?: TableRef[];
-  delete?: TableRef;
-  update?: TableRef;
   createTable?: CreateTableFacts;
-  merge?: MergeFacts;
   createView?: TableRef;
   createIndex?: Statement['createIndex'];
   body?: FunctionBody;
   private astCache: any = null;
   constructor(
-    public start: number, public end: number, public terminator: number, public tokens: Tokens,
-    public first: number, public last: number, public depth: number, public parent: Statement | undefined,
+    public start: number, public end: number, public terminator: number,
+    /** The token stream the statement was split from, and its range there (skimmed or not). */
+    public tk: Tokens, public f0: number, public l0: number,
+    /** Whether tk[f0, l0) holds `T.Skipped` runs (the lexer skimmed the statement). */
+    public skimmed: boolean,
+    public depth: number, public parent: Statement | undefined,
   ) {}
+  get tokens(): Tokens {
+    if (this.skimmed) this.lexInFull();
+    return this.tk;
+  }
+  get first(): number {
+    if (this.skimmed) this.lexInFull();
+    return this.f0;
+  }
+  get last(): number {
+    if (this.skimmed) this.lexInFull();
+    return this.l0;
+  }
+  get inserts(): InsertFacts[] {
+    if (this.pending !== undefined) this.settle();
+    return this.ins;
+  }
+  get update(): TableRef | undefined {
+    if (this.pending !== undefined) this.settle();
+    return this.upd;
+  }
+  get delete(): TableRef | undefined {
+    if (this.pending !== undefined) this.settle();
+    return this.del;
+  }
+  get merge(): MergeFacts | undefined {
+    if (this.pending !== undefined) this.settle();
+    return this.mrg;
+  }
+  get source(): string {
+    return this.tk.text;
+  }
+  mentions(word: string): boolean {
+    const t = this.tk;
+    if (this.skimmed) return textMentions(t.text, this.start, this.end, word);
+    const types = t.types, starts = t.starts, ends = t.ends, text = t.text;
+    const n = word.length;
+    for (let i = this.f0; i < this.l0; i++) {
+      const ty = types[i];
+      if (ty === T_WORD) {
+        if (ends[i] - starts[i] === n && wordEq(text, starts[i], ends[i], word)) return true;
+      } else if (ty === T_SKIPPED && textMentions(text, starts[i], ends[i], word)) return true;
+    }
+    return false;
+  }
+  /** Replaces the skimmed tokens by a full lexing of the statement's text (same offsets). */
+  private lexInFull(): void {
+    this.skimmed = false;
+    const t = lex(this.tk.text, this.start, this.end, this.tk.flags & LEX_FORMAT);
+    this.tk = t;
+    this.f0 = 0;
+    this.l0 = t.count;
+  }
+  /** Extracts the deferred facts (once). */
+  private settle(): void {
+    const kw = this.pending as string;
+    this.pending = undefined;
+    // EXPLAIN / PREPARE hold an INSERT only if they spell the word: no lexing or cursor otherwise.
+    if ((kw === 'explain' || kw === 'prepare') && !this.mentions('insert')) return;
+    const t = this.tokens;
+    // A cursor of its own scratch level: facts may be asked while another statement's cursor lives.
+    curLevel++;
+    try {
+      extractDml(this, new Cur(t, this.f0, this.l0), kw);
+    } finally {
+      curLevel--;
+    }
+  }
   text(): string {
-    return this.tokens.text.slice(this.start, this.end);
+    return this.tk.text.slice(this.start, this.end);
   }
   ast(): any | undefined {
     if (this.astCache !== null) return this.astCache;
@@ -864,55 +973,86 @@ class StatementImpl implements Statement {
   }
 }
 
-function makeStatement(tokens: Tokens, first: number, last: number, terminator: number, depth: number, parent: Statement | undefined): Statement {
+/**
+ * Whether text[start, end) spells `word` (lower case) as a word of its own, in any ASCII case: a
+ * test on the raw text (strings and comments included) for statements that were not tokenized.
+ */
+function textMentions(text: string, start: number, end: number, word: string): boolean {
+  const n = word.length;
+  const c0 = word.charCodeAt(0);
+  for (let p = start; p + n <= end; p++) {
+    if ((text.charCodeAt(p) | 0x20) !== c0 || !wordEq(text, p, p + n, word)) continue;
+    const before = p > start ? text.charCodeAt(p - 1) : 32;
+    const after = p + n < end ? text.charCodeAt(p + n) : 32;
+    if (!isWordChar(before) && !isWordChar(after)) return true;
+  }
+  return false;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c >= 128;
+}
+
+function makeStatement(tokens: Tokens, first: number, last: number, terminator: number, depth: number, parent: Statement | undefined): StatementImpl {
   let a = first, b = last - 1;
   const types = tokens.types;
   while (a <= b && (types[a] === T_LINECOMMENT || types[a] === T_BLOCKCOMMENT)) a++;
   while (b >= a && (types[b] === T_LINECOMMENT || types[b] === T_BLOCKCOMMENT)) b--;
-  return new StatementImpl(tokens.starts[a], tokens.ends[b], terminator, tokens, a, b + 1, depth, parent);
+  // A skimmed statement is its first word, then a skipped run (comments may come between).
+  let k = a + 1;
+  while (k < b && (types[k] === T_LINECOMMENT || types[k] === T_BLOCKCOMMENT)) k++;
+  const skimmed = k <= b && types[k] === T_SKIPPED;
+  return new StatementImpl(tokens.starts[a], tokens.ends[b], terminator, tokens, a, b + 1, skimmed, depth, parent);
 }
 
 /** Fills in kind and facts from the tokens (cheap for statements no rule looks into). */
-function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): void {
-  const t = stmt.tokens;
-  const ty = t.types[stmt.first];
+function classify(stmt: StatementImpl, ctx: Ctx, file: SqlDocument | undefined): void {
+  const t = stmt.tk;
+  const f = stmt.f0;
+  const ty = t.types[f];
   if (ty === T_PSQLMETA) {
     stmt.kind = 'psql';
-    if (wordEq(t.text, t.starts[stmt.first] + 1, t.starts[stmt.first] + 5, 'copy')) {
+    if (wordEq(t.text, t.starts[f] + 1, t.starts[f] + 5, 'copy')) {
       // \copy: lex the rest of the line as a COPY statement.
-      const sub = lex(t.text, t.starts[stmt.first] + 1, t.ends[stmt.first]);
+      const sub = lex(t.text, t.starts[f] + 1, t.ends[f]);
       const c = new Cur(sub, 0, sub.count);
       stmt.copy = parseCopy(c, 0, true);
-      stmt.copy.firstLineEnd = t.ends[stmt.first];
+      stmt.copy.firstLineEnd = t.ends[f];
       stmt.kind = 'copy';
     }
     return;
   }
   if (ty !== T_WORD) return;
-  const kw = knownKeyword(t.text, t.starts[stmt.first], t.ends[stmt.first]);
+  const kw = knownKeyword(t.text, t.starts[f], t.ends[f]);
   if (kw === undefined) return;
-  const kind = KIND_BY_WORD[kw];
+  const kind = knownKind;
   stmt.kind = kind;
-  // ALTER keeps no facts (the schema model parses DDL itself): no cursor for it either.
-  if (kind === 'select' || kind === 'savepoint' || kw === 'alter') return;
+  // ALTER keeps no facts (the schema model parses DDL itself): no cursor for it either. ALTER TABLE
+  // is a kind of its own, so that rules asking for 'other' statements (EXPLAIN, PREPARE, CREATE RULE) skip it.
+  if (kw === 'alter') {
+    if (nextWordIs(stmt, 'table')) stmt.kind = 'alter-table';
+    return;
+  }
+  if (kind === 'select' || kind === 'savepoint') return;
   if (kind === 'begin' || kind === 'commit' || kind === 'rollback') {
     if (stmt.depth > 0) { stmt.kind = 'other'; return; }
     // `START` only counts as `START TRANSACTION`; `ROLLBACK TO [SAVEPOINT]` does not end anything.
-    const has = stmt.first + 1 < stmt.last;
-    const nextIs = (w: string) => has && wordEq(t.text, t.starts[stmt.first + 1], t.ends[stmt.first + 1], w);
+    const has = f + 1 < stmt.l0;
+    const nextIs = (w: string) => has && wordEq(t.text, t.starts[f + 1], t.ends[f + 1], w);
     if (kw === 'start' && !nextIs('transaction')) stmt.kind = 'other';
     if (kind === 'rollback' && nextIs('to')) stmt.kind = 'savepoint';
     if (kind === 'commit' && nextIs('prepared')) stmt.kind = 'other';
     return;
   }
-  if (kw === 'create' && !createOfInterest(t, stmt.first + 1, stmt.last)) return;
-  const c = new Cur(t, stmt.first, stmt.last);
+  // DML facts wait until a rule asks for them (StatementImpl.settle).
+  if (kind === 'insert' || kind === 'update' || kind === 'delete' || kind === 'merge' || kw === 'explain' || kw === 'prepare') {
+    stmt.pending = kw;
+    if (ctx.eager) void stmt.inserts;
+    return;
+  }
+  if (kw === 'create' && !createOfInterest(t, f + 1, stmt.l0)) return;
+  const c = new Cur(t, f, stmt.l0);
   switch (kw) {
-    case 'insert': {
-      const ins = parseInsert(c, 0, c.n, false);
-      if (ins) addInsert(stmt, ins);
-      break;
-    }
     case 'with': {
       // Data-modifying CTEs `x AS (INSERT ...)` and the main INSERT after the last CTE.
       for (let j = 1; j < c.n; j++) {
@@ -925,16 +1065,6 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
           const ins = parseInsert(c, j, c.n, true);
           if (ins) { addInsert(stmt, ins); stmt.kind = 'insert'; }
         }
-      }
-      break;
-    }
-    case 'explain':
-    case 'prepare': {
-      // EXPLAIN ANALYZE runs the INSERT; a prepared INSERT runs on EXECUTE.
-      const k = c.find(1, 0, 'insert');
-      if (k > 0 && !c.is(k - 1, 'on')) {
-        const ins = parseInsert(c, k, c.n, false);
-        if (ins) addInsert(stmt, ins);
       }
       break;
     }
@@ -958,19 +1088,84 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
       stmt.truncate = tables;
       break;
     }
+    case 'create':
+      parseCreate(c, stmt);
+      break;
+    case 'do':
+      break;
+    default:
+      break;
+  }
+  if ((stmt.kind === 'create-function' || stmt.kind === 'do') && stmt.depth < MAX_BODY_DEPTH) {
+    const b = findBody(c, stmt.kind === 'do');
+    if (b) {
+      const lang = b.language.toLowerCase();
+      const body: FunctionBody = { span: b.span, language: lang || 'sql', statements: [] };
+      stmt.body = body;
+      if (b.quoted) ctx.quoted.push(b.span);
+      if (lang === 'plpgsql' || lang === 'sql' || lang === '') {
+        const sub = lex(t.text, b.span.start, b.span.end, ctx.skim);
+        body.tokens = sub;
+        if (file) file.directives += sub.directives;
+        // The body's statements get cursors of their own (the next scratch level).
+        curLevel++;
+        try {
+          body.statements = lang === 'plpgsql'
+            ? splitPlpgsql(sub, stmt, ctx, file)
+            : splitTokens(sub, stmt.depth + 1, stmt, ctx, file);
+        } finally {
+          curLevel--;
+        }
+      }
+    }
+  }
+}
+
+/** Whether the word after the statement's first is `w` (read from the text when the lexer skimmed it). */
+function nextWordIs(stmt: StatementImpl, w: string): boolean {
+  const t = stmt.tk;
+  const types = t.types;
+  let k = stmt.f0 + 1;
+  while (k < stmt.l0 && (types[k] === T_LINECOMMENT || types[k] === T_BLOCKCOMMENT)) k++;
+  if (k >= stmt.l0) return false;
+  const s = t.starts[k];
+  if (types[k] === T_WORD) return wordEq(t.text, s, t.ends[k], w);
+  if (types[k] !== T_SKIPPED) return false;
+  const e = s + w.length;
+  return e <= t.ends[k] && wordEq(t.text, s, e, w) && (e === t.ends[k] || !isWordChar(t.text.charCodeAt(e)));
+}
+
+/** The facts of an INSERT, UPDATE, DELETE, MERGE, EXPLAIN or PREPARE statement (`kw`, its first word), from its cursor. */
+function extractDml(stmt: StatementImpl, c: Cur, kw: string): void {
+  switch (kw) {
+    case 'insert': {
+      const ins = parseInsert(c, 0, c.n, false);
+      if (ins) addInsert(stmt, ins);
+      break;
+    }
+    case 'explain':
+    case 'prepare': {
+      // EXPLAIN ANALYZE runs the INSERT; a prepared INSERT runs on EXECUTE.
+      const k = c.find(1, 0, 'insert');
+      if (k > 0 && !c.is(k - 1, 'on')) {
+        const ins = parseInsert(c, k, c.n, false);
+        if (ins) addInsert(stmt, ins);
+      }
+      break;
+    }
     case 'delete': {
       let j = 1;
       if (c.is(j, 'from')) j++;
       if (c.is(j, 'only')) j++;
       const nm = c.name(j);
-      if (nm) stmt.delete = nm.ref;
+      if (nm) stmt.del = nm.ref;
       break;
     }
     case 'update': {
       let j = 1;
       if (c.is(j, 'only')) j++;
       const nm = c.name(j);
-      if (nm) stmt.update = nm.ref;
+      if (nm) stmt.upd = nm.ref;
       break;
     }
     case 'merge': {
@@ -995,39 +1190,11 @@ function classify(stmt: Statement, ctx: Ctx, file: SqlDocument | undefined): voi
         // WHEN NOT MATCHED [BY TARGET] [AND cond] THEN INSERT
         if (c.is(j2, 'then') && c.is(j2 + 1, 'insert') && c.depthAt[j2] === 0) m.insertsWhenNotMatched = true;
       }
-      stmt.merge = m;
+      stmt.mrg = m;
       break;
     }
-    case 'create':
-      parseCreate(c, stmt);
-      break;
-    case 'do':
-      break;
     default:
       break;
-  }
-  if ((stmt.kind === 'create-function' || stmt.kind === 'do') && stmt.depth < MAX_BODY_DEPTH) {
-    const b = findBody(c, stmt.kind === 'do');
-    if (b) {
-      const lang = b.language.toLowerCase();
-      const body: FunctionBody = { span: b.span, language: lang || 'sql', statements: [] };
-      stmt.body = body;
-      if (b.quoted) ctx.quoted.push(b.span);
-      if (lang === 'plpgsql' || lang === 'sql' || lang === '') {
-        const sub = lex(t.text, b.span.start, b.span.end, LEX_SKIM);
-        body.tokens = sub;
-        if (file) file.directives += sub.directives;
-        // The body's statements get cursors of their own (the next scratch level).
-        curLevel++;
-        try {
-          body.statements = lang === 'plpgsql'
-            ? splitPlpgsql(sub, stmt, ctx, file)
-            : splitTokens(sub, stmt.depth + 1, stmt, ctx, file);
-        } finally {
-          curLevel--;
-        }
-      }
-    }
   }
 }
 
@@ -1157,7 +1324,7 @@ interface SplitState {
 function finishStatement(st: SplitState, first: number, last: number, terminator: number): void {
   if (first < 0) return;
   const s = makeStatement(st.t, first, last, terminator, st.depth, st.parent);
-  if (s.first >= s.last) return;
+  if (s.f0 >= s.l0) return;
   classify(s, st.ctx, st.file);
   const parent = st.parent;
   if (parent) { s.txn = parent.txn; s.inExplicitTxn = parent.inExplicitTxn; }
@@ -1248,7 +1415,7 @@ function dynamicSql(t: Tokens, k: number, end: number, parent: Statement, ctx: C
   const span = { start: s + 1, end: closed ? e - 1 : e };
   if (span.end <= span.start) return;
   ctx.quoted.push(span);
-  const sub = lex(t.text, span.start, span.end, format ? LEX_FORMAT | LEX_SKIM : LEX_SKIM);
+  const sub = lex(t.text, span.start, span.end, format ? LEX_FORMAT | ctx.skim : ctx.skim);
   if (file) file.directives += sub.directives;
   curLevel++;
   try {
@@ -1329,12 +1496,22 @@ export function splitStatements(t: Tokens): Int32Array {
   return out.slice(0, n);
 }
 
+export interface ParseOptions {
+  /**
+   * Lex every statement in full and extract every fact during the parse, instead of when first read:
+   * the reference the lazy path is tested against; the facts are the same.
+   */
+  eager?: boolean;
+}
+
 /** Lexes, splits and extracts facts from a SQL document. Never throws on any input. */
-export function parseDocument(text: string): SqlDocument {
-  const tokens = lex(text, 0, text.length, LEX_SKIM);
+export function parseDocument(text: string, options?: ParseOptions): SqlDocument {
+  const eager = options?.eager === true;
+  const skim = eager ? 0 : LEX_SKIM;
+  const tokens = lex(text, 0, text.length, skim);
   const doc = new DocumentImpl(text, tokens, isPgDump(text));
   doc.directives = tokens.directives;
-  const ctx: Ctx = { txnSeq: 0, quoted: doc.quoted };
+  const ctx: Ctx = { txnSeq: 0, quoted: doc.quoted, skim, eager };
   doc.statements = splitTokens(tokens, 0, undefined, ctx, doc);
   const all: Statement[] = [];
   collectAll(doc.statements, all);

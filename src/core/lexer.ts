@@ -51,8 +51,9 @@ export const enum T {
 /** lex() flag: the range is a plpgsql format() pattern (`%I`, `%L`, `%s` are placeholders). */
 export const LEX_FORMAT = 1;
 /**
- * lex() flag: statements whose first word says no fact is read from them (SELECT, VALUES, TABLE,
- * GRANT, REVOKE, SET, RESET, COMMENT, DROP, ANALYZE, VACUUM, SHOW, ...) keep that word as a token and
+ * lex() flag: statements whose first word says no fact is read from them while splitting (SELECT,
+ * VALUES, TABLE, GRANT, REVOKE, SET, RESET, COMMENT, DROP, ANALYZE, VACUUM, SHOW, EXPLAIN, ALTER...:
+ * a statement's facts lex it in full when a rule asks, see facts.ts) keep that word as a token and
  * the rest as `T.Skipped` runs (comments stay tokens), up to the `;` or psql command that ends them,
  * or a `)` that closes a parenthesis opened before them. Statement bounds and positions are the same.
  */
@@ -80,6 +81,8 @@ export interface Tokens {
   boundCount: number;
   /** Comments that mention `dupguard-ignore` (suppression directives): 0 lets callers skip the search. */
   directives: number;
+  /** The lex() flags the range was read with (LEX_FORMAT, LEX_SKIM). */
+  flags: number;
 }
 
 /** Whether the comment text[start, end) mentions a suppression directive. */
@@ -439,7 +442,7 @@ export function lex(text: string, from = 0, to = text.length, flags = 0): Tokens
   const outEnds = ends.slice(0, n);
   const outBounds = bounds.slice(0, nb);
   const outTypes = types.slice(0, n);
-  return { text, count: n, types: outTypes, starts: outStarts, ends: outEnds, bounds: outBounds, boundCount: nb, directives };
+  return { text, count: n, types: outTypes, starts: outStarts, ends: outEnds, bounds: outBounds, boundCount: nb, directives, flags };
 }
 
 /**
@@ -469,7 +472,7 @@ function formatSpec(text: string, i: number, end: number): number {
 const SKIM_WORDS: string[][] = [];
 for (const w of ['select', 'values', 'table', 'grant', 'revoke', 'set', 'reset', 'comment', 'drop', 'analyze', 'analyse',
   'vacuum', 'show', 'notify', 'listen', 'unlisten', 'discard', 'deallocate', 'checkpoint', 'refresh', 'reindex', 'cluster',
-  'security', 'load']) (SKIM_WORDS[w.charCodeAt(0)] ??= []).push(w);
+  'security', 'load', 'explain', 'alter']) (SKIM_WORDS[w.charCodeAt(0)] ??= []).push(w);
 
 function isSkimWord(text: string, start: number, end: number): boolean {
   const list = SKIM_WORDS[text.charCodeAt(start) | 0x20];

@@ -11,7 +11,7 @@ import type { Fix } from '../core/types';
 import type { SqlDocument, Statement, TableRef } from '../core/facts';
 import { arbiterKeys, keyChoices, keyLabel, lookupTable, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { statementReports } from './support';
+import { mayHaveOnConflict, statementReports } from './support';
 
 const ID = 'copy-without-resume-strategy';
 
@@ -78,7 +78,10 @@ function docIndex(doc: SqlDocument): DocIndex {
       for (const t of s.truncate ?? []) { inTxn.add(t, j); ix.emptied.add(t, j); }
       if (s.delete) { inTxn.add(s.delete, j); ix.emptied.add(s.delete, j); }
     }
-    for (const ins of s.inserts) if (ins.onConflict) for (const t of ins.reads) ix.merged.add(t, j);
+    // Only statements that can hold an INSERT, and only if they spell ON CONFLICT: facts are extracted when read.
+    if ((s.kind === 'insert' || s.kind === 'with' || s.kind === 'other') && mayHaveOnConflict(s)) {
+      for (const ins of s.inserts) if (ins.onConflict) for (const t of ins.reads) ix.merged.add(t, j);
+    }
     if (s.merge?.usingTable) ix.merged.add(s.merge.usingTable, j);
   }
   indexes.set(doc, ix);

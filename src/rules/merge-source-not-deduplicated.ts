@@ -14,7 +14,7 @@ import type { Fix, Severity } from '../core/types';
 import { expr } from '../core/schema/deparse';
 import { arbiterKeys } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { findNodes, ident, isVersionColumn, joinColumns, leaksPlaceholder, resolveTable, statementAst, statementReports, sval, versionColumns } from './support';
+import { findNodes, ident, mayHaveOnConflict, isVersionColumn, joinColumns, leaksPlaceholder, resolveTable, statementAst, statementReports, sval, versionColumns } from './support';
 
 const ID = 'merge-source-not-deduplicated';
 
@@ -191,7 +191,7 @@ export const mergeSourceNotDeduplicated: Rule = {
   // MERGE, and statements that can carry an INSERT: INSERT, WITH (data-modifying CTE), EXPLAIN / PREPARE / CREATE RULE (kind other)
   kinds: ['insert', 'with', 'other', 'merge'],
   statement(stmt, ctx) {
-    if (stmt.kind !== 'merge' && !stmt.inserts.some((i) => i.onConflict?.action === 'update' && i.source === 'select')) return;
+    if (stmt.kind !== 'merge' && (!mayHaveOnConflict(stmt) || !stmt.inserts.some((i) => i.onConflict?.action === 'update' && i.source === 'select'))) return;
     statementReports(ID, stmt, ctx, { documentDdl: true }, (c) => {
       if (stmt.kind === 'merge') checkMerge(stmt, c);
       for (const ins of stmt.inserts) checkInsertSelect(stmt, ins, c);

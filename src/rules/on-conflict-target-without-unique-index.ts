@@ -11,7 +11,7 @@ import type { Fix } from '../core/types';
 import { normalizeSql } from '../core/schema/deparse';
 import { arbiterKeys, keyChoices, keyLabel, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { resolveTable, sameKeyColumns } from './support';
+import { mayHaveOnConflict, resolveTable, sameKeyColumns } from './support';
 
 const ID = 'on-conflict-target-without-unique-index';
 
@@ -100,6 +100,6 @@ export const onConflictTargetWithoutUniqueIndex: Rule = {
   kinds: ['insert', 'with', 'other'],
   statement(stmt, ctx) {
     // most statements insert nothing: skip the loop (an iterator per statement and rule adds up)
-    if (stmt.inserts.length !== 0) for (const ins of stmt.inserts) check(ins, ctx);
+    if (mayHaveOnConflict(stmt) && stmt.inserts.length !== 0) for (const ins of stmt.inserts) check(ins, ctx);
   },
 };

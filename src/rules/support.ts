@@ -74,6 +74,16 @@ class PlacedAst implements StmtAst {
   at = (byteLoc: number): number => this.base + this.core.map(byteLoc);
 }
 
+/**
+ * Whether `stmt` may hold an INSERT ... ON CONFLICT: what the upsert rules ask before reading its
+ * INSERT facts, which are extracted on that first read. Kind 'other' holds an INSERT only for EXPLAIN,
+ * PREPARE and CREATE RULE, whose INSERT facts are cheap to ask; the others spell the word.
+ */
+export function mayHaveOnConflict(stmt: Statement): boolean {
+  if (stmt.kind === 'other' && stmt.inserts.length === 0) return false;
+  return stmt.mentions('conflict');
+}
+
 /** libpg-query's parse of `stmt` (undefined when the parser is not loaded or rejects it). Cached. */
 export function statementAst(stmt: Statement): StmtAst | undefined {
   // no parser, no AST: return before touching the WeakMap (an entry per statement is GC work)

@@ -11,7 +11,7 @@
  */
 import type { TableDescription } from '../core/catalog';
 import type { Statement } from '../core/facts';
-import { isWord, T } from '../core/lexer';
+import { T, type Tokens } from '../core/lexer';
 import { docsUrl, type Rule, type RuleContext } from './rule';
 import { findNodes, resolveTable, statementAst, sval } from './support';
 
@@ -40,8 +40,7 @@ function notNullIn(where: any): Set<string> {
 }
 
 /** Index of the first token starting at or after `offset`. */
-function tokenAt(ctx: RuleContext, offset: number): number {
-  const t = ctx.doc.tokens;
+function tokenAt(t: Tokens, offset: number): number {
   let lo = 0;
   let hi = t.count;
   while (lo < hi) {
@@ -53,11 +52,10 @@ function tokenAt(ctx: RuleContext, offset: number): number {
 }
 
 /** [open, close) offsets of the first parenthesized list at or after `offset`, before `limit`. */
-function parenList(ctx: RuleContext, offset: number, limit: number): [number, number] | undefined {
-  const t = ctx.doc.tokens;
+function parenList(t: Tokens, offset: number, limit: number): [number, number] | undefined {
   let depth = 0;
   let open = -1;
-  for (let i = tokenAt(ctx, offset); i < t.count && t.starts[i] < limit; i++) {
+  for (let i = tokenAt(t, offset); i < t.count && t.starts[i] < limit; i++) {
     if (t.types[i] === T.LParen) {
       if (depth === 0) open = t.starts[i];
       depth++;
@@ -70,10 +68,9 @@ function parenList(ctx: RuleContext, offset: number, limit: number): [number, nu
 }
 
 /** End offset of the word `unique` at or after `offset`. */
-function uniqueWordEnd(ctx: RuleContext, offset: number, limit: number): number | undefined {
-  const t = ctx.doc.tokens;
-  for (let i = tokenAt(ctx, offset); i < t.count && t.starts[i] < limit; i++) {
-    if (t.types[i] === T.Word && ctx.doc.text.slice(t.starts[i], t.ends[i]).toLowerCase() === 'unique') return t.ends[i];
+function uniqueWordEnd(t: Tokens, offset: number, limit: number): number | undefined {
+  for (let i = tokenAt(t, offset); i < t.count && t.starts[i] < limit; i++) {
+    if (t.types[i] === T.Word && t.text.slice(t.starts[i], t.ends[i]).toLowerCase() === 'unique') return t.ends[i];
   }
   return undefined;
 }
@@ -95,24 +92,22 @@ function report(ctx: RuleContext, cols: string[], nullable: string[], start: num
   });
 }
 
-function checkConstraint(ctx: RuleContext, table: TableDescription, c: any, at: (b: number) => number, stmtEnd: number): void {
+function checkConstraint(ctx: RuleContext, stmt: Statement, table: TableDescription, c: any, at: (b: number) => number, stmtEnd: number): void {
   if (c?.contype !== 'CONSTR_UNIQUE' || c.nulls_not_distinct || c.indexname) return;
   const cols: string[] = (c.keys ?? []).map(sval);
   if (cols.length < 2) return;
   const nullable = nullableColumns(table, cols);
   if (!nullable?.length) return;
   const start = at(c.location ?? 0);
-  const uEnd = uniqueWordEnd(ctx, start, stmtEnd);
-  const list = uEnd !== undefined ? parenList(ctx, uEnd, stmtEnd) : undefined;
+  const uEnd = uniqueWordEnd(stmt.tokens, start, stmtEnd);
+  const list = uEnd !== undefined ? parenList(stmt.tokens, uEnd, stmtEnd) : undefined;
   if (uEnd === undefined || !list) return;
   report(ctx, cols, nullable, start, list[1], uEnd);
 }
 
 /** Whether the statement spells the keyword UNIQUE: no unique key without it, so no parse is needed. */
 function mentionsUnique(stmt: Statement): boolean {
-  const t = stmt.tokens;
-  for (let i = stmt.first; i < stmt.last; i++) if (isWord(t, i, 'unique')) return true;
-  return false;
+  return stmt.mentions('unique');
 }
 
 function check(stmt: Statement, ctx: RuleContext): void {
@@ -125,13 +120,13 @@ function check(stmt: Statement, ctx: RuleContext): void {
   if (ast.kind === 'CreateStmt') {
     const table = resolveTable(ctx, { name: n.relation?.relname ?? '', schema: n.relation?.schemaname }, 'final');
     if (!table) return;
-    for (const el of n.tableElts ?? []) if (el.Constraint) checkConstraint(ctx, table, el.Constraint, ast.at, end);
+    for (const el of n.tableElts ?? []) if (el.Constraint) checkConstraint(ctx, stmt, table, el.Constraint, ast.at, end);
   } else if (ast.kind === 'AlterTableStmt') {
     const table = resolveTable(ctx, { name: n.relation?.relname ?? '', schema: n.relation?.schemaname }, 'final');
     if (!table) return;
     for (const cmd of n.cmds ?? []) {
       const c = cmd.AlterTableCmd;
-      if (c?.subtype === 'AT_AddConstraint') checkConstraint(ctx, table, c.def?.Constraint, ast.at, end);
+      if (c?.subtype === 'AT_AddConstraint') checkConstraint(ctx, stmt, table, c.def?.Constraint, ast.at, end);
     }
   } else if (ast.kind === 'IndexStmt') {
     if (!n.unique || n.nulls_not_distinct) return;
@@ -143,7 +138,7 @@ function check(stmt: Statement, ctx: RuleContext): void {
     const pinned = notNullIn(n.whereClause);
     const nullable = nullableColumns(table, cols)?.filter((c) => !pinned.has(c));
     if (!nullable?.length) return;
-    const list = parenList(ctx, ast.at(n.relation?.location ?? 0), end);
+    const list = parenList(stmt.tokens, ast.at(n.relation?.location ?? 0), end);
     if (!list) return;
     report(ctx, cols, nullable, stmt.start, list[1], list[1]);
   }
@@ -155,10 +150,8 @@ export const uniqueKeyAllowsNullDuplicates: Rule = {
   severity: 'warning',
   description: 'Composite UNIQUE key over a nullable column without NULLS NOT DISTINCT: rows differing only by NULL are all accepted.',
   docs: docsUrl(ID),
-  // CREATE TABLE, CREATE INDEX, ALTER TABLE (kind other)
-  kinds: ['create-table', 'create-index', 'other'],
+  kinds: ['create-table', 'create-index', 'alter-table'],
   statement(stmt, ctx) {
-    // ALTER is always kind 'other': the kind test spares reading the first word of every SELECT, INSERT...
-    if (stmt.depth === 0 && (stmt.createTable || stmt.createIndex?.unique || (stmt.kind === 'other' && stmt.keyword === 'alter'))) check(stmt, ctx);
+    if (stmt.depth === 0 && (stmt.createTable || stmt.createIndex?.unique || stmt.kind === 'alter-table')) check(stmt, ctx);
   },
 };

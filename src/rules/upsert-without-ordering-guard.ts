@@ -11,7 +11,7 @@ import type { TableDescription } from '../core/catalog';
 import type { InsertFacts, Statement } from '../core/facts';
 import type { Fix } from '../core/types';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { findNodes, ident, isVersionColumn, leaksPlaceholder, resolveTable, statementAst, statementReports, sval, versionColumns, type StmtAst } from './support';
+import { findNodes, ident, mayHaveOnConflict, isVersionColumn, leaksPlaceholder, resolveTable, statementAst, statementReports, sval, versionColumns, type StmtAst } from './support';
 
 const ID = 'upsert-without-ordering-guard';
 
@@ -146,7 +146,7 @@ export const upsertWithoutOrderingGuard: Rule = {
   kinds: ['insert', 'with', 'other', 'merge'],
   statement(stmt, ctx) {
     // most statements are neither: no memo lookup for them
-    if (stmt.kind !== 'merge' && (stmt.inserts.length === 0 || !stmt.inserts.some((i) => i.onConflict?.action === 'update'))) return;
+    if (stmt.kind !== 'merge' && (!mayHaveOnConflict(stmt) || stmt.inserts.length === 0 || !stmt.inserts.some((i) => i.onConflict?.action === 'update'))) return;
     statementReports(ID, stmt, ctx, { documentDdl: true }, (c) => {
       if (stmt.kind === 'merge') checkMerge(stmt, c);
       for (const ins of stmt.inserts) if (ins.onConflict?.action === 'update') checkInsert(stmt, ins, c);
