@@ -198,7 +198,9 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   // --max-warnings counts the warnings found, also when --quiet hides them.
   let warnings = 0;
   const reportFiles = texts.map((t) => {
-    const { findings } = deps.analyze({ text: t.text, path: t.rel, language: languageFromPath(t.abs), schema, config: analyzerConfig });
+    // Each file is read once here (after --fix, its text as fixed: the fix passes' reports are worth replaying).
+    const reuse = !!(flags.fix || flags['fix-dry-run']);
+    const { findings } = deps.analyze({ text: t.text, path: t.rel, language: languageFromPath(t.abs), schema, config: analyzerConfig, reuse });
     warnings += findings.filter((f) => f.severity === 'warning').length;
     const kept = flags.quiet ? findings.filter((f) => f.severity === 'error') : findings;
     return reportFile(t.rel, t.text, kept, (p) => displayPath(path.resolve(io.cwd, p), io.cwd));

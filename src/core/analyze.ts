@@ -29,6 +29,13 @@ export interface AnalyzeInput {
   language?: SourceLanguage;
   schema?: SchemaModel;
   config?: AnalyzerConfig;
+  /**
+   * Replay the reports of statements an earlier analysis in this process saw as they are (default
+   * true: the editor analyzes a document again on every change, and nearly every statement is as it
+   * was). A run that reads each file once (`dupguard lint`) turns it off: nothing would be replayed,
+   * and remembering costs time and memory.
+   */
+  reuse?: boolean;
 }
 
 export interface AnalyzeResult {
@@ -159,7 +166,7 @@ function runRules(
 ): void {
   for (const { rule, forced } of enabled) {
     const ctx: RuleContext = {
-      doc, file, path: input.path, language, embedded, schema: input.schema, config,
+      doc, file, path: input.path, language, embedded, schema: input.schema, config, reuse: input.reuse !== false,
       report(r) {
         const start = clamp(r.start, doc.text.length);
         const end = Math.max(start, clamp(r.end, doc.text.length));

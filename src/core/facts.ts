@@ -4,7 +4,7 @@
  * boundaries, and the statements inside dollar-quoted function and DO bodies (positions stay file
  * offsets). Built from the lexer's tokens only; `ast()` asks libpg-query when a rule needs certainty.
  */
-import { LEX_FORMAT, LEX_SKIM, lex as lexImport, T, Tokens, wordEq as wordEqImport } from './lexer';
+import { CREATE_MODIFIERS, CREATE_OF_INTEREST, LEX_FORMAT, LEX_SKIM, lex as lexImport, T, Tokens, wordEq as wordEqImport } from './lexer';
 import { locationsToUtf16, parseSql } from './pgparse';
 
 // Imported functions and token kinds as local constants: a cross-module enum read costs a property load per token under tsx.
@@ -183,7 +183,7 @@ export interface Statement extends Span {
   truncate?: TableRef[];
   readonly delete?: TableRef;
   readonly update?: TableRef;
-  createTable?: CreateTableFacts;
+  readonly createTable?: CreateTableFacts;
   readonly merge?: MergeFacts;
   /** CREATE [OR REPLACE] [MATERIALIZED] VIEW name. */
   createView?: TableRef;
@@ -230,18 +230,20 @@ class DocumentImpl implements SqlDocument {
   quoted: Span[] = [];
   directives = 0;
   private byKind: Map<StatementKind, Statement[]> | undefined;
+  /** For each kind, the indices in `all` of its statements (ascending): filled by parseDocument. */
+  readonly indexByKind = new Map<StatementKind, number[]>();
   constructor(readonly text: string, readonly tokens: Tokens, readonly pgDump: boolean) {}
   ofKind(kind: StatementKind): Statement[] {
     let m = this.byKind;
-    if (m === undefined) {
-      m = new Map();
-      for (const s of this.all) {
-        const l = m.get(s.kind);
-        if (l === undefined) m.set(s.kind, [s]); else l.push(s);
-      }
-      this.byKind = m;
+    if (m === undefined) this.byKind = m = new Map();
+    let out = m.get(kind);
+    if (out === undefined) {
+      out = [];
+      const all = this.all;
+      for (const i of this.indexByKind.get(kind) ?? []) out.push(all[i]);
+      m.set(kind, out);
     }
-    return m.get(kind) ?? NO_STATEMENTS;
+    return out;
   }
   /** Keyed by the kinds array itself: rules declare theirs once, as a constant. */
   private kindLists: Map<readonly StatementKind[], Statement[]> | undefined;
@@ -250,10 +252,26 @@ class DocumentImpl implements SqlDocument {
     const key = kinds;
     let out = this.kindLists?.get(key);
     if (out === undefined) {
-      // One pass in document order (concatenating the per-kind lists would need a sort).
-      out = [];
+      // The per-kind index lists merged in document order: the work is the statements listed, not all of them.
+      const lists: number[][] = [];
+      for (const k of kinds) {
+        const l = this.indexByKind.get(k);
+        if (l !== undefined && !lists.includes(l)) lists.push(l);
+      }
       const all = this.all;
-      for (let i = 0; i < all.length; i++) if (kinds.includes(all[i].kind)) out.push(all[i]);
+      out = [];
+      if (lists.length === 1) for (const i of lists[0]) out.push(all[i]);
+      else if (lists.length > 1) {
+        const at = new Array<number>(lists.length).fill(0);
+        for (;;) {
+          let best = -1;
+          for (let j = 0; j < lists.length; j++) {
+            if (at[j] < lists[j].length && (best < 0 || lists[j][at[j]] < lists[best][at[best]])) best = j;
+          }
+          if (best < 0) break;
+          out.push(all[lists[best][at[best]++]]);
+        }
+      }
       (this.kindLists ??= new Map()).set(key, out);
     }
     return out;
@@ -698,7 +716,7 @@ function parseCreate(c: Cur, stmt: StatementImpl): void {
       facts.onCommit = c.is(oc + 1, 'drop') ? 'drop' : c.is(oc + 1, 'delete') ? 'delete-rows' : 'preserve-rows';
     }
     stmt.kind = 'create-table';
-    stmt.createTable = facts;
+    stmt.ct = facts;
     return;
   }
   if (c.is(j, 'recursive')) j++;
@@ -878,9 +896,9 @@ class StatementImpl implements Statement {
   del: TableRef | undefined = undefined;
   upd: TableRef | undefined = undefined;
   mrg: MergeFacts | undefined = undefined;
+  ct: CreateTableFacts | undefined = undefined;
   copy?: CopyFacts;
   truncate?: TableRef[];
-  createTable?: CreateTableFacts;
   createView?: TableRef;
   createIndex?: Statement['createIndex'];
   body?: FunctionBody;
@@ -920,6 +938,13 @@ class StatementImpl implements Statement {
   get merge(): MergeFacts | undefined {
     if (this.pending !== undefined) this.settle();
     return this.mrg;
+  }
+  get createTable(): CreateTableFacts | undefined {
+    if (this.pending !== undefined) this.settle();
+    return this.ct;
+  }
+  set createTable(v: CreateTableFacts | undefined) {
+    this.ct = v;
   }
   get source(): string {
     return this.tk.text;
@@ -1050,7 +1075,17 @@ function classify(stmt: StatementImpl, ctx: Ctx, file: SqlDocument | undefined):
     if (ctx.eager) void stmt.inserts;
     return;
   }
-  if (kw === 'create' && !createOfInterest(t, f + 1, stmt.l0)) return;
+  if (kw === 'create') {
+    const what = createOfInterest(t, f + 1, stmt.l0);
+    if (what === undefined) return;
+    // CREATE TABLE: the kind now (from its first words), the facts when a rule asks.
+    if (what === 'table' && namedTable(t, f + 1, stmt.l0)) {
+      stmt.kind = 'create-table';
+      stmt.pending = kw;
+      if (ctx.eager) void stmt.createTable;
+      return;
+    }
+  }
   const c = new Cur(t, f, stmt.l0);
   switch (kw) {
     case 'with': {
@@ -1193,6 +1228,9 @@ function extractDml(stmt: StatementImpl, c: Cur, kw: string): void {
       stmt.mrg = m;
       break;
     }
+    case 'create':
+      parseCreate(c, stmt);
+      break;
     default:
       break;
   }
@@ -1429,20 +1467,48 @@ function dynamicSql(t: Tokens, k: number, end: number, parent: Statement, ctx: C
   }
 }
 
-const CREATE_WORDS = wordTable(['or', 'replace', 'temp', 'temporary', 'local', 'global', 'unlogged', 'table', 'unique', 'index',
-  'function', 'procedure', 'view', 'materialized', 'recursive', 'rule', 'foreign']);
+// The lexer skims the CREATE statements whose word is not one of these (LEX_SKIM): one list for both.
+const CREATE_WORDS = wordTable([...CREATE_MODIFIERS, ...CREATE_OF_INTEREST]);
 
-/** Whether a CREATE statement is one facts are kept for (CREATE TYPE, EXTENSION, POLICY... are not). */
-function createOfInterest(t: Tokens, from: number, last: number): boolean {
+/**
+ * The word that makes a CREATE statement one facts are kept for (table, index, function...), after
+ * OR REPLACE / TEMP / UNLOGGED...; undefined for the others (CREATE TYPE, EXTENSION, POLICY...).
+ */
+function createOfInterest(t: Tokens, from: number, last: number): string | undefined {
   for (let i = from; i < last; i++) {
     const ty = t.types[i];
     if (ty === T_LINECOMMENT || ty === T_BLOCKCOMMENT) continue;
-    if (ty !== T_WORD || t.ends[i] - t.starts[i] > 12) return false;
+    if (ty !== T_WORD || t.ends[i] - t.starts[i] > 12) return undefined;
     const w = lookupWord(t.text, t.starts[i], t.ends[i], CREATE_WORDS);
-    if (w === undefined) return false;
-    if (w !== 'or' && w !== 'replace' && w !== 'temp' && w !== 'temporary' && w !== 'local' && w !== 'global' && w !== 'unlogged') return true;
+    if (w === undefined) return undefined;
+    if (w !== 'or' && w !== 'replace' && w !== 'temp' && w !== 'temporary' && w !== 'local' && w !== 'global' && w !== 'unlogged') return w;
   }
-  return false;
+  return undefined;
+}
+
+/**
+ * Whether tokens [from, last) after CREATE read as parseCreate() reads a CREATE TABLE: `[OR REPLACE]
+ * {TEMP | TEMPORARY | LOCAL | GLOBAL | UNLOGGED}... TABLE [IF NOT EXISTS] name` (comments aside,
+ * as the cursor skips them). Then the kind is known without a cursor.
+ */
+function namedTable(t: Tokens, from: number, last: number): boolean {
+  const types = t.types;
+  const sig = (i: number) => { while (i < last && (types[i] === T_LINECOMMENT || types[i] === T_BLOCKCOMMENT)) i++; return i; };
+  const isWord = (i: number, w: string) => i < last && types[i] === T_WORD && wordEq(t.text, t.starts[i], t.ends[i], w);
+  let i = sig(from);
+  if (isWord(i, 'or')) {
+    const r = sig(i + 1);
+    if (isWord(r, 'replace')) i = sig(r + 1);
+  }
+  while (isWord(i, 'temp') || isWord(i, 'temporary') || isWord(i, 'local') || isWord(i, 'global') || isWord(i, 'unlogged')) i = sig(i + 1);
+  if (!isWord(i, 'table')) return false;
+  i = sig(i + 1);
+  if (isWord(i, 'if')) {
+    const n = sig(i + 1);
+    const e = sig(n + 1);
+    if (isWord(n, 'not') && isWord(e, 'exists')) i = sig(e + 1);
+  }
+  return i < last && isNamePart(types[i]);
 }
 
 function prevWordIs(t: Tokens, i: number, w: string): boolean {
@@ -1514,16 +1580,27 @@ export function parseDocument(text: string, options?: ParseOptions): SqlDocument
   const ctx: Ctx = { txnSeq: 0, quoted: doc.quoted, skim, eager };
   doc.statements = splitTokens(tokens, 0, undefined, ctx, doc);
   const all: Statement[] = [];
-  collectAll(doc.statements, all);
+  collectAll(doc.statements, all, doc.indexByKind, { kind: undefined, list: [] });
   doc.all = all;
   return doc;
 }
 
-/** Appends `list` and, after each statement, its body's statements (depth first). */
-function collectAll(list: Statement[], all: Statement[]): void {
+/** The kind list collectAll() appended to last (runs of one kind are common: a dump's INSERTs, a test's SELECTs). */
+interface LastKind { kind: StatementKind | undefined; list: number[] }
+
+/** Appends `list` and, after each statement, its body's statements (depth first); indexes them by kind. */
+function collectAll(list: Statement[], all: Statement[], byKind: Map<StatementKind, number[]>, last: LastKind): void {
   for (const s of list) {
+    const k = s.kind;
+    if (k !== last.kind) {
+      let l = byKind.get(k);
+      if (l === undefined) byKind.set(k, (l = []));
+      last.kind = k;
+      last.list = l;
+    }
+    last.list.push(all.length);
     all.push(s);
-    if (s.body) collectAll(s.body.statements, all);
+    if (s.body) collectAll(s.body.statements, all, byKind, last);
   }
 }
 

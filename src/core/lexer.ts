@@ -52,7 +52,8 @@ export const enum T {
 export const LEX_FORMAT = 1;
 /**
  * lex() flag: statements whose first word says no fact is read from them while splitting (SELECT,
- * VALUES, TABLE, GRANT, REVOKE, SET, RESET, COMMENT, DROP, ANALYZE, VACUUM, SHOW, EXPLAIN, ALTER...:
+ * VALUES, TABLE, GRANT, REVOKE, SET, RESET, COMMENT, DROP, ANALYZE, VACUUM, SHOW, EXPLAIN, ALTER,
+ * CREATE TYPE / EXTENSION / SEQUENCE... (not CREATE_OF_INTEREST):
  * a statement's facts lex it in full when a rule asks, see facts.ts) keep that word as a token and
  * the rest as `T.Skipped` runs (comments stay tokens), up to the `;` or psql command that ends them,
  * or a `)` that closes a parenthesis opened before them. Statement bounds and positions are the same.
@@ -270,7 +271,10 @@ export function lex(text: string, from = 0, to = text.length, flags = 0): Tokens
         if (stmtStart) {
           copy = wordEq(text, start, i, 'copy') ? 1 : 0;
           depth = 0;
-          if (skim && isSkimWord(text, start, i)) { skimming = true; skimState.depth = 0; }
+          if (skim && (isSkimWord(text, start, i) || (i - start === 6 && wordEq(text, start, i, 'create') && createSkipped(text, i, end)))) {
+            skimming = true;
+            skimState.depth = 0;
+          }
         } else if (copy === 1 && depth === 0 && wordEq(text, start, i, 'from')) copy = 2;
         else if (copy === 2) copy = wordEq(text, start, i, 'stdin') ? 3 : 1;
       }
@@ -473,6 +477,42 @@ const SKIM_WORDS: string[][] = [];
 for (const w of ['select', 'values', 'table', 'grant', 'revoke', 'set', 'reset', 'comment', 'drop', 'analyze', 'analyse',
   'vacuum', 'show', 'notify', 'listen', 'unlisten', 'discard', 'deallocate', 'checkpoint', 'refresh', 'reindex', 'cluster',
   'security', 'load', 'explain', 'alter']) (SKIM_WORDS[w.charCodeAt(0)] ??= []).push(w);
+
+/** Words between CREATE and what it creates. */
+export const CREATE_MODIFIERS = ['or', 'replace', 'temp', 'temporary', 'local', 'global', 'unlogged'];
+/** What a CREATE creates when facts are read from it (facts.ts); LEX_SKIM skims the other CREATE statements. */
+export const CREATE_OF_INTEREST = ['table', 'unique', 'index', 'function', 'procedure', 'view', 'materialized', 'recursive', 'rule', 'foreign'];
+const CREATE_LOOKAHEAD: string[][] = [];
+for (const w of [...CREATE_MODIFIERS, ...CREATE_OF_INTEREST]) (CREATE_LOOKAHEAD[w.charCodeAt(0)] ??= []).push(w);
+
+/**
+ * After `CREATE` (its end at `p`): true when the words that follow say it creates something facts
+ * are not read from (TYPE, EXTENSION, SEQUENCE, POLICY...). Anything but plain ASCII words and
+ * blanks before that word (a comment, a quoted name) answers false: the statement is tokenized.
+ */
+function createSkipped(text: string, p: number, end: number): boolean {
+  for (let k = 0; k < 8; k++) {
+    while (p < end) {
+      const c = text.charCodeAt(p);
+      if (c >= 128 || CLASS[c] !== C_SPACE) break;
+      p++;
+    }
+    const s = p;
+    while (p < end) {
+      const c = text.charCodeAt(p);
+      if (c >= 128) return false;
+      if (IDPART[c] === 0) break;
+      p++;
+    }
+    if (p === s || CLASS[text.charCodeAt(s)] !== C_IDSTART) return false;
+    const list = CREATE_LOOKAHEAD[text.charCodeAt(s) | 0x20];
+    let w: string | undefined;
+    if (list !== undefined) for (let j = 0; j < list.length && w === undefined; j++) if (wordEq(text, s, p, list[j])) w = list[j];
+    if (w === undefined) return true;
+    if (!CREATE_MODIFIERS.includes(w)) return false;
+  }
+  return false;
+}
 
 function isSkimWord(text: string, start: number, end: number): boolean {
   const list = SKIM_WORDS[text.charCodeAt(start) | 0x20];

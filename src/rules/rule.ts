@@ -46,6 +46,8 @@ export interface RuleContext {
   /** What is known about tables, when a schema model is available. */
   schema?: SchemaModel;
   config: AnalyzerConfig;
+  /** Whether statementReports() replays and remembers reports across analyses (AnalyzeInput.reuse; default true). */
+  reuse?: boolean;
   /** Reports one finding. */
   report(r: RuleReport): void;
 }

@@ -90,7 +90,7 @@ export function statementAst(stmt: Statement): StmtAst | undefined {
   if (!parserReady()) return undefined;
   const hit = astCache.get(stmt);
   if (hit !== undefined) return hit ?? undefined;
-  const text = stmt.tokens.text;
+  const text = stmt.source;
   const end = stmt.terminator >= 0 ? stmt.terminator : stmt.end;
   const core = astCore(text.slice(stmt.start, end));
   const out = core ? new PlacedAst(core, stmt.start) : null;
@@ -216,7 +216,11 @@ function shifted(r: RuleReport, d: number): RuleReport {
  * anything read from other statements. Reports are shared between analyses: never mutate them.
  */
 export function statementReports(id: string, stmt: Statement, ctx: RuleContext, options: MemoOptions, check: (ctx: RuleContext) => void): void {
-  const text = stmt.tokens.text;
+  if (ctx.reuse === false) {
+    check(ctx);
+    return;
+  }
+  const text = stmt.source;
   const own = stmt.terminator >= stmt.end ? stmt.terminator + 1 : stmt.end;
   const end = Math.max(options.end ?? 0, own);
   let key: string | undefined;

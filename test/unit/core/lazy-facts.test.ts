@@ -96,7 +96,7 @@ test('the whole corpus: the lazy parse reads as the eager one', { skip: !fs.exis
 });
 
 const PIECES = ['ALTER ', 'TABLE ', 'EXPLAIN ', 'PREPARE p AS ', 'INSERT INTO t ', 'UPDATE t SET a = 1 ', 'DELETE FROM t ', 'MERGE INTO t USING s ON x ',
-  'WHEN NOT MATCHED THEN INSERT ', 'VALUES ', '(1, 2)', 'ON CONFLICT ', 'ON CONFLICT DO NOTHING', 'ON CONFLICT (a) DO UPDATE SET b = 1 ', 'SELECT ', 'CREATE TABLE u (a int) ',
+  'WHEN NOT MATCHED THEN INSERT ', 'VALUES ', '(1, 2)', 'ON CONFLICT ', 'ON CONFLICT DO NOTHING', 'ON CONFLICT (a) DO UPDATE SET b = 1 ', 'SELECT ', 'CREATE TABLE u (a int) ', 'CREATE ', 'TEMP ', 'OR ', 'REPLACE ', 'IF NOT EXISTS ', 'UNLOGGED ', 'TYPE ', 'SEQUENCE ', 'INDEX ', 'UNIQUE ', 'VIEW ', 'RULE r AS ON INSERT TO t DO ', 'GLOBAL ', 'AS ', 'LIKE ', 'ON COMMIT DROP ', '"Q" ', 'u.v ',
   "'", '--', '/*', '*/', '\n', ';', '(', ')', ',', 'x ', ' ', 'BEGIN; ', 'COMMIT; ', '\\set x 1\n', 'COPY t FROM stdin;\n', '\\.\n'];
 
 // No function bodies here: inside a plpgsql body, a `;`-segment that starts with a skimmed word
@@ -105,4 +105,19 @@ const PIECES = ['ALTER ', 'TABLE ', 'EXPLAIN ', 'PREPARE p AS ', 'INSERT INTO t 
 // differently; real bodies are checked on the corpus above, and in the examples.
 test('random SQL-shaped text: the lazy parse reads as the eager one', () => {
   fc.assert(fc.property(fc.array(fc.constantFrom(...PIECES), { maxLength: 40 }).map((a) => a.join('')), (text) => same(text)), { numRuns: 2000 });
+});
+
+test('ofKinds lists the statements of those kinds in document order, as a filter of all does', () => {
+  const texts = [
+    'BEGIN; INSERT INTO a VALUES (1); ALTER TABLE a ADD b int; WITH x AS (SELECT 1) INSERT INTO a SELECT * FROM x; EXPLAIN SELECT 1;\n' +
+      'CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN INSERT INTO a VALUES (2); MERGE INTO a USING b ON true WHEN MATCHED THEN DELETE; END $$; COMMIT;',
+  ];
+  if (fs.existsSync(corpusDir)) for (const f of listSqlFiles(corpusDir).slice(0, 300)) texts.push(fs.readFileSync(f, 'utf8'));
+  const kindsLists = [['insert', 'with', 'other'], ['create-table', 'create-index', 'alter-table'], ['insert', 'merge'], ['insert', 'with', 'other', 'merge'], ['merge', 'insert']] as const;
+  for (const text of texts) {
+    const doc = parseDocument(text);
+    for (const kinds of kindsLists) {
+      assert.deepEqual(doc.ofKinds(kinds).map((s) => s.start), doc.all.filter((s) => (kinds as readonly string[]).includes(s.kind)).map((s) => s.start));
+    }
+  }
 });

@@ -74,7 +74,7 @@ test('the whole corpus: skimming changes no statement bound and no token outside
   assert.ok(files > 1000);
 });
 
-const PIECES = ['SELECT ', 'GRANT ', 'SET ', 'INSERT INTO t ', "'", "E'", '\\', "\\'", '$$', '$a$', 'a$', '1$', '$1', '${', '}', '{{', '}}',
+const PIECES = ['SELECT ', 'GRANT ', 'SET ', 'INSERT INTO t ', 'ALTER ', 'EXPLAIN ', 'CREATE ', 'CREATE TYPE ', 'OR REPLACE ', 'TEMP ', 'FUNCTION ', 'TABLE ', 'EXTENSION ', "'", "E'", '\\', "\\'", '$$', '$a$', 'a$', '1$', '$1', '${', '}', '{{', '}}',
   '"', '--', '/*', '*/', '\n', ';', '(', ')', ',', 'x', ' ', ":'", 'U&\'', '\u00e9', '\u00a0', '\ufeff', '\t', 'E', 'e\'', '$q$', '\\set x\n', 'COPY t FROM stdin;\n', '\\.\n'];
 
 test('random SQL-shaped text: skimming changes no statement bound and no token outside skipped runs', () => {
