@@ -923,24 +923,27 @@ class StatementImpl implements Statement {
     if (this.skimmed) this.lexInFull();
     return this.l0;
   }
+  // Each fact settles only the statements that can have it: reading `delete` of every statement
+  // (to find the tables a script empties) extracts nothing from its INSERTs.
   get inserts(): InsertFacts[] {
-    if (this.pending !== undefined) this.settle();
+    const p = this.pending;
+    if (p === 'insert' || p === 'explain' || p === 'prepare') this.settle();
     return this.ins;
   }
   get update(): TableRef | undefined {
-    if (this.pending !== undefined) this.settle();
+    if (this.pending === 'update') this.settle();
     return this.upd;
   }
   get delete(): TableRef | undefined {
-    if (this.pending !== undefined) this.settle();
+    if (this.pending === 'delete') this.settle();
     return this.del;
   }
   get merge(): MergeFacts | undefined {
-    if (this.pending !== undefined) this.settle();
+    if (this.pending === 'merge') this.settle();
     return this.mrg;
   }
   get createTable(): CreateTableFacts | undefined {
-    if (this.pending !== undefined) this.settle();
+    if (this.pending === 'create') this.settle();
     return this.ct;
   }
   set createTable(v: CreateTableFacts | undefined) {
