@@ -223,6 +223,8 @@ export interface SqlDocument {
 }
 
 const NO_STATEMENTS: Statement[] = Object.freeze([]) as unknown as Statement[];
+/** ofKinds() keys, per kinds array (rules declare theirs once, as a constant). */
+const kindsKeys = new WeakMap<readonly StatementKind[], string>();
 
 class DocumentImpl implements SqlDocument {
   statements: Statement[] = [];
@@ -245,11 +247,12 @@ class DocumentImpl implements SqlDocument {
     }
     return out;
   }
-  /** Keyed by the kinds array itself: rules declare theirs once, as a constant. */
-  private kindLists: Map<readonly StatementKind[], Statement[]> | undefined;
+  /** Keyed by the kinds as a set (rules asking for the same kinds share one list). */
+  private kindLists: Map<string, Statement[]> | undefined;
   ofKinds(kinds: readonly StatementKind[]): Statement[] {
     if (kinds.length === 1) return this.ofKind(kinds[0]);
-    const key = kinds;
+    let key = kindsKeys.get(kinds);
+    if (key === undefined) kindsKeys.set(kinds, (key = [...new Set(kinds)].sort().join(',')));
     let out = this.kindLists?.get(key);
     if (out === undefined) {
       // The per-kind index lists merged in document order: the work is the statements listed, not all of them.
@@ -716,7 +719,7 @@ function parseCreate(c: Cur, stmt: StatementImpl): void {
       facts.onCommit = c.is(oc + 1, 'drop') ? 'drop' : c.is(oc + 1, 'delete') ? 'delete-rows' : 'preserve-rows';
     }
     stmt.kind = 'create-table';
-    stmt.ct = facts;
+    stmt.facts().ct = facts;
     return;
   }
   if (c.is(j, 'recursive')) j++;
@@ -856,8 +859,25 @@ interface Ctx {
 const NO_INSERTS: InsertFacts[] = Object.freeze([]) as unknown as InsertFacts[];
 
 function addInsert(stmt: StatementImpl, ins: InsertFacts): void {
-  if (stmt.ins === NO_INSERTS) stmt.ins = [ins];
-  else stmt.ins.push(ins);
+  const f = stmt.facts();
+  if (f.ins === NO_INSERTS) f.ins = [ins];
+  else f.ins.push(ins);
+}
+
+/** What a statement has beyond its place and kind: one object per statement that has any (a small statement object costs less to collect). */
+class StatementFacts {
+  // Shared empty list until the first INSERT is found.
+  ins: InsertFacts[] = NO_INSERTS;
+  del: TableRef | undefined = undefined;
+  upd: TableRef | undefined = undefined;
+  mrg: MergeFacts | undefined = undefined;
+  ct: CreateTableFacts | undefined = undefined;
+  copy: CopyFacts | undefined = undefined;
+  truncate: TableRef[] | undefined = undefined;
+  createView: TableRef | undefined = undefined;
+  createIndex: Statement['createIndex'] = undefined;
+  body: FunctionBody | undefined = undefined;
+  astCache: any = null;
 }
 
 /**
@@ -868,6 +888,7 @@ function addInsert(stmt: StatementImpl, ins: InsertFacts): void {
  *   `update`, `delete`, `merge`): most rules look at a few of them, many statements are never asked;
  * - the tokens of a statement the lexer skimmed (ALTER, EXPLAIN, SELECT...: its first word and
  *   `T.Skipped` runs): `tokens`, `first` and `last` lex its text in full when read.
+ * Facts live in a StatementFacts object made for the statements that have any.
  */
 class StatementImpl implements Statement {
   kind: StatementKind = 'other';
@@ -891,18 +912,8 @@ class StatementImpl implements Statement {
   inExplicitTxn = false;
   /** Facts not extracted yet: the first word that says which (see `settle`), or undefined. */
   pending: string | undefined = undefined;
-  // Shared empty list until the first INSERT is found (most statements have none).
-  ins: InsertFacts[] = NO_INSERTS;
-  del: TableRef | undefined = undefined;
-  upd: TableRef | undefined = undefined;
-  mrg: MergeFacts | undefined = undefined;
-  ct: CreateTableFacts | undefined = undefined;
-  copy?: CopyFacts;
-  truncate?: TableRef[];
-  createView?: TableRef;
-  createIndex?: Statement['createIndex'];
-  body?: FunctionBody;
-  private astCache: any = null;
+  /** The facts found, or undefined while there are none (most statements: SELECT, SET, DROP...). */
+  fx: StatementFacts | undefined = undefined;
   constructor(
     public start: number, public end: number, public terminator: number,
     /** The token stream the statement was split from, and its range there (skimmed or not). */
@@ -911,6 +922,22 @@ class StatementImpl implements Statement {
     public skimmed: boolean,
     public depth: number, public parent: Statement | undefined,
   ) {}
+  /** The statement's facts object, made on the first fact found. */
+  facts(): StatementFacts {
+    let f = this.fx;
+    if (f === undefined) this.fx = f = new StatementFacts();
+    return f;
+  }
+  get copy(): CopyFacts | undefined { return this.fx?.copy; }
+  set copy(v: CopyFacts | undefined) { this.facts().copy = v; }
+  get truncate(): TableRef[] | undefined { return this.fx?.truncate; }
+  set truncate(v: TableRef[] | undefined) { this.facts().truncate = v; }
+  get createView(): TableRef | undefined { return this.fx?.createView; }
+  set createView(v: TableRef | undefined) { this.facts().createView = v; }
+  get createIndex(): Statement['createIndex'] { return this.fx?.createIndex; }
+  set createIndex(v: Statement['createIndex']) { this.facts().createIndex = v; }
+  get body(): FunctionBody | undefined { return this.fx?.body; }
+  set body(v: FunctionBody | undefined) { this.facts().body = v; }
   get tokens(): Tokens {
     if (this.skimmed) this.lexInFull();
     return this.tk;
@@ -928,26 +955,24 @@ class StatementImpl implements Statement {
   get inserts(): InsertFacts[] {
     const p = this.pending;
     if (p === 'insert' || p === 'explain' || p === 'prepare') this.settle();
-    return this.ins;
+    const f = this.fx;
+    return f === undefined ? NO_INSERTS : f.ins;
   }
   get update(): TableRef | undefined {
     if (this.pending === 'update') this.settle();
-    return this.upd;
+    return this.fx?.upd;
   }
   get delete(): TableRef | undefined {
     if (this.pending === 'delete') this.settle();
-    return this.del;
+    return this.fx?.del;
   }
   get merge(): MergeFacts | undefined {
     if (this.pending === 'merge') this.settle();
-    return this.mrg;
+    return this.fx?.mrg;
   }
   get createTable(): CreateTableFacts | undefined {
     if (this.pending === 'create') this.settle();
-    return this.ct;
-  }
-  set createTable(v: CreateTableFacts | undefined) {
-    this.ct = v;
+    return this.fx?.ct;
   }
   get source(): string {
     return this.tk.text;
@@ -992,12 +1017,13 @@ class StatementImpl implements Statement {
     return this.tk.text.slice(this.start, this.end);
   }
   ast(): any | undefined {
-    if (this.astCache !== null) return this.astCache;
+    const f = this.facts();
+    if (f.astCache !== null) return f.astCache;
     const sql = this.text();
     const r = parseSql(sql);
     if (r === undefined) return undefined; // parser not loaded yet: try again later
-    this.astCache = r.ok ? locationsToUtf16(r.tree, sql, this.start) : undefined;
-    return this.astCache;
+    f.astCache = r.ok ? locationsToUtf16(r.tree, sql, this.start) : undefined;
+    return f.astCache;
   }
 }
 
@@ -1196,14 +1222,14 @@ function extractDml(stmt: StatementImpl, c: Cur, kw: string): void {
       if (c.is(j, 'from')) j++;
       if (c.is(j, 'only')) j++;
       const nm = c.name(j);
-      if (nm) stmt.del = nm.ref;
+      if (nm) stmt.facts().del = nm.ref;
       break;
     }
     case 'update': {
       let j = 1;
       if (c.is(j, 'only')) j++;
       const nm = c.name(j);
-      if (nm) stmt.upd = nm.ref;
+      if (nm) stmt.facts().upd = nm.ref;
       break;
     }
     case 'merge': {
@@ -1228,7 +1254,7 @@ function extractDml(stmt: StatementImpl, c: Cur, kw: string): void {
         // WHEN NOT MATCHED [BY TARGET] [AND cond] THEN INSERT
         if (c.is(j2, 'then') && c.is(j2 + 1, 'insert') && c.depthAt[j2] === 0) m.insertsWhenNotMatched = true;
       }
-      stmt.mrg = m;
+      stmt.facts().mrg = m;
       break;
     }
     case 'create':
