@@ -169,6 +169,8 @@ export interface Statement extends Span {
   mentions(word: string): boolean;
   /** 0 at top level, 1 inside a function/DO body, and so on. */
   depth: number;
+  /** Position in its document's `all`. */
+  readonly index: number;
   parent?: Statement;
   /**
    * Transaction id: statements sharing it run in one transaction (explicit BEGIN...COMMIT, or the
@@ -914,6 +916,7 @@ class StatementImpl implements Statement {
   pending: string | undefined = undefined;
   /** The facts found, or undefined while there are none (most statements: SELECT, SET, DROP...). */
   fx: StatementFacts | undefined = undefined;
+  index = -1;
   constructor(
     public start: number, public end: number, public terminator: number,
     /** The token stream the statement was split from, and its range there (skimmed or not). */
@@ -1609,7 +1612,7 @@ export function parseDocument(text: string, options?: ParseOptions): SqlDocument
   const ctx: Ctx = { txnSeq: 0, quoted: doc.quoted, skim, eager };
   doc.statements = splitTokens(tokens, 0, undefined, ctx, doc);
   const all: Statement[] = [];
-  collectAll(doc.statements, all, doc.indexByKind, { kind: undefined, list: [] });
+  collectAll(doc.statements as StatementImpl[], all, doc.indexByKind, { kind: undefined, list: [] });
   doc.all = all;
   return doc;
 }
@@ -1618,8 +1621,9 @@ export function parseDocument(text: string, options?: ParseOptions): SqlDocument
 interface LastKind { kind: StatementKind | undefined; list: number[] }
 
 /** Appends `list` and, after each statement, its body's statements (depth first); indexes them by kind. */
-function collectAll(list: Statement[], all: Statement[], byKind: Map<StatementKind, number[]>, last: LastKind): void {
+function collectAll(list: StatementImpl[], all: Statement[], byKind: Map<StatementKind, number[]>, last: LastKind): void {
   for (const s of list) {
+    s.index = all.length;
     const k = s.kind;
     if (k !== last.kind) {
       let l = byKind.get(k);
@@ -1629,7 +1633,7 @@ function collectAll(list: Statement[], all: Statement[], byKind: Map<StatementKi
     }
     last.list.push(all.length);
     all.push(s);
-    if (s.body) collectAll(s.body.statements, all, byKind, last);
+    if (s.body) collectAll(s.body.statements as StatementImpl[], all, byKind, last);
   }
 }
 

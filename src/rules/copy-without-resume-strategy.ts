@@ -8,7 +8,7 @@
  * created earlier in the same script (fresh loads, pg_dump restores), COPY TO.
  */
 import type { Fix } from '../core/types';
-import type { SqlDocument, Statement, TableRef } from '../core/facts';
+import type { SqlDocument, Statement, StatementKind, TableRef } from '../core/facts';
 import { arbiterKeys, keyChoices, keyLabel, lookupTable, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
 import { mayHaveOnConflict, statementReports } from './support';
@@ -58,14 +58,15 @@ interface DocIndex {
 }
 
 const indexes = new WeakMap<SqlDocument, DocIndex>();
+const INDEXED_KINDS: readonly StatementKind[] = ['create-table', 'other', 'truncate', 'delete', 'insert', 'with', 'merge'];
 
 function docIndex(doc: SqlDocument): DocIndex {
   let ix = indexes.get(doc);
   if (ix) return ix;
   ix = { staging: new TableSpots(), created: new TableSpots(), views: new TableSpots(), emptiedInTxn: new Map(), emptied: new TableSpots(), merged: new TableSpots() };
-  const all = doc.all;
-  for (let j = 0; j < all.length; j++) {
-    const s = all[j];
+  // The kinds that can hold these facts (CREATE VIEW, CREATE RULE, EXPLAIN are kind 'other'): not the SELECTs, COPYs...
+  for (const s of doc.ofKinds(INDEXED_KINDS)) {
+    const j = s.index;
     const ct = s.createTable;
     if (ct) {
       ix.created.add(ct.table, j);
@@ -198,8 +199,8 @@ export const copyWithoutResumeStrategy: Rule = {
     const doc = ctx.doc;
     // A pg_dump script is a restore into fresh tables, not a resumable load.
     if (doc.pgDump) return;
-    for (let i = 0; i < doc.all.length; i++) {
-      const stmt = doc.all[i];
+    for (const stmt of doc.ofKind('copy')) {
+      const i = stmt.index;
       const copy = stmt.copy;
       if (!copy || copy.direction !== 'from' || !copy.table) continue;
       try {
