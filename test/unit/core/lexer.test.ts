@@ -132,3 +132,21 @@ test('lexing a sub-range keeps file offsets', () => {
 test('non-ASCII identifiers and whitespace', () => {
   assert.deepEqual(toks('select café,\u00a0"ü" from tä'), [['word', 'select'], ['word', 'café'], ['comma', ','], ['qident', '"ü"'], ['word', 'from'], ['word', 'tä']]);
 });
+
+test('token arrays of small results share slabs without overlapping: every kept result stays as lexed', () => {
+  // Small results are views into shared slabs; enough of them to fill several slabs, of every size up to the share limit.
+  const kept: Array<{ text: string; t: ReturnType<typeof lex> }> = [];
+  for (let k = 0; k < 3000; k++) {
+    const text = `INSERT INTO t${k} VALUES ${Array.from({ length: k % 400 }, (_, j) => `(${j}, 'v${j}')`).join(', ')}; -- c\nSELECT ${k};`;
+    kept.push({ text, t: lex(text) });
+  }
+  for (const { text, t } of kept) {
+    const again = lex(text);
+    assert.equal(t.count, again.count);
+    assert.equal(t.boundCount, again.boundCount);
+    assert.deepEqual([...t.starts], [...again.starts]);
+    assert.deepEqual([...t.ends], [...again.ends]);
+    assert.deepEqual([...t.types], [...again.types]);
+    assert.deepEqual([...t.bounds], [...again.bounds]);
+  }
+});
