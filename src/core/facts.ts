@@ -980,7 +980,15 @@ class StatementImpl implements Statement {
   get source(): string {
     return this.tk.text;
   }
+  /** The last word mentions() was asked, and its answer (several rules ask the same of a statement). */
+  private mw: string | undefined = undefined;
+  private mr = false;
   mentions(word: string): boolean {
+    if (word === this.mw) return this.mr;
+    this.mw = word;
+    return (this.mr = this.findWord(word));
+  }
+  private findWord(word: string): boolean {
     const t = this.tk;
     if (this.skimmed) return textMentions(t.text, this.start, this.end, word);
     const types = t.types, starts = t.starts, ends = t.ends, text = t.text;
