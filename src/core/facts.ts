@@ -1647,9 +1647,10 @@ function collectAll(list: StatementImpl[], all: Statement[], byKind: Map<Stateme
 
 /** pg_dump output announces itself in its first lines. */
 function isPgDump(text: string): boolean {
-  // Searching backwards from 400 reads only the head; indexOf read all of a file that is no dump.
-  if (text.lastIndexOf('PostgreSQL database', 400) < 0) return false;
+  // Only the head is searched (a slice is a view, not a copy): indexOf on the whole text read all of
+  // a file that is no dump, and lastIndexOf from 400 read the head char by char.
   const head = text.slice(0, 400);
+  if (head.indexOf('PostgreSQL database') < 0) return false;
   return /^--\s*PostgreSQL database (dump|cluster dump)\s*$/m.test(head);
 }
 
