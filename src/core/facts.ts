@@ -1044,15 +1044,23 @@ class StatementImpl implements Statement {
  */
 function textMentions(text: string, start: number, end: number, word: string): boolean {
   const n = word.length;
-  const c0 = word.charCodeAt(0);
-  for (let p = start; p + n <= end; p++) {
-    if ((text.charCodeAt(p) | 0x20) !== c0 || !wordEq(text, p, p + n, word)) continue;
+  // A native case-insensitive search in a view of the range (a slice is not a copy); a JS loop over
+  // every char of the skimmed statements cost more.
+  let re = wordSearches.get(word);
+  if (re === undefined) wordSearches.set(word, (re = new RegExp(word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi')));
+  const piece = text.slice(start, end);
+  re.lastIndex = 0;
+  for (let m = re.exec(piece); m !== null; m = re.exec(piece)) {
+    const p = start + m.index;
     const before = p > start ? text.charCodeAt(p - 1) : 32;
     const after = p + n < end ? text.charCodeAt(p + n) : 32;
     if (!isWordChar(before) && !isWordChar(after)) return true;
+    re.lastIndex = m.index + 1;
   }
   return false;
 }
+/** Per word, its global case-insensitive search (the word taken literally). */
+const wordSearches = new Map<string, RegExp>();
 
 function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c >= 128;
