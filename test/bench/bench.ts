@@ -47,8 +47,8 @@ const bare: Stage = (t) => {
 };
 const everyRule: Stage = (t) => { sink ^= analyze({ text: t, path: 'bench.sql', reuse: false }).findings.length; };
 
-const ITER = Math.max(1, Number(process.env.BENCH_ITER ?? 15));
-const WARM = 2;
+const ITER = Math.max(1, Number(process.env.BENCH_ITER ?? 25));
+const WARM = 3;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 interface Row { stage: string; wall: number; cpu: number; ratio: number; wallRatio: number }
