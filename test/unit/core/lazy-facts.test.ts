@@ -121,3 +121,20 @@ test('ofKinds lists the statements of those kinds in document order, as a filter
     }
   }
 });
+
+// Function bodies made of whole plpgsql statements (each ends with `;`, as PL/pgSQL requires).
+const BODY_STATEMENTS = ['INSERT INTO t (a) VALUES (1) ON CONFLICT DO NOTHING', 'INSERT INTO t SELECT * FROM s ON CONFLICT (a) DO UPDATE SET b = excluded.b',
+  'ALTER TABLE t ADD COLUMN c int', 'EXPLAIN INSERT INTO t VALUES (2)', 'SELECT count(*) INTO n FROM t', 'UPDATE t SET a = 1 WHERE b = 2',
+  'DELETE FROM t WHERE a = 3', 'IF n = 0 THEN INSERT INTO t VALUES (4) ON CONFLICT DO NOTHING; END IF', 'PERFORM pg_sleep(0)',
+  "RAISE NOTICE 'x %', n", 'CREATE TEMP TABLE s (a int)', 'CREATE TYPE e AS ENUM (\'a\')', "EXECUTE 'INSERT INTO t VALUES (5) ON CONFLICT DO NOTHING'",
+  'MERGE INTO t USING s ON t.a = s.a WHEN NOT MATCHED THEN INSERT VALUES (s.a)', 'FOR r IN SELECT * FROM s LOOP INSERT INTO t VALUES (r.a); END LOOP'];
+
+test('random function bodies of whole statements: the lazy parse reads as the eager one', () => {
+  const body = fc.array(fc.constantFrom(...BODY_STATEMENTS), { maxLength: 8 }).map((a) => a.map((s) => `  ${s};\n`).join(''));
+  const doc = fc.array(fc.oneof(
+    body.map((b) => `CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n${b}END\n$$;\n`),
+    body.map((b) => `DO $$\nBEGIN\n${b}END\n$$;\n`),
+    fc.constantFrom(...BODY_STATEMENTS.slice(0, 7)).map((s) => `${s};\n`),
+  ), { maxLength: 6 }).map((a) => a.join(''));
+  fc.assert(fc.property(doc, (text) => same(text)), { numRuns: 1000 });
+});
