@@ -1009,8 +1009,8 @@ class StatementImpl implements Statement {
     this.f0 = 0;
     this.l0 = t.count;
   }
-  /** Extracts the deferred facts (once). */
-  private settle(): void {
+  /** Extracts the deferred facts (once; the getters call it, and an eager parse right away). */
+  settle(): void {
     const kw = this.pending as string;
     this.pending = undefined;
     // EXPLAIN / PREPARE hold an INSERT only if they spell the word: no lexing or cursor otherwise.
@@ -1120,7 +1120,7 @@ function classify(stmt: StatementImpl, ctx: Ctx, file: SqlDocument | undefined):
   // DML facts wait until a rule asks for them (StatementImpl.settle).
   if (kind === 'insert' || kind === 'update' || kind === 'delete' || kind === 'merge' || kw === 'explain' || kw === 'prepare') {
     stmt.pending = kw;
-    if (ctx.eager) void stmt.inserts;
+    if (ctx.eager) stmt.settle();
     return;
   }
   if (kw === 'create') {
@@ -1130,7 +1130,7 @@ function classify(stmt: StatementImpl, ctx: Ctx, file: SqlDocument | undefined):
     if (what === 'table' && namedTable(t, f + 1, stmt.l0)) {
       stmt.kind = 'create-table';
       stmt.pending = kw;
-      if (ctx.eager) void stmt.createTable;
+      if (ctx.eager) stmt.settle();
       return;
     }
   }
