@@ -4,12 +4,16 @@
  * boundaries, and the statements inside dollar-quoted function and DO bodies (positions stay file
  * offsets). Built from the lexer's tokens only; `ast()` asks libpg-query when a rule needs certainty.
  */
-import { CREATE_MODIFIERS, CREATE_OF_INTEREST, LEX_FORMAT, LEX_SKIM, lex as lexImport, T, Tokens, wordEq as wordEqImport } from './lexer';
+import {
+  CREATE_MODIFIERS, CREATE_OF_INTEREST, isIdentPart, LEX_FORMAT, LEX_SKIM, lex as lexImport, lookupWord as lookupWordImport, T, Tokens,
+  wordEq as wordEqImport, wordTable,
+} from './lexer';
 import { locationsToUtf16, parseSql } from './pgparse';
 
 // Imported functions and token kinds as local constants: a cross-module enum read costs a property load per token under tsx.
 const lex = lexImport;
 const wordEq = wordEqImport;
+const lookupWord = lookupWordImport;
 const T_BLOCKCOMMENT: number = T.BlockComment;
 const T_COMMA: number = T.Comma;
 const T_COPYDATA: number = T.CopyData;
@@ -284,20 +288,6 @@ class DocumentImpl implements SqlDocument {
 }
 
 /** Plpgsql words after which a new SQL statement may start within a `;`-separated segment. */
-/** Lower-case words by first letter, for allocation-free lookups of a token's word (`lookupWord`). */
-type WordTable = string[][];
-function wordTable(words: string[]): WordTable {
-  const t: WordTable = [];
-  for (const w of words) (t[w.charCodeAt(0)] ??= []).push(w);
-  return t;
-}
-/** The word of `table` that text[start, end) spells (any ASCII case), or undefined; allocates nothing. */
-function lookupWord(text: string, start: number, end: number, table: WordTable): string | undefined {
-  const list = table[text.charCodeAt(start) | 0x20];
-  if (list === undefined) return undefined;
-  for (let i = 0; i < list.length; i++) if (wordEq(text, start, end, list[i])) return list[i];
-  return undefined;
-}
 const PLPGSQL_BOUNDARY = wordTable(['then', 'else', 'loop', 'begin', 'declare', 'exception', 'atomic', 'query']);
 const BODY_DML = wordTable(['insert', 'copy', 'merge', 'truncate', 'delete', 'update', 'with', 'select', 'create', 'do']);
 const KIND_BY_WORD: Record<string, StatementKind> = {
@@ -850,9 +840,7 @@ function findBody(c: Cur, isDo: boolean): { span: Span; language: string; quoted
 
 interface Ctx {
   txnSeq: number;
-  /** Lex flags of function bodies and EXECUTE strings: LEX_SKIM, or 0 when parsing eagerly. */
-  skim: number;
-  /** Extract every fact during the parse (ParseOptions.eager). */
+  /** Extract every fact during the parse, and skim nothing (ParseOptions.eager). */
   eager: boolean;
   /** SQL read from inside string literals (old-style bodies, EXECUTE strings): SqlDocument.quoted. */
   quoted: Span[];
@@ -1054,17 +1042,13 @@ function textMentions(text: string, start: number, end: number, word: string): b
     const p = start + m.index;
     const before = p > start ? text.charCodeAt(p - 1) : 32;
     const after = p + n < end ? text.charCodeAt(p + n) : 32;
-    if (!isWordChar(before) && !isWordChar(after)) return true;
+    if (!isIdentPart(before) && !isIdentPart(after)) return true;
     re.lastIndex = m.index + 1;
   }
   return false;
 }
 /** Per word, its global case-insensitive search (the word taken literally). */
 const wordSearches = new Map<string, RegExp>();
-
-function isWordChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c >= 128;
-}
 
 function makeStatement(tokens: Tokens, first: number, last: number, terminator: number, depth: number, parent: Statement | undefined): StatementImpl {
   let a = first, b = last - 1;
@@ -1187,7 +1171,7 @@ function classify(stmt: StatementImpl, ctx: Ctx, file: SqlDocument | undefined):
       stmt.body = body;
       if (b.quoted) ctx.quoted.push(b.span);
       if (lang === 'plpgsql' || lang === 'sql' || lang === '') {
-        const sub = lex(t.text, b.span.start, b.span.end, ctx.skim);
+        const sub = lex(t.text, b.span.start, b.span.end, ctx.eager ? 0 : LEX_SKIM);
         body.tokens = sub;
         if (file) file.directives += sub.directives;
         // The body's statements get cursors of their own (the next scratch level).
@@ -1215,7 +1199,7 @@ function nextWordIs(stmt: StatementImpl, w: string): boolean {
   if (types[k] === T_WORD) return wordEq(t.text, s, t.ends[k], w);
   if (types[k] !== T_SKIPPED) return false;
   const e = s + w.length;
-  return e <= t.ends[k] && wordEq(t.text, s, e, w) && (e === t.ends[k] || !isWordChar(t.text.charCodeAt(e)));
+  return e <= t.ends[k] && wordEq(t.text, s, e, w) && (e === t.ends[k] || !isIdentPart(t.text.charCodeAt(e)));
 }
 
 /** The facts of an INSERT, UPDATE, DELETE, MERGE, EXPLAIN or PREPARE statement (`kw`, its first word), from its cursor. */
@@ -1501,7 +1485,7 @@ function dynamicSql(t: Tokens, k: number, end: number, parent: Statement, ctx: C
   const span = { start: s + 1, end: closed ? e - 1 : e };
   if (span.end <= span.start) return;
   ctx.quoted.push(span);
-  const sub = lex(t.text, span.start, span.end, format ? LEX_FORMAT | ctx.skim : ctx.skim);
+  const sub = lex(t.text, span.start, span.end, (format ? LEX_FORMAT : 0) | (ctx.eager ? 0 : LEX_SKIM));
   if (file) file.directives += sub.directives;
   curLevel++;
   try {
@@ -1625,7 +1609,7 @@ export function parseDocument(text: string, options?: ParseOptions): SqlDocument
   const tokens = lex(text, 0, text.length, skim);
   const doc = new DocumentImpl(text, tokens, isPgDump(text));
   doc.directives = tokens.directives;
-  const ctx: Ctx = { txnSeq: 0, quoted: doc.quoted, skim, eager };
+  const ctx: Ctx = { txnSeq: 0, quoted: doc.quoted, eager };
   doc.statements = splitTokens(tokens, 0, undefined, ctx, doc);
   const all: Statement[] = [];
   collectAll(doc.statements as StatementImpl[], all, doc.indexByKind, { kind: undefined, list: [] });

@@ -106,7 +106,23 @@ for (let c = 0; c < 128; c++) {
 const IDPART = new Uint8Array(128);
 for (let c = 0; c < 128; c++) IDPART[c] = CLASS[c] === C_IDSTART || CLASS[c] === C_DIGIT || c === 36 ? 1 : 0;
 
-function isIdentPart(c: number): boolean {
+/** Lower-case words by first letter, for allocation-free lookups of a token's word (`lookupWord`). */
+export type WordTable = string[][];
+export function wordTable(words: string[]): WordTable {
+  const t: WordTable = [];
+  for (const w of words) (t[w.charCodeAt(0)] ??= []).push(w);
+  return t;
+}
+/** The word of `table` that text[start, end) spells (any ASCII case), or undefined; allocates nothing. */
+export function lookupWord(text: string, start: number, end: number, table: WordTable): string | undefined {
+  const list = table[text.charCodeAt(start) | 0x20];
+  if (list === undefined) return undefined;
+  for (let i = 0; i < list.length; i++) if (wordEq(text, start, end, list[i])) return list[i];
+  return undefined;
+}
+
+/** Whether char code `c` continues an identifier (letters, digits, `_`, `$`, non-ASCII letters). */
+export function isIdentPart(c: number): boolean {
   return c >= 128 ? c !== 0xa0 && c !== 0xfeff && c !== 0x2028 && c !== 0x2029 : CLASS[c] === C_IDSTART || CLASS[c] === C_DIGIT || c === 36;
 }
 
@@ -508,17 +524,15 @@ function formatSpec(text: string, i: number, end: number): number {
 }
 
 /** First words of the statements LEX_SKIM skips, by first letter. */
-const SKIM_WORDS: string[][] = [];
-for (const w of ['select', 'values', 'table', 'grant', 'revoke', 'set', 'reset', 'comment', 'drop', 'analyze', 'analyse',
+const SKIM_WORDS = wordTable(['select', 'values', 'table', 'grant', 'revoke', 'set', 'reset', 'comment', 'drop', 'analyze', 'analyse',
   'vacuum', 'show', 'notify', 'listen', 'unlisten', 'discard', 'deallocate', 'checkpoint', 'refresh', 'reindex', 'cluster',
-  'security', 'load', 'explain', 'alter']) (SKIM_WORDS[w.charCodeAt(0)] ??= []).push(w);
+  'security', 'load', 'explain', 'alter']);
 
 /** Words between CREATE and what it creates. */
 export const CREATE_MODIFIERS = ['or', 'replace', 'temp', 'temporary', 'local', 'global', 'unlogged'];
 /** What a CREATE creates when facts are read from it (facts.ts); LEX_SKIM skims the other CREATE statements. */
 export const CREATE_OF_INTEREST = ['table', 'unique', 'index', 'function', 'procedure', 'view', 'materialized', 'recursive', 'rule', 'foreign'];
-const CREATE_LOOKAHEAD: string[][] = [];
-for (const w of [...CREATE_MODIFIERS, ...CREATE_OF_INTEREST]) (CREATE_LOOKAHEAD[w.charCodeAt(0)] ??= []).push(w);
+const CREATE_LOOKAHEAD = wordTable([...CREATE_MODIFIERS, ...CREATE_OF_INTEREST]);
 
 /**
  * After `CREATE` (its end at `p`): true when the words that follow say it creates something facts
@@ -540,9 +554,7 @@ function createSkipped(text: string, p: number, end: number): boolean {
       p++;
     }
     if (p === s || CLASS[text.charCodeAt(s)] !== C_IDSTART) return false;
-    const list = CREATE_LOOKAHEAD[text.charCodeAt(s) | 0x20];
-    let w: string | undefined;
-    if (list !== undefined) for (let j = 0; j < list.length && w === undefined; j++) if (wordEq(text, s, p, list[j])) w = list[j];
+    const w = lookupWord(text, s, p, CREATE_LOOKAHEAD);
     if (w === undefined) return true;
     if (!CREATE_MODIFIERS.includes(w)) return false;
   }
@@ -550,10 +562,7 @@ function createSkipped(text: string, p: number, end: number): boolean {
 }
 
 function isSkimWord(text: string, start: number, end: number): boolean {
-  const list = SKIM_WORDS[text.charCodeAt(start) | 0x20];
-  if (list === undefined) return false;
-  for (let k = 0; k < list.length; k++) if (wordEq(text, start, end, list[k])) return true;
-  return false;
+  return lookupWord(text, start, end, SKIM_WORDS) !== undefined;
 }
 
 /** Chars skimRun() stops at (everything else is stepped over). */

@@ -79,8 +79,8 @@ function docIndex(doc: SqlDocument): DocIndex {
       for (const t of s.truncate ?? []) { inTxn.add(t, j); ix.emptied.add(t, j); }
       if (s.delete) { inTxn.add(s.delete, j); ix.emptied.add(s.delete, j); }
     }
-    // Only statements that can hold an INSERT, and only if they spell ON CONFLICT: facts are extracted when read.
-    if ((s.kind === 'insert' || s.kind === 'with' || s.kind === 'other') && mayHaveOnConflict(s)) {
+    // Only if it may hold ON CONFLICT: facts are extracted when read.
+    if (mayHaveOnConflict(s)) {
       for (const ins of s.inserts) if (ins.onConflict) for (const t of ins.reads) ix.merged.add(t, j);
     }
     if (s.merge?.usingTable) ix.merged.add(s.merge.usingTable, j);

@@ -76,11 +76,14 @@ class PlacedAst implements StmtAst {
 
 /**
  * Whether `stmt` may hold an INSERT ... ON CONFLICT: what the upsert rules ask before reading its
- * INSERT facts, which are extracted on that first read. Kind 'other' holds an INSERT only for EXPLAIN,
- * PREPARE and CREATE RULE, whose INSERT facts are cheap to ask; the others spell the word.
+ * INSERT facts, which are extracted on that first read. Only kinds insert, with and other hold an
+ * INSERT; of kind 'other', only EXPLAIN, PREPARE and CREATE RULE, whose INSERT facts are cheap to ask.
+ * The others must spell the word.
  */
 export function mayHaveOnConflict(stmt: Statement): boolean {
-  if (stmt.kind === 'other' && stmt.inserts.length === 0) return false;
+  const kind = stmt.kind;
+  if (kind !== 'insert' && kind !== 'with' && kind !== 'other') return false;
+  if (kind === 'other' && stmt.inserts.length === 0) return false;
   return stmt.mentions('conflict');
 }
 
