@@ -348,17 +348,3 @@ export async function connect(target: ConnectionTarget, opts: ConnectOptions = {
   return session;
 }
 
-/** Quotes an identifier the way PostgreSQL's quote_ident does when needed, always safely. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** `"schema"."table"`. */
-export function qualified(schema: string, table: string): string {
-  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
-}
-
-/** Quotes a string literal (standard_conforming_strings on). */
-export function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}

@@ -7,7 +7,7 @@
 import type * as pg from 'pg';
 import type { TableDescription } from '../core/catalog';
 import { generateMigration } from '../migrate/generate';
-import { quoteIdent, quoteQualified } from '../migrate/quote';
+import { quoteIdent, quoteQualified } from '../core/quote';
 import type { MigrationOptions, MigrationPlan } from '../migrate/types';
 
 /** What a dry run found. */

@@ -6,7 +6,8 @@ import { connect, type ConnectOptions, type ConnectionTarget } from './connect';
 import type { ScanReport } from './report';
 import { scan, type ScanOptions } from './scan';
 
-export { connect, DbError, describeTarget, quoteIdent, qualified, resolveTarget, scrub } from './connect';
+export { connect, DbError, describeTarget, resolveTarget, scrub } from './connect';
+export { quoteIdent, quoteQualified as qualified } from '../core/quote';
 export type { ConnectionProfile, ConnectionTarget, ConnectOptions, DbSession, EngineKind, SslMode } from './connect';
 export { describeTable, listTables, surrogateReason } from './introspect';
 export type { LiveColumnDescription, LiveTableDescription } from './introspect';

@@ -31,7 +31,8 @@
  */
 import type * as pg from 'pg';
 import type { DbSession } from './connect';
-import { explainError, qualified, quoteIdent } from './connect';
+import { explainError } from './connect';
+import { quoteIdent, quoteLiteral, quoteQualified as qualified } from '../core/quote';
 import { foreignKeysOf, listTables, lockedTables, type LiveColumnDescription, type LiveTableDescription } from './introspect';
 import type {
   ScanCheck, ScanCheckKind, ScanCheckSource, ScanIssue, ScanProgress, ScanReport, ScanSampleGroup, ScanTable,
@@ -720,7 +721,7 @@ function candidateFilter(pc: PlannedCheck, k: KeyGroups): string {
   const pos = k.columns.map((c) => pc.columns.indexOf(c));
   const exprs = pos.map((i) => pc.exprs[i]);
   const full = k.groups.filter((g) => g.every((v) => v !== null));
-  const arrays = k.types.map((ty, i) => `CAST(${literal(textArray(full.map((g) => g[i])))} AS text[])::${ty}[]`);
+  const arrays = k.types.map((ty, i) => `CAST(${quoteLiteral(textArray(full.map((g) => g[i])))} AS text[])::${ty}[]`);
   const nulls = exprs.map((e) => `(${e}) IS NULL`);
   const alias = k.types.map((_, i) => `u${i}`);
   const inList = full.length ? `(${exprs.join(', ')}) IN (SELECT ${alias.join(', ')} FROM unnest(${arrays.join(', ')}) AS u(${alias.join(', ')}))` : 'false';
@@ -878,7 +879,7 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     const collect = narrow.collectUpTo ?? 0;
     const valCols = pc.exprs.map((_, i) => `k${i}::text AS v${i}, pg_typeof(k${i})::oid::int8 AS ty${i}`).join(', ');
     const filter = candidates
-      ? ` WHERE ${pc.where ? `(${pc.where}) AND ` : ''}${hash} = ANY (${literal(candidates)}::int8[])` : where;
+      ? ` WHERE ${pc.where ? `(${pc.where}) AND ` : ''}${hash} = ANY (${quoteLiteral(candidates)}::int8[])` : where;
     const r = await q(
       `SELECT ${textCols}, c${inPass ? idOut : ''}${idsAfter || collect ? `, ${valCols}` : ''}, sum(c) OVER () AS dup_rows, count(*) OVER () AS groups, max(c) OVER () AS max_copies
          FROM (SELECT ${keyCols}, count(*) AS c${inPass ? idAggs : ''} FROM ${rel}${filter} GROUP BY ${groupBy} HAVING count(*) > 1) AS g
@@ -900,7 +901,7 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
       // Each group by its values as the server printed them, read back as their own type (a NULL by
       // IS NULL, as GROUP BY puts NULLs together).
       const conds = r.rows.map((g) => `(${pc.exprs.map((e, i) => (g[`v${i}`] === null
-        ? `(${e}) IS NULL` : `(${e}) = CAST(${literal(String(g[`v${i}`]))} AS ${types[i].name})`)).join(' AND ')})`);
+        ? `(${e}) IS NULL` : `(${e}) = CAST(${quoteLiteral(String(g[`v${i}`]))} AS ${types[i].name})`)).join(' AND ')})`);
       await setPlanner(q, 'default');
       const ids = await q(
         `SELECT CASE ${conds.map((cond, i) => `WHEN ${cond} THEN ${i}`).join(' ')} END AS g${idAggs}
@@ -977,10 +978,6 @@ function identifyingColumn(t: LiveTableDescription): { name: string; expr: strin
   return { name: col.name, expr: ORDERED_ID_TYPES.has(col.baseType) && !col.type.endsWith('[]') ? quoteIdent(col.name) : `${quoteIdent(col.name)}::text` };
 }
 
-function literal(v: string): string {
-  return `'${v.replace(/'/g, "''")}'`;
-}
-
 /** Quick mode: statistics when they can answer, else a TABLESAMPLE SYSTEM pass with the Duj1 estimator ANALYZE uses. */
 async function quickCheck(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, opts: ScanOptions): Promise<ScanCheck> {
   const check = base(pc, true);
@@ -1055,9 +1052,9 @@ async function extendedNDistinct(q: Q, t: LiveTableDescription, columns: string[
     const r = await q(
       `SELECT e.n_distinct::text AS nd,
               (SELECT array_agg(a.attnum::int ORDER BY a.attnum) FROM pg_attribute a
-                WHERE a.attrelid = ${t.oid} AND a.attname = ANY (ARRAY[${columns.map((c) => literal(c)).join(', ')}]::name[])) AS nums
+                WHERE a.attrelid = ${t.oid} AND a.attname = ANY (ARRAY[${columns.map((c) => quoteLiteral(c)).join(', ')}]::name[])) AS nums
          FROM pg_stats_ext e
-        WHERE e.schemaname = ${literal(t.schema)} AND e.tablename = ${literal(t.name)} AND e.n_distinct IS NOT NULL`);
+        WHERE e.schemaname = ${quoteLiteral(t.schema)} AND e.tablename = ${quoteLiteral(t.name)} AND e.n_distinct IS NOT NULL`);
     for (const row of r.rows) {
       const want = [...(row.nums as number[] ?? [])].sort((a, b) => a - b).join(',');
       const parsed = JSON.parse(row.nd) as Record<string, number>;

@@ -6,7 +6,7 @@
  */
 import type { ColumnDescription, TableDescription } from '../core/catalog';
 import { parseForeignKey, withReferencedTable } from './fk';
-import { commentSafe, dollarQuote, makeName, quoteIdent, quoteLiteral, quoteQualified } from './quote';
+import { commentSafe, dollarQuote, makeName, quoteIdent, quoteLiteral, quoteQualified } from '../core/quote';
 import { CONCURRENT_INDEX_FROM_ROWS, REBUILD_FROM_RATIO } from './thresholds';
 import { MigrationError, type KeepOrder, type MigrationOptions, type MigrationPlan } from './types';
 

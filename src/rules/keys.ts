@@ -8,6 +8,7 @@ import type { TableRef } from '../core/facts';
 import { displayName } from '../core/facts';
 import type { SchemaModel } from '../core/schema';
 import { isTemplatedSchema } from '../core/schema/pg';
+import { quoteIdent } from '../core/quote';
 
 export interface KeyChoice {
   /** `natural` (configured natural key), or the key's kind. */
@@ -42,10 +43,6 @@ export function naturalKeyOf(ref: TableRef, table: TableDescription | undefined,
   const names = [schema ? `${schema}.${ref.name}` : undefined, ref.name, ref.raw].filter((x): x is string => !!x);
   for (const n of names) if (nk[n]?.length) return nk[n];
   return undefined;
-}
-
-function quoteIdent(s: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(s) ? s : `"${s.replace(/"/g, '""')}"`;
 }
 
 function elem(col: string, expression: boolean): string {

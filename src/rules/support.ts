@@ -10,6 +10,7 @@ import type { Fix } from '../core/types';
 import type { SqlDocument, Statement, TableRef } from '../core/facts';
 import { DdlSchemaModel } from '../core/schema/ddl';
 import { normalizeSql } from '../core/schema/deparse';
+import { quoteIdent } from '../core/quote';
 import { isTemplatedSchema, ownCopy, parseRange, parserReady, rejectedPiece, TextCache, tryParse } from '../core/schema/pg';
 import { lookupTable } from './keys';
 import type { RuleContext, RuleReport } from './rule';
@@ -570,11 +571,7 @@ function plainNames(names: string[]): boolean {
 }
 
 /** Quotes an identifier when PostgreSQL needs it. */
-export function ident(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
-const RESERVED = new Set(['all', 'and', 'any', 'array', 'as', 'asc', 'both', 'case', 'cast', 'check', 'collate', 'column', 'constraint', 'create', 'default', 'desc', 'distinct', 'do', 'else', 'end', 'except', 'false', 'for', 'foreign', 'from', 'grant', 'group', 'having', 'in', 'into', 'limit', 'not', 'null', 'offset', 'on', 'only', 'or', 'order', 'primary', 'references', 'returning', 'select', 'table', 'then', 'to', 'true', 'union', 'unique', 'user', 'using', 'when', 'where', 'with', 'window']);
+export const ident = quoteIdent;
 
 /** The string value of a libpg-query `String` node. */
 export function sval(n: any): string {

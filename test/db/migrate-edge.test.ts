@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dryRunMigration, measureDuplicates } from '../../src/db/dryrun';
 import { describeTable } from '../../src/db/introspect';
-import { quoteQualified } from '../../src/migrate/quote';
+import { quoteQualified } from '../../src/core/quote';
 import { constraintExists, count, freshDb, plan, psqlRun, rowHashes, tableExists } from './migrate-support';
 
 const NULL_SEED = `

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { describeTable } from '../../src/db/introspect';
 import { generateMigration } from '../../src/migrate/generate';
-import { quoteQualified } from '../../src/migrate/quote';
+import { quoteQualified } from '../../src/core/quote';
 import type { MigrationOptions, MigrationPlan } from '../../src/migrate/types';
 import type { TableDescription } from '../../src/core/catalog';
 import { createTestDatabase, runPsqlFile } from '../support/postgres';

@@ -3,6 +3,7 @@
  * script and the host both import it (no `vscode`, no `pg`).
  */
 import type { ScanCheck, ScanTable } from '../../db/report';
+import { quoteIdent } from '../../core/quote';
 
 /** One line of the results table. */
 export interface TableFigures {
@@ -81,16 +82,7 @@ export function formatPercent(p: number): string {
   return `${p >= 10 ? p.toFixed(0) : p.toFixed(1)}%`;
 }
 
-function ident(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
-// Words that must be quoted as column or table names (PostgreSQL's reserved key words).
-const RESERVED = new Set(('all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create ' +
-  'current_catalog current_date current_role current_time current_timestamp current_user default deferrable desc distinct do else end ' +
-  'except false fetch for foreign from grant group having in initially intersect into lateral leading limit localtime localtimestamp not ' +
-  'null offset on only or order placing primary references returning select session_user some symmetric system_user table then to trailing ' +
-  'true union unique user using variadic when where window with').split(' '));
+const ident = quoteIdent;
 
 /**
  * The read-only query that lists a check's duplicate groups, largest first, with the ids of the

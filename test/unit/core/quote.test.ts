@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseForeignKey, withReferencedTable } from '../../../src/migrate/fk';
-import { commentSafe, dollarQuote, makeName, quoteIdent, quoteLiteral, quoteQualified, truncateIdent } from '../../../src/migrate/quote';
+import { commentSafe, dollarQuote, makeName, quoteIdent, quoteLiteral, quoteQualified, truncateIdent } from '../../../src/core/quote';
 
 test('quoteIdent leaves plain lower-case names bare and quotes everything else', () => {
   assert.equal(quoteIdent('task_photos'), 'task_photos');

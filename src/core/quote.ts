@@ -1,17 +1,18 @@
 /**
- * Quoting for generated SQL. Identifiers arrive unquoted and case-exact (as the catalog stores them);
- * everything that reaches the script goes through these helpers, so odd names (quotes, spaces, upper
- * case, keywords, unicode, newlines) can never change the meaning of a statement or a comment.
+ * The one identifier and literal quoting of the project: quick fixes, scan SQL, migrations, the panel's
+ * copied queries. Identifiers arrive unquoted and case-exact (as the catalog stores them); everything
+ * that reaches SQL text goes through these helpers, so odd names (quotes, spaces, upper case, keywords,
+ * unicode, newlines) can never change the meaning of a statement or a comment.
  */
 
 /**
- * Keywords that cannot stand as a bare column/table name in every position (PostgreSQL's reserved,
- * type_func_name and col_name categories). Unreserved keywords are legal bare names; quoting them
- * would also be harmless, so the list errs on the side of quoting.
+ * Keywords that cannot stand as a bare column/table name in every position: every keyword whose
+ * category in PostgreSQL's kwlist (`pg_get_keywords()`, 15 and 17) is reserved, type_func_name or
+ * col_name. Unreserved keywords are legal bare names.
  */
 const KEYWORDS = new Set(`
-all analyse analyze and any array as asc asymmetric authorization between bigint binary bit boolean both
-case cast char character check coalesce collate collation column concurrently constraint create cross
+all analyse analyze and any array as asc asymmetric authorization between bigint binary bit boolean both case
+cast char character check coalesce collate collation column concurrently constraint create cross
 current_catalog current_date current_role current_schema current_time current_timestamp current_user dec
 decimal default deferrable desc distinct do else end except exists extract false fetch float for foreign
 freeze from full grant greatest group grouping having ilike in initially inner inout int integer intersect
