@@ -76,7 +76,8 @@ test('copy-without-resume-strategy: no finding on pg_dump restores, regression s
   // pg-regress: every COPY FROM loads a table the same script created (or a view with an INSTEAD OF
   // trigger); copy2.sql's rejected `COPY ... WITH (bad options)` lines are followed by SQL, not data.
   assert.equal(byRule('copy-without-resume-strategy', 'pg-regress').length, 0);
-  assert.equal(byRule('copy-without-resume-strategy').length, 0);
+  assert.equal(byRule('copy-without-resume-strategy', 'migrations').length, 0);
+  // ts-real holds real COPY loaders on purpose; the accuracy test scores findings there against labels.
   // ...while the 34 COPY blocks of the dumps are seen, with their data attached.
   let blocks = 0;
   for (const [p, r] of analyzed()) {
