@@ -182,7 +182,7 @@ test('accuracy on real code (ts-real): precision and recall per rule against rev
     if (d.newFalsePositives.length) failures.push(`${folder}/: ${d.newFalsePositives.length} new false warning(s) (not in the baseline):\n${d.newFalsePositives.map((k) => `  ${k}`).join('\n')}`);
     if (d.gained.length || d.fixed.length || relabelled.length) {
       notes.push(`${folder}/ improved or changed: ${d.gained.length} more labelled line(s) found, ${d.fixed.length} false warning(s) gone` +
-        `${relabelled.length ? `, ${relabelled.length} baseline entr(ies) no longer a flag label` : ''}; refresh the baseline with DUPGUARD_ACCURACY_UPDATE=1 node --import tsx --test test/unit/accuracy.test.ts`);
+        `${relabelled.length ? `, ${relabelled.length} baseline entries no longer flag labels` : ''}; refresh the baseline with DUPGUARD_ACCURACY_UPDATE=1 node --import tsx --test test/unit/accuracy.test.ts`);
     }
   }
   console.log(out.concat(notes.length ? ['', ...notes] : []).join('\n'));
