@@ -189,7 +189,7 @@ test('accuracy on real code (ts-real): precision and recall per rule against rev
 
   if (update) {
     fs.writeFileSync(baselinePath, `${JSON.stringify(next, null, 2)}\n`);
-    console.log(`# baseline written: ${path.relative(root, baselinePath)}`);
+    console.log(`baseline written: ${path.relative(root, baselinePath)}`);
     return;
   }
   assert.ok(failures.length === 0, `accuracy regressed against ${path.relative(root, baselinePath)}:\n${failures.join('\n')}\n` +
