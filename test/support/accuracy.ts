@@ -135,6 +135,8 @@ export interface Score {
   falsePositives: ScoredFinding[];
   /** Quiet labels that got a warning/error (each also shows among the false positives). */
   quietHit: Label[];
+  /** Warning/error findings that cover only `either` labels (not scored). */
+  neutralFindings: ScoredFinding[];
 }
 
 const ratio = (a: number, b: number): number | undefined => (b === 0 ? undefined : a / b);
@@ -165,6 +167,7 @@ export function score(labels: readonly Label[], findings: readonly ScoredFinding
   const covered = new Set<Label>();
   const quietHit = new Set<Label>();
   const falsePositives: ScoredFinding[] = [];
+  const neutralFindings: ScoredFinding[] = [];
   for (const f of findings) {
     const r = row(f.rule);
     if (f.severity === 'info') {
@@ -177,7 +180,10 @@ export function score(labels: readonly Label[], findings: readonly ScoredFinding
       if (l.verdict === 'quiet') quietHit.add(l);
     }
     if (hits.some((l) => l.verdict === 'flag')) r.tp++;
-    else if (hits.length > 0 && hits.every((l) => l.verdict === 'either')) r.neutral++;
+    else if (hits.length > 0 && hits.every((l) => l.verdict === 'either')) {
+      r.neutral++;
+      neutralFindings.push(f);
+    }
     else {
       r.fp++;
       falsePositives.push(f);
@@ -203,7 +209,7 @@ export function score(labels: readonly Label[], findings: readonly ScoredFinding
   }
   total.recall = ratio(found.length, total.flags);
   total.precision = ratio(total.tp, total.tp + total.fp);
-  return { byRule, total, found, missed, falsePositives, quietHit: [...quietHit] };
+  return { byRule, total, found, missed, falsePositives, quietHit: [...quietHit], neutralFindings };
 }
 
 const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);

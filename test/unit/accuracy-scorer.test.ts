@@ -69,6 +69,7 @@ test('scoring: range coverage, recall over labels, precision over findings, eith
   assert.deepEqual(s.found.map((l) => `${l.file}:${l.line}`), ['raw-sql/a.ts:10', 'raw-sql/b.sql:5']);
   assert.deepEqual(s.falsePositives.map((f) => `${f.rule}@${f.line}`), [`${R}@30`, `${R}@50`, `${C}@10`]);
   assert.deepEqual(s.quietHit.map((l) => l.line), [30]);
+  assert.deepEqual(s.neutralFindings.map((f) => f.line), [40]);
   assert.deepEqual({ tp: s.total.tp, fp: s.total.fp, fn: s.total.fn, flags: s.total.flags }, { tp: 3, fp: 3, fn: 1, flags: 3 });
   assert.equal(s.total.recall, 2 / 3);
   assert.equal(s.total.precision, 0.5);

@@ -167,6 +167,9 @@ test('accuracy on real code (ts-real): precision and recall per rule against rev
         out.push(`  ${f.file}:${f.line}${f.endLine !== f.line ? `-${f.endLine}` : ''} ${f.rule} (${f.severity}; ${why}) ${f.message.slice(0, 140)}`);
       }
     }
+    if (s.neutralFindings.length) {
+      out.push(`${folder}/ on lines labelled either (not scored):`, ...s.neutralFindings.map((f) => `  ${f.file}:${f.line} ${f.rule} (${f.severity})`));
+    }
     const now = folderBaseline(s);
     next.folders[folder] = now;
     const base = baseline.folders[folder];
