@@ -40,6 +40,12 @@ export interface LiveTableDescription extends TableDescription {
   neverAnalyzed?: boolean;
   /** Leading plain columns of each valid, non-partial btree index (up to its first expression), in index order. */
   btreeColumns?: string[][];
+  /**
+   * Row-level security: `enabled` (ENABLE ROW LEVEL SECURITY), `forced` (FORCE: the owner is subject to
+   * it too), `active`: it applies to the role that read the catalog (pg_catalog.row_security_active),
+   * so that role's queries see only the rows the policies let through. Absent when not enabled.
+   */
+  rowSecurity?: { enabled: boolean; forced: boolean; active: boolean };
 }
 
 interface Engine { versionNum: number; yugabyte: boolean }
@@ -48,7 +54,7 @@ const engines = new WeakMap<object, Promise<Engine>>();
 function engineOf(client: pg.ClientBase): Promise<Engine> {
   let e = engines.get(client);
   if (!e) {
-    e = client.query<{ v: string; n: string }>(`select version() as v, current_setting('server_version_num') as n`).then((r) => ({
+    e = client.query<{ v: string; n: string }>(`select pg_catalog.version() as v, pg_catalog.current_setting('server_version_num') as n`).then((r) => ({
       versionNum: Number(r.rows[0].n),
       yugabyte: /-YB-|YugabyteDB/i.test(r.rows[0].v),
     }));
@@ -82,7 +88,7 @@ const SYSTEM_SCHEMA = `n.nspname not in ('pg_catalog', 'information_schema') and
 /** Describes one table (or view). Throws when it does not exist. */
 export async function describeTable(client: pg.ClientBase, schema: string, table: string): Promise<LiveTableDescription> {
   const r = await client.query<{ oid: number }>(
-    `select c.oid::int8 as oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    `select c.oid::int8 as oid from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
       where n.nspname = $1 and c.relname = $2 and c.relkind in ('r','p','v','m','f')`, [schema, table]);
   if (!r.rows.length) throw new Error(`table ${schema}.${table} not found (or not visible to this user)`);
   const out = await load(client, { oids: [Number(r.rows[0].oid)], includePartitions: true });
@@ -134,22 +140,24 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
   if (f.excludeOids) { params.push(f.excludeOids); where.push(`not (c.oid = any($${params.length}::oid[]))`); }
   if (!f.includePartitions && eng.versionNum >= 100000) where.push('not c.relispartition');
   const partitionOf = eng.versionNum >= 100000
-    ? `(select pn.nspname || '.' || pc.relname from pg_inherits i join pg_class pc on pc.oid = i.inhparent join pg_namespace pn on pn.oid = pc.relnamespace where i.inhrelid = c.oid and c.relispartition limit 1)`
+    ? `(select pn.nspname || '.' || pc.relname from pg_catalog.pg_inherits i join pg_catalog.pg_class pc on pc.oid = i.inhparent join pg_catalog.pg_namespace pn on pn.oid = pc.relnamespace where i.inhrelid = c.oid and c.relispartition limit 1)`
     : 'null::text';
   const partitions = eng.versionNum >= 120000
-    ? `case when c.relkind = 'p' then (select count(*) from pg_partition_tree(c.oid) t where t.isleaf) end`
+    ? `case when c.relkind = 'p' then (select pg_catalog.count(*) from pg_catalog.pg_partition_tree(c.oid) t where t.isleaf) end`
     : 'null::int8';
   const partReltuples = eng.versionNum >= 120000
-    ? `case when c.relkind = 'p' then (select sum(greatest(pc.reltuples, 0)) from pg_partition_tree(c.oid) t join pg_class pc on pc.oid = t.relid where t.isleaf) end`
+    ? `case when c.relkind = 'p' then (select pg_catalog.sum(greatest(pc.reltuples, 0)) from pg_catalog.pg_partition_tree(c.oid) t join pg_catalog.pg_class pc on pc.oid = t.relid where t.isleaf) end`
     : 'null::float8';
   const tables = await client.query(
     `select c.oid::int8 as oid, n.nspname as schema, c.relname as name, c.relkind::text as kind,
             c.reltuples::float8 as reltuples, ${partReltuples}::float8 as part_tuples,
-            pg_get_userbyid(c.relowner) as owner, c.relacl::text[] as acl,
-            obj_description(c.oid, 'pg_class') as comment,
+            pg_catalog.pg_get_userbyid(c.relowner) as owner, c.relacl::text[] as acl,
+            pg_catalog.obj_description(c.oid, 'pg_class') as comment,
             ${partitionOf} as partition_of, ${partitions}::int8 as partitions,
-            c.relpages::int8 as relpages
-       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            c.relpages::int8 as relpages,
+            c.relrowsecurity as rls, c.relforcerowsecurity as rls_forced,
+            case when c.relrowsecurity then pg_catalog.row_security_active(c.oid) else false end as rls_active
+       from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
       where ${where.join(' and ')}
       order by n.nspname, c.relname`, params);
   if (!tables.rows.length) return [];
@@ -160,11 +168,11 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
   // the caller's transaction a failure would abort everything after it: run it under a savepoint.
   const sizes = new Map<number, number>();
   const sizeExpr = eng.versionNum >= 120000
-    ? `case when c.relkind = 'p' then (select sum(pg_total_relation_size(t.relid)) from pg_partition_tree(c.oid) t) else pg_total_relation_size(c.oid) end`
-    : 'pg_total_relation_size(c.oid)';
+    ? `case when c.relkind = 'p' then (select pg_catalog.sum(pg_catalog.pg_total_relation_size(t.relid)) from pg_catalog.pg_partition_tree(c.oid) t) else pg_catalog.pg_total_relation_size(c.oid) end`
+    : 'pg_catalog.pg_total_relation_size(c.oid)';
   const sizeOf = async (ids: number[]): Promise<boolean> => {
     const ok = await guarded(client, () => client.query(
-      `select c.oid::int8 as oid, (${sizeExpr})::int8 as bytes from pg_class c where c.oid = any($1::oid[]) and c.relkind in ('r','p','m')`, [ids]));
+      `select c.oid::int8 as oid, (${sizeExpr})::int8 as bytes from pg_catalog.pg_class c where c.oid = any($1::oid[]) and c.relkind in ('r','p','m')`, [ids]));
     if (!ok) return false;
     for (const row of ok.rows) if (row.bytes !== null) sizes.set(Number(row.oid), Number(row.bytes));
     return true;
@@ -175,21 +183,21 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
   }
 
   const cols = await client.query(
-    `select a.attrelid::int8 as oid, a.attname as name, format_type(a.atttypid, a.atttypmod) as type,
-            a.attnotnull as not_null, pg_get_expr(d.adbin, d.adrelid) as def,
+    `select a.attrelid::int8 as oid, a.attname as name, pg_catalog.format_type(a.atttypid, a.atttypmod) as type,
+            a.attnotnull as not_null, pg_catalog.pg_get_expr(d.adbin, d.adrelid) as def,
             a.attidentity::text as identity, ${eng.versionNum >= 120000 ? 'a.attgenerated::text' : "''::text"} as generated,
             coalesce(et.typname, bt.typname) as base_type,
             (et.oid is null and bt.typname in ('text', 'varchar', 'bpchar') and a.attcollation <> 0
-             ${eng.versionNum >= 120000 ? 'and coalesce((select co.collisdeterministic from pg_collation co where co.oid = a.attcollation), false)' : ''}) as byte_equal,
+             ${eng.versionNum >= 120000 ? 'and coalesce((select co.collisdeterministic from pg_catalog.pg_collation co where co.oid = a.attcollation), false)' : ''}) as byte_equal,
             s.avg_width, s.n_distinct::float8 as n_distinct, s.null_frac::float8 as null_frac
-       from pg_attribute a
-       join pg_type t on t.oid = a.atttypid
-       join pg_type bt on bt.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end
-       left join pg_type et on et.oid = bt.typelem and bt.typcategory = 'A'
-       left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-       left join pg_class c on c.oid = a.attrelid
-       left join pg_namespace n on n.oid = c.relnamespace
-       left join pg_stats s on s.schemaname = n.nspname and s.tablename = c.relname and s.attname = a.attname
+       from pg_catalog.pg_attribute a
+       join pg_catalog.pg_type t on t.oid = a.atttypid
+       join pg_catalog.pg_type bt on bt.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end
+       left join pg_catalog.pg_type et on et.oid = bt.typelem and bt.typcategory = 'A'
+       left join pg_catalog.pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+       left join pg_catalog.pg_class c on c.oid = a.attrelid
+       left join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+       left join pg_catalog.pg_stats s on s.schemaname = n.nspname and s.tablename = c.relname and s.attname = a.attname
             ${eng.versionNum >= 100000 ? 'and s.inherited = (c.relkind = \'p\')' : ''}
       where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
       order by a.attrelid, a.attnum`, [oids]);
@@ -199,37 +207,37 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
   const idx = await client.query(
     `select i.indrelid::int8 as oid, ic.relname as name, i.indisprimary as is_primary, i.indisunique as is_unique,
             ${nnd} as nulls_not_distinct, i.indisvalid as is_valid,
-            pg_get_indexdef(i.indexrelid) as definition, pg_get_expr(i.indpred, i.indrelid, true) as predicate,
+            pg_catalog.pg_get_indexdef(i.indexrelid) as definition, pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) as predicate,
             con.conname as constraint_name, con.contype::text as contype,
-            array(select case when i.indkey[k] = 0 then pg_get_indexdef(i.indexrelid, k + 1, true)
-                              else (select attname::text from pg_attribute where attrelid = i.indrelid and attnum = i.indkey[k]) end
-                    from generate_series(0, ${nkeys} - 1) k order by k)::text[] as columns,
-            array(select i.indkey[k] = 0 from generate_series(0, ${nkeys} - 1) k order by k) as is_expr,
-            (select am.amname from pg_am am where am.oid = ic.relam) = 'btree' and i.indpred is null as plain_btree
-       from pg_index i
-       join pg_class ic on ic.oid = i.indexrelid
-       left join pg_constraint con on con.conindid = i.indexrelid and con.conrelid = i.indrelid and con.contype in ('p','u','x')
+            array(select case when i.indkey[k] = 0 then pg_catalog.pg_get_indexdef(i.indexrelid, k + 1, true)
+                              else (select attname::text from pg_catalog.pg_attribute where attrelid = i.indrelid and attnum = i.indkey[k]) end
+                    from pg_catalog.generate_series(0, ${nkeys} - 1) k order by k)::text[] as columns,
+            array(select i.indkey[k] = 0 from pg_catalog.generate_series(0, ${nkeys} - 1) k order by k) as is_expr,
+            (select am.amname from pg_catalog.pg_am am where am.oid = ic.relam) = 'btree' and i.indpred is null as plain_btree
+       from pg_catalog.pg_index i
+       join pg_catalog.pg_class ic on ic.oid = i.indexrelid
+       left join pg_catalog.pg_constraint con on con.conindid = i.indexrelid and con.conrelid = i.indrelid and con.contype in ('p','u','x')
       where i.indrelid = any($1::oid[])
       order by i.indrelid, i.indisprimary desc, ic.relname`, [oids]);
 
   const cons = await client.query(
-    `select con.conrelid::int8 as oid, con.conname as name, con.contype::text as type, pg_get_constraintdef(con.oid, true) as definition
-       from pg_constraint con
+    `select con.conrelid::int8 as oid, con.conname as name, con.contype::text as type, pg_catalog.pg_get_constraintdef(con.oid, true) as definition
+       from pg_catalog.pg_constraint con
       where con.conrelid = any($1::oid[]) and con.contype <> 'n'
       order by con.conrelid, con.contype, con.conname`, [oids]);
 
   const refs = await client.query(
     `select con.confrelid::int8 as oid, n.nspname as schema, c.relname as table, con.conname as name,
-            pg_get_constraintdef(con.oid, true) as definition
-       from pg_constraint con
-       join pg_class c on c.oid = con.conrelid
-       join pg_namespace n on n.oid = c.relnamespace
+            pg_catalog.pg_get_constraintdef(con.oid, true) as definition
+       from pg_catalog.pg_constraint con
+       join pg_catalog.pg_class c on c.oid = con.conrelid
+       join pg_catalog.pg_namespace n on n.oid = c.relnamespace
       where con.contype = 'f' and con.confrelid = any($1::oid[]) ${eng.versionNum >= 110000 ? 'and con.conparentid = 0' : ''}
       order by n.nspname, c.relname, con.conname`, [oids]);
 
   const trg = await client.query(
-    `select t.tgrelid::int8 as oid, pg_get_triggerdef(t.oid, true) as definition
-       from pg_trigger t
+    `select t.tgrelid::int8 as oid, pg_catalog.pg_get_triggerdef(t.oid, true) as definition
+       from pg_catalog.pg_trigger t
       where t.tgrelid = any($1::oid[]) and not t.tgisinternal ${eng.versionNum >= 130000 ? 'and t.tgparentid = 0' : ''}
       order by t.tgrelid, t.tgname`, [oids]);
 
@@ -264,6 +272,7 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
       if (bytes !== undefined) d.totalBytes = bytes;
     }
     if (t.partition_of) d.partitionOf = t.partition_of;
+    if (t.rls) d.rowSecurity = { enabled: true, forced: !!t.rls_forced, active: !!t.rls_active };
     if (t.partitions !== null && t.partitions !== undefined) d.partitions = Number(t.partitions);
     byOid.set(oid, d);
     out.push(d);
@@ -342,18 +351,18 @@ export async function lockedTables(client: pg.ClientBase, opts: { schemas?: stri
   if (opts.schemas?.length) { params.push(opts.schemas); schemaFilter = ` and n.nspname = any($1::text[])`; }
   const r = await client.query(
     `with recursive locked as (
-       select l.relation as oid, l.pid, l.granted from pg_locks l
-        where l.locktype = 'relation' and l.mode = 'AccessExclusiveLock' and l.pid <> pg_backend_pid()
-          and l.database = (select oid from pg_database where datname = current_database())
+       select l.relation as oid, l.pid, l.granted from pg_catalog.pg_locks l
+        where l.locktype = 'relation' and l.mode = 'AccessExclusiveLock' and l.pid <> pg_catalog.pg_backend_pid()
+          and l.database = (select oid from pg_catalog.pg_database where datname = pg_catalog.current_database())
      ), up(oid, pid, granted, origin) as (
        select oid, pid, granted, oid from locked
        union
-       select i.inhparent, up.pid, up.granted, up.origin from pg_inherits i join up on i.inhrelid = up.oid
+       select i.inhparent, up.pid, up.granted, up.origin from pg_catalog.pg_inherits i join up on i.inhrelid = up.oid
      )
      select distinct on (c.oid) c.oid::int8 as oid, n.nspname as schema, c.relname as name, up.pid, up.granted,
             c.relispartition as partition,
-            case when up.origin <> up.oid then (select on_.nspname || '.' || oc.relname from pg_class oc join pg_namespace on_ on on_.oid = oc.relnamespace where oc.oid = up.origin) end as via
-       from up join pg_class c on c.oid = up.oid join pg_namespace n on n.oid = c.relnamespace
+            case when up.origin <> up.oid then (select on_.nspname || '.' || oc.relname from pg_catalog.pg_class oc join pg_catalog.pg_namespace on_ on on_.oid = oc.relnamespace where oc.oid = up.origin) end as via
+       from up join pg_catalog.pg_class c on c.oid = up.oid join pg_catalog.pg_namespace n on n.oid = c.relnamespace
       where c.relkind in ('r','p','v','m','f') and ${SYSTEM_SCHEMA}${schemaFilter}
       order by c.oid, (up.origin = up.oid) desc, up.granted desc, up.pid`, params);
   return r.rows.map((x) => {
@@ -371,9 +380,9 @@ export async function foreignKeysOf(client: pg.ClientBase, oids: number[]): Prom
   if (!oids.length) return out;
   const r = await client.query(
     `select con.conrelid::int8 as oid, con.conname as name,
-            array(select a.attname::text from unnest(con.conkey) with ordinality k(n, o) join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n order by k.o)::text[] as columns,
+            array(select a.attname::text from pg_catalog.unnest(con.conkey) with ordinality k(n, o) join pg_catalog.pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n order by k.o)::text[] as columns,
             con.confrelid::regclass::text as references
-       from pg_constraint con where con.contype = 'f' and con.conrelid = any($1::oid[])`, [oids]);
+       from pg_catalog.pg_constraint con where con.contype = 'f' and con.conrelid = any($1::oid[])`, [oids]);
   for (const row of r.rows) {
     const list = out.get(Number(row.oid)) ?? [];
     list.push({ name: row.name, columns: row.columns, references: row.references });
