@@ -35,8 +35,8 @@ export function recordSql(session: DbSession): Sent[] {
 export function calledNames(texts: string[]): Map<string, { qualified: number; bare: number }> {
   const out = new Map<string, { qualified: number; bare: number }>();
   for (const t of texts) {
-    // Quoted identifiers and string literals are not calls.
-    const code = t.replace(/'(?:[^']|'')*'/g, "''").replace(/"(?:[^"]|"")*"/g, '""');
+    // Quoted identifiers and string literals are not calls, nor is a TABLESAMPLE method.
+    const code = t.replace(/'(?:[^']|'')*'/g, "''").replace(/"(?:[^"]|"")*"/g, '""').replace(/\bTABLESAMPLE\s+\w+/gi, 'TABLESAMPLE');
     for (const m of code.matchAll(/(\b[a-z_][a-z0-9_]*\s*\.\s*)?\b([a-z_][a-z0-9_]*)\s*\(/gi)) {
       const name = m[2].toLowerCase();
       const e = out.get(name) ?? { qualified: 0, bare: 0 };
