@@ -806,14 +806,15 @@ const NARROW_BYTES = 4 << 20;
 /**
  * Names to cast text back to these types: schema-qualified internal names, quoted (pg_catalog.bpchar,
  * pg_catalog."bit"), which carry no length; `character` or `bit` as pg_typeof prints them would mean
- * char(1) and bit(1) and cut the values. With each, the equality GROUP BY used for it (the default
+ * char(1) and bit(1) and cut the values. A domain is named by its base type: a cast to the domain would
+ * evaluate its CHECK constraints, code the scan has no reason to run. With each, the equality GROUP BY used for it (the default
  * btree, else hash, operator class of its base type) as `OPERATOR(schema.=)`, as pg_dump writes
  * operators: a user type's `=` (citext's, in public) resolves without any search_path, and no other
  * schema's `=` can stand in for pg_catalog's.
  */
 async function typeNames(q: Q, oids: number[]): Promise<{ name: string; array: boolean; eq: string }[]> {
   const r = await q(`
-    SELECT t.oid::int8 AS oid, pg_catalog.format('%I.%I', n.nspname, t.typname) AS name, b.typcategory = 'A' AS array,
+    SELECT t.oid::int8 AS oid, pg_catalog.format('%I.%I', n.nspname, b.typname) AS name, b.typcategory = 'A' AS array,
            (SELECT pg_catalog.format('OPERATOR(%I.%s)', opn.nspname, o.oprname)
               FROM pg_catalog.pg_opclass oc
               JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod
@@ -830,8 +831,8 @@ async function typeNames(q: Q, oids: number[]): Promise<{ name: string; array: b
              ORDER BY oc.opcintype = b.oid DESC, am.amname = 'btree' DESC
              LIMIT 1) AS eq
       FROM pg_catalog.pg_type t
-      JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
       JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+      JOIN pg_catalog.pg_namespace n ON n.oid = b.typnamespace
      WHERE t.oid = ANY ($1::pg_catalog.oid[])`, [oids.map((o) => String(Math.trunc(o)))]);
   const byOid = new Map(r.rows.map((x) => [int(x.oid), { name: String(x.name), array: !!x.array, eq: String(x.eq ?? 'OPERATOR(pg_catalog.=)') }]));
   return oids.map((o) => byOid.get(o) ?? { name: 'pg_catalog.text', array: false, eq: 'OPERATOR(pg_catalog.=)' });
