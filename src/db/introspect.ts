@@ -26,6 +26,13 @@ export interface LiveColumnDescription extends ColumnDescription {
    * bytes are (char: after its trailing spaces), so grouping them under COLLATE "C" gives the same groups.
    */
   byteEqual?: boolean;
+  /**
+   * Casts between the column's type and text whose function another, non-superuser role wrote
+   * (`public.mood_text(mood) owned by alice`): reading the column as text would run it with the
+   * reading role's privileges. Not listed: pg_catalog's, superusers', the reading role's own and
+   * SECURITY DEFINER functions.
+   */
+  foreignCode?: string[];
 }
 
 /** A table as the live catalog describes it. */
@@ -46,6 +53,13 @@ export interface LiveTableDescription extends TableDescription {
    * so that role's queries see only the rows the policies let through. Absent when not enabled.
    */
   rowSecurity?: { enabled: boolean; forced: boolean; active: boolean };
+  /**
+   * By unique key name: the functions its expressions or predicate call (directly or through an
+   * operator) that would run with the privileges of the role reading the catalog although another,
+   * non-superuser role wrote them (`public.f(text) owned by alice`). pg_catalog's, superusers',
+   * the reading role's own and SECURITY DEFINER functions (which run as their owner) are not listed.
+   */
+  foreignCode?: Record<string, string[]>;
 }
 
 interface Engine { versionNum: number; yugabyte: boolean }
@@ -189,7 +203,15 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
             coalesce(et.typname, bt.typname) as base_type,
             (et.oid is null and bt.typname in ('text', 'varchar', 'bpchar') and a.attcollation <> 0
              ${eng.versionNum >= 120000 ? 'and coalesce((select co.collisdeterministic from pg_catalog.pg_collation co where co.oid = a.attcollation), false)' : ''}) as byte_equal,
-            s.avg_width, s.n_distinct::float8 as n_distinct, s.null_frac::float8 as null_frac
+            s.avg_width, s.n_distinct::float8 as n_distinct, s.null_frac::float8 as null_frac,
+            array(select distinct p.oid::pg_catalog.regprocedure::text || ' owned by ' || pg_catalog.pg_get_userbyid(p.proowner)
+                    from pg_catalog.pg_cast ca join pg_catalog.pg_proc p on p.oid = ca.castfunc
+                   where ((ca.castsource = bt.oid and ca.casttarget = 'pg_catalog.text'::pg_catalog.regtype)
+                          or (ca.castsource = 'pg_catalog.text'::pg_catalog.regtype and ca.casttarget = bt.oid))
+                     and p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace and not p.prosecdef
+                     and p.proowner <> (select r.oid from pg_catalog.pg_roles r where r.rolname = current_user)
+                     and not coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.oid = p.proowner), false)
+                   order by 1)::text[] as foreign_cast
        from pg_catalog.pg_attribute a
        join pg_catalog.pg_type t on t.oid = a.atttypid
        join pg_catalog.pg_type bt on bt.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end
@@ -213,7 +235,18 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
                               else (select attname::text from pg_catalog.pg_attribute where attrelid = i.indrelid and attnum = i.indkey[k]) end
                     from pg_catalog.generate_series(0, ${nkeys} - 1) k order by k)::text[] as columns,
             array(select i.indkey[k] = 0 from pg_catalog.generate_series(0, ${nkeys} - 1) k order by k) as is_expr,
-            (select am.amname from pg_catalog.pg_am am where am.oid = ic.relam) = 'btree' and i.indpred is null as plain_btree
+            (select am.amname from pg_catalog.pg_am am where am.oid = ic.relam) = 'btree' and i.indpred is null as plain_btree,
+            case when i.indexprs is not null or i.indpred is not null then array(
+              select distinct p.oid::pg_catalog.regprocedure::text || ' owned by ' || pg_catalog.pg_get_userbyid(p.proowner)
+                from pg_catalog.pg_depend d
+                join pg_catalog.pg_proc p on p.oid = case when d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass then d.refobjid
+                                                          else (select o.oprcode::oid from pg_catalog.pg_operator o where o.oid = d.refobjid) end
+               where d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass and d.objid = i.indexrelid
+                 and d.refclassid in ('pg_catalog.pg_proc'::pg_catalog.regclass, 'pg_catalog.pg_operator'::pg_catalog.regclass)
+                 and p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace and not p.prosecdef
+                 and p.proowner <> (select r.oid from pg_catalog.pg_roles r where r.rolname = current_user)
+                 and not coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.oid = p.proowner), false)
+               order by 1) end::text[] as foreign_code
        from pg_catalog.pg_index i
        join pg_catalog.pg_class ic on ic.oid = i.indexrelid
        left join pg_catalog.pg_constraint con on con.conindid = i.indexrelid and con.conrelid = i.indrelid and con.contype in ('p','u','x')
@@ -297,6 +330,7 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
     if (c.n_distinct !== null && c.n_distinct !== undefined) col.nDistinct = Number(c.n_distinct);
     if (c.null_frac !== null && c.null_frac !== undefined) col.nullFrac = Number(c.null_frac);
     if (c.byte_equal) col.byteEqual = true;
+    if (c.foreign_cast?.length) col.foreignCode = c.foreign_cast;
     d.columns.push(col);
   }
   for (const i of idx.rows) {
@@ -322,6 +356,7 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
     if ((i.is_expr as boolean[]).some(Boolean)) key.expression = true;
     if (i.predicate) key.predicate = i.predicate;
     if (i.nulls_not_distinct) key.nullsNotDistinct = true;
+    if (i.foreign_code?.length) (d.foreignCode ??= {})[key.name ?? i.name] = i.foreign_code;
     d.keys.push(key);
   }
   for (const c of cons.rows) {

@@ -259,7 +259,7 @@ function groupByOf(pc: PlannedCheck): string {
 }
 
 /** Decides which checks a table gets. */
-function planChecks(t: LiveTableDescription, written: string[] | undefined, fks: { name: string; columns: string[]; references: string }[], opts: ScanOptions): { checks: PlannedCheck[]; notes: string[]; errors: string[] } {
+function planChecks(t: LiveTableDescription, written: string[] | undefined, fks: { name: string; columns: string[]; references: string }[], opts: ScanOptions, role: string): { checks: PlannedCheck[]; notes: string[]; errors: string[] } {
   const checks: PlannedCheck[] = [];
   const notes: string[] = [];
   const byName = new Map(t.columns.map((c) => [c.name, c]));
@@ -287,6 +287,12 @@ function planChecks(t: LiveTableDescription, written: string[] | undefined, fks:
   // Unique keys whose columns may be NULL: NULL never equals NULL, so copies with a NULL slip past them.
   for (const k of t.keys) {
     if (k.kind === 'primary' || k.kind === 'exclude' || k.nullsNotDistinct) continue;
+    const foreign = k.name ? t.foreignCode?.[k.name] : undefined;
+    if (foreign?.length) {
+      // Evaluating the index's expressions would run another role's code with the scanning role's privileges.
+      notes.push(`${k.name}: not checked: its expressions call ${foreign.join(', ')}; dupguard does not run code another role wrote with the privileges of ${role} (scan as that role to check it)`);
+      continue;
+    }
     const elems = k.columns.map((name, i) => {
       const col = byName.get(name);
       // Expression elements come as SQL text from pg_get_indexdef.
@@ -359,7 +365,15 @@ function planChecks(t: LiveTableDescription, written: string[] | undefined, fks:
       });
     }
   }
-  return { checks, notes, errors };
+  // Reading a column whose type casts to or from text through another role's function (the sample's
+  // values, ids read back by value) would run that code with the scanning role's privileges.
+  const kept = checks.filter((pc) => {
+    const foreign = pc.columns.flatMap((n) => byName.get(n)?.foreignCode?.map((f) => `${n}: ${f}`) ?? []);
+    // A configured key left out is an error: the scan cannot say it has no duplicates.
+    if (foreign.length) (pc.source === 'config' ? errors : notes).push(`${pc.kind} check (${pc.columns.join(', ')}) not run: reading it calls ${foreign.join('; ')}; dupguard does not run code another role wrote with the privileges of ${role} (scan as that role to check it)`);
+    return !foreign.length;
+  });
+  return { checks: kept, notes, errors };
 }
 
 /** Average heap row size from pg_stats widths, when every column was analyzed. */
@@ -590,7 +604,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     const name = `${t.schema}.${t.name}`;
     const tableStart = Date.now();
     const natural = naturalKeyFor(t, opts.naturalKeys);
-    const { checks: planned, notes, errors: planErrors } = planChecks(t, natural, fkMap.get(t.oid) ?? [], opts);
+    const { checks: planned, notes, errors: planErrors } = planChecks(t, natural, fkMap.get(t.oid) ?? [], opts, session.user);
     const out: ScanTable = { schema: t.schema, table: t.name, kind: t.kind, rows: 0, checks: [] };
     if (planErrors.length) {
       out.errors = [...planErrors];
