@@ -425,3 +425,32 @@ export async function foreignKeysOf(client: pg.ClientBase, oids: number[]): Prom
   }
   return out;
 }
+
+/**
+ * Finds the table (or view) a user named, as a session of theirs would: a qualified name as is; an
+ * unqualified one through `searchPath` (`DbSession.defaultSearchPath`: the role's and database's
+ * search_path; dupguard's own sessions run under `pg_catalog, pg_temp`), `$user` standing for `user`,
+ * pg_catalog first unless the path places it. Undefined when no schema on the path has it.
+ */
+export async function resolveRelation(client: pg.ClientBase, rel: { schema?: string; name: string }, searchPath: string, user: string): Promise<{ oid: number; schema: string; name: string } | undefined> {
+  const path: string[] = [];
+  if (rel.schema !== undefined) path.push(rel.schema);
+  else {
+    for (const raw of searchPath.match(/("([^"]|"")*"|[^,])+/g) ?? []) {
+      const t = raw.trim();
+      if (!t) continue;
+      const unq = t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1).replace(/""/g, '"') : t.toLowerCase();
+      path.push(t === '$user' || t === '"$user"' ? user : unq);
+    }
+    if (!path.includes('pg_catalog')) path.unshift('pg_catalog');
+  }
+  const r = await client.query<{ oid: string; schema: string; name: string }>({
+    text: `select c.oid::int8 as oid, n.nspname as schema, c.relname as name
+             from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+            where c.relname = $1 and n.nspname = any ($2::text[]) and c.relkind in ('r','p','v','m','f')
+            order by pg_catalog.array_position($2::text[], n.nspname::text) limit 1`,
+    values: [rel.name, path],
+  });
+  const row = r.rows[0];
+  return row ? { oid: Number(row.oid), schema: row.schema, name: row.name } : undefined;
+}

@@ -135,3 +135,26 @@ test('a session is pinned before anything else: standard_conforming_strings on, 
     await s.close();
   }
 });
+
+test('resolveRelation: an unqualified name found as the user\'s own search_path would, though the session is pinned', async () => {
+  const { resolveRelation } = await import('../../src/db/introspect');
+  const { url, session: admin } = await freshDb(`
+    CREATE SCHEMA app; CREATE SCHEMA "Other";
+    CREATE TABLE app.t (a int); CREATE TABLE public.t (a int); CREATE TABLE "Other".u (a int); CREATE TABLE public.only_public (a int);`);
+  const db = new URL(url).pathname.slice(1);
+  await admin.client.query(`ALTER DATABASE "${db}" SET search_path = app, "$user", public, "Other"`);
+  await admin.close();
+  const s = await connect(url, { env: {} });
+  try {
+    const find = (name: string, schema?: string) => resolveRelation(s.client, { schema, name }, s.defaultSearchPath ?? '', s.user).then((x) => x && `${x.schema}.${x.name}`);
+    assert.equal(await find('t'), 'app.t', 'first schema on the path wins');
+    assert.equal(await find('only_public'), 'public.only_public');
+    assert.equal(await find('u'), 'Other.u', 'quoted schema names on the path keep their case');
+    assert.equal(await find('t', 'public'), 'public.t');
+    assert.equal(await find('pg_class'), 'pg_catalog.pg_class');
+    assert.equal(await find('nope'), undefined);
+    assert.equal((await s.client.query('SELECT to_regclass($1) AS r', ['t'])).rows[0].r, null, 'the session itself no longer resolves user tables by bare name');
+  } finally {
+    await s.close();
+  }
+});
