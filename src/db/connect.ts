@@ -348,22 +348,35 @@ export async function connect(target: ConnectionTarget, opts: ConnectOptions = {
   let serverVersion = '';
   let serverVersionNum = 0;
   let defaultSearchPath = '';
+  // The first statements answer within the connect timeout too: a server that accepts the connection
+  // and then goes silent must not hang the caller (pg destroys the socket of a running query on end()).
+  const initLimit = opts.connectTimeoutMs ?? 10_000;
+  let initTimer: NodeJS.Timeout | undefined;
   try {
-    // Before anything else: string literals read the same whatever the database or role set
-    // (standard_conforming_strings=off turns \' into a quote that ends the literal), and no function
-    // or operator resolves into a schema another role can create in (search_path hijacking).
-    for (const sql of SESSION_SETTINGS) await client.query(sql);
-    const v = await client.query<{ v: string; n: string; sp: string }>({
-      text: `select pg_catalog.version() as v, pg_catalog.current_setting('server_version_num') as n,
-                    (select s.reset_val from pg_catalog.pg_settings s where s.name = 'search_path') as sp`,
-      queryMode: 'extended',
-    } as pg.QueryConfig);
+    const init = (async () => {
+      // Before anything else: string literals read the same whatever the database or role set
+      // (standard_conforming_strings=off turns \' into a quote that ends the literal), and no function
+      // or operator resolves into a schema another role can create in (search_path hijacking).
+      for (const sql of SESSION_SETTINGS) await client.query(sql);
+      return client.query<{ v: string; n: string; sp: string }>({
+        text: `select pg_catalog.version() as v, pg_catalog.current_setting('server_version_num') as n,
+                      (select s.reset_val from pg_catalog.pg_settings s where s.name = 'search_path') as sp`,
+        queryMode: 'extended',
+      } as pg.QueryConfig);
+    })();
+    const silent = new Promise<never>((_, reject) => {
+      initTimer = setTimeout(() => reject(new DbError(`cannot connect to ${where}: the server accepted the connection but did not answer in ${initLimit / 1000} s`, 'ETIMEDOUT')), initLimit);
+    });
+    init.catch(() => {});
+    const v = await Promise.race([init, silent]);
     serverVersion = v.rows[0].v;
     serverVersionNum = Number(v.rows[0].n);
     defaultSearchPath = v.rows[0].sp ?? '';
   } catch (e) {
     await client.end().catch(() => {});
     throw explainError(e, where, password);
+  } finally {
+    clearTimeout(initTimer);
   }
   const engine: EngineKind = /-YB-|YugabyteDB/i.test(serverVersion) ? 'yugabytedb'
     : /emscripten|wasm/i.test(serverVersion) ? 'pglite' : 'postgresql';

@@ -100,3 +100,17 @@ test('the default deadline follows --timeout (statement_timeout + 30 s), else on
   assert.equal(defaultClientTimeout(0), 3_600_000);
   assert.equal(defaultClientTimeout(5000), 35_000);
 });
+
+test('connect: a server that accepts the connection and then goes silent fails within the connect timeout', { timeout: 60_000 }, async () => {
+  const proxy = await stallingProxy(new URL(url), 'standard_conforming_strings');
+  proxy.arm();
+  try {
+    const started = Date.now();
+    await assert.rejects(connect(proxy.url, { env: {}, connectTimeoutMs: 1000 }),
+      /^DbError: cannot connect to postgres:\/\/postgres@127\.0\.0\.1:\d+\/dgdeadline_\w+: the server accepted the connection but did not answer in 1 s$/);
+    assert.ok(proxy.stalled());
+    assert.ok(Date.now() - started < 10_000);
+  } finally {
+    await proxy.close();
+  }
+});
