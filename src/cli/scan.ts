@@ -42,7 +42,10 @@ it is asked for on the terminal (not echoed), or, without a terminal, the scan e
 Exit status: 0 no duplicates; 1 duplicates found by a configured key, a unique key letting NULL
 copies through or the whole-row check (duplicates under inferred keys alone are reported with '?'
 and exit 0: nothing declares those columns unique); 2 an error (connection, permission, lock
-timeout...) and no such duplicates found.`;
+timeout, no answer within --client-timeout, a configured key naming no column...) or counts made
+partial by row-level security, and no such duplicates found.
+
+What the scan runs against the database, and a least-privilege role for it: docs/security.md.`;
 
 /** True when a check other than an inferred one found duplicates. */
 export function reportHasDuplicates(r: ScanReport): boolean {
