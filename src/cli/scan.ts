@@ -185,7 +185,6 @@ export function promptPassword(question: string, input: NodeJS.ReadStream = proc
 /** Renders a report in one of the CLI's formats. */
 export function formatReport(r: ScanReport, format: 'text' | 'json' | 'md'): string {
   // JSON escapes C0 controls itself; DEL, C1 and the bidirectional controls too, as \u escapes (same JSON value).
-  // eslint-disable-next-line no-control-regex
   if (format === 'json') return `${JSON.stringify(r, null, 2).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
   if (format === 'md') return markdown(r);
   return text(r);
