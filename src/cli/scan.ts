@@ -259,7 +259,7 @@ function text(r: ScanReport): string {
       for (const g of c.sample) lines.push(`      ${sampleLine(c, g)}`);
     }
     if (!t.checks.length && !t.errors?.length) lines.push('  (no check applies)');
-    for (const note of t.notes ?? []) lines.push(`  -   ${note}`);
+    for (const note of t.notes ?? []) if (!t.partial || !note.endsWith(t.partial)) lines.push(`  -   ${note}`);
     for (const e of t.errors ?? []) if (!t.checks.some((c) => c.error === e)) lines.push(`  !   ${e}`);
   }
   for (const s of r.skipped ?? []) lines.push(`\nskipped ${s.schema}.${s.table}: ${s.reason}`);

@@ -735,6 +735,8 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
       (out.errors ??= []).push(msg);
       report.errors.push({ table: name, code: err.code, message: msg });
     }
+    // In the notes too, where every reader of the report (the editor's panel) already looks.
+    if (out.partial) notes.unshift(`counts are partial: ${out.partial}`);
     if (notes.length) out.notes = notes;
     if (out.errors && !out.errors.length) delete out.errors;
     const avg = statsRowBytes(t) ?? measuredRowBytes ?? (t.totalBytes && out.rows > 0 ? Math.round(t.totalBytes / out.rows) : undefined);

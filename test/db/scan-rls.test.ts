@@ -46,6 +46,7 @@ test('FORCE RLS on the owner\'s table: the scan reports the counts as partial, n
     const t = r.tables.find((x) => x.table === 'tenant_rows')!;
     assert.equal(t.rows, 10, 'the policy let 10 of 30 rows through');
     assert.match(t.partial ?? '', new RegExp(`^row-level security applies to ${owner} on public\\.tenant_rows \\(FORCE ROW LEVEL SECURITY: even its owner is filtered\\): the counts cover only the rows its policies let ${owner} see`));
+    assert.equal(t.notes?.[0], `counts are partial: ${t.partial}`, 'in the notes too, where the panel shows them');
     assert.equal(r.tables.find((x) => x.table === 'plain')!.partial, undefined);
     assert.equal(t.checks.find((c) => c.source === 'config')!.excessRows, 0, 'no duplicates among the visible rows');
   } finally {
