@@ -18,6 +18,7 @@ const SPEC = {
   format: { type: 'string', choices: ['text', 'json', 'md'], default: 'text', short: 'f', description: 'output format' },
   sample: { type: 'number', default: 5, valueName: 'n', description: 'duplicate groups shown per check' },
   timeout: { type: 'number', default: 0, valueName: 'ms', description: 'statement_timeout per query (0 = none)' },
+  'client-timeout': { type: 'number', valueName: 'ms', description: 'give up on a server that sends no answer for this long: cancel the statement, close the connection, exit 2 (default: --timeout + 30 s, or 1 hour without --timeout; 0 = wait forever)' },
   'lock-timeout': { type: 'number', default: 5000, valueName: 'ms', description: 'wait this long behind a lock another session holds (ALTER TABLE...), then report the table and go on (0 = no limit)' },
   infer: { type: 'boolean', default: true, description: 'also check keys inferred from column names (--no-infer to skip)' },
   'exact-rows': { type: 'boolean', default: true, description: 'also check whole-row duplicates ignoring ids (--no-exact-rows to skip)' },
@@ -41,14 +42,21 @@ it is asked for on the terminal (not echoed), or, without a terminal, the scan e
 Exit status: 0 no duplicates; 1 duplicates found by a configured key, a unique key letting NULL
 copies through or the whole-row check (duplicates under inferred keys alone are reported with '?'
 and exit 0: nothing declares those columns unique); 2 an error (connection, permission, lock
-timeout...) and no such duplicates found.`;
+timeout, no answer within --client-timeout, a configured key naming no column...) or counts made
+partial by row-level security, and no such duplicates found.
+
+What the scan runs against the database, and a least-privilege role for it: docs/security.md.`;
 
 /** True when a check other than an inferred one found duplicates. */
 export function reportHasDuplicates(r: ScanReport): boolean {
   return r.tables.some((t) => t.checks.some((c) => c.duplicateGroups > 0 && c.source !== 'inferred' && !c.error));
 }
 
-export async function run(argv: string[], io: CliIO): Promise<number> {
+export async function run(argv: string[], rawIo: CliIO): Promise<number> {
+  const { scrub } = await import('../db/connect');
+  // Nothing this command prints to stderr shows a password, whatever form it was given in (a URL as
+  // an unexpected argument, a malformed option value, a server message), nor a raw control character.
+  const io: CliIO = { ...rawIo, stderr: (s) => rawIo.stderr(scrub(s).split('\n').map(terminalSafe).join('\n')) };
   let parsed;
   try {
     parsed = parseArgs(argv, SPEC);
@@ -58,11 +66,17 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   const f = parsed.flags;
   if (f.help) { io.stdout(`${USAGE}\n`); return 0; }
-  if (parsed.positionals.length) { io.stderr(`dupguard scan: unexpected argument '${parsed.positionals[0]}' (use --url for the database)\n`); return 2; }
+  if (parsed.positionals.length) {
+    const arg = parsed.positionals[0];
+    const url = /^postgres(ql)?:\/\/|=/i.test(arg);
+    io.stderr(`dupguard scan: unexpected argument '${url ? scrub(arg) : arg}'${url ? ': give the database with --url (or DATABASE_URL, which keeps the password out of the process list)' : ' (use --url for the database)'}\n`);
+    return 2;
+  }
   if (f.exact && f.quick) { io.stderr('dupguard scan: --exact and --quick exclude each other\n'); return 2; }
   if (!(f.sample >= 0) || !Number.isInteger(f.sample)) { io.stderr('dupguard scan: --sample needs a whole number ≥ 0\n'); return 2; }
   if (!(f.timeout >= 0)) { io.stderr('dupguard scan: --timeout needs milliseconds ≥ 0\n'); return 2; }
   if (!(f['lock-timeout'] >= 0)) { io.stderr('dupguard scan: --lock-timeout needs milliseconds ≥ 0\n'); return 2; }
+  if (f['client-timeout'] !== undefined && !(f['client-timeout'] >= 0)) { io.stderr('dupguard scan: --client-timeout needs milliseconds ≥ 0\n'); return 2; }
 
   const { parseKeySpec, scan } = await import('../db/scan');
   const { connect, DbError } = await import('../db/connect');
@@ -108,6 +122,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       sampleSize: f.sample,
       statementTimeoutMs: f.timeout,
       lockTimeoutMs: f['lock-timeout'],
+      clientTimeoutMs: f['client-timeout'],
       signal: ac.signal,
       onProgress: f.progress ? (p) => { if (p.phase === 'table') io.stderr(`[${p.index + 1}/${p.total}] ${p.message}\n`); } : undefined,
     });
@@ -117,8 +132,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   io.stdout(formatReport(report, f.format as 'text' | 'json' | 'md'));
   for (const e of report.errors) io.stderr(`dupguard scan: ${e.message}\n`);
+  const partial = report.tables.filter((t) => t.partial);
+  for (const t of partial) io.stderr(`dupguard scan: counts are partial: ${t.partial}\n`);
   if (reportHasDuplicates(report)) return 1;
-  return report.errors.length || !report.complete ? 2 : 0;
+  // "No duplicates" is only claimed for what was read in full.
+  return report.errors.length || !report.complete || partial.length ? 2 : 0;
 }
 
 /** The role a connection target logs in as, for the password prompt (as libpq resolves it). */
@@ -166,7 +184,8 @@ export function promptPassword(question: string, input: NodeJS.ReadStream = proc
 
 /** Renders a report in one of the CLI's formats. */
 export function formatReport(r: ScanReport, format: 'text' | 'json' | 'md'): string {
-  if (format === 'json') return `${JSON.stringify(r, null, 2)}\n`;
+  // JSON escapes C0 controls itself; DEL, C1 and the bidirectional controls too, as \u escapes (same JSON value).
+  if (format === 'json') return `${JSON.stringify(r, null, 2).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
   if (format === 'md') return markdown(r);
   return text(r);
 }
@@ -203,13 +222,29 @@ function sampleLine(c: ScanCheck, g: ScanCheck['sample'][number]): string {
   return `(${vals}) × ${n(g.count)}${who}`;
 }
 
+/**
+ * One line for a terminal: control characters (C0 including line breaks, DEL, C1, bidirectional
+ * overrides and isolates, line and paragraph separators) written as \xNN / \uNNNN, so a value
+ * cannot move the cursor, recolour, retitle or reorder what the terminal shows.
+ */
+export function terminalSafe(line: string): string {
+  // eslint-disable-next-line no-control-regex
+  return line.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 function text(r: ScanReport): string {
   const lines: string[] = [];
   const est = r.mode === 'quick' ? ' (quick: estimates)' : '';
   lines.push(`dupguard scan of ${r.target ?? 'database'}${est}`);
   for (const t of r.tables) {
     lines.push('');
-    lines.push(`${qualifiedName(t)}  ${t.rowsEstimated ? '~' : ''}${n(t.rows)} rows${t.totalBytes !== undefined ? `, ${bytes(t.totalBytes)}` : ''}${t.kind === 'p' ? ' (partitioned)' : ''}`);
+    // A table that ended in an error before any check finished has no row count to show.
+    const counted = !t.errors?.length || t.checks.some((c) => !c.error);
+    lines.push(`${qualifiedName(t)}  ${counted ? `${t.rowsEstimated ? '~' : ''}${n(t.rows)} rows` : 'not scanned'}${t.totalBytes !== undefined ? `, ${bytes(t.totalBytes)}` : ''}${t.kind === 'p' ? ' (partitioned)' : ''}`);
+    if (t.partial) lines.push(`  !   counts are partial: ${t.partial}`);
     for (const c of t.checks) {
       if (c.error) { lines.push(`  ! ${checkTitle(c)}: ${c.error}`); continue; }
       const approx = c.estimated ? '~' : '';
@@ -224,13 +259,13 @@ function text(r: ScanReport): string {
       for (const g of c.sample) lines.push(`      ${sampleLine(c, g)}`);
     }
     if (!t.checks.length && !t.errors?.length) lines.push('  (no check applies)');
-    for (const note of t.notes ?? []) lines.push(`  -   ${note}`);
+    for (const note of t.notes ?? []) if (!t.partial || !note.endsWith(t.partial)) lines.push(`  -   ${note}`);
     for (const e of t.errors ?? []) if (!t.checks.some((c) => c.error === e)) lines.push(`  !   ${e}`);
   }
   for (const s of r.skipped ?? []) lines.push(`\nskipped ${s.schema}.${s.table}: ${s.reason}`);
   lines.push('');
   lines.push(summaryLine(r));
-  return `${lines.join('\n')}\n`;
+  return `${lines.map(terminalSafe).join('\n')}\n`;
 }
 
 function qualifiedName(t: Pick<ScanTable, 'schema' | 'table'>): string {
@@ -248,19 +283,21 @@ export function summaryLine(r: ScanReport): string {
     `~${bytes(s.reclaimableBytes)} reclaimable`,
     `${(r.durationMs / 1000).toFixed(1)} s`,
   ];
-  const state = r.cancelled ? ' (cancelled: partial report)' : !r.complete ? ' (incomplete: see errors)' : '';
+  const partial = r.tables.filter((t) => t.partial).length;
+  const state = (r.cancelled ? ' (cancelled: partial report)' : !r.complete ? ' (incomplete: see errors)' : '')
+    + (partial ? ` (partial counts on ${partial} table(s): row-level security)` : '');
   return `${parts.join(', ')}${state}`;
 }
 
 function md(s: string): string {
-  return s.replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`);
+  return terminalSafe(s).replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`);
 }
 
 function markdown(r: ScanReport): string {
   const out: string[] = [];
   out.push(`# dupguard scan${r.mode === 'quick' ? ' (quick estimates)' : ''}`);
   out.push('');
-  out.push(`Database: \`${r.target ?? '?'}\` · ${r.startedAt} · ${summaryLine(r)}`);
+  out.push(`Database: \`${terminalSafe(r.target ?? '?').replace(/`/g, "'")}\` · ${r.startedAt} · ${md(summaryLine(r))}`);
   out.push('');
   out.push('| Table | Check | Source | Rows | Distinct | Duplicate groups | Excess rows | Max copies | Reclaimable |');
   out.push('|---|---|---|---:|---:|---:|---:|---:|---:|');
@@ -285,7 +322,10 @@ function markdown(r: ScanReport): string {
       out.push('');
     }
   }
-  const problems = [...r.errors.map((e) => e.message), ...(r.skipped ?? []).map((s) => `skipped ${s.schema}.${s.table}: ${s.reason}`)];
+  const problems = [
+    ...r.tables.filter((t) => t.partial).map((t) => `counts are partial: ${t.partial}`),
+    ...r.errors.map((e) => e.message), ...(r.skipped ?? []).map((s) => `skipped ${s.schema}.${s.table}: ${s.reason}`),
+  ];
   if (problems.length) {
     out.push('', '## Notes', '');
     for (const p of problems) out.push(`- ${md(p)}`);

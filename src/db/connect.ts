@@ -64,6 +64,12 @@ export interface DbSession {
   hasCtid: boolean;
   /** Schemas from the profile, if any. */
   schemas?: string[];
+  /**
+   * The search_path the role and database would have given this session (`"$user", public` by
+   * default). The session itself runs under SESSION_SETTINGS' `pg_catalog, pg_temp`: resolve a name
+   * the user wrote unqualified against this list explicitly, never by changing the session's path.
+   */
+  defaultSearchPath?: string;
   /** Asks the server to cancel the statement running on this session (a CancelRequest on a new socket). */
   cancel(): Promise<void>;
   /** Closes the connection; safe to call twice, never throws. */
@@ -203,11 +209,31 @@ export function describeTarget(r: { host: string; port: number; database: string
   return `postgres://${encodeURIComponent(r.user)}@${host}:${r.port}/${encodeURIComponent(r.database)}`;
 }
 
-/** Removes a password (and any URL credentials) from a message. */
+/**
+ * Removes passwords from a message: the given one (as is and URL-encoded), and any password written
+ * in a connection string: `postgres[ql]://user:pw@host` (also percent-encoded as a whole),
+ * `?password=` / `&password=`, libpq key=value conninfo (`password=pw`, `password = 'p w'`),
+ * `PGPASSWORD=pw`, and `"password": "pw"` in JSON. Labels, logs, errors and titles all go through here.
+ */
 export function scrub(message: string, password?: string): string {
   let m = message;
-  if (password) m = m.split(password).join('***');
-  return m.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*):[^@\s]*@/gi, '$1:***@');
+  if (password) {
+    for (const form of new Set([password, encodeURIComponent(password), encodeURIComponent(encodeURIComponent(password))])) {
+      m = m.split(form).join('***');
+    }
+  }
+  return m
+    // URL userinfo: everything between the user's ':' and the last '@' of the authority.
+    .replace(/(postgres(?:ql)?:\/\/[^:/?#@\s]*):[^\s/?#]*@/gi, '$1:***@')
+    // The same URL percent-encoded (inside another URL, a query string, a log line).
+    .replace(/(postgres(?:ql)?%3A%2F%2F(?:(?!%3A|%40|%2F)[^\s/?#&])*)%3A(?:(?!%2F)[^\s/?#&])*%40/gi, '$1%3A***%40')
+    // URL query parameters, plain and percent-encoded (password%3D...%26).
+    .replace(/([?&](?:pg)?password=)[^&#\s'"]*/gi, '$1***')
+    .replace(/((?:%3F|%26)(?:pg)?password%3D)(?:(?!%26)[^&#\s'"])*/gi, '$1***')
+    // conninfo key=value (quoted values may hold spaces and \' escapes), PGPASSWORD=... in env dumps.
+    .replace(/(^|[^\w?&%])((?:pg)?password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s'"&]+)/gim, '$1$2***')
+    // JSON / JS objects: "password": "..." and password: '...'.
+    .replace(/((?:"|')?(?:pg)?password(?:"|')?\s*:\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/gi, '$1"***"');
 }
 
 /** Maps a pg / socket error to a DbError with a message a user can act on. */
@@ -258,6 +284,17 @@ export function sendCancelRequest(host: string, port: number, pid: number, secre
     sock.on('error', () => { clearTimeout(timer); done(); });
   });
 }
+
+/**
+ * What every session runs first, before any other statement: literals are read the standard way, and
+ * names resolve only in pg_catalog (then the session's own temporary schema, which is never searched
+ * for functions or operators). Statement and lock timeouts and application_name come with the startup
+ * packet (resolveTarget).
+ */
+export const SESSION_SETTINGS = [
+  'SET standard_conforming_strings = on',
+  'SET search_path = pg_catalog, pg_temp',
+] as const;
 
 /** Opens a session. Throws DbError with a password-free message naming the target. */
 export async function connect(target: ConnectionTarget, opts: ConnectOptions = {}): Promise<DbSession> {
@@ -310,13 +347,36 @@ export async function connect(target: ConnectionTarget, opts: ConnectOptions = {
 
   let serverVersion = '';
   let serverVersionNum = 0;
+  let defaultSearchPath = '';
+  // The first statements answer within the connect timeout too: a server that accepts the connection
+  // and then goes silent must not hang the caller (pg destroys the socket of a running query on end()).
+  const initLimit = opts.connectTimeoutMs ?? 10_000;
+  let initTimer: NodeJS.Timeout | undefined;
   try {
-    const v = await client.query<{ v: string; n: string }>(`select version() as v, current_setting('server_version_num') as n`);
+    const init = (async () => {
+      // Before anything else: string literals read the same whatever the database or role set
+      // (standard_conforming_strings=off turns \' into a quote that ends the literal), and no function
+      // or operator resolves into a schema another role can create in (search_path hijacking).
+      for (const sql of SESSION_SETTINGS) await client.query(sql);
+      return client.query<{ v: string; n: string; sp: string }>({
+        text: `select pg_catalog.version() as v, pg_catalog.current_setting('server_version_num') as n,
+                      (select s.reset_val from pg_catalog.pg_settings s where s.name = 'search_path') as sp`,
+        queryMode: 'extended',
+      } as pg.QueryConfig);
+    })();
+    const silent = new Promise<never>((_, reject) => {
+      initTimer = setTimeout(() => reject(new DbError(`cannot connect to ${where}: the server accepted the connection but did not answer in ${initLimit / 1000} s`, 'ETIMEDOUT')), initLimit);
+    });
+    init.catch(() => {});
+    const v = await Promise.race([init, silent]);
     serverVersion = v.rows[0].v;
     serverVersionNum = Number(v.rows[0].n);
+    defaultSearchPath = v.rows[0].sp ?? '';
   } catch (e) {
     await client.end().catch(() => {});
     throw explainError(e, where, password);
+  } finally {
+    clearTimeout(initTimer);
   }
   const engine: EngineKind = /-YB-|YugabyteDB/i.test(serverVersion) ? 'yugabytedb'
     : /emscripten|wasm/i.test(serverVersion) ? 'pglite' : 'postgresql';
@@ -333,6 +393,7 @@ export async function connect(target: ConnectionTarget, opts: ConnectOptions = {
     engine,
     hasCtid: engine !== 'yugabytedb',
     schemas: r.schemas,
+    defaultSearchPath,
     async cancel() {
       if (ended || internal.processID == null || internal.secretKey == null) return;
       await sendCancelRequest(r.host, r.port, internal.processID, internal.secretKey);

@@ -82,6 +82,12 @@ export interface ScanTable {
   errors?: string[];
   /** Why checks were left out (e.g. a unique key already rules out whole-row duplicates). */
   notes?: string[];
+  /**
+   * Set when the counts cover only part of the table's rows, and why: row-level security policies
+   * apply to the scanning role (FORCE ROW LEVEL SECURITY, or a role without BYPASSRLS), so every query
+   * sees only the rows they let through. "No duplicates" then means none among those rows.
+   */
+  partial?: string;
   durationMs?: number;
 }
 

@@ -32,7 +32,7 @@
 import type * as pg from 'pg';
 import type { DbSession } from './connect';
 import { explainError } from './connect';
-import { quoteIdent, quoteLiteral, quoteQualified as qualified } from '../core/quote';
+import { quoteIdent, quoteQualified as qualified } from '../core/quote';
 import { foreignKeysOf, listTables, lockedTables, type LiveColumnDescription, type LiveTableDescription } from './introspect';
 import type {
   ScanCheck, ScanCheckKind, ScanCheckSource, ScanIssue, ScanProgress, ScanReport, ScanSampleGroup, ScanTable,
@@ -66,8 +66,20 @@ export interface ScanOptions {
    * fast as an in-memory sort does; more buys little and a shared server may run many sessions.
    */
   workMemMb?: number;
+  /**
+   * Client-side deadline, ms: the longest dupguard waits for the server's answer to any one statement
+   * before it cancels the statement, closes the connection and ends the scan (a server or network that
+   * stops answering must not hang the scan). Default: statementTimeoutMs + 30 s when that is set, else
+   * one hour; 0 = wait forever.
+   */
+  clientTimeoutMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: ScanProgress) => void;
+}
+
+/** The default client deadline for a statement timeout (see ScanOptions.clientTimeoutMs). */
+export function defaultClientTimeout(statementTimeoutMs = 0): number {
+  return statementTimeoutMs > 0 ? statementTimeoutMs + 30_000 : 3_600_000;
 }
 
 /** A check before it runs. */
@@ -97,6 +109,18 @@ class ConnectionLost extends Error {
   constructor(message: string, readonly code?: string) { super(message); }
 }
 
+/** The server did not answer within the client deadline; the connection was closed. */
+class DeadlineExceeded extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(ms: number) {
+    super(`no answer from the server in ${seconds(ms)} (the client timeout; --client-timeout changes it): dupguard asked the server to cancel the statement and closed the connection`);
+  }
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
 const CONNECTION_LOST_CODES = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'EPIPE', '08006', '08003', '08000']);
 
 function isConnectionLost(e: unknown, session: DbSession): boolean {
@@ -114,12 +138,16 @@ export function parseQualifiedName(text: string): [string | undefined, string] {
   throw new Error(`'${text}' is not a table name: expected table or schema.table (quote names containing dots)`);
 }
 
-/** Parses `s.t=a,b` (a --key argument). */
+/**
+ * Parses `s.t=a,b` (a --key argument). Columns come back as written: a quoted one keeps its double
+ * quotes (`"User"`), so that the scan matches it exactly and folds a bare one as PostgreSQL would
+ * (see resolveColumn).
+ */
 export function parseKeySpec(spec: string): { table: string; columns: string[] } {
   const eq = indexOutsideQuotes(spec, '=');
   if (eq < 0) throw new Error(`--key '${spec}': expected schema.table=col1,col2`);
   const table = spec.slice(0, eq).trim();
-  const columns = splitOutsideQuotes(spec.slice(eq + 1), ',').map((c) => unquoteIdent(c.trim())).filter((c) => c.length);
+  const columns = splitOutsideQuotes(spec.slice(eq + 1), ',').map((c) => c.trim()).filter((c) => c.length && c !== '""');
   if (!table || !columns.length) throw new Error(`--key '${spec}': expected schema.table=col1,col2`);
   parseQualifiedName(table);
   return { table, columns };
@@ -144,6 +172,20 @@ function splitOutsideQuotes(s: string, sep: string): string[] {
   }
   out.push(cur);
   return out;
+}
+
+/**
+ * A configured key column in a table, as `migrate --key` finds it: a double-quoted name exactly;
+ * a bare one as written, else as PostgreSQL folds it (lower case): `User` finds `user`.
+ */
+function resolveColumn(names: Set<string>, written: string): string | undefined {
+  const t = written.trim();
+  if (t.length >= 2 && t.startsWith('"') && t.endsWith('"')) {
+    const exact = unquoteIdent(t);
+    return names.has(exact) ? exact : undefined;
+  }
+  if (names.has(t)) return t;
+  return names.has(t.toLowerCase()) ? t.toLowerCase() : undefined;
 }
 
 function unquoteIdent(s: string): string {
@@ -217,31 +259,40 @@ function groupByOf(pc: PlannedCheck): string {
 }
 
 /** Decides which checks a table gets. */
-function planChecks(t: LiveTableDescription, natural: string[] | undefined, fks: { name: string; columns: string[]; references: string }[], opts: ScanOptions): { checks: PlannedCheck[]; notes: string[] } {
+function planChecks(t: LiveTableDescription, written: string[] | undefined, fks: { name: string; columns: string[]; references: string }[], opts: ScanOptions, role: string): { checks: PlannedCheck[]; notes: string[]; errors: string[] } {
   const checks: PlannedCheck[] = [];
   const notes: string[] = [];
   const byName = new Map(t.columns.map((c) => [c.name, c]));
   const seen = new Set<string>();
   const sig = (cols: string[]) => [...cols].sort().join('\u0000');
 
+  const errors: string[] = [];
+  const resolved = written?.map((c) => resolveColumn(new Set(byName.keys()), c));
+  const natural = resolved?.every((c) => c !== undefined) ? resolved as string[] : undefined;
+  if (written?.length && !natural) {
+    const missing = written.filter((_, i) => resolved![i] === undefined);
+    // A typo in a configured key must not pass as "no duplicates": the key is not checked, and that is an error.
+    errors.push(`configured key (${written.join(', ')}) for ${t.schema}.${t.name}: no column ${missing.join(', ')} (columns: ${t.columns.map((c) => c.name).join(', ')}); key not checked`);
+  }
   if (natural?.length) {
-    const missing = natural.filter((c) => !byName.has(c));
-    if (missing.length) {
-      notes.push(`configured key (${natural.join(', ')}) names column(s) not in the table: ${missing.join(', ')}`);
-    } else {
-      const cols = natural.map((c) => byName.get(c)!);
-      checks.push({
-        kind: 'key', source: 'config', columns: natural, ...keyExprs(t, cols),
-        reason: 'natural key from configuration',
-        comparedAsText: cols.filter((c) => !c.groupable).map((c) => c.name),
-      });
-      seen.add(sig(natural));
-    }
+    const cols = natural.map((c) => byName.get(c)!);
+    checks.push({
+      kind: 'key', source: 'config', columns: natural, ...keyExprs(t, cols),
+      reason: 'natural key from configuration',
+      comparedAsText: cols.filter((c) => !c.groupable).map((c) => c.name),
+    });
+    seen.add(sig(natural));
   }
 
   // Unique keys whose columns may be NULL: NULL never equals NULL, so copies with a NULL slip past them.
   for (const k of t.keys) {
     if (k.kind === 'primary' || k.kind === 'exclude' || k.nullsNotDistinct) continue;
+    const foreign = k.name ? t.foreignCode?.[k.name] : undefined;
+    if (foreign?.length) {
+      // Evaluating the index's expressions would run another role's code with the scanning role's privileges.
+      notes.push(`${k.name}: not checked: its expressions call ${foreign.join(', ')}; dupguard does not run code another role wrote with the privileges of ${role} (scan as that role to check it)`);
+      continue;
+    }
     const elems = k.columns.map((name, i) => {
       const col = byName.get(name);
       // Expression elements come as SQL text from pg_get_indexdef.
@@ -314,7 +365,15 @@ function planChecks(t: LiveTableDescription, natural: string[] | undefined, fks:
       });
     }
   }
-  return { checks, notes };
+  // Reading a column whose type casts to or from text through another role's function (the sample's
+  // values, ids read back by value) would run that code with the scanning role's privileges.
+  const kept = checks.filter((pc) => {
+    const foreign = pc.columns.flatMap((n) => byName.get(n)?.foreignCode?.map((f) => `${n}: ${f}`) ?? []);
+    // A configured key left out is an error: the scan cannot say it has no duplicates.
+    if (foreign.length) (pc.source === 'config' ? errors : notes).push(`${pc.kind} check (${pc.columns.join(', ')}) not run: reading it calls ${foreign.join('; ')}; dupguard does not run code another role wrote with the privileges of ${role} (scan as that role to check it)`);
+    return !foreign.length;
+  });
+  return { checks: kept, notes, errors };
 }
 
 /** Average heap row size from pg_stats widths, when every column was analyzed. */
@@ -344,11 +403,38 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
   const progress = (p: ScanProgress) => { try { opts.onProgress?.(p); } catch { /* a listener must not break the scan */ } };
   let forcedClose = false;
 
-  /** Runs one statement; on abort sends a cancel request and gives up waiting after 2 s. */
-  const q = async (sql: string): Promise<pg.QueryResult> => {
+  const deadlineMs = Math.max(0, Math.floor(opts.clientTimeoutMs ?? defaultClientTimeout(opts.statementTimeoutMs ?? 0)));
+  /**
+   * Waits for a statement's answer at most deadlineMs; past it, sends a cancel request, gives the
+   * server 2 s to answer it, closes the connection (pg destroys the socket of a running query) and
+   * rejects with DeadlineExceeded, whatever the statement does afterwards.
+   */
+  const timed = <T>(p: Promise<T>): Promise<T> => {
+    if (!deadlineMs) return p;
+    return new Promise<T>((resolve, reject) => {
+      let expired = false;
+      const timer = setTimeout(() => {
+        expired = true;
+        void (async () => {
+          void session.cancel();
+          await Promise.race([p.then(() => undefined, () => undefined), new Promise((r) => setTimeout(r, 2000))]);
+          await session.close();
+          reject(new DeadlineExceeded(deadlineMs));
+        })();
+      }, deadlineMs);
+      p.then((r) => { if (!expired) { clearTimeout(timer); resolve(r); } },
+        (e) => { if (!expired) { clearTimeout(timer); reject(e); } });
+    });
+  };
+  /**
+   * Runs one statement, its values as bind parameters, always through the extended protocol (one
+   * statement per message: nothing can append a second one). On abort sends a cancel request and
+   * gives up waiting after 2 s.
+   */
+  const q = async (sql: string, values?: unknown[]): Promise<pg.QueryResult> => {
     if (signal?.aborted) throw new Aborted();
     if (session.ended) throw new ConnectionLost(session.lostError?.message ?? 'the connection is closed');
-    const p = client.query(sql);
+    const p = timed(client.query({ text: sql, values, queryMode: 'extended' } as pg.QueryConfig));
     if (!signal) return p;
     return new Promise<pg.QueryResult>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -371,24 +457,38 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
       });
     });
   };
+  /** The client as the catalog readers (introspect.ts) get it: the same extended protocol and deadline. */
+  const catalog = Object.create(client) as pg.Client;
+  catalog.query = ((config: string | pg.QueryConfig, values?: unknown[]) => {
+    if (session.ended) return Promise.reject(new ConnectionLost(session.lostError?.message ?? 'the connection is closed'));
+    const c = typeof config === 'string' ? { text: config, values } : config;
+    return timed(client.query({ ...c, queryMode: 'extended' } as pg.QueryConfig));
+  }) as pg.Client['query'];
 
   const begin = async () => {
     await q('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    await q(`SET LOCAL statement_timeout = ${Math.max(0, Math.floor(opts.statementTimeoutMs ?? 0))}`);
-    await q(`SET LOCAL lock_timeout = ${Math.max(0, Math.floor(opts.lockTimeoutMs ?? 5000))}`);
-    await q(`SET LOCAL application_name = 'dupguard'`);
-    // Floats printed exactly (the default since PostgreSQL 12): sample values are read back to find their ids.
-    await q('SET LOCAL extra_float_digits = 3');
+    const settings: [string, string][] = [
+      // The session's pinned settings (connect's SESSION_SETTINGS), again for this transaction.
+      ['standard_conforming_strings', 'on'],
+      ['search_path', 'pg_catalog, pg_temp'],
+      ['statement_timeout', String(Math.max(0, Math.floor(opts.statementTimeoutMs ?? 0)))],
+      ['lock_timeout', String(Math.max(0, Math.floor(opts.lockTimeoutMs ?? 5000)))],
+      ['application_name', 'dupguard'],
+      // Floats printed exactly (the default since PostgreSQL 12): sample values are read back to find their ids.
+      ['extra_float_digits', '3'],
+    ];
     if (opts.parallel !== false) {
       // The planner overestimates groups for correlated columns (copies share all of them) and then
       // refuses a parallel aggregate; the count(*) floor runs parallel, so let the scan do the same.
-      await q('SET LOCAL parallel_setup_cost = 0');
-      await q('SET LOCAL parallel_tuple_cost = 0');
+      settings.push(['parallel_setup_cost', '0'], ['parallel_tuple_cost', '0']);
     }
+    // SET LOCAL, all in one statement, every value a parameter.
+    await q(`SELECT ${settings.map((_, i) => `pg_catalog.set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, settings.flat());
     // Compiling the aggregate costs 0.1-0.2 s per statement and gains nothing on these one-pass scans.
-    await q(`SELECT set_config('jit', 'off', true) FROM pg_settings WHERE name = 'jit'`);
+    await q(`SELECT pg_catalog.set_config('jit', 'off', true) FROM pg_catalog.pg_settings WHERE name OPERATOR(pg_catalog.=) 'jit'`);
     const workMem = Math.round(Math.min(256, Math.max(1, opts.workMemMb ?? 16)) * 1024);
-    await q(`SELECT set_config('work_mem', '${workMem}kB', true) WHERE pg_size_bytes(current_setting('work_mem')) < ${workMem * 1024}`);
+    await q(`SELECT pg_catalog.set_config('work_mem', $1, true)
+              WHERE pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) $2::pg_catalog.int8`, [`${workMem}kB`, workMem * 1024]);
   };
   const rollback = async () => {
     if (session.ended) return;
@@ -424,8 +524,8 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
   const readCatalog = async (excludeOids?: number[]) => {
     await begin();
     // Partitions are scanned through their parent, unless one is named explicitly.
-    const list = await listTables(client, { schemas, includePartitions: !!opts.tables?.length, excludeOids });
-    const fks = await foreignKeysOf(client, list.map((t) => t.oid));
+    const list = await listTables(catalog, { schemas, includePartitions: !!opts.tables?.length, excludeOids });
+    const fks = await foreignKeysOf(catalog, list.map((t) => t.oid));
     await q('COMMIT');
     return { list, fks };
   };
@@ -435,13 +535,18 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
   progress({ phase: 'catalog', index: 0, total: 0, message: 'reading the catalog' });
   try {
     let read: Awaited<ReturnType<typeof readCatalog>>;
+    // A table held by DDL (or LOCK TABLE) blocks reading its catalog entry (sizes, defaults, index
+    // expressions), each read waiting out lock_timeout: find such tables first (pg_locks, lock-free),
+    // leave them out, say so, scan the rest.
+    const findLocked = () => lockedTables(catalog, { schemas: schemas?.length ? schemas : undefined });
+    try { locked = await findLocked(); } catch (e) { if (e instanceof DeadlineExceeded || session.ended) throw e; locked = []; }
     try {
-      read = await readCatalog();
+      read = await readCatalog(locked.length ? locked.map((l) => l.oid) : undefined);
     } catch (e) {
       await rollback();
       if ((e as { code?: string })?.code !== '55P03') throw e;
-      // A table held by DDL (or LOCK TABLE) blocks reading its catalog entry: leave it out, say so, scan the rest.
-      try { locked = await lockedTables(client, { schemas: schemas?.length ? schemas : undefined }); } catch { throw e; }
+      // Locked since: look again.
+      try { locked = await findLocked(); } catch { throw e; }
       if (!locked.length) throw e;
       read = await readCatalog(locked.map((l) => l.oid));
     }
@@ -450,6 +555,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
   } catch (e) {
     await rollback();
     if (e instanceof Aborted) { report.cancelled = true; report.errors.push({ message: 'scan cancelled while reading the catalog: no table scanned' }); return finish(); }
+    if (e instanceof DeadlineExceeded) { report.errors.push({ code: e.code, message: `cannot read the catalog: ${e.message}` }); return finish(); }
     const err = explainError(e, session.target);
     report.errors.push({ code: err.code, message: `cannot read the catalog: ${err.message}` });
     return finish();
@@ -498,9 +604,17 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     const name = `${t.schema}.${t.name}`;
     const tableStart = Date.now();
     const natural = naturalKeyFor(t, opts.naturalKeys);
-    const { checks: planned, notes } = planChecks(t, natural, fkMap.get(t.oid) ?? [], opts);
+    const { checks: planned, notes, errors: planErrors } = planChecks(t, natural, fkMap.get(t.oid) ?? [], opts, session.user);
     const out: ScanTable = { schema: t.schema, table: t.name, kind: t.kind, rows: 0, checks: [] };
+    if (planErrors.length) {
+      out.errors = [...planErrors];
+      for (const message of planErrors) report.errors.push({ table: name, message });
+    }
     if (t.totalBytes !== undefined) out.totalBytes = t.totalBytes;
+    if (t.rowSecurity?.active) {
+      // The policies filter every query of this role: the counts cover the visible rows only.
+      out.partial = `row-level security applies to ${session.user} on ${name}${t.rowSecurity.forced ? ' (FORCE ROW LEVEL SECURITY: even its owner is filtered)' : ''}: the counts cover only the rows its policies let ${session.user} see; scan as a role with BYPASSRLS (or a superuser) for complete counts`;
+    }
     report.tables.push(out);
     progress({ phase: 'table', index: i, total: toScan.length, schema: t.schema, table: t.name, message: `${name}: ${planned.length} check(s)` });
     const rel = qualified(t.schema, t.name);
@@ -533,7 +647,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     const countRows = async (where?: string): Promise<number> => {
       if (!where && allRows !== undefined) return allRows;
       await setPlanner(q, 'default');
-      const n = int((await q(`SELECT count(*) AS n FROM ${rel}${where ? ` WHERE ${where}` : ''}`)).rows[0].n);
+      const n = int((await q(`SELECT pg_catalog.count(*) AS n FROM ${rel}${where ? ` WHERE ${where}` : ''}`)).rows[0].n);
       if (!where) allRows = n;
       return n;
     };
@@ -567,7 +681,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
           }
           await q('RELEASE SAVEPOINT dupguard_check');
         } catch (e) {
-          if (e instanceof Aborted || isConnectionLost(e, session)) throw e;
+          if (e instanceof Aborted || e instanceof DeadlineExceeded || isConnectionLost(e, session)) throw e;
           const err = explainError(e, name);
           await q('ROLLBACK TO SAVEPOINT dupguard_check');
           check = base(pc, true);
@@ -591,7 +705,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
       }
       if (!statsRowBytes(t) && out.checks.some((c) => c.excessRows > 0 && !c.error)) {
         // No statistics: measure the width on a bounded slice rather than dividing file size (pages, indexes) by rows.
-        const w = await q(`SELECT avg(pg_column_size(dupguard_x.*))::float8 AS w FROM (SELECT * FROM ${rel} LIMIT 1000) AS dupguard_x`);
+        const w = await q(`SELECT pg_catalog.avg(pg_catalog.pg_column_size(dupguard_x.*))::float8 AS w FROM (SELECT * FROM ${rel} LIMIT 1000) AS dupguard_x`);
         if (w.rows[0]?.w !== null && w.rows[0]?.w !== undefined) measuredRowBytes = Math.round(Number(w.rows[0].w) + 28);
       }
       await q('COMMIT');
@@ -603,9 +717,14 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
         out.durationMs = Date.now() - tableStart;
         return finish();
       }
-      if (isConnectionLost(e, session)) {
-        const err = explainError(e, name);
-        report.errors.push({ table: name, code: err.code, message: `connection lost while scanning ${name} (${doneChecks} of ${planned.length} checks done there; ${i} of ${toScan.length} tables finished before it): ${err.message}` });
+      if (e instanceof DeadlineExceeded || isConnectionLost(e, session)) {
+        const err = e instanceof DeadlineExceeded ? e : explainError(e, name);
+        const what = e instanceof DeadlineExceeded ? `scan stopped during ${name}` : `connection lost while scanning ${name}`;
+        const message = `${what} (${doneChecks} of ${planned.length} checks done there; ${i} of ${toScan.length} tables finished before it): ${err.message}`;
+        report.errors.push({ table: name, code: err.code, message });
+        // The table's figures are whatever finished before: say so on the table too, never "no check applies".
+        (out.errors ??= []).push(message);
+        if (notes.length) out.notes = notes;
         out.durationMs = Date.now() - tableStart;
         return finish();
       }
@@ -616,6 +735,8 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
       (out.errors ??= []).push(msg);
       report.errors.push({ table: name, code: err.code, message: msg });
     }
+    // In the notes too, where every reader of the report (the editor's panel) already looks.
+    if (out.partial) notes.unshift(`counts are partial: ${out.partial}`);
     if (notes.length) out.notes = notes;
     if (out.errors && !out.errors.length) delete out.errors;
     const avg = statsRowBytes(t) ?? measuredRowBytes ?? (t.totalBytes && out.rows > 0 ? Math.round(t.totalBytes / out.rows) : undefined);
@@ -651,7 +772,8 @@ function base(pc: PlannedCheck, estimated: boolean): ScanCheck {
   return c;
 }
 
-type Q = (sql: string) => Promise<pg.QueryResult>;
+/** Runs one statement; values are bind parameters $1.. */
+type Q = (sql: string, values?: unknown[]) => Promise<pg.QueryResult>;
 
 /**
  * Planner settings per query shape, SET LOCAL so they end with the table's transaction.
@@ -666,10 +788,9 @@ type Q = (sql: string) => Promise<pg.QueryResult>;
  * - 'default': the planner's choice (no statistics, or a plain count).
  */
 async function setPlanner(q: Q, shape: 'few' | 'many' | 'default'): Promise<void> {
-  await q([
-    `SET LOCAL enable_sort TO ${shape === 'few' ? 'off' : 'DEFAULT'}`,
-    `SET LOCAL enable_hashagg TO ${shape === 'many' ? 'off' : 'DEFAULT'}`,
-  ].join('; '));
+  // One statement per message (extended protocol): two SETs.
+  await q(`SET LOCAL enable_sort TO ${shape === 'few' ? 'off' : 'DEFAULT'}`);
+  await q(`SET LOCAL enable_hashagg TO ${shape === 'many' ? 'off' : 'DEFAULT'}`);
 }
 
 /** The duplicate groups of a key (values as the server prints them), for narrowing a later whole-row pass. */
@@ -678,6 +799,8 @@ interface KeyGroups {
   exprs: string[];
   groups: (string | null)[][];
   types: string[];
+  /** Each type's equality operator, schema-qualified (see typeNames). */
+  eqs: string[];
 }
 
 /**
@@ -699,33 +822,57 @@ const NARROW_BYTES = 4 << 20;
 /**
  * Names to cast text back to these types: schema-qualified internal names, quoted (pg_catalog.bpchar,
  * pg_catalog."bit"), which carry no length; `character` or `bit` as pg_typeof prints them would mean
- * char(1) and bit(1) and cut the values.
+ * char(1) and bit(1) and cut the values. A domain is named by its base type: a cast to the domain would
+ * evaluate its CHECK constraints, code the scan has no reason to run. With each, the equality GROUP BY used for it (the default
+ * btree, else hash, operator class of its base type) as `OPERATOR(schema.=)`, as pg_dump writes
+ * operators: a user type's `=` (citext's, in public) resolves without any search_path, and no other
+ * schema's `=` can stand in for pg_catalog's.
  */
-async function typeNames(q: Q, oids: number[]): Promise<{ name: string; array: boolean }[]> {
-  const r = await q(`SELECT t.oid::int8 AS oid, format('%I.%I', n.nspname, t.typname) AS name, t.typcategory = 'A' AS array
-                       FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid IN (${oids.map((o) => String(Math.trunc(o))).join(', ')})`);
-  const byOid = new Map(r.rows.map((x) => [int(x.oid), { name: String(x.name), array: !!x.array }]));
-  return oids.map((o) => byOid.get(o) ?? { name: 'pg_catalog.text', array: false });
-}
-
-/** PostgreSQL array literal of text values ("..." quoted, NULL bare). */
-function textArray(values: (string | null)[]): string {
-  return `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`)).join(',')}}`;
+async function typeNames(q: Q, oids: number[]): Promise<{ name: string; array: boolean; eq: string }[]> {
+  const r = await q(`
+    SELECT t.oid::int8 AS oid, pg_catalog.format('%I.%I', n.nspname, b.typname) AS name, b.typcategory = 'A' AS array,
+           (SELECT pg_catalog.format('OPERATOR(%I.%s)', opn.nspname, o.oprname)
+              FROM pg_catalog.pg_opclass oc
+              JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod
+              JOIN pg_catalog.pg_amop ao ON ao.amopfamily = oc.opcfamily AND ao.amoplefttype = oc.opcintype
+                   AND ao.amoprighttype = oc.opcintype AND ao.amopstrategy = CASE am.amname WHEN 'btree' THEN 3 ELSE 1 END
+              JOIN pg_catalog.pg_operator o ON o.oid = ao.amopopr
+              JOIN pg_catalog.pg_namespace opn ON opn.oid = o.oprnamespace
+             WHERE oc.opcdefault AND am.amname IN ('btree', 'hash')
+               AND (oc.opcintype = b.oid
+                    OR oc.opcintype = CASE WHEN b.typcategory = 'A' THEN 'pg_catalog.anyarray'::pg_catalog.regtype
+                                           WHEN b.typtype = 'e' THEN 'pg_catalog.anyenum'::pg_catalog.regtype
+                                           WHEN b.typtype = 'r' THEN 'pg_catalog.anyrange'::pg_catalog.regtype END
+                    OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast ca WHERE ca.castsource = b.oid AND ca.casttarget = oc.opcintype AND ca.castmethod = 'b'))
+             ORDER BY oc.opcintype = b.oid DESC, am.amname = 'btree' DESC
+             LIMIT 1) AS eq
+      FROM pg_catalog.pg_type t
+      JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+      JOIN pg_catalog.pg_namespace n ON n.oid = b.typnamespace
+     WHERE t.oid = ANY ($1::pg_catalog.oid[])`, [oids.map((o) => String(Math.trunc(o)))]);
+  const byOid = new Map(r.rows.map((x) => [int(x.oid), { name: String(x.name), array: !!x.array, eq: String(x.eq ?? 'OPERATOR(pg_catalog.=)') }]));
+  return oids.map((o) => byOid.get(o) ?? { name: 'pg_catalog.text', array: false, eq: 'OPERATOR(pg_catalog.=)' });
 }
 
 /**
  * Rows that can be in a whole-row duplicate group, given the key's duplicate groups: those whose key is
- * one of them (a hashed semi-join) or has a NULL (IN never matches NULL; such groups are kept whole).
+ * one of them (a hashed semi-join) or has a NULL (a NULL never equals anything; such groups are kept
+ * whole). The groups' values are bind parameters $1.. (one text[] per key column), cast to the
+ * columns' types on the server.
  */
-function candidateFilter(pc: PlannedCheck, k: KeyGroups): string {
+function candidateFilter(pc: PlannedCheck, k: KeyGroups): { sql: string; values: unknown[] } {
   const pos = k.columns.map((c) => pc.columns.indexOf(c));
   const exprs = pos.map((i) => pc.exprs[i]);
   const full = k.groups.filter((g) => g.every((v) => v !== null));
-  const arrays = k.types.map((ty, i) => `CAST(${quoteLiteral(textArray(full.map((g) => g[i])))} AS text[])::${ty}[]`);
   const nulls = exprs.map((e) => `(${e}) IS NULL`);
+  if (!full.length) return { sql: `(${nulls.join(' OR ')})`, values: [] };
+  const arrays = k.types.map((ty, i) => `pg_catalog.unnest(CAST($${i + 1}::pg_catalog.text[] AS ${ty}[]))`);
   const alias = k.types.map((_, i) => `u${i}`);
-  const inList = full.length ? `(${exprs.join(', ')}) IN (SELECT ${alias.join(', ')} FROM unnest(${arrays.join(', ')}) AS u(${alias.join(', ')}))` : 'false';
-  return `(${inList} OR ${nulls.join(' OR ')})`;
+  const match = exprs.map((e, i) => `(${e}) ${k.eqs[i]} u.${alias[i]}`).join(' AND ');
+  return {
+    sql: `(EXISTS (SELECT FROM ROWS FROM (${arrays.join(', ')}) AS u(${alias.join(', ')}) WHERE ${match}) OR ${nulls.join(' OR ')})`,
+    values: k.types.map((_, i) => full.map((g) => g[i])),
+  };
 }
 
 /** Above this many groups (a lower bound from statistics), a key is grouped by sorting, not hashing. */
@@ -738,26 +885,26 @@ const MANY_GROUPS = 100_000;
  * takes it (date and timestamptz as the timestamp they denote, bool as an int).
  */
 const HASH_FUNCTIONS: Record<string, (e: string, seed: string) => string> = {
-  int2: (e, s) => `hashint2extended(${e}, ${s})`,
-  int4: (e, s) => `hashint4extended(${e}, ${s})`,
-  int8: (e, s) => `hashint8extended(${e}, ${s})`,
-  oid: (e, s) => `hashoidextended(${e}, ${s})`,
-  bool: (e, s) => `hashint4extended((${e})::int4, ${s})`,
-  text: (e, s) => `hashtextextended(${e}, ${s})`,
-  varchar: (e, s) => `hashtextextended(${e}, ${s})`,
-  bpchar: (e, s) => `hashbpcharextended(${e}, ${s})`,
-  numeric: (e, s) => `hash_numeric_extended(${e}, ${s})`,
-  float4: (e, s) => `hashfloat4extended(${e}, ${s})`,
-  float8: (e, s) => `hashfloat8extended(${e}, ${s})`,
-  uuid: (e, s) => `uuid_hash_extended(${e}, ${s})`,
-  date: (e, s) => `timestamp_hash_extended((${e})::timestamp, ${s})`,
-  timestamp: (e, s) => `timestamp_hash_extended(${e}, ${s})`,
-  timestamptz: (e, s) => `timestamp_hash_extended((${e}) AT TIME ZONE 'UTC', ${s})`,
-  time: (e, s) => `time_hash_extended(${e}, ${s})`,
-  timetz: (e, s) => `timetz_hash_extended(${e}, ${s})`,
-  interval: (e, s) => `interval_hash_extended(${e}, ${s})`,
-  inet: (e, s) => `hashinetextended(${e}, ${s})`,
-  jsonb: (e, s) => `jsonb_hash_extended(${e}, ${s})`,
+  int2: (e, s) => `pg_catalog.hashint2extended(${e}, ${s})`,
+  int4: (e, s) => `pg_catalog.hashint4extended(${e}, ${s})`,
+  int8: (e, s) => `pg_catalog.hashint8extended(${e}, ${s})`,
+  oid: (e, s) => `pg_catalog.hashoidextended(${e}, ${s})`,
+  bool: (e, s) => `pg_catalog.hashint4extended((${e})::int4, ${s})`,
+  text: (e, s) => `pg_catalog.hashtextextended(${e}, ${s})`,
+  varchar: (e, s) => `pg_catalog.hashtextextended(${e}, ${s})`,
+  bpchar: (e, s) => `pg_catalog.hashbpcharextended(${e}, ${s})`,
+  numeric: (e, s) => `pg_catalog.hash_numeric_extended(${e}, ${s})`,
+  float4: (e, s) => `pg_catalog.hashfloat4extended(${e}, ${s})`,
+  float8: (e, s) => `pg_catalog.hashfloat8extended(${e}, ${s})`,
+  uuid: (e, s) => `pg_catalog.uuid_hash_extended(${e}, ${s})`,
+  date: (e, s) => `pg_catalog.timestamp_hash_extended((${e})::timestamp, ${s})`,
+  timestamp: (e, s) => `pg_catalog.timestamp_hash_extended(${e}, ${s})`,
+  timestamptz: (e, s) => `pg_catalog.timestamp_hash_extended((${e}) AT TIME ZONE 'UTC', ${s})`,
+  time: (e, s) => `pg_catalog.time_hash_extended(${e}, ${s})`,
+  timetz: (e, s) => `pg_catalog.timetz_hash_extended(${e}, ${s})`,
+  interval: (e, s) => `pg_catalog.interval_hash_extended(${e}, ${s})`,
+  inet: (e, s) => `pg_catalog.hashinetextended(${e}, ${s})`,
+  jsonb: (e, s) => `pg_catalog.jsonb_hash_extended(${e}, ${s})`,
 };
 
 /** Keys narrower than this (bytes per row from pg_stats avg_width) sort as fast as their hash does. */
@@ -789,7 +936,7 @@ function keyHash(t: LiveTableDescription, pc: PlannedCheck): string | undefined 
     if (!fn) return undefined;
     // A NULL hashes to NULL: a nullable column's hash is coalesced (to 0, shared with the values that
     // hash to 0) and chained through hashint8extended, the previous hash written once.
-    h = c.notNull ? fn(pc.exprs[i], h) : `hashint8extended(coalesce(${fn(pc.exprs[i], '0')}, 0), ${h})`;
+    h = c.notNull ? fn(pc.exprs[i], h) : `pg_catalog.hashint8extended(coalesce(${fn(pc.exprs[i], '0')}, 0), ${h})`;
   }
   if (width <= HASH_WIDTH && scanTesting.hashBits === undefined) return undefined;
   return scanTesting.hashBits === undefined ? h : `((${h}) & ${(2 ** Math.min(30, Math.max(0, scanTesting.hashBits))) - 1})`;
@@ -813,11 +960,11 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
   const est = estimatedGroups(t, pc);
   // Only the near-distinct shape takes its row count from count(*), not from the groups it reads.
   const within = narrow.within && est !== undefined && est > MANY_GROUPS ? candidateFilter(pc, narrow.within) : undefined;
-  const where = within ? ` WHERE ${within}` : pc.where ? ` WHERE ${pc.where}` : '';
+  const where = within ? ` WHERE ${within.sql}` : pc.where ? ` WHERE ${pc.where}` : '';
   const check = base(pc, false);
   const keyCols = pc.exprs.map((e, i) => `${e} AS k${i}`).join(', ');
   // Long values (documents, blobs) are cut: the sample names groups, it does not copy them.
-  const textCols = pc.exprs.map((_, i) => `left(k${i}::text, 500) AS t${i}`).join(', ');
+  const textCols = pc.exprs.map((_, i) => `pg_catalog.left(k${i}::text, 500) AS t${i}`).join(', ');
   const kList = pc.exprs.map((_, i) => `k${i}`).join(', ');
   // By the expressions, not the k0.. aliases: a GROUP BY name means the table's column first, and a
   // table may well have a column named k0.
@@ -828,8 +975,8 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
   // third of a few-groups pass (0.63 s against 0.47 s for the ids alone on 3 M rows).
   const ctid = !ident && t.hasCtid !== false && tidMinMax;
   const idAggs = [
-    ident ? `min(${ident.expr})::text AS id_first, max(${ident.expr})::text AS id_last` : '',
-    ctid ? 'min(ctid)::text AS ctid_first, max(ctid)::text AS ctid_last' : '',
+    ident ? `pg_catalog.min(${ident.expr})::text AS id_first, pg_catalog.max(${ident.expr})::text AS id_last` : '',
+    ctid ? 'pg_catalog.min(ctid)::text AS ctid_first, pg_catalog.max(ctid)::text AS ctid_last' : '',
   ].filter(Boolean).map((x) => `, ${x}`).join('');
   const idOut = [ident ? ', id_first, id_last' : '', ctid ? ', ctid_first, ctid_last' : ''].join('');
   const toGroups = (rows: Record<string, unknown>[]): ScanSampleGroup[] => rows.filter((row) => int(row.c) > 1).map((row) => {
@@ -858,8 +1005,8 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     const cap = scanTesting.hashCandidates ?? HASH_CANDIDATES;
     if (hash) {
       const p = await q(
-        `SELECT count(*) AS n, array_agg(h)::text AS hs
-           FROM (SELECT ${hash} AS h FROM ${rel}${where} GROUP BY 1 HAVING count(*) > 1 LIMIT ${cap + 1}) AS s`);
+        `SELECT pg_catalog.count(*) AS n, pg_catalog.array_agg(h)::text AS hs
+           FROM (SELECT ${hash} AS h FROM ${rel}${where} GROUP BY 1 HAVING pg_catalog.count(*) > 1 LIMIT ${cap + 1}) AS s`, within?.values);
       const n = int(p.rows[0]?.n);
       if (n === 0) {
         check.rows = rows;
@@ -877,19 +1024,19 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     const inPass = sample && (candidates ? !!ident || ctid : !!ident && !pc.indexed);
     const idsAfter = sample && !candidates && (ident ? !!pc.indexed : ctid);
     const collect = narrow.collectUpTo ?? 0;
-    const valCols = pc.exprs.map((_, i) => `k${i}::text AS v${i}, pg_typeof(k${i})::oid::int8 AS ty${i}`).join(', ');
+    const valCols = pc.exprs.map((_, i) => `k${i}::text AS v${i}, pg_catalog.pg_typeof(k${i})::oid::int8 AS ty${i}`).join(', ');
     const filter = candidates
-      ? ` WHERE ${pc.where ? `(${pc.where}) AND ` : ''}${hash} = ANY (${quoteLiteral(candidates)}::int8[])` : where;
+      ? ` WHERE ${pc.where ? `(${pc.where}) AND ` : ''}${hash} OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.int8[])` : where;
     const r = await q(
-      `SELECT ${textCols}, c${inPass ? idOut : ''}${idsAfter || collect ? `, ${valCols}` : ''}, sum(c) OVER () AS dup_rows, count(*) OVER () AS groups, max(c) OVER () AS max_copies
-         FROM (SELECT ${keyCols}, count(*) AS c${inPass ? idAggs : ''} FROM ${rel}${filter} GROUP BY ${groupBy} HAVING count(*) > 1) AS g
-        ORDER BY c DESC, ${kList} LIMIT ${Math.max(1, sampleSize, collect + 1)}`);
+      `SELECT ${textCols}, c${inPass ? idOut : ''}${idsAfter || collect ? `, ${valCols}` : ''}, pg_catalog.sum(c) OVER () AS dup_rows, pg_catalog.count(*) OVER () AS groups, pg_catalog.max(c) OVER () AS max_copies
+         FROM (SELECT ${keyCols}, pg_catalog.count(*) AS c${inPass ? idAggs : ''} FROM ${rel}${filter} GROUP BY ${groupBy} HAVING pg_catalog.count(*) > 1) AS g
+        ORDER BY c DESC, ${kList} LIMIT ${Math.max(1, sampleSize, collect + 1)}`, candidates ? [candidates] : within?.values);
     const row = r.rows[0];
     const types = row && (idsAfter || collect) ? await typeNames(q, pc.exprs.map((_, i) => int(row[`ty${i}`]))) : [];
     // Bounded in groups and in SQL text (long text keys); array keys would need arrays of arrays.
     if (collect && row && r.rows.length <= collect && !types.some((ty) => ty.array)
       && r.rows.reduce((n, g) => n + pc.exprs.reduce((m, _, i) => m + String(g[`v${i}`] ?? '').length + 3, 0), 0) <= NARROW_BYTES) {
-      narrow.collected = { columns: pc.columns, exprs: pc.exprs, groups: r.rows.map((g) => pc.exprs.map((_, i) => g[`v${i}`] as string | null)), types: types.map((ty) => ty.name) };
+      narrow.collected = { columns: pc.columns, exprs: pc.exprs, groups: r.rows.map((g) => pc.exprs.map((_, i) => g[`v${i}`] as string | null)), types: types.map((ty) => ty.name), eqs: types.map((ty) => ty.eq) };
     }
     r.rows.splice(Math.max(1, sampleSize));
     if (within) check.narrowedTo = `the rows of key (${narrow.within!.columns.join(', ')})'s ${narrow.within!.groups.length.toLocaleString('en-US')} duplicate groups: rows equal in every column share that key`;
@@ -900,12 +1047,17 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     if (idsAfter && r.rows.length) {
       // Each group by its values as the server printed them, read back as their own type (a NULL by
       // IS NULL, as GROUP BY puts NULLs together).
-      const conds = r.rows.map((g) => `(${pc.exprs.map((e, i) => (g[`v${i}`] === null
-        ? `(${e}) IS NULL` : `(${e}) = CAST(${quoteLiteral(String(g[`v${i}`]))} AS ${types[i].name})`)).join(' AND ')})`);
+      // The values are bind parameters, compared with the type's own equality (typeNames).
+      const values: unknown[] = [];
+      const conds = r.rows.map((g) => `(${pc.exprs.map((e, i) => {
+        if (g[`v${i}`] === null) return `(${e}) IS NULL`;
+        values.push(String(g[`v${i}`]));
+        return `(${e}) ${types[i].eq} CAST($${values.length}::pg_catalog.text AS ${types[i].name})`;
+      }).join(' AND ')})`);
       await setPlanner(q, 'default');
       const ids = await q(
         `SELECT CASE ${conds.map((cond, i) => `WHEN ${cond} THEN ${i}`).join(' ')} END AS g${idAggs}
-           FROM ${rel} WHERE ${pc.where ? `(${pc.where}) AND ` : ''}(${conds.join(' OR ')}) GROUP BY 1`);
+           FROM ${rel} WHERE ${pc.where ? `(${pc.where}) AND ` : ''}(${conds.join(' OR ')}) GROUP BY 1`, values);
       for (const x of ids.rows) Object.assign(r.rows[int(x.g)], x);
     }
     if (sample) groups = toGroups(r.rows);
@@ -915,9 +1067,9 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     // millions, it costs about what a second pass would have cost.
     await setPlanner(q, 'few');
     const r = await q(
-      `SELECT ${textCols}, c${idOut}, sum(c) OVER () AS rows, count(*) OVER () AS distinct_keys,
-              count(*) FILTER (WHERE c > 1) OVER () AS groups, max(c) OVER () AS max_copies
-         FROM (SELECT ${keyCols}, count(*) AS c${idAggs} FROM ${rel}${where} GROUP BY ${groupBy}) AS g
+      `SELECT ${textCols}, c${idOut}, pg_catalog.sum(c) OVER () AS rows, pg_catalog.count(*) OVER () AS distinct_keys,
+              pg_catalog.count(*) FILTER (WHERE c > 1) OVER () AS groups, pg_catalog.max(c) OVER () AS max_copies
+         FROM (SELECT ${keyCols}, pg_catalog.count(*) AS c${idAggs} FROM ${rel}${where} GROUP BY ${groupBy}) AS g
         ORDER BY c DESC, ${kList} LIMIT ${sampleSize}`);
     const row = r.rows[0];
     check.rows = int(row?.rows);
@@ -929,9 +1081,9 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     // The shape measured fastest for counting; the largest groups cost a second pass, only when duplicates exist.
     await setPlanner(q, est === undefined ? 'default' : 'few');
     const r = await q(
-      `SELECT coalesce(sum(c), 0)::int8 AS rows, count(*)::int8 AS distinct_keys,
-              count(*) FILTER (WHERE c > 1)::int8 AS groups, coalesce(max(c), 0)::int8 AS max_copies
-         FROM (SELECT count(*) AS c FROM ${rel}${where} GROUP BY ${groupBy}) AS s`);
+      `SELECT coalesce(pg_catalog.sum(c), 0)::int8 AS rows, pg_catalog.count(*)::int8 AS distinct_keys,
+              pg_catalog.count(*) FILTER (WHERE c > 1)::int8 AS groups, coalesce(pg_catalog.max(c), 0)::int8 AS max_copies
+         FROM (SELECT pg_catalog.count(*) AS c FROM ${rel}${where} GROUP BY ${groupBy}) AS s`);
     const row = r.rows[0];
     check.rows = int(row.rows);
     check.distinct = int(row.distinct_keys);
@@ -939,7 +1091,7 @@ async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
     check.maxCopies = int(row.max_copies);
     if (check.duplicateGroups > 0 && sampleSize > 0) {
       const top = await q(
-        `SELECT ${textCols}, c${idOut} FROM (SELECT ${keyCols}, count(*) AS c${idAggs} FROM ${rel}${where} GROUP BY ${groupBy} HAVING count(*) > 1) AS g
+        `SELECT ${textCols}, c${idOut} FROM (SELECT ${keyCols}, pg_catalog.count(*) AS c${idAggs} FROM ${rel}${where} GROUP BY ${groupBy} HAVING pg_catalog.count(*) > 1) AS g
           ORDER BY c DESC, ${kList} LIMIT ${sampleSize}`);
       groups = toGroups(top.rows);
     }
@@ -1016,9 +1168,9 @@ async function quickCheck(q: Q, t: LiveTableDescription, rel: string, pc: Planne
   const where = pc.where ? ` WHERE ${pc.where}` : '';
   const sampleClause = pct >= 100 ? '' : ` TABLESAMPLE SYSTEM (${pct.toFixed(4)})`;
   const r = await q(
-    `SELECT coalesce(sum(c), 0)::int8 AS n, count(*)::int8 AS d, count(*) FILTER (WHERE c = 1)::int8 AS f1,
-            count(*) FILTER (WHERE c > 1)::int8 AS groups, coalesce(max(c), 0)::int8 AS max_copies
-       FROM (SELECT count(*) AS c FROM ${rel}${sampleClause}${where} GROUP BY ${groupByOf(pc)}) s`);
+    `SELECT coalesce(pg_catalog.sum(c), 0)::int8 AS n, pg_catalog.count(*)::int8 AS d, pg_catalog.count(*) FILTER (WHERE c = 1)::int8 AS f1,
+            pg_catalog.count(*) FILTER (WHERE c > 1)::int8 AS groups, coalesce(pg_catalog.max(c), 0)::int8 AS max_copies
+       FROM (SELECT pg_catalog.count(*) AS c FROM ${rel}${sampleClause}${where} GROUP BY ${groupByOf(pc)}) s`);
   const n = int(r.rows[0].n);
   const d = int(r.rows[0].d);
   const f1 = int(r.rows[0].f1);
@@ -1051,10 +1203,10 @@ async function extendedNDistinct(q: Q, t: LiveTableDescription, columns: string[
   try {
     const r = await q(
       `SELECT e.n_distinct::text AS nd,
-              (SELECT array_agg(a.attnum::int ORDER BY a.attnum) FROM pg_attribute a
-                WHERE a.attrelid = ${t.oid} AND a.attname = ANY (ARRAY[${columns.map((c) => quoteLiteral(c)).join(', ')}]::name[])) AS nums
-         FROM pg_stats_ext e
-        WHERE e.schemaname = ${quoteLiteral(t.schema)} AND e.tablename = ${quoteLiteral(t.name)} AND e.n_distinct IS NOT NULL`);
+              (SELECT pg_catalog.array_agg(a.attnum::int ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid = $1::pg_catalog.oid AND a.attname = ANY ($2::pg_catalog.name[])) AS nums
+         FROM pg_catalog.pg_stats_ext e
+        WHERE e.schemaname = $3 AND e.tablename = $4 AND e.n_distinct IS NOT NULL`, [t.oid, columns, t.schema, t.name]);
     for (const row of r.rows) {
       const want = [...(row.nums as number[] ?? [])].sort((a, b) => a - b).join(',');
       const parsed = JSON.parse(row.nd) as Record<string, number>;

@@ -6,6 +6,9 @@ import { createTestDatabase } from '../support/postgres';
 export async function freshDb(sql: string, prefix = 'dgdb'): Promise<{ url: string; session: DbSession }> {
   const url = await createTestDatabase(prefix);
   const session = await connect(url, { env: {}, applicationName: 'dupguard-tests' });
+  // connect() pins search_path to pg_catalog, pg_temp; this session sets databases up with unqualified
+  // names, as a user's own tools would. Sessions a test scans or migrates with open their own.
+  await session.client.query('SET search_path TO DEFAULT');
   if (sql.trim()) await session.client.query(sql);
   return { url, session };
 }

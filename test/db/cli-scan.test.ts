@@ -157,3 +157,64 @@ test('--lock-timeout: a table another session holds locked is reported by name a
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--lock-timeout needs milliseconds ≥ 0/);
 });
+
+test('passwords never reach stderr: a URL as positional argument, in --url, as a query parameter or conninfo', async () => {
+  const positional = await cli(['scan', 'postgres://app:topsecret@127.0.0.1:1/db']);
+  assert.equal(positional.code, 2);
+  assert.match(positional.err, /unexpected argument 'postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/db': give the database with --url/);
+  const query = await cli(['scan', '--url', 'postgres://app@127.0.0.1:1/db?sslmode=disable&password=topsecret']);
+  assert.equal(query.code, 2);
+  const encoded = await cli(['scan', '--url', 'postgresql://app:top%40secret@127.0.0.1:1/db']);
+  assert.equal(encoded.code, 2);
+  const conninfo = await cli(['scan', '--url', "host=127.0.0.1 port=1 password='topsecret'"]);
+  assert.equal(conninfo.code, 2);
+  const afterUrl = await cli(['scan', '--url', 'postgres://app:topsecret@127.0.0.1:1/db', '--format=postgres://app:topsecret@h/db']);
+  assert.equal(afterUrl.code, 2);
+  for (const r of [positional, query, encoded, conninfo, afterUrl]) {
+    assert.ok(!/topsecret|top%40secret|top@secret/.test(r.err + r.out), r.err);
+  }
+});
+
+test('control characters in values and names are escaped in text and Markdown, and \\u escaped in JSON', async () => {
+  const evil = await freshDb(`
+    CREATE TABLE "bell\u0007tab" (id serial PRIMARY KEY, v text);
+    INSERT INTO "bell\u0007tab" (v) VALUES (E'\\x1b]0;pwned\\x07\\x1b[31mred\\nline\\u009b2J\\u202eabc'), (E'\\x1b]0;pwned\\x07\\x1b[31mred\\nline\\u009b2J\\u202eabc');`);
+  await evil.session.close();
+  try {
+    const text = await cli(['scan', '--url', evil.url, '--no-infer']);
+    assert.equal(text.code, 1, text.err);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(text.out, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/, 'no raw control character but the line breaks of the report itself');
+    assert.match(text.out, /\\x1b\]0;pwned\\x07\\x1b\[31mred\\x0aline\\x9b2J\\u202eabc/);
+    assert.match(text.out, /"bell\\x07tab"/);
+    const md = await cli(['scan', '--url', evil.url, '--no-infer', '--format', 'md']);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(md.out, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    const json = await cli(['scan', '--url', evil.url, '--no-infer', '--format', 'json']);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(json.out, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    const report = JSON.parse(json.out) as ScanReport;
+    assert.equal(report.tables[0].checks[0].sample[0].values[0], '\u001b]0;pwned\u0007\u001b[31mred\nline\u009b2J\u202eabc', 'JSON keeps the value itself');
+  } finally {
+    // The database stays; it is the test run's own.
+  }
+});
+
+test('--key folds bare names as migrate does, keeps quoted ones exact, and fails (exit 2) on an unknown column', async () => {
+  const db = await freshDb(`
+    CREATE TABLE "select" (id serial PRIMARY KEY, "user" int NOT NULL, "order" int NOT NULL, "Mixed" int NOT NULL);
+    INSERT INTO "select" ("user", "order", "Mixed") VALUES (1, 1, 1), (1, 1, 2);`);
+  await db.session.close();
+  const folded = await cli(['scan', '--url', db.url, '--no-infer', '--no-exact-rows', '--format', 'json', '--key', 'public.Select=User,Order']);
+  assert.equal(folded.code, 1, folded.err);
+  const k = (JSON.parse(folded.out) as ScanReport).tables[0].checks.find((c) => c.source === 'config')!;
+  assert.deepEqual([k.columns, k.excessRows], [['user', 'order'], 1]);
+  const quoted = await cli(['scan', '--url', db.url, '--no-infer', '--no-exact-rows', '--format', 'json', '--key', 'public.select="Mixed"']);
+  assert.equal(quoted.code, 0, quoted.err);
+  const typo = await cli(['scan', '--url', db.url, '--no-infer', '--key', 'public.Select=User,Ordr']);
+  assert.equal(typo.code, 2, typo.out);
+  assert.match(typo.err, /configured key \(User, Ordr\) for public\.select: no column Ordr \(columns: id, user, order, Mixed\); key not checked/);
+  const quotedWrongCase = await cli(['scan', '--url', db.url, '--no-infer', '--key', 'public.select="mixed"']);
+  assert.equal(quotedWrongCase.code, 2);
+  assert.match(quotedWrongCase.err, /no column "mixed"/);
+});

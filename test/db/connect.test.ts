@@ -92,3 +92,69 @@ test('scanTarget connects, scans and closes in one call', async () => {
   assert.equal(r.tables[0].checks.find((c) => c.kind === 'exact-row')!.excessRows, 1);
   await assert.rejects(scanTarget('postgres://x@127.0.0.1:1/db', { connect: { env: {} } }), DbError);
 });
+
+test('scrub: every form a password can take in a connection string', () => {
+  const cases: [string, string][] = [
+    ['postgres://u:hunter2@h/db', 'postgres://u:***@h/db'],
+    ['postgresql://u:hunter2@h:5432/db?sslmode=require', 'postgresql://u:***@h:5432/db?sslmode=require'],
+    ['POSTGRES://:hunter2@h/db', 'POSTGRES://:***@h/db'],
+    ['postgres://u:hun@ter2@h/db', 'postgres://u:***@h/db'],
+    ['postgres://u:hun%40ter2@h/db', 'postgres://u:***@h/db'],
+    ['postgres://h/db?password=hunter2', 'postgres://h/db?password=***'],
+    ['postgres://h/db?sslmode=require&password=hunter2&user=u', 'postgres://h/db?sslmode=require&password=***&user=u'],
+    ['postgresql://u@h/db?PASSWORD=hunter2', 'postgresql://u@h/db?PASSWORD=***'],
+    ['see postgres%3A%2F%2Fu%3Ahunter2%40h%2Fdb here', 'see postgres%3A%2F%2Fu%3A***%40h%2Fdb here'],
+    ['next=postgres%3A%2F%2Fh%2Fdb%3Fpassword%3Dhunter2%26user%3Du', 'next=postgres%3A%2F%2Fh%2Fdb%3Fpassword%3D***%26user%3Du'],
+    ['host=h password=hunter2 dbname=d', 'host=h password=*** dbname=d'],
+    ["host=h password = 'hun ter\\'2' dbname=d", 'host=h password = *** dbname=d'],
+    ['password=hunter2', 'password=***'],
+    ['PGPASSWORD=hunter2 dupguard scan', 'PGPASSWORD=*** dupguard scan'],
+    ['{"user":"u","password":"hunter2"}', '{"user":"u","password":"***"}'],
+    ["{ password: 'hunter2' }", '{ password: "***" }'],
+    ['password authentication failed for user "u"', 'password authentication failed for user "u"'],
+  ];
+  for (const [input, want] of cases) {
+    assert.equal(scrub(input), want, input);
+    assert.ok(!scrub(input).includes('hunter2') && !scrub(input).includes('ter2'), input);
+  }
+  // The known password, also percent-encoded, wherever it appears.
+  assert.equal(scrub('failed: p@ss:w/rd and p%40ss%3Aw%2Frd', 'p@ss:w/rd'), 'failed: *** and ***');
+});
+
+test('a session is pinned before anything else: standard_conforming_strings on, search_path pg_catalog, pg_temp; the default path kept for name lookups', async () => {
+  const { url, session: admin } = await freshDb('');
+  const db = new URL(url).pathname.slice(1);
+  await admin.client.query(`ALTER DATABASE "${db}" SET standard_conforming_strings = off; ALTER DATABASE "${db}" SET search_path = public, pg_catalog`);
+  await admin.close();
+  const s = await connect(url, { env: {} });
+  try {
+    const { rows } = await s.client.query(`SELECT current_setting('standard_conforming_strings') AS scs, current_setting('search_path') AS sp`);
+    assert.deepEqual(rows[0], { scs: 'on', sp: 'pg_catalog, pg_temp' });
+    assert.equal(s.defaultSearchPath, 'public, pg_catalog');
+  } finally {
+    await s.close();
+  }
+});
+
+test('resolveRelation: an unqualified name found as the user\'s own search_path would, though the session is pinned', async () => {
+  const { resolveRelation } = await import('../../src/db/introspect');
+  const { url, session: admin } = await freshDb(`
+    CREATE SCHEMA app; CREATE SCHEMA "Other";
+    CREATE TABLE app.t (a int); CREATE TABLE public.t (a int); CREATE TABLE "Other".u (a int); CREATE TABLE public.only_public (a int);`);
+  const db = new URL(url).pathname.slice(1);
+  await admin.client.query(`ALTER DATABASE "${db}" SET search_path = app, "$user", public, "Other"`);
+  await admin.close();
+  const s = await connect(url, { env: {} });
+  try {
+    const find = (name: string, schema?: string) => resolveRelation(s.client, { schema, name }, s.defaultSearchPath ?? '', s.user).then((x) => x && `${x.schema}.${x.name}`);
+    assert.equal(await find('t'), 'app.t', 'first schema on the path wins');
+    assert.equal(await find('only_public'), 'public.only_public');
+    assert.equal(await find('u'), 'Other.u', 'quoted schema names on the path keep their case');
+    assert.equal(await find('t', 'public'), 'public.t');
+    assert.equal(await find('pg_class'), 'pg_catalog.pg_class');
+    assert.equal(await find('nope'), undefined);
+    assert.equal((await s.client.query('SELECT to_regclass($1) AS r', ['t'])).rows[0].r, null, 'the session itself no longer resolves user tables by bare name');
+  } finally {
+    await s.close();
+  }
+});

@@ -9,6 +9,7 @@ import { connect, type DbSession } from '../../src/db/connect';
 import { describeTable, listTables } from '../../src/db/introspect';
 import { scan } from '../../src/db/scan';
 import { freshDb } from './_db';
+import { recordSql } from './scan-record';
 
 let url: string;
 let admin: DbSession;
@@ -52,6 +53,19 @@ test('scan: a table locked by another session is reported with the lock timeout 
     const { rows } = await s.client.query('SELECT 1 AS one');
     assert.equal(rows[0].one, 1);
     assert.equal((s.client as unknown as { _txStatus?: string })._txStatus, 'I');
+  } finally {
+    await s.close();
+  }
+});
+
+test('a table locked before the scan costs no lock_timeout wait at all: it is found in pg_locks and left out up front', async () => {
+  const s = await connect(url, { env: {} });
+  const sent = recordSql(s);
+  try {
+    const r = await scan(s, { lockTimeoutMs: 300, inferKeys: false });
+    assert.deepEqual(r.errors.map((e) => [e.table, e.code]), [['public.b_locked', '55P03']]);
+    // Before: the size query, the same query per table, then the column query each waited out lock_timeout (3x).
+    assert.deepEqual(sent.filter((x) => x.error === '55P03').map((x) => x.text.slice(0, 60)), [], 'no statement waited for the lock');
   } finally {
     await s.close();
   }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { connect, type DbSession } from '../../src/db/connect';
 import type { ScanProgress } from '../../src/db/report';
 import { scan } from '../../src/db/scan';
+import { formatReport } from '../../src/cli/scan';
 import { freshDb } from './_db';
 
 let url: string;
@@ -37,7 +38,7 @@ test('the scan session is read-only: a write attempted inside it fails, nothing 
     const r = await scan(s, {
       tables: ['a_fast', 'c_after'], inferKeys: false,
       // pg runs queued queries in order: this one lands between the scan's own statements, inside its transaction.
-      onProgress: (p) => { if (p.phase === 'check' && p.table === 'a_fast' && !write) write = s.client.query('INSERT INTO audit VALUES (1)').catch((e: Error) => e); },
+      onProgress: (p) => { if (p.phase === 'check' && p.table === 'a_fast' && !write) write = s.client.query('INSERT INTO public.audit VALUES (1)').catch((e: Error) => e); },
     });
     const err = await write;
     assert.ok(err instanceof Error);
@@ -58,7 +59,7 @@ test('statement_timeout: the check says so, the next tables are still scanned', 
     const r = await scan(s, { tables: ['b_slow', 'c_after'], statementTimeoutMs: 300, inferKeys: false });
     const slow = r.tables.find((t) => t.table === 'b_slow')!;
     const failed = slow.checks.find((c) => c.error)!;
-    assert.match(failed.error!, /unique-nulls check \(slow\(v\)\) failed: public\.b_slow: statement timeout reached/);
+    assert.match(failed.error!, /unique-nulls check \(public\.slow\(v\)\) failed: public\.b_slow: statement timeout reached/);
     const after = r.tables.find((t) => t.table === 'c_after')!;
     assert.equal(after.checks.find((c) => c.kind === 'exact-row')!.excessRows, 1);
     assert.equal(r.complete, true);
@@ -86,6 +87,14 @@ test('backend terminated mid-scan: the scan ends with a message naming the table
     assert.match(r.errors[0].message, /^connection lost while scanning public\.b_slow \(0 of \d checks done there; 1 of 3 tables finished before it\)/);
     assert.equal(r.tables.find((t) => t.table === 'a_fast')!.checks.length > 0, true);
     assert.ok(!r.tables.some((t) => t.table === 'c_after'), 'nothing after the lost connection');
+    // The table itself says the connection was lost: never "0 rows, no check applies".
+    const slow = r.tables.find((t) => t.table === 'b_slow')!;
+    assert.match(slow.errors?.[0] ?? '', /^connection lost while scanning public\.b_slow/);
+    const text = formatReport(r, 'text');
+    assert.match(text, /^public\.b_slow {2}not scanned/m);
+    assert.match(text, /^ {2}! {3}connection lost while scanning public\.b_slow/m);
+    assert.doesNotMatch(text, /no check applies/);
+    assert.match(formatReport(r, 'md'), /\| public\.b\\_slow \| connection lost while scanning/);
   } finally {
     await s.close();
   }

@@ -250,7 +250,9 @@ test('quick mode samples with TABLESAMPLE when statistics cannot answer', async 
 });
 
 test('key specs and qualified names honour quotes', () => {
-  assert.deepEqual(parseKeySpec('"My Schema"."select"="a b",ü'), { table: '"My Schema"."select"', columns: ['a b', 'ü'] });
+  // Columns as written: a quoted one keeps its quotes (matched exactly), a bare one is folded by the scan.
+  assert.deepEqual(parseKeySpec('"My Schema"."select"="a b",ü'), { table: '"My Schema"."select"', columns: ['"a b"', 'ü'] });
+  assert.deepEqual(parseKeySpec('public.Select=User, "Order"'), { table: 'public.Select', columns: ['User', '"Order"'] });
   assert.deepEqual(parseKeySpec('public.t=a,b'), { table: 'public.t', columns: ['a', 'b'] });
   assert.throws(() => parseKeySpec('public.t'), /expected schema.table=col1,col2/);
   assert.deepEqual(parseQualifiedName('"a.b"."c""d"'), ['a.b', 'c"d']);
