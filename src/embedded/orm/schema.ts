@@ -270,7 +270,8 @@ class TsSchemaReader {
     this.libraries.add(library);
     const entry: OrmSchemaTable = { library, table: newTable(name, schemaName), fields: {} };
     // `export const users = pgTable(...)`
-    if (ts.isP(fn - 1, '=') && ts.kinds[fn - 2] === ID) entry.ormName = ts.val(fn - 2);
+    const head = ts.isP(fn - 1, '.') ? fn - 2 : fn; // `schema.table(` starts at `schema`
+    if (ts.isP(head - 1, '=') && ts.kinds[head - 2] === ID) entry.ormName = ts.val(head - 2);
     entry.table.origin = this.loc.at(this.span(fn, a[0][1]));
     this.tables.push(entry);
     void dialectFn;
