@@ -85,3 +85,40 @@ row('js-tokens', js);
 row('hand-written', hand);
 row('extractEmbeddedSql', extract);
 console.log(`string/template/regex tokens of js-tokens the hand-written tokenizer got differently: ${disagreements}`);
+
+// The ORM layer (src/embedded/orm): its pass against the embedded-SQL pass on the same files, here and
+// on the TS/JS of ../shared/corpus/ts-real when present (ORM-heavy code). Issue 15's limit: +25%.
+import { recogniseOrm } from '../../src/embedded/orm/recognise';
+
+function ormVsExtract(label: string, files: Array<{ text: string }>): void {
+  // paired runs, best of several, so that load on the machine hits both alike
+  let sql = Infinity;
+  let orm = Infinity;
+  let writes = 0;
+  let pieces = 0;
+  for (let r = 0; r < 7; r++) {
+    let t0 = process.hrtime.bigint();
+    pieces = 0;
+    for (const f of files) pieces += extractEmbeddedSql(f.text, 'typescript').length;
+    sql = Math.min(sql, Number(process.hrtime.bigint() - t0) / 1e6);
+    t0 = process.hrtime.bigint();
+    writes = 0;
+    for (const f of files) writes += recogniseOrm(f.text).writes.length;
+    orm = Math.min(orm, Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  console.log(`${label}: embedded SQL ${sql.toFixed(1)} ms (${pieces} pieces), ORM pass ${orm.toFixed(1)} ms (${writes} writes): ORM adds ${(100 * orm / sql).toFixed(1)}% to the embedded-SQL pass (limit 25%)`);
+}
+
+ormVsExtract(`node_modules JS (${inputs.length} files)`, inputs);
+const tsReal = path.resolve(root, '../shared/corpus/ts-real');
+if (fs.existsSync(tsReal)) {
+  const files: Array<{ text: string }> = [];
+  for (const d of fs.readdirSync(tsReal)) {
+    const dir = path.join(tsReal, d);
+    if (!fs.statSync(dir).isDirectory()) continue;
+    for (const f of fs.readdirSync(dir)) if (/\.[cm]?[jt]sx?$/.test(f)) files.push({ text: fs.readFileSync(path.join(dir, f), 'utf8') });
+  }
+  ormVsExtract(`ts-real corpus TS/JS (${files.length} files)`, files);
+} else {
+  console.log('ts-real corpus absent (../shared/corpus): ORM pass measured on node_modules only');
+}

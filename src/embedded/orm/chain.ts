@@ -3,7 +3,11 @@
  * read as a root (`tx`) and links (`.db`, `.insertInto(...)`, ...), each with its token indexes, so
  * recognisers ask "which links, with which arguments" instead of matching text.
  */
-import { ID, PUNCT, type TokenStream } from './stream';
+import { ID as ID_IMPORT, PUNCT as PUNCT_IMPORT, type TokenStream } from './stream';
+
+// Token kinds as local constants: a cross-module constant read is a getter call per token under CommonJS.
+const ID: number = ID_IMPORT;
+const PUNCT: number = PUNCT_IMPORT;
 
 /** One `.name`, `.name(...)`, `[...]` or `(...)` step of a chain. */
 export interface Link {

@@ -2,8 +2,15 @@
  * Dialect evidence as data: driver and dialect modules, ORM constructs that exist for one back end
  * only, configuration values, and SQL that only one back end accepts. The reader is generic.
  */
-import { ID, PUNCT, STR, TPL, TPL_PART, type TokenStream } from './stream';
+import { ID as ID_IMPORT, PUNCT as PUNCT_IMPORT, STR as STR_IMPORT, TPL as TPL_IMPORT, TPL_PART as TPL_PART_IMPORT, type TokenStream } from './stream';
 import type { Dialect, DialectEvidence } from './types';
+
+// Token kinds as local constants: a cross-module constant read is a getter call per token under CommonJS.
+const ID: number = ID_IMPORT;
+const PUNCT: number = PUNCT_IMPORT;
+const STR: number = STR_IMPORT;
+const TPL: number = TPL_IMPORT;
+const TPL_PART: number = TPL_PART_IMPORT;
 
 /** Module specifiers (exact, or a prefix ending in `/`) that tie a file to one dialect. */
 const MODULES: ReadonlyArray<[Dialect, readonly string[]]> = [
@@ -38,6 +45,9 @@ const CONSTRUCTS = new Map<string, Dialect>([
   ['MssqlDialect', 'mssql'],
 ]);
 
+/** First characters of CONSTRUCTS, to skip most identifiers without slicing them. */
+const CONSTRUCT_FIRST = new Set([...CONSTRUCTS.keys()].map((k) => k.charCodeAt(0)));
+
 /** Configuration keys whose string value names a back end: knex `client`, Sequelize `dialect`, TypeORM `type`, Prisma `provider`. */
 const CONFIG_KEYS = new Set(['client', 'dialect', 'type', 'provider']);
 const CONFIG_VALUES = new Map<string, Dialect>([
@@ -59,7 +69,7 @@ const SQL_MARKERS: ReadonlyArray<[RegExp, Dialect, string]> = [
 ];
 
 /** Cheap test before running the SQL markers on a literal. */
-const SQL_MARKER_HINT = /UNHEX|DUPLICATE|IGNORE|ER_DUP|REPLACE|sqlite/i;
+const SQL_MARKER_HINT = /UNHEX|DUPLICATE\s+KEY|INSERT\s+(?:IGNORE|OR)|ER_DUP_ENTRY|sqlite_master|SQLITE_CONSTRAINT/i;
 
 /** The module specifier imported by tokens around a string at i (`from 'x'`, `require('x')`, `import('x')`, `import 'x'`). */
 function importedModule(ts: TokenStream, i: number): string | undefined {
@@ -86,6 +96,9 @@ function moduleDialect(spec: string): Dialect | undefined {
 export function dialectEvidence(ts: TokenStream): DialectEvidence[] {
   const out: DialectEvidence[] = [];
   const { kinds, starts, ends } = ts;
+  // whole-text pre-tests: most files have no dialect-only SQL and no dialect construct
+  const markers = SQL_MARKER_HINT.test(ts.text);
+
   for (let i = 0; i < kinds.length; i++) {
     const k = kinds[i];
     if (k === STR) {
@@ -101,7 +114,7 @@ export function dialectEvidence(ts: TokenStream): DialectEvidence[] {
         if (d) { out.push({ dialect: d, strength: 'orm', reason: `${ts.val(i - 2)}: ${ts.val(i)}`, span: { start: starts[i - 2], end: ends[i] } }); continue; }
       }
     }
-    if (k === STR || k === TPL || k === TPL_PART) {
+    if ((k === STR || k === TPL || k === TPL_PART) && markers) {
       const s = ts.text.slice(starts[i], ends[i]);
       if (!SQL_MARKER_HINT.test(s)) continue;
       const body = k === STR || k === TPL ? ts.str(i) ?? s : s;
@@ -110,7 +123,7 @@ export function dialectEvidence(ts: TokenStream): DialectEvidence[] {
       }
     } else if (k === ID) {
       const len = ends[i] - starts[i];
-      if (len < 7 || len > 18) continue;
+      if (len < 7 || len > 18 || !CONSTRUCT_FIRST.has(ts.text.charCodeAt(starts[i])) || !(ts.isP(i + 1, '(') || ts.isId(i - 1, 'new'))) continue;
       const d = CONSTRUCTS.get(ts.val(i));
       // a call or a `new`, not a property of something else
       if (d && (ts.isP(i + 1, '(') || ts.isId(i - 1, 'new')) && !ts.isP(i - 1, '.')) {

@@ -9,8 +9,15 @@ import type { Span } from '../../core/facts';
 import { usesJsx } from '../extract';
 import { args, chainStart, isKeyword, linkIndex, parseChain, type Chain, type Link } from './chain';
 import { dialectEvidence, settleDialect } from './dialect';
-import { ID, NUM, PUNCT, STR, TPL, TokenStream } from './stream';
+import { ID as ID_IMPORT, NUM as NUM_IMPORT, PUNCT as PUNCT_IMPORT, STR as STR_IMPORT, TPL as TPL_IMPORT, TokenStream } from './stream';
 import type { Dialect, OrmCheckThenInsert, OrmConflict, OrmFileFacts, OrmLibrary, OrmRead, OrmRow, OrmTableRef, OrmWrite } from './types';
+
+// Token kinds as local constants: a cross-module constant read is a getter call per token under CommonJS.
+const ID: number = ID_IMPORT;
+const NUM: number = NUM_IMPORT;
+const PUNCT: number = PUNCT_IMPORT;
+const STR: number = STR_IMPORT;
+const TPL: number = TPL_IMPORT;
 
 export interface RecogniseOptions {
   /** Host language (JSX decides the tokenizer); default typescript. */
@@ -19,8 +26,28 @@ export interface RecogniseOptions {
   projectDialect?: Dialect;
 }
 
-/** Cheap test on the raw text: files without any of these words hold no ORM write or check (most files of a project). */
-const MAY_HOLD = /\.\s*(?:insert|insertInto|replaceInto|createMany|createManyAndReturn|bulkCreate|upsert|insertMany|create|onConflict\w*|orIgnore|orUpdate|findFirst|findUnique|findOne|findOneBy|selectFrom|select)\b|skipDuplicates|ignoreDuplicates|updateOnDuplicate/;
+/**
+ * Cheap tests on the raw text, so that files with no ORM write or check (most files of a project, and
+ * library code) are not tokenized: a conflict option or method, a literal batch, or a row check and an
+ * insert in the same file.
+ */
+// 'onflict' covers onConflict*, conflictAttributes, conflictFields; 'Duplicate' skip/ignore/updateOnDuplicate(s)
+const CONFLICT_WORDS = ['onflict', 'Duplicate', '.orIgnore(', '.orUpdate(', '.upsert('];
+const INSERT_WORDS = ['.insert', '.create(', 'createMany', 'bulkCreate'];
+const CHECK_WORDS = ['findFirst', 'findUnique', 'findOne', 'findByPk', 'selectFrom(', '.from(', '.first('];
+const LITERAL_BATCH = /\.values\s*\(\s*\[|\bdata\s*:\s*\[|\.bulkCreate\s*\(\s*\[/;
+
+function mentionsAny(text: string, words: readonly string[]): boolean {
+  for (const w of words) if (text.includes(w)) return true;
+  return false;
+}
+
+/** Whether a file may hold an ORM write or check worth tokenizing for (plain substring tests: no regex over the whole text unless they pass). */
+export function mayHoldOrmCalls(text: string): boolean {
+  if (mentionsAny(text, CONFLICT_WORDS)) return true;
+  if (!mentionsAny(text, INSERT_WORDS)) return false;
+  return mentionsAny(text, CHECK_WORDS) || LITERAL_BATCH.test(text);
+}
 
 /** Methods a recognised chain may carry; a chain is read from the first one found. */
 const TRIGGERS = new Set([
@@ -28,6 +55,8 @@ const TRIGGERS = new Set([
   'onConflictDoNothing', 'onConflictDoUpdate', 'onConflict', 'orIgnore', 'orUpdate',
   'findFirst', 'findUnique', 'findFirstOrThrow', 'findUniqueOrThrow', 'findOne', 'findOneBy', 'findOneOrFail', 'findByPk', 'selectFrom', 'select', 'first',
 ]);
+
+const TRIGGER_FIRST = new Set([...TRIGGERS].map((t) => t.charCodeAt(0)));
 
 /** Links that turn a chain into text for a test to compare (an expected-output test, not an executed write). */
 const COMPILES = new Set(['toSQL', 'toSql', 'toQuery', 'toString', 'compile', 'getSql', 'getQuery', 'getQueryAndParameters', 'toSqlString', 'getSQL']);
@@ -48,9 +77,20 @@ const EMPTY: OrmFileFacts = Object.freeze({ libraries: [], evidence: [], mixed: 
 
 /** ORM writes and checks in a TS/JS file, with dialect evidence. Never throws. */
 export function recogniseOrm(text: string, options: RecogniseOptions = {}): OrmFileFacts {
-  if (!MAY_HOLD.test(text)) return { ...EMPTY, libraries: [], evidence: [], writes: [], reads: [] };
+  if (!mayHoldOrmCalls(text)) return { ...EMPTY, libraries: [], evidence: [], writes: [], reads: [] };
   try {
-    const ts = new TokenStream(text, usesJsx(text, options.language ?? 'typescript'));
+    return new Recogniser(new TokenStream(text, usesJsx(text, options.language ?? 'typescript')), options).run();
+  } catch {
+    return { ...EMPTY, libraries: [], evidence: [], writes: [], reads: [] };
+  }
+}
+
+/**
+ * The same on a token stream already built for the file (one tokenization shared with the embedded-SQL
+ * pass). Callers skip files `mayHoldOrmCalls` rejects. Never throws.
+ */
+export function recogniseOrmTokens(ts: TokenStream, options: RecogniseOptions = {}): OrmFileFacts {
+  try {
     return new Recogniser(ts, options).run();
   } catch {
     return { ...EMPTY, libraries: [], evidence: [], writes: [], reads: [] };
@@ -111,8 +151,11 @@ class Recogniser {
     this.scanDeclarations();
     const seen = new Set<number>();
     const { kinds } = ts;
+    const { starts, ends, text } = ts;
     for (let i = 1; i < kinds.length; i++) {
-      if (kinds[i] !== ID || !(ts.isP(i - 1, '.') || ts.isP(i - 1, '?.'))) continue;
+      if (kinds[i] !== ID) continue;
+      const len = ends[i] - starts[i];
+      if (len < 4 || len > 19 || !TRIGGER_FIRST.has(text.charCodeAt(starts[i])) || !(ts.isP(i - 1, '.') || ts.isP(i - 1, '?.'))) continue;
       const name = ts.val(i);
       if (!TRIGGERS.has(name)) continue;
       const first = chainStart(ts, i);
@@ -132,8 +175,13 @@ class Recogniser {
   private scanDeclarations(): void {
     const ts = this.ts;
     const { kinds } = ts;
+    const { starts, ends, text } = ts;
     for (let i = 0; i < kinds.length; i++) {
       if (kinds[i] !== ID) continue;
+      // compared in place: most identifiers are neither (no slice per identifier)
+      const len = ends[i] - starts[i];
+      const c = text.charCodeAt(starts[i]);
+      if (!((len === 6 && c === 105) || (len === 5 && c === 99) || (len === 3 && (c === 108 || c === 118)))) continue;
       const v = ts.val(i);
       if (v === 'import' && !ts.isP(i - 1, '.') && !ts.isP(i + 1, '(')) this.readImport(i);
       else if ((v === 'const' || v === 'let' || v === 'var') && !ts.isP(i - 1, '.')) {
@@ -359,33 +407,35 @@ class Recogniser {
   /** Enclosing function scope of token i, and whether a test on the dialect guards it. */
   private context(i: number): { scope?: Span; conditional: boolean } {
     const ts = this.ts;
+    const { parent, kinds, starts, ends, text } = ts;
     let scope: Span | undefined;
     let conditional = false;
-    let sameLevelStop = false;
-    let j = i - 1;
-    let closeOfLevel = -1;
-    for (let guard = 0; guard < 200000 && j >= 0; guard++) {
-      if (ts.kinds[j] === PUNCT) {
-        const v = ts.val(j);
-        if (v === ')' || v === ']' || v === '}') {
-          const p = ts.partner(j);
-          j = p >= 0 ? p - 1 : j - 1;
-          continue;
-        }
-        if (v === ';' || v === ',') sameLevelStop = true;
-        else if (v === '=>' && !sameLevelStop && !scope) {
-          const end = closeOfLevel >= 0 ? ts.starts[closeOfLevel] : ts.text.length;
-          scope = { start: ts.starts[j], end };
-        } else if (v === '(' || v === '[' || v === '{') {
-          const close = ts.partner(j);
-          if (v === '{' && !scope && this.isFunctionBody(j)) scope = { start: ts.starts[j], end: close > 0 ? ts.ends[close] : ts.text.length };
-          if (!conditional) conditional = this.dialectTest(j);
-          if (scope && conditional) break;
-          closeOfLevel = close;
-          sameLevelStop = false;
+    let j = i;
+    // up the enclosing brackets (precomputed parents: depth steps, not a walk over the file)
+    for (let guard = 0; guard < 10000; guard++) {
+      const open = j >= 0 ? parent[j] : -1;
+      if (!scope) {
+        // an expression-bodied arrow at this level before the call: `(tx) => tx.insert(...)`
+        for (let k = j - 1; k > open; k--) {
+          if (kinds[k] !== PUNCT) continue;
+          const m = ts.match[k];
+          const c = text.charCodeAt(starts[k]);
+          if ((c === 41 || c === 93 || c === 125) && m >= 0 && m < k) { k = m; continue; }
+          if (c === 59 || c === 44) break;
+          if (c === 61 && ends[k] - starts[k] === 2 && text.charCodeAt(starts[k] + 1) === 62) {
+            const close = open >= 0 ? ts.match[open] : -1;
+            scope = { start: starts[k], end: close > 0 ? starts[close] : text.length };
+            break;
+          }
         }
       }
-      j--;
+      if (open < 0) break;
+      if (!scope && ts.isP(open, '{') && this.isFunctionBody(open)) {
+        const close = ts.match[open];
+        scope = { start: starts[open], end: close > 0 ? ends[close] : text.length };
+      }
+      if (!conditional) conditional = this.dialectTest(open);
+      j = open;
     }
     return { scope, conditional };
   }

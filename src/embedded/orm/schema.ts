@@ -12,8 +12,12 @@ import { quoteIdent } from '../../core/quote';
 import type { Location } from '../../core/types';
 import { args, chainStart, linkIndex, parseChain, type Chain } from './chain';
 import { dialectEvidence, settleDialect } from './dialect';
-import { ID, NUM, TokenStream } from './stream';
+import { ID as ID_IMPORT, NUM as NUM_IMPORT, TokenStream } from './stream';
 import type { Dialect, DialectEvidence, OrmLibrary } from './types';
+
+// Token kinds as local constants: a cross-module constant read is a getter call per token under CommonJS.
+const ID: number = ID_IMPORT;
+const NUM: number = NUM_IMPORT;
 
 /** One table an ORM schema declares. */
 export interface OrmSchemaTable {

@@ -18,15 +18,24 @@ export const OTHER = 8;
 
 /** Significant tokens of a host text, with their [start, end) offsets and bracket partners. */
 export class TokenStream {
-  readonly kinds: number[] = [];
-  readonly starts: number[] = [];
-  readonly ends: number[] = [];
+  /** Token kinds (ID, PUNCT, ...), starts and ends; typed arrays sized to the token count. */
+  kinds: Uint8Array;
+  starts: Int32Array;
+  ends: Int32Array;
   /** Index of the matching bracket for ( [ { and ) ] } (and -1 when unbalanced); 0 for other tokens. */
   match: Int32Array = new Int32Array(0);
-  private readonly vals: Array<string | undefined> = [];
+  /** Index of the innermost bracket enclosing each token (-1 at top level); a bracket's own is the one around it. */
+  parent: Int32Array = new Int32Array(0);
+  /** Number of tokens. */
+  readonly length: number;
+  private readonly count: number;
 
   constructor(readonly text: string, jsx = false) {
-    const kinds = this.kinds;
+    let cap = Math.max(16, text.length >> 3);
+    let kinds = new Uint8Array(cap);
+    let starts = new Int32Array(cap);
+    let ends = new Int32Array(cap);
+    let n = 0;
     tokenize(text, jsx, (type, s, e) => {
       let k: number;
       switch (type) {
@@ -41,60 +50,76 @@ export class TokenStream {
         case 'RegularExpressionLiteral': k = REGEX; break;
         default: k = OTHER;
       }
-      kinds.push(k);
-      this.starts.push(s);
-      this.ends.push(e);
-      this.vals.push(k === PUNCT ? (e - s === 1 ? text[s] : text.slice(s, e)) : undefined);
+      if (n === cap) {
+        cap *= 2;
+        const k2 = new Uint8Array(cap); k2.set(kinds); kinds = k2;
+        const s2 = new Int32Array(cap); s2.set(starts); starts = s2;
+        const e2 = new Int32Array(cap); e2.set(ends); ends = e2;
+      }
+      kinds[n] = k;
+      starts[n] = s;
+      ends[n] = e;
+      n++;
     });
+    this.count = n;
+    this.length = n;
+    this.kinds = kinds.subarray(0, n);
+    this.starts = starts.subarray(0, n);
+    this.ends = ends.subarray(0, n);
     this.pairBrackets();
   }
 
-  get length(): number {
-    return this.kinds.length;
-  }
-
   private pairBrackets(): void {
-    const n = this.kinds.length;
+    const n = this.count;
     const match = new Int32Array(n);
+    const parent = new Int32Array(n);
     const stack: number[] = [];
+    const { kinds, starts, text } = this;
     for (let i = 0; i < n; i++) {
-      if (this.kinds[i] !== PUNCT) continue;
-      const v = this.vals[i]!;
-      if (v === '(' || v === '[' || v === '{') {
+      parent[i] = stack.length ? stack[stack.length - 1] : -1;
+      if (kinds[i] !== PUNCT) continue;
+      const c = text.charCodeAt(starts[i]);
+      if (c === 40 || c === 91 || c === 123) {
+        if (this.ends[i] - starts[i] !== 1) continue; // `(`, `[`, `{` only
         stack.push(i);
         match[i] = -1;
-      } else if (v === ')' || v === ']' || v === '}') {
-        const want = v === ')' ? '(' : v === ']' ? '[' : '{';
+      } else if (c === 41 || c === 93 || c === 125) {
+        const want = c === 41 ? 40 : c === 93 ? 91 : 123;
         // pop to the nearest opener of the same kind (broken code: unmatched openers stay -1)
         let j = stack.length - 1;
-        while (j >= 0 && this.vals[stack[j]] !== want) j--;
+        while (j >= 0 && text.charCodeAt(starts[stack[j]]) !== want) j--;
         if (j < 0) { match[i] = -1; continue; }
         const open = stack[j];
         stack.length = j;
         match[open] = i;
         match[i] = open;
+        parent[i] = parent[open];
       }
     }
     this.match = match;
+    this.parent = parent;
   }
 
   /** Text of token i (identifiers and punctuators; literals as written, quotes included). */
   val(i: number): string {
-    if (i < 0 || i >= this.kinds.length) return '';
-    let v = this.vals[i];
-    if (v === undefined) {
-      v = this.text.slice(this.starts[i], this.ends[i]);
-      this.vals[i] = v;
-    }
-    return v;
+    if (i < 0 || i >= this.count) return '';
+    const s = this.starts[i];
+    const e = this.ends[i];
+    return e - s === 1 ? this.text[s] : this.text.slice(s, e);
+  }
+
+  /** Token i's text equals `v`, compared in place. */
+  is(i: number, v: string): boolean {
+    const s = this.starts[i];
+    return i >= 0 && i < this.count && this.ends[i] - s === v.length && this.text.startsWith(v, s);
   }
 
   isId(i: number, name?: string): boolean {
-    return this.kinds[i] === ID && (name === undefined || this.val(i) === name);
+    return this.kinds[i] === ID && (name === undefined || this.is(i, name));
   }
 
   isP(i: number, v: string): boolean {
-    return this.kinds[i] === PUNCT && this.vals[i] === v;
+    return this.kinds[i] === PUNCT && this.is(i, v);
   }
 
   /** A string literal or a template without interpolations. */
@@ -111,7 +136,7 @@ export class TokenStream {
 
   /** Index of the token starting at or after `offset` (binary search). */
   at(offset: number): number {
-    let lo = 0, hi = this.kinds.length;
+    let lo = 0, hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (this.starts[mid] < offset) lo = mid + 1; else hi = mid;
@@ -136,9 +161,9 @@ export class TokenStream {
     let first = open + 1;
     for (let i = open + 1; i < close; i++) {
       if (this.kinds[i] === PUNCT) {
-        const v = this.vals[i]!;
-        if ((v === '(' || v === '[' || v === '{') && this.match[i] > i) { i = this.match[i]; continue; }
-        if (v === ',') {
+        const m = this.match[i];
+        if (m > i) { i = m; continue; }
+        if (this.ends[i] - this.starts[i] === 1 && this.text.charCodeAt(this.starts[i]) === 44) {
           if (i > first) out.push([first, i - 1]);
           first = i + 1;
         }
