@@ -68,7 +68,10 @@ const SQL_MARKERS: ReadonlyArray<[RegExp, Dialect, string]> = [
   [/^SQLITE_CONSTRAINT/, 'sqlite', 'SQLITE_CONSTRAINT'],
 ];
 
-/** Cheap test before running the SQL markers on a literal. */
+/** Substrings (in the cases SQL is written in) that must occur before the markers are looked for. */
+const MARKER_WORDS = ['UNHEX', 'unhex', 'DUPLICATE', 'duplicate', 'IGNORE', 'ignore', 'ER_DUP_ENTRY', 'sqlite_master', 'SQLITE_CONSTRAINT', 'INSERT OR', 'insert or'];
+
+/** The markers' common shape, to find them in the text before testing each. */
 const SQL_MARKER_HINT = /UNHEX|DUPLICATE\s+KEY|INSERT\s+(?:IGNORE|OR)|ER_DUP_ENTRY|sqlite_master|SQLITE_CONSTRAINT/i;
 
 /** The module specifier imported by tokens around a string at i (`from 'x'`, `require('x')`, `import('x')`, `import 'x'`). */
@@ -97,7 +100,7 @@ export function dialectEvidence(ts: TokenStream): DialectEvidence[] {
   const out: DialectEvidence[] = [];
   const { kinds, starts, ends } = ts;
   // whole-text pre-tests: most files have no dialect-only SQL and no dialect construct
-  const markers = SQL_MARKER_HINT.test(ts.text);
+  if (MARKER_WORDS.some((w) => ts.text.includes(w))) sqlMarkers(ts, out);
 
   for (let i = 0; i < kinds.length; i++) {
     const k = kinds[i];
@@ -109,19 +112,13 @@ export function dialectEvidence(ts: TokenStream): DialectEvidence[] {
         continue;
       }
       // `client: 'pg'`, `dialect: 'postgres'`, `type: 'mysql'` (a key before a colon)
-      if (ts.isP(i - 1, ':') && ts.kinds[i - 2] === ID && CONFIG_KEYS.has(ts.val(i - 2)) && !ts.isP(i - 3, '?')) {
+      const keyLen = ends[i - 2] - starts[i - 2];
+      if ((keyLen === 4 || keyLen === 6 || keyLen === 7 || keyLen === 8) && ts.isP(i - 1, ':') && ts.kinds[i - 2] === ID && CONFIG_KEYS.has(ts.val(i - 2)) && !ts.isP(i - 3, '?')) {
         const d = CONFIG_VALUES.get(ts.str(i) ?? '');
         if (d) { out.push({ dialect: d, strength: 'orm', reason: `${ts.val(i - 2)}: ${ts.val(i)}`, span: { start: starts[i - 2], end: ends[i] } }); continue; }
       }
     }
-    if ((k === STR || k === TPL || k === TPL_PART) && markers) {
-      const s = ts.text.slice(starts[i], ends[i]);
-      if (!SQL_MARKER_HINT.test(s)) continue;
-      const body = k === STR || k === TPL ? ts.str(i) ?? s : s;
-      for (const [re, d, reason] of SQL_MARKERS) {
-        if (re.test(body)) { out.push({ dialect: d, strength: 'sql', reason, span: { start: starts[i], end: ends[i] } }); break; }
-      }
-    } else if (k === ID) {
+    if (k === ID) {
       const len = ends[i] - starts[i];
       if (len < 7 || len > 18 || !CONSTRUCT_FIRST.has(ts.text.charCodeAt(starts[i])) || !(ts.isP(i + 1, '(') || ts.isId(i - 1, 'new'))) continue;
       const d = CONSTRUCTS.get(ts.val(i));
@@ -134,6 +131,25 @@ export function dialectEvidence(ts: TokenStream): DialectEvidence[] {
     }
   }
   return out;
+}
+
+/** Dialect-only SQL inside string and template literals: one regex pass over the text, hits kept when a literal holds them. */
+function sqlMarkers(ts: TokenStream, out: DialectEvidence[]): void {
+  const re = new RegExp(SQL_MARKER_HINT.source, 'gi');
+  const seen = new Set<number>();
+  for (let m = re.exec(ts.text); m; m = re.exec(ts.text)) {
+    const at = m.index;
+    let i = ts.at(at + 1) - 1;
+    if (i < 0 || ts.ends[i] <= at) continue;
+    const k = ts.kinds[i];
+    if ((k !== STR && k !== TPL && k !== TPL_PART) || seen.has(i)) continue;
+    const s = ts.text.slice(ts.starts[i], ts.ends[i]);
+    const body = k === TPL_PART ? s : ts.str(i) ?? s;
+    for (const [marker, d, reason] of SQL_MARKERS) {
+      if (marker.test(body)) { out.push({ dialect: d, strength: 'sql', reason, span: { start: ts.starts[i], end: ts.ends[i] } }); seen.add(i); break; }
+    }
+  }
+  out.sort((a, b) => a.span.start - b.span.start);
 }
 
 const RANK = { import: 0, orm: 0, sql: 1 } as const;

@@ -56,7 +56,9 @@ const TRIGGERS = new Set([
   'findFirst', 'findUnique', 'findFirstOrThrow', 'findUniqueOrThrow', 'findOne', 'findOneBy', 'findOneOrFail', 'findByPk', 'selectFrom', 'select', 'first',
 ]);
 
-const TRIGGER_FIRST = new Set([...TRIGGERS].map((t) => t.charCodeAt(0)));
+/** First characters of TRIGGERS (by char code below 128), to skip most identifiers without slicing them. */
+const TRIGGER_FIRST = new Uint8Array(128);
+for (const t of TRIGGERS) TRIGGER_FIRST[t.charCodeAt(0)] = 1;
 
 /** Links that turn a chain into text for a test to compare (an expected-output test, not an executed write). */
 const COMPILES = new Set(['toSQL', 'toSql', 'toQuery', 'toString', 'compile', 'getSql', 'getQuery', 'getQueryAndParameters', 'toSqlString', 'getSQL']);
@@ -148,14 +150,18 @@ class Recogniser {
     const settled = settleDialect(evidence);
     this.dialect = settled.dialect ?? (settled.mixed ? undefined : this.options.projectDialect);
     this.mixed = settled.mixed;
-    this.scanDeclarations();
     const seen = new Set<number>();
     const { kinds } = ts;
     const { starts, ends, text } = ts;
-    for (let i = 1; i < kinds.length; i++) {
+    // one pass: declarations (imports, bindings) as they come, chains from their trigger methods
+    for (let i = 0; i < kinds.length; i++) {
       if (kinds[i] !== ID) continue;
       const len = ends[i] - starts[i];
-      if (len < 4 || len > 19 || !TRIGGER_FIRST.has(text.charCodeAt(starts[i])) || !(ts.isP(i - 1, '.') || ts.isP(i - 1, '?.'))) continue;
+      const c = text.charCodeAt(starts[i]);
+      if ((len === 6 && c === 105) || (len === 5 && c === 99) || (len === 3 && (c === 108 || c === 118))) this.declarationAt(i);
+      if (len < 4 || len > 19 || c > 127 || TRIGGER_FIRST[c] === 0 || kinds[i - 1] !== PUNCT) continue;
+      const dot = text.charCodeAt(ends[i - 1] - 1);
+      if (dot !== 46 || ends[i - 1] - starts[i - 1] > 2) continue; // `.` or `?.`
       const name = ts.val(i);
       if (!TRIGGERS.has(name)) continue;
       const first = chainStart(ts, i);
@@ -172,16 +178,11 @@ class Recogniser {
 
   // ---- file-level context -------------------------------------------------------------------
 
-  private scanDeclarations(): void {
+  /** `import ...`, `const|let|var x = ...`, `const { a: b } = ...` at token i (an `import`, `const`, `let` or `var` candidate). */
+  private declarationAt(i: number): void {
     const ts = this.ts;
     const { kinds } = ts;
-    const { starts, ends, text } = ts;
-    for (let i = 0; i < kinds.length; i++) {
-      if (kinds[i] !== ID) continue;
-      // compared in place: most identifiers are neither (no slice per identifier)
-      const len = ends[i] - starts[i];
-      const c = text.charCodeAt(starts[i]);
-      if (!((len === 6 && c === 105) || (len === 5 && c === 99) || (len === 3 && (c === 108 || c === 118)))) continue;
+    {
       const v = ts.val(i);
       if (v === 'import' && !ts.isP(i - 1, '.') && !ts.isP(i + 1, '(')) this.readImport(i);
       else if ((v === 'const' || v === 'let' || v === 'var') && !ts.isP(i - 1, '.')) {
@@ -203,7 +204,7 @@ class Recogniser {
           }
         } else if (ts.isP(i + 1, '{')) {
           const close = ts.partner(i + 1);
-          if (close < 0 || !ts.isP(close + 1, '=')) continue;
+          if (close < 0 || !ts.isP(close + 1, '=')) return;
           const names = new Map<string, string>();
           for (const [a, b] of ts.elements(i + 1)) {
             if (kinds[a] !== ID) continue;
