@@ -16,7 +16,7 @@ export interface DialectEvidence {
   dialect: Dialect;
   /** `import`: a driver or dialect module; `orm`: a dialect-specific ORM construct (pgTable, provider, client); `sql`: dialect-only SQL in a string. */
   strength: 'import' | 'orm' | 'sql';
-  /** What was seen, e.g. `import 'pg'`, `sqliteTable`, `provider = "sqlite"`, `UNHEX(`. */
+  /** What was seen, e.g. an import of the module pg, `sqliteTable`, `provider = "sqlite"`, `UNHEX(`. */
   reason: string;
   span: Span;
 }
