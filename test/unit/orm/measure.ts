@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineIndex } from '../../../src/core/positions';
 import { runsOnPostgres } from '../../../src/embedded/orm/dialect';
-import { recogniseOrm } from '../../../src/embedded/orm/recognise';
+import { checkThenInsert, recogniseOrm } from '../../../src/embedded/orm/recognise';
 import { projectDialect, readOrmSchema, type OrmSchemaFile } from '../../../src/embedded/orm/schema';
 import type { OrmWrite } from '../../../src/embedded/orm/types';
 
@@ -92,4 +92,31 @@ export function score(): Score {
   const recall = tp.length / (tp.length + fn.length);
   const precision = tp.length / Math.max(1, tp.length + fp.length);
   return { tp, fn, fp, either, recall, precision };
+}
+
+/** Check-then-insert pairs against the check-then-insert-race labels: a pair matches a label inside [check, insert]. */
+export function scoreChecks(): { tp: Label[]; fn: Label[]; fp: Array<{ file: string; line: number; why: string }>; either: number } {
+  const all = labels('check-then-insert-race');
+  const matched = new Set<Label>();
+  const fp: Array<{ file: string; line: number; why: string }> = [];
+  let either = 0;
+  for (const f of fs.readdirSync(path.join(corpus, 'orm')).sort()) {
+    const text = fs.readFileSync(path.join(corpus, 'orm', f), 'utf8');
+    const lines = new LineIndex(text);
+    const mine = all.filter((l) => l.file === `orm/${f}`);
+    for (const p of checkThenInsert(recogniseOrm(text))) {
+      const a = lines.position(p.read.call.start).line;
+      const b = lines.position(p.write.call.end).line;
+      const hit = mine.filter((l) => l.line >= a && l.line <= b);
+      if (hit.length === 0) fp.push({ file: f, line: a, why: 'no label' });
+      for (const l of hit) {
+        matched.add(l);
+        if (l.verdict === 'quiet') fp.push({ file: f, line: l.line, why: `quiet: ${l.note}` });
+        else if (l.verdict === 'either') either++;
+      }
+    }
+  }
+  const tp = all.filter((l) => l.verdict === 'flag' && matched.has(l));
+  const fn = all.filter((l) => l.verdict === 'flag' && !matched.has(l));
+  return { tp, fn, fp, either };
 }
