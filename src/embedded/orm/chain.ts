@@ -52,7 +52,7 @@ function skipTypeArgs(ts: TokenStream, i: number): number {
 export function chainStart(ts: TokenStream, tok: number): number {
   let k = tok;
   for (let guard = 0; guard < 200; guard++) {
-    let prev = k - 1;
+    const prev = k - 1;
     if (!(ts.isP(prev, '.') || ts.isP(prev, '?.'))) return k;
     let q = prev - 1;
     while (ts.isP(q, '!')) q--;
@@ -73,7 +73,7 @@ export function chainStart(ts: TokenStream, tok: number): number {
       }
       if (ts.kinds[r] === ID && !isKeyword(ts.val(r))) { k = r; continue; }
       // a call or index on a call/index result: `db()(x)` is rare; `a[b].c` and `f()().x`
-      if (ts.isP(r, ')') || ts.isP(r, ']')) { k = r; prev = r; return chainStartFromClose(ts, r, o); }
+      if (ts.isP(r, ')') || ts.isP(r, ']')) return chainStartFromClose(ts, r, o);
       return o;
     }
     if (ts.kinds[q] === ID) { k = q; continue; }
