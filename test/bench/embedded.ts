@@ -85,3 +85,53 @@ row('js-tokens', js);
 row('hand-written', hand);
 row('extractEmbeddedSql', extract);
 console.log(`string/template/regex tokens of js-tokens the hand-written tokenizer got differently: ${disagreements}`);
+
+// The ORM layer (src/embedded/orm): its pass against the embedded-SQL pass on the same files, here and
+// on the TS/JS of ../shared/corpus/ts-real when present (ORM-heavy code). Issue 15's limit: +25%.
+// Each file's fastest of several paired runs is summed, so that load on a shared machine hits neither
+// side more than the other. "shared stream": the ORM walk on a token stream built once for the file
+// (recogniseOrmTokens), which is what the pass costs once it reads the embedded-SQL pass's tokens.
+import { mayHoldOrmCalls, recogniseOrm, recogniseOrmTokens } from '../../src/embedded/orm/recognise';
+import { TokenStream } from '../../src/embedded/orm/stream';
+
+function ormVsExtract(label: string, texts: string[], rounds: number): void {
+  const sql = new Array<number>(texts.length).fill(Infinity);
+  const orm = new Array<number>(texts.length).fill(Infinity);
+  const walk = new Array<number>(texts.length).fill(Infinity);
+  const streams = texts.map((t) => (mayHoldOrmCalls(t) ? new TokenStream(t) : undefined));
+  let writes = 0;
+  for (let r = 0; r < rounds; r++) {
+    writes = 0;
+    for (let i = 0; i < texts.length; i++) {
+      let t0 = process.hrtime.bigint();
+      extractEmbeddedSql(texts[i], 'typescript');
+      sql[i] = Math.min(sql[i], Number(process.hrtime.bigint() - t0) / 1e6);
+      t0 = process.hrtime.bigint();
+      writes += recogniseOrm(texts[i]).writes.length;
+      orm[i] = Math.min(orm[i], Number(process.hrtime.bigint() - t0) / 1e6);
+      t0 = process.hrtime.bigint();
+      const s = streams[i];
+      if (!mayHoldOrmCalls(texts[i]) || !s) walk[i] = 0;
+      else recogniseOrmTokens(s);
+      walk[i] = Math.min(walk[i], Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  }
+  const sum = (x: number[]) => x.reduce((a, b) => a + b, 0);
+  const pct = (x: number) => `${(100 * x / sum(sql)).toFixed(1)}%`;
+  console.log(`${label}: embedded SQL ${sum(sql).toFixed(1)} ms; ORM pass ${sum(orm).toFixed(1)} ms = +${pct(sum(orm))} (own tokenization), `
+    + `+${pct(sum(walk))} on a shared token stream; ${streams.filter(Boolean).length} files tokenized, ${writes} writes (limit +25%)`);
+}
+
+ormVsExtract(`node_modules JS (${inputs.length} files)`, inputs.map((f) => f.text), 3);
+const tsReal = path.resolve(root, '../shared/corpus/ts-real');
+if (fs.existsSync(tsReal)) {
+  const texts: string[] = [];
+  for (const d of fs.readdirSync(tsReal)) {
+    const dir = path.join(tsReal, d);
+    if (!fs.statSync(dir).isDirectory()) continue;
+    for (const f of fs.readdirSync(dir)) if (/\.[cm]?[jt]sx?$/.test(f)) texts.push(fs.readFileSync(path.join(dir, f), 'utf8'));
+  }
+  ormVsExtract(`ts-real corpus TS/JS (${texts.length} files)`, texts, 15);
+} else {
+  console.log('ts-real corpus absent (../shared/corpus): ORM pass measured on node_modules only');
+}

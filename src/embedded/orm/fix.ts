@@ -1,0 +1,123 @@
+/**
+ * Quick fixes for a targetless insert-or-ignore, written in the library's own syntax as plain text
+ * edits of the host file: the same statement with the conflict target named. Prisma has no way to
+ * name one, so it gets advice and no edit.
+ */
+import { quoteIdent } from '../../core/quote';
+import type { Fix, TextEdit } from '../../core/types';
+import type { OrmSchemaTable } from './schema';
+import type { OrmLibrary, OrmWrite } from './types';
+
+/** Libraries whose conflict targets name ORM properties (the others name SQL columns). */
+const PROPERTY_NAMING = new Set<OrmLibrary>(['drizzle', 'prisma', 'sequelize', 'mikro-orm']);
+
+/**
+ * The key's columns as the library's fix must spell them: ORM property names for Drizzle, Prisma,
+ * Sequelize and MikroORM (through the schema's field map), SQL column names for the others.
+ */
+export function keyNames(library: OrmLibrary, columns: readonly string[], table?: OrmSchemaTable): string[] {
+  if (!PROPERTY_NAMING.has(library) || !table) return [...columns];
+  const byColumn = new Map<string, string>();
+  for (const [prop, col] of Object.entries(table.fields)) if (!byColumn.has(col)) byColumn.set(col, prop);
+  return columns.map((c) => byColumn.get(c) ?? c);
+}
+
+function jsString(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+function jsList(names: readonly string[]): string {
+  return `[${names.map(jsString).join(', ')}]`;
+}
+
+/** Offset of the `(` after a method name starting at `start`, and of its `)` when the call is empty. */
+function emptyCall(text: string, start: number, name: string): { open: number; close: number } | undefined {
+  let i = start + name.length;
+  while (i < text.length && /\s/.test(text[i])) i++;
+  if (text[i] !== '(') return undefined;
+  let j = i + 1;
+  while (j < text.length && /\s/.test(text[j])) j++;
+  return text[j] === ')' ? { open: i, close: j } : undefined;
+}
+
+/** Whether a fix can name the target of this write: a targetless DO NOTHING the library lets one name. */
+export function fixable(w: OrmWrite): boolean {
+  return !!w.conflict && w.conflict.target.kind === 'none' && w.conflict.action === 'nothing' && w.library !== 'prisma'
+    && !(w.library === 'sequelize' && w.method !== 'bulkCreate');
+}
+
+/**
+ * The edit naming `key` (names as keyNames gives them) as the conflict target of a targetless DO
+ * NOTHING, in the library's syntax; undefined when the call's shape leaves no place to write it (a
+ * Drizzle insert whose table expression is not in the chain, Prisma, Sequelize `create`).
+ */
+export function targetFix(text: string, w: OrmWrite, key: readonly string[]): Fix | undefined {
+  const c = w.conflict;
+  if (!c || !fixable(w) || key.length === 0) return undefined;
+  const cols = key.join(', ');
+  const edits: TextEdit[] = [];
+  let title: string;
+  switch (w.library) {
+    case 'drizzle': {
+      const t = w.table.span ? text.slice(w.table.span.start, w.table.span.end) : undefined;
+      const call = emptyCall(text, c.clause.start, 'onConflictDoNothing');
+      if (!t || !/^[\w$.]+$/.test(t) || !call) return undefined;
+      const target = key.length === 1 ? `${t}.${key[0]}` : `[${key.map((k) => `${t}.${k}`).join(', ')}]`;
+      edits.push({ start: call.open + 1, end: call.close, newText: `{ target: ${target} }` });
+      title = `Name the conflict target: onConflictDoNothing({ target: ${target} })`;
+      break;
+    }
+    case 'kysely': {
+      if (!c.actionSpan) return undefined;
+      const step = key.length === 1 ? `column(${jsString(key[0])})` : `columns(${jsList(key)})`;
+      edits.push({ start: c.actionSpan.start, end: c.actionSpan.start, newText: `${step}.` });
+      title = `Name the conflict target: ${step}.doNothing()`;
+      break;
+    }
+    case 'knex': case 'objection': case 'mikro-orm': {
+      const call = emptyCall(text, c.clause.start, 'onConflict');
+      if (!call) return undefined;
+      edits.push({ start: call.open + 1, end: call.close, newText: jsList(key) });
+      title = `Name the conflict target: .onConflict(${jsList(key)}).ignore()`;
+      break;
+    }
+    case 'sequelize': {
+      // Sequelize can only name a target with updateOnDuplicate: setting the key columns to themselves is DO NOTHING's effect on that key
+      edits.push({ start: c.clause.start, end: c.clause.end, newText: `updateOnDuplicate: ${jsList(key)}, conflictAttributes: ${jsList(key)}` });
+      title = `Name the conflict target: conflictAttributes ${jsList(key)} (ON CONFLICT (${cols}) DO UPDATE of the key itself, which leaves the row as it is)`;
+      break;
+    }
+    case 'typeorm': {
+      const call = emptyCall(text, c.clause.start, 'orIgnore');
+      if (!call) return undefined;
+      const target = `(${key.map((k) => quoteIdent(k)).join(', ')}) DO NOTHING`;
+      edits.push({ start: c.clause.start, end: call.close + 1, newText: `onConflict(${jsString(target)})` });
+      title = `Name the conflict target: .onConflict(${jsString(target)})`;
+      break;
+    }
+    default:
+      return undefined;
+  }
+  return { title, edits, preferred: true };
+}
+
+/** TypeORM's other targeted form: `.orUpdate([key], [key])` (DO UPDATE of the key itself). */
+export function typeormOrUpdateFix(text: string, w: OrmWrite, key: readonly string[]): Fix | undefined {
+  const c = w.conflict;
+  if (w.library !== 'typeorm' || !c || !fixable(w) || key.length === 0) return undefined;
+  const call = emptyCall(text, c.clause.start, 'orIgnore');
+  if (!call) return undefined;
+  return {
+    title: `Name the conflict target: .orUpdate(${jsList(key)}, ${jsList(key)})`,
+    edits: [{ start: c.clause.start, end: call.close + 1, newText: `orUpdate(${jsList(key)}, ${jsList(key)})` }],
+  };
+}
+
+/** What to tell a Prisma user, who cannot name a conflict target: a unique key, then `upsert` (or raw SQL). */
+export function prismaAdvice(w: OrmWrite, key?: readonly string[]): string {
+  const model = w.table.ormName ? w.table.ormName.charAt(0).toUpperCase() + w.table.ormName.slice(1) : 'the model';
+  const k = key?.length ? key.join(', ') : 'the columns that identify a row';
+  return `Prisma's createMany({ skipDuplicates: true }) emits ON CONFLICT DO NOTHING with no conflict target, and Prisma has no option to name one. `
+    + `Declare the key on ${model} (@@unique([${k}])) and write each row with upsert({ where: { ... }, create, update: {} }) on it, `
+    + `or send INSERT ... ON CONFLICT (${k}) DO NOTHING through $executeRaw.`;
+}

@@ -1,0 +1,175 @@
+/**
+ * The significant tokens of a TS/JS file (no white space, no comments) with matching brackets, read
+ * from the one JS tokenizer of src/embedded (./tokens: the hand-written scanner, js-tokens for JSX).
+ * The ORM recognisers and schema readers walk this; nothing here slices text it is not asked for.
+ */
+import { tokenize } from '../tokens';
+
+export const ID = 1;
+export const PUNCT = 2;
+export const STR = 3;
+/** A whole template without interpolations. */
+export const TPL = 4;
+/** A template piece (head, middle or tail) of a template with interpolations. */
+export const TPL_PART = 5;
+export const NUM = 6;
+export const REGEX = 7;
+export const OTHER = 8;
+
+/** Significant tokens of a host text, with their [start, end) offsets and bracket partners. */
+export class TokenStream {
+  /** Token kinds (ID, PUNCT, ...), starts and ends; typed arrays sized to the token count. */
+  kinds: Uint8Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  /** Index of the matching bracket for ( [ { and ) ] } (and -1 when unbalanced); 0 for other tokens. */
+  match: Int32Array = new Int32Array(0);
+  /** Index of the innermost bracket enclosing each token (-1 at top level); a bracket's own is the one around it. */
+  parent: Int32Array = new Int32Array(0);
+  /** Number of tokens. */
+  readonly length: number;
+  private readonly count: number;
+
+  constructor(readonly text: string, jsx = false) {
+    let cap = Math.max(16, text.length >> 3);
+    let kinds = new Uint8Array(cap);
+    let starts = new Int32Array(cap);
+    let ends = new Int32Array(cap);
+    let n = 0;
+    tokenize(text, jsx, (type, s, e) => {
+      let k: number;
+      switch (type) {
+        case 'WhiteSpace': case 'LineTerminatorSequence': case 'MultiLineComment': case 'SingleLineComment': case 'HashbangComment':
+          return;
+        case 'IdentifierName': case 'PrivateIdentifier': k = ID; break;
+        case 'Punctuator': k = PUNCT; break;
+        case 'StringLiteral': k = STR; break;
+        case 'NoSubstitutionTemplate': k = TPL; break;
+        case 'TemplateHead': case 'TemplateMiddle': case 'TemplateTail': k = TPL_PART; break;
+        case 'NumericLiteral': k = NUM; break;
+        case 'RegularExpressionLiteral': k = REGEX; break;
+        default: k = OTHER;
+      }
+      if (n === cap) {
+        cap *= 2;
+        const k2 = new Uint8Array(cap); k2.set(kinds); kinds = k2;
+        const s2 = new Int32Array(cap); s2.set(starts); starts = s2;
+        const e2 = new Int32Array(cap); e2.set(ends); ends = e2;
+      }
+      kinds[n] = k;
+      starts[n] = s;
+      ends[n] = e;
+      n++;
+    });
+    this.count = n;
+    this.length = n;
+    this.kinds = kinds.subarray(0, n);
+    this.starts = starts.subarray(0, n);
+    this.ends = ends.subarray(0, n);
+    this.pairBrackets();
+  }
+
+  private pairBrackets(): void {
+    const n = this.count;
+    const match = new Int32Array(n);
+    const parent = new Int32Array(n);
+    const stack: number[] = [];
+    const { kinds, starts, text } = this;
+    for (let i = 0; i < n; i++) {
+      parent[i] = stack.length ? stack[stack.length - 1] : -1;
+      if (kinds[i] !== PUNCT) continue;
+      const c = text.charCodeAt(starts[i]);
+      if (c === 40 || c === 91 || c === 123) {
+        if (this.ends[i] - starts[i] !== 1) continue; // `(`, `[`, `{` only
+        stack.push(i);
+        match[i] = -1;
+      } else if (c === 41 || c === 93 || c === 125) {
+        const want = c === 41 ? 40 : c === 93 ? 91 : 123;
+        // pop to the nearest opener of the same kind (broken code: unmatched openers stay -1)
+        let j = stack.length - 1;
+        while (j >= 0 && text.charCodeAt(starts[stack[j]]) !== want) j--;
+        if (j < 0) { match[i] = -1; continue; }
+        const open = stack[j];
+        stack.length = j;
+        match[open] = i;
+        match[i] = open;
+        parent[i] = parent[open];
+      }
+    }
+    this.match = match;
+    this.parent = parent;
+  }
+
+  /** Text of token i (identifiers and punctuators; literals as written, quotes included). */
+  val(i: number): string {
+    if (i < 0 || i >= this.count) return '';
+    const s = this.starts[i];
+    const e = this.ends[i];
+    return e - s === 1 ? this.text[s] : this.text.slice(s, e);
+  }
+
+  /** Token i's text equals `v`, compared in place. */
+  is(i: number, v: string): boolean {
+    const s = this.starts[i];
+    return i >= 0 && i < this.count && this.ends[i] - s === v.length && this.text.startsWith(v, s);
+  }
+
+  isId(i: number, name?: string): boolean {
+    return this.kinds[i] === ID && (name === undefined || this.is(i, name));
+  }
+
+  isP(i: number, v: string): boolean {
+    return this.kinds[i] === PUNCT && this.is(i, v);
+  }
+
+  /** A string literal or a template without interpolations. */
+  isStr(i: number): boolean {
+    return this.kinds[i] === STR || this.kinds[i] === TPL;
+  }
+
+  /** The value of a string literal / plain template (simple escapes resolved), or undefined. */
+  str(i: number): string | undefined {
+    if (!this.isStr(i)) return undefined;
+    const raw = this.text.slice(this.starts[i] + 1, this.ends[i] - 1);
+    return raw.includes('\\') ? raw.replace(/\\(.)/g, '$1') : raw;
+  }
+
+  /** Index of the token starting at or after `offset` (binary search). */
+  at(offset: number): number {
+    let lo = 0, hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.starts[mid] < offset) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Partner of the bracket at i, or -1. */
+  partner(i: number): number {
+    const m = this.match[i];
+    return m === undefined ? -1 : m;
+  }
+
+  /**
+   * The top-level elements of the bracketed list opened at token `open` (`(`, `[` or `{`): each as
+   * [first, last] token indexes (inclusive), split at commas outside nested brackets.
+   */
+  elements(open: number): Array<[number, number]> {
+    const close = this.partner(open);
+    const out: Array<[number, number]> = [];
+    if (close <= open) return out;
+    let first = open + 1;
+    for (let i = open + 1; i < close; i++) {
+      if (this.kinds[i] === PUNCT) {
+        const m = this.match[i];
+        if (m > i) { i = m; continue; }
+        if (this.ends[i] - this.starts[i] === 1 && this.text.charCodeAt(this.starts[i]) === 44) {
+          if (i > first) out.push([first, i - 1]);
+          first = i + 1;
+        }
+      }
+    }
+    if (close > first) out.push([first, close - 1]);
+    return out;
+  }
+}
