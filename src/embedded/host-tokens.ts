@@ -15,8 +15,13 @@ export interface HostTokens {
   kinds: HostTokenKind[];
   starts: number[];
   ends: number[];
-  /** For an opening token (`(`, `[`, `{`, `${` i.e. tplHead/tplMiddle) the index of its closing token, and back; -1 otherwise. */
+  /**
+   * For an opening token (`(`, `[`, `{`, a tplHead or tplMiddle ending in `${`) the index of its closing
+   * token (`)`, `]`, `}`, the next template piece); for `)`, `]`, `}` and a tplTail the opening one; -1 when unmatched.
+   */
   match: number[];
+  /** For a tplMiddle: the template piece before it (its match points forward); -1 otherwise. */
+  back: number[];
   /** Index of the innermost opening token (bracket or template piece) containing token i, or -1. */
   parent: number[];
 }
@@ -26,13 +31,14 @@ const CLOSE: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
 
 /** Tokenizes `text` once (JSX mode when `jsx`). Never throws: unbalanced brackets are left unmatched. */
 export function hostTokens(text: string, jsx = false): HostTokens {
-  const t: HostTokens = { text, kinds: [], starts: [], ends: [], match: [], parent: [] };
+  const t: HostTokens = { text, kinds: [], starts: [], ends: [], match: [], back: [], parent: [] };
   const stack: number[] = [];
   const push = (kind: HostTokenKind, s: number, e: number) => {
     t.kinds.push(kind);
     t.starts.push(s);
     t.ends.push(e);
     t.match.push(-1);
+    t.back.push(-1);
     t.parent.push(stack.length ? stack[stack.length - 1] : -1);
     return t.kinds.length - 1;
   };
@@ -41,7 +47,8 @@ export function hostTokens(text: string, jsx = false): HostTokens {
     for (let k = stack.length - 1; k >= 0; k--) {
       if (opener(stack[k])) {
         t.match[stack[k]] = i;
-        t.match[i] = stack[k];
+        if (t.kinds[i] === 'tplMiddle') t.back[i] = stack[k];
+        else t.match[i] = stack[k];
         stack.length = k;
         t.parent[i] = k > 0 ? stack[k - 1] : -1;
         return;
@@ -124,14 +131,17 @@ export function tokenAt(t: HostTokens, offset: number): number {
 /** The first token of the template literal whose piece is token i (its head), or i for other tokens. */
 export function literalStart(t: HostTokens, i: number): number {
   let k = i;
-  while (k >= 0 && (t.kinds[k] === 'tplMiddle' || t.kinds[k] === 'tplTail') && t.match[k] >= 0) k = t.match[k];
-  return k;
+  for (;;) {
+    const prev = t.kinds[k] === 'tplMiddle' ? t.back[k] : t.kinds[k] === 'tplTail' ? t.match[k] : -1;
+    if (prev < 0 || prev >= k) return k;
+    k = prev;
+  }
 }
 
 /** The last token of the literal starting at token i (the tail of a template with holes). */
 export function literalEnd(t: HostTokens, i: number): number {
   let k = i;
-  while ((t.kinds[k] === 'tplHead' || t.kinds[k] === 'tplMiddle') && t.match[k] >= 0) k = t.match[k];
+  while ((t.kinds[k] === 'tplHead' || t.kinds[k] === 'tplMiddle') && t.match[k] > k) k = t.match[k];
   return k;
 }
 
