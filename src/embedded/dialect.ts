@@ -64,12 +64,12 @@ function dialectOfName(name: string): KnownDialect | undefined {
 }
 
 /** Kysely dialect classes and ORM table builders named in the file (the ORM layer adds more via `extra`). */
-const IDENTIFIERS: Record<string, KnownDialect> = {
+const IDENTIFIERS = new Map<string, KnownDialect>(Object.entries({
   PostgresDialect: 'postgresql', PGliteDialect: 'postgresql', NeonDialect: 'postgresql', pgTable: 'postgresql', pgSchema: 'postgresql',
   SqliteDialect: 'sqlite', LibsqlDialect: 'sqlite', D1Dialect: 'sqlite', BunSqliteDialect: 'sqlite', sqliteTable: 'sqlite',
   MysqlDialect: 'mysql', PlanetScaleDialect: 'mysql', mysqlTable: 'mysql', mysqlSchema: 'mysql',
   MssqlDialect: 'mssql',
-};
+} as Record<string, KnownDialect>));
 
 /**
  * File-level evidence: imported/required modules, knex/sequelize/typeorm dialect settings, Kysely
@@ -102,7 +102,7 @@ export function fileDialectEvidence(t: HostTokens, extra: readonly DialectEviden
         }
       }
     } else if (kind === 'id') {
-      const d = IDENTIFIERS[tokText(t, i)];
+      const d = IDENTIFIERS.get(tokText(t, i));
       if (d && !isPunct(t, i - 1, '.')) add(d, `uses ${tokText(t, i)}`, t.starts[i]);
     }
   }
@@ -118,6 +118,7 @@ const SYNTAX: Array<[RegExp, KnownDialect[], string]> = [
   [/\bAUTOINCREMENT\b/i, ['sqlite'], '`AUTOINCREMENT` is SQLite syntax'],
   [/\bAUTO_INCREMENT\b/i, ['mysql'], '`AUTO_INCREMENT` is MySQL syntax'],
   [/^\s*PRAGMA\b/im, ['sqlite'], '`PRAGMA` is SQLite'],
+  [/\bCREATE\s+VIRTUAL\s+TABLE\b[\s\S]*?\bUSING\s+(?:fts[345]|rtree|geopoly)\b/i, ['sqlite'], '`CREATE VIRTUAL TABLE ... USING fts5` is SQLite syntax'],
   [/\bWITHOUT\s+ROWID\b|\bSTRICT\s*;?\s*$/i, ['sqlite'], '`WITHOUT ROWID` is SQLite syntax'],
   [/\bENGINE\s*=\s*\w+/i, ['mysql', 'other'], '`ENGINE =` is MySQL/ClickHouse syntax'],
   [/\bSELECT\s+TOP\s*\(?\s*\d|\bNVARCHAR\s*\(\s*MAX\b|\bIDENTITY\s*\(\s*\d+\s*,\s*\d+\s*\)|\bGETDATE\s*\(\s*\)|\bOUTPUT\s+INSERTED\./i, ['mssql'], 'T-SQL syntax (`TOP n`, `NVARCHAR(MAX)`, `IDENTITY(1,1)`, `GETDATE()`, `OUTPUT INSERTED`)'],
@@ -232,14 +233,88 @@ function propertyKeyOf(t: HostTokens, open: number, inner: number): number {
   return key;
 }
 
+/** The tag or callee chain the literal at token i is handed to (`this.agent.sql`, `db.prepare`), or undefined. */
+export function clientOf(t: HostTokens, i: number): string | undefined {
+  let k = i - 1;
+  const tagged = t.kinds[i] === 'tpl' || t.kinds[i] === 'tplHead';
+  if (tagged && isPunct(t, k, '>')) {
+    // `this.agent.sql<{ id: string }>\`...\``: skip the type arguments.
+    let depth = 0;
+    for (let j = k; j >= Math.max(0, k - 60); j--) {
+      if (isPunct(t, j, '>')) depth++;
+      else if (isPunct(t, j, '>>')) depth += 2;
+      else if (isPunct(t, j, '<') && --depth === 0) {
+        k = j - 1;
+        break;
+      }
+    }
+  }
+  if (tagged && isId(t, k)) return memberChainAt(t, k).name;
+  if (isPunct(t, i - 1, '(') && isId(t, i - 2)) return memberChainAt(t, i - 2).name;
+  return undefined;
+}
+
+/** The raw body of the literal starting at token i, its holes as `${}` (nested templates left out). */
+function literalBody(t: HostTokens, i: number): string {
+  if (t.kinds[i] !== 'tplHead') return t.text.slice(t.starts[i] + 1, t.ends[i] - 1);
+  const parts: string[] = [];
+  let k = i;
+  for (let n = 0; n < 10_000; n++) {
+    const tail = t.kinds[k] === 'tplTail';
+    parts.push(t.text.slice(t.starts[k] + 1, tail ? t.ends[k] - 1 : t.ends[k] - 2));
+    if (tail || t.match[k] <= k) break;
+    k = t.match[k];
+  }
+  return parts.join('${}');
+}
+
+/**
+ * A client speaks one dialect: for each tag or callee chain, the syntax evidence of all the SQL it is
+ * handed in the file (outside dialect-keyed branches), when it agrees. `this.agent.sql` running
+ * `CREATE VIRTUAL TABLE ... USING fts5` makes its other statements SQLite too. Branch strength.
+ */
+export function clientDialectEvidence(t: HostTokens): Map<string, DialectEvidence[]> {
+  const seen = new Map<string, { sets: KnownDialect[][]; first: DialectEvidence }>();
+  const mixed = new Set<string>();
+  for (let i = 0; i < t.kinds.length; i++) {
+    const k = t.kinds[i];
+    if (k !== 'str' && k !== 'tpl' && k !== 'tplHead') continue;
+    const chain = clientOf(t, i);
+    if (!chain || mixed.has(chain)) continue;
+    if (branchEvidence(t, t.starts[i] + 1).length > 0) continue;
+    const raw = literalBody(t, i);
+    const ev = sqlTextEvidence(raw, t.starts[i] + 1).filter((e) => e.strength === 'syntax');
+    if (ev.length === 0) continue;
+    const entry = seen.get(chain) ?? { sets: [], first: ev[0] };
+    entry.sets.push(...ev.map((e) => e.dialects));
+    seen.set(chain, entry);
+  }
+  const out = new Map<string, DialectEvidence[]>();
+  for (const [chain, { sets, first }] of seen) {
+    const common = sets.reduce<KnownDialect[]>((acc, s) => acc.filter((d) => s.includes(d)), [...sets[0]]);
+    if (common.length === 0) continue;
+    out.set(chain, [{ dialects: common, strength: 'branch', reason: `\`${chain}\` also runs SQL of that dialect in this file (${first.reason})`, at: first.at }]);
+  }
+  return out;
+}
+
 /**
  * The dialect of one region: its SQL text, its branch/client, then the file. The strongest level that
  * has evidence decides; disagreement at that level gives 'unknown' unless a weaker level picks one of
  * the candidates. `file` is fileDialectEvidence's result for the host (computed once per file).
  */
-export function regionDialect(t: HostTokens, file: readonly DialectEvidence[], region: { text: string; hostStart: number }): DialectDecision {
+export function regionDialect(
+  t: HostTokens, file: readonly DialectEvidence[], region: { text: string; hostStart: number }, clients?: ReadonlyMap<string, DialectEvidence[]>,
+): DialectDecision {
   try {
-    const all = [...sqlTextEvidence(region.text, region.hostStart), ...branchEvidence(t, region.hostStart), ...file];
+    const branch = branchEvidence(t, region.hostStart);
+    let client: DialectEvidence[] = [];
+    if (clients && branch.length === 0) {
+      const i = tokenAt(t, region.hostStart);
+      const chain = i >= 0 && isLiteral(t, i) ? clientOf(t, literalStart(t, i)) : undefined;
+      if (chain) client = clients.get(chain) ?? [];
+    }
+    const all = [...sqlTextEvidence(region.text, region.hostStart), ...branch, ...client, ...file];
     return decide(all);
   } catch {
     return { dialect: 'unknown', evidence: [] };

@@ -46,6 +46,8 @@ test('file dialect from the driver imported (one per family, require and import,
     ["new Sequelize({ dialect: 'mysql' });", 'mysql'],
     ["new Kysely({ dialect: new SqliteDialect({ database }) });", 'sqlite'],
     ["import { readFile } from 'node:fs';", 'unknown'],
+    // Names that are also Object.prototype members decide nothing.
+    ['class Store { constructor() { this.toString(); } }', 'unknown'],
     // A file speaking to two databases decides nothing on its own.
     ["import pg from 'pg';\nimport Database from 'better-sqlite3';", 'unknown'],
   ];
