@@ -318,7 +318,7 @@ function bindingReading(host: HostContext, b: Binding, evidence: ExecutionEviden
   if (hop === 0) {
     const uses: Reading[] = [];
     for (let k = 0; k < t.kinds.length && uses.length < 20; k++) {
-      if (k === b.index || t.kinds[k] !== 'id' || tokText(t, k) !== b.name) continue;
+      if (k === b.index || !isId(t, k, b.name)) continue;
       if (isPunct(t, k - 1, '.') || isPunct(t, k + 1, ':') && !isPunct(t, k - 1, '?')) continue;
       if (isPunct(t, k + 1, '=') && !isPunct(t, k + 2, '=')) continue;
       uses.push(readAround(host, k, hop + 1));

@@ -281,10 +281,8 @@ export function clientDialectEvidence(t: HostTokens): Map<string, DialectEvidenc
     if (k !== 'str' && k !== 'tpl' && k !== 'tplHead') continue;
     const chain = clientOf(t, i);
     if (!chain || mixed.has(chain)) continue;
-    if (branchEvidence(t, t.starts[i] + 1).length > 0) continue;
-    const raw = literalBody(t, i);
-    const ev = sqlTextEvidence(raw, t.starts[i] + 1).filter((e) => e.strength === 'syntax');
-    if (ev.length === 0) continue;
+    const ev = sqlTextEvidence(literalBody(t, i), t.starts[i] + 1).filter((e) => e.strength === 'syntax');
+    if (ev.length === 0 || branchEvidence(t, t.starts[i] + 1).length > 0) continue;
     const entry = seen.get(chain) ?? { sets: [], first: ev[0] };
     entry.sets.push(...ev.map((e) => e.dialects));
     seen.set(chain, entry);

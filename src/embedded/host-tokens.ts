@@ -112,7 +112,8 @@ export function isPunct(t: HostTokens, i: number, v: string): boolean {
 
 /** Token i is an identifier (optionally the given one). */
 export function isId(t: HostTokens, i: number, v?: string): boolean {
-  return i >= 0 && t.kinds[i] === 'id' && (v === undefined || tokText(t, i) === v);
+  // Compared in place: this runs over every token of a file when a name's uses are looked up.
+  return i >= 0 && t.kinds[i] === 'id' && (v === undefined || (t.ends[i] - t.starts[i] === v.length && t.text.startsWith(v, t.starts[i])));
 }
 
 /** Index of the token containing host offset `offset` (start <= offset < end), or -1. */

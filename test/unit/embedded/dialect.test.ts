@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostTokens } from '../../../src/embedded/host-tokens';
-import { decide, fileDialect, fileDialectEvidence, regionDialect, runsPostgresRules, sqlTextEvidence, type SqlDialect } from '../../../src/embedded/dialect';
+import { clientDialectEvidence, decide, fileDialect, fileDialectEvidence, regionDialect, runsPostgresRules, sqlTextEvidence, type SqlDialect } from '../../../src/embedded/dialect';
 import { foreignDialectOf, parseForeign } from '../../../src/embedded/foreign-sql';
 
 /** The dialect of the region whose SQL starts at `marker` and runs to the end of its literal. */
@@ -165,4 +165,44 @@ test('parseForeign reads MySQL, SQLite and SQL Server statements and never throw
   assert.equal(parseForeign('\u0000\uffff', 'mssql').ok, false);
   assert.equal(foreignDialectOf('postgresql'), undefined);
   assert.equal(foreignDialectOf('sqlite'), 'sqlite');
+});
+
+test('a client speaks one dialect: SQLite syntax handed to this.agent.sql elsewhere in the file makes its other statements SQLite', () => {
+  const agent = `export class AgentSessionProvider {
+  constructor(private agent: { sql: any }) {}
+  init() {
+    this.agent.sql\`
+      CREATE VIRTUAL TABLE IF NOT EXISTS assistant_fts
+      USING fts5(id UNINDEXED, content, tokenize='porter unicode61')
+    \`;
+  }
+  append(message) {
+    const valid = this.agent.sql<{ id: string }>\`SELECT id FROM assistant_messages WHERE id = \${message.parent}\`;
+    this.agent.sql\`
+      INSERT INTO assistant_messages (id, session_id) VALUES (\${message.id}, \${this.sessionId})
+    \`;
+  }
+}`;
+  const t = hostTokens(agent);
+  const clients = clientDialectEvidence(t);
+  assert.deepEqual(clients.get('this.agent.sql')?.[0].dialects, ['sqlite']);
+  const at = agent.indexOf('INSERT INTO assistant_messages');
+  const d = regionDialect(t, fileDialectEvidence(t), { text: 'INSERT INTO assistant_messages (id, session_id) VALUES ($1, $2)', hostStart: at }, clients);
+  assert.equal(d.dialect, 'sqlite');
+  assert.match(d.evidence[0].reason, /this\.agent\.sql/);
+  // Second spelling: a MySQL pool whose other statement uses ON DUPLICATE KEY UPDATE.
+  const pool = `await this.pool.execute('INSERT INTO visits (page) VALUES (?) ON DUPLICATE KEY UPDATE hits = hits + 1', [p]);
+await this.pool.execute('INSERT INTO pages (slug) VALUES (?)', [slug]);
+await this.pg.query('INSERT INTO pages (slug) VALUES ($1) ON CONFLICT DO NOTHING', [slug]);`;
+  const t2 = hostTokens(pool);
+  const c2 = clientDialectEvidence(t2);
+  const at2 = pool.indexOf('INSERT INTO pages (slug) VALUES (?)');
+  assert.equal(regionDialect(t2, [], { text: 'INSERT INTO pages (slug) VALUES (?)', hostStart: at2 }, c2).dialect, 'mysql');
+  const at3 = pool.indexOf('INSERT INTO pages (slug) VALUES ($1)');
+  assert.equal(regionDialect(t2, [], { text: 'INSERT INTO pages (slug) VALUES ($1) ON CONFLICT DO NOTHING', hostStart: at3 }, c2).dialect, 'postgresql');
+  // A client fed two dialects (a SQLite/PostgreSQL abstraction) says nothing; nested templates' backticks are not SQL.
+  const both = "db.run('INSERT OR IGNORE INTO a VALUES (1)'); db.run('SELECT $1::int');\nsql`insert into ${t} (${sql.join(cols, sql`, `)}) values (1)`;";
+  const c3 = clientDialectEvidence(hostTokens(both));
+  assert.equal(c3.has('db.run'), false);
+  assert.equal(c3.has('sql'), false);
 });
