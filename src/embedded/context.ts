@@ -122,7 +122,11 @@ export function classifyExecution(host: HostContext, hostStart: number): Executi
     const t = host.tokens;
     const i = tokenAt(t, hostStart);
     if (i < 0 || !isLiteral(t, i)) return { kind: 'unknown', evidence: [], testFile: host.testFile };
-    const r = readAround(host, expressionStart(t, literalStart(t, i)), 0);
+    const lit = literalStart(t, i);
+    const start = expressionStart(t, lit);
+    // A tagged template is itself a call (postgres.js, PGlite and Effect run it when awaited): as the
+    // subject of expect(...) it is executed, not a value under test.
+    const r = readAround(host, start, 0, start !== lit);
     return { kind: r.kind, evidence: r.evidence, testFile: host.testFile };
   } catch {
     return { kind: 'unknown', evidence: [], testFile: host.testFile };
@@ -139,11 +143,11 @@ function expressionStart(t: HostTokens, i: number): number {
  * Climbs from the expression at token s through the brackets around it until a call, a matcher, a
  * key or a binding decides. `hop` limits the one-hop look at a binding's uses.
  */
-function readAround(host: HostContext, s: number, hop: number): Reading {
+function readAround(host: HostContext, s: number, hop: number, tagged = false): Reading {
   const t = host.tokens;
   const evidence: ExecutionEvidence[] = [];
   let cur = s;
-  let throughCall = false;
+  let throughCall = tagged;
   let inArrayOfObjects = false;
   let objectKey: { key: string; at: number } | undefined;
   for (let depth = 0; depth < 12; depth++) {

@@ -41,10 +41,15 @@ test('SQL executed inside an expectation stays executed (the innermost client ca
   expect(await db.query('INSERT INTO a (id) VALUES (1) ON CONFLICT DO NOTHING')).toEqual({ rowCount: 1 });
   assert.equal((await client.query(\`INSERT INTO b (id) VALUES (2) ON CONFLICT DO NOTHING\`)).rowCount, 1);
   t.is(await run(db, 'INSERT INTO c (id) VALUES (3) ON CONFLICT DO NOTHING'), 1);
+  await expect(committedTx.sql\`INSERT INTO d VALUES (1) ON CONFLICT DO NOTHING\`).rejects.toThrow('Transaction is closed');
+  expect(await sql\`INSERT INTO e VALUES (1) ON CONFLICT DO NOTHING RETURNING id\`).toHaveLength(1);
 });`;
   assert.equal(kindAt(host, 'INSERT INTO a'), 'executed');
   assert.equal(kindAt(host, 'INSERT INTO b'), 'executed');
   assert.equal(kindAt(host, 'INSERT INTO c'), 'executed');
+  // A tagged template runs when awaited (PGlite's tx.sql, postgres.js): the subject of expect(...) is executed.
+  assert.equal(kindAt(host, 'INSERT INTO d'), 'unknown');
+  assert.equal(kindAt(host, 'INSERT INTO e'), 'unknown');
 });
 
 test('assertion libraries: node:assert, ava t.is/t.deepEqual, chai expect(...).to.equal', () => {
