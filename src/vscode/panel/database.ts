@@ -30,7 +30,7 @@ export class Database implements vscode.Disposable {
 
   constructor(private readonly context: vscode.ExtensionContext, readonly log: vscode.LogOutputChannel) {
     this.connections = new Connections(context.secrets, log);
-    this.uniqueCheck = new UniqueCheck(this.connections, log);
+    this.uniqueCheck = new UniqueCheck(this.connections, log, context.globalState);
     this.disposables.push(
       this.connections,
       this.uniqueCheck,
