@@ -10,6 +10,8 @@ import { analyze as realAnalyze, languageFromPath, type AnalyzeInput, type Analy
 import { applyFixes, lineBreakOf, preferredFixes } from '../core/fixes';
 import type { SchemaModel } from '../core/schema';
 import { ensureParser, loadSchemaFromDdl, type DdlFile } from '../core/schema/ddl';
+import { MAX_PARSE_CHARS, oversizedStatements } from '../core/schema/pg';
+import type { Finding } from '../core/types';
 import { UNUSED_SUPPRESSION } from '../core/suppress';
 import { rules } from '../rules/index';
 import { docsUrl } from '../rules/rule';
@@ -55,6 +57,21 @@ A folder or file that cannot be read is reported and skipped; the rest is linted
 Exit status: 0 no error-level findings, 1 error-level findings (or too many warnings), 2 usage or I/O error.`;
 
 
+/** The note on a statement the parser is not given (longer than MAX_PARSE_CHARS). */
+export const STATEMENT_TOO_LARGE = 'statement-too-large';
+
+/** Info findings for the statements of a SQL file too long to parse (memory stays bounded by the limit). */
+function oversizedFindings(text: string): Finding[] {
+  return oversizedStatements(text).map(([start, end]): Finding => {
+    const lineEnd = text.indexOf('\n', start);
+    return {
+      rule: STATEMENT_TOO_LARGE, severity: 'info', fixes: [],
+      message: `This statement is ${((end - start) / 1e6).toFixed(1)} million characters, over the ${(MAX_PARSE_CHARS / 1e6).toFixed(1)} million the SQL parser is given at once: the checks that read its parse tree skip it (the others still run). Split it into smaller statements to have it checked.`,
+      start, end: lineEnd > start && lineEnd < end ? lineEnd : Math.min(end, start + 200),
+    };
+  });
+}
+
 /** What lint needs from the analyzer; tests inject fakes, the CLI uses the real ones. */
 export interface LintDeps {
   analyze(input: AnalyzeInput): AnalyzeResult;
@@ -77,6 +94,12 @@ export const defaultDeps: LintDeps = {
   loadSchema: (files, naturalKeys) => loadSchemaFromDdl(files, { naturalKeys }),
   rules: [
     ...rules.map((r) => ({ id: r.id, description: r.description, docs: r.docs, severity: r.severity })),
+    {
+      id: STATEMENT_TOO_LARGE,
+      description: 'A statement too long for the SQL parser: the checks that read parse trees skip it.',
+      docs: docsUrl(STATEMENT_TOO_LARGE),
+      severity: 'info',
+    },
     {
       id: UNUSED_SUPPRESSION,
       description: 'A dupguard-ignore comment that silences nothing (or names an unknown rule).',
@@ -217,7 +240,9 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   const reportFiles = texts.map((t) => {
     // Each file is read once here (after --fix, its text as fixed: the fix passes' reports are worth replaying).
     const reuse = !!(flags.fix || flags['fix-dry-run']);
-    const { findings } = deps.analyze({ text: t.text, path: t.rel, language: languageFromPath(t.abs), schema, config: analyzerConfig, reuse });
+    const language = languageFromPath(t.abs);
+    const analyzed = deps.analyze({ text: t.text, path: t.rel, language, schema, config: analyzerConfig, reuse }).findings;
+    const findings = language === 'sql' && config.rules?.[STATEMENT_TOO_LARGE] !== 'off' ? [...analyzed, ...oversizedFindings(t.text)] : analyzed;
     warnings += findings.filter((f) => f.severity === 'warning').length;
     const kept = flags.quiet ? findings.filter((f) => f.severity === 'error') : findings;
     return reportFile(t.rel, t.text, kept, (p) => displayPath(path.resolve(io.cwd, p), io.cwd));
