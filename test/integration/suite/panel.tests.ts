@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readProfiles } from '../../../src/vscode/connections';
+import { saveProfile } from '../../../src/vscode/scanDb';
 import { createTestDatabase } from '../../support/postgres';
 import { startPasswordProxy } from './panelPasswordProxy';
 import { startCountingProxy } from './countingProxy';
@@ -433,6 +434,15 @@ test('a server that cannot be reached: a clear error, and the panel keeps the la
   assert.ok(s.rows.length > 0, 'the previous results are gone');
 }, 60_000);
 
+test('a URL holding a password: neither the panel, its title nor the error shows it', async () => {
+  const r = await vscode.commands.executeCommand('dupguard.scanDatabase', { url: 'postgres://postgres:hunter2secret@127.0.0.1:1/nowhere?sslmode=disable' });
+  assert.equal(r, undefined);
+  const s = await panelUntil('the failure banner', (x) => x.banners.some((b) => b.startsWith('Cannot scan postgres://postgres:***@127.0.0.1:1/nowhere')));
+  assert.ok(!JSON.stringify(s).includes('hunter2secret'), JSON.stringify(s.banners));
+  const titles = vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label);
+  assert.ok(!titles.some((t) => t.includes('hunter2secret')), titles.join(' | '));
+}, 60_000);
+
 test('the password is asked once, kept in the secret storage, used without asking again, and forgotten on request', async () => {
   const real = new URL(dbUrl);
   const proxy = await startPasswordProxy({ host: real.hostname, port: Number(real.port) }, 's3cret pass');
@@ -501,6 +511,26 @@ test('untrusted workspaces use only the connection profiles of the user settings
     assert.equal(untrusted.ignored, 1);
   } finally {
     await vscode.workspace.getConfiguration('dupguard').update('connections', undefined, vscode.ConfigurationTarget.Global);
+    await setSetting('connections', undefined);
+  }
+});
+
+test('a connection profile added is written only where the user chose: the user\'s own profiles are not copied into the workspace', async () => {
+  const cfg = () => vscode.workspace.getConfiguration('dupguard');
+  await cfg().update('connections', [{ name: 'mine', host: 'db.internal' }], vscode.ConfigurationTarget.Global);
+  try {
+    const added = { name: 'added', host: 'localhost', port: 5432, database: 'app', user: 'app' };
+    await saveProfile(added, vscode.ConfigurationTarget.Workspace);
+    let info = cfg().inspect<unknown[]>('connections');
+    assert.deepEqual(info?.workspaceValue, [added]);
+    assert.deepEqual(info?.globalValue, [{ name: 'mine', host: 'db.internal' }]);
+    // the same name again replaces it there; the user's list is still untouched
+    await saveProfile({ ...added, port: 6543 }, vscode.ConfigurationTarget.Workspace);
+    info = cfg().inspect<unknown[]>('connections');
+    assert.deepEqual(info?.workspaceValue, [{ ...added, port: 6543 }]);
+    assert.deepEqual(info?.globalValue, [{ name: 'mine', host: 'db.internal' }]);
+  } finally {
+    await cfg().update('connections', undefined, vscode.ConfigurationTarget.Global);
     await setSetting('connections', undefined);
   }
 });

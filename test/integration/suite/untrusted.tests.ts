@@ -7,10 +7,12 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { createTestDatabase } from '../../support/postgres';
 import { startCountingProxy } from './countingProxy';
-import { codeOf, createFile, dataCheckUntil, pageAction, waitFor } from './helpers';
+import { codeOf, createFile, dataCheckUntil, EXTENSION_ID, pageAction, waitFor } from './helpers';
 import { test } from './runner';
 
 const RULE = 'unique-constraint-violated-by-data';
+
+interface SchemaApi { services: { schema: { skipped: string[]; current(): { lookup(name: string): unknown } | undefined } } }
 
 test('the window opened the workspace untrusted (restricted mode)', () => {
   assert.equal(vscode.workspace.isTrusted, false, 'the harness was meant to open this folder untrusted');
@@ -37,6 +39,13 @@ test('untrusted: no query reaches the database, even with the check turned on; t
     const connections = proxy.connections();
     const statements = proxy.statements.length;
 
+    // A .sql file over the untrusted budget of the schema index (256 KiB) is not read while untrusted.
+    const padding = `-- ${'x'.repeat(96)}\n`.repeat(4000);
+    await createFile('migrations/000_big.sql', `CREATE TABLE big_ddl (id int PRIMARY KEY);\n${padding}`);
+    const schema = await waitFor('the extension API', () => vscode.extensions.getExtension<SchemaApi>(EXTENSION_ID)?.exports?.services?.schema);
+    await waitFor('the schema index to leave the big file out', () => schema.skipped.includes('migrations/000_big.sql'), 30_000);
+    assert.equal(schema.current()?.lookup('big_ddl'), undefined);
+
     const editor = await createFile('migrations/010_orders_ref.sql', 'ALTER TABLE orders ADD CONSTRAINT orders_ref_key UNIQUE (ref);\n');
     const uri = editor.document.uri;
     const untrusted = await dataCheckUntil(uri, 'the check to decline in restricted mode', (x) => x.outcome === 'untrusted');
@@ -55,6 +64,9 @@ test('untrusted: no query reaches the database, even with the check turned on; t
     const d = await waitFor(`a ${RULE} diagnostic`, () => vscode.languages.getDiagnostics(uri).find((x) => codeOf(x) === RULE), 30_000);
     assert.match(d.message, /5 key values are held by more than one row \(15 excess rows, up to 4 copies/);
     assert.ok(proxy.connections() > connections);
+    // and the schema index reads the big file with the trusted budget
+    await waitFor('the schema index to read the big file once trusted', () => schema.current()?.lookup('big_ddl'), 30_000);
+    assert.deepEqual(schema.skipped, []);
   } finally {
     await proxy.close();
   }
