@@ -3,6 +3,7 @@
  * against the file system, directories walked for SQL and TS/JS files, generated and vendored
  * folders skipped, config `exclude` globs applied. Paths come back absolute and sorted.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { languageFromPath } from '../core/analyze';
@@ -27,6 +28,11 @@ export interface ExpandOptions {
   exclude?: string[];
   /** Directory the exclude globs are relative to (the config file's folder); defaults to cwd. */
   excludeBase?: string;
+  /**
+   * Called for a folder met while walking that cannot be listed (permissions): the walk goes on with
+   * the rest. Without it, such a folder throws FileArgumentError.
+   */
+  onUnreadable?: (abs: string, code: string) => void;
 }
 
 /** True for glob syntax (an unescaped `*`, `?`, `[` or `{`). */
@@ -45,7 +51,7 @@ export function expandPaths(args: readonly string[], options: ExpandOptions): st
   for (const arg of args.length ? args : ['.']) {
     if (arg === '') throw new FileArgumentError('an empty path was given');
     if (isGlob(arg) && !fs.existsSync(path.resolve(cwd, arg))) {
-      const matches = expandGlob(arg, cwd);
+      const matches = expandGlob(arg, cwd, options.onUnreadable);
       if (matches.length === 0) throw new FileArgumentError(`no files match '${arg}'`);
       matches.forEach(add);
       continue;
@@ -59,7 +65,7 @@ export function expandPaths(args: readonly string[], options: ExpandOptions): st
       throw new FileArgumentError(code === 'ENOENT' ? `${arg}: no such file or directory` : `${arg}: cannot read (${code ?? String(e)})`);
     }
     if (st.isDirectory()) {
-      walk(abs, (f) => add(f));
+      walk(abs, (f) => add(f), true, options.onUnreadable);
     } else if (st.isFile()) {
       if (!languageFromPath(abs)) {
         throw new FileArgumentError(`${arg}: not a file dupguard reads (it lints ${LINTED_EXTENSIONS.join(' ')})`);
@@ -73,7 +79,7 @@ export function expandPaths(args: readonly string[], options: ExpandOptions): st
 }
 
 /** Files under `pattern` (relative to cwd or absolute) that dupguard reads. */
-export function expandGlob(pattern: string, cwd: string): string[] {
+export function expandGlob(pattern: string, cwd: string, onUnreadable?: (abs: string, code: string) => void): string[] {
   const normalized = toSlash(pattern).replace(/^(\.\/)+/, '');
   const segments = normalized.split('/');
   let i = 0;
@@ -85,7 +91,7 @@ export function expandGlob(pattern: string, cwd: string): string[] {
   if (!isDirectory(base)) return out;
   walk(base, (f) => {
     if (matcher.test(toSlash(path.relative(base, f)))) out.push(f);
-  }, !/(^|\/)(node_modules|dist|out|\.git|\.cache)(\/|$)/.test(segments.slice(i).join('/')));
+  }, !/(^|\/)(node_modules|dist|out|\.git|\.cache)(\/|$)/.test(segments.slice(i).join('/')), onUnreadable);
   return out;
 }
 
@@ -143,18 +149,20 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 /** Walks `dir` calling `onFile` for every linted file; skips SKIPPED_DIRS and never follows directory symlinks. */
-function walk(dir: string, onFile: (abs: string) => void, skip = true): void {
+function walk(dir: string, onFile: (abs: string) => void, skip = true, onUnreadable?: (abs: string, code: string) => void): void {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (e) {
-    throw new FileArgumentError(`${dir}: cannot list folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    if (onUnreadable) { onUnreadable(dir, code); return; }
+    throw new FileArgumentError(`${dir}: cannot list folder (${code})`);
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const abs = path.join(dir, e.name);
     if (e.isDirectory()) {
-      if (!(skip && SKIPPED_DIRS.has(e.name))) walk(abs, onFile, skip);
+      if (!(skip && SKIPPED_DIRS.has(e.name))) walk(abs, onFile, skip, onUnreadable);
     } else if (e.isFile() || (e.isSymbolicLink() && isFile(abs))) {
       if (languageFromPath(e.name)) onFile(abs);
     }
@@ -213,4 +221,85 @@ function isFile(p: string): boolean {
 
 function comparePaths(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A source file's text, as read for linting. */
+export interface SourceText {
+  /** The text without its byte order mark. */
+  text: string;
+  bom: boolean;
+  /** Byte offset of the first byte that is not valid UTF-8 (the text then holds U+FFFD there), if any. */
+  invalidUtf8At?: number;
+}
+
+/** Decodes a file's bytes as UTF-8, noting a byte order mark and where the bytes stop being UTF-8. */
+export function decodeSource(bytes: Uint8Array): SourceText {
+  const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bom = raw.length >= 3 && raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf;
+  const text = raw.toString('utf8', bom ? 3 : 0);
+  const out: SourceText = { text, bom };
+  if (!isUtf8(raw)) out.invalidUtf8At = firstInvalidUtf8(raw);
+  return out;
+}
+
+function isUtf8(b: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(b);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence (RFC 3629). */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    let n = 0;
+    let min = 0;
+    if (c < 0x80) { i++; continue; }
+    if (c >= 0xc2 && c <= 0xdf) { n = 1; min = 0x80; }
+    else if (c >= 0xe0 && c <= 0xef) { n = 2; min = 0x800; }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 3; min = 0x10000; }
+    else return i;
+    if (i + n >= b.length) return i;
+    let cp = c & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const x = b[i + k];
+      if ((x & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (x & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return b.length;
+}
+
+/**
+ * Writes `text` (UTF-8) over `file` whole: into a new temporary file beside the real file, created
+ * exclusively under a random name (a planted file or link at a guessable name cannot receive the
+ * write), then renamed over it. A symbolic link is followed: its target gets the new content and the
+ * link stays a link. The file's permission bits are kept; a read-only file fails as a plain write would.
+ */
+export function writeFileWhole(file: string, text: string): void {
+  const target = fs.realpathSync(file);
+  fs.accessSync(target, fs.constants.W_OK);
+  const mode = fs.statSync(target).mode & 0o7777;
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.dupguard-${randomBytes(8).toString('hex')}.tmp`);
+  let fd: number | undefined;
+  let created = false;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o600);
+    created = true;
+    fs.writeFileSync(fd, text);
+    fs.fchmodSync(fd, mode);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    if (fd !== undefined) fs.closeSync(fd);
+    if (created) fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }

@@ -10,12 +10,14 @@ import { analyze as realAnalyze, languageFromPath, type AnalyzeInput, type Analy
 import { applyFixes, lineBreakOf, preferredFixes } from '../core/fixes';
 import type { SchemaModel } from '../core/schema';
 import { ensureParser, loadSchemaFromDdl, type DdlFile } from '../core/schema/ddl';
+import { MAX_PARSE_CHARS, oversizedStatements } from '../core/schema/pg';
+import type { Finding } from '../core/types';
 import { UNUSED_SUPPRESSION } from '../core/suppress';
 import { rules } from '../rules/index';
 import { docsUrl } from '../rules/rule';
 import { formatHelp, parseArgs, UsageError } from './args';
 import { ConfigError, loadConfig, type DupguardConfig } from './config';
-import { displayPath, expandPaths, FileArgumentError } from './files';
+import { decodeSource, displayPath, expandPaths, FileArgumentError, writeFileWhole } from './files';
 import { formatGithub } from './format/github';
 import { formatJson } from './format/json';
 import { reportFile, summarize, type LintReport, type RuleInfo } from './format/report';
@@ -47,10 +49,28 @@ Options:
 ${formatHelp(FLAGS)}
 
 --fix runs up to ${MAX_FIX_PASSES} passes per file (fixes that touch the same text wait for the next pass); each file is
-written whole (a temporary file renamed over it), keeping its byte order mark and line breaks.
+written whole (a new temporary file renamed over it), keeping its byte order mark and line breaks; a symbolic link's
+target is written, and a file that is not valid UTF-8 is linted but never fixed.
+
+A folder or file that cannot be read is reported and skipped; the rest is linted and the exit status is 2.
 
 Exit status: 0 no error-level findings, 1 error-level findings (or too many warnings), 2 usage or I/O error.`;
 
+
+/** The note on a statement the parser is not given (longer than MAX_PARSE_CHARS). */
+export const STATEMENT_TOO_LARGE = 'statement-too-large';
+
+/** Info findings for the statements of a SQL file too long to parse (memory stays bounded by the limit). */
+function oversizedFindings(text: string): Finding[] {
+  return oversizedStatements(text).map(([start, end]): Finding => {
+    const lineEnd = text.indexOf('\n', start);
+    return {
+      rule: STATEMENT_TOO_LARGE, severity: 'info', fixes: [],
+      message: `This statement is ${((end - start) / 1e6).toFixed(1)} million characters, over the ${(MAX_PARSE_CHARS / 1e6).toFixed(1)} million the SQL parser is given at once: the checks that read its parse tree skip it (the others still run). Split it into smaller statements to have it checked.`,
+      start, end: lineEnd > start && lineEnd < end ? lineEnd : Math.min(end, start + 200),
+    };
+  });
+}
 
 /** What lint needs from the analyzer; tests inject fakes, the CLI uses the real ones. */
 export interface LintDeps {
@@ -74,6 +94,12 @@ export const defaultDeps: LintDeps = {
   loadSchema: (files, naturalKeys) => loadSchemaFromDdl(files, { naturalKeys }),
   rules: [
     ...rules.map((r) => ({ id: r.id, description: r.description, docs: r.docs, severity: r.severity })),
+    {
+      id: STATEMENT_TOO_LARGE,
+      description: 'A statement too long for the SQL parser: the checks that read parse trees skip it.',
+      docs: docsUrl(STATEMENT_TOO_LARGE),
+      severity: 'info',
+    },
     {
       id: UNUSED_SUPPRESSION,
       description: 'A dupguard-ignore comment that silences nothing (or names an unknown rule).',
@@ -106,6 +132,12 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     return fail(`option '--max-warnings' needs a whole number of 0 or more, got '${maxWarnings}'`);
   }
 
+  /** I/O problems that do not stop the run (it lints the rest and exits 2 at the end). */
+  const ioProblems: string[] = [];
+  const ioProblem = (message: string) => {
+    ioProblems.push(message);
+    io.stderr(`dupguard lint: ${message}\n`);
+  };
   let config: DupguardConfig;
   let files: string[];
   try {
@@ -115,7 +147,11 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     const useInclude = positionals.length === 0 && (config.include?.length ?? 0) > 0;
     // `include` globs are relative to the config file's folder.
     const args = useInclude ? config.include!.map((g) => path.resolve(loaded.base, g)) : positionals;
-    files = expandPaths(args, { cwd: io.cwd, exclude: config.exclude, excludeBase: loaded.base });
+    // An unreadable folder is reported and skipped: the rest is linted, the run ends with exit 2.
+    files = expandPaths(args, {
+      cwd: io.cwd, exclude: config.exclude, excludeBase: loaded.base,
+      onUnreadable: (abs, code) => ioProblem(`${displayPath(abs, io.cwd)}: cannot list folder (${code}); not linted`),
+    });
   } catch (e) {
     if (e instanceof ConfigError || e instanceof FileArgumentError) return fail(e.message);
     throw e;
@@ -126,14 +162,13 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     io.stderr(`dupguard lint: warning: no .sql or TS/JS files to lint in ${positionals.length ? positionals.map((p) => `'${p}'`).join(', ') : 'the working folder'}\n`);
   }
 
-  const texts: Array<{ abs: string; rel: string; text: string; bom: boolean }> = [];
+  const texts: Array<{ abs: string; rel: string; text: string; bom: boolean; invalidUtf8At?: number }> = [];
   for (const abs of files) {
     const rel = displayPath(abs, io.cwd);
     try {
-      const raw = fs.readFileSync(abs, 'utf8');
-      texts.push({ abs, rel, text: stripBom(raw), bom: raw.charCodeAt(0) === 0xfeff });
+      texts.push({ abs, rel, ...decodeSource(fs.readFileSync(abs)) });
     } catch (e) {
-      return fail(`${rel}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      ioProblem(`${rel}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)}); not linted`);
     }
   }
 
@@ -178,9 +213,14 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
         count += fixes.length;
       }
       if (count === 0) continue;
+      if (t.invalidUtf8At !== undefined) {
+        // Writing the decoded text back would turn every byte that is not UTF-8 into U+FFFD.
+        io.stderr(`dupguard lint: ${t.rel}: not fixed: not valid UTF-8 (byte ${t.invalidUtf8At}); save it as UTF-8 to let --fix write it (its findings are reported below)\n`);
+        continue;
+      }
       if (!dry) {
         try {
-          (deps.writeFile ?? writeWhole)(t.abs, (t.bom ? '\ufeff' : '') + text);
+          (deps.writeFile ?? writeFileWhole)(t.abs, (t.bom ? '\ufeff' : '') + text);
         } catch (e) {
           return fail(`${t.rel}: cannot write the fixed file (${(e as NodeJS.ErrnoException).code ?? String(e)}); it is left as it was${changed.length ? `; fixed before it: ${changed.join(', ')}` : ''}`);
         }
@@ -200,7 +240,9 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   const reportFiles = texts.map((t) => {
     // Each file is read once here (after --fix, its text as fixed: the fix passes' reports are worth replaying).
     const reuse = !!(flags.fix || flags['fix-dry-run']);
-    const { findings } = deps.analyze({ text: t.text, path: t.rel, language: languageFromPath(t.abs), schema, config: analyzerConfig, reuse });
+    const language = languageFromPath(t.abs);
+    const analyzed = deps.analyze({ text: t.text, path: t.rel, language, schema, config: analyzerConfig, reuse }).findings;
+    const findings = language === 'sql' && config.rules?.[STATEMENT_TOO_LARGE] !== 'off' ? [...analyzed, ...oversizedFindings(t.text)] : analyzed;
     warnings += findings.filter((f) => f.severity === 'warning').length;
     const kept = flags.quiet ? findings.filter((f) => f.severity === 'error') : findings;
     return reportFile(t.rel, t.text, kept, (p) => displayPath(path.resolve(io.cwd, p), io.cwd));
@@ -216,31 +258,16 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     default: io.stdout(formatText(report));
   }
 
+  if (ioProblems.length) {
+    io.stderr(`dupguard lint: ${ioProblems.length} path${ioProblems.length === 1 ? '' : 's'} could not be read (listed above); the rest was linted\n`);
+    return 2;
+  }
   if (report.summary.errors > 0) return 1;
   if (maxWarnings !== undefined && warnings > maxWarnings) {
     io.stderr(`dupguard lint: ${warnings} warning${warnings === 1 ? '' : 's'}, more than --max-warnings ${maxWarnings}\n`);
     return 1;
   }
   return 0;
-}
-
-/** Writes a file whole: a temporary file beside it, renamed over it (keeps its mode). */
-function writeWhole(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.dupguard-${process.pid}.tmp`);
-  // A read-only file stays so (a rename would replace it anyway): fail as a plain write would.
-  fs.accessSync(file, fs.constants.W_OK);
-  const mode = fs.statSync(file).mode;
-  try {
-    fs.writeFileSync(tmp, text, { mode });
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
-function stripBom(s: string): string {
-  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
 }
 
 function toolVersion(): string {

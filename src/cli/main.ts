@@ -2,7 +2,7 @@
  * `dupguard <command>`: argument dispatch only; each command lives in its own module and is loaded
  * on demand so that `lint` never pays for `pg`.
  */
-import type { CliIO } from './io';
+import { processIO, type CliIO } from './io';
 
 const HELP = `dupguard: stop duplicate rows before they reach PostgreSQL, find and remove the ones already there.
 
@@ -34,12 +34,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 }
 
 if (require.main === module) {
-  const io: CliIO = {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
-    cwd: process.cwd(),
-    env: process.env,
-  };
+  const io: CliIO = processIO();
   main(process.argv.slice(2), io).then(
     (code) => { process.exitCode = code; },
     (e: unknown) => {

@@ -10,6 +10,8 @@ let mod: PgQuery | undefined;
 let loaded = false;
 let loading: Promise<boolean> | undefined;
 let loadError: Error | undefined;
+/** The longest text parsed in one call (the same bound as schema/pg.ts). */
+const MAX_PARSE_CHARS = 1 << 20;
 
 /** Loads the parser once; resolves false (never rejects) when the WASM cannot be loaded. */
 export function loadPgParser(): Promise<boolean> {
@@ -59,6 +61,8 @@ export interface PgParseError {
  */
 export function parseSql(sql: string): PgParseOk | PgParseError | undefined {
   if (!loaded || !mod) return undefined;
+  // As schema/pg.ts MAX_PARSE_CHARS: the WASM parser's memory grows by ~80 bytes per byte parsed and never shrinks.
+  if (sql.length > MAX_PARSE_CHARS) return { ok: false, message: `not parsed: longer than ${MAX_PARSE_CHARS} characters` };
   try {
     const tree = mod.parseSync(sql);
     return { ok: true, stmts: tree?.stmts ?? [], tree };

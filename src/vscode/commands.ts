@@ -29,8 +29,10 @@ export function registerCommands(s: Services): vscode.Disposable[] {
       try {
         return await HANDLERS[name](s, ...args);
       } catch (e) {
-        s.log.error(`${COMMANDS[name].title} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-        void vscode.window.showErrorMessage(`dupguard: ${COMMANDS[name].title} failed: ${e instanceof Error ? e.message : String(e)}`, 'Show Output')
+        // Messages may quote a connection URL: never with its password.
+        const { scrub } = await import('../db/connect');
+        s.log.error(`${COMMANDS[name].title} failed: ${scrub(e instanceof Error ? e.stack ?? e.message : String(e))}`);
+        void vscode.window.showErrorMessage(`dupguard: ${COMMANDS[name].title} failed: ${scrub(e instanceof Error ? e.message : String(e))}`, 'Show Output')
           .then((c) => c && s.log.show());
         return undefined;
       }

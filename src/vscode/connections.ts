@@ -108,9 +108,10 @@ export class Connections implements vscode.Disposable {
       return this.fromProfile(found.profile);
     }
     type Item = vscode.QuickPickItem & { run: () => Promise<ChosenConnection | undefined> };
+    const { scrub } = await import('../db/connect');
     const items: Item[] = profiles.map(({ profile, origin }) => ({
-      label: `$(database) ${profile.name}`,
-      description: profile.url ? profile.url.replace(/:[^:@/]*@/, '@') : `${profile.user ?? ''}${profile.user ? '@' : ''}${profile.host ?? 'localhost'}:${profile.port ?? 5432}/${profile.database ?? ''}`,
+      label: `$(database) ${scrub(profile.name)}`,
+      description: profile.url ? scrub(profile.url) : `${profile.user ?? ''}${profile.user ? '@' : ''}${profile.host ?? 'localhost'}:${profile.port ?? 5432}/${profile.database ?? ''}`,
       detail: origin === 'user' ? 'user settings' : origin === 'workspace' ? 'workspace settings' : 'folder settings',
       run: () => this.fromProfile(profile),
     }));
@@ -156,8 +157,10 @@ export class Connections implements vscode.Disposable {
   }
 
   private async fromProfile(p: SettingsProfile): Promise<ChosenConnection> {
+    const { scrub } = await import('../db/connect');
     const target = await profileTarget(p);
-    return { label: p.name, target, identity: await identityOf(target), remember: true };
+    // Labels reach titles, messages, logs and diagnostics: never with a password, whatever the name holds.
+    return { label: scrub(p.name), target, identity: await identityOf(target), remember: true };
   }
 
   /**

@@ -3,7 +3,7 @@
  * duplicates panel (panel/database.ts). Also the "add a connection profile" wizard.
  */
 import * as vscode from 'vscode';
-import { Config, type ConnectionProfile, SECTION } from './config';
+import { type ConnectionProfile, SECTION } from './config';
 import type { ScanReport } from '../db/report';
 import { getDatabase, type ScanArgs } from './panel/database';
 
@@ -28,11 +28,31 @@ export async function addConnection(log: vscode.LogOutputChannel): Promise<Conne
   const user = await vscode.window.showInputBox({ title: 'dupguard: new connection (5/5)', prompt: 'User (the password is asked on first connect and kept in VS Code\'s secret storage, never in settings)', value: 'postgres', ignoreFocusOut: true });
   if (user === undefined) return undefined;
   const profile: ConnectionProfile = { name: name.trim(), host: host.trim(), port: Number(port), database: database.trim(), user: user.trim() };
-  // Untrusted workspaces cannot connect with workspace profiles: save it where it will be used.
-  const target = vscode.workspace.workspaceFolders?.length && vscode.workspace.isTrusted ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-  const list = [...new Config().connections.filter((p) => p.name !== profile.name), profile];
-  await vscode.workspace.getConfiguration(SECTION).update('connections', list, target);
+  // Untrusted workspaces cannot connect with workspace profiles: there, only the user settings are offered.
+  let target = vscode.ConfigurationTarget.Global;
+  if (vscode.workspace.workspaceFolders?.length && vscode.workspace.isTrusted) {
+    const where = await vscode.window.showQuickPick([
+      { label: 'User settings', description: 'this connection in every workspace', target: vscode.ConfigurationTarget.Global },
+      { label: 'Workspace settings', description: 'this workspace only (.vscode/settings.json, often committed: no password is ever written)', target: vscode.ConfigurationTarget.Workspace },
+    ], { title: 'dupguard: save the connection where?', ignoreFocusOut: true });
+    if (!where) return undefined;
+    target = where.target;
+  }
+  await saveProfile(profile, target);
   log.info(`saved connection profile "${profile.name}" (${profile.user}@${profile.host}:${profile.port}/${profile.database})`);
   void vscode.window.showInformationMessage(`dupguard: connection "${profile.name}" saved in ${target === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user'} settings.`);
   return profile;
+}
+
+/**
+ * Appends `profile` to the `dupguard.connections` list of `target` only (a profile of the same name
+ * there is replaced): the profiles of the other levels stay where they are, never copied over.
+ */
+export async function saveProfile(profile: ConnectionProfile, target: vscode.ConfigurationTarget): Promise<void> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const info = config.inspect<unknown[]>('connections');
+  const own = target === vscode.ConfigurationTarget.Global ? info?.globalValue
+    : target === vscode.ConfigurationTarget.Workspace ? info?.workspaceValue : info?.workspaceFolderValue;
+  const list = (Array.isArray(own) ? own : []).filter((p) => !(p && typeof p === 'object' && (p as ConnectionProfile).name === profile.name));
+  await config.update('connections', [...list, profile], target);
 }

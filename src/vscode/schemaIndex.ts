@@ -19,6 +19,15 @@ async function buildModel(files: DdlFile[], naturalKeys: Record<string, string[]
 }
 
 const REBUILD_DELAY_MS = 300;
+/**
+ * The largest .sql file read into the index, and the most read in all: a workspace decides what its
+ * files hold, so an untrusted one gets a small budget (a repository cannot make the editor read and
+ * parse gigabytes just by being opened); trusting it rebuilds the index with the full one.
+ */
+export const INDEX_LIMITS = {
+  trusted: { fileBytes: 8 * 1024 * 1024, totalBytes: 64 * 1024 * 1024 },
+  untrusted: { fileBytes: 256 * 1024, totalBytes: 4 * 1024 * 1024 },
+} as const;
 
 export class SchemaIndex implements vscode.Disposable {
   private model: SchemaModel | undefined;
@@ -27,6 +36,9 @@ export class SchemaIndex implements vscode.Disposable {
   private started = false;
   private timer: NodeJS.Timeout | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
+  private trustGrant: vscode.Disposable | undefined;
+  /** Files the last build left out for their size (workspace-relative), for the log and tests. */
+  skipped: string[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires after the model was rebuilt. */
   readonly onDidChange = this.changed.event;
@@ -55,6 +67,8 @@ export class SchemaIndex implements vscode.Disposable {
     this.watcher.onDidCreate(soon);
     this.watcher.onDidChange(soon);
     this.watcher.onDidDelete(soon);
+    // Trust granted: the files left out under the untrusted budget are read now.
+    this.trustGrant = vscode.workspace.onDidGrantWorkspaceTrust(soon);
     this.rebuild();
   }
 
@@ -100,14 +114,29 @@ export class SchemaIndex implements vscode.Disposable {
     // Migration order is file-name order within the workspace.
     uris.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const out: DdlFile[] = [];
+    const trusted = vscode.workspace.isTrusted;
+    const limits = trusted ? INDEX_LIMITS.trusted : INDEX_LIMITS.untrusted;
+    const skipped: string[] = [];
+    let total = 0;
     for (const uri of uris) {
       try {
         const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+        // The size is known before reading: a file over the budget is never read.
+        const size = open ? open.getText().length : (await vscode.workspace.fs.stat(uri)).size;
+        if (size > limits.fileBytes || total + size > limits.totalBytes) {
+          skipped.push(vscode.workspace.asRelativePath(uri));
+          continue;
+        }
         const text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+        total += size;
         out.push({ path: uri.fsPath, text });
       } catch {
         // A file deleted between listing and reading is simply not part of the schema.
       }
+    }
+    this.skipped = skipped;
+    if (skipped.length) {
+      this.log.info(`schema index: ${skipped.length} .sql file(s) left out for their size (over ${(limits.fileBytes / 1024).toFixed(0)} KiB each or ${(limits.totalBytes / 1048576).toFixed(0)} MiB in all${trusted ? '' : ', the budget of an untrusted workspace'}): ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', ...' : ''}`);
     }
     return out;
   }
@@ -115,6 +144,7 @@ export class SchemaIndex implements vscode.Disposable {
   dispose(): void {
     clearTimeout(this.timer);
     this.watcher?.dispose();
+    this.trustGrant?.dispose();
     this.changed.dispose();
   }
 }

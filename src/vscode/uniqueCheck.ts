@@ -2,15 +2,17 @@
  * The data-dependent check `unique-constraint-violated-by-data`: a SQL migration that adds a UNIQUE
  * constraint, PRIMARY KEY or unique index gets an error with the real number of duplicate groups and
  * excess rows in the connected database, and a quick fix that generates the dedup migration to run
- * first. Runs on open and save (debounced, cancellable), never while typing, only once a connection
- * succeeded in this window; counts in a READ ONLY transaction with the scan engine's query shape.
+ * first. Runs on open and save (debounced, cancellable), never while typing, and only when all hold:
+ * the workspace is trusted, a connection succeeded in this window, and the user turned the check on
+ * for that connection (a choice kept in VS Code's global state, off by default). Nothing from the file
+ * is ever executed: see uniqueDdl.ts `checkAddedKeys`.
  */
 import * as vscode from 'vscode';
 import type { DbSession } from '../db/connect';
 import type { ChosenConnection, Connections } from './connections';
 import { SQL_LANGUAGE_IDS } from './languages';
 import type { MigrationRequest } from './panel/actions';
-import { findAddedUniqueKeys, violationFromRow, violationQuery, type AddedUniqueKey, type Violation } from './uniqueDdl';
+import { checkAddedKeys, findAddedUniqueKeys, type AddedUniqueKey, type KeyOutcome, type Violation } from './uniqueDdl';
 
 export const RULE_ID = 'unique-constraint-violated-by-data';
 const DOCS = `https://github.com/dupguard/dupguard/blob/main/docs/rules/${RULE_ID}.md`;
@@ -18,6 +20,22 @@ const DEBOUNCE_MS = 400;
 const STATEMENT_TIMEOUT_MS = 60_000;
 /** Command the quick fix runs (registered in panel/database.ts). */
 const GENERATE_COMMAND = 'dupguard.generateDedupMigration';
+/** Commands that turn the check on and off for the active connection. */
+export const ENABLE_COMMAND = 'dupguard.enableDataCheck';
+export const DISABLE_COMMAND = 'dupguard.disableDataCheck';
+/** Test hook: the last outcome for a document. */
+const TEST_STATE_COMMAND = '_dupguard.dataCheckState';
+/** Global-state key: identities (`postgres://user@host:port/db`) the user enabled the check for. */
+const ENABLED_KEY = 'dupguard.dataCheck.enabledConnections';
+
+/** Why a document was or was not checked, the last time it was considered. */
+export interface CheckState {
+  outcome: 'untrusted' | 'not-enabled' | 'checked' | 'failed';
+  connection?: string;
+  keys?: { status: KeyOutcome['status']; table?: string; note?: string; duplicateGroups?: number }[];
+  /** Increases with every outcome recorded (tests wait for a new one). */
+  seq: number;
+}
 
 interface Finding {
   range: vscode.Range;
@@ -47,18 +65,54 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
   /** Fires after a document was checked (with or without findings). */
   readonly onDidCheck = this.done.event;
 
-  constructor(private readonly connections: Connections, private readonly log: vscode.LogOutputChannel) {
+  private readonly states = new Map<string, CheckState>();
+  private seq = 0;
+  /** Connections whose "turn the check on?" question was shown in this window. */
+  private readonly offered = new Set<string>();
+
+  constructor(private readonly connections: Connections, private readonly log: vscode.LogOutputChannel, private readonly store: vscode.Memento) {
     this.disposables.push(
       this.collection,
       this.done,
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d)),
       vscode.workspace.onDidSaveTextDocument((d) => this.schedule(d)),
       vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
+      // Trust granted later: the open migrations are checked then, not before.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.checkAll()),
       connections.onDidChangeActive(() => this.checkAll()),
       vscode.languages.registerCodeActionsProvider(SQL_LANGUAGE_IDS.map((language) => ({ language })), this, {
         providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
       }),
+      vscode.commands.registerCommand(ENABLE_COMMAND, () => this.setEnabled(true)),
+      vscode.commands.registerCommand(DISABLE_COMMAND, () => this.setEnabled(false)),
+      vscode.commands.registerCommand(TEST_STATE_COMMAND, (uri: vscode.Uri | string) => this.states.get(uri.toString())),
     );
+  }
+
+  /** Whether the user turned the check on for `conn`. */
+  enabledFor(conn: ChosenConnection): boolean {
+    return (this.store.get<string[]>(ENABLED_KEY) ?? []).includes(conn.identity);
+  }
+
+  /** Turns the check on or off for the active connection (the commands). */
+  async setEnabled(on: boolean): Promise<boolean> {
+    const conn = this.connections.active;
+    if (!conn) {
+      void vscode.window.showWarningMessage('dupguard: connect to a database first (Dupguard: Scan DB for duplicates), then turn the migration check on for it.');
+      return false;
+    }
+    const list = (this.store.get<string[]>(ENABLED_KEY) ?? []).filter((i) => i !== conn.identity);
+    if (on) list.push(conn.identity);
+    await this.store.update(ENABLED_KEY, list);
+    this.log.info(`${RULE_ID}: ${on ? 'on' : 'off'} for ${conn.label} (${conn.identity})`);
+    if (on && !vscode.workspace.isTrusted) {
+      void vscode.window.showInformationMessage(`dupguard: migrations will be checked against ${conn.label} once this workspace is trusted.`);
+    } else if (on) {
+      void vscode.window.showInformationMessage(`dupguard: migrations that add a UNIQUE key or primary key are now checked against ${conn.label} when opened or saved (read-only counts; "Dupguard: Stop Checking Migrations Against the Database" turns it off).`);
+    }
+    if (!on) for (const d of vscode.workspace.textDocuments) this.forget(d.uri, true);
+    this.checkAll();
+    return true;
   }
 
   /** Checks every open SQL document again (after a connection). */
@@ -70,9 +124,28 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
     return (SQL_LANGUAGE_IDS as readonly string[]).includes(doc.languageId) && (doc.uri.scheme === 'file' || doc.uri.scheme === 'untitled' || doc.uri.scheme === 'vscode-remote');
   }
 
+  private record(doc: vscode.TextDocument, state: Omit<CheckState, 'seq'>): void {
+    this.states.set(doc.uri.toString(), { ...state, seq: ++this.seq });
+  }
+
   /** Runs the check on `doc` soon; a newer request cancels the older one. */
   schedule(doc: vscode.TextDocument): void {
-    if (!this.accepts(doc) || !this.connections.active) return;
+    const conn = this.connections.active;
+    if (!this.accepts(doc) || !conn) return;
+    if (!vscode.workspace.isTrusted) {
+      // Restricted mode: nothing from the workspace reaches the database.
+      this.forget(doc.uri, true);
+      this.record(doc, { outcome: 'untrusted', connection: conn.label });
+      this.done.fire(doc.uri);
+      return;
+    }
+    if (!this.enabledFor(conn)) {
+      this.forget(doc.uri, true);
+      this.record(doc, { outcome: 'not-enabled', connection: conn.label });
+      this.done.fire(doc.uri);
+      void this.offer(doc, conn);
+      return;
+    }
     const key = doc.uri.toString();
     clearTimeout(this.timers.get(key));
     this.running.get(key)?.abort();
@@ -84,22 +157,37 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
     }, DEBOUNCE_MS));
   }
 
-  private forget(uri: vscode.Uri): void {
+  /** Once per connection and window, when a migration adds a key: asks whether to turn the check on. */
+  private async offer(doc: vscode.TextDocument, conn: ChosenConnection): Promise<void> {
+    if (this.offered.has(conn.identity)) return;
+    const keys = await findAddedUniqueKeys(doc.getText());
+    if (!keys.length || this.offered.has(conn.identity) || this.connections.active !== conn) return;
+    this.offered.add(conn.identity);
+    const pick = await vscode.window.showInformationMessage(
+      `dupguard can check migrations that add a UNIQUE key against the data in ${conn.label}: it runs read-only counting queries on the tables they name when a .sql file is opened or saved. Turn it on for this connection?`,
+      'Turn On', 'Not Now');
+    if (pick === 'Turn On' && this.connections.active === conn) await this.setEnabled(true);
+  }
+
+  private forget(uri: vscode.Uri, keepState = false): void {
     const key = uri.toString();
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
     this.running.get(key)?.abort();
     this.findings.delete(key);
+    if (!keepState) this.states.delete(key);
     this.collection.delete(uri);
   }
 
   private async check(doc: vscode.TextDocument, signal: AbortSignal): Promise<void> {
     const conn = this.connections.active;
-    if (!conn || doc.isClosed) return;
+    // (re-checked here: trust or the choice may have changed during the debounce)
+    if (!conn || doc.isClosed || !vscode.workspace.isTrusted || !this.enabledFor(conn)) return;
     const version = doc.version;
     const keys = await findAddedUniqueKeys(doc.getText());
     if (signal.aborted) return;
     if (!keys.length) {
+      this.record(doc, { outcome: 'checked', connection: conn.label, keys: [] });
       this.publish(doc, []);
       return;
     }
@@ -108,73 +196,53 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
     signal.addEventListener('abort', onAbort, { once: true });
     const diagnostics: vscode.Diagnostic[] = [];
     const findings: Finding[] = [];
+    let outcomes: KeyOutcome[] | undefined;
     try {
       session = await this.connections.open(conn, { interactive: false });
       if (signal.aborted) return;
-      const c = session.client;
-      await c.query('BEGIN READ ONLY');
-      await c.query(`SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
-      await c.query('SET LOCAL lock_timeout = 2000');
-      await c.query(`SET LOCAL application_name = 'dupguard'`);
-      for (const k of keys) {
-        if (signal.aborted) return;
-        const r = await this.measure(session, k, conn);
-        if (!r || r.violation.duplicateGroups === 0) continue;
-        const range = new vscode.Range(doc.positionAt(k.start), doc.positionAt(k.end));
-        const d = new vscode.Diagnostic(range, violationMessage(k, r.qualified, r.violation, conn.label), vscode.DiagnosticSeverity.Error);
-        d.source = 'dupguard';
-        d.code = { value: RULE_ID, target: vscode.Uri.parse(DOCS) };
-        diagnostics.push(d);
-        findings.push({
-          range,
-          request: k.plainColumns ? {
-            schema: r.schema, table: r.table, key: k.columns, rows: r.violation.rows,
-            duplicateRatio: r.violation.distinctKeys ? r.violation.rows / r.violation.distinctKeys : undefined,
-          } : undefined,
-        });
-      }
-      await c.query('ROLLBACK').catch(() => {});
+      outcomes = await checkAddedKeys(session.client, keys, { statementTimeoutMs: STATEMENT_TIMEOUT_MS, lockTimeoutMs: 2_000, signal });
     } catch (e) {
       if (signal.aborted) return;
       // Advisory: a database problem is logged, the file keeps no stale data diagnostic.
-      this.log.warn(`${RULE_ID}: cannot check ${vscode.workspace.asRelativePath(doc.uri)} against ${conn.label}: ${e instanceof Error ? e.message : e}`);
+      const { scrub } = await import('../db/connect');
+      this.log.warn(`${RULE_ID}: cannot check ${vscode.workspace.asRelativePath(doc.uri)} against ${scrub(conn.label)}: ${scrub(e instanceof Error ? e.message : String(e))}`);
+      this.record(doc, { outcome: 'failed', connection: conn.label });
     } finally {
       signal.removeEventListener('abort', onAbort);
       await session?.close();
     }
     if (signal.aborted || doc.isClosed) return;
     if (doc.version !== version) { this.schedule(doc); return; }
+    for (const o of outcomes ?? []) {
+      const k = o.key;
+      const where = `${vscode.workspace.asRelativePath(doc.uri)}:${doc.positionAt(k.start).line + 1}`;
+      const qualified = o.schema !== undefined ? `${o.schema}.${o.table}` : k.table;
+      if (o.status === 'skipped' || o.status === 'holds') this.log.info(`${RULE_ID}: ${where} ${qualified} (${k.elements.join(', ')}): not counted: ${o.note}`);
+      if (o.status !== 'counted' || !o.violation) continue;
+      const v = o.violation;
+      this.log.info(`${RULE_ID}: ${qualified} (${k.elements.join(', ')}) on ${conn.label}: ${v.duplicateGroups} duplicate groups, ${v.excessRows} excess rows (${o.ms} ms)`);
+      if (v.duplicateGroups === 0) continue;
+      const range = new vscode.Range(doc.positionAt(k.start), doc.positionAt(k.end));
+      const d = new vscode.Diagnostic(range, violationMessage(k, qualified, v, conn.label), vscode.DiagnosticSeverity.Error);
+      d.source = 'dupguard';
+      d.code = { value: RULE_ID, target: vscode.Uri.parse(DOCS) };
+      diagnostics.push(d);
+      findings.push({
+        range,
+        request: k.plainColumns ? {
+          schema: o.schema!, table: o.table!, key: k.columns, rows: v.rows,
+          duplicateRatio: v.distinctKeys ? v.rows / v.distinctKeys : undefined,
+        } : undefined,
+      });
+    }
+    if (outcomes) {
+      this.record(doc, {
+        outcome: 'checked', connection: conn.label,
+        keys: outcomes.map((o) => ({ status: o.status, table: o.table, note: o.note, duplicateGroups: o.violation?.duplicateGroups })),
+      });
+    }
     this.findings.set(doc.uri.toString(), findings);
     this.publish(doc, diagnostics);
-  }
-
-  /** Counts one key's violations; undefined when the table or a column does not exist yet (created by the migration). */
-  private async measure(session: DbSession, k: AddedUniqueKey, conn: ChosenConnection): Promise<{ schema: string; table: string; qualified: string; violation: Violation } | undefined> {
-    const c = session.client;
-    await c.query('SAVEPOINT dupguard_unique');
-    try {
-      const rel = await c.query<{ schema: string; name: string; q: string }>(
-        `SELECT n.nspname AS schema, cl.relname AS name, cl.oid::regclass::text AS q
-           FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
-          WHERE cl.oid = to_regclass($1)`, [`${k.schema ? `"${k.schema.replace(/"/g, '""')}".` : ''}"${k.table.replace(/"/g, '""')}"`]);
-      if (!rel.rows.length) return undefined;
-      const { schema, name } = rel.rows[0];
-      const qualified = `${schema}.${name}`;
-      const t0 = Date.now();
-      const r = await c.query(violationQuery({ ...k, schema, table: name }));
-      const violation = violationFromRow(r.rows[0]);
-      this.log.info(`${RULE_ID}: ${qualified} (${k.elements.join(', ')}) on ${conn.label}: ${violation.duplicateGroups} duplicate groups, ${violation.excessRows} excess rows (${Date.now() - t0} ms)`);
-      await c.query('RELEASE SAVEPOINT dupguard_unique');
-      return { schema, table: name, qualified, violation };
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      // Undefined column / table / function: the migration creates them before this statement.
-      if (code === '42703' || code === '42P01' || code === '42883' || code === '3F000') {
-        await c.query('ROLLBACK TO SAVEPOINT dupguard_unique');
-        return undefined;
-      }
-      throw e;
-    }
   }
 
   private publish(doc: vscode.TextDocument, diagnostics: vscode.Diagnostic[]): void {

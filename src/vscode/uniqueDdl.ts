@@ -1,11 +1,24 @@
 /**
  * Finds the statements of a SQL file that add a unique key to existing data (ALTER TABLE ... ADD
- * CONSTRAINT ... UNIQUE / PRIMARY KEY, CREATE UNIQUE INDEX), and builds the read-only query that
- * counts the rows that would violate it, in the scan engine's shape. Pure (no `vscode`, no `pg`):
- * statements come from PostgreSQL's own grammar through src/core.
+ * CONSTRAINT ... UNIQUE / PRIMARY KEY, CREATE UNIQUE INDEX), and checks them against a database
+ * without ever running text from the file: the table and its columns are looked up in pg_catalog
+ * with bind parameters, the count query is built only from the names the catalog returned, and an
+ * expression or partial-index predicate is never evaluated (it is compared with the indexes the
+ * catalog already holds, or the key is skipped with a note). Pure (no `vscode`, no `pg`): statements
+ * come from PostgreSQL's own grammar through src/core, the database through a `Queryable`.
  */
-import { expr, quoteIdent } from '../core/schema/deparse';
+import { quoteIdent, quoteQualified } from '../core/quote';
+import { expr, normalizeSql } from '../core/schema/deparse';
 import { ensureParser, parseTolerant } from '../core/schema/pg';
+
+/** What an added key's definition is compared by (expressions and predicates never leave the client). */
+export interface KeyDefinition {
+  /** Canonical form of each element (column or expression, with collation and operator class). */
+  elements: string[];
+  /** Canonical form of the partial-index predicate. */
+  predicate?: string;
+  nullsNotDistinct: boolean;
+}
 
 /** A unique key a migration adds. */
 export interface AddedUniqueKey {
@@ -13,15 +26,17 @@ export interface AddedUniqueKey {
   /** Table as written (schema absent when unqualified: the server's search_path resolves it). */
   schema?: string;
   table: string;
-  /** Key elements as SQL: quoted columns or parenthesised expressions. */
+  /** Key elements as SQL, for messages only (never sent to a database). */
   elements: string[];
   /** Plain column names of the key (expression elements left out), for the dedup migration. */
   columns: string[];
   /** True when every element is a plain column. */
   plainColumns: boolean;
-  /** Partial index predicate (SQL). */
+  /** Partial index predicate as SQL, for messages only (never sent to a database). */
   predicate?: string;
   nullsNotDistinct: boolean;
+  /** Canonical definition, compared with the catalog's indexes; undefined when some part cannot be printed. */
+  definition?: KeyDefinition;
   /** Constraint or index name when given. */
   name?: string;
   /** Range of the clause to underline (UTF-16 offsets in the file). */
@@ -88,6 +103,7 @@ export async function findAddedUniqueKeys(text: string): Promise<AddedUniqueKey[
             schema: rel.schemaname, table: rel.relname,
             elements: columns.map(quoteIdent), columns, plainColumns: true,
             nullsNotDistinct: !!con.nulls_not_distinct,
+            definition: { elements: columns.map((c) => normalizeSql(quoteIdent(c))), nullsNotDistinct: !!con.nulls_not_distinct },
             name: con.conname,
             start: con.location !== undefined ? s.offset(con.location) : s.start,
             end: s.end,
@@ -98,24 +114,18 @@ export async function findAddedUniqueKeys(text: string): Promise<AddedUniqueKey[
         if (isNew(n.relation) || touched(n.relation)) continue;
         const elements: string[] = [];
         const columns: string[] = [];
-        let ok = true;
         for (const p of n.indexParams ?? []) {
           const el = p.IndexElem;
           if (el?.name) { elements.push(quoteIdent(el.name)); columns.push(el.name); continue; }
-          const e = el?.expr ? expr(el.expr) : '?';
-          if (e.includes('?')) { ok = false; break; }
-          elements.push(`(${e})`);
+          elements.push(`(${el?.expr ? expr(el.expr) : '?'})`);
         }
-        let predicate: string | undefined;
-        if (n.whereClause) {
-          predicate = expr(n.whereClause);
-          if (predicate.includes('?')) ok = false;
-        }
-        if (!ok || !elements.length) continue;
+        if (!elements.length) continue;
         out.push({
           kind: 'unique-index', schema: n.relation.schemaname, table: n.relation.relname,
-          elements, columns, plainColumns: columns.length === elements.length, predicate,
-          nullsNotDistinct: !!n.nulls_not_distinct, name: n.idxname, start: s.start, end: s.end,
+          elements, columns, plainColumns: columns.length === elements.length,
+          predicate: n.whereClause ? expr(n.whereClause) : undefined,
+          nullsNotDistinct: !!n.nulls_not_distinct, definition: indexDefinition(n),
+          name: n.idxname, start: s.start, end: s.end,
         });
       }
     }
@@ -125,22 +135,46 @@ export async function findAddedUniqueKeys(text: string): Promise<AddedUniqueKey[
   return out;
 }
 
-/** `"schema"."table"` or `"table"` as written. */
-export function relationSql(k: Pick<AddedUniqueKey, 'schema' | 'table'>): string {
-  return k.schema ? `${quoteIdent(k.schema)}.${quoteIdent(k.table)}` : quoteIdent(k.table);
+/**
+ * The canonical definition of a CREATE INDEX statement's key (its IndexStmt node), as comparable text;
+ * undefined when an element or the predicate holds something the printer does not know.
+ */
+export function indexDefinition(n: any): KeyDefinition | undefined {
+  const elements: string[] = [];
+  for (const p of n?.indexParams ?? []) {
+    const el = p.IndexElem;
+    if (!el) return undefined;
+    const body = el.name ? quoteIdent(el.name) : expr(el.expr);
+    if (body.includes('?')) return undefined;
+    const collation = (el.collation ?? []).map(sval).join('.');
+    const opclass = (el.opclass ?? []).map(sval).join('.');
+    elements.push(normalizeSql(`${body}${collation ? ` collate ${collation}` : ''}${opclass ? ` ${opclass}` : ''}`));
+  }
+  let predicate: string | undefined;
+  if (n?.whereClause) {
+    const printed = expr(n.whereClause);
+    if (printed.includes('?')) return undefined;
+    predicate = normalizeSql(printed);
+  }
+  return elements.length ? { elements, predicate, nullsNotDistinct: !!n?.nulls_not_distinct } : undefined;
+}
+
+function sameDefinition(a: KeyDefinition, b: KeyDefinition): boolean {
+  return a.nullsNotDistinct === b.nullsNotDistinct && a.predicate === b.predicate &&
+    a.elements.length === b.elements.length && a.elements.every((e, i) => e === b.elements[i]);
 }
 
 /**
- * The count query: rows the key covers, distinct key values, values held by more than one row, the
- * most copies of one value. NULLs never collide unless NULLS NOT DISTINCT, as the constraint sees them.
+ * The count query over catalog-verified names only: rows the key covers, distinct key values, values
+ * held by more than one row, the most copies of one value. NULLs never collide unless NULLS NOT
+ * DISTINCT, as the constraint sees them. Functions and operators are pg_catalog-qualified.
  */
-export function violationQuery(k: AddedUniqueKey, relation = relationSql(k)): string {
-  const where: string[] = [];
-  if (k.predicate) where.push(`(${k.predicate})`);
-  if (!k.nullsNotDistinct) for (const e of k.elements) where.push(`${e} IS NOT NULL`);
-  return `SELECT coalesce(sum(c), 0)::int8 AS rows, count(*)::int8 AS distinct_keys,
-       count(*) FILTER (WHERE c > 1)::int8 AS groups, coalesce(max(c), 0)::int8 AS max_copies
-  FROM (SELECT count(*) AS c FROM ${relation}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} GROUP BY ${k.elements.join(', ')}) AS s`;
+export function violationQuery(schema: string, table: string, columns: readonly string[], nullsNotDistinct: boolean): string {
+  const cols = columns.map(quoteIdent);
+  const where = nullsNotDistinct ? '' : ` WHERE ${cols.map((c) => `${c} IS NOT NULL`).join(' AND ')}`;
+  return `SELECT COALESCE(pg_catalog.sum(c), 0)::pg_catalog.int8 AS rows, pg_catalog.count(*)::pg_catalog.int8 AS distinct_keys,
+       pg_catalog.count(*) FILTER (WHERE c OPERATOR(pg_catalog.>) 1)::pg_catalog.int8 AS groups, COALESCE(pg_catalog.max(c), 0)::pg_catalog.int8 AS max_copies
+  FROM (SELECT pg_catalog.count(*) AS c FROM ${quoteQualified(schema, table)}${where} GROUP BY ${cols.join(', ')}) AS s`;
 }
 
 /** What the data says about one added key. */
@@ -157,4 +191,116 @@ export function violationFromRow(row: { rows: unknown; distinct_keys: unknown; g
   const rows = Number(row.rows);
   const distinctKeys = Number(row.distinct_keys);
   return { rows, distinctKeys, duplicateGroups: Number(row.groups), excessRows: rows - distinctKeys, maxCopies: Number(row.max_copies) };
+}
+
+/** The part of a database client the check uses (node-postgres' Client fits). */
+export interface Queryable {
+  query(config: { text: string; values: unknown[]; queryMode: 'extended' }): Promise<{ rows: any[] }>;
+}
+
+/** What the check concluded about one added key. */
+export interface KeyOutcome {
+  key: AddedUniqueKey;
+  /**
+   * `counted`: the count query ran (see `violation`); `holds`: an existing valid unique index has the
+   * same definition, so the data already meets it; `absent`: the table or a column does not exist
+   * yet (the migration creates it); `skipped`: not checked, `note` says why.
+   */
+  status: 'counted' | 'holds' | 'absent' | 'skipped';
+  schema?: string;
+  table?: string;
+  violation?: Violation;
+  note?: string;
+  ms?: number;
+}
+
+export interface CheckOptions {
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+  /** Checked between statements: an aborted check sends nothing more (the caller cancels the running one). */
+  signal?: AbortSignal;
+}
+
+const MISSING = new Set(['42703', '42P01', '3F000']);
+
+/**
+ * Checks the keys against the database behind `db`, in one READ ONLY transaction that is rolled back.
+ * Every statement is a single statement sent through the extended protocol; values travel as bind
+ * parameters; the only names in SQL text are the ones pg_catalog returned, quoted. Throws what the
+ * database throws (connection lost, timeout); a key whose table or column is missing is `absent`.
+ */
+export async function checkAddedKeys(db: Queryable, keys: readonly AddedUniqueKey[], opts: CheckOptions = {}): Promise<KeyOutcome[]> {
+  const q = (text: string, values: unknown[] = []) => db.query({ text, values, queryMode: 'extended' });
+  const aborted = () => opts.signal?.aborted === true;
+  const out: KeyOutcome[] = [];
+  if (!keys.length) return out;
+  await q('BEGIN READ ONLY');
+  try {
+    await q(`SELECT pg_catalog.set_config('statement_timeout', $1, true), pg_catalog.set_config('lock_timeout', $2, true)`,
+      [String(opts.statementTimeoutMs ?? 60_000), String(opts.lockTimeoutMs ?? 2_000)]);
+    // First the catalog look-ups, with the session's search_path (unqualified tables resolve as the migration would).
+    const plans: { k: AddedUniqueKey; oid: string; schema: string; table: string; columns?: string[] }[] = [];
+    for (const k of keys) {
+      if (aborted()) return out;
+      const rel = await q(
+        `SELECT c.oid::pg_catalog.int8::pg_catalog.text AS oid, n.nspname AS schema, c.relname AS name, c.relkind::pg_catalog.text AS kind
+           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.oid = pg_catalog.to_regclass($1)`,
+        [k.schema ? quoteQualified(k.schema, k.table) : quoteIdent(k.table)]);
+      const r = rel.rows[0] as { oid: string; schema: string; name: string; kind: string } | undefined;
+      if (!r || !['r', 'p', 'm'].includes(r.kind)) { out.push({ key: k, status: 'absent' }); continue; }
+      const base = { key: k, schema: r.schema, table: r.name };
+      if (!k.plainColumns || k.predicate !== undefined) {
+        // Expressions and predicates are never evaluated: only the catalog's own indexes are compared.
+        if (!k.definition) { out.push({ ...base, status: 'skipped', note: 'its expression or predicate is not compared (dupguard never evaluates text from a file against the database)' }); continue; }
+        const idx = await q(
+          `SELECT pg_catalog.pg_get_indexdef(i.indexrelid) AS def, i.indisunique AS "unique", i.indisvalid AS valid
+             FROM pg_catalog.pg_index i WHERE i.indrelid = $1::pg_catalog.oid`, [r.oid]);
+        const same = idx.rows.some((row: { def: string; unique: boolean; valid: boolean }) => {
+          if (!row.unique || !row.valid) return false;
+          const [st] = parseTolerant(String(row.def));
+          const d = st?.stmt?.IndexStmt ? indexDefinition(st.stmt.IndexStmt) : undefined;
+          return !!d && sameDefinition(d, k.definition!);
+        });
+        out.push(same
+          ? { ...base, status: 'holds', note: 'a valid unique index with the same definition exists: the data meets it' }
+          : { ...base, status: 'skipped', note: 'an expression or partial key is not evaluated against the database (dupguard never runs text from a file) and no existing unique index has the same definition' });
+        continue;
+      }
+      const cols = await q(
+        `SELECT a.attname AS name FROM pg_catalog.pg_attribute a
+          WHERE a.attrelid = $1::pg_catalog.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attname = ANY ($2::pg_catalog.name[])`,
+        [r.oid, k.columns]);
+      const found = new Set(cols.rows.map((c: { name: string }) => c.name));
+      if (!k.columns.every((c) => found.has(c))) { out.push({ ...base, status: 'absent' }); continue; }
+      plans.push({ k, oid: r.oid, schema: r.schema, table: r.name, columns: k.columns.map((c) => [...found].find((f) => f === c)!) });
+    }
+    // Then the counts, with nothing but pg_catalog on the search path.
+    await q(`SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true)`);
+    for (const p of plans) {
+      if (aborted()) return out;
+      await q('SAVEPOINT dupguard_unique');
+      const t0 = Date.now();
+      try {
+        const r = await q(violationQuery(p.schema, p.table, p.columns!, p.k.nullsNotDistinct));
+        await q('RELEASE SAVEPOINT dupguard_unique');
+        out.push({ key: p.k, status: 'counted', schema: p.schema, table: p.table, violation: violationFromRow(r.rows[0]), ms: Date.now() - t0 });
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code !== undefined && (MISSING.has(code) || code === '42883')) {
+          await q('ROLLBACK TO SAVEPOINT dupguard_unique');
+          // 42883: a column type without an equality operator (json): no unique key can hold it either.
+          out.push(code === '42883'
+            ? { key: p.k, status: 'skipped', schema: p.schema, table: p.table, note: 'a key column has no equality operator' }
+            : { key: p.k, status: 'absent', schema: p.schema, table: p.table });
+          continue;
+        }
+        throw e;
+      }
+    }
+    // Keys in file order.
+    return keys.map((k) => out.find((o) => o.key === k)).filter((o): o is KeyOutcome => !!o);
+  } finally {
+    await q('ROLLBACK').catch(() => {});
+  }
 }

@@ -33,6 +33,14 @@ test('a window with no folder open: the checks that need the SQL parser run in i
   assert.match(r.report, /# (\d+)\/\1 passed/);
 });
 
+test('an untrusted workspace: the data check sends nothing until trust is granted', { timeout: 6 * 60_000 }, async () => {
+  const r = await runSuite(180_000, 'untrusted');
+  console.log(r.report.trimEnd());
+  console.log(`[vscode] untrusted window: exit ${r.exitCode} in ${r.seconds.toFixed(1)} s`);
+  assert.equal(r.exitCode, 0, 'the untrusted-workspace extension tests failed inside VS Code (their output is printed above)');
+  assert.match(r.report, /# (\d+)\/\1 passed/);
+});
+
 test('the packaged .vsix installs into code-server and shows a diagnostic and its quick fixes', { timeout: 8 * 60_000 }, async () => {
   const r = await runVsix();
   console.log(`[vscode] ${path.relative(repoRoot, r.vsix)}: ${(r.bytes / 1024).toFixed(0)} KiB; installed in ${r.installMs} ms; ${r.squiggles} squiggle(s); run ${r.seconds.toFixed(1)} s`);

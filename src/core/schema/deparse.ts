@@ -5,9 +5,26 @@
  * Nodes it does not know print as `?`, which never equals a real expression.
  */
 
-import { quoteIdent } from '../quote';
+import { quoteIdent, quoteLiteral } from '../quote';
 
 export { quoteIdent };
+
+/**
+ * A type or function name part: bare when it is a plain lower-case word (type names such as `numeric`
+ * or `interval` are keywords that stand bare in a type position), quoted otherwise, so a name from a
+ * file can never add text to the statement it is printed into.
+ */
+function namePart(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : quoteIdent(name);
+}
+
+/** An operator name: operator characters only (anything else prints as `?`). */
+function operatorName(names: string[]): string {
+  const op = names[names.length - 1] ?? '';
+  if (!/^[~!@#%^&|`?+\-*/<>=]+$/.test(op)) return '?';
+  const schema = names.slice(0, -1);
+  return schema.length ? `OPERATOR(${schema.map(quoteIdent).join('.')}.${op})` : op;
+}
 
 function str(n: any): string {
   return n?.String?.sval ?? n?.sval ?? '';
@@ -17,8 +34,9 @@ function str(n: any): string {
 export function typeName(t: any): string {
   if (!t) return '';
   const names: string[] = (t.names ?? []).map(str);
-  let base = names.length > 1 && names[0] === 'pg_catalog' ? names[names.length - 1] : names.join('.');
-  base = TYPE_NAMES[base] ?? base;
+  const parts = names.length > 1 && names[0] === 'pg_catalog' ? names.slice(-1) : names;
+  const joined = parts.join('.');
+  let base = TYPE_NAMES[joined] ?? parts.map(namePart).join('.');
   const mods = (t.typmods ?? []).map((m: any) => expr(m)).filter((s: string) => s !== '?');
   if (mods.length && !/^(timestamp|time)\b/.test(base)) base += `(${mods.join(',')})`;
   else if (mods.length) base = base.replace(/^(timestamp|time)/, `$1(${mods.join(',')})`);
@@ -53,21 +71,25 @@ export function expr(node: any): string {
       return (n.fields ?? []).map((f: any) => (f.A_Star ? '*' : quoteIdent(str(f)))).join('.');
     case 'A_Const':
       if (n.isnull) return 'NULL';
-      if (n.sval) return `'${String(n.sval.sval ?? '').replace(/'/g, "''")}'`;
+      if (n.sval) return quoteLiteral(String(n.sval.sval ?? ''));
       if (n.ival) return String(n.ival.ival ?? 0);
-      if (n.fval) return String(n.fval.fval);
+      if (n.fval) return /^[0-9.eE+-]+$/.test(String(n.fval.fval)) ? String(n.fval.fval) : '?';
       if (n.boolval) return n.boolval.boolval ? 'true' : 'false';
-      if (n.bsval) return `B'${n.bsval.bsval}'`;
+      if (n.bsval) {
+        // The parser keeps the prefix: `b0101` for B'0101', `x1f` for X'1f'.
+        const m = /^([bx])([0-9a-fA-F]*)$/.exec(String(n.bsval.bsval ?? ''));
+        return m ? `${m[1].toUpperCase()}'${m[2]}'` : '?';
+      }
       return '?';
     case 'Integer':
       return String(n.ival ?? 0);
     case 'String':
-      return `'${n.sval}'`;
+      return quoteLiteral(String(n.sval ?? ''));
     case 'TypeCast':
       return `${wrap(n.arg)}::${typeName(n.typeName)}`;
     case 'FuncCall': {
       const names: string[] = (n.funcname ?? []).map(str);
-      const name = names.length > 1 && names[0] === 'pg_catalog' ? names[names.length - 1] : names.join('.');
+      const name = (names.length > 1 && names[0] === 'pg_catalog' ? names.slice(-1) : names).map(quoteIdent).join('.');
       const args = n.agg_star ? '*' : (n.args ?? []).map(expr).join(', ');
       return `${name}(${n.agg_distinct ? 'DISTINCT ' : ''}${args})`;
     }
@@ -76,7 +98,7 @@ export function expr(node: any): string {
     case 'ParamRef':
       return `$${n.number ?? 0}`;
     case 'A_Expr': {
-      const op = (n.name ?? []).map(str).join('.');
+      const op = operatorName((n.name ?? []).map(str));
       switch (n.kind) {
         case 'AEXPR_OP':
           return n.lexpr ? `${wrap(n.lexpr)} ${op} ${wrap(n.rexpr)}` : `${op} ${wrap(n.rexpr)}`;

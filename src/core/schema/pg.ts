@@ -145,9 +145,19 @@ export class TextCache<V> {
 
 const parseCache = new TextCache<any | null>(CACHE_MAX_CHARS);
 
-/** Parses `sql` or returns undefined when it is not valid PostgreSQL. Parser must be ready. Cached by text; do not mutate the tree. */
+/**
+ * The longest text handed to the parser in one call (characters). PostgreSQL's parser in WASM needs
+ * about 80 bytes per input byte for the tree and its JSON, and its memory never shrinks: a longer
+ * statement is not parsed (the checks that read parse trees skip it; `oversizedStatements` lists them),
+ * and a file longer than WHOLE_PARSE_MAX_CHARS is parsed statement by statement.
+ */
+export const MAX_PARSE_CHARS = 1 << 20;
+/** Files up to this length are parsed in one call (fewer calls); longer ones statement by statement. */
+export const WHOLE_PARSE_MAX_CHARS = 1 << 16;
+
+/** Parses `sql` or returns undefined when it is not valid PostgreSQL (or longer than MAX_PARSE_CHARS). Parser must be ready. Cached by text; do not mutate the tree. */
 export function tryParse(sql: string): any | undefined {
-  if (!parserReady()) return undefined;
+  if (!parserReady() || sql.length > MAX_PARSE_CHARS) return undefined;
   const cacheable = sql.length <= CACHE_MAX_TEXT;
   if (cacheable) {
     const hit = parseCache.get(sql);
@@ -316,8 +326,11 @@ export function neutralizePlaceholders(sql: string): { text: string; names: Set<
 }
 
 /** Parses `text` tolerantly: whole file first, else each statement; unparsable ones are skipped. */
-export function parseTolerant(text: string, options: { placeholders?: Set<string> } = {}): ParsedStatement[] {
+export function parseTolerant(text: string, options: { placeholders?: Set<string> } = {}): Iterable<ParsedStatement> {
   if (!parserReady()) return [];
+  // A long file: one statement at a time, each tree made when the caller gets to it (so a caller that
+  // uses and drops each one holds one tree at a time, not the whole file's).
+  if (text.length > WHOLE_PARSE_MAX_CHARS) return parseEach(text, options.placeholders);
   const whole = tryParse(text);
   if (whole) return fromParse(whole, text, 0, text.length);
   // templated migrations (`:SCHEMA.t`, `{{ .Namespace }}.t`) usually parse whole once neutralized
@@ -332,6 +345,14 @@ export function parseTolerant(text: string, options: { placeholders?: Set<string
   const out: ParsedStatement[] = [];
   for (const [s, e] of statementRanges(text)) out.push(...parseRange(text, s, e, 0, options.placeholders));
   return out;
+}
+
+function* parseEach(text: string, placeholders?: Set<string>): Generator<ParsedStatement> {
+  // splitSql, not the core lexer: the same statement bounds without a token array for the whole file.
+  for (const [s, e] of splitSql(text)) {
+    // (a psql meta-command line is its own piece; parseRange skips it)
+    yield* parseRange(text, s, e, 0, placeholders);
+  }
 }
 
 /** Top-level statement ranges by the core splitter (psql commands left out); `splitSql` if it fails. */
@@ -393,4 +414,13 @@ function fromParse(parsed: any, pieceText: string, base: number, pieceEnd: numbe
     });
   }
   return out;
+}
+
+/**
+ * Statements of `text` longer than MAX_PARSE_CHARS (the parser never sees them), as [start, end)
+ * ranges: what a report notes as not analyzed. Cheap for a text shorter than the limit.
+ */
+export function oversizedStatements(text: string, limit = MAX_PARSE_CHARS): Array<[number, number]> {
+  if (text.length <= limit) return [];
+  return splitSql(text).filter(([s, e]) => e - s > limit);
 }

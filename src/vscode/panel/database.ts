@@ -30,7 +30,7 @@ export class Database implements vscode.Disposable {
 
   constructor(private readonly context: vscode.ExtensionContext, readonly log: vscode.LogOutputChannel) {
     this.connections = new Connections(context.secrets, log);
-    this.uniqueCheck = new UniqueCheck(this.connections, log);
+    this.uniqueCheck = new UniqueCheck(this.connections, log, context.globalState);
     this.disposables.push(
       this.connections,
       this.uniqueCheck,
@@ -86,7 +86,8 @@ export class Database implements vscode.Disposable {
         }
       });
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const { scrub } = await import('../../db/connect');
+      const msg = scrub(e instanceof Error ? e.message : String(e));
       this.log.error(`scan of ${conn.label} failed: ${msg}`);
       void vscode.window.showErrorMessage(`dupguard: cannot scan ${conn.label}: ${msg}`, 'Try Again', 'Show Output').then((c) => {
         if (c === 'Try Again') void this.scan(conn, args);
@@ -128,7 +129,8 @@ export class Database implements vscode.Disposable {
     try {
       return await openMigration(this.connections, conn, req, this.log);
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const { scrub } = await import('../../db/connect');
+      const msg = scrub(e instanceof Error ? e.message : String(e));
       this.log.error(`generate dedup migration for ${req.schema}.${req.table} failed: ${msg}`);
       void vscode.window.showErrorMessage(`dupguard: cannot generate the dedup migration for ${req.schema}.${req.table}: ${msg}`);
       return undefined;

@@ -3,7 +3,7 @@
  * script and the host both import it (no `vscode`, no `pg`).
  */
 import type { ScanCheck, ScanTable } from '../../db/report';
-import { quoteIdent } from '../../core/quote';
+import { commentSafe, quoteIdent } from '../../core/quote';
 
 /** One line of the results table. */
 export interface TableFigures {
@@ -95,12 +95,13 @@ export function duplicateQuery(t: Pick<ScanTable, 'schema' | 'table'>, c: ScanCh
   const where: string[] = [];
   if (c.kind === 'unique-nulls') where.push(`(${cols.map((x) => `${x} IS NULL`).join(' OR ')})`);
   if (c.kind === 'key' && c.source === 'inferred') for (const x of cols) where.push(`${x} IS NOT NULL`);
+  // Names in the comment are quoted and escaped: a line break in a name must not end the comment.
   const label = c.kind === 'exact-row'
-    ? `rows equal in every column${c.ignoredColumns?.length ? ` except ${c.ignoredColumns.map((i) => i.name).join(', ')}` : ''}`
-    : `key (${c.columns.join(', ')})`;
+    ? `rows equal in every column${c.ignoredColumns?.length ? ` except ${c.ignoredColumns.map((i) => ident(i.name)).join(', ')}` : ''}`
+    : `key (${c.columns.map(ident).join(', ')})`;
   const ids = idColumn ? `,\n       (array_agg(${ident(idColumn)} ORDER BY ${ident(idColumn)}))[1:10] AS ${ident(`${idColumn}s`)}` : '';
   return [
-    `-- dupguard: duplicate groups of ${t.schema}.${t.table}, ${label}; largest first. Read-only.`,
+    commentSafe(`-- dupguard: duplicate groups of ${rel}, ${label}; largest first. Read-only.`),
     `SELECT ${cols.join(', ')},`,
     `       count(*) AS copies${ids}`,
     `  FROM ${rel}`,

@@ -168,7 +168,8 @@ export class DuplicatesPanel implements vscode.Disposable {
     try {
       await fn();
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const { scrub } = await import('../../db/connect');
+      const msg = scrub(e instanceof Error ? e.message : String(e));
       this.host.log.error(`${what} failed: ${msg}`);
       void vscode.window.showErrorMessage(`dupguard: ${what} failed: ${msg}`);
     }

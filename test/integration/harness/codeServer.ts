@@ -56,16 +56,23 @@ export function installVsix(scratch: string, vsix: string): { ms: number; output
   return { ms: Date.now() - t0, output };
 }
 
-export async function startCodeServer(scratch: string, folder: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<CodeServer> {
+/**
+ * Starts code-server on `folder`. With `workspaceTrust`, workspace trust is on and the folder opens
+ * untrusted (restricted mode, no startup prompt) until a test grants trust through the UI.
+ */
+export async function startCodeServer(scratch: string, folder: string, extraEnv: NodeJS.ProcessEnv = {}, opts: { workspaceTrust?: boolean } = {}): Promise<CodeServer> {
   const port = await freePort();
   const env = scratchEnv(scratch, extraEnv);
   const userDataDir = path.join(scratch, 'user-data');
   const extensionsDir = path.join(scratch, 'extensions');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  const settings = opts.workspaceTrust
+    ? { ...USER_SETTINGS, 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false }
+    : USER_SETTINGS;
+  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   const args = [codeServerBin(), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry',
-    '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+    '--disable-update-check', ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override',
     '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, folder];
   const proc: Started = startGroup(process.execPath, args, env);
   const url = `http://127.0.0.1:${port}`;

@@ -25,10 +25,12 @@ export const resultsDir = path.join(repoRoot, 'test-results');
  * The extension-host suites: the main one in a window on the fixture workspace, and a short one in a
  * window with no folder open (no workspace, so no schema index).
  */
-export type SuiteVariant = 'workspace' | 'no-folder';
+export type SuiteVariant = 'workspace' | 'no-folder' | 'untrusted';
 const suites: Record<SuiteVariant, { entry: string; out: string }> = {
   workspace: { entry: 'index.ts', out: path.join(repoRoot, 'out', 'integration', 'suite.js') },
   'no-folder': { entry: 'noFolder.ts', out: path.join(repoRoot, 'out', 'integration', 'suite-no-folder.js') },
+  // The fixture workspace opened with workspace trust on: restricted mode until a test trusts it.
+  untrusted: { entry: 'untrusted.ts', out: path.join(repoRoot, 'out', 'integration', 'suite-untrusted.js') },
 };
 
 export interface SuiteRun {
@@ -125,7 +127,7 @@ async function runSuiteOnce(timeoutMs: number, variant: SuiteVariant): Promise<S
     const shots = path.join(scratch, 'screenshots');
     // The panel tests scan the run's PostgreSQL (test/run.ts) and ask for screenshots of the page.
     const pg = process.env.DUPGUARD_TEST_PG_URL ? { DUPGUARD_TEST_PG_URL: process.env.DUPGUARD_TEST_PG_URL } : {};
-    server = await infra('starting code-server', () => startCodeServer(scratch, ws, { DUPGUARD_TEST_REPORT: reportFile, DUPGUARD_TEST_WORKSPACE: ws, DUPGUARD_TEST_SCREENSHOTS: shots, DUPGUARD_TEST_RESULTS: resultsDir, ...pg }));
+    server = await infra('starting code-server', () => startCodeServer(scratch, ws, { DUPGUARD_TEST_REPORT: reportFile, DUPGUARD_TEST_WORKSPACE: ws, DUPGUARD_TEST_SCREENSHOTS: shots, DUPGUARD_TEST_RESULTS: resultsDir, ...pg }, { workspaceTrust: variant === 'untrusted' }));
     log(`code-server on ${server.url}`);
     browser = await infra('starting Chromium', () => openBrowser(server!.env));
     const page = browser.page;
@@ -142,7 +144,7 @@ async function runSuiteOnce(timeoutMs: number, variant: SuiteVariant): Promise<S
     await infra('loading the workbench', async () => {
       await page.exposeFunction('codeAutomationExit', (code: number) => { resolveExit(Number(code)); });
       // code-server reopens its default folder unless told otherwise: ew=true is its empty window
-      const folder = variant === 'workspace' ? `folder=${encodeURIComponent(ws)}&` : 'ew=true&';
+      const folder = variant !== 'no-folder' ? `folder=${encodeURIComponent(ws)}&` : 'ew=true&';
       await page.goto(`${server!.url}/?${folder}payload=${encodeURIComponent(JSON.stringify(payload))}`, { timeout: 60_000 });
     });
     // The runner writes its first line before the first test: until then, any stall is the machinery's.
@@ -321,6 +323,12 @@ async function main(): Promise<void> {
     const r = await runSuite(120_000, 'no-folder');
     process.stdout.write(r.report);
     log(`extension tests with no folder open: exit ${r.exitCode} in ${r.seconds.toFixed(1)} s`);
+    failed ||= r.exitCode !== 0;
+  }
+  if (all || which.includes('untrusted')) {
+    const r = await runSuite(180_000, 'untrusted');
+    process.stdout.write(r.report);
+    log(`extension tests in an untrusted workspace: exit ${r.exitCode} in ${r.seconds.toFixed(1)} s`);
     failed ||= r.exitCode !== 0;
   }
   if (all || which.includes('vsix')) {

@@ -99,3 +99,25 @@ export async function pageAction(name: string, body: string, timeoutMs = 60_000)
   assert.ok(m, `page action ${name}: ${answer}`);
   return Number(m[1]);
 }
+
+/** The data check's last outcome for a document (uniqueCheck.ts CheckState), if any. */
+export interface DataCheckState {
+  outcome: 'untrusted' | 'not-enabled' | 'checked' | 'failed';
+  connection?: string;
+  keys?: { status: string; table?: string; note?: string; duplicateGroups?: number }[];
+  seq: number;
+}
+
+export async function dataCheckState(uri: vscode.Uri): Promise<DataCheckState | undefined> {
+  return vscode.commands.executeCommand<DataCheckState | undefined>('_dupguard.dataCheckState', uri.toString());
+}
+
+/** Waits until the data check recorded an outcome for `uri` newer than `afterSeq` that satisfies `pred`. */
+export async function dataCheckUntil(uri: vscode.Uri, what: string, pred: (s: DataCheckState) => boolean, afterSeq = 0, timeoutMs = 45_000): Promise<DataCheckState> {
+  let last: DataCheckState | undefined;
+  await waitFor(`${what} (last data-check state: ${JSON.stringify(last)})`, () => {
+    void dataCheckState(uri).then((s) => { last = s; });
+    return last && last.seq > afterSeq && pred(last);
+  }, timeoutMs);
+  return last!;
+}

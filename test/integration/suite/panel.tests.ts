@@ -9,9 +9,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readProfiles } from '../../../src/vscode/connections';
+import { saveProfile } from '../../../src/vscode/scanDb';
 import { createTestDatabase } from '../../support/postgres';
 import { startPasswordProxy } from './panelPasswordProxy';
-import { codeActions, codeOf, createFile, pageAction, setSetting, waitFor } from './helpers';
+import { startCountingProxy } from './countingProxy';
+import { codeActions, codeOf, createFile, dataCheckUntil, pageAction, setSetting, waitFor } from './helpers';
 import { test } from './runner';
 
 const TABLE = 'public.task_requirements';
@@ -282,37 +284,73 @@ test('Quick estimate rescans from statistics and a sample, Exact scan counts aga
   await panelUntil('the exact report again', (x) => x.stats.some((t) => t.endsWith(' exact scan')));
 }, 120_000);
 
-test('a migration adding UNIQUE over the duplicated columns gets the data-dependent error with the real counts, and its quick fix', async () => {
-  const editor = await createFile('migrations/002_task_requirements_unique.sql', [
-    '-- Stop the copies for good.',
-    'ALTER TABLE task_requirements ADD CONSTRAINT task_requirements_task_req_key UNIQUE (task_pk, requirement_id);',
-    'CREATE UNIQUE INDEX customers_email_key ON public.customers (email);',
-    '',
-  ].join('\n'));
-  const uri = editor.document.uri;
-  const [d] = await waitFor(`a ${RULE} diagnostic`, () => {
-    const ds = vscode.languages.getDiagnostics(uri).filter((x) => codeOf(x) === RULE);
-    return ds.length ? ds : undefined;
-  }, 45_000);
-  assert.equal(vscode.languages.getDiagnostics(uri).filter((x) => codeOf(x) === RULE).length, 1, 'customers.email holds no duplicates: one diagnostic only');
-  assert.equal(d.source, 'dupguard');
-  assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
-  assert.equal(d.range.start.line, 1);
-  assert.match(d.message, /public\.task_requirements/);
-  assert.match(d.message, /37 key values are held by more than one row \(963 excess rows, up to 28 copies/);
+test('a migration adding UNIQUE: nothing is sent until the check is turned on for the connection; then the data-dependent error with the real counts, and its quick fix', async () => {
+  // Every statement a client sends to the database passes through this proxy, and is counted.
+  const real = new URL(dbUrl);
+  const proxy = await startCountingProxy({ host: real.hostname, port: Number(real.port) });
+  try {
+    const url = `postgres://postgres@127.0.0.1:${proxy.port}${real.pathname}?sslmode=disable`;
+    await vscode.commands.executeCommand('dupguard.scanDatabase', { url, tables: ['public.customers'] });
+    await closeTextEditors();
+    const connectionsBefore = proxy.connections();
+    const statementsBefore = proxy.statements.length;
+    const editor = await createFile('migrations/002_task_requirements_unique.sql', [
+      '-- Stop the copies for good.',
+      'ALTER TABLE task_requirements ADD CONSTRAINT task_requirements_task_req_key UNIQUE (task_pk, requirement_id);',
+      'CREATE UNIQUE INDEX customers_email_key ON public.customers (email);',
+      "CREATE UNIQUE INDEX task_requirements_live ON task_requirements (task_pk) WHERE CASE WHEN pg_terminate_backend(pg_backend_pid()) THEN true END;",
+      '',
+    ].join('\n'));
+    const uri = editor.document.uri;
+    // Not turned on for this connection (the default): the check stops before connecting.
+    const off = await dataCheckUntil(uri, 'the check to decline (not turned on)', (x) => x.outcome === 'not-enabled');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(proxy.connections(), connectionsBefore, 'a connection was opened for a check that is off');
+    assert.deepEqual(proxy.statements.slice(statementsBefore), []);
+    assert.equal(vscode.languages.getDiagnostics(uri).filter((x) => codeOf(x) === RULE).length, 0);
 
-  const fix = (await codeActions(uri, d.range)).find((a) => a.title === 'Generate dedup migration first');
-  assert.ok(fix?.command, 'no "Generate dedup migration first" quick fix');
-  const [req] = fix.command.arguments as [{ schema: string; table: string; key: string[] }];
-  assert.deepEqual([req.schema, req.table, req.key], ['public', 'task_requirements', ['task_pk', 'requirement_id']]);
-  // The command waits for the keep-policy answer: answer it while it runs.
-  const before = new Set(vscode.workspace.textDocuments);
-  const running = vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));
-  const doc = await acceptQuickPickUntil('the migration from the quick fix', () => untitledWith('-- backup: public.task_requirements_dupguard_', before));
-  await running;
-  assert.match(doc.getText(), /UNIQUE/);
-  await closeTextEditors();
-}, 120_000);
+    // The clear way to turn it on: the question shown once per connection, answered through the UI.
+    await pageAction('turn-on-data-check', JSON.stringify({ click: '.notifications-toasts .monaco-button:has-text("Turn On")' }));
+    const on = await dataCheckUntil(uri, 'the check to run', (x) => x.outcome === 'checked', off.seq);
+    assert.deepEqual(on.keys?.map((k) => k.status), ['counted', 'counted', 'skipped']);
+    assert.match(on.keys![2].note!, /not evaluated/);
+    const sent = proxy.statements.slice(statementsBefore);
+    assert.ok(sent.length > 0);
+    for (const text of sent) assert.ok(!/terminate|;/.test(text), `sent: ${text}`);
+    const [d] = await waitFor(`a ${RULE} diagnostic`, () => {
+      const ds = vscode.languages.getDiagnostics(uri).filter((x) => codeOf(x) === RULE);
+      return ds.length ? ds : undefined;
+    }, 45_000);
+    assert.equal(vscode.languages.getDiagnostics(uri).filter((x) => codeOf(x) === RULE).length, 1, 'customers.email holds no duplicates: one diagnostic only');
+    assert.equal(d.source, 'dupguard');
+    assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(d.range.start.line, 1);
+    assert.match(d.message, /public\.task_requirements/);
+    assert.match(d.message, /37 key values are held by more than one row \(963 excess rows, up to 28 copies/);
+
+    const fix = (await codeActions(uri, d.range)).find((a) => a.title === 'Generate dedup migration first');
+    assert.ok(fix?.command, 'no "Generate dedup migration first" quick fix');
+    const [req] = fix.command.arguments as [{ schema: string; table: string; key: string[] }];
+    assert.deepEqual([req.schema, req.table, req.key], ['public', 'task_requirements', ['task_pk', 'requirement_id']]);
+    // The command waits for the keep-policy answer: answer it while it runs.
+    const before = new Set(vscode.workspace.textDocuments);
+    const running = vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));
+    const doc = await acceptQuickPickUntil('the migration from the quick fix', () => untitledWith('-- backup: public.task_requirements_dupguard_', before));
+    await running;
+    assert.match(doc.getText(), /UNIQUE/);
+
+    // Turned off again: nothing more is sent, the finding goes.
+    await vscode.commands.executeCommand('dupguard.disableDataCheck');
+    const stopped = proxy.connections();
+    await editor.document.save();
+    await waitFor('the finding to go', () => vscode.languages.getDiagnostics(uri).filter((x) => codeOf(x) === RULE).length === 0);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(proxy.connections(), stopped);
+    await closeTextEditors();
+  } finally {
+    await proxy.close();
+  }
+}, 150_000);
 
 /** A table big enough that each scan check runs for a while (about a second per pass here). */
 async function admin(): Promise<import('pg').Client> {
@@ -396,6 +434,15 @@ test('a server that cannot be reached: a clear error, and the panel keeps the la
   assert.ok(s.rows.length > 0, 'the previous results are gone');
 }, 60_000);
 
+test('a URL holding a password: neither the panel, its title nor the error shows it', async () => {
+  const r = await vscode.commands.executeCommand('dupguard.scanDatabase', { url: 'postgres://postgres:hunter2secret@127.0.0.1:1/nowhere?sslmode=disable' });
+  assert.equal(r, undefined);
+  const s = await panelUntil('the failure banner', (x) => x.banners.some((b) => b.startsWith('Cannot scan postgres://postgres:***@127.0.0.1:1/nowhere')));
+  assert.ok(!JSON.stringify(s).includes('hunter2secret'), JSON.stringify(s.banners));
+  const titles = vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label);
+  assert.ok(!titles.some((t) => t.includes('hunter2secret')), titles.join(' | '));
+}, 60_000);
+
 test('the password is asked once, kept in the secret storage, used without asking again, and forgotten on request', async () => {
   const real = new URL(dbUrl);
   const proxy = await startPasswordProxy({ host: real.hostname, port: Number(real.port) }, 's3cret pass');
@@ -464,6 +511,26 @@ test('untrusted workspaces use only the connection profiles of the user settings
     assert.equal(untrusted.ignored, 1);
   } finally {
     await vscode.workspace.getConfiguration('dupguard').update('connections', undefined, vscode.ConfigurationTarget.Global);
+    await setSetting('connections', undefined);
+  }
+});
+
+test('a connection profile added is written only where the user chose: the user\'s own profiles are not copied into the workspace', async () => {
+  const cfg = () => vscode.workspace.getConfiguration('dupguard');
+  await cfg().update('connections', [{ name: 'mine', host: 'db.internal' }], vscode.ConfigurationTarget.Global);
+  try {
+    const added = { name: 'added', host: 'localhost', port: 5432, database: 'app', user: 'app' };
+    await saveProfile(added, vscode.ConfigurationTarget.Workspace);
+    let info = cfg().inspect<unknown[]>('connections');
+    assert.deepEqual(info?.workspaceValue, [added]);
+    assert.deepEqual(info?.globalValue, [{ name: 'mine', host: 'db.internal' }]);
+    // the same name again replaces it there; the user's list is still untouched
+    await saveProfile({ ...added, port: 6543 }, vscode.ConfigurationTarget.Workspace);
+    info = cfg().inspect<unknown[]>('connections');
+    assert.deepEqual(info?.workspaceValue, [{ ...added, port: 6543 }]);
+    assert.deepEqual(info?.globalValue, [{ name: 'mine', host: 'db.internal' }]);
+  } finally {
+    await cfg().update('connections', undefined, vscode.ConfigurationTarget.Global);
     await setSetting('connections', undefined);
   }
 });

@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { expandPaths, FileArgumentError, globToRegExp } from '../../../src/cli/files';
 import { ConfigError, findConfig, jsonErrorOffset, loadConfig, parseConfig } from '../../../src/cli/config';
 
@@ -116,4 +118,38 @@ test('config: wrong shapes are errors naming the key; unknown keys are warnings'
     "c.json: unknown key 'rulez' ignored (known: rules, naturalKeys, embedded, include, exclude)",
     "c.json: unknown key 'embedded.tag' ignored (known: tags, functions)",
   ]);
+});
+
+test('a folder that cannot be listed is reported and skipped: the rest is linted, exit 2 at the end', () => {
+  // As root every folder is readable: the CLI then runs as the unprivileged user `nobody`.
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dupguard-locked-'));
+  fs.writeFileSync(path.join(root, '.dupguard.json'), '{}');
+  fs.mkdirSync(path.join(root, 'ok'));
+  fs.writeFileSync(path.join(root, 'ok', 'a.sql'), 'CREATE TABLE t (id int PRIMARY KEY);\nINSERT INTO t VALUES (1) ON CONFLICT DO NOTHING;\n');
+  fs.mkdirSync(path.join(root, 'locked'));
+  fs.writeFileSync(path.join(root, 'locked', 'b.sql'), 'SELECT 1;\n');
+  fs.chmodSync(root, 0o755);
+  fs.chmodSync(path.join(root, 'ok'), 0o755);
+  fs.chmodSync(path.join(root, 'ok', 'a.sql'), 0o644);
+  fs.chmodSync(path.join(root, '.dupguard.json'), 0o644);
+  fs.chmodSync(path.join(root, 'locked'), 0o000);
+  const asRoot = process.getuid?.() === 0;
+  const repo = path.resolve(__dirname, '../../..');
+  const main = path.join(repo, 'src/cli/main.ts');
+  const tsx = pathToFileURL(path.join(repo, 'node_modules/tsx/dist/loader.mjs')).href;
+  const r = spawnSync(process.execPath, ['--import', tsx, main, 'lint', '--format', 'json', '.'], {
+    cwd: root, encoding: 'utf8', timeout: 120_000, ...(asRoot ? { uid: 65534, gid: 65534, env: { ...process.env, HOME: os.tmpdir() } } : {}),
+  });
+  fs.chmodSync(path.join(root, 'locked'), 0o755);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /dupguard lint: locked: cannot list folder \(EACCES\); not linted/);
+  const report = JSON.parse(r.stdout) as { files: { path: string; findings: { rule: string }[] }[] };
+  assert.deepEqual(report.files.map((f) => f.path), ['ok/a.sql']);
+  assert.deepEqual(report.files[0].findings.map((f) => f.rule), ['on-conflict-without-target']);
+
+  // The library call without a handler still throws, naming the folder.
+  const seen: string[] = [];
+  const list = expandPaths([], { cwd: path.join(root, 'ok'), onUnreadable: (p) => seen.push(p) });
+  assert.deepEqual(rel(root, list), ['ok/a.sql']);
+  assert.deepEqual(seen, []);
 });

@@ -103,3 +103,52 @@ test('preferredFixes: one fix per finding, snippets left out, overlapping edits 
   assert.equal(lineBreakOf('a\r\nb\r\nc\n'), '\r\n');
   assert.equal(lineBreakOf('a\nb'), '\n');
 });
+
+const FIXABLE = `${DDL}INSERT INTO customers (email) VALUES ('a@x') ON CONFLICT DO NOTHING;\n`;
+
+test('--fix refuses a file that is not valid UTF-8 (Latin-1 bytes once became U+FFFD), says so, and still lints it', async () => {
+  const dir = tmp({});
+  // "café" in Latin-1: 0xE9 is not UTF-8.
+  const bytes = Buffer.concat([Buffer.from('-- caf'), Buffer.from([0xe9]), Buffer.from(`\r\n${FIXABLE.replace(/\n/g, '\r\n')}`)]);
+  fs.writeFileSync(path.join(dir, 'latin1.sql'), bytes);
+  fs.writeFileSync(path.join(dir, 'ok.sql'), `\ufeff${FIXABLE}`);
+  const r = await lint(['--fix', '--format', 'json', '.'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(fs.readFileSync(path.join(dir, 'latin1.sql')), bytes, 'the file was rewritten');
+  assert.match(r.stderr, /latin1\.sql: not fixed: not valid UTF-8 \(byte 6\)/);
+  // the UTF-8 file beside it is fixed, its BOM kept
+  assert.equal(read(dir, 'ok.sql'), `\ufeff${FIXABLE.replace('ON CONFLICT DO', 'ON CONFLICT (email) DO')}`);
+  const report = JSON.parse(r.stdout) as { files: { path: string; findings: { rule: string }[] }[] };
+  assert.deepEqual(report.files.find((f) => f.path === 'latin1.sql')?.findings.map((f) => f.rule), ['on-conflict-without-target']);
+});
+
+test('--fix through a symbolic link writes the link\'s target and leaves the link a link', async () => {
+  const dir = tmp({});
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'dupguard-fix-target-'));
+  const target = path.join(outside, 'real.sql');
+  fs.writeFileSync(target, FIXABLE);
+  fs.chmodSync(target, 0o640);
+  fs.symlinkSync(target, path.join(dir, 'link.sql'));
+  const r = await lint(['--fix', '.'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(fs.lstatSync(path.join(dir, 'link.sql')).isSymbolicLink(), 'the link was replaced by a file');
+  assert.equal(fs.readlinkSync(path.join(dir, 'link.sql')), target);
+  assert.match(fs.readFileSync(target, 'utf8'), /ON CONFLICT \(email\) DO NOTHING/);
+  assert.equal(fs.statSync(target).mode & 0o777, 0o640);
+  assert.deepEqual(fs.readdirSync(outside), ['real.sql'], 'no temporary file left');
+});
+
+test('--fix: a link planted where the temporary file used to go (a predictable name) receives nothing', async () => {
+  const dir = tmp({ 'a.sql': FIXABLE });
+  const victim = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dupguard-fix-victim-')), 'victim.txt');
+  fs.writeFileSync(victim, 'untouched\n');
+  // the old name: `.a.sql.dupguard-<pid>.tmp` beside the file
+  const planted = path.join(dir, `.a.sql.dupguard-${process.pid}.tmp`);
+  fs.symlinkSync(victim, planted);
+  const r = await lint(['--fix', '.'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(fs.readFileSync(victim, 'utf8'), 'untouched\n');
+  assert.ok(fs.lstatSync(planted).isSymbolicLink());
+  assert.match(read(dir, 'a.sql'), /ON CONFLICT \(email\) DO NOTHING/);
+  assert.ok(fs.lstatSync(path.join(dir, 'a.sql')).isFile());
+});

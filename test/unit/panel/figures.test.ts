@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { ScanCheck, ScanTable } from '../../../src/db/report';
 import { duplicateQuery, formatBytes, formatPercent, headlineCheck, tableFigures } from '../../../src/vscode/panel/figures';
 import { checkKey } from '../../../src/vscode/panel/messages';
+import { loadPgParser, parseSql } from '../../../src/core/pgparse';
 
 function check(over: Partial<ScanCheck>): ScanCheck {
   return { kind: 'key', columns: ['a'], source: 'config', rows: 100, distinct: 100, duplicateGroups: 0, excessRows: 0, maxCopies: 1, estimated: false, sample: [], ...over };
@@ -47,4 +48,21 @@ test('Copy query: quoted names, text comparison, NULL filters as each check coun
   assert.match(duplicateQuery({ schema: 's', table: 't' }, check({ kind: 'unique-nulls', source: 'unique-index', columns: ['a', 'b'] })), /WHERE \(a IS NULL OR b IS NULL\)/);
   assert.match(duplicateQuery({ schema: 's', table: 't' }, check({ source: 'inferred', columns: ['a', 'b'] })), /WHERE a IS NOT NULL\n {3}AND b IS NOT NULL/);
   assert.doesNotMatch(duplicateQuery({ schema: 's', table: 't' }, check({})), /WHERE/);
+});
+
+test('Copy query: a name holding a line break stays inside the comment (it once became an executable DROP TABLE)', async () => {
+  assert.ok(await loadPgParser());
+  const evil = 'x\nDROP TABLE important; --';
+  for (const q of [
+    duplicateQuery({ schema: 'public', table: evil }, check({ columns: ['a'] })),
+    duplicateQuery({ schema: evil, table: 't' }, check({ columns: [evil, 'b\r\nDELETE FROM t;'] })),
+    duplicateQuery({ schema: 's', table: 't' }, check({ kind: 'exact-row', source: 'all-columns', columns: ['a'], ignoredColumns: [{ name: 'u\nDROP TABLE x;', reason: 'serial' } as never] })),
+  ]) {
+    // The comment is one line, and the whole text is one SELECT as PostgreSQL's grammar reads it.
+    assert.match(q.split('\n')[0], /^-- dupguard: duplicate groups of .*; largest first\. Read-only\.$/);
+    const parsed = parseSql(q);
+    assert.ok(parsed?.ok, q);
+    assert.equal(parsed.stmts.length, 1, q);
+    assert.ok(parsed.stmts[0].stmt.SelectStmt, q);
+  }
 });

@@ -44,19 +44,35 @@ test('never throws: broken SQL, psql meta-commands, empty text, offsets after no
   assert.equal(sql.slice(k.start, k.end), 'UNIQUE (a)');
 });
 
-test('the count query leaves NULL keys out unless NULLS NOT DISTINCT, and keeps a partial predicate', async () => {
-  const [plain, nnd, partial] = await findAddedUniqueKeys([
-    'ALTER TABLE s.t ADD UNIQUE (a, "B");',
-    'ALTER TABLE t ADD UNIQUE NULLS NOT DISTINCT (a);',
-    'CREATE UNIQUE INDEX ON t (a) WHERE live;',
-  ].join('\n'));
-  const q = violationQuery(plain);
-  assert.match(q, /FROM s\.t WHERE a IS NOT NULL AND "B" IS NOT NULL GROUP BY a, "B"\) AS s$/);
-  assert.match(q, /count\(\*\) FILTER \(WHERE c > 1\)/);
-  assert.match(violationQuery(nnd), /FROM t GROUP BY a\)/);
-  assert.match(violationQuery(partial), /FROM t WHERE \(live\) AND a IS NOT NULL GROUP BY a\)/);
+test('the count query is built from names only: NULL keys left out unless NULLS NOT DISTINCT, every function pg_catalog-qualified', () => {
+  const q = violationQuery('s', 'Odd "T"', ['a', 'B'], false);
+  assert.match(q, /FROM s\."Odd ""T""" WHERE a IS NOT NULL AND "B" IS NOT NULL GROUP BY a, "B"\) AS s$/);
+  assert.match(q, /pg_catalog\.count\(\*\) FILTER \(WHERE c OPERATOR\(pg_catalog\.>\) 1\)/);
+  assert.doesNotMatch(q.replace(/pg_catalog\.\w+\(/g, ''), /\b(count|sum|max)\(/);
+  assert.match(violationQuery('public', 't', ['a'], true), /FROM public\.t GROUP BY a\)/);
   assert.deepEqual(violationFromRow({ rows: '1000', distinct_keys: '37', groups: '37', max_copies: '28' }),
     { rows: 1000, distinctKeys: 37, duplicateGroups: 37, excessRows: 963, maxCopies: 28 });
+});
+
+test('expression and partial keys carry a canonical definition that matches the catalog\'s pg_get_indexdef spelling', async () => {
+  const [file] = await findAddedUniqueKeys("CREATE UNIQUE INDEX u ON users (lower(email)) WHERE (deleted_at is null) AND status = 'live';");
+  const [catalog] = await findAddedUniqueKeys("CREATE UNIQUE INDEX u2 ON public.users USING btree (lower(email)) WHERE ((deleted_at IS NULL) AND (status = 'live'::text));");
+  assert.ok(file.definition && catalog.definition);
+  assert.deepEqual(file.definition, catalog.definition);
+  const [other] = await findAddedUniqueKeys('CREATE UNIQUE INDEX u3 ON users (lower(email));');
+  assert.notDeepEqual(other.definition, file.definition);
+});
+
+test('names from the file never add text to printed SQL: function, type and operator names are quoted', async () => {
+  // (the name is 63 bytes: PostgreSQL's parser truncates longer identifiers)
+  const payload = 'CREATE UNIQUE INDEX i ON users (("lower(email))IS NOT NULL)s;COMMIT;CREATE TABLE pwned();--"(email)));';
+  const [k] = await findAddedUniqueKeys(payload);
+  assert.ok(k, 'the payload parses as a unique index');
+  assert.equal(k.elements[0], '("lower(email))IS NOT NULL)s;COMMIT;CREATE TABLE pwned();--"(email))');
+  const [t] = await findAddedUniqueKeys('CREATE UNIQUE INDEX i ON t ((a::"int); drop table x; --"), (b OPERATOR("x; drop".=) 1)) WHERE c = \'it\'\'s \\ here\';');
+  assert.equal(t.elements[0], '(a::"int); drop table x; --")');
+  assert.equal(t.elements[1], '(b OPERATOR("x; drop".=) 1)');
+  assert.equal(t.predicate, "c = E'it''s \\\\ here'");
 });
 
 test('a key added after the file rewrites the table (a dedup step) is not judged on today\'s data', async () => {

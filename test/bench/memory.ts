@@ -1,0 +1,113 @@
+/**
+ * Peak memory of `dupguard lint` per input byte, on the corpus (../shared/corpus): the shipped CLI
+ * (dist/cli.js, built first) runs in a child process per input; its peak resident set size
+ * (process.resourceUsage().maxRSS at exit, WASM memory included) is compared with a run on an empty
+ * file in the same session (the baseline: node, the bundle and the parser). Also checks that stdout
+ * is the report alone (it parses as JSON) whatever the parser prints.
+ *
+ *   npm run bench:memory           (or: npx tsx test/bench/memory.ts [--quick])
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+const corpus = path.resolve(root, '../shared/corpus');
+const cli = path.join(root, 'dist', 'cli.js');
+
+interface Run { name: string; bytes: number; peakKb: number; ms: number; exit: number | null; json: boolean; findings: number; stderr: string }
+
+function sqlFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...sqlFiles(p));
+    else if (e.name.endsWith('.sql')) out.push(p);
+  }
+  return out.sort();
+}
+
+function lint(name: string, target: string, bytes: number, scratch: string): Run {
+  const rssFile = path.join(scratch, `${name.replace(/[^\w.-]+/g, "_")}.rss`);
+  // Preloaded into the CLI's process: writes its peak RSS (KiB) when it exits.
+  const preload = path.join(scratch, 'peak.js');
+  fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(process.env.DUPGUARD_PEAK_FILE, String(process.resourceUsage().maxRSS)));\n`);
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['--require', preload, cli, 'lint', '--format', 'json', target], {
+    cwd: scratch, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, DUPGUARD_PEAK_FILE: rssFile },
+  });
+  const ms = Date.now() - t0;
+  let json = false;
+  let findings = 0;
+  try {
+    const report = JSON.parse(r.stdout) as { summary: { findings: number } };
+    json = true;
+    findings = report.summary.findings;
+  } catch { /* reported below */ }
+  const peakKb = fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, 'utf8')) : NaN;
+  return { name, bytes, peakKb, ms, exit: r.status, json, findings, stderr: r.stderr.slice(0, 400) };
+}
+
+function main(): void {
+  if (!fs.existsSync(corpus)) {
+    console.log(`note: ${corpus} is absent: the memory benchmark needs the corpus, nothing measured`);
+    return;
+  }
+  const quick = process.argv.includes('--quick');
+  const build = spawnSync(process.execPath, [path.join(root, 'esbuild.js')], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('build failed');
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dupguard-membench-'));
+  try {
+    const inputs: { name: string; file: string; bytes: number }[] = [];
+    const write = (name: string, parts: string[], times = 1) => {
+      const file = path.join(scratch, `${name}.sql`);
+      const fd = fs.openSync(file, 'w');
+      for (let i = 0; i < times; i++) for (const p of parts) fs.writeSync(fd, fs.readFileSync(p));
+      fs.closeSync(fd);
+      inputs.push({ name, file, bytes: fs.statSync(file).size });
+    };
+    write('empty', []);
+    const dumps = sqlFiles(path.join(corpus, 'dumps'));
+    const migrations = sqlFiles(path.join(corpus, 'migrations'));
+    const regress = sqlFiles(path.join(corpus, 'pg-regress'));
+    // Each corpus folder as one file, then repeated: pg_dump output ×5 is 35.5 MB (the size that
+    // broke), the migrations ×20 are 16 MB of DDL. The growth between the two sizes of one input is
+    // the memory a further input byte costs, free of the fixed part (node, bundle, parser, caches).
+    const pairs: [string, string][] = [];
+    const both = (name: string, parts: string[], times: number) => {
+      write(name, parts);
+      if (!quick) { write(`${name} x${times}`, parts, times); pairs.push([name, `${name} x${times}`]); }
+    };
+    both('migrations', migrations, 20);
+    both('pg-regress', regress, 3);
+    both('dumps', dumps, 5);
+    const runs = inputs.map((i) => lint(i.name, i.file, i.bytes, scratch));
+    // The TS/JS part of the corpus as a folder (many files in one run).
+    const tsReal = path.join(corpus, 'ts-real');
+    const tsBytes = (fs.readdirSync(tsReal, { recursive: true }) as string[]).map((f) => path.join(tsReal, f)).filter((f) => fs.statSync(f).isFile()).reduce((n, f) => n + fs.statSync(f).size, 0);
+    runs.push(lint('ts-real (folder)', tsReal, tsBytes, scratch));
+    const base = runs[0].peakKb * 1024;
+    console.log(`baseline (empty file): peak ${(base / 1e6).toFixed(0)} MB`);
+    console.log('input                    MB   peak MB  bytes/input byte  above baseline  time s  stdout JSON  exit');
+    for (const r of runs.slice(1)) {
+      const peak = r.peakKb * 1024;
+      console.log(`${r.name.padEnd(22)} ${(r.bytes / 1e6).toFixed(1).padStart(6)} ${(peak / 1e6).toFixed(0).padStart(8)} ${(peak / r.bytes).toFixed(1).padStart(17)} ${(Math.max(0, peak - base) / r.bytes).toFixed(1).padStart(15)} ${(r.ms / 1000).toFixed(1).padStart(7)} ${String(r.json).padStart(12)} ${String(r.exit).padStart(5)}`);
+      if (!r.json) console.log(`  stdout is not the JSON report; stderr: ${r.stderr}`);
+    }
+    let worst = 0;
+    for (const [a, b] of pairs) {
+      const x = runs.find((r) => r.name === a)!;
+      const y = runs.find((r) => r.name === b)!;
+      const slope = (y.peakKb - x.peakKb) * 1024 / (y.bytes - x.bytes);
+      worst = Math.max(worst, slope);
+      console.log(`${b}: each further input byte costs ${slope.toFixed(1)} bytes of peak memory`);
+    }
+    if (pairs.length) console.log(`worst: ${worst.toFixed(1)} bytes of peak memory per further input byte`);
+    if (runs.some((r) => !r.json)) process.exitCode = 1;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+main();
