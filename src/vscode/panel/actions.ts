@@ -109,7 +109,9 @@ export async function dryRun(connections: Connections, conn: ChosenConnection, r
       `rows after: ${n(r.rowsAfter)} (${n(r.rowsDeleted)} copies removed)`,
       ...(r.referencesMoved ? [`references moved to the kept rows: ${n(r.referencesMoved)}`] : []),
       `unique constraint builds: ${r.constraintBuilds ? 'yes' : 'no'}`,
-      `took ${(r.durationMs / 1000).toFixed(1)} s; everything was rolled back`,
+      `took ${(r.durationMs / 1000).toFixed(1)} s; no row or table was kept (rolled back)`,
+      `held ACCESS EXCLUSIVE on the table for ${(r.lock.heldMs / 1000).toFixed(1)} s: its readers and writers waited${r.sessionsBlocked ? ` (${r.sessionsBlocked} waiting at the end)` : ''}`,
+      ...(r.sequencesAdvanced.length ? [`sequences advanced (not undone by a rollback): ${r.sequencesAdvanced.map((x) => x.sequence).join(', ')}`] : []),
     ];
     log.info(`dry run ${r.table}: ${lines.join('; ')}${r.error ? `; error: ${r.error}` : ''}`);
     return { ok: r.dedupOk && r.constraintBuilds, lines, error: r.error };

@@ -229,3 +229,53 @@ test('long names stay within 63 bytes and avoid existing index and constraint na
   const taken = photos({ indexes: [{ name: 'task_photos_task_pk_photo_id_key', unique: false, definition: '' }] });
   assert.equal(gen(taken).constraintName, 'task_photos_task_pk_photo_id_key1');
 });
+
+test('search_path: every script pins it first; functions, operators, catalogs and types are named with pg_catalog', () => {
+  const fk = photos({ referencedBy: [{ schema: 'public', table: 'photo_tags', name: 'photo_tags_photo_fkey', definition: 'FOREIGN KEY (photo) REFERENCES task_photos(id)' }] });
+  const plans = [
+    gen(fk, { strategy: 'delete' }), gen(fk, { strategy: 'rebuild', nullKeys: 'distinct' }), gen(fk, { mode: 'dry-run' }),
+    gen(photos(), { rowEstimate: 10_192_750, duplicateRatio: 1.2 }), gen(photos({ kind: 'p' }), { key: ['task_pk'] }), gen(photos(), { flavour: 'yugabyte' }),
+  ];
+  for (const p of plans) {
+    for (const s of [p.script, p.rollback]) {
+      const sqlLines = s.split('\n').filter((l) => !l.startsWith('--') && !l.startsWith('\\'));
+      // The first statement of the transaction (psql: right after BEGIN; dry run: the first one).
+      assert.equal(sqlLines.filter((l) => l !== 'BEGIN;' && l !== '')[0], 'SET LOCAL search_path = pg_catalog, pg_temp;');
+      const sql = sqlLines.join('\n').replace(/'(?:[^']|'')*'/g, "''");
+      // Any lower-case word followed by "(" is either qualified, a keyword construct, or a relation alias's column list.
+      for (const m of sql.matchAll(/(^|[^a-z0-9_$".])([a-z_][a-z0-9_]*)\s*\(/g)) {
+        assert.ok(['coalesce', 'k'].includes(m[2]), `unqualified call ${m[2]}( in:\n${s}`);
+      }
+      // Operators only as OPERATOR(pg_catalog.x) ('=' of SET, UPDATE ... SET and RAISE ... USING are assignments).
+      const bare = sql.replace(/OPERATOR\(pg_catalog\.[^)]+\)/g, '').replace(/USING DETAIL = SQLERRM, HINT =/g, '').replace(/\bSET [^;]*?(?= FROM| WHERE|;)/g, '').match(/\s(<>|>=|<=|!=|\|\||[<>+\-=~])\s/g);
+      assert.equal(bare, null, `bare operator ${bare?.join(',')} in:\n${s}`);
+      assert.doesNotMatch(sql, /(?<!pg_catalog\.)\bpg_(index|class|attribute|constraint|trigger|am|partitioned_table)\b/);
+      assert.doesNotMatch(sql, /::(regclass|text|int8|bigint|oid|tid|int2)\b/);
+      assert.doesNotMatch(sql, /\bIS (NOT )?DISTINCT FROM\b|\bCASE \S+ WHEN\b|\bLIKE\b/, 'constructs that look "=" up by name');
+    }
+  }
+});
+
+test('temporary indexes: only with the delete, only for referencing keys the catalog lists as unindexed (or all, checked at run time)', () => {
+  const t = photos({ referencedBy: [
+    { schema: 'public', table: 'a', name: 'a_fk', definition: 'FOREIGN KEY (p) REFERENCES task_photos(id)' },
+    { schema: 'other', table: 'b', name: 'b_fk', definition: 'FOREIGN KEY (p, q) REFERENCES task_photos(id, task_pk)' },
+  ] });
+  assert.deepEqual(gen(t, { strategy: 'delete' }).temporaryIndexes.map((x) => [x.foreignKey, x.known]), [['public.a.a_fk', false], ['other.b.b_fk', false]]);
+  const known = gen(t, { unindexedForeignKeys: ['other.b.b_fk'], duplicateRatio: 1.5 });
+  assert.equal(known.strategy, 'delete');
+  assert.deepEqual(known.temporaryIndexes.map((x) => [x.foreignKey, x.index.qualified, x.known]), [['other.b.b_fk', 'other.task_photos_dupguard_20261123_170509_fk2', true]]);
+  assert.match(known.strategyReason, /other\.b has no index on \(p, q\): each deleted copy would read that whole table/);
+  assert.ok(known.script.includes('CREATE INDEX task_photos_dupguard_20261123_170509_fk2 ON other.b (p, q);'));
+  assert.ok(!known.script.includes('ON public.a (p)'));
+  assert.deepEqual(gen(t, { strategy: 'rebuild' }).temporaryIndexes, []);
+  assertParses(known.script);
+});
+
+test('partitioned table: refused up front when the catalog says the key lacks a partition column', () => {
+  const t = photos({ kind: 'p' });
+  assert.throws(() => gen(t, { partitionKey: ['created_at'] }), /partitioned by \(created_at\).*lacks created_at/);
+  assert.throws(() => gen(t, { partitionKey: [null] }), /partition key expression cannot be part of one/);
+  assert.equal(gen(t, { partitionKey: ['task_pk'] }).strategy, 'delete');
+  assert.equal(gen(t, { partitionKey: ['created_at'], purpose: 'rollback' }).strategy, 'delete', 'a rollback is never refused for it');
+});
