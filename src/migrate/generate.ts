@@ -174,7 +174,8 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
   const referenceBackups: MigrationPlan['referenceBackups'] = [];
   if (pg) {
     fks.forEach((f, i) => {
-      const name = makeName(backupName, `_refs${i + 1}`, takenRelations);
+      // Derived from the backup's name alone, so the rollback (generated later, when these exist) finds them.
+      const name = makeName(backupName, `_refs${i + 1}`);
       f.refBackup = { schema: table.schema, name, qualified: quoteQualified(table.schema, name) };
       referenceBackups.push({ ...f.refBackup, foreignKey: f.id });
     });
@@ -207,7 +208,7 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
     const known = options.unindexedForeignKeys;
     fks.forEach((f, i) => {
       if (known && !known.includes(f.id)) return;
-      const name = makeName(backupName, `_fk${i + 1}`, takenRelations);
+      const name = makeName(backupName, `_fk${i + 1}`);
       f.tempIndex = { schema: f.fk.schema, name, qualified: quoteQualified(f.fk.schema, name), known: !!known };
       temporaryIndexes.push({ foreignKey: f.id, child: `${f.fk.schema}.${f.fk.table}`, columns: f.columns, index: { schema: f.fk.schema, name, qualified: f.tempIndex.qualified }, known: !!known });
     });
