@@ -131,6 +131,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io.stderr(`dupguard migrate: ${sig}: cancelling the running statement on the server and rolling back\n`);
     abort.abort();
     void session.cancel().catch(() => {});
+    // A server that does not answer the cancel: close the connection rather than wait for it.
+    setTimeout(() => { void session.close(); }, 5000).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
