@@ -177,6 +177,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       partitionKey: facts?.partitionKey,
       unindexedForeignKeys: facts?.unindexedForeignKeys,
       takenNames: facts?.takenNames,
+      foreignKeyOperators: facts?.foreignKeyOperators,
       key,
       keep: f.keep as 'oldest' | 'newest',
       orderBy,

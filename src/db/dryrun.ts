@@ -69,6 +69,8 @@ export interface MigrationFacts {
   /** `schema.table.name` of the referencing foreign keys no valid btree index leads with. */
   unindexedForeignKeys: string[];
   foreignKeys: { foreignKey: string; child: string; columns: string[]; indexed: boolean; childRows?: number }[];
+  /** The equality operator of each foreign key per column (`schema.op`, from conpfeqop), keyed like unindexedForeignKeys. */
+  foreignKeyOperators: Record<string, string[]>;
   /** Relation names in the table's schema. */
   takenNames: string[];
 }
@@ -94,10 +96,14 @@ export async function migrationFacts(client: pg.ClientBase, table: TableDescript
        LEFT JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) p.partrelid AND a.attnum OPERATOR(pg_catalog.=) k.attnum AND k.attnum OPERATOR(pg_catalog.<>) 0
       WHERE p.partrelid OPERATOR(pg_catalog.=) $1::pg_catalog.text::pg_catalog.regclass
       ORDER BY k.ord`, [reg]);
-  const fks = await client.query<{ schema: string; table: string; name: string; columns: string[]; indexed: boolean; rows: string | null }>(
+  const fks = await client.query<{ schema: string; table: string; name: string; columns: string[]; ops: string[]; indexed: boolean; rows: string | null }>(
     `SELECT n.nspname::pg_catalog.text AS schema, r.relname::pg_catalog.text AS table, c.conname::pg_catalog.text AS name,
             ARRAY(SELECT a.attname::pg_catalog.text FROM pg_catalog.unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
                     JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) c.conrelid AND a.attnum OPERATOR(pg_catalog.=) k.attnum ORDER BY k.ord) AS columns,
+            ARRAY(SELECT pg_catalog.concat(s.nspname::pg_catalog.text, '.', o.oprname::pg_catalog.text)
+                    FROM pg_catalog.unnest(c.conpfeqop) WITH ORDINALITY AS e(op, ord)
+                    JOIN pg_catalog.pg_operator AS o ON o.oid OPERATOR(pg_catalog.=) e.op
+                    JOIN pg_catalog.pg_namespace AS s ON s.oid OPERATOR(pg_catalog.=) o.oprnamespace ORDER BY e.ord) AS ops,
             EXISTS (SELECT 1 FROM pg_catalog.pg_index AS i
                       JOIN pg_catalog.pg_class AS ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
                       JOIN pg_catalog.pg_am AS am ON am.oid OPERATOR(pg_catalog.=) ic.relam
@@ -124,6 +130,7 @@ export async function migrationFacts(client: pg.ClientBase, table: TableDescript
     partitionKey: part.rows.length ? part.rows.map((r) => r.name) : undefined,
     unindexedForeignKeys: foreignKeys.filter((f) => !f.indexed).map((f) => f.foreignKey),
     foreignKeys,
+    foreignKeyOperators: Object.fromEntries(fks.rows.map((f) => [`${f.schema}.${f.table}.${f.name}`, f.ops])),
     takenNames: names.rows.map((r) => r.name),
   };
 }
@@ -175,6 +182,7 @@ export async function dryRunMigration(client: pg.ClientBase, table: TableDescrip
     partitionKey: options.partitionKey ?? facts?.partitionKey,
     unindexedForeignKeys: options.unindexedForeignKeys ?? facts?.unindexedForeignKeys,
     takenNames: options.takenNames ?? facts?.takenNames,
+    foreignKeyOperators: options.foreignKeyOperators ?? facts?.foreignKeyOperators,
   });
   const report: DryRunReport = {
     table: `${table.schema}.${table.name}`, strategy: plan.strategy, referencesMoved: 0,

@@ -33,6 +33,8 @@ interface ForeignKeyPlan {
   /** The foreign key is on the table itself: re-pointing moves rows of the table being deduplicated. */
   self: boolean;
   deferrable: boolean;
+  /** Per column, the equality the foreign key itself uses (referenced value on the left), as SQL. */
+  eq: string[];
   refBackup?: { schema: string; name: string; qualified: string };
   tempIndex?: { schema: string; name: string; qualified: string; known: boolean };
 }
@@ -61,6 +63,13 @@ function op(o: string): string {
   return `OPERATOR(pg_catalog.${o})`;
 }
 const EQ = op('=');
+
+/** `OPERATOR(schema.op)` for a catalog operator name `schema.op` (the schema quoted as needed); `pg_catalog.=` when unknown. */
+function fkOperator(qualified: string | undefined): string {
+  const m = qualified ? /^(.*)\.([^.]+)$/.exec(qualified) : null;
+  if (!m || !/^[-+*/<>=~!@#%^&|`?]+$/.test(m[2])) return EQ;
+  return `OPERATOR(${quoteIdent(m[1])}.${m[2]})`;
+}
 
 /** Builds the dedup migration (script, rollback and the decisions taken) for one table. */
 export function generateMigration(table: TableDescription, options: MigrationOptions): MigrationPlan {
@@ -128,6 +137,7 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
     fks.push({
       fk: { ...fk, definition }, id: `${fk.schema}.${fk.table}.${fk.name}`, child: quoteQualified(fk.schema, fk.table),
       columns: parsed.columns, refColumns: parsed.refColumns, self,
+      eq: parsed.columns.map((_, j) => fkOperator(options.foreignKeyOperators?.[`${fk.schema}.${fk.table}.${fk.name}`]?.[j])),
       deferrable: /\bDEFERRABLE\b/i.test(definition.slice(parsed.refTableSpan[1]).replace(/\bNOT\s+DEFERRABLE\b/gi, '')),
     });
   }
@@ -459,7 +469,7 @@ function fkNotNull(f: ForeignKeyPlan, alias: string): string {
 }
 
 function fkMatchesOld(f: ForeignKeyPlan, index: number, child: string, map: string): string {
-  return f.columns.map((col, j) => `${child}.${quoteIdent(col)} ${EQ} ${map}.dupguard_f${index + 1}_old${j + 1}`).join(' AND ');
+  return f.columns.map((col, j) => `${map}.dupguard_f${index + 1}_old${j + 1} ${f.eq[j]} ${child}.${quoteIdent(col)}`).join(' AND ');
 }
 
 /**
@@ -518,18 +528,25 @@ function repointSql(c: Ctx, f: ForeignKeyPlan, index: number): string {
     return lines(head, guarded(lines(`UPDATE ${f.child} AS dupguard_child SET ${set}`, 'FROM pg_temp.dupguard_map AS m', `WHERE ${match};`)));
   }
   const rb = f.refBackup.qualified;
-  const refCols = f.refColumns.map((r, i) => `${quoteIdent(r)} AS old${i + 1}, ${quoteIdent(r)} AS new${i + 1}`).join(', ');
+  // The rollback puts back each referencing row's own value (its spelling may differ from the
+  // referenced one's: citext, numeric scale), so it is read before the update, with the row's position.
+  const refCols = f.columns.map((col, j) => `dupguard_child.${quoteIdent(col)} AS old${j + 1}, dupguard_parent.${quoteIdent(f.refColumns[j])} AS new${j + 1}`).join(', ');
+  const olds = f.columns.map((col, j) => `dupguard_child.${quoteIdent(col)} AS old${j + 1}, m.dupguard_f${index + 1}_new${j + 1} AS new${j + 1}`).join(', ');
+  const setFromOld = f.columns.map((col, j) => `${quoteIdent(col)} = o.new${j + 1}`).join(', ');
   return lines(
     head,
     `-- The old values are kept in ${commentSafe(rb)} so that the rollback can move them back.`,
-    `CREATE TABLE ${rb} AS SELECT NULL::pg_catalog.oid AS child_tableoid, NULL::pg_catalog.tid AS child_ctid, ${refCols} FROM ${c.src} WITH NO DATA;`,
+    `CREATE TABLE ${rb} AS SELECT NULL::pg_catalog.oid AS child_tableoid, NULL::pg_catalog.tid AS child_ctid, ${refCols} FROM ${f.child} AS dupguard_child, ${c.src} AS dupguard_parent WITH NO DATA;`,
     `COMMENT ON TABLE ${rb} IS ${quoteLiteral(`dupguard: references of ${f.id} moved from removed copies to the kept row of ${c.t.schema}.${c.t.name}`)};`,
     guarded(lines(
-      'WITH moved AS (',
-      `UPDATE ${f.child} AS dupguard_child SET ${set}`,
-      'FROM pg_temp.dupguard_map AS m',
-      `WHERE ${match}`,
-      `RETURNING dupguard_child.tableoid, dupguard_child.ctid, ${f.refColumns.map((_, j) => `m.dupguard_f${index + 1}_old${j + 1}, m.dupguard_f${index + 1}_new${j + 1}`).join(', ')}`,
+      'WITH o AS (',
+      `SELECT dupguard_child.tableoid AS t, dupguard_child.ctid AS id, ${olds}`,
+      `FROM ${f.child} AS dupguard_child JOIN pg_temp.dupguard_map AS m ON ${match}`,
+      '), moved AS (',
+      `UPDATE ${f.child} AS dupguard_child SET ${setFromOld}`,
+      'FROM o',
+      `WHERE dupguard_child.tableoid ${EQ} o.t AND dupguard_child.ctid ${EQ} o.id`,
+      `RETURNING dupguard_child.tableoid, dupguard_child.ctid, ${f.columns.map((_, j) => `o.old${j + 1}, o.new${j + 1}`).join(', ')}`,
       ')',
       `INSERT INTO ${rb} SELECT * FROM moved;`,
     )),
@@ -871,7 +888,7 @@ function renderRollback(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run'): 
       // A self-reference comes back with the reload itself (the backup holds the original values).
       if (rb && !f.self) {
         const set = f.columns.map((col, i) => `${quoteIdent(col)} = r.old${i + 1}`).join(', ');
-        const match = f.columns.map((col, i) => `dupguard_child.${quoteIdent(col)} ${EQ} r.new${i + 1}`).join(' AND ');
+        const match = f.columns.map((col, i) => `r.new${i + 1} ${f.eq[i]} dupguard_child.${quoteIdent(col)}`).join(' AND ');
         parts.push(
           `-- References of ${commentSafe(`${f.fk.schema}.${f.fk.table}`)} that the migration moved go back to the copies they named.`,
           '-- A referencing row updated since then is left as it is (its position or value no longer matches).',

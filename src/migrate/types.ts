@@ -52,6 +52,12 @@ export interface MigrationOptions {
    * unknown, and the script checks at run time.
    */
   unindexedForeignKeys?: string[];
+  /**
+   * The equality operator each referencing foreign key uses per column (pg_constraint.conpfeqop), as
+   * `schema.op`, keyed `schema.table.name`; from the catalog. Missing: `pg_catalog.=`. A type whose
+   * `=` lives elsewhere (citext) needs its own, or references differing in case are not found.
+   */
+  foreignKeyOperators?: Record<string, string[]>;
   /** Partition key columns of a partitioned table (null for an expression), from the catalog. */
   partitionKey?: (string | null)[];
   /** Relation names already used in the table's schema, so the backup's name is new. */

@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { migrationFacts } from '../../src/db/dryrun';
+import { describeTable } from '../../src/db/introspect';
+import { generateMigration } from '../../src/migrate/generate';
 import { count, freshDb, plan, psqlRun, rowHashes } from './migrate-support';
 
 // A uuid key and no timestamp: the kept copy is the first by physical position (ctid). Q1 (kept for
@@ -81,6 +84,39 @@ test('a self-reference without a unique NOT NULL key outside its columns, or ins
     await assert.rejects(plan(db, 'public', 't', { key: ['name'] }), /references itself .* no primary key or unique NOT NULL key/);
     await assert.rejects(plan(db, 'public', 'u', { key: ['name', 'parent'] }), /includes parent, which the self-referencing foreign key u_parent_fkey moves/);
     assert.equal(await count(db, "SELECT count(*) AS n FROM pg_class WHERE relname LIKE '%dupguard%'"), 0);
+  } finally {
+    await db.close();
+  }
+});
+
+test('a foreign key over citext: references that differ in case from their parent move too (the key\'s own equality operator, from the catalog)', async () => {
+  const db = await freshDb(`
+    CREATE EXTENSION IF NOT EXISTS citext;
+    CREATE TABLE public.codes (id int PRIMARY KEY, k text NOT NULL, code citext UNIQUE);
+    CREATE TABLE public.uses (id int PRIMARY KEY, code citext REFERENCES public.codes(code) ON DELETE SET NULL);
+    INSERT INTO public.codes VALUES (1, 'a', 'keep'), (2, 'a', 'abc');
+    INSERT INTO public.uses VALUES (1, 'ABC'), (2, 'abc'), (3, 'Keep');`);
+  try {
+    const uses = await rowHashes(db, 'public', 'uses');
+    const desc = await describeTable(db.client, 'public', 'codes');
+    const facts = await migrationFacts(db.client, desc);
+    const ops = facts.foreignKeyOperators['public.uses.uses_code_fkey'];
+    assert.equal(ops.length, 1);
+    assert.notEqual(ops[0], 'pg_catalog.=', 'citext compares with its own operator');
+    const p = generateMigration(desc, { key: ['k'], ...facts });
+    assert.ok(p.script.includes(`OPERATOR(${ops[0]})`));
+    const r = psqlRun(db.url, p.script);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(await db.q('SELECT id, code::text AS code FROM public.uses ORDER BY id'), [{ id: 1, code: 'keep' }, { id: 2, code: 'keep' }, { id: 3, code: 'Keep' }]);
+    // Without the catalog's operator the script compares as pg_catalog's text does: it stops rather than lose 'ABC'.
+    const rb = psqlRun(db.url, p.rollback);
+    assert.equal(rb.status, 0, rb.stderr);
+    assert.deepEqual(await rowHashes(db, 'public', 'uses'), uses);
+    const plain = generateMigration(desc, { key: ['k'], backupName: 'codes_b2' });
+    const r2 = psqlRun(db.url, plain.script);
+    assert.notEqual(r2.status, 0);
+    assert.match(r2.stderr, /references of public\.uses \(uses_code_fkey\) to public\.codes changed other than from a removed copy to its kept row/);
+    assert.deepEqual(await rowHashes(db, 'public', 'uses'), uses);
   } finally {
     await db.close();
   }

@@ -173,7 +173,8 @@ test('foreign keys pointing at the table: references move to the kept row, old v
   assert.deepEqual(p.repointedForeignKeys, ['public.photo_tags.photo_tags_photo_fkey']);
   assert.equal(p.referenceBackups[0].qualified, 'public.task_photos_dupguard_20261123_170509_refs1');
   const s = p.script;
-  assert.ok(s.includes('UPDATE public.photo_tags AS dupguard_child SET photo = m.dupguard_f1_new1'));
+  assert.ok(s.includes('UPDATE public.photo_tags AS dupguard_child SET photo = o.new1'));
+  assert.ok(s.includes('SELECT dupguard_child.tableoid AS t, dupguard_child.ctid AS id, dupguard_child.photo AS old1, m.dupguard_f1_new1 AS new1'), 'the referencing row\'s own value is kept for the rollback');
   assert.ok(s.indexOf('UPDATE public.photo_tags') < s.indexOf('TRUNCATE ONLY public.task_photos;'));
   assert.ok(s.includes('ALTER TABLE public.photo_tags DROP CONSTRAINT photo_tags_photo_fkey;'));
   assert.ok(s.includes('ALTER TABLE public.photo_tags ADD CONSTRAINT photo_tags_photo_fkey FOREIGN KEY (photo) REFERENCES public.task_photos(id) ON DELETE CASCADE;'));
