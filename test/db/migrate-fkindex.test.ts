@@ -93,3 +93,29 @@ test('without catalog facts the script checks at run time: an indexed referencin
     await db.close();
   }
 });
+
+test('a role that may not build the missing index is refused with the reason before anything changes', async () => {
+  const db = await freshDb(`
+    CREATE TABLE public.a (id int PRIMARY KEY, k text NOT NULL);
+    CREATE TABLE public.b (id int PRIMARY KEY, a_id int REFERENCES public.a(id));
+    INSERT INTO public.a VALUES (1, 'x'), (2, 'x');
+    INSERT INTO public.b VALUES (1, 2);`);
+  try {
+    await db.q(`DO $$ BEGIN CREATE ROLE dg_not_owner LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+    await db.q('GRANT CREATE, USAGE ON SCHEMA public TO dg_not_owner');
+    await db.q('ALTER TABLE public.a OWNER TO dg_not_owner');
+    await db.q('GRANT SELECT, UPDATE ON public.b TO dg_not_owner');
+    const desc = await describeTable(db.client, 'public', 'a');
+    const p = generateMigration(desc, { key: ['k'], strategy: 'delete', ...(await migrationFacts(db.client, desc)) });
+    const u = new URL(db.url);
+    u.username = 'dg_not_owner';
+    const r = psqlRun(u.toString(), p.script);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /dupguard: public\.b has no index on \(a_id\) for b_a_id_fkey, so deleting each copy would read that whole table; building a temporary index there needs its owner's rights/);
+    assert.equal(await count(db, 'SELECT count(*) AS n FROM public.a'), 2);
+  } finally {
+    await db.q('REASSIGN OWNED BY dg_not_owner TO postgres').catch(() => {});
+    await db.q('DROP OWNED BY dg_not_owner').catch(() => {});
+    await db.close();
+  }
+});
