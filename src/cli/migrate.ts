@@ -41,7 +41,10 @@ table's description over a read-only connection and changes nothing: run the scr
 Options:
 ${formatHelp(SPEC)}
 
-Exit status: 0 done (dry run: the migration would succeed), 1 the dry run found it would fail, 2 error.`;
+Ctrl-C (SIGINT) or SIGTERM cancels the running statement on the server and rolls back before exiting.
+
+Exit status: 0 done (dry run: the migration would succeed), 1 the dry run found it would fail, 2 error,
+130 cancelled.`;
 
 /** Splits `a,"b,c",D` into column names: quoted parts exact, bare parts as typed. */
 export function splitNames(text: string, sep: string): { name: string; quoted: boolean }[] {
@@ -120,6 +123,20 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     return fail(e instanceof DbError ? e.message : String((e as Error)?.message ?? e));
   }
+  // Ctrl-C must not leave the server running our statement (a dry run holds ACCESS EXCLUSIVE on the
+  // table until it ends): cancel it on the server, roll back, close, then exit. A second signal exits at once.
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (abort.signal.aborted) process.exit(130);
+    io.stderr(`dupguard migrate: ${sig}: cancelling the running statement on the server and rolling back\n`);
+    abort.abort();
+    void session.cancel().catch(() => {});
+    // A server that does not answer the cancel: close the connection rather than wait for it.
+    setTimeout(() => { void session.close(); }, 5000).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const cancelled = () => fail('cancelled; nothing was changed', 130);
   try {
     const client = session.client;
     // Everything but the dry run only reads: make the session refuse writes, whatever happens.
@@ -154,7 +171,13 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       if (!orderBy) return fail(`--order-by column '${o.name}' not found in ${desc.schema}.${desc.name}`);
     }
 
+    // Catalog facts behind the generator's choices: partition key, unindexed referencing keys, names in use.
+    const facts = session.engine === 'yugabytedb' ? undefined : await dry.migrationFacts(client, desc);
     const options: MigrationOptions = {
+      partitionKey: facts?.partitionKey,
+      unindexedForeignKeys: facts?.unindexedForeignKeys,
+      takenNames: facts?.takenNames,
+      foreignKeyOperators: facts?.foreignKeyOperators,
       key,
       keep: f.keep as 'oldest' | 'newest',
       orderBy,
@@ -182,13 +205,16 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       if (m) {
         options.duplicateRatio = m.ratio;
         options.rowEstimate = m.rows;
-      } else {
+      } else if (!abort.signal.aborted) {
         io.stderr('dupguard migrate: counting duplicates took too long; choosing the strategy without the ratio (give --ratio to decide)\n');
       }
     }
 
+    if (abort.signal.aborted) return cancelled();
+
     if (f['dry-run']) {
-      const rep = await dry.dryRunMigration(client, desc, options);
+      const rep = await dry.dryRunMigration(client, desc, options, { signal: abort.signal, cancel: () => session.cancel() });
+      if (rep.cancelled) return cancelled();
       io.stdout(formatDryRun(rep));
       return rep.dedupOk && rep.constraintBuilds ? 0 : 1;
     }
@@ -209,17 +235,20 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     }
     return 0;
   } catch (e) {
+    if (abort.signal.aborted) return cancelled();
     if (e instanceof MigrationError || e instanceof DbError) return fail(e.message);
     const err = e as { message?: string; code?: string };
     return fail(`${err.message ?? String(e)}${err.code ? ` (SQLSTATE ${err.code})` : ''}`);
   } finally {
     await session.close();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
 }
 
 /** The dry run's report in plain words. */
 export function formatDryRun(r: DryRunReport): string {
-  const lines = [`dry run of the dedup migration for ${r.table} (strategy ${r.strategy}; rolled back, nothing changed)`];
+  const lines = [`dry run of the dedup migration for ${r.table} (strategy ${r.strategy}; rolled back: no row or table kept)`];
   if (r.rowsBefore !== undefined) {
     lines.push(`  rows before:      ${r.rowsBefore}`);
     lines.push(`  distinct keys:    ${r.distinctKeys}`);
@@ -232,6 +261,22 @@ export function formatDryRun(r: DryRunReport): string {
   }
   lines.push(`  dedup:            ${r.dedupOk ? 'ok (post-validation passed)' : 'FAILS'}`);
   lines.push(`  unique constraint: ${r.constraintBuilds ? 'would build' : 'would NOT build'}`);
+  for (const fk of r.foreignKeys) {
+    const rows = fk.childRows === undefined ? 'an unknown number of' : `~${fk.childRows}`;
+    if (fk.indexed) {
+      lines.push(`  foreign key ${fk.foreignKey}: indexed on (${fk.columns.join(', ')}); each deleted copy costs one index lookup in ${fk.child}`);
+    } else {
+      const cost = fk.rowReadsWithoutIndex !== undefined ? `~${fk.rowReadsWithoutIndex} row reads` : 'a full read of it per deleted copy';
+      lines.push(`  foreign key ${fk.foreignKey}: no index on (${fk.columns.join(', ')}) in ${fk.child} (${rows} rows): without one, deleting the copies would cost ${cost}; ${fk.temporaryIndex ? `the script builds a temporary index (one pass over ${rows} rows) and drops it before COMMIT` : `the ${r.strategy} strategy does not look references up per copy`}`);
+    }
+  }
+  // What the rollback did not undo.
+  lines.push(`  locks: held ${r.lock.mode} on ${r.table} for ${r.lock.heldMs} ms; other sessions' reads and writes of it waited meanwhile${r.sessionsBlocked ? ` (${r.sessionsBlocked} session${r.sessionsBlocked === 1 ? ' was' : 's were'} waiting when it rolled back)` : ''}`);
+  if (r.sequencesAdvanced.length) {
+    lines.push(`  sequences advanced (a rollback does not take nextval() back): ${r.sequencesAdvanced.map((x) => `${x.sequence} ${x.before ?? 'unused'} -> ${x.after ?? '?'}`).join(', ')}`);
+  } else {
+    lines.push('  sequences: none advanced');
+  }
   if (r.error) lines.push(`  error: ${r.error}`);
   lines.push(`  took ${r.durationMs} ms`);
   return `${lines.join('\n')}\n`;

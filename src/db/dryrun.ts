@@ -1,8 +1,11 @@
 /**
  * Dry run of a dedup migration: the generated SQL runs for real inside one transaction that is
  * always rolled back, so the report (rows before/after, copies removed, whether the UNIQUE
- * constraint builds) comes from the database itself while nothing changes. Also measures a table's
- * duplicate ratio for the generator's strategy choice.
+ * constraint builds) comes from the database itself while no row or table changes. What a rollback
+ * cannot undo is reported: sequences advanced by triggers or defaults, and the sessions that waited
+ * for the locks it held. Also measures a table's duplicate ratio and reads the catalog facts the
+ * generator's choices need (partition key, unindexed referencing keys, names in use). Every query
+ * names pg_catalog's functions and operators explicitly, whatever the session's search_path.
  */
 import type * as pg from 'pg';
 import type { TableDescription } from '../core/catalog';
@@ -32,55 +35,228 @@ export interface DryRunReport {
   /** NOTICE messages from the script (dupguard's own summaries). */
   notices: string[];
   durationMs: number;
+  /** True when the caller aborted: the running statement was cancelled on the server and everything rolled back. */
+  cancelled?: boolean;
+  /** The lock the dry run held on the table until its rollback, and for how long. */
+  lock: { mode: 'ACCESS EXCLUSIVE'; heldMs: number };
+  /** Other sessions that were waiting for the dry run's locks when it rolled back (undefined: could not be read). */
+  sessionsBlocked?: number;
+  /** Sequences that moved during the dry run: a rollback does not take nextval() back. */
+  sequencesAdvanced: { sequence: string; before: string | null; after: string | null }[];
+  /** Foreign keys pointing at the table, with what deleting the copies costs in each referencing table. */
+  foreignKeys: ForeignKeyCost[];
+}
+
+/** A referencing foreign key and the cost of the lookups each deleted copy makes in its table. */
+export interface ForeignKeyCost {
+  foreignKey: string;
+  child: string;
+  columns: string[];
+  /** A valid btree index leads with the referencing columns. */
+  indexed: boolean;
+  /** Estimated rows of the referencing table (planner statistics; undefined when never analyzed). */
+  childRows?: number;
+  /** The delete builds a temporary index on the referencing columns (and drops it before COMMIT). */
+  temporaryIndex: boolean;
+  /** Without an index: rows read by the per-copy lookups (copies x referencing rows), the quadratic cost avoided. */
+  rowReadsWithoutIndex?: number;
+}
+
+/** Catalog facts the generator's choices need, read once before generating. */
+export interface MigrationFacts {
+  /** Partition key columns (null for an expression); undefined for a table that is not partitioned. */
+  partitionKey?: (string | null)[];
+  /** `schema.table.name` of the referencing foreign keys no valid btree index leads with. */
+  unindexedForeignKeys: string[];
+  foreignKeys: { foreignKey: string; child: string; columns: string[]; indexed: boolean; childRows?: number }[];
+  /** The equality operator of each foreign key per column (`schema.op`, from conpfeqop), keyed like unindexedForeignKeys. */
+  foreignKeyOperators: Record<string, string[]>;
+  /** Relation names in the table's schema. */
+  takenNames: string[];
+}
+
+/** Lets the caller stop a dry run: abort the signal, and `cancel` is sent to the server for the running statement. */
+export interface DryRunControl {
+  signal?: AbortSignal;
+  /** Cancels the statement running on this connection (DbSession.cancel: a CancelRequest on a new socket). */
+  cancel?: () => Promise<void>;
+}
+
+class Cancelled extends Error {
+  constructor() { super('dry run cancelled'); }
+}
+
+/** Reads the partition key, the referencing foreign keys with their index coverage, and the relation names in use. */
+export async function migrationFacts(client: pg.ClientBase, table: TableDescription): Promise<MigrationFacts> {
+  const reg = quoteQualified(table.schema, table.name);
+  const part = await client.query<{ name: string | null }>(
+    `SELECT a.attname::pg_catalog.text AS name
+       FROM pg_catalog.pg_partitioned_table AS p
+       CROSS JOIN LATERAL pg_catalog.unnest(p.partattrs::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, ord)
+       LEFT JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) p.partrelid AND a.attnum OPERATOR(pg_catalog.=) k.attnum AND k.attnum OPERATOR(pg_catalog.<>) 0
+      WHERE p.partrelid OPERATOR(pg_catalog.=) $1::pg_catalog.text::pg_catalog.regclass
+      ORDER BY k.ord`, [reg]);
+  const fks = await client.query<{ schema: string; table: string; name: string; columns: string[]; ops: string[]; indexed: boolean; rows: string | null }>(
+    `SELECT n.nspname::pg_catalog.text AS schema, r.relname::pg_catalog.text AS table, c.conname::pg_catalog.text AS name,
+            ARRAY(SELECT a.attname::pg_catalog.text FROM pg_catalog.unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
+                    JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) c.conrelid AND a.attnum OPERATOR(pg_catalog.=) k.attnum ORDER BY k.ord) AS columns,
+            ARRAY(SELECT pg_catalog.concat(s.nspname::pg_catalog.text, '.', o.oprname::pg_catalog.text)
+                    FROM pg_catalog.unnest(c.conpfeqop) WITH ORDINALITY AS e(op, ord)
+                    JOIN pg_catalog.pg_operator AS o ON o.oid OPERATOR(pg_catalog.=) e.op
+                    JOIN pg_catalog.pg_namespace AS s ON s.oid OPERATOR(pg_catalog.=) o.oprnamespace ORDER BY e.ord) AS ops,
+            EXISTS (SELECT 1 FROM pg_catalog.pg_index AS i
+                      JOIN pg_catalog.pg_class AS ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
+                      JOIN pg_catalog.pg_am AS am ON am.oid OPERATOR(pg_catalog.=) ic.relam
+                     WHERE i.indrelid OPERATOR(pg_catalog.=) c.conrelid AND i.indisvalid AND i.indpred IS NULL AND am.amname OPERATOR(pg_catalog.=) 'btree'
+                       AND i.indnkeyatts OPERATOR(pg_catalog.>=) pg_catalog.cardinality(c.conkey)
+                       AND (SELECT pg_catalog.array_agg(x ORDER BY x) FROM pg_catalog.unnest((i.indkey::pg_catalog.int2[])[0:pg_catalog.cardinality(c.conkey) OPERATOR(pg_catalog.-) 1]) AS x)
+                           OPERATOR(pg_catalog.=) (SELECT pg_catalog.array_agg(x ORDER BY x) FROM pg_catalog.unnest(c.conkey) AS x)) AS indexed,
+            CASE WHEN r.relkind OPERATOR(pg_catalog.=) 'p'
+                 THEN (SELECT pg_catalog.sum(pc.reltuples) FILTER (WHERE pc.reltuples OPERATOR(pg_catalog.>=) 0) FROM pg_catalog.pg_partition_tree(r.oid) AS t JOIN pg_catalog.pg_class AS pc ON pc.oid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid WHERE t.isleaf)
+                 WHEN r.reltuples OPERATOR(pg_catalog.>=) 0 THEN r.reltuples::pg_catalog.numeric END::pg_catalog.text AS rows
+       FROM pg_catalog.pg_constraint AS c
+       JOIN pg_catalog.pg_class AS r ON r.oid OPERATOR(pg_catalog.=) c.conrelid
+       JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) r.relnamespace
+      WHERE c.confrelid OPERATOR(pg_catalog.=) $1::pg_catalog.text::pg_catalog.regclass AND c.contype OPERATOR(pg_catalog.=) 'f' AND c.conparentid OPERATOR(pg_catalog.=) 0
+      ORDER BY 1, 2, 3`, [reg]);
+  const names = await client.query<{ name: string }>(
+    `SELECT relname::pg_catalog.text AS name FROM pg_catalog.pg_class
+      WHERE relnamespace OPERATOR(pg_catalog.=) (SELECT relnamespace FROM pg_catalog.pg_class WHERE oid OPERATOR(pg_catalog.=) $1::pg_catalog.text::pg_catalog.regclass)`, [reg]);
+  const foreignKeys = fks.rows.map((f) => ({
+    foreignKey: `${f.schema}.${f.table}.${f.name}`, child: `${f.schema}.${f.table}`, columns: f.columns, indexed: f.indexed,
+    childRows: f.rows === null ? undefined : Math.round(Number(f.rows)),
+  }));
+  return {
+    partitionKey: part.rows.length ? part.rows.map((r) => r.name) : undefined,
+    unindexedForeignKeys: foreignKeys.filter((f) => !f.indexed).map((f) => f.foreignKey),
+    foreignKeys,
+    foreignKeyOperators: Object.fromEntries(fks.rows.map((f) => [`${f.schema}.${f.table}.${f.name}`, f.ops])),
+    takenNames: names.rows.map((r) => r.name),
+  };
 }
 
 /**
  * Runs the migration for `table` in a transaction that is rolled back. The connection must be able
- * to write (nothing is committed). Never throws for SQL errors: they are reported.
+ * to write (nothing is committed). Never throws for SQL errors: they are reported. Aborting
+ * `control.signal` cancels the running statement on the server (so no lock outlives the dry run),
+ * rolls back and returns a report with `cancelled` set.
  */
-export async function dryRunMigration(client: pg.ClientBase, table: TableDescription, options: MigrationOptions): Promise<DryRunReport> {
-  const plan = generateMigration(table, { ...options, mode: 'dry-run', indexBuild: 'in-transaction' });
+export async function dryRunMigration(client: pg.ClientBase, table: TableDescription, options: MigrationOptions, control: DryRunControl = {}): Promise<DryRunReport> {
   const started = Date.now();
   const notices: string[] = [];
   const onNotice = (n: { message?: string }) => { if (n.message) notices.push(n.message); };
-  client.on('notice', onNotice);
+  const { signal } = control;
+  let active: Promise<unknown> | undefined;
+
+  /** One statement; on abort, asks the server to cancel it until it ends (a cancel that arrives before the statement starts is lost). */
+  const q = async <R extends pg.QueryResultRow>(sql: string): Promise<pg.QueryResult<R>> => {
+    if (signal?.aborted) throw new Cancelled();
+    const p = client.query<R>(sql);
+    active = p;
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      const send = () => {
+        if (active !== p) return;
+        void control.cancel?.().catch(() => {});
+        timer = setTimeout(send, 250);
+      };
+      send();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const r = await p;
+      if (signal?.aborted) throw new Cancelled();
+      return r;
+    } catch (e) {
+      throw signal?.aborted ? new Cancelled() : e;
+    } finally {
+      active = undefined;
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  };
+
+  const facts = options.flavour === 'yugabyte' ? undefined : await migrationFacts(client, table);
+  const plan = generateMigration(table, {
+    ...options, mode: 'dry-run', indexBuild: 'in-transaction',
+    partitionKey: options.partitionKey ?? facts?.partitionKey,
+    unindexedForeignKeys: options.unindexedForeignKeys ?? facts?.unindexedForeignKeys,
+    takenNames: options.takenNames ?? facts?.takenNames,
+    foreignKeyOperators: options.foreignKeyOperators ?? facts?.foreignKeyOperators,
+  });
   const report: DryRunReport = {
     table: `${table.schema}.${table.name}`, strategy: plan.strategy, referencesMoved: 0,
     dedupOk: false, constraintBuilds: false, notices, durationMs: 0,
+    lock: { mode: 'ACCESS EXCLUSIVE', heldMs: 0 }, sequencesAdvanced: [],
+    foreignKeys: (facts?.foreignKeys ?? []).map((f) => ({ ...f, temporaryIndex: plan.temporaryIndexes.some((t) => t.foreignKey === f.foreignKey) })),
   };
+  const sequences = async () => {
+    const r = await client.query<{ name: string; v: string | null }>(
+      `SELECT pg_catalog.concat(pg_catalog.quote_ident(schemaname::pg_catalog.text), '.', pg_catalog.quote_ident(sequencename::pg_catalog.text)) AS name, last_value::pg_catalog.text AS v
+         FROM pg_catalog.pg_sequences`);
+    return new Map(r.rows.map((x) => [x.name, x.v]));
+  };
+  const seqBefore = await sequences().catch(() => undefined);
+  client.on('notice', onNotice);
+  let locked = 0;
   try {
-    await client.query('BEGIN');
+    await q('BEGIN');
+    locked = Date.now();
     try {
-      await client.query(plan.script);
+      await q(plan.script);
       report.dedupOk = true;
     } catch (e) {
+      if (e instanceof Cancelled) throw e;
       report.error = `dedup: ${messageOf(e)}`;
     }
     if (report.dedupOk) {
-      const before = await client.query<{ total_rows: string; distinct_keys: string; duplicate_groups: string }>('SELECT * FROM dupguard_before');
+      const before = await q<{ total_rows: string; distinct_keys: string; duplicate_groups: string }>('SELECT * FROM pg_temp.dupguard_before');
       const b = before.rows[0];
       report.rowsBefore = Number(b.total_rows);
       report.distinctKeys = Number(b.distinct_keys);
       report.duplicateGroups = Number(b.duplicate_groups);
-      const after = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table.kind === 'p' ? '' : 'ONLY '}${quoteQualified(table.schema, table.name)}`);
+      const after = await q<{ n: string }>(`SELECT pg_catalog.count(*) AS n FROM ${table.kind === 'p' ? '' : 'ONLY '}${quoteQualified(table.schema, table.name)}`);
       report.rowsAfter = Number(after.rows[0].n);
       report.rowsDeleted = report.rowsBefore - report.rowsAfter;
       for (const rb of plan.referenceBackups) {
-        const r = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${rb.qualified}`);
+        const r = await q<{ n: string }>(`SELECT pg_catalog.count(*) AS n FROM ${rb.qualified}`);
         report.referencesMoved += Number(r.rows[0].n);
       }
-      await client.query('SAVEPOINT dupguard_constraint');
+      await q('SAVEPOINT dupguard_constraint');
       try {
-        await client.query(plan.constraintSql);
+        await q(plan.constraintSql);
         report.constraintBuilds = true;
       } catch (e) {
+        if (e instanceof Cancelled) throw e;
         report.error = `constraint: ${messageOf(e)}`;
+        await q('ROLLBACK TO SAVEPOINT dupguard_constraint');
       }
+      // Who queued behind this transaction's locks meanwhile (a rollback frees them, it does not undo the wait).
+      const w = await q<{ n: string }>(
+        `SELECT pg_catalog.count(*) AS n FROM pg_catalog.pg_stat_activity
+          WHERE pg_catalog.pg_backend_pid() OPERATOR(pg_catalog.=) ANY (pg_catalog.pg_blocking_pids(pid))`);
+      report.sessionsBlocked = Number(w.rows[0].n);
     }
+  } catch (e) {
+    if (!(e instanceof Cancelled)) throw e;
+    report.cancelled = true;
+    report.error = 'cancelled: the running statement was cancelled on the server and everything rolled back';
   } finally {
     // Whatever happened, nothing stays.
     await client.query('ROLLBACK').catch(() => {});
+    if (locked) report.lock.heldMs = Date.now() - locked;
     client.removeListener('notice', onNotice);
+  }
+  const seqAfter = seqBefore && await sequences().catch(() => undefined);
+  if (seqBefore && seqAfter) {
+    for (const [name, v] of seqAfter) {
+      const was = seqBefore.get(name) ?? null;
+      if (v !== was) report.sequencesAdvanced.push({ sequence: name, before: was, after: v });
+    }
+  }
+  const copies = report.rowsBefore !== undefined && report.distinctKeys !== undefined ? report.rowsBefore - report.distinctKeys : undefined;
+  for (const f of report.foreignKeys) {
+    if (!f.indexed && copies !== undefined && f.childRows !== undefined) f.rowReadsWithoutIndex = copies * f.childRows;
   }
   report.durationMs = Date.now() - started;
   return report;
@@ -105,8 +281,8 @@ export async function measureDuplicates(client: pg.ClientBase, table: TableDescr
   try {
     await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
     const r = await client.query<{ rows: string; keys: string; dups: string }>(
-      `SELECT coalesce(sum(n), 0) AS rows, count(*) AS keys, count(*) FILTER (WHERE n > 1) AS dups
-         FROM (SELECT count(*) AS n FROM ${src} GROUP BY ${key.map(quoteIdent).join(', ')}) g`);
+      `SELECT coalesce(pg_catalog.sum(n), 0) AS rows, pg_catalog.count(*) AS keys, pg_catalog.count(*) FILTER (WHERE n OPERATOR(pg_catalog.>) 1) AS dups
+         FROM (SELECT pg_catalog.count(*) AS n FROM ${src} GROUP BY ${key.map(quoteIdent).join(', ')}) g`);
     const rows = Number(r.rows[0].rows);
     const keys = Number(r.rows[0].keys);
     return { rows, distinctKeys: keys, duplicateGroups: Number(r.rows[0].dups), ratio: keys ? rows / keys : 1 };
@@ -121,9 +297,9 @@ export async function measureDuplicates(client: pg.ClientBase, table: TableDescr
 /** Backup tables the generated migrations left for `schema.table`, newest first (by the time in their comment). */
 export async function findBackups(client: pg.ClientBase, schema: string, table: string): Promise<string[]> {
   const r = await client.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relkind = 'r' AND obj_description(c.oid, 'pg_class') LIKE $2
-      ORDER BY obj_description(c.oid, 'pg_class') DESC, c.relname DESC`,
+    `SELECT c.relname::pg_catalog.text AS name FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+      WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relkind OPERATOR(pg_catalog.=) 'r' AND pg_catalog.obj_description(c.oid, 'pg_class') OPERATOR(pg_catalog.~~) $2
+      ORDER BY pg_catalog.obj_description(c.oid, 'pg_class') DESC, c.relname DESC`,
     [schema, `dupguard backup of ${likeEscape(`${schema}.${table}`)} taken %`]);
   return r.rows.map((x) => x.name);
 }

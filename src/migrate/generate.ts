@@ -3,6 +3,12 @@
  * the table up, removes the duplicate copies (keeping the oldest or newest per key), proves the
  * result, adds the UNIQUE constraint that stops new copies, and can be undone exactly. Pure: no
  * database access; every identifier and literal goes through quote.ts.
+ *
+ * The scripts run as a privileged role, often in databases where others can create objects: like
+ * pg_dump's output they pin `search_path = pg_catalog, pg_temp` first and name every function,
+ * operator, catalog relation and type they use with its schema, so nothing planted in another
+ * schema can run in their place. PL/pgSQL variables carry a `dg$` prefix so that no column name
+ * can make a reference ambiguous.
  */
 import type { ColumnDescription, TableDescription } from '../core/catalog';
 import { parseForeignKey, withReferencedTable } from './fk';
@@ -19,10 +25,18 @@ const INTEGER_TYPE = /^(smallint|integer|bigint)$/;
 
 interface ForeignKeyPlan {
   fk: { schema: string; table: string; name: string; definition: string };
+  /** `schema.table.name`, the key used in options and in the plan. */
+  id: string;
   child: string;
   columns: string[];
   refColumns: string[];
+  /** The foreign key is on the table itself: re-pointing moves rows of the table being deduplicated. */
+  self: boolean;
+  deferrable: boolean;
+  /** Per column, the equality the foreign key itself uses (referenced value on the left), as SQL. */
+  eq: string[];
   refBackup?: { schema: string; name: string; qualified: string };
+  tempIndex?: { schema: string; name: string; qualified: string; known: boolean };
 }
 
 interface Ctx {
@@ -38,10 +52,23 @@ interface Ctx {
   nullFilter?: string;
   orderSql: string;
   pg: boolean;
-  /** Row identity columns on YugabyteDB. */
-  rowId: string[];
+  /** Columns that name a row for the whole run (unique, NOT NULL, never updated by the script); undefined: ctid. */
+  idCols?: string[];
   partitioned: boolean;
   fks: ForeignKeyPlan[];
+}
+
+/** `OPERATOR(pg_catalog.op)`: an operator that a same-named one in another schema cannot replace. */
+function op(o: string): string {
+  return `OPERATOR(pg_catalog.${o})`;
+}
+const EQ = op('=');
+
+/** `OPERATOR(schema.op)` for a catalog operator name `schema.op` (the schema quoted as needed); `pg_catalog.=` when unknown. */
+function fkOperator(qualified: string | undefined): string {
+  const m = qualified ? /^(.*)\.([^.]+)$/.exec(qualified) : null;
+  if (!m || !/^[-+*/<>=~!@#%^&|`?]+$/.test(m[2])) return EQ;
+  return `OPERATOR(${quoteIdent(m[1])}.${m[2]})`;
 }
 
 /** Builds the dedup migration (script, rollback and the decisions taken) for one table. */
@@ -66,9 +93,17 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
     seen.add(k);
     if (UNKEYABLE.test(col.type)) throw new MigrationError(`key column ${JSON.stringify(k)} has type ${col.type}, which has no equality operator for a UNIQUE constraint (use jsonb instead of json).`);
   }
+  const forRollback = options.purpose === 'rollback';
+  if (partitioned && options.partitionKey && !forRollback) {
+    // PostgreSQL refuses a unique constraint on a partitioned table unless it holds every partition
+    // column: the dedup would run to its end and then fail.
+    const missing = options.partitionKey.filter((p) => p === null || !seen.has(p));
+    if (missing.length) {
+      throw new MigrationError(`${table.schema}.${table.name} is partitioned by (${options.partitionKey.map((p) => p ?? '<expression>').join(', ')}), and a UNIQUE constraint on a partitioned table must include every partition column${missing.includes(null) ? ' (a partition key expression cannot be part of one at all)' : ''}: the key (${key.join(', ')}) lacks ${missing.filter((m) => m !== null).join(', ') || 'the expression'}, so the constraint could never be added. Add the partition column${missing.length > 1 ? 's' : ''} to --key, or deduplicate each partition as its own table.`);
+    }
+  }
   const alreadyUnique = table.keys.find((u) => !u.expression && !u.predicate && u.columns.length === key.length && u.columns.every((c) => seen.has(c))
     && (u.nullsNotDistinct || key.every((c) => colByName.get(c)!.notNull) || options.nullKeys === 'distinct'));
-  const forRollback = options.purpose === 'rollback';
   if (alreadyUnique && !forRollback) {
     throw new MigrationError(`${table.schema}.${table.name} already has ${alreadyUnique.kind === 'primary' ? 'a primary key' : 'a unique key'}${alreadyUnique.name ? ` ${alreadyUnique.name}` : ''} on (${key.join(', ')}): it cannot hold duplicates, nothing to migrate.`);
   }
@@ -90,6 +125,42 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
     rowId = candidate.columns;
   }
 
+  // Foreign keys of other tables that point here: their references to removed copies move to the kept row.
+  const fks: ForeignKeyPlan[] = [];
+  for (const fk of table.referencedBy ?? []) {
+    const parsed = parseForeignKey(fk.definition);
+    if (!parsed) {
+      throw new MigrationError(`cannot read the foreign key ${fk.name} of ${fk.schema}.${fk.table} (${fk.definition}); dupguard stops rather than delete rows it may reference.`);
+    }
+    const definition = withReferencedTable(fk.definition, parsed, quoteQualified(table.schema, table.name));
+    const self = fk.schema === table.schema && fk.table === table.name;
+    fks.push({
+      fk: { ...fk, definition }, id: `${fk.schema}.${fk.table}.${fk.name}`, child: quoteQualified(fk.schema, fk.table),
+      columns: parsed.columns, refColumns: parsed.refColumns, self,
+      eq: parsed.columns.map((_, j) => fkOperator(options.foreignKeyOperators?.[`${fk.schema}.${fk.table}.${fk.name}`]?.[j])),
+      deferrable: /\bDEFERRABLE\b/i.test(definition.slice(parsed.refTableSpan[1]).replace(/\bNOT\s+DEFERRABLE\b/gi, '')),
+    });
+  }
+
+  // A self-referencing key: re-pointing updates rows of this very table, which gives them a new
+  // ctid; the copies to remove must then be named by columns the script never changes.
+  const selfFks = fks.filter((f) => f.self);
+  let idCols: string[] | undefined = pg ? undefined : rowId;
+  if (pg && selfFks.length) {
+    const moved = new Set(selfFks.flatMap((f) => f.columns));
+    const inKey = key.filter((k) => moved.has(k));
+    if (inKey.length) {
+      throw new MigrationError(`the key (${key.join(', ')}) includes ${inKey.join(', ')}, which the self-referencing foreign key ${selfFks.find((f) => f.columns.some((c) => inKey.includes(c)))!.fk.name} moves from removed copies to the kept row: that changes the keys of other rows while they are being deduplicated, so dupguard stops. Deduplicate on a key without the referencing columns.`);
+    }
+    const candidates = [...table.keys.filter((u) => u.kind === 'primary'), ...table.keys.filter((u) => u.kind !== 'primary')];
+    const usable = candidates.find((u) => u.kind !== 'exclude' && !u.expression && !u.predicate && u.columns.length > 0
+      && u.columns.every((c) => colByName.get(c)?.notNull && !moved.has(c)));
+    if (!usable) {
+      throw new MigrationError(`${table.schema}.${table.name} references itself (${selfFks.map((f) => f.fk.name).join(', ')}), so moving references changes the physical position (ctid) of its rows, and it has no primary key or unique NOT NULL key outside the referencing columns to name the copies by instead. Add one (e.g. ALTER TABLE ${quoteQualified(table.schema, table.name)} ADD COLUMN row_id bigint GENERATED ALWAYS AS IDENTITY UNIQUE), then generate the migration again.`);
+    }
+    idCols = usable.columns;
+  }
+
   const keep = chooseKeepOrder(table, options, pg, rowId, colByName);
   const tbl = quoteQualified(table.schema, table.name);
   const keySql = key.map(quoteIdent).join(', ');
@@ -102,29 +173,21 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
     ...keep.tieBreak.map((c) => (c === 'ctid' ? `${partitioned ? `tableoid ${tieDir}, ` : ''}ctid ${tieDir}` : `${quoteIdent(c)} ${tieDir}`)),
   ].join(', ');
 
-  // Foreign keys of other tables that point here: their references to removed copies move to the kept row.
-  const fks: ForeignKeyPlan[] = [];
-  for (const fk of table.referencedBy ?? []) {
-    const parsed = parseForeignKey(fk.definition);
-    if (!parsed) {
-      throw new MigrationError(`cannot read the foreign key ${fk.name} of ${fk.schema}.${fk.table} (${fk.definition}); dupguard stops rather than delete rows it may reference.`);
-    }
-    const definition = withReferencedTable(fk.definition, parsed, quoteQualified(table.schema, table.name));
-    fks.push({ fk: { ...fk, definition }, child: quoteQualified(fk.schema, fk.table), columns: parsed.columns, refColumns: parsed.refColumns });
-  }
-
   const now = options.now ?? new Date();
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 13);
+  // To the second, and clear of every relation name the schema already has (when known).
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
   const taken = new Set<string>([...(table.indexes ?? []).map((i) => i.name), ...(table.constraints ?? []).map((c) => c.name), ...table.keys.map((k) => k.name ?? '')]);
-  const constraintName = options.constraintName ?? (forRollback && alreadyUnique?.name && alreadyUnique.kind !== 'primary' ? alreadyUnique.name : undefined) ?? makeName(`${table.name}_${key.join('_')}`, '_key', taken);
-  const backupName = options.backupName ?? makeName(table.name, `_dupguard_${stamp}`);
+  const constraintName = options.constraintName ?? (forRollback && alreadyUnique?.name && alreadyUnique.kind !== 'primary' ? alreadyUnique.name : undefined) ?? makeName(`${table.name}_${key.join('_')}`, '_key', [...taken, ...(options.takenNames ?? [])]);
+  const takenRelations = new Set([...(options.takenNames ?? []), table.name, constraintName]);
+  const backupName = options.backupName ?? makeName(table.name, `_dupguard_${stamp}`, takenRelations);
   const backup = { schema: table.schema, name: backupName, qualified: quoteQualified(table.schema, backupName) };
   const referenceBackups: MigrationPlan['referenceBackups'] = [];
   if (pg) {
     fks.forEach((f, i) => {
+      // Derived from the backup's name alone, so the rollback (generated later, when these exist) finds them.
       const name = makeName(backupName, `_refs${i + 1}`);
       f.refBackup = { schema: table.schema, name, qualified: quoteQualified(table.schema, name) };
-      referenceBackups.push({ ...f.refBackup, foreignKey: `${f.fk.schema}.${f.fk.table}.${f.fk.name}` });
+      referenceBackups.push({ ...f.refBackup, foreignKey: f.id });
     });
   } else if (fks.length) {
     warnings.push('On YugabyteDB the rollback cannot move repointed foreign key references back (no ctid to find the referencing rows again); they keep pointing at the kept row.');
@@ -147,6 +210,24 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
       : `duplicate ratio ${fmtRatio(ratio)} is below the measured crossover ${REBUILD_FROM_RATIO}x: deleting the few copies is cheaper than copying the table`;
   }
 
+  // Each deleted copy makes PostgreSQL look up its references in every referencing table; without
+  // an index on the referencing columns that is a full scan per copy (quadratic: a million rows ran
+  // for over half an hour). The delete builds the missing index first and drops it before COMMIT.
+  const temporaryIndexes: MigrationPlan['temporaryIndexes'] = [];
+  if (pg && strategy === 'delete') {
+    const known = options.unindexedForeignKeys;
+    fks.forEach((f, i) => {
+      if (known && !known.includes(f.id)) return;
+      const name = makeName(backupName, `_fk${i + 1}`);
+      f.tempIndex = { schema: f.fk.schema, name, qualified: quoteQualified(f.fk.schema, name), known: !!known };
+      temporaryIndexes.push({ foreignKey: f.id, child: `${f.fk.schema}.${f.fk.table}`, columns: f.columns, index: { schema: f.fk.schema, name, qualified: f.tempIndex.qualified }, known: !!known });
+    });
+    const missing = temporaryIndexes.filter((x) => x.known);
+    if (missing.length) {
+      strategyReason += `; ${missing.map((x) => `${x.child} has no index on (${x.columns.join(', ')})`).join(', ')}: each deleted copy would read that whole table, so the delete builds a temporary index there first and drops it before COMMIT`;
+    }
+  }
+
   let indexBuild: 'in-transaction' | 'concurrent';
   const kept = options.rowEstimate !== undefined && options.rowEstimate >= 0 ? options.rowEstimate / Math.max(1, ratio ?? 1) : undefined;
   if (mode === 'dry-run' || partitioned) indexBuild = 'in-transaction';
@@ -158,7 +239,7 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
   const nullFilter = distinctMode ? key.map((k) => `${quoteIdent(k)} IS NULL`).join(' OR ') : undefined;
   const ctx: Ctx = {
     t: table, opts: options, tbl, src: partitioned ? tbl : `ONLY ${tbl}`, tblLiteral: quoteLiteral(tbl), key, keySql,
-    notNullFilter, nullFilter, orderSql, pg, rowId, partitioned, fks,
+    notNullFilter, nullFilter, orderSql, pg, idCols, partitioned, fks,
   };
   if (!table.referencedBy && table.source !== 'catalog') {
     warnings.push('The table description does not list foreign keys pointing at the table; the script checks at run time and stops if there are any.');
@@ -170,7 +251,7 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
     script: '', rollback: '', constraintSql: '',
     table: { schema: table.schema, name: table.name, qualified: tbl },
     backup, referenceBackups, constraintName, strategy, strategyReason, indexBuild, nullKeys, keep,
-    repointedForeignKeys: fks.map((f) => `${f.fk.schema}.${f.fk.table}.${f.fk.name}`), warnings,
+    repointedForeignKeys: fks.map((f) => f.id), temporaryIndexes, rowIdentity: idCols ?? 'ctid', warnings,
   };
   plan.constraintSql = uniqueInTxSql(ctx, plan, nullsClause);
   plan.rollback = renderRollback(ctx, plan, mode);
@@ -241,23 +322,26 @@ function lines(...parts: (string | false | undefined | null)[]): string {
 }
 
 function textArray(items: string[]): string {
-  return items.length ? `ARRAY[${items.map(quoteLiteral).join(', ')}]::text[]` : `'{}'::text[]`;
+  return items.length ? `ARRAY[${items.map(quoteLiteral).join(', ')}]::pg_catalog.text[]` : `'{}'::pg_catalog.text[]`;
 }
+
+/** The session settings every script and rollback starts its transaction with. */
+const PIN_SEARCH_PATH = 'SET LOCAL search_path = pg_catalog, pg_temp;';
 
 /** `SELECT total_rows, distinct_keys, duplicate_groups` for the table's current contents. */
 function countsSql(c: Ctx): string {
   if (!c.notNullFilter) {
     return lines(
-      'SELECT coalesce(sum(n), 0)::bigint AS total_rows, count(*)::bigint AS distinct_keys, count(*) FILTER (WHERE n > 1)::bigint AS duplicate_groups',
-      `FROM (SELECT count(*) AS n FROM ${c.src} GROUP BY ${c.keySql}) AS dupguard_groups`,
+      `SELECT coalesce(pg_catalog.sum(n), 0)::pg_catalog.int8 AS total_rows, pg_catalog.count(*)::pg_catalog.int8 AS distinct_keys, pg_catalog.count(*) FILTER (WHERE n ${op('>')} 1)::pg_catalog.int8 AS duplicate_groups`,
+      `FROM (SELECT pg_catalog.count(*) AS n FROM ${c.src} GROUP BY ${c.keySql}) AS dupguard_groups`,
     );
   }
   // Rows with a NULL key column are each their own key under plain UNIQUE semantics.
   return lines(
-    'SELECT (g.n_rows + nulls.n)::bigint AS total_rows, (g.n_keys + nulls.n)::bigint AS distinct_keys, g.n_dups::bigint AS duplicate_groups',
-    'FROM (SELECT coalesce(sum(n), 0) AS n_rows, count(*) AS n_keys, count(*) FILTER (WHERE n > 1) AS n_dups',
-    `      FROM (SELECT count(*) AS n FROM ${c.src} WHERE ${c.notNullFilter} GROUP BY ${c.keySql}) AS dupguard_groups) AS g,`,
-    `     (SELECT count(*) AS n FROM ${c.src} WHERE ${c.nullFilter}) AS nulls`,
+    `SELECT (g.n_rows ${op('+')} nulls.n)::pg_catalog.int8 AS total_rows, (g.n_keys ${op('+')} nulls.n)::pg_catalog.int8 AS distinct_keys, g.n_dups::pg_catalog.int8 AS duplicate_groups`,
+    `FROM (SELECT coalesce(pg_catalog.sum(n), 0) AS n_rows, pg_catalog.count(*) AS n_keys, pg_catalog.count(*) FILTER (WHERE n ${op('>')} 1) AS n_dups`,
+    `      FROM (SELECT pg_catalog.count(*) AS n FROM ${c.src} WHERE ${c.notNullFilter} GROUP BY ${c.keySql}) AS dupguard_groups) AS g,`,
+    `     (SELECT pg_catalog.count(*) AS n FROM ${c.src} WHERE ${c.nullFilter}) AS nulls`,
   );
 }
 
@@ -265,28 +349,54 @@ function whereNotNull(c: Ctx): string {
   return c.notNullFilter ? `\n  WHERE ${c.notNullFilter}` : '';
 }
 
-function rowIdSelect(c: Ctx): { select: string; match: string } {
-  if (!c.pg) {
-    const sel = c.rowId.map((r, i) => `${quoteIdent(r)} AS dupguard_id${i + 1}`).join(', ');
-    const match = `(${c.rowId.map(quoteIdent).join(', ')}) IN (SELECT ${c.rowId.map((_, i) => `dupguard_id${i + 1}`).join(', ')}`;
-    return { select: sel, match };
+/** The row identity as selected into the mapping table, and its match against a row alias. */
+function identity(c: Ctx): { select: string[]; match: (row: string, map: string) => string } {
+  if (c.idCols) {
+    const cols = c.idCols;
+    return {
+      select: cols.map((r, i) => `${quoteIdent(r)} AS dupguard_id${i + 1}`),
+      match: (row, map) => cols.map((r, i) => `${row}.${quoteIdent(r)} ${EQ} ${map}.dupguard_id${i + 1}`).join(' AND '),
+    };
   }
-  if (c.partitioned) return { select: 'tableoid AS dupguard_tableoid, ctid AS dupguard_ctid', match: '(tableoid, ctid) IN (SELECT dupguard_tableoid, dupguard_ctid' };
-  return { select: 'ctid AS dupguard_ctid', match: 'ctid IN (SELECT dupguard_ctid' };
+  if (c.partitioned) {
+    return {
+      select: ['tableoid AS dupguard_tableoid', 'ctid AS dupguard_ctid'],
+      match: (row, map) => `${row}.tableoid ${EQ} ${map}.dupguard_tableoid AND ${row}.ctid ${EQ} ${map}.dupguard_ctid`,
+    };
+  }
+  return { select: ['ctid AS dupguard_ctid'], match: (row, map) => `${row}.ctid ${EQ} ${map}.dupguard_ctid` };
+}
+
+/**
+ * Decides, once and before anything changes, which rows go: every copy but the kept one of its key,
+ * with the referenced values of the copy and of the kept row for each foreign key pointing here.
+ * Re-pointing, the delete or rebuild, and the checks all read this table and never rank again.
+ */
+function mappingSql(c: Ctx): string {
+  const id = identity(c);
+  const refs = c.fks.flatMap((f, i) => f.refColumns.flatMap((r, j) => [
+    `${quoteIdent(r)} AS dupguard_f${i + 1}_old${j + 1}`,
+    `pg_catalog.first_value(${quoteIdent(r)}) OVER dupguard_w AS dupguard_f${i + 1}_new${j + 1}`,
+  ]));
+  return lines(
+    'CREATE TEMP TABLE dupguard_map ON COMMIT DROP AS',
+    `SELECT ${[...id.select.map((x) => x.replace(/^.* AS /, '')), ...refs.map((x) => x.replace(/^.* AS /, ''))].join(', ')}`,
+    'FROM (',
+    `  SELECT ${[...id.select, ...refs, 'pg_catalog.row_number() OVER dupguard_w AS dupguard_rn'].join(',\n         ')}`,
+    `  FROM ${c.src}${c.notNullFilter ? `\n  WHERE ${c.notNullFilter}` : ''}`,
+    `  WINDOW dupguard_w AS (PARTITION BY ${c.keySql} ORDER BY ${c.orderSql})`,
+    ') AS dupguard_ranked',
+    `WHERE dupguard_rn ${op('>')} 1;`,
+    'ANALYZE pg_temp.dupguard_map;',
+    "SELECT pg_catalog.count(*) AS copies_to_remove FROM pg_temp.dupguard_map;",
+  );
 }
 
 function deleteSql(c: Ctx): string {
-  const id = rowIdSelect(c);
   return lines(
-    `DELETE FROM ${c.src}`,
-    `WHERE ${id.match}`,
-    '  FROM (',
-    `    SELECT ${id.select},`,
-    `           row_number() OVER (PARTITION BY ${c.keySql} ORDER BY ${c.orderSql}) AS dupguard_rn`,
-    `    FROM ${c.src}${c.notNullFilter ? `\n    WHERE ${c.notNullFilter}` : ''}`,
-    '  ) AS dupguard_ranked',
-    '  WHERE dupguard_rn > 1',
-    ');',
+    `DELETE FROM ${c.src} AS dupguard_t`,
+    'USING pg_temp.dupguard_map AS m',
+    `WHERE ${identity(c).match('dupguard_t', 'm')};`,
   );
 }
 
@@ -299,14 +409,14 @@ function insertColumns(c: Ctx): { cols: string; overriding: string } {
 function triggersOff(c: Ctx): string {
   return lines(
     'CREATE TEMP TABLE dupguard_triggers ON COMMIT DROP AS',
-    '  SELECT tgname::text AS name, tgenabled::text AS enabled FROM pg_trigger',
-    `  WHERE tgrelid = ${c.tblLiteral}::regclass AND NOT tgisinternal AND tgenabled <> 'D';`,
+    '  SELECT tgname::pg_catalog.text AS name, tgenabled::pg_catalog.text AS enabled FROM pg_catalog.pg_trigger',
+    `  WHERE tgrelid ${EQ} ${c.tblLiteral}::pg_catalog.regclass AND NOT tgisinternal AND tgenabled ${op('<>')} 'D';`,
     `DO ${dollarQuote(lines(
       '',
-      'DECLARE r record;',
+      'DECLARE dg$r record;',
       'BEGIN',
-      '  FOR r IN SELECT name FROM dupguard_triggers LOOP',
-      `    EXECUTE format('ALTER TABLE %s DISABLE TRIGGER %I', ${c.tblLiteral}::regclass, r.name);`,
+      '  FOR dg$r IN SELECT name FROM pg_temp.dupguard_triggers LOOP',
+      `    EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', ${c.tblLiteral}::pg_catalog.regclass, dg$r.name);`,
       '  END LOOP;',
       'END',
       '',
@@ -317,11 +427,11 @@ function triggersOff(c: Ctx): string {
 function triggersOn(c: Ctx): string {
   return `DO ${dollarQuote(lines(
     '',
-    'DECLARE r record;',
+    'DECLARE dg$r record;',
     'BEGIN',
-    '  FOR r IN SELECT name, enabled FROM dupguard_triggers LOOP',
-    `    EXECUTE format('ALTER TABLE %s ENABLE %s TRIGGER %I', ${c.tblLiteral}::regclass,`,
-    `      CASE r.enabled WHEN 'A' THEN 'ALWAYS' WHEN 'R' THEN 'REPLICA' ELSE '' END, r.name);`,
+    '  FOR dg$r IN SELECT name, enabled FROM pg_temp.dupguard_triggers LOOP',
+    `    EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE %s TRIGGER %I', ${c.tblLiteral}::pg_catalog.regclass,`,
+    `      CASE WHEN dg$r.enabled ${EQ} 'A' THEN 'ALWAYS' WHEN dg$r.enabled ${EQ} 'R' THEN 'REPLICA' ELSE '' END, dg$r.name);`,
     '  END LOOP;',
     'END',
     '',
@@ -331,12 +441,11 @@ function triggersOn(c: Ctx): string {
 function rebuildSql(c: Ctx): string {
   const { cols, overriding } = insertColumns(c);
   return lines(
-    '-- The kept rows, one per key, go to a temporary table first (not WAL-logged, dropped at COMMIT).',
+    '-- The kept rows go to a temporary table first (not WAL-logged, dropped at COMMIT): every row the',
+    '-- mapping does not list for removal (rows with a NULL key column under plain UNIQUE included).',
     'CREATE TEMP TABLE dupguard_keep ON COMMIT DROP AS',
-    `  SELECT DISTINCT ON (${c.keySql}) * FROM ${c.src}${whereNotNull(c)}`,
-    `  ORDER BY ${c.keySql}, ${c.orderSql};`,
-    c.nullFilter && '-- Rows with a NULL key column are never duplicates under plain UNIQUE: all of them stay.',
-    c.nullFilter && `INSERT INTO dupguard_keep SELECT * FROM ${c.src} WHERE ${c.nullFilter};`,
+    `  SELECT * FROM ${c.src} AS dupguard_t`,
+    `  WHERE NOT EXISTS (SELECT 1 FROM pg_temp.dupguard_map AS m WHERE ${identity(c).match('dupguard_t', 'm')});`,
     ...c.fks.flatMap((f) => [
       `-- TRUNCATE refuses while ${commentSafe(`${f.fk.schema}.${f.fk.table}`)} references the table: drop its foreign key now, re-add it below.`,
       `ALTER TABLE ${f.child} DROP CONSTRAINT ${quoteIdent(f.fk.name)};`,
@@ -348,33 +457,67 @@ function rebuildSql(c: Ctx): string {
     '-- ownership, indexes, constraints, policies, views and publications that use it stay as they are.',
     `TRUNCATE ${c.src};`,
     `INSERT INTO ${c.tbl} (${cols})${overriding}`,
-    `  SELECT ${cols} FROM dupguard_keep;`,
+    `  SELECT ${cols} FROM pg_temp.dupguard_keep;`,
     triggersOn(c),
     ...c.fks.map((f) => `ALTER TABLE ${f.child} ADD CONSTRAINT ${quoteIdent(f.fk.name)} ${f.fk.definition};`),
   );
 }
 
-function repointSql(c: Ctx, f: ForeignKeyPlan, index: number): string {
-  const w = `PARTITION BY ${c.keySql} ORDER BY ${c.orderSql}`;
-  const olds = f.refColumns.map((r, i) => `${quoteIdent(r)} AS dupguard_old${i + 1}`);
-  const news = f.refColumns.map((r, i) => `first_value(${quoteIdent(r)}) OVER dupguard_w AS dupguard_new${i + 1}`);
-  const set = f.columns.map((col, i) => `${quoteIdent(col)} = m.dupguard_new${i + 1}`).join(', ');
-  const match = f.columns.map((col, i) => `dupguard_child.${quoteIdent(col)} = m.dupguard_old${i + 1}`).join(' AND ');
-  const mapping = lines(
-    'WITH m AS (',
-    `  SELECT ${[...olds, ...news].join(', ')}, row_number() OVER dupguard_w AS dupguard_rn`,
-    `  FROM ${c.src}${whereNotNull(c)}`,
-    `  WINDOW dupguard_w AS (${w})`,
-    ')',
+/** A foreign key's columns are all set (MATCH SIMPLE: only such rows reference anything). */
+function fkNotNull(f: ForeignKeyPlan, alias: string): string {
+  return f.columns.map((col) => `${alias}.${quoteIdent(col)} IS NOT NULL`).join(' AND ');
+}
+
+function fkMatchesOld(f: ForeignKeyPlan, index: number, child: string, map: string): string {
+  return f.columns.map((col, j) => `${map}.dupguard_f${index + 1}_old${j + 1} ${f.eq[j]} ${child}.${quoteIdent(col)}`).join(' AND ');
+}
+
+/**
+ * The references of one foreign key as they must be after the dedup, counted per value: every
+ * reference to a removed copy becomes one to the kept row, nothing else changes, and references
+ * held by removed copies themselves (a self-reference) leave with them.
+ */
+function referenceSnapshotSql(c: Ctx, f: ForeignKeyPlan, index: number): string {
+  const vals = f.columns.map((col, j) => `CASE WHEN m.dupguard_f${index + 1}_old${j + 1} IS NULL THEN dupguard_child.${quoteIdent(col)} ELSE m.dupguard_f${index + 1}_new${j + 1} END AS v${j + 1}`);
+  return lines(
+    `CREATE TEMP TABLE dupguard_refs${index + 1} ON COMMIT DROP AS`,
+    `SELECT ${vals.join(', ')}, pg_catalog.count(*) AS n`,
+    `FROM ${f.child} AS dupguard_child`,
+    `LEFT JOIN pg_temp.dupguard_map AS m ON ${fkMatchesOld(f, index, 'dupguard_child', 'm')}`,
+    `WHERE ${fkNotNull(f, 'dupguard_child')}`,
+    f.self && `  AND NOT EXISTS (SELECT 1 FROM pg_temp.dupguard_map AS d WHERE ${identity(c).match('dupguard_child', 'd')})`,
+    `GROUP BY ${f.columns.map((_, j) => `v${j + 1}`).join(', ')};`,
   );
-  const head = `-- Foreign key ${index + 1}: ${commentSafe(`${f.fk.schema}.${f.fk.table}.${f.fk.name}`)} (${commentSafe(f.columns.join(', '))}) -> (${commentSafe(f.refColumns.join(', '))})`;
+}
+
+/** After the dedup: the references of each foreign key are exactly the snapshot (no reference lost, nulled or moved elsewhere). */
+function referenceCheckSql(c: Ctx, f: ForeignKeyPlan, index: number): string {
+  const cols = f.columns.map((col, j) => `dupguard_child.${quoteIdent(col)} AS v${j + 1}`).join(', ');
+  const now = `SELECT ${cols}, pg_catalog.count(*) AS n FROM ${f.child} AS dupguard_child WHERE ${fkNotNull(f, 'dupguard_child')} GROUP BY ${f.columns.map((_, j) => `v${j + 1}`).join(', ')}`;
+  const snap = `SELECT * FROM pg_temp.dupguard_refs${index + 1}`;
+  const msg = `dupguard: references of ${f.fk.schema}.${f.fk.table} (${f.fk.name}) to ${c.t.schema}.${c.t.name} changed other than from a removed copy to its kept row (lost, set to NULL or moved elsewhere); nothing was changed`;
+  return `DO ${dollarQuote(lines(
+    '',
+    'BEGIN',
+    `  IF EXISTS ((${snap} EXCEPT ${now}) UNION ALL (${now} EXCEPT ${snap})) THEN`,
+    `    RAISE EXCEPTION '%', ${quoteLiteral(msg)};`,
+    '  END IF;',
+    'END',
+    '',
+  ))};`;
+}
+
+function repointSql(c: Ctx, f: ForeignKeyPlan, index: number): string {
+  const set = f.columns.map((col, j) => `${quoteIdent(col)} = m.dupguard_f${index + 1}_new${j + 1}`).join(', ');
+  const match = fkMatchesOld(f, index, 'dupguard_child', 'm');
+  const head = `-- Foreign key ${index + 1}: ${commentSafe(f.id)} (${commentSafe(f.columns.join(', '))}) -> (${commentSafe(f.refColumns.join(', '))})`;
   const childName = `${f.fk.schema}.${f.fk.table}`;
   // Moving a reference can make two referencing rows equal on a unique key of their own table:
   // stop with a message that says so, instead of PostgreSQL's bare duplicate-key error.
   const guarded = (stmt: string) => `DO ${dollarQuote(lines(
     '',
     'BEGIN',
-    `  ${stmt.replace(/\n/g, '\n  ')}`,
+    stmt,
     'EXCEPTION WHEN unique_violation THEN',
     `  RAISE EXCEPTION '%', ${quoteLiteral(`dupguard: moving the references of ${childName} (${f.fk.name}) from removed copies to the kept row of ${c.t.schema}.${c.t.name} would make rows of ${childName} duplicates of each other; nothing was changed`)}`,
     `    USING DETAIL = SQLERRM, HINT = ${quoteLiteral(`Deduplicate ${childName} first (dupguard migrate --table ${childName} ...), then run this migration.`)};`,
@@ -382,64 +525,117 @@ function repointSql(c: Ctx, f: ForeignKeyPlan, index: number): string {
     '',
   ))};`;
   if (!f.refBackup) {
-    return lines(head, guarded(lines(mapping, `UPDATE ${f.child} AS dupguard_child SET ${set}`, 'FROM m', `WHERE m.dupguard_rn > 1 AND ${match};`)));
+    return lines(head, guarded(lines(`UPDATE ${f.child} AS dupguard_child SET ${set}`, 'FROM pg_temp.dupguard_map AS m', `WHERE ${match};`)));
   }
   const rb = f.refBackup.qualified;
-  const refCols = f.refColumns.map((r, i) => `${quoteIdent(r)} AS old${i + 1}, ${quoteIdent(r)} AS new${i + 1}`).join(', ');
+  // The rollback puts back each referencing row's own value (its spelling may differ from the
+  // referenced one's: citext, numeric scale), so it is read before the update, with the row's position.
+  const refCols = f.columns.map((col, j) => `dupguard_child.${quoteIdent(col)} AS old${j + 1}, dupguard_parent.${quoteIdent(f.refColumns[j])} AS new${j + 1}`).join(', ');
+  const olds = f.columns.map((col, j) => `dupguard_child.${quoteIdent(col)} AS old${j + 1}, m.dupguard_f${index + 1}_new${j + 1} AS new${j + 1}`).join(', ');
+  const setFromOld = f.columns.map((col, j) => `${quoteIdent(col)} = o.new${j + 1}`).join(', ');
   return lines(
     head,
     `-- The old values are kept in ${commentSafe(rb)} so that the rollback can move them back.`,
-    `CREATE TABLE ${rb} AS SELECT NULL::oid AS child_tableoid, NULL::tid AS child_ctid, ${refCols} FROM ${c.src} WITH NO DATA;`,
-    `COMMENT ON TABLE ${rb} IS ${quoteLiteral(`dupguard: references of ${f.fk.schema}.${f.fk.table}.${f.fk.name} moved from removed copies to the kept row of ${c.t.schema}.${c.t.name}`)};`,
+    `CREATE TABLE ${rb} AS SELECT NULL::pg_catalog.oid AS child_tableoid, NULL::pg_catalog.tid AS child_ctid, ${refCols} FROM ${f.child} AS dupguard_child, ${c.src} AS dupguard_parent WITH NO DATA;`,
+    `COMMENT ON TABLE ${rb} IS ${quoteLiteral(`dupguard: references of ${f.id} moved from removed copies to the kept row of ${c.t.schema}.${c.t.name}`)};`,
     guarded(lines(
-      `${mapping}, moved AS (`,
-      `  UPDATE ${f.child} AS dupguard_child SET ${set}`,
-      '  FROM m',
-      `  WHERE m.dupguard_rn > 1 AND ${match}`,
-      `  RETURNING dupguard_child.tableoid, dupguard_child.ctid, ${f.refColumns.map((_, i) => `m.dupguard_old${i + 1}, m.dupguard_new${i + 1}`).join(', ')}`,
+      'WITH o AS (',
+      `SELECT dupguard_child.tableoid AS t, dupguard_child.ctid AS id, ${olds}`,
+      `FROM ${f.child} AS dupguard_child JOIN pg_temp.dupguard_map AS m ON ${match}`,
+      '), moved AS (',
+      `UPDATE ${f.child} AS dupguard_child SET ${setFromOld}`,
+      'FROM o',
+      `WHERE dupguard_child.tableoid ${EQ} o.t AND dupguard_child.ctid ${EQ} o.id`,
+      `RETURNING dupguard_child.tableoid, dupguard_child.ctid, ${f.columns.map((_, j) => `o.old${j + 1}, o.new${j + 1}`).join(', ')}`,
       ')',
       `INSERT INTO ${rb} SELECT * FROM moved;`,
     )),
-    `SELECT ${quoteLiteral(`${f.fk.schema}.${f.fk.table}.${f.fk.name}`)} AS foreign_key, count(*) AS references_moved_to_kept_row FROM ${rb};`,
+    `SELECT ${quoteLiteral(f.id)} AS foreign_key, pg_catalog.count(*) AS references_moved_to_kept_row FROM ${rb};`,
   );
+}
+
+/**
+ * Builds the index a foreign key's lookups need when the referencing table has none leading with
+ * its columns (checked when the script runs), taking the referencing table's strongest lock first
+ * so that dropping the index before COMMIT does not have to upgrade a weaker one.
+ */
+function tempIndexSql(f: ForeignKeyPlan): string {
+  const ix = f.tempIndex!;
+  const childLit = quoteLiteral(f.child);
+  const n = f.columns.length;
+  return `DO ${dollarQuote(lines(
+    '',
+    'BEGIN',
+    `  IF pg_catalog.to_regclass(${quoteLiteral(ix.qualified)}) IS NOT NULL THEN`,
+    `    RAISE EXCEPTION '%', ${quoteLiteral(`dupguard: ${ix.schema}.${ix.name} exists already; generate the script again`)};`,
+    '  END IF;',
+    '  IF NOT EXISTS (',
+    '    SELECT 1 FROM pg_catalog.pg_index AS i',
+    `    JOIN pg_catalog.pg_class AS ic ON ic.oid ${EQ} i.indexrelid`,
+    `    JOIN pg_catalog.pg_am AS am ON am.oid ${EQ} ic.relam`,
+    `    WHERE i.indrelid ${EQ} ${childLit}::pg_catalog.regclass AND i.indisvalid AND i.indpred IS NULL AND am.amname ${EQ} 'btree'`,
+    `      AND i.indnkeyatts ${op('>=')} ${n}`,
+    `      AND (SELECT pg_catalog.array_agg(k.attnum ORDER BY k.attnum) FROM pg_catalog.unnest((i.indkey::pg_catalog.int2[])[0:${n - 1}]) AS k(attnum))`,
+    `        ${EQ} (SELECT pg_catalog.array_agg(a.attnum ORDER BY a.attnum) FROM pg_catalog.pg_attribute AS a`,
+    `               WHERE a.attrelid ${EQ} ${childLit}::pg_catalog.regclass AND a.attname::pg_catalog.text ${EQ} ANY (${textArray(f.columns)}))`,
+    '  ) THEN',
+    `    IF NOT pg_catalog.pg_has_role((SELECT relowner FROM pg_catalog.pg_class WHERE oid ${EQ} ${childLit}::pg_catalog.regclass), 'USAGE') THEN`,
+    `      RAISE EXCEPTION '%', ${quoteLiteral(`dupguard: ${f.fk.schema}.${f.fk.table} has no index on (${f.columns.join(', ')}) for ${f.fk.name}, so deleting each copy would read that whole table; building a temporary index there needs its owner's rights, which this role lacks. Create the index first (CREATE INDEX ON ${f.child} (${f.columns.map(quoteIdent).join(', ')})), run as the owner, or use the rebuild strategy; nothing was changed`)};`,
+    '    END IF;',
+    `    LOCK TABLE ${f.child} IN ACCESS EXCLUSIVE MODE;`,
+    `    CREATE INDEX ${quoteIdent(ix.name)} ON ${f.child} (${f.columns.map(quoteIdent).join(', ')});`,
+    `    RAISE NOTICE '%', ${quoteLiteral(`dupguard: ${f.fk.schema}.${f.fk.table} has no index on (${f.columns.join(', ')}) for ${f.fk.name}: built the temporary index ${ix.name}, dropped before COMMIT`)};`,
+    '  END IF;',
+    'END',
+    '',
+  ))};`;
 }
 
 function guardSql(c: Ctx, plan: MigrationPlan, forRollback: boolean): string {
   const cols = c.t.columns.map((x) => x.name);
   const fkNames = (c.t.referencedBy ?? []).map((f) => f.name);
   const tname = `${c.t.schema}.${c.t.name}`;
+  const reg = `${c.tblLiteral}::pg_catalog.regclass`;
   const body = lines(
     '',
-    'DECLARE cols text[]; fks text[];',
+    'DECLARE dg$cols pg_catalog.text[]; dg$fks pg_catalog.text[];',
     'BEGIN',
-    `  IF to_regclass(${c.tblLiteral}) IS NULL THEN`,
+    `  IF pg_catalog.to_regclass(${c.tblLiteral}) IS NULL THEN`,
     `    RAISE EXCEPTION '%', ${quoteLiteral(`dupguard: table ${tname} does not exist`)};`,
     '  END IF;',
     '  -- Row level security would hide rows from the backup, the counts and the dedup alike.',
-    `  IF row_security_active(${c.tblLiteral}::regclass) THEN`,
+    `  IF pg_catalog.row_security_active(${reg}) THEN`,
     `    RAISE EXCEPTION '%', ${quoteLiteral(`dupguard: row level security hides rows of ${tname} from this role, so the backup and the dedup would see only part of the table; run the script as a role that bypasses it (the owner without FORCE ROW LEVEL SECURITY, or a BYPASSRLS role)`)};`,
     '  END IF;',
-    '  SELECT array_agg(attname::text ORDER BY attnum) INTO cols FROM pg_attribute',
-    `  WHERE attrelid = ${c.tblLiteral}::regclass AND attnum > 0 AND NOT attisdropped;`,
-    `  IF cols IS DISTINCT FROM ${textArray(cols)} THEN`,
-    `    RAISE EXCEPTION '%', ${quoteLiteral(`dupguard: the columns of ${tname} changed since this script was generated (now: `)} || array_to_string(cols, ', ') || '); generate it again';`,
+    '  SELECT pg_catalog.array_agg(attname::pg_catalog.text ORDER BY attnum) INTO dg$cols FROM pg_catalog.pg_attribute',
+    `  WHERE attrelid ${EQ} ${reg} AND attnum ${op('>')} 0 AND NOT attisdropped;`,
+    `  IF dg$cols IS NULL OR NOT dg$cols ${EQ} ${textArray(cols)} THEN`,
+    `    RAISE EXCEPTION '%', pg_catalog.concat(${quoteLiteral(`dupguard: the columns of ${tname} changed since this script was generated (now: `)}, pg_catalog.array_to_string(dg$cols, ', '), '); generate it again');`,
     '  END IF;',
-    c.pg && '  SELECT coalesce(array_agg(conname::text ORDER BY conname::text COLLATE "C"), \'{}\') INTO fks FROM pg_constraint',
-    c.pg && `  WHERE confrelid = ${c.tblLiteral}::regclass AND contype = 'f' AND conparentid = 0;`,
-    c.pg && `  IF fks IS DISTINCT FROM ARRAY(SELECT x FROM unnest(${textArray(fkNames)}) AS x ORDER BY x COLLATE "C") THEN`,
-    c.pg && `    RAISE EXCEPTION '%', ${quoteLiteral(`dupguard: the foreign keys pointing at ${tname} are not the ones this script was generated for (now: `)} || array_to_string(fks, ', ') || '); generate it again';`,
+    c.pg && `  SELECT coalesce(pg_catalog.array_agg(conname::pg_catalog.text ORDER BY conname::pg_catalog.text COLLATE pg_catalog."C"), '{}') INTO dg$fks FROM pg_catalog.pg_constraint`,
+    c.pg && `  WHERE confrelid ${EQ} ${reg} AND contype ${EQ} 'f' AND conparentid ${EQ} 0;`,
+    c.pg && `  IF NOT dg$fks ${EQ} ARRAY(SELECT x FROM pg_catalog.unnest(${textArray(fkNames)}) AS x ORDER BY x COLLATE pg_catalog."C") THEN`,
+    c.pg && `    RAISE EXCEPTION '%', pg_catalog.concat(${quoteLiteral(`dupguard: the foreign keys pointing at ${tname} are not the ones this script was generated for (now: `)}, pg_catalog.array_to_string(dg$fks, ', '), '); generate it again');`,
     c.pg && '  END IF;',
+    // A unique constraint on a partitioned table must hold every partition column: stop before any work.
+    c.pg && c.partitioned && !forRollback && lines(
+      '  IF EXISTS (SELECT 1 FROM pg_catalog.pg_partitioned_table AS p, pg_catalog.unnest(p.partattrs::pg_catalog.int2[]) AS k(attnum)',
+      `    WHERE p.partrelid ${EQ} ${reg} AND (k.attnum ${EQ} 0 OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a`,
+      `      WHERE a.attrelid ${EQ} p.partrelid AND a.attnum ${EQ} k.attnum AND a.attname::pg_catalog.text ${EQ} ANY (${textArray(c.key)})))) THEN`,
+      `    RAISE EXCEPTION '%', pg_catalog.concat(${quoteLiteral(`dupguard: ${tname} is partitioned by `)}, pg_catalog.pg_get_partkeydef(${reg}), ${quoteLiteral(` and a UNIQUE constraint on a partitioned table must include every partition column; the key (${c.key.join(', ')}) does not, so the constraint could never be added: add the partition columns to the key; nothing was changed`)});`,
+      '  END IF;',
+    ),
     forRollback
       ? lines(
-        `  IF to_regclass(${quoteLiteral(plan.backup.qualified)}) IS NULL THEN`,
+        `  IF pg_catalog.to_regclass(${quoteLiteral(plan.backup.qualified)}) IS NULL THEN`,
         `    RAISE EXCEPTION '%', ${quoteLiteral(`dupguard: backup table ${plan.backup.schema}.${plan.backup.name} not found: nothing to restore from`)};`,
         '  END IF;',
       )
       : lines(
-        `  IF to_regclass(${quoteLiteral(plan.backup.qualified)}) IS NOT NULL THEN`,
+        `  IF pg_catalog.to_regclass(${quoteLiteral(plan.backup.qualified)}) IS NOT NULL THEN`,
         `    RAISE EXCEPTION '%', ${quoteLiteral(`dupguard: backup table ${plan.backup.schema}.${plan.backup.name} exists already: this migration ran before (roll back or drop the backup, then generate a new script)`)};`,
         '  END IF;',
-        `  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = ${c.tblLiteral}::regclass AND conname = ${quoteLiteral(plan.constraintName)}) THEN`,
+        `  IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid ${EQ} ${reg} AND conname ${EQ} ${quoteLiteral(plan.constraintName)}) THEN`,
         `    RAISE EXCEPTION '%', ${quoteLiteral(`dupguard: constraint ${plan.constraintName} exists already on ${tname}`)};`,
         '  END IF;',
       ),
@@ -453,24 +649,24 @@ function postValidationSql(c: Ctx, plan: MigrationPlan): string {
   const tname = `${c.t.schema}.${c.t.name}`;
   const body = lines(
     '',
-    'DECLARE b record; a record; backup_rows bigint;',
+    'DECLARE dg$before record; dg$after record; dg$backup_rows pg_catalog.int8;',
     'BEGIN',
-    '  SELECT * INTO b FROM dupguard_before;',
-    `  SELECT * INTO a FROM (${countsSql(c).replace(/\n/g, '\n    ')}) AS now_counts;`,
-    `  SELECT count(*) INTO backup_rows FROM ${plan.backup.qualified};`,
-    '  IF backup_rows <> b.total_rows THEN',
-    `    RAISE EXCEPTION 'dupguard: the backup holds % rows but the table had %; nothing was changed', backup_rows, b.total_rows;`,
+    '  SELECT * INTO dg$before FROM pg_temp.dupguard_before;',
+    `  SELECT * INTO dg$after FROM (${countsSql(c)}) AS now_counts;`,
+    `  SELECT pg_catalog.count(*) INTO dg$backup_rows FROM ${plan.backup.qualified};`,
+    `  IF dg$backup_rows ${op('<>')} dg$before.total_rows THEN`,
+    `    RAISE EXCEPTION 'dupguard: the backup holds % rows but the table had %; nothing was changed', dg$backup_rows, dg$before.total_rows;`,
     '  END IF;',
-    '  IF a.duplicate_groups <> 0 THEN',
-    `    RAISE EXCEPTION 'dupguard: % duplicate groups remain after the dedup; nothing was changed', a.duplicate_groups;`,
+    `  IF dg$after.duplicate_groups ${op('<>')} 0 THEN`,
+    `    RAISE EXCEPTION 'dupguard: % duplicate groups remain after the dedup; nothing was changed', dg$after.duplicate_groups;`,
     '  END IF;',
-    '  IF a.distinct_keys <> b.distinct_keys THEN',
-    `    RAISE EXCEPTION 'dupguard: % distinct keys before, % after: a key would be lost; nothing was changed', b.distinct_keys, a.distinct_keys;`,
+    `  IF dg$after.distinct_keys ${op('<>')} dg$before.distinct_keys THEN`,
+    `    RAISE EXCEPTION 'dupguard: % distinct keys before, % after: a key would be lost; nothing was changed', dg$before.distinct_keys, dg$after.distinct_keys;`,
     '  END IF;',
-    '  IF a.total_rows <> b.distinct_keys THEN',
-    `    RAISE EXCEPTION 'dupguard: % rows remain but there are % distinct keys; nothing was changed', a.total_rows, b.distinct_keys;`,
+    `  IF dg$after.total_rows ${op('<>')} dg$before.distinct_keys THEN`,
+    `    RAISE EXCEPTION 'dupguard: % rows remain but there are % distinct keys; nothing was changed', dg$after.total_rows, dg$before.distinct_keys;`,
     '  END IF;',
-    `  RAISE NOTICE 'dupguard: %: % rows before, % after, % duplicate copies removed', ${quoteLiteral(tname)}, b.total_rows, a.total_rows, b.total_rows - a.total_rows;`,
+    `  RAISE NOTICE 'dupguard: %: % rows before, % after, % duplicate copies removed', ${quoteLiteral(tname)}, dg$before.total_rows, dg$after.total_rows, dg$before.total_rows ${op('-')} dg$after.total_rows;`,
     'END',
     '',
   );
@@ -495,7 +691,7 @@ function concurrentSql(c: Ctx, plan: MigrationPlan, nullsClause: string): string
   return lines(
     '-- A failed concurrent build from an earlier run leaves an INVALID index that still slows every',
     '-- write without enforcing anything: drop it before building again.',
-    `SELECT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass(${idxLit}) AND NOT indisvalid) AS dupguard_invalid_index \\gset`,
+    `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index WHERE indexrelid ${EQ} pg_catalog.to_regclass(${idxLit}) AND NOT indisvalid) AS dupguard_invalid_index \\gset`,
     '\\if :dupguard_invalid_index',
     `DROP INDEX CONCURRENTLY ${idx};`,
     '\\endif',
@@ -504,7 +700,7 @@ function concurrentSql(c: Ctx, plan: MigrationPlan, nullsClause: string): string
     '\\set ON_ERROR_STOP off',
     `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(plan.constraintName)} ON ${c.tbl} (${c.keySql})${nullsClause};`,
     '\\set ON_ERROR_STOP on',
-    `SELECT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass(${idxLit}) AND indisvalid) AS dupguard_index_valid \\gset`,
+    `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index WHERE indexrelid ${EQ} pg_catalog.to_regclass(${idxLit}) AND indisvalid) AS dupguard_index_valid \\gset`,
     '\\if :dupguard_index_valid',
     '-- The finished index becomes the constraint (a quick catalog change, no second build).',
     `ALTER TABLE ${c.tbl} ADD CONSTRAINT ${quoteIdent(plan.constraintName)} UNIQUE USING INDEX ${quoteIdent(plan.constraintName)};`,
@@ -522,10 +718,13 @@ function header(c: Ctx, plan: MigrationPlan, title: string, now: Date): string {
     `-- Generated by dupguard at ${now.toISOString()}.`,
     `-- Key: (${commentSafe(c.key.join(', '))}); NULL key values: ${plan.nullKeys === 'not-distinct' ? 'equal to each other (rows differing only by NULLs are duplicates; UNIQUE NULLS NOT DISTINCT)' : 'never equal (rows with a NULL key column are all kept; plain UNIQUE)'}.`,
     `-- Keeps: the ${commentSafe(plan.keep.description)}.`,
-    `-- Strategy: ${plan.strategy} (${plan.strategyReason}).`,
+    `-- Strategy: ${plan.strategy} (${commentSafe(plan.strategyReason)}).`,
     `-- Constraint: ${commentSafe(plan.constraintName)} (${plan.indexBuild === 'concurrent' ? 'index built CONCURRENTLY after the dedup commits' : 'added inside the dedup transaction'}).`,
     `-- backup: ${commentSafe(plan.backup.qualified)}`,
     ...plan.warnings.map((w) => `-- Note: ${commentSafe(w)}`),
+    '-- Runs with search_path = pg_catalog, pg_temp (as pg_dump does): every name it uses is schema-qualified,',
+    '-- so nothing another role created can run in its place; a trigger function of these tables that',
+    '-- relies on search_path without its own SET search_path fails, and the script stops with nothing changed.',
   );
 }
 
@@ -533,6 +732,7 @@ function renderScript(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run', nul
   const psql = mode === 'psql';
   const lock = plan.strategy === 'rebuild' || plan.indexBuild === 'in-transaction' ? 'ACCESS EXCLUSIVE' : 'SHARE ROW EXCLUSIVE';
   const childLock = plan.strategy === 'rebuild' ? 'ACCESS EXCLUSIVE' : 'SHARE ROW EXCLUSIVE';
+  const withTempIndex = c.fks.filter((f) => f.tempIndex);
   const out: (string | false | undefined)[] = [
     header(c, plan, 'dupguard dedup migration', now),
     psql && '--',
@@ -541,83 +741,103 @@ function renderScript(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run', nul
     '',
     psql && '\\set ON_ERROR_STOP on',
     psql && 'BEGIN;',
+    '-- Only PostgreSQL\'s own functions and operators, whatever the role\'s or database\'s search_path says.',
+    PIN_SEARCH_PATH,
     '',
     '-- Step 0: make sure the table is still the one this script was written for, and hold it still.',
     c.pg && '-- Give up after 30 s instead of queueing behind a long transaction (and blocking everyone behind us).',
     c.pg && "SET LOCAL lock_timeout = '30s';",
     c.pg && `-- ${lock === 'ACCESS EXCLUSIVE' ? 'Nobody reads or writes the table until COMMIT' : 'Readers go on; writers wait until COMMIT'}.`,
     c.pg && `LOCK TABLE ${c.src} IN ${lock} MODE;`,
-    ...(c.pg ? c.fks.map((f) => `LOCK TABLE ${f.child} IN ${childLock} MODE;`) : []),
     !c.pg && '-- YugabyteDB: LOCK TABLE is not available; make sure nothing writes to the table meanwhile.',
     guardSql(c, plan, false),
+    ...(withTempIndex.length ? [
+      '-- Deleting a copy makes PostgreSQL look up its references; without an index on the referencing',
+      '-- columns each lookup reads the whole referencing table. Build the missing ones now (dropped before COMMIT).',
+      ...withTempIndex.map(tempIndexSql),
+    ] : []),
+    ...(c.pg ? c.fks.map((f) => `LOCK TABLE ${f.child} IN ${childLock} MODE;`) : []),
     '',
     '-- Step 1: count before. distinct_keys is how many rows must remain; duplicate_groups how many keys have copies.',
     'CREATE TEMP TABLE dupguard_before ON COMMIT DROP AS',
     countsSql(c) + ';',
-    "SELECT 'before' AS step, total_rows, distinct_keys, duplicate_groups, total_rows - distinct_keys AS copies_to_remove FROM dupguard_before;",
+    `SELECT 'before' AS step, total_rows, distinct_keys, duplicate_groups, total_rows ${op('-')} distinct_keys AS copies_to_remove FROM pg_temp.dupguard_before;`,
     '',
     '-- Step 2: back up every row of the table, unchanged, in the same transaction as the dedup.',
     '-- It stays after COMMIT so the rollback can restore the table exactly; drop it once you are sure.',
     `CREATE TABLE ${plan.backup.qualified} AS SELECT * FROM ${c.src};`,
     `COMMENT ON TABLE ${plan.backup.qualified} IS ${quoteLiteral(`dupguard backup of ${c.t.schema}.${c.t.name} taken ${now.toISOString()} before removing duplicates on (${c.key.join(', ')})`)};`,
     '',
+    `-- Step 3: decide once which rows go (every copy but the ${commentSafe(plan.keep.description)}), before anything`,
+    '-- changes: moving references and removing copies both read this mapping, never a new ranking.',
+    mappingSql(c),
+    '',
   ];
   if (c.fks.length) {
     out.push(
-      '-- Step 3: rows of other tables that reference a copy about to be removed are moved to the kept',
-      '-- row of the same key, so no reference breaks and no ON DELETE action fires.',
+      '-- Step 4: rows that reference a copy about to be removed are moved to the kept row of the same',
+      '-- key, so no reference breaks and no ON DELETE action fires. What every reference must look like',
+      '-- afterwards is recorded first and checked in step 6.',
+      ...c.fks.map((f, i) => referenceSnapshotSql(c, f, i)),
       ...c.fks.map((f, i) => repointSql(c, f, i)),
+      c.fks.some((f) => f.deferrable)
+        && '-- A deferrable foreign key queued its checks for COMMIT; run them now, as later ALTER TABLEs refuse while checks are pending.',
+      c.fks.some((f) => f.deferrable) && 'SET CONSTRAINTS ALL IMMEDIATE;',
       '',
     );
   } else {
-    out.push('-- Step 3: no foreign key of another table points at this table: no references to move.', '');
+    out.push('-- Step 4: no foreign key points at this table: no references to move.', '');
   }
   if (plan.strategy === 'delete') {
     out.push(
-      `-- Step 4: delete every copy but the one kept per key (${commentSafe(plan.keep.description)}).`,
+      '-- Step 5: delete the copies the mapping lists.',
       '-- ON DELETE triggers of the table fire for each deleted copy, as for any delete.',
       deleteSql(c),
       '',
     );
   } else {
     out.push(
-      '-- Step 4: rebuild: keep one row per key, empty the table and load the kept rows back.',
-      `-- Kept per key: the ${commentSafe(plan.keep.description)}.`,
+      '-- Step 5: rebuild: empty the table and load back the rows the mapping keeps.',
       rebuildSql(c),
       '',
     );
   }
   out.push(
-    '-- Step 5: prove the result before committing: no key has copies, every key is still there,',
-    '-- the table holds exactly one row per key, and the backup holds every original row.',
-    '-- Any failure raises an error, and the whole transaction (backup included) is undone.',
+    '-- Step 6: prove the result before committing: no key has copies, every key is still there,',
+    '-- the table holds exactly one row per key, the backup holds every original row, and every',
+    '-- reference is what step 4 recorded. Any failure raises an error, and the whole transaction',
+    '-- (backup included) is undone.',
     postValidationSql(c, plan),
+    ...c.fks.map((f, i) => referenceCheckSql(c, f, i)),
     "SELECT 'after' AS step, total_rows, distinct_keys, duplicate_groups FROM (",
     countsSql(c),
     ') AS after_counts;',
+    ...withTempIndex.map((f) => `DROP INDEX IF EXISTS ${f.tempIndex!.qualified};`),
     '',
   );
   if (!psql) {
     // The dry run adds the constraint itself (plan.constraintSql) so it can tell the two failures apart.
   } else if (plan.indexBuild === 'in-transaction') {
     out.push(
-      '-- Step 6: the unique constraint, so the database itself refuses new copies from now on.',
+      '-- Step 7: the unique constraint, so the database itself refuses new copies from now on.',
       uniqueInTxSql(c, plan, nullsClause),
       '',
-      psql && 'COMMIT;',
+      'COMMIT;',
+      'SET search_path = pg_catalog, pg_temp;',
     );
   } else {
     out.push(
-      psql && 'COMMIT;',
+      'COMMIT;',
+      'SET search_path = pg_catalog, pg_temp;',
       '',
-      '-- Step 6: the unique constraint, so the database itself refuses new copies from now on.',
+      '-- Step 7: the unique constraint, so the database itself refuses new copies from now on.',
       concurrentSql(c, plan, nullsClause),
     );
   }
   if (psql) {
     out.push(
       '',
-      '-- Step 7: fresh statistics for the planner (cheap: it samples).',
+      '-- Step 8: fresh statistics for the planner (cheap: it samples).',
       `ANALYZE ${c.tbl};`,
       plan.strategy === 'delete'
         ? '-- The deleted copies are dead rows until vacuumed; VACUUM (ANALYZE) runs alongside normal traffic:'
@@ -647,6 +867,7 @@ function renderRollback(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run'): 
     '',
     psql && '\\set ON_ERROR_STOP on',
     psql && 'BEGIN;',
+    PIN_SEARCH_PATH,
     c.pg && "SET LOCAL lock_timeout = '30s';",
     c.pg && `LOCK TABLE ${c.src} IN ACCESS EXCLUSIVE MODE;`,
     guardSql(c, plan, true),
@@ -668,16 +889,15 @@ function renderRollback(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run'): 
       const rb = f.refBackup;
       const parts: string[] = [];
       // A self-reference comes back with the reload itself (the backup holds the original values).
-      const self = f.fk.schema === c.t.schema && f.fk.table === c.t.name;
-      if (rb && !self) {
+      if (rb && !f.self) {
         const set = f.columns.map((col, i) => `${quoteIdent(col)} = r.old${i + 1}`).join(', ');
-        const match = f.columns.map((col, i) => `dupguard_child.${quoteIdent(col)} = r.new${i + 1}`).join(' AND ');
+        const match = f.columns.map((col, i) => `r.new${i + 1} ${f.eq[i]} dupguard_child.${quoteIdent(col)}`).join(' AND ');
         parts.push(
           `-- References of ${commentSafe(`${f.fk.schema}.${f.fk.table}`)} that the migration moved go back to the copies they named.`,
           '-- A referencing row updated since then is left as it is (its position or value no longer matches).',
           `UPDATE ${f.child} AS dupguard_child SET ${set}`,
           `FROM ${rb.qualified} AS r`,
-          `WHERE dupguard_child.tableoid = r.child_tableoid AND dupguard_child.ctid = r.child_ctid AND ${match};`,
+          `WHERE dupguard_child.tableoid ${EQ} r.child_tableoid AND dupguard_child.ctid ${EQ} r.child_ctid AND ${match};`,
         );
       }
       parts.push(`ALTER TABLE ${f.child} ADD CONSTRAINT ${quoteIdent(f.fk.name)} ${f.fk.definition};`);
@@ -685,12 +905,12 @@ function renderRollback(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run'): 
     }),
     `DO ${dollarQuote(lines(
       '',
-      'DECLARE n bigint; b bigint;',
+      'DECLARE dg$n pg_catalog.int8; dg$b pg_catalog.int8;',
       'BEGIN',
-      `  SELECT count(*) INTO n FROM ${c.src};`,
-      `  SELECT count(*) INTO b FROM ${plan.backup.qualified};`,
-      `  IF n <> b THEN RAISE EXCEPTION 'dupguard: rollback restored % rows but the backup holds %; nothing was changed', n, b; END IF;`,
-      `  RAISE NOTICE 'dupguard: %: % rows restored from the backup', ${quoteLiteral(`${c.t.schema}.${c.t.name}`)}, n;`,
+      `  SELECT pg_catalog.count(*) INTO dg$n FROM ${c.src};`,
+      `  SELECT pg_catalog.count(*) INTO dg$b FROM ${plan.backup.qualified};`,
+      `  IF dg$n ${op('<>')} dg$b THEN RAISE EXCEPTION 'dupguard: rollback restored % rows but the backup holds %; nothing was changed', dg$n, dg$b; END IF;`,
+      `  RAISE NOTICE 'dupguard: %: % rows restored from the backup', ${quoteLiteral(`${c.t.schema}.${c.t.name}`)}, dg$n;`,
       'END',
       '',
     ))};`,

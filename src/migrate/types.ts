@@ -46,6 +46,22 @@ export interface MigrationOptions {
    * expected (and, unless constraintName is given, is the constraint the rollback drops).
    */
   purpose?: 'migrate' | 'rollback';
+  /**
+   * Foreign keys of other tables (or the table itself) pointing here whose columns no index leads
+   * with, as `schema.table.name`; from the catalog (src/db/dryrun.ts migrationFacts). Undefined:
+   * unknown, and the script checks at run time.
+   */
+  unindexedForeignKeys?: string[];
+  /**
+   * The equality operator each referencing foreign key uses per column (pg_constraint.conpfeqop), as
+   * `schema.op`, keyed `schema.table.name`; from the catalog. Missing: `pg_catalog.=`. A type whose
+   * `=` lives elsewhere (citext) needs its own, or references differing in case are not found.
+   */
+  foreignKeyOperators?: Record<string, string[]>;
+  /** Partition key columns of a partitioned table (null for an expression), from the catalog. */
+  partitionKey?: (string | null)[];
+  /** Relation names already used in the table's schema, so the backup's name is new. */
+  takenNames?: string[];
 }
 
 /** Which copy is kept, as SQL and in words. */
@@ -77,6 +93,14 @@ export interface MigrationPlan {
   keep: KeepOrder;
   /** Foreign keys of other tables whose references to removed copies are moved to the kept row. */
   repointedForeignKeys: string[];
+  /**
+   * Indexes the delete builds on referencing columns that have none (else each deleted copy reads the
+   * whole referencing table), dropped before COMMIT. `known`: the catalog said the index is missing;
+   * otherwise the script builds it only if no usable index exists when it runs.
+   */
+  temporaryIndexes: { foreignKey: string; child: string; columns: string[]; index: { schema: string; name: string; qualified: string }; known: boolean }[];
+  /** How the script names the rows it removes: `ctid` (physical position) or unique NOT NULL columns. */
+  rowIdentity: 'ctid' | string[];
   /** Things the user should know before running the script. */
   warnings: string[];
 }

@@ -111,17 +111,38 @@ test('migrate errors: exit 2 with a message that names the problem and never the
 });
 
 test('migrate --dry-run exits 1 and says why when the constraint would not build', async () => {
+  // The name asked for is already an index of another table: the dedup works, the constraint cannot.
+  const db = await freshDb(`
+    CREATE TABLE public.events (region text NOT NULL, event_id int NOT NULL, seen_at timestamptz NOT NULL);
+    CREATE TABLE public.other (x int);
+    CREATE INDEX events_uq ON public.other (x);
+    INSERT INTO public.events SELECT 'eu', i % 5, now() FROM generate_series(1, 50) i;`);
+  try {
+    const io = capture();
+    const code = await main(['migrate', '--url', db.url, '--table', 'events', '--key', 'event_id', '--constraint-name', 'events_uq', '--dry-run'], io);
+    assert.equal(code, 1, io.err + io.out);
+    assert.match(io.out, /rows after: +5/);
+    assert.match(io.out, /unique constraint: would NOT build/);
+    assert.match(io.out, /error: constraint: .*events_uq.*already exists/i);
+    assert.equal(await count(db, 'SELECT count(*) AS n FROM public.events'), 50);
+  } finally {
+    await db.close();
+  }
+});
+
+test('migrate refuses a partitioned table whose key lacks the partition column, saying why (exit 2)', async () => {
   const db = await freshDb(`
     CREATE TABLE public.events (region text NOT NULL, event_id int NOT NULL, seen_at timestamptz NOT NULL) PARTITION BY LIST (region);
     CREATE TABLE public.events_eu PARTITION OF public.events FOR VALUES IN ('eu');
     INSERT INTO public.events SELECT 'eu', i % 5, now() FROM generate_series(1, 50) i;`);
   try {
-    const io = capture();
-    const code = await main(['migrate', '--url', db.url, '--table', 'events', '--key', 'event_id', '--dry-run'], io);
-    assert.equal(code, 1, io.err + io.out);
-    assert.match(io.out, /rows after: +5/);
-    assert.match(io.out, /unique constraint: would NOT build/);
-    assert.match(io.out, /error: constraint: .*partition/i);
+    for (const extra of [[], ['--dry-run']]) {
+      const io = capture();
+      const code = await main(['migrate', '--url', db.url, '--table', 'events', '--key', 'event_id', ...extra], io);
+      assert.equal(code, 2, io.err + io.out);
+      assert.match(io.err, /partitioned by \(region\).*must include every partition column.*lacks region/);
+      assert.equal(io.out, '');
+    }
     assert.equal(await count(db, 'SELECT count(*) AS n FROM public.events'), 50);
   } finally {
     await db.close();

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { dryRunMigration, measureDuplicates } from '../../src/db/dryrun';
 import { describeTable } from '../../src/db/introspect';
 import { quoteQualified } from '../../src/core/quote';
+import { MigrationError } from '../../src/migrate/types';
 import { constraintExists, count, freshDb, plan, psqlRun, rowHashes, tableExists } from './migrate-support';
 
 const NULL_SEED = `
@@ -171,21 +172,27 @@ test('dry run: reports rows before/after, copies removed, references moved, cons
   }
 });
 
-test('dry run: a constraint that cannot build is reported as such, after a successful dedup', async () => {
-  // A unique constraint on a partitioned table must include the partition key.
+test('partitioned table whose key lacks the partition column: refused up front (generator with catalog facts, and the script itself)', async () => {
+  // A unique constraint on a partitioned table must include the partition key: the dedup would run
+  // to its end and then fail. The dry run and the CLI read the partition key and refuse; a script
+  // generated without it stops at its first check, before any work.
   const db = await freshDb(`
     CREATE TABLE public.events (region text NOT NULL, event_id int NOT NULL, seen_at timestamptz NOT NULL) PARTITION BY LIST (region);
     CREATE TABLE public.events_eu PARTITION OF public.events FOR VALUES IN ('eu');
     INSERT INTO public.events SELECT 'eu', i % 5, now() FROM generate_series(1, 50) i;`);
   try {
     const desc = await describeTable(db.client, 'public', 'events');
-    const rep = await dryRunMigration(db.client, desc, { key: ['event_id'] });
-    assert.equal(rep.dedupOk, true);
-    assert.equal(rep.rowsAfter, 5);
-    assert.equal(rep.constraintBuilds, false);
-    assert.match(rep.error ?? '', /^constraint: .*partition/i);
+    await assert.rejects(dryRunMigration(db.client, desc, { key: ['event_id'] }),
+      (e: Error) => e instanceof MigrationError && /partitioned by \(region\).*the key \(event_id\) lacks region/.test(e.message));
+    const p = await plan(db, 'public', 'events', { key: ['event_id'] });
+    const r = psqlRun(db.url, p.script);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /dupguard: public\.events is partitioned by LIST \(region\) and a UNIQUE constraint on a partitioned table must include every partition column/);
     assert.equal(await count(db, 'SELECT count(*) AS n FROM public.events'), 50);
-    assert.equal(await tableExists(db, 'public.events_dupguard_20261123_1700'), false);
+    assert.equal(await tableExists(db, p.backup.qualified), false);
+    // With the partition column in the key it goes through.
+    const ok = await dryRunMigration(db.client, desc, { key: ['region', 'event_id'] });
+    assert.equal(ok.dedupOk && ok.constraintBuilds, true, ok.error);
   } finally {
     await db.close();
   }

@@ -88,10 +88,20 @@ export async function dryRun(connections: Connections, conn: ChosenConnection, r
   const session = await connections.open(conn, { interactive: true });
   try {
     const { dryRunMigration } = await import('../../db/dryrun');
+    // Cancel stops the statement on the server too: the dry run holds ACCESS EXCLUSIVE on the table until it ends.
     const r = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `dupguard: dry run of the dedup of ${req.schema}.${req.table} (rolled back)` },
-      () => dryRunMigration(session.client, table, { key: req.key, keep, flavour: session.hasCtid ? 'postgres' : 'yugabyte', duplicateRatio: req.duplicateRatio, rowEstimate: req.rows }),
+      { location: vscode.ProgressLocation.Notification, title: `dupguard: dry run of the dedup of ${req.schema}.${req.table} (rolled back)`, cancellable: true },
+      (_progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        return dryRunMigration(session.client, table, { key: req.key, keep, flavour: session.hasCtid ? 'postgres' : 'yugabyte', duplicateRatio: req.duplicateRatio, rowEstimate: req.rows },
+          { signal: abort.signal, cancel: () => session.cancel() });
+      },
     );
+    if (r.cancelled) {
+      log.info(`dry run ${r.table}: cancelled; the statement was cancelled on the server and everything rolled back`);
+      return undefined;
+    }
     const n = (v: number | undefined) => (v === undefined ? '?' : v.toLocaleString('en-US'));
     const lines = [
       `strategy: ${r.strategy}`,
@@ -99,7 +109,9 @@ export async function dryRun(connections: Connections, conn: ChosenConnection, r
       `rows after: ${n(r.rowsAfter)} (${n(r.rowsDeleted)} copies removed)`,
       ...(r.referencesMoved ? [`references moved to the kept rows: ${n(r.referencesMoved)}`] : []),
       `unique constraint builds: ${r.constraintBuilds ? 'yes' : 'no'}`,
-      `took ${(r.durationMs / 1000).toFixed(1)} s; everything was rolled back`,
+      `took ${(r.durationMs / 1000).toFixed(1)} s; no row or table was kept (rolled back)`,
+      `held ACCESS EXCLUSIVE on the table for ${(r.lock.heldMs / 1000).toFixed(1)} s: its readers and writers waited${r.sessionsBlocked ? ` (${r.sessionsBlocked} waiting at the end)` : ''}`,
+      ...(r.sequencesAdvanced.length ? [`sequences advanced (not undone by a rollback): ${r.sequencesAdvanced.map((x) => x.sequence).join(', ')}`] : []),
     ];
     log.info(`dry run ${r.table}: ${lines.join('; ')}${r.error ? `; error: ${r.error}` : ''}`);
     return { ok: r.dedupOk && r.constraintBuilds, lines, error: r.error };

@@ -45,11 +45,11 @@ test('steps come in order, inside one transaction, with the constraint before CO
   const s = p.script;
   const at = (needle: string) => { const i = s.indexOf(needle); assert.ok(i >= 0, `missing: ${needle}`); return i; };
   const order = [
-    '\\set ON_ERROR_STOP on', 'BEGIN;', '-- Step 0:', 'LOCK TABLE ONLY public.task_photos IN ACCESS EXCLUSIVE MODE;',
-    '-- Step 1:', 'CREATE TEMP TABLE dupguard_before', '-- Step 2:', 'CREATE TABLE public.task_photos_dupguard_20261123_1705 AS SELECT * FROM ONLY public.task_photos;',
-    '-- Step 3:', '-- Step 4:', 'DELETE FROM ONLY public.task_photos', '-- Step 5:', "RAISE EXCEPTION 'dupguard: % duplicate groups remain",
-    '-- Step 6:', 'ALTER TABLE public.task_photos ADD CONSTRAINT task_photos_task_pk_photo_id_key UNIQUE NULLS NOT DISTINCT (task_pk, photo_id);',
-    'COMMIT;', '-- Step 7:', 'ANALYZE public.task_photos;', '--   VACUUM (ANALYZE) public.task_photos;', '-- ROLLBACK',
+    '\\set ON_ERROR_STOP on', 'BEGIN;', 'SET LOCAL search_path = pg_catalog, pg_temp;', '-- Step 0:', 'LOCK TABLE ONLY public.task_photos IN ACCESS EXCLUSIVE MODE;',
+    '-- Step 1:', 'CREATE TEMP TABLE dupguard_before', '-- Step 2:', 'CREATE TABLE public.task_photos_dupguard_20261123_170509 AS SELECT * FROM ONLY public.task_photos;',
+    '-- Step 3:', 'CREATE TEMP TABLE dupguard_map', '-- Step 4:', '-- Step 5:', 'DELETE FROM ONLY public.task_photos', '-- Step 6:', "RAISE EXCEPTION 'dupguard: % duplicate groups remain",
+    '-- Step 7:', 'ALTER TABLE public.task_photos ADD CONSTRAINT task_photos_task_pk_photo_id_key UNIQUE NULLS NOT DISTINCT (task_pk, photo_id);',
+    'COMMIT;', 'SET search_path = pg_catalog, pg_temp;', '-- Step 8:', 'ANALYZE public.task_photos;', '--   VACUUM (ANALYZE) public.task_photos;', '-- ROLLBACK',
   ];
   let last = -1;
   for (const o of order) { const i = at(o); assert.ok(i > last, `out of order: ${o}`); last = i; }
@@ -61,8 +61,8 @@ test('steps come in order, inside one transaction, with the constraint before CO
 test('exactly one backup comment line, in the `-- backup: <schema>.<name>` form, naming the table the script creates', () => {
   const p = gen(photos());
   const lines = p.script.split('\n').filter((l) => l.startsWith('-- backup: '));
-  assert.deepEqual(lines, ['-- backup: public.task_photos_dupguard_20261123_1705']);
-  assert.deepEqual(p.backup, { schema: 'public', name: 'task_photos_dupguard_20261123_1705', qualified: 'public.task_photos_dupguard_20261123_1705' });
+  assert.deepEqual(lines, ['-- backup: public.task_photos_dupguard_20261123_170509']);
+  assert.deepEqual(p.backup, { schema: 'public', name: 'task_photos_dupguard_20261123_170509', qualified: 'public.task_photos_dupguard_20261123_170509' });
   const odd = gen(photos({ schema: 'My Schema', name: 'Photos' }), { backupName: 'Back "up"' });
   assert.ok(odd.script.split('\n').includes('-- backup: "My Schema"."Back ""up"""'));
   assert.ok(odd.script.includes('CREATE TABLE "My Schema"."Back ""up""" AS SELECT * FROM ONLY "My Schema"."Photos";'));
@@ -97,8 +97,8 @@ test('identifiers of every shape are quoted; literals escaped; dollar quotes avo
   for (const strategy of ['delete', 'rebuild'] as const) {
     const p = gen(t, { key: ['Key Col', '$dg$'], strategy });
     const s = p.script;
-    assert.ok(s.includes('PARTITION BY "Key Col", "$dg$" ORDER BY "Order" ASC') || s.includes('DISTINCT ON ("Key Col", "$dg$")'), strategy);
-    assert.ok(s.includes(`'"Odd ""S"""."select"'::regclass`));
+    assert.ok(s.includes('PARTITION BY "Key Col", "$dg$" ORDER BY "Order" ASC'), strategy);
+    assert.ok(s.includes(`'"Odd ""S"""."select"'::pg_catalog.regclass`));
     assert.ok(s.includes(`E'it''s\\\\'`), 'column name literal with quote and backslash');
     assert.ok(!s.includes('DO $dg$\nDECLARE cols'), 'the guard must not use a tag that a column name contains');
     assertParses(s);
@@ -162,7 +162,8 @@ test('NULL keys: NULLS NOT DISTINCT only when a key column is nullable; distinct
   assert.equal(d.nullKeys, 'distinct');
   assert.match(d.constraintSql, /UNIQUE \(task_pk, photo_id\);$/);
   assert.ok(d.script.includes('WHERE task_pk IS NOT NULL AND photo_id IS NOT NULL'));
-  assert.ok(d.script.includes('INSERT INTO dupguard_keep SELECT * FROM ONLY public.task_photos WHERE task_pk IS NULL OR photo_id IS NULL;'));
+  // Rows with a NULL key column are never in the mapping, so the rebuild keeps them all.
+  assert.ok(d.script.includes('WHERE NOT EXISTS (SELECT 1 FROM pg_temp.dupguard_map AS m WHERE dupguard_t.ctid OPERATOR(pg_catalog.=) m.dupguard_ctid)'));
   assertParses(d.script);
 });
 
@@ -170,9 +171,10 @@ test('foreign keys pointing at the table: references move to the kept row, old v
   const t = photos({ referencedBy: [{ schema: 'public', table: 'photo_tags', name: 'photo_tags_photo_fkey', definition: 'FOREIGN KEY (photo) REFERENCES task_photos(id) ON DELETE CASCADE' }] });
   const p = gen(t, { strategy: 'rebuild' });
   assert.deepEqual(p.repointedForeignKeys, ['public.photo_tags.photo_tags_photo_fkey']);
-  assert.equal(p.referenceBackups[0].qualified, 'public.task_photos_dupguard_20261123_1705_refs1');
+  assert.equal(p.referenceBackups[0].qualified, 'public.task_photos_dupguard_20261123_170509_refs1');
   const s = p.script;
-  assert.ok(s.includes('UPDATE public.photo_tags AS dupguard_child SET photo = m.dupguard_new1'));
+  assert.ok(s.includes('UPDATE public.photo_tags AS dupguard_child SET photo = o.new1'));
+  assert.ok(s.includes('SELECT dupguard_child.tableoid AS t, dupguard_child.ctid AS id, dupguard_child.photo AS old1, m.dupguard_f1_new1 AS new1'), 'the referencing row\'s own value is kept for the rollback');
   assert.ok(s.indexOf('UPDATE public.photo_tags') < s.indexOf('TRUNCATE ONLY public.task_photos;'));
   assert.ok(s.includes('ALTER TABLE public.photo_tags DROP CONSTRAINT photo_tags_photo_fkey;'));
   assert.ok(s.includes('ALTER TABLE public.photo_tags ADD CONSTRAINT photo_tags_photo_fkey FOREIGN KEY (photo) REFERENCES public.task_photos(id) ON DELETE CASCADE;'));
@@ -197,7 +199,7 @@ test('dry-run mode: plain SQL, no transaction control, no psql meta-commands, co
 test('YugabyteDB: no ctid anywhere, copies told apart by the primary key; refused without a row identity', () => {
   const p = gen(photos(), { flavour: 'yugabyte', strategy: 'delete' });
   assert.ok(!/\bctid\b/.test(p.script), 'no ctid');
-  assert.ok(p.script.includes('WHERE (id) IN (SELECT dupguard_id1'));
+  assert.ok(p.script.includes('WHERE dupguard_t.id OPERATOR(pg_catalog.=) m.dupguard_id1;'));
   assert.equal(p.nullKeys, 'distinct');
   assertParses(p.script);
   const r = gen(photos(), { flavour: 'yugabyte', strategy: 'rebuild' });
@@ -224,7 +226,57 @@ test('long names stay within 63 bytes and avoid existing index and constraint na
   const t = photos({ name: 'ü'.repeat(30), indexes: [{ name: `${'ü'.repeat(30)}_task_pk_photo_id_key`.slice(0, 10), unique: false, definition: '' }] });
   const p = gen(t);
   for (const n of [p.backup.name, p.constraintName]) assert.ok(new TextEncoder().encode(n).length <= 63, n);
-  assert.ok(p.backup.name.endsWith('_dupguard_20261123_1705'));
+  assert.ok(p.backup.name.endsWith('_dupguard_20261123_170509'));
   const taken = photos({ indexes: [{ name: 'task_photos_task_pk_photo_id_key', unique: false, definition: '' }] });
   assert.equal(gen(taken).constraintName, 'task_photos_task_pk_photo_id_key1');
+});
+
+test('search_path: every script pins it first; functions, operators, catalogs and types are named with pg_catalog', () => {
+  const fk = photos({ referencedBy: [{ schema: 'public', table: 'photo_tags', name: 'photo_tags_photo_fkey', definition: 'FOREIGN KEY (photo) REFERENCES task_photos(id)' }] });
+  const plans = [
+    gen(fk, { strategy: 'delete' }), gen(fk, { strategy: 'rebuild', nullKeys: 'distinct' }), gen(fk, { mode: 'dry-run' }),
+    gen(photos(), { rowEstimate: 10_192_750, duplicateRatio: 1.2 }), gen(photos({ kind: 'p' }), { key: ['task_pk'] }), gen(photos(), { flavour: 'yugabyte' }),
+  ];
+  for (const p of plans) {
+    for (const s of [p.script, p.rollback]) {
+      const sqlLines = s.split('\n').filter((l) => !l.startsWith('--') && !l.startsWith('\\'));
+      // The first statement of the transaction (psql: right after BEGIN; dry run: the first one).
+      assert.equal(sqlLines.filter((l) => l !== 'BEGIN;' && l !== '')[0], 'SET LOCAL search_path = pg_catalog, pg_temp;');
+      const sql = sqlLines.join('\n').replace(/'(?:[^']|'')*'/g, "''");
+      // Any lower-case word followed by "(" is either qualified, a keyword construct, or a relation alias's column list.
+      for (const m of sql.matchAll(/(^|[^a-z0-9_$".])([a-z_][a-z0-9_]*)\s*\(/g)) {
+        assert.ok(['coalesce', 'k'].includes(m[2]), `unqualified call ${m[2]}( in:\n${s}`);
+      }
+      // Operators only as OPERATOR(pg_catalog.x) ('=' of SET, UPDATE ... SET and RAISE ... USING are assignments).
+      const bare = sql.replace(/OPERATOR\(pg_catalog\.[^)]+\)/g, '').replace(/USING DETAIL = SQLERRM, HINT =/g, '').replace(/\bSET [^;]*?(?= FROM| WHERE|;)/g, '').match(/\s(<>|>=|<=|!=|\|\||[<>+\-=~])\s/g);
+      assert.equal(bare, null, `bare operator ${bare?.join(',')} in:\n${s}`);
+      assert.doesNotMatch(sql, /(?<!pg_catalog\.)\bpg_(index|class|attribute|constraint|trigger|am|partitioned_table)\b/);
+      assert.doesNotMatch(sql, /::(regclass|text|int8|bigint|oid|tid|int2)\b/);
+      assert.doesNotMatch(sql, /\bIS (NOT )?DISTINCT FROM\b|\bCASE \S+ WHEN\b|\bLIKE\b/, 'constructs that look "=" up by name');
+    }
+  }
+});
+
+test('temporary indexes: only with the delete, only for referencing keys the catalog lists as unindexed (or all, checked at run time)', () => {
+  const t = photos({ referencedBy: [
+    { schema: 'public', table: 'a', name: 'a_fk', definition: 'FOREIGN KEY (p) REFERENCES task_photos(id)' },
+    { schema: 'other', table: 'b', name: 'b_fk', definition: 'FOREIGN KEY (p, q) REFERENCES task_photos(id, task_pk)' },
+  ] });
+  assert.deepEqual(gen(t, { strategy: 'delete' }).temporaryIndexes.map((x) => [x.foreignKey, x.known]), [['public.a.a_fk', false], ['other.b.b_fk', false]]);
+  const known = gen(t, { unindexedForeignKeys: ['other.b.b_fk'], duplicateRatio: 1.5 });
+  assert.equal(known.strategy, 'delete');
+  assert.deepEqual(known.temporaryIndexes.map((x) => [x.foreignKey, x.index.qualified, x.known]), [['other.b.b_fk', 'other.task_photos_dupguard_20261123_170509_fk2', true]]);
+  assert.match(known.strategyReason, /other\.b has no index on \(p, q\): each deleted copy would read that whole table/);
+  assert.ok(known.script.includes('CREATE INDEX task_photos_dupguard_20261123_170509_fk2 ON other.b (p, q);'));
+  assert.ok(!known.script.includes('ON public.a (p)'));
+  assert.deepEqual(gen(t, { strategy: 'rebuild' }).temporaryIndexes, []);
+  assertParses(known.script);
+});
+
+test('partitioned table: refused up front when the catalog says the key lacks a partition column', () => {
+  const t = photos({ kind: 'p' });
+  assert.throws(() => gen(t, { partitionKey: ['created_at'] }), /partitioned by \(created_at\).*lacks created_at/);
+  assert.throws(() => gen(t, { partitionKey: [null] }), /partition key expression cannot be part of one/);
+  assert.equal(gen(t, { partitionKey: ['task_pk'] }).strategy, 'delete');
+  assert.equal(gen(t, { partitionKey: ['created_at'], purpose: 'rollback' }).strategy, 'delete', 'a rollback is never refused for it');
 });
