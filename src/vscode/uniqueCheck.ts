@@ -200,7 +200,7 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
     try {
       session = await this.connections.open(conn, { interactive: false });
       if (signal.aborted) return;
-      outcomes = await checkAddedKeys(session.client, keys, { statementTimeoutMs: STATEMENT_TIMEOUT_MS, lockTimeoutMs: 2_000, signal });
+      outcomes = await checkAddedKeys(session.client, keys, { statementTimeoutMs: STATEMENT_TIMEOUT_MS, lockTimeoutMs: 2_000, signal, searchPath: session.defaultSearchPath });
     } catch (e) {
       if (signal.aborted) return;
       // Advisory: a database problem is logged, the file keeps no stale data diagnostic.

@@ -219,6 +219,12 @@ export interface CheckOptions {
   lockTimeoutMs?: number;
   /** Checked between statements: an aborted check sends nothing more (the caller cancels the running one). */
   signal?: AbortSignal;
+  /**
+   * The role's own search_path (`DbSession.defaultSearchPath`): unqualified table names in the file are
+   * looked up through it, as the migration would resolve them; dupguard's session itself is pinned to
+   * `pg_catalog, pg_temp`, where they would never be found.
+   */
+  searchPath?: string;
 }
 
 const MISSING = new Set(['42703', '42P01', '3F000']);
@@ -238,7 +244,9 @@ export async function checkAddedKeys(db: Queryable, keys: readonly AddedUniqueKe
   try {
     await q(`SELECT pg_catalog.set_config('statement_timeout', $1, true), pg_catalog.set_config('lock_timeout', $2, true)`,
       [String(opts.statementTimeoutMs ?? 60_000), String(opts.lockTimeoutMs ?? 2_000)]);
-    // First the catalog look-ups, with the session's search_path (unqualified tables resolve as the migration would).
+    // First the catalog look-ups, with the role's search_path (unqualified tables resolve as the migration would).
+    // Only name resolution happens under it: the counts below run under pg_catalog, pg_temp again.
+    if (opts.searchPath) await q(`SELECT pg_catalog.set_config('search_path', $1, true)`, [opts.searchPath]);
     const plans: { k: AddedUniqueKey; oid: string; schema: string; table: string; columns?: string[] }[] = [];
     for (const k of keys) {
       if (aborted()) return out;
