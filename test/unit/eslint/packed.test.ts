@@ -15,6 +15,7 @@ import { main } from '../../../src/cli/main';
 const root = path.resolve(__dirname, '../../..');
 const pluginDir = path.join(root, 'dist', 'eslint-plugin-dupguard');
 const eslintBin = path.join(root, 'node_modules', 'eslint', 'bin', 'eslint.js');
+const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
 const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
 let scratch = '';
@@ -54,16 +55,11 @@ before(() => {
     'CREATE TABLE orders (id bigserial PRIMARY KEY, external_ref text NOT NULL UNIQUE);\nCREATE TABLE order_events (order_id bigint NOT NULL, kind text NOT NULL);\n');
   fs.writeFileSync(path.join(project, 'src', 'loader.ts'), LOADER_TS);
   fs.writeFileSync(path.join(project, 'src', 'clean.js'), "export const q = (pool) => pool.query('SELECT 1');\n");
-  // The project's own TypeScript parser is not what is tested: it is taken from this checkout.
+  // The README's config as written; only the TypeScript parser (not what is tested) comes from this checkout.
+  const config = /```js\n(import dupguard from 'eslint-plugin-dupguard';[\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(config, 'README shows no eslint.config.js importing eslint-plugin-dupguard');
   const tsParser = path.join(root, 'node_modules', '@typescript-eslint', 'parser', 'dist', 'index.js');
-  fs.writeFileSync(path.join(project, 'eslint.config.js'), `import dupguard from 'eslint-plugin-dupguard';
-import tsParser from ${JSON.stringify(tsParser)};
-
-export default [
-  { files: ['**/*.ts'], languageOptions: { parser: tsParser } },
-  dupguard.configs.recommended,
-];
-`);
+  fs.writeFileSync(path.join(project, 'eslint.config.js'), config.replace("'@typescript-eslint/parser'", JSON.stringify(tsParser)));
 });
 
 after(() => {
@@ -76,7 +72,10 @@ test('the plugin tarball holds the bundle, the WASM parser and the manifest, and
   const [info] = JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   assert.equal(info.filename, `eslint-plugin-dupguard-${version}.tgz`);
   assert.deepEqual(info.files.map((f) => f.path).sort(), ['LICENSE', 'README.md', 'index.cjs', 'index.mjs', 'libpg-query.wasm', 'package.json']);
-  const install = spawnSync('npm', ['install', '--save-dev', path.join(scratch, info.filename)], { cwd: project, env, encoding: 'utf8', timeout: 120_000 });
+  // As the README says: the tarball copied into the project, installed from there.
+  assert.ok(readme.includes(`npm install --save-dev ./${info.filename}`), 'README does not show the install command of this version');
+  fs.copyFileSync(path.join(scratch, info.filename), path.join(project, info.filename));
+  const install = spawnSync('sh', ['-c', `npm install --save-dev ./${info.filename}`], { cwd: project, env, encoding: 'utf8', timeout: 120_000 });
   assert.equal(install.status, 0, `${install.stdout}${install.stderr}`);
   assert.deepEqual(fs.readdirSync(path.join(project, 'node_modules')).filter((d) => !d.startsWith('.')), ['eslint-plugin-dupguard']);
 });
