@@ -1,4 +1,5 @@
-// Bundles one program per entry: the CLI, the extension host code, and the webview script.
+// Bundles one program per entry: the CLI, the extension host code, the webview script, and the
+// ESLint plugin (dist/eslint-plugin-dupguard/, laid out as the npm package `npm run package` packs).
 // Type checking is separate (`npm run typecheck`); esbuild only strips types.
 const esbuild = require('esbuild');
 const fs = require('fs');
@@ -29,6 +30,19 @@ function copyWasm() {
   fs.copyFileSync(wasm, path.join('dist', 'libpg-query.wasm'));
 }
 
+/** The ESLint plugin's folder: its manifest (version from package.json), ESM entry, WASM, readme and licence. */
+const PLUGIN_DIR = path.join('dist', 'eslint-plugin-dupguard');
+function stagePlugin() {
+  fs.mkdirSync(PLUGIN_DIR, { recursive: true });
+  const manifest = JSON.parse(fs.readFileSync(path.join('src', 'eslint', 'manifest.json'), 'utf8'));
+  manifest.version = require('./package.json').version;
+  fs.writeFileSync(path.join(PLUGIN_DIR, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  fs.copyFileSync(path.join('src', 'eslint', 'index.mjs'), path.join(PLUGIN_DIR, 'index.mjs'));
+  fs.copyFileSync(path.join('src', 'eslint', 'README.md'), path.join(PLUGIN_DIR, 'README.md'));
+  fs.copyFileSync('LICENSE', path.join(PLUGIN_DIR, 'LICENSE'));
+  fs.copyFileSync(path.join('dist', 'libpg-query.wasm'), path.join(PLUGIN_DIR, 'libpg-query.wasm'));
+}
+
 const common = {
   bundle: true,
   minify: production,
@@ -44,11 +58,14 @@ const entries = [
     banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20',
     external: ['vscode', 'pg-native'] },
+  { entryPoints: ['src/eslint/index.ts'], outfile: `${PLUGIN_DIR}/index.cjs`, platform: 'node', format: 'cjs', target: 'node20',
+    external: ['pg-native'] },
   { entryPoints: ['media/panel.ts'], outfile: 'dist/media/panel.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ].filter((e) => fs.existsSync(e.entryPoints[0]));
 
 async function main() {
   copyWasm();
+  if (fs.existsSync('src/eslint/index.ts')) stagePlugin();
   const contexts = await Promise.all(entries.map((e) => esbuild.context({ ...common, ...e })));
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));

@@ -16,6 +16,7 @@ import { UNUSED_SUPPRESSION } from '../core/suppress';
 import { rules } from '../rules/index';
 import { docsUrl } from '../rules/rule';
 import { formatHelp, parseArgs, UsageError } from './args';
+import { ChangedError, changedFiles, realpath, takeChangedFlag, type ChangedFiles } from './changed';
 import { ConfigError, loadConfig, type DupguardConfig } from './config';
 import { decodeSource, displayPath, expandPaths, FileArgumentError, writeFileWhole } from './files';
 import { formatGithub } from './format/github';
@@ -47,6 +48,8 @@ Default path: the config's "include" globs, else the working folder.
 
 Options:
 ${formatHelp(FLAGS)}
+      --changed [<base-ref>]             lint only the files changed since the merge base with <base-ref> (default: the pull
+                                         request's base branch, else the default branch); the schema still comes from every file
 
 --fix runs up to ${MAX_FIX_PASSES} passes per file (fixes that touch the same text wait for the next pass); each file is
 written whole (a new temporary file renamed over it), keeping its byte order mark and line breaks; a symbolic link's
@@ -116,7 +119,9 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     return 2;
   };
   let parsed;
+  let changedOption;
   try {
+    ({ argv, changed: changedOption } = takeChangedFlag(argv, io.cwd));
     parsed = parseArgs(argv, FLAGS);
   } catch (e) {
     if (e instanceof UsageError) return fail(`${e.message}\nRun 'dupguard lint --help' for the options.`);
@@ -156,8 +161,21 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     if (e instanceof ConfigError || e instanceof FileArgumentError) return fail(e.message);
     throw e;
   }
+  // --changed: every file still feeds the schema, only the changed ones are linted (and read, if not SQL).
+  let since: ChangedFiles | undefined;
+  if (changedOption) {
+    try {
+      since = changedFiles(io.cwd, changedOption, io.env);
+    } catch (e) {
+      if (e instanceof ChangedError) return fail(e.message);
+      throw e;
+    }
+    const changed = since.files;
+    io.stderr(`dupguard lint: --changed: ${files.filter((f) => changed.has(realpath(f))).length} file(s) to lint changed since ${since.ref} (merge base ${since.mergeBase})\n`);
+    files = files.filter((f) => changed.has(realpath(f)) || languageFromPath(f) === 'sql');
+  }
 
-  if (files.length === 0) {
+  if (files.length === 0 && !since) {
     // Not an error (an empty folder is clean), but a CI job pointed at the wrong folder should notice.
     io.stderr(`dupguard lint: warning: no .sql or TS/JS files to lint in ${positionals.length ? positionals.map((p) => `'${p}'`).join(', ') : 'the working folder'}\n`);
   }
@@ -195,11 +213,12 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   let schema = await loadSchema();
 
   const analyzerConfig = { rules: config.rules, naturalKeys: config.naturalKeys, embedded: config.embedded };
+  const linted = since ? texts.filter((t) => since!.files.has(realpath(t.abs))) : texts;
   if (flags.fix || flags['fix-dry-run']) {
     const dry = !flags.fix;
     let fixed = 0;
     const changed: string[] = [];
-    for (const t of texts) {
+    for (const t of linted) {
       const language = languageFromPath(t.abs);
       const lineBreak = lineBreakOf(t.text);
       let text = t.text;
@@ -237,7 +256,7 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   }
   // --max-warnings counts the warnings found, also when --quiet hides them.
   let warnings = 0;
-  const reportFiles = texts.map((t) => {
+  const reportFiles = linted.map((t) => {
     // Each file is read once here (after --fix, its text as fixed: the fix passes' reports are worth replaying).
     const reuse = !!(flags.fix || flags['fix-dry-run']);
     const language = languageFromPath(t.abs);

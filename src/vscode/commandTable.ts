@@ -14,6 +14,7 @@ export const COMMANDS = {
   showOutput: { id: 'dupguard.showOutput', title: 'Show Output', palette: true },
   forgetPassword: { id: 'dupguard.forgetPassword', title: 'Forget Saved Database Password', palette: true },
   showRuleDocumentation: { id: 'dupguard.showRuleDocumentation', title: 'Show Rule Documentation', palette: false },
+  openExample: { id: 'dupguard.openExample', title: 'Open Example with Duplicate-Row Hazards', palette: true },
 } as const satisfies Record<string, CommandInfo>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -21,6 +21,14 @@ const HANDLERS: Record<CommandName, Handler> = {
   showRuleDocumentation: async (s, rule) => {
     if (typeof rule === 'string') await s.docs.show(rule);
   },
+  // The walkthrough's first step: an untitled SQL file (linted like any other) with hazards to fix.
+  openExample: async () => {
+    const ext = vscode.extensions.getExtension('dupguard.dupguard');
+    if (!ext) throw new Error('the dupguard extension folder was not found');
+    const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(ext.extensionUri, 'media', 'walkthrough', 'example.sql'));
+    const doc = await vscode.workspace.openTextDocument({ language: 'sql', content: new TextDecoder().decode(bytes) });
+    return vscode.window.showTextDocument(doc);
+  },
 };
 
 export function registerCommands(s: Services): vscode.Disposable[] {

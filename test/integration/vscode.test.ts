@@ -51,7 +51,8 @@ test('the packaged .vsix installs into code-server and shows a diagnostic and it
   assert.match(r.statusIcon, /codicon-warning/);
   assert.ok(r.quickFixTitles.some((s) => s.startsWith('Ignore on-conflict-without-target for this statement')), r.quickFixTitles.join(' | '));
   assert.ok(fs.statSync(r.screenshot).size > 10_000, 'screenshot is empty');
-  for (const must of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/libpg-query.wasm', 'extension/docs/rules/on-conflict-without-target.md']) {
+  for (const must of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/libpg-query.wasm', 'extension/docs/rules/on-conflict-without-target.md',
+    'extension/media/walkthrough/find.md', 'extension/media/walkthrough/example.sql']) {
     assert.ok(r.entries.includes(must), `${must} missing from the .vsix: ${r.entries.join(', ')}`);
   }
   const stray = r.entries.filter((e) => /\.map$|\.ts$|node_modules|(^|\/)(src|test)\//.test(e));

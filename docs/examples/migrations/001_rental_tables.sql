@@ -1,8 +1,8 @@
--- The child tables of seed 002's ETL, as they were created: no unique key on any of them except
+-- The child tables the nightly import fills, as they were created: no unique key on any of them except
 -- task_tags. dupguard reads this file to know which tables have which keys.
-CREATE SCHEMA IF NOT EXISTS breezeway;
+CREATE SCHEMA IF NOT EXISTS rentals;
 
-CREATE TABLE breezeway.task_requirements (
+CREATE TABLE rentals.task_requirements (
   id             bigserial PRIMARY KEY,
   task_pk        integer NOT NULL,
   requirement_id integer NOT NULL,
@@ -12,7 +12,7 @@ CREATE TABLE breezeway.task_requirements (
   created_at     timestamptz NOT NULL DEFAULT now()
 );
 
-CREATE TABLE breezeway.property_photos (
+CREATE TABLE rentals.property_photos (
   id          bigserial PRIMARY KEY,
   property_pk integer NOT NULL,
   photo_id    integer NOT NULL,
@@ -21,7 +21,7 @@ CREATE TABLE breezeway.property_photos (
   created_at  timestamptz NOT NULL DEFAULT now()
 );
 
-CREATE TABLE breezeway.task_tags (
+CREATE TABLE rentals.task_tags (
   task_pk integer NOT NULL,
   tag_pk  integer NOT NULL,
   CONSTRAINT task_tags_unique UNIQUE (task_pk, tag_pk)
