@@ -282,7 +282,7 @@ export function estimate(point: number, low?: number, high?: number): string {
 /** What an estimate with no copy in its sample says: never "no duplicates", but how many it could still hide. */
 export function noneFound(c: ScanCheck): string {
   const high = c.excessRowsHigh ?? 0;
-  const basis = c.sampledRows ? `a sample of ${n(c.sampledRows)} of ~${n(c.rows)} rows` : `the statistics of ~${n(c.rows)} rows`;
+  const basis = c.derivedFrom ? `the key check's sample (rows equal in every column share the key)` : c.sampledRows ? `a sample of ${n(c.sampledRows)} of ~${n(c.rows)} rows` : `the statistics of ~${n(c.rows)} rows`;
   const verdict = c.inconclusive
     ? `at or above the threshold of ${n(c.quickThresholdRows ?? 0)}: the estimate cannot exclude duplicates (run an exact scan)`
     : `below the threshold of ${n(c.quickThresholdRows ?? 0)}`;

@@ -67,7 +67,7 @@ export interface SampleSummary {
   /**
    * Keys seen on several pages per distinct pair of pages (first, last) they link, ≥ 1: copies of a
    * batch loaded twice sit on pages whose rows were all copied together, so a page sample finds them
-   * by the page-full, not one by one. The profile's bands for k ≥ 2 widen by this factor (a
+   * by the page-full, not one by one. The profile's bands widen by this factor (a
    * quasi-Poisson design effect). Absent or 1 for a row-level (BERNOULLI) sample.
    */
   design?: number;
@@ -413,10 +413,10 @@ export function profileBounds(profile: { k: number; keys: number }[], rate: numb
   // Bonferroni over the profile rows and the mass row; each row two-sided.
   const tail = alpha / (2 * (rows.length + 1));
   // A grid 2% apart cannot reproduce every profile exactly: a little slack for it.
-  // Rows of keys seen on several pages count page-pairs rather than keys when copies move in batches:
-  // their Poisson limits are taken on observed/design and scaled back (quasi-Poisson).
+  // When copies move in batches, keys come and go with their pages by the page-full: every row's
+  // Poisson limits are taken on observed/design and scaled back (quasi-Poisson).
   const band = rows.map((r) => {
-    const d = r.lo >= 2 ? Math.max(1, design) : 1;
+    const d = Math.max(1, design);
     return { lo: Math.max(0, d * poissonLower(r.observed / d, tail) * 0.995 - 0.5), hi: d * poissonUpper(r.observed / d, tail) * 1.005 + 0.5 };
   });
   const lp: ProfileLp = { grid, expect, rows, band, mass: clumps };

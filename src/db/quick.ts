@@ -209,7 +209,9 @@ export async function quickEstimate(q: QuickQuery, t: QuickTarget, opts: QuickOp
     const byRows = Math.min(1, maxRows / Math.max(1, rows));
     const byTime = first.ms > 0 ? rate1 * ((budget - first.ms) / first.ms) : 1;
     if (rows <= (opts.bernoulliUpToRows ?? QUICK_DEFAULTS.bernoulliUpToRows)) {
-      const second = await run('bernoulli', byRows);
+      // No copy seen: the rate that rules out thresholdRows (with a margin) is enough; else all the budget.
+      const exclude = est.excess.point <= 0 ? Math.min(1, 1.15 * rateToExclude(thresholdRows)) : 1;
+      const second = await run('bernoulli', Math.min(byRows, exclude));
       if (second) { summary = second.summary; design = 'bernoulli'; }
     } else {
       const rate2 = Math.min(byRows, byTime);
@@ -293,4 +295,28 @@ async function extendedNDistinct(q: QuickQuery, t: LiveTableDescription, columns
     await q('ROLLBACK TO SAVEPOINT dupguard_stats');
   }
   return undefined;
+}
+
+/**
+ * A whole-row check after a key check whose estimate cleared it: rows equal in every column are equal
+ * in the key, so the key's bound on excess rows bounds them too, with no sample of their own.
+ */
+export function deriveFromKey(check: ScanCheck, key: ScanCheck): ScanCheck {
+  check.estimated = true;
+  if (key.estimateMethod) check.estimateMethod = key.estimateMethod;
+  check.rows = key.rows;
+  check.distinct = key.rows;
+  check.maxCopies = key.rows > 0 ? 1 : 0;
+  check.excessRowsLow = 0;
+  check.excessRowsHigh = key.excessRowsHigh ?? 0;
+  check.duplicateGroupsLow = 0;
+  check.duplicateGroupsHigh = key.duplicateGroupsHigh ?? check.excessRowsHigh;
+  check.distinctLow = Math.max(0, key.rows - check.excessRowsHigh);
+  check.distinctHigh = key.rows;
+  check.maxCopiesLow = check.maxCopies;
+  check.maxCopiesHigh = key.maxCopiesHigh ?? check.maxCopies;
+  check.sampledRows = 0;
+  if (key.quickThresholdRows !== undefined) check.quickThresholdRows = key.quickThresholdRows;
+  check.derivedFrom = `no sample: the estimate for key (${key.columns.join(', ')}) rules out more than ${check.excessRowsHigh.toLocaleString('en-US')} excess rows, and rows equal in every column share that key`;
+  return check;
 }

@@ -33,7 +33,7 @@ import type * as pg from 'pg';
 import type { DbSession } from './connect';
 import { explainError } from './connect';
 import { quoteIdent, quoteLiteral, quoteQualified as qualified } from '../core/quote';
-import { quickEstimate } from './quick';
+import { deriveFromKey, quickEstimate } from './quick';
 import { foreignKeysOf, listTables, lockedTables, type LiveColumnDescription, type LiveTableDescription } from './introspect';
 import type {
   ScanCheck, ScanCheckKind, ScanCheckSource, ScanIssue, ScanProgress, ScanReport, ScanSampleGroup, ScanTable,
@@ -518,7 +518,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     let doneChecks = 0;
     let measuredRowBytes: number | undefined;
     let allRows: number | undefined;
-    const cleanKeys: { columns: string[]; rows: number }[] = [];
+    const cleanKeys: { columns: string[]; rows: number; estimate?: ScanCheck }[] = [];
     const dirtyKeys: KeyGroups[] = [];
     const pending: Narrowing[] = [];
     /** What a check collects for, or takes from, the table's other checks (see Narrowing). */
@@ -561,9 +561,11 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
         try {
           // Rows equal in every column are equal in the key's columns too: a key with no copies rules
           // whole-row copies out, and the whole-row pass (the widest sort) is not needed.
-          const clean = mode === 'exact' && pc.kind === 'exact-row' && !pc.where
+          const clean = pc.kind === 'exact-row' && !pc.where
             ? cleanKeys.find((k) => k.columns.every((c) => pc.columns.includes(c))) : undefined;
-          if (clean) {
+          if (clean?.estimate) {
+            check = deriveFromKey(base(pc, true), clean.estimate);
+          } else if (clean) {
             check = base(pc, false);
             check.rows = clean.rows;
             check.distinct = clean.rows;
@@ -588,8 +590,8 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
           if (err.code === '42501' || err.code === '55P03') { out.checks.push(check); break; }
         }
         check.durationMs = Date.now() - checkStart;
-        if (mode === 'exact' && !check.error && pc.kind === 'key' && !pc.where && check.duplicateGroups === 0) {
-          cleanKeys.push({ columns: pc.columns, rows: check.rows });
+        if (!check.error && pc.kind === 'key' && !pc.where && check.duplicateGroups === 0 && !check.inconclusive) {
+          cleanKeys.push({ columns: pc.columns, rows: check.rows, estimate: check.estimated ? check : undefined });
         }
         if (!check.error && !pc.where && (mode === 'exact' || !(t.rowEstimate !== undefined && t.rowEstimate >= 0))) { out.rows = check.rows; rowsKnown = true; }
         out.checks.push(check);

@@ -83,7 +83,7 @@ export function formatEstimate(point: number, low?: number, high?: number): stri
 /** A quick estimate's figures in a sentence: never "no duplicates" for a sample that saw none. */
 export function describeEstimate(c: ScanCheck): string {
   if (c.duplicateGroups === 0 && c.excessRowsHigh !== undefined) {
-    const basis = c.sampledRows ? `a sample of ${formatCount(c.sampledRows)} of ≈ ${formatCount(c.rows)} rows` : `the statistics of ≈ ${formatCount(c.rows)} rows`;
+    const basis = c.derivedFrom ? `the key check's sample (rows equal in every column share the key)` : c.sampledRows ? `a sample of ${formatCount(c.sampledRows)} of ≈ ${formatCount(c.rows)} rows` : `the statistics of ≈ ${formatCount(c.rows)} rows`;
     return `None found in ${basis}; could still hold up to ${formatCount(c.excessRowsHigh)} excess rows (95%), ` + (c.inconclusive
       ? `at or above the threshold of ${formatCount(c.quickThresholdRows ?? 0)}: the estimate cannot exclude duplicates (run an Exact scan).`
       : `below the threshold of ${formatCount(c.quickThresholdRows ?? 0)}.`);

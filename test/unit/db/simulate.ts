@@ -26,16 +26,22 @@ export interface SimTable {
  * `sizes[i]` copies of key i; rows shuffled over pages of `perPage` rows, except that `clustered`
  * keys keep their copies next to each other (a batch inserted twice in a row).
  */
-export function makeTable(sizes: number[], perPage: number, seed: number, clustered = 0): SimTable {
+export function makeTable(sizes: number[], perPage: number, seed: number, clustered = 0, batched = false): SimTable {
   const r = rng(seed);
   const rows: number[] = [];
-  const blocks: number[][] = [];
-  sizes.forEach((n, key) => {
-    if (r() < clustered) blocks.push(new Array(n).fill(key));
-    else for (let i = 0; i < n; i++) blocks.push([key]);
-  });
-  for (let i = blocks.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [blocks[i], blocks[j]] = [blocks[j], blocks[i]]; }
-  for (const b of blocks) rows.push(...b);
+  if (batched) {
+    // Loads repeated in order: the i-th copy of every key comes in the i-th pass, keys in the same order.
+    const most = sizes.reduce((a, b) => Math.max(a, b), 0);
+    for (let pass = 0; pass < most; pass++) sizes.forEach((n, key) => { if (n > pass) rows.push(key); });
+  } else {
+    const blocks: number[][] = [];
+    sizes.forEach((n, key) => {
+      if (r() < clustered) blocks.push(new Array(n).fill(key));
+      else for (let i = 0; i < n; i++) blocks.push([key]);
+    });
+    for (let i = blocks.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [blocks[i], blocks[j]] = [blocks[j], blocks[i]]; }
+    for (const b of blocks) rows.push(...b);
+  }
   const pages: Int32Array[] = [];
   for (let i = 0; i < rows.length; i += perPage) pages.push(Int32Array.from(rows.slice(i, i + perPage)));
   const total = sizes.reduce((a, b) => a + b, 0);
@@ -45,12 +51,13 @@ export function makeTable(sizes: number[], perPage: number, seed: number, cluste
   };
 }
 
-/** One TABLESAMPLE SYSTEM draw at rate q, summarized. */
+/** One TABLESAMPLE SYSTEM draw at rate q, summarized as quick.ts does (with the design effect from the page pairs keys link). */
 export function sample(t: SimTable, q: number, seed: number): SampleSummary {
   const r = rng(seed);
   let rows = 0; let rowsSq = 0; let clumpsSq = 0; let within = 0; let withinSq = 0;
-  const perKey = new Map<number, { pages: number; rows: number; sq: number }>();
-  for (const page of t.pages) {
+  const perKey = new Map<number, { pages: number; rows: number; sq: number; lo: number; hi: number }>();
+  for (let p = 0; p < t.pages.length; p++) {
+    const page = t.pages[p];
     if (r() >= q) continue;
     const here = new Map<number, number>();
     for (const k of page) here.set(k, (here.get(k) ?? 0) + 1);
@@ -58,22 +65,26 @@ export function sample(t: SimTable, q: number, seed: number): SampleSummary {
     const w = page.length - here.size;
     within += w; withinSq += w * w;
     for (const [k, c] of here) {
-      const e = perKey.get(k) ?? { pages: 0, rows: 0, sq: 0 };
-      e.pages++; e.rows += c; e.sq += c * c;
+      const e = perKey.get(k) ?? { pages: 0, rows: 0, sq: 0, lo: p, hi: p };
+      e.pages++; e.rows += c; e.sq += c * c; e.hi = p;
       perKey.set(k, e);
     }
   }
   const prof = new Map<number, number>();
-  let withinKeys = 0; let maxRows = 0; let maxRowsSq = 0; let dupKeys = 0;
+  let withinKeys = 0; let maxRows = 0; let maxRowsSq = 0; let dupKeys = 0; let crossKeys = 0;
+  const links = new Set<string>();
   for (const e of perKey.values()) {
     prof.set(e.pages, (prof.get(e.pages) ?? 0) + 1);
     if (e.pages === 1 && e.rows > 1) withinKeys++;
     if (e.rows > 1) dupKeys++;
+    if (e.pages > 1) { crossKeys++; links.add(`${e.lo},${e.hi}`); }
     if (e.rows > maxRows) { maxRows = e.rows; maxRowsSq = e.sq; }
   }
+  const perPage = t.truth.rows / Math.max(1, t.pages.length);
   return {
     rate: q, rows, rowsSq, clumpsSq, within, withinSq, withinKeys, maxRows, maxRowsSq, dupKeys,
     profile: [...prof].map(([k, keys]) => ({ k, keys })).sort((a, b) => a.k - b.k),
+    design: perPage <= 1 ? 1 : crossKeys ? Math.max(1, crossKeys / links.size) : perPage,
   };
 }
 
