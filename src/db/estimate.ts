@@ -71,6 +71,8 @@ export interface SampleSummary {
    * quasi-Poisson design effect). Absent or 1 for a row-level (BERNOULLI) sample.
    */
   design?: number;
+  /** Rows per page of the table, for a page sample: how many copies one unsampled page can hide. */
+  rowsPerPage?: number;
 }
 
 /** Every figure of a duplicate check, estimated. */
@@ -349,6 +351,9 @@ function profileRows(profile: { k: number; keys: number }[]): Row[] {
     k = hi + 1;
   }
   rows.push({ lo: top + 1, hi: Infinity, observed: 0 });
+  // All keys seen more than once, as one more row: without it the maximum could spend the band of
+  // every row separately (about 13 times the allowance of one) on keys no row saw.
+  if (top >= 2) rows.push({ lo: 2, hi: Infinity, observed: count(2, Infinity) });
   return rows;
 }
 
@@ -362,6 +367,10 @@ function sizeGrid(max: number): number[] {
 }
 
 interface ProfileLp {
+  /** One-sided error level of each constraint. */
+  tail: number;
+  /** Keys per batch that pages bring in or leave out together (1: independent keys). */
+  design: number;
   grid: number[];
   /** A[r][j]: expected keys in row r per key of size grid[j]. */
   expect: number[][];
@@ -405,13 +414,14 @@ export function profileBounds(profile: { k: number; keys: number }[], rate: numb
     return { excess: pt(f.excess), distinct: pt(f.distinct), groups: pt(f.groups), maxSize: top };
   }
   const rows = profileRows(profile);
-  const top = rows[rows.length - 2]?.hi ?? 1;
+  const top = profile.reduce((m, p) => Math.max(m, p.k), 1);
   // Keys larger than this show more than `top` clumps with probability ≥ 1 - 1e-9: out of the grid.
   const maxSize = Math.max(2, Math.min(Math.ceil(clumps.hi), Math.ceil((top + 6 * Math.sqrt(top) + 20) / rate)));
   const grid = sizeGrid(maxSize);
   const expect = rows.map((r) => grid.map((m) => binomialRange(m, rate, r.lo, r.hi)));
-  // Bonferroni over the profile rows and the mass row; each row two-sided.
-  const tail = alpha / (2 * (rows.length + 1));
+  // Bonferroni over the profile rows (two-sided), the mass row and the Chernoff rows of the open-ended ones.
+  const chernoff = rows.filter((r) => r.hi === Infinity).reduce((n, r) => n + (r.observed === 0 ? 1 : 2), 0);
+  const tail = alpha / (2 * (rows.length + 1) + chernoff);
   // A grid 2% apart cannot reproduce every profile exactly: a little slack for it.
   // When copies move in batches, keys come and go with their pages by the page-full: every row's
   // Poisson limits are taken on observed/design and scaled back (quasi-Poisson).
@@ -419,7 +429,7 @@ export function profileBounds(profile: { k: number; keys: number }[], rate: numb
     const d = Math.max(1, design);
     return { lo: Math.max(0, d * poissonLower(r.observed / d, tail) * 0.995 - 0.5), hi: d * poissonUpper(r.observed / d, tail) * 1.005 + 0.5 };
   });
-  const lp: ProfileLp = { grid, expect, rows, band, mass: clumps };
+  const lp: ProfileLp = { tail, design, grid, expect, rows, band, mass: clumps };
   const h = (objective: (m: number) => number, sign: 1 | -1) => solveBand(lp, (m) => sign * objective(m));
   const fit = fitProfile(lp);
   const fitted = figuresOf(grid, fit);
@@ -464,6 +474,22 @@ function bandConstraints(lp: ProfileLp): { A: number[][]; b: number[] } {
   });
   A.push(lp.grid.map(() => 1)); b.push(lp.mass.hi / M);
   A.push(lp.grid.map(() => -1)); b.push(-lp.mass.lo / M);
+  // The Poisson band is the worst case of many keys each rarely seen; a few keys almost surely seen
+  // (hundreds of copies) cannot hide behind it. Chernoff's lower tail for a sum of independent
+  // indicators, P(X ≤ x) ≤ exp(t x) Π (1 - p_j (1 - e^-t)) for every t > 0, is linear in the keys
+  // per size: Σ_m h_m · -ln(1 - p_m (1 - e^-t)) ≤ ln(1/tail) + t x. Taken for the keys seen twice or
+  // more and for the tail beyond the largest count seen. Keys that come and go by the page-full
+  // count as batches of `design` keys (a batch is seen or not as one).
+  const d = Math.max(1, lp.design);
+  lp.rows.forEach((row, r) => {
+    if (row.hi !== Infinity) return;
+    for (const t of row.observed === 0 ? [30] : [1, 3]) {
+      const shrink = 1 - Math.exp(-t);
+      const coef = lp.grid.map((m, j) => Math.min(60, -Math.log(Math.max(1e-300, 1 - lp.expect[r][j] * shrink))) / d);
+      const rhs = Math.log(1 / lp.tail) + (t * row.observed) / d;
+      A.push(coef.map((c, j) => (c * M) / lp.grid[j] / rhs)); b.push(1);
+    }
+  });
   return { A, b };
 }
 
@@ -559,7 +585,7 @@ export function estimateFromSample(s: SampleSummary, opts: EstimateOptions = {})
   const cross = profileBounds(s.profile, rate, clumps, aCross, s.design ?? 1);
   // Within-page excess: certain in the sample, scaled by 1/q; a quasi-Poisson band (the dispersion
   // Σy²/Σy scales the Poisson limits) holds when only a few pages carry it.
-  const within = withinInterval(s.within, s.withinSq, q, aWithin);
+  const within = withinInterval(s.within, s.withinSq, q, aWithin, s.rowsPerPage ?? 1);
   const withinGroups = withinInterval(s.withinKeys, s.withinKeys, q, aWithin);
   const excess = interval(cross.excess.point + within.point, Math.max(sampleExcess, cross.excess.low + within.low), cross.excess.high + within.high);
   const rowsHigh = known ? rowsPoint : Math.max(rowsPoint, rowsHt.point + zMass * rowsHt.se);
@@ -569,12 +595,14 @@ export function estimateFromSample(s: SampleSummary, opts: EstimateOptions = {})
   // Never more groups than excess rows, nor than keys.
   groups.high = Math.max(groups.low, Math.min(groups.high, excess.high, distinct.high));
   groups.point = Math.min(groups.high, Math.max(groups.low, groups.point));
-  const maxCopies = maxCopiesInterval(s, rate, cross.maxSize * (clumps.point > 0 ? rowsPoint / clumps.point : 1), Math.max(1, s.dupKeys), excess.high, alpha);
+  // The key with the most sampled rows is the luckiest of up to distinct.high keys.
+  const maxCopies = maxCopiesInterval(s, rate, cross.maxSize * (clumps.point > 0 ? rowsPoint / clumps.point : 1), Math.max(1, distinct.high), excess.high, alpha);
   return { rows: { point: rowsPoint, low: rowsLow, high: rowsHigh }, distinct, groups, excess, maxCopies };
 }
 
-function withinInterval(total: number, sq: number, q: number, alpha: number): Interval {
-  if (total <= 0) return { point: 0, low: 0, high: 0 };
+function withinInterval(total: number, sq: number, q: number, alpha: number, perPage = 1): Interval {
+  // None seen: a page holds at most perPage - 1 excess rows, and pages are kept with probability q.
+  if (total <= 0) return { point: 0, low: 0, high: perPage > 1 ? ((perPage - 1) * poissonUpper(0, alpha / 2)) / q : 0 };
   const phi = Math.max(1, sq / total);
   return { point: total / q, low: (phi * poissonLower(total / phi, alpha / 2)) / q, high: (phi * poissonUpper(total / phi, alpha / 2)) / q };
 }
@@ -590,7 +618,10 @@ function maxCopiesInterval(s: SampleSummary, q: number, fitted: number, candidat
   if (s.rows === 0) return { point: 0, low: 0, high: Math.max(1, excessHigh + 1) };
   const K = s.maxRows;
   const phi = Math.max(1, s.maxRowsSq / Math.max(1, K));
-  const high = Math.max(K, Math.min(excessHigh + 1, (phi * poissonUpper(K / phi, alpha / 2)) / q));
+  // A page sample keeps a key's copies page by page: a key whose copies fill whole pages shows at
+  // most its pages, so the bound is taken in pages of copies.
+  const perPage = Math.max(phi, s.rowsPerPage ?? 1);
+  const high = Math.max(K, Math.min(excessHigh + 1, (perPage * poissonUpper(K / phi, alpha / 2)) / q));
   const low = Math.max(K, K > 1 ? (phi * poissonLower(K / phi, alpha / 2 / candidates)) / q : 1);
   const point = fitted > 0 ? fitted : K / q;
   return { point: Math.round(Math.min(high, Math.max(low, point))), low: Math.floor(low), high: Math.ceil(Math.max(low, high)) };
@@ -636,8 +667,8 @@ export function estimateFromStatistics(s: StatisticsInput): DuplicateEstimate {
 /**
  * The sampling rate that lets a sample with no copy in it bound the excess below `threshold` rows:
  * a key spread over m ≥ 2 pages shows twice with probability at least q² (m = 2 is the hardest), so
- * with the profile's Bonferroni band (about 6 keys when none is seen) the bound is near 6/q².
+ * with the profile's Bonferroni band (about 6.7 keys when none is seen) the bound is near 7/q².
  */
 export function rateToExclude(threshold: number): number {
-  return Math.min(1, Math.sqrt(6.5 / Math.max(1, threshold)));
+  return Math.min(1, Math.sqrt(7 / Math.max(1, threshold)));
 }

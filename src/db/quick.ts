@@ -127,6 +127,7 @@ function summarize(all: SummaryRow[], rate: number, design: 'system' | 'bernoull
     s.clumpsSq = s.rows;
     return s;
   }
+  s.rowsPerPage = Math.max(1, Math.round(rowsPerPage));
   // Σ over pages of rows²: each sampled page holds about rowsPerPage rows.
   s.rowsSq = s.rows * Math.max(1, rowsPerPage);
   s.clumpsSq = (s.rows - s.within) * Math.max(1, rowsPerPage);

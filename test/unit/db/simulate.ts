@@ -85,6 +85,7 @@ export function sample(t: SimTable, q: number, seed: number): SampleSummary {
     rate: q, rows, rowsSq, clumpsSq, within, withinSq, withinKeys, maxRows, maxRowsSq, dupKeys,
     profile: [...prof].map(([k, keys]) => ({ k, keys })).sort((a, b) => a.k - b.k),
     design: perPage <= 1 ? 1 : crossKeys ? Math.max(1, crossKeys / links.size) : perPage,
+    rowsPerPage: perPage <= 1 ? undefined : Math.round(perPage),
   };
 }
 
