@@ -33,7 +33,7 @@ import type * as pg from 'pg';
 import type { DbSession } from './connect';
 import { explainError } from './connect';
 import { quoteIdent, quoteLiteral, quoteQualified as qualified } from '../core/quote';
-import { deriveFromKey, quickEstimate } from './quick';
+import { deriveFromKey, quickEstimate, type QuickOptions } from './quick';
 import { foreignKeysOf, listTables, lockedTables, type LiveColumnDescription, type LiveTableDescription } from './introspect';
 import type {
   ScanCheck, ScanCheckKind, ScanCheckSource, ScanIssue, ScanProgress, ScanReport, ScanSampleGroup, ScanTable,
@@ -65,8 +65,8 @@ export interface ScanOptions {
    */
   quickThreshold?: number;
   quickThresholdRows?: number;
-  /** Quick mode: query time the samples of one check may take, ms (default 400). */
-  quickBudgetMs?: number;
+  /** Quick mode: the sampling budget and limits (quick.ts QUICK_DEFAULTS), for tests and benchmarks. */
+  quickTuning?: Omit<QuickOptions, 'thresholdRows' | 'thresholdShare' | 'sampleRows'>;
   /** Let aggregates use parallel workers as readily as a plain count(*) does (default true). */
   parallel?: boolean;
   /**
@@ -993,7 +993,7 @@ function identifyingColumn(t: LiveTableDescription): { name: string; expr: strin
 async function quickCheck(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, opts: ScanOptions): Promise<ScanCheck> {
   const check = base(pc, true);
   await quickEstimate(q, { table: t, rel, groupBy: groupByOf(pc), where: pc.where, columns: pc.columns }, {
-    sampleRows: opts.sampleRows, thresholdShare: opts.quickThreshold, thresholdRows: opts.quickThresholdRows, budgetMs: opts.quickBudgetMs,
+    ...opts.quickTuning, sampleRows: opts.sampleRows, thresholdShare: opts.quickThreshold, thresholdRows: opts.quickThresholdRows,
   }, check);
   return check;
 }
