@@ -588,8 +588,10 @@ export function estimateFromSample(s: SampleSummary, opts: EstimateOptions = {})
   const within = withinInterval(s.within, s.withinSq, q, aWithin, s.rowsPerPage ?? 1);
   const withinGroups = withinInterval(s.withinKeys, s.withinKeys, q, aWithin);
   const excess = interval(cross.excess.point + within.point, Math.max(sampleExcess, cross.excess.low + within.low), cross.excess.high + within.high);
-  const rowsHigh = known ? rowsPoint : Math.max(rowsPoint, rowsHt.point + zMass * rowsHt.se);
-  const rowsLow = known ? rowsPoint : Math.max(s.rows, Math.min(rowsPoint, rowsHt.point - zMass * rowsHt.se));
+  // The catalog's count is itself an estimate (VACUUM and ANALYZE extrapolate from the pages they
+  // read): the rows' interval spans it and the sample's own band, and so does the keys' interval.
+  const rowsHigh = Math.max(rowsPoint, rowsHt.point + zMass * rowsHt.se);
+  const rowsLow = Math.max(s.rows, Math.min(rowsPoint, rowsHt.point - zMass * rowsHt.se));
   const distinct = interval(rowsPoint - excess.point, Math.max(seenKeys, rowsLow - excess.high), Math.max(seenKeys, rowsHigh - excess.low));
   const groups = interval(cross.groups.point + withinGroups.point, Math.max(s.dupKeys, cross.groups.low), cross.groups.high + withinGroups.high);
   // Never more groups than excess rows, nor than keys.
