@@ -6,7 +6,7 @@
  * expanded tables, dry-run results, the last report) lives in getState/setState.
  */
 import type { ScanCheck, ScanReport, ScanTable } from '../src/db/report';
-import { formatBytes, formatCount, formatPercent, tableFigures, type TableFigures } from '../src/vscode/panel/figures';
+import { describeEstimate, formatBytes, formatCount, formatEstimate, formatPercent, tableFigures, type TableFigures } from '../src/vscode/panel/figures';
 import {
   checkKey, type CheckRef, type FromWebview, type PanelState, type RenderedSummary, type SortColumn, type ToWebview,
 } from '../src/vscode/panel/messages';
@@ -142,7 +142,9 @@ function checkView(t: ScanTable, c: ScanCheck, index: number): HTMLElement {
   const key = checkKey(ref);
   const figures = c.error
     ? h('p', { class: 'error' }, c.error)
-    : h('p', { class: 'check-figures' },
+    : c.estimated && c.excessRowsHigh !== undefined
+      ? h('p', { class: `check-figures${c.inconclusive ? ' inconclusive' : ''}` }, describeEstimate(c))
+      : h('p', { class: 'check-figures' },
       `${formatCount(c.duplicateGroups)} duplicate groups, ${formatCount(c.excessRows)} excess rows, up to ${formatCount(c.maxCopies)} copies` +
       ` · ${formatCount(c.distinct)} distinct of ${formatCount(c.rows)} rows${c.estimated ? ' (estimated)' : ''}`);
   const detail: Child[] = [];
@@ -209,8 +211,8 @@ function resultsTable(rows: { t: ScanTable; f: TableFigures }[]): HTMLElement {
       h('td', { class: 'name' }, name, f.inferred ? h('span', { class: 'badge inferred', title: 'the key was inferred from column names: verify it' }, 'inferred') : undefined,
         f.errors.length ? h('span', { class: 'badge error', title: f.errors.join('\n') }, 'error') : undefined),
       h('td', { class: 'num' }, `${formatCount(f.rows)}${t.rowsEstimated ? ' ≈' : ''}`),
-      h('td', { class: 'num' }, formatCount(f.duplicateGroups)),
-      h('td', { class: 'num' }, formatCount(f.excessRows)),
+      h('td', { class: 'num' }, f.inconclusive && !f.duplicateGroups ? 'none found?' : formatEstimate(f.duplicateGroups, f.groupsLow, f.groupsHigh)),
+      h('td', { class: 'num' }, f.inconclusive && !f.excessRows ? `up to ${formatCount(f.excessHigh ?? 0)}` : formatEstimate(f.excessRows, f.excessLow, f.excessHigh)),
       h('td', { class: 'num' }, formatPercent(f.percentExcess)),
       h('td', { class: 'num' }, formatBytes(f.reclaimableBytes)),
     );
@@ -255,7 +257,15 @@ function render(): void {
   const rows = sorted(report.tables);
   const c = chart(rows);
   if (c) app.append(c);
-  else if (report.tables.length) app.append(h('div', { class: 'banner good' }, 'No duplicates found in the scanned tables.'));
+  const open = rows.filter((r) => r.f.inconclusive).length;
+  if (open) {
+    app.append(h('div', { class: 'banner warn' }, `The quick estimate cannot exclude duplicates in ${open} table${open === 1 ? '' : 's'}: no copy was in the sample, but more excess rows than the threshold (dupguard.scan.quickThreshold) could still hide there (run an Exact scan).`));
+  }
+  if (!c && !open && report.tables.length) {
+    app.append(h('div', { class: 'banner good' }, report.mode === 'quick'
+      ? 'No copy in the samples, and each estimate rules out duplicates above its threshold.'
+      : 'No duplicates found in the scanned tables.'));
+  }
   app.append(h('section', {}, h('h2', {}, 'Tables'), rows.length ? resultsTable(rows) : h('p', { class: 'muted' }, 'No table was scanned.')));
   if (report.errors.length) {
     app.append(h('section', { class: 'problems' }, h('h2', {}, 'Problems'), h('ul', {}, ...report.errors.map((e) => h('li', { class: 'error' }, e.message)))));

@@ -14,7 +14,8 @@ const SPEC = {
   table: { type: 'string', multiple: true, short: 't', valueName: 'schema.table', description: 'only these tables' },
   key: { type: 'string', multiple: true, short: 'k', valueName: 'schema.table=a,b', description: 'natural key to check (adds to naturalKeys in .dupguard.json)' },
   exact: { type: 'boolean', description: 'count every row (default)' },
-  quick: { type: 'boolean', description: 'estimate from statistics and TABLESAMPLE; no full table scans' },
+  quick: { type: 'boolean', description: 'estimate from a sample of pages (and of rows when that is inconclusive), each figure with its 95% interval' },
+  'quick-threshold': { type: 'string', default: '0.1%', valueName: 'n|p%', description: 'quick: a check with no copy in the sample counts as clean only if its interval rules out this many excess rows (or this share of its rows)' },
   format: { type: 'string', choices: ['text', 'json', 'md'], default: 'text', short: 'f', description: 'output format' },
   sample: { type: 'number', default: 5, valueName: 'n', description: 'duplicate groups shown per check' },
   timeout: { type: 'number', default: 0, valueName: 'ms', description: 'statement_timeout per query (0 = none)' },
@@ -39,17 +40,39 @@ ${formatHelp(SPEC)}
 Password: from the URL, PGPASSWORD or ~/.pgpass; when the server asks for one and none was given,
 it is asked for on the terminal (not echoed), or, without a terminal, the scan exits 2 saying so.
 
+Quick mode (--quick) reads a sample, never a whole table, and gives every figure with its 95%
+interval: "≈ 30,000 (12,000–61,000)". When the sample holds no copy it says "none found; could
+still hold up to N" and counts the check as clean only when N is below --quick-threshold (default
+0.1% of the check's rows); otherwise the estimate cannot exclude duplicates: run an exact scan.
+
 Exit status: 0 no duplicates; 1 duplicates found by a configured key, a unique key letting NULL
 copies through or the whole-row check (duplicates under inferred keys alone are reported with '?'
 and exit 0: nothing declares those columns unique); 2 an error (connection, permission, lock
 timeout, no answer within --client-timeout, a configured key naming no column...) or counts made
-partial by row-level security, and no such duplicates found.
+partial by row-level security, and no such duplicates found; 3 (--quick) none found, but for some
+check the estimate cannot exclude duplicates above --quick-threshold.
 
 What the scan runs against the database, and a least-privilege role for it: docs/security.md.`;
 
 /** True when a check other than an inferred one found duplicates. */
 export function reportHasDuplicates(r: ScanReport): boolean {
   return r.tables.some((t) => t.checks.some((c) => c.duplicateGroups > 0 && c.source !== 'inferred' && !c.error));
+}
+
+/** True when a quick estimate (other than an inferred key's) saw no copy but cannot exclude duplicates above the threshold. */
+export function reportInconclusive(r: ScanReport): boolean {
+  return r.tables.some((t) => t.checks.some((c) => c.inconclusive && c.source !== 'inferred' && !c.error));
+}
+
+/** Parses --quick-threshold: `0.1%` (a share of each check's rows) or a whole number of rows. */
+export function parseQuickThreshold(v: string): { share?: number; rows?: number } {
+  const t = v.trim();
+  const pct = /^(\d+(?:\.\d+)?|\.\d+)\s*%$/.exec(t);
+  if (pct) {
+    const p = Number(pct[1]);
+    if (p <= 100) return { share: p / 100 };
+  } else if (/^\d+$/.test(t)) return { rows: Number(t) };
+  throw new UsageError(`--quick-threshold '${v}': expected a share of rows such as 0.1% or a whole number of rows such as 500`);
 }
 
 export async function run(argv: string[], rawIo: CliIO): Promise<number> {
@@ -77,6 +100,8 @@ export async function run(argv: string[], rawIo: CliIO): Promise<number> {
   if (!(f.timeout >= 0)) { io.stderr('dupguard scan: --timeout needs milliseconds ≥ 0\n'); return 2; }
   if (!(f['lock-timeout'] >= 0)) { io.stderr('dupguard scan: --lock-timeout needs milliseconds ≥ 0\n'); return 2; }
   if (f['client-timeout'] !== undefined && !(f['client-timeout'] >= 0)) { io.stderr('dupguard scan: --client-timeout needs milliseconds ≥ 0\n'); return 2; }
+  let threshold: { share?: number; rows?: number };
+  try { threshold = parseQuickThreshold(f['quick-threshold']); } catch (e) { io.stderr(`dupguard scan: ${(e as Error).message}\n`); return 2; }
 
   const { parseKeySpec, scan } = await import('../db/scan');
   const { connect, DbError } = await import('../db/connect');
@@ -123,6 +148,8 @@ export async function run(argv: string[], rawIo: CliIO): Promise<number> {
       statementTimeoutMs: f.timeout,
       lockTimeoutMs: f['lock-timeout'],
       clientTimeoutMs: f['client-timeout'],
+      quickThreshold: threshold.share,
+      quickThresholdRows: threshold.rows,
       signal: ac.signal,
       onProgress: f.progress ? (p) => { if (p.phase === 'table') io.stderr(`[${p.index + 1}/${p.total}] ${p.message}\n`); } : undefined,
     });
@@ -136,7 +163,8 @@ export async function run(argv: string[], rawIo: CliIO): Promise<number> {
   for (const t of partial) io.stderr(`dupguard scan: counts are partial: ${t.partial}\n`);
   if (reportHasDuplicates(report)) return 1;
   // "No duplicates" is only claimed for what was read in full.
-  return report.errors.length || !report.complete || partial.length ? 2 : 0;
+  if (report.errors.length || !report.complete || partial.length) return 2;
+  return reportInconclusive(report) ? 3 : 0;
 }
 
 /** The role a connection target logs in as, for the password prompt (as libpq resolves it). */
@@ -249,11 +277,22 @@ function text(r: ScanReport): string {
       if (c.error) { lines.push(`  ! ${checkTitle(c)}: ${c.error}`); continue; }
       const approx = c.estimated ? '~' : '';
       if (c.duplicateGroups === 0) {
+        if (c.estimated && c.excessRowsHigh !== undefined) {
+          const mark = c.inconclusive ? (c.source === 'inferred' ? ' ?' : ' ??') : 'ok ';
+          lines.push(`  ${mark} ${checkTitle(c)}: ${noneFound(c)}`);
+          if (c.estimateNote) lines.push(`      ${c.estimateNote}`);
+          continue;
+        }
         lines.push(`  ok  ${checkTitle(c)}: no duplicates in ${approx}${n(c.rows)} rows`);
         continue;
       }
       const mark = c.source === 'inferred' ? ' ?' : 'DUP';
-      lines.push(`  ${mark} ${checkTitle(c)}: ${approx}${n(c.excessRows)} excess ${c.excessRows === 1 ? 'row' : 'rows'} in ${approx}${n(c.duplicateGroups)} ${c.duplicateGroups === 1 ? 'group' : 'groups'}; ${approx}${n(c.distinct)} distinct of ${approx}${n(c.rows)} rows (${ratio(c)}), up to ${n(c.maxCopies)} copies${c.reclaimableBytes ? `, ~${bytes(c.reclaimableBytes)} reclaimable` : ''}`);
+      if (c.estimated && c.excessRowsLow !== undefined) {
+        lines.push(`  ${mark} ${checkTitle(c)}: ${estimate(c.excessRows, c.excessRowsLow, c.excessRowsHigh)} excess rows in ${estimate(c.duplicateGroups, c.duplicateGroupsLow, c.duplicateGroupsHigh)} groups; ${estimate(c.distinct, c.distinctLow, c.distinctHigh)} distinct of ~${n(c.rows)} rows, up to ${estimate(c.maxCopies, c.maxCopiesLow, c.maxCopiesHigh)} copies${c.reclaimableBytes ? `, ~${bytes(c.reclaimableBytes)} reclaimable` : ''}`);
+        lines.push(`      ${estimateBasis(c)}`);
+      } else {
+        lines.push(`  ${mark} ${checkTitle(c)}: ${approx}${n(c.excessRows)} excess ${c.excessRows === 1 ? 'row' : 'rows'} in ${approx}${n(c.duplicateGroups)} ${c.duplicateGroups === 1 ? 'group' : 'groups'}; ${approx}${n(c.distinct)} distinct of ${approx}${n(c.rows)} rows (${ratio(c)}), up to ${n(c.maxCopies)} copies${c.reclaimableBytes ? `, ~${bytes(c.reclaimableBytes)} reclaimable` : ''}`);
+      }
       if (c.reason && c.source !== 'config') lines.push(`      ${c.reason}`);
       if (c.comparedAsText?.length) lines.push(`      compared as text (no equality operator): ${c.comparedAsText.join(', ')}`);
       for (const g of c.sample) lines.push(`      ${sampleLine(c, g)}`);
@@ -268,6 +307,29 @@ function text(r: ScanReport): string {
   return `${lines.map(terminalSafe).join('\n')}\n`;
 }
 
+/** An estimated figure with its 95% interval: `≈ 30,000 (12,000–61,000)`; a bare count when the interval is one value. */
+export function estimate(point: number, low?: number, high?: number): string {
+  if (low === undefined || high === undefined) return `~${n(point)}`;
+  if (low === high) return `≈ ${n(point)}`;
+  return `≈ ${n(point)} (${n(low)}–${n(high)})`;
+}
+
+/** What an estimate with no copy in its sample says: never "no duplicates", but how many it could still hide. */
+export function noneFound(c: ScanCheck): string {
+  const high = c.excessRowsHigh ?? 0;
+  const basis = c.derivedFrom ? `the key check's sample (rows equal in every column share the key)` : c.sampledRows ? `a sample of ${n(c.sampledRows)} of ~${n(c.rows)} rows` : `the statistics of ~${n(c.rows)} rows`;
+  const verdict = c.inconclusive
+    ? `at or above the threshold of ${n(c.quickThresholdRows ?? 0)}: the estimate cannot exclude duplicates (run an exact scan)`
+    : `below the threshold of ${n(c.quickThresholdRows ?? 0)}`;
+  return `none found in ${basis}; could still hold up to ${n(high)} excess ${high === 1 ? 'row' : 'rows'} (95%), ${verdict}`;
+}
+
+/** How an estimate was made, in one line. */
+function estimateBasis(c: ScanCheck): string {
+  const how = c.estimateMethod === 'statistics' ? 'from planner statistics only (the weakest estimate)' : `from a sample of ${n(c.sampledRows ?? 0)} rows`;
+  return `estimated ${how}; 95% intervals in parentheses${c.estimateNote && c.estimateMethod !== 'statistics' ? `; ${c.estimateNote}` : ''}`;
+}
+
 function qualifiedName(t: Pick<ScanTable, 'schema' | 'table'>): string {
   const q = (s: string) => (/^[a-z_][a-z0-9_$]*$/.test(s) ? s : `"${s.replace(/"/g, '""')}"`);
   return `${q(t.schema)}.${q(t.table)}`;
@@ -279,6 +341,7 @@ export function summaryLine(r: ScanReport): string {
   const parts = [
     `${s.tablesScanned} table(s) scanned`,
     `${s.tablesWithDuplicates} with duplicates`,
+    ...(r.mode === 'quick' && reportInconclusive(r) ? [`${r.tables.filter((t) => t.checks.some((c) => c.inconclusive && !c.error)).length} that the estimate cannot clear`] : []),
     `${r.mode === 'quick' ? '~' : ''}${n(s.excessRows)} excess rows`,
     `~${bytes(s.reclaimableBytes)} reclaimable`,
     `${(r.durationMs / 1000).toFixed(1)} s`,
@@ -309,6 +372,12 @@ function markdown(r: ScanReport): string {
     for (const c of t.checks) {
       const a = c.estimated ? '~' : '';
       if (c.error) { out.push(`| ${md(qualifiedName(t))} | ${md(checkTitle(c))} | ${c.source} | | | | | | ${md(c.error)} |`); continue; }
+      if (c.estimated && c.excessRowsLow !== undefined) {
+        const groups = c.duplicateGroups === 0 ? (c.inconclusive ? `none found, up to ${n(c.excessRowsHigh ?? 0)} excess possible: **cannot exclude**` : `none found (up to ${n(c.excessRowsHigh ?? 0)} excess possible)`)
+          : `**${estimate(c.duplicateGroups, c.duplicateGroupsLow, c.duplicateGroupsHigh)}**`;
+        out.push(`| ${md(qualifiedName(t))} | ${md(checkTitle(c))} | ${c.source} | ~${n(c.rows)} | ${estimate(c.distinct, c.distinctLow, c.distinctHigh)} | ${groups} | ${estimate(c.excessRows, c.excessRowsLow, c.excessRowsHigh)} | ${estimate(c.maxCopies, c.maxCopiesLow, c.maxCopiesHigh)} | ${c.reclaimableBytes ? bytes(c.reclaimableBytes) : ''} |`);
+        continue;
+      }
       out.push(`| ${md(qualifiedName(t))} | ${md(checkTitle(c))} | ${c.source} | ${a}${n(c.rows)} | ${a}${n(c.distinct)} | ${c.duplicateGroups ? '**' : ''}${a}${n(c.duplicateGroups)}${c.duplicateGroups ? '**' : ''} | ${a}${n(c.excessRows)} | ${n(c.maxCopies)} | ${c.reclaimableBytes ? bytes(c.reclaimableBytes) : ''} |`);
     }
   }

@@ -45,8 +45,33 @@ export interface ScanCheck {
   maxCopies: number;
   /** True when the figures are estimates (quick mode, statistics or TABLESAMPLE), not counts. */
   estimated: boolean;
-  /** How the estimate was made, when estimated. */
+  /** How the estimate was made, when estimated: a TABLESAMPLE of pages, or the planner's statistics alone (the weakest). */
   estimateMethod?: 'statistics' | 'tablesample';
+  /**
+   * Estimated checks: the 95% interval of each figure (the point is the field without suffix). With
+   * `estimateMethod` tablesample the interval holds whatever the table's layout of copies, for copies
+   * spread over pages as for copies side by side; with statistics it is only the sampling error
+   * ANALYZE's own sample allows.
+   */
+  excessRowsLow?: number;
+  excessRowsHigh?: number;
+  duplicateGroupsLow?: number;
+  duplicateGroupsHigh?: number;
+  distinctLow?: number;
+  distinctHigh?: number;
+  maxCopiesLow?: number;
+  maxCopiesHigh?: number;
+  /** Estimated checks: rows the sample read (0 from statistics alone). */
+  sampledRows?: number;
+  /** Estimated checks: excess rows a check with no copy seen must rule out (the upper end of its interval below this) to count as clean. */
+  quickThresholdRows?: number;
+  /**
+   * Estimated checks: no copy seen, but the interval's upper end (`excessRowsHigh`) reaches
+   * `quickThresholdRows`: the estimate cannot exclude duplicates (an exact scan can).
+   */
+  inconclusive?: boolean;
+  /** Estimated checks: what limits the estimate, in plain words. */
+  estimateNote?: string;
   /** Estimated bytes a dedup would free: excess rows × average row width. */
   reclaimableBytes?: number;
   /** Up to N groups with the most copies (exact mode, only when duplicates exist). */

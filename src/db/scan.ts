@@ -27,12 +27,13 @@
  * Gather Merge per branch, each scanning every row); GROUPING SETS to fold the count into the hash pass
  * +0.26 s (a count(*) costs 0.07); min/max of the key in the hash pass to stay exact in one pass
  * 1.25 s; work_mem 64 MB -6% on the hash pass, parallel_leader_participation off -11% (2 cores only).
- * Quick mode reads statistics and, when they cannot answer, a TABLESAMPLE SYSTEM sample.
+ * Quick mode (quick.ts) reads a TABLESAMPLE SYSTEM sample and gives each figure a 95% interval.
  */
 import type * as pg from 'pg';
 import type { DbSession } from './connect';
 import { explainError } from './connect';
 import { quoteIdent, quoteQualified as qualified } from '../core/quote';
+import { deriveFromKey, quickEstimate, type QuickOptions } from './quick';
 import { foreignKeysOf, listTables, lockedTables, type LiveColumnDescription, type LiveTableDescription } from './introspect';
 import type {
   ScanCheck, ScanCheckKind, ScanCheckSource, ScanIssue, ScanProgress, ScanReport, ScanSampleGroup, ScanTable,
@@ -58,6 +59,14 @@ export interface ScanOptions {
   lockTimeoutMs?: number;
   /** Quick mode: target rows read by TABLESAMPLE (default 30000). */
   sampleRows?: number;
+  /**
+   * Quick mode: excess rows a check with no copy seen must rule out to count as clean, as a share of
+   * its rows (default 0.001) or in rows (quickThresholdRows wins); see ScanCheck.inconclusive.
+   */
+  quickThreshold?: number;
+  quickThresholdRows?: number;
+  /** Quick mode: the sampling budget and limits (quick.ts QUICK_DEFAULTS), for tests and benchmarks. */
+  quickTuning?: Omit<QuickOptions, 'thresholdRows' | 'thresholdShare' | 'sampleRows'>;
   /** Let aggregates use parallel workers as readily as a plain count(*) does (default true). */
   parallel?: boolean;
   /**
@@ -623,7 +632,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     let doneChecks = 0;
     let measuredRowBytes: number | undefined;
     let allRows: number | undefined;
-    const cleanKeys: { columns: string[]; rows: number }[] = [];
+    const cleanKeys: { columns: string[]; rows: number; estimate?: ScanCheck }[] = [];
     const dirtyKeys: KeyGroups[] = [];
     const pending: Narrowing[] = [];
     /** What a check collects for, or takes from, the table's other checks (see Narrowing). */
@@ -666,9 +675,11 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
         try {
           // Rows equal in every column are equal in the key's columns too: a key with no copies rules
           // whole-row copies out, and the whole-row pass (the widest sort) is not needed.
-          const clean = mode === 'exact' && pc.kind === 'exact-row' && !pc.where
+          const clean = pc.kind === 'exact-row' && !pc.where
             ? cleanKeys.find((k) => k.columns.every((c) => pc.columns.includes(c))) : undefined;
-          if (clean) {
+          if (clean?.estimate) {
+            check = deriveFromKey(base(pc, true), clean.estimate);
+          } else if (clean) {
             check = base(pc, false);
             check.rows = clean.rows;
             check.distinct = clean.rows;
@@ -693,8 +704,8 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
           if (err.code === '42501' || err.code === '55P03') { out.checks.push(check); break; }
         }
         check.durationMs = Date.now() - checkStart;
-        if (mode === 'exact' && !check.error && pc.kind === 'key' && !pc.where && check.duplicateGroups === 0) {
-          cleanKeys.push({ columns: pc.columns, rows: check.rows });
+        if (!check.error && pc.kind === 'key' && !pc.where && check.duplicateGroups === 0 && !check.inconclusive) {
+          cleanKeys.push({ columns: pc.columns, rows: check.rows, estimate: check.estimated ? check : undefined });
         }
         if (!check.error && !pc.where && (mode === 'exact' || !(t.rowEstimate !== undefined && t.rowEstimate >= 0))) { out.rows = check.rows; rowsKnown = true; }
         out.checks.push(check);
@@ -1130,93 +1141,11 @@ function identifyingColumn(t: LiveTableDescription): { name: string; expr: strin
   return { name: col.name, expr: ORDERED_ID_TYPES.has(col.baseType) && !col.type.endsWith('[]') ? quoteIdent(col.name) : `${quoteIdent(col.name)}::text` };
 }
 
-/** Quick mode: statistics when they can answer, else a TABLESAMPLE SYSTEM pass with the Duj1 estimator ANALYZE uses. */
+/** Quick mode: a page sample with 95% intervals, or the planner's statistics (quick.ts). */
 async function quickCheck(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, opts: ScanOptions): Promise<ScanCheck> {
   const check = base(pc, true);
-  const rows = t.rowEstimate !== undefined && t.rowEstimate >= 0 ? t.rowEstimate : -1;
-  const cols = pc.columns.map((n) => t.columns.find((c) => c.name === n));
-  const fromStats = !pc.where && rows > 0 && cols.every((c) => c && c.nDistinct !== undefined && c.nDistinct !== 0 && (c.nullFrac ?? 0) < 1);
-  // n_distinct 0 means ANALYZE could not tell (types without equality): the sample answers instead.
-  if (fromStats) {
-    const nd = cols.map((c) => (c!.nDistinct! < 0 ? -c!.nDistinct! * rows : c!.nDistinct!));
-    let distinct: number | undefined;
-    if (cols.length === 1) distinct = nd[0];
-    else {
-      distinct = await extendedNDistinct(q, t, pc.columns);
-      if (distinct === undefined) {
-        const product = nd.reduce((a, b) => a * Math.max(1, b), 1);
-        // Product bound: only conclusive when it proves fewer key values than rows.
-        if (product < rows * 0.99) distinct = product;
-      }
-    }
-    if (distinct !== undefined) {
-      distinct = Math.max(1, Math.min(rows, Math.round(distinct)));
-      check.rows = Math.round(rows);
-      check.distinct = distinct;
-      check.excessRows = Math.max(0, check.rows - distinct);
-      check.duplicateGroups = check.excessRows > 0 ? Math.min(distinct, check.excessRows) : 0;
-      check.maxCopies = check.excessRows > 0 ? Math.max(2, Math.round(check.rows / distinct)) : 1;
-      check.estimateMethod = 'statistics';
-      return check;
-    }
-  }
-  // TABLESAMPLE SYSTEM reads whole pages: cheap, though clustered copies inflate per-page counts.
-  const target = opts.sampleRows ?? 30_000;
-  // Never analyzed: guess the row count from the size (about 100 bytes a row) rather than read it all.
-  const guess = rows > 0 ? rows : (t.totalBytes ?? 0) / 100;
-  const pct = guess > 0 ? Math.min(100, Math.max(0.01, (target / guess) * 100)) : 100;
-  const where = pc.where ? ` WHERE ${pc.where}` : '';
-  const sampleClause = pct >= 100 ? '' : ` TABLESAMPLE SYSTEM (${pct.toFixed(4)})`;
-  const r = await q(
-    `SELECT coalesce(pg_catalog.sum(c), 0)::int8 AS n, pg_catalog.count(*)::int8 AS d, pg_catalog.count(*) FILTER (WHERE c = 1)::int8 AS f1,
-            pg_catalog.count(*) FILTER (WHERE c > 1)::int8 AS groups, coalesce(pg_catalog.max(c), 0)::int8 AS max_copies
-       FROM (SELECT pg_catalog.count(*) AS c FROM ${rel}${sampleClause}${where} GROUP BY ${groupByOf(pc)}) s`);
-  const n = int(r.rows[0].n);
-  const d = int(r.rows[0].d);
-  const f1 = int(r.rows[0].f1);
-  check.estimateMethod = 'tablesample';
-  if (pct >= 100) {
-    check.rows = n; check.distinct = d; check.duplicateGroups = int(r.rows[0].groups);
-    check.excessRows = n - d; check.maxCopies = int(r.rows[0].max_copies);
-    // A full read is a count, not an estimate.
-    check.estimated = false;
-    delete check.estimateMethod;
-    return check;
-  }
-  const scale = pc.where || rows <= 0 ? n / (pct / 100) : rows;
-  const N = Math.max(n, Math.round(scale));
-  // Duj1 (Haas & Stokes), as PostgreSQL's ANALYZE: D = n*d / (n - f1 + f1*n/N).
-  const denom = n - f1 + (f1 * n) / N;
-  const D = n === 0 ? 0 : Math.min(N, Math.max(d, Math.round(denom > 0 ? (n * d) / denom : d)));
-  check.rows = N;
-  check.distinct = D;
-  check.excessRows = Math.max(0, N - D);
-  const dupShare = d > 0 ? int(r.rows[0].groups) / d : 0;
-  check.duplicateGroups = check.excessRows > 0 ? Math.max(1, Math.round(D * dupShare)) : 0;
-  check.maxCopies = check.excessRows > 0 ? Math.max(2, Math.round(int(r.rows[0].max_copies) / (pct / 100))) : 1;
-  if (check.maxCopies > N) check.maxCopies = N;
+  await quickEstimate(q, { table: t, rel, groupBy: groupByOf(pc), where: pc.where, columns: pc.columns }, {
+    ...opts.quickTuning, sampleRows: opts.sampleRows, thresholdShare: opts.quickThreshold, thresholdRows: opts.quickThresholdRows,
+  }, check);
   return check;
-}
-
-/** n_distinct of an extended statistics object (CREATE STATISTICS ... (ndistinct)) over exactly these columns. */
-async function extendedNDistinct(q: Q, t: LiveTableDescription, columns: string[]): Promise<number | undefined> {
-  try {
-    const r = await q(
-      `SELECT e.n_distinct::text AS nd,
-              (SELECT pg_catalog.array_agg(a.attnum::int ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
-                WHERE a.attrelid = $1::pg_catalog.oid AND a.attname = ANY ($2::pg_catalog.name[])) AS nums
-         FROM pg_catalog.pg_stats_ext e
-        WHERE e.schemaname = $3 AND e.tablename = $4 AND e.n_distinct IS NOT NULL`, [t.oid, columns, t.schema, t.name]);
-    for (const row of r.rows) {
-      const want = [...(row.nums as number[] ?? [])].sort((a, b) => a - b).join(',');
-      const parsed = JSON.parse(row.nd) as Record<string, number>;
-      for (const [k, v] of Object.entries(parsed)) {
-        const nums = k.split(',').map((s) => Number(s.trim())).sort((a, b) => a - b).join(',');
-        if (nums === want) return v;
-      }
-    }
-  } catch {
-    // pg_stats_ext is PostgreSQL 12+; without it the product bound or a sample answers.
-  }
-  return undefined;
 }

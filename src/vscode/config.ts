@@ -86,6 +86,12 @@ export class Config {
     return this.c.get<string>('scan.mode') === 'quick' ? 'quick' : 'exact';
   }
 
+  /** Quick estimates: the share of a check's rows (0..1) its interval must rule out to call it clean; from dupguard.scan.quickThreshold, in percent. */
+  get quickThreshold(): number {
+    const v = this.c.get<number>('scan.quickThreshold');
+    return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 100 ? v / 100 : 0.001;
+  }
+
   get connections(): ConnectionProfile[] {
     const raw = this.c.get<unknown[]>('connections', []) ?? [];
     return raw.filter((p): p is ConnectionProfile => !!p && typeof p === 'object' && typeof (p as ConnectionProfile).name === 'string');

@@ -113,11 +113,16 @@ test('exit 2 with a clear message: bad flags, unreachable server (no password sh
   assert.ok(!down.err.includes('topsecret'));
 });
 
-test('--quick marks the report as estimates', async () => {
+test('--quick marks the report as estimates; a table its sample budget covers is counted, without intervals', async () => {
   const r = await cli(['scan', '--url', dupUrl, '--quick', '--format', 'json', '--key', 'breezeway.task_requirements=task_pk,requirement_id', '--no-infer']);
   const report = JSON.parse(r.out) as ScanReport;
   assert.equal(report.mode, 'quick');
-  assert.ok(report.tables.flatMap((t) => t.checks).some((c) => c.estimated));
+  assert.ok(report.tables.every((t) => t.rowsEstimated));
+  for (const c of report.tables.flatMap((t) => t.checks)) {
+    // every figure either counted, or estimated with its interval
+    if (c.estimated) assert.ok(c.excessRowsLow !== undefined && c.excessRowsHigh !== undefined, JSON.stringify(c));
+    else assert.equal(c.excessRowsHigh, undefined);
+  }
   assert.equal(r.code, 1);
 });
 

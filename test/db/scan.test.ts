@@ -227,7 +227,9 @@ test('inferred keys are labelled and skip rows with NULLs', async () => {
 
 test('quick mode marks every figure as estimated and finds the heavy duplication from statistics', async () => {
   await s.client.query('ANALYZE');
-  const r = await scan(s, { mode: 'quick', tables: ['ratios.r_909', 'ratios.r_clean'], naturalKeys: { 'ratios.r_909': ['requirement_id'], 'ratios.r_clean': ['requirement_id'] }, inferKeys: false });
+  // Small tables fit in the sample budget and are counted: statistics only is for very large ones.
+  const r = await scan(s, { mode: 'quick', tables: ['ratios.r_909', 'ratios.r_clean'], naturalKeys: { 'ratios.r_909': ['requirement_id'], 'ratios.r_clean': ['requirement_id'] }, inferKeys: false,
+    quickTuning: { statisticsAboveRows: 1 } });
   const heavy = check(table(r, 'ratios', 'r_909'), 'key', 'config');
   assert.equal(heavy.estimated, true);
   assert.equal(heavy.estimateMethod, 'statistics');
@@ -241,12 +243,13 @@ test('quick mode marks every figure as estimated and finds the heavy duplication
 
 test('quick mode samples with TABLESAMPLE when statistics cannot answer', async () => {
   // json has no n_distinct statistics: the whole-row estimate must come from a sample.
-  const r = await scan(s, { mode: 'quick', tables: ['public.time_entries'], sampleRows: 2000, inferKeys: false });
+  const r = await scan(s, { mode: 'quick', tables: ['public.time_entries'], sampleRows: 2000, inferKeys: false, quickTuning: { maxSampleRows: 2000 } });
   const w = check(table(r, 'public', 'time_entries'), 'exact-row');
   assert.equal(w.estimateMethod, 'tablesample');
   assert.equal(w.estimated, true);
   assert.ok(w.excessRows > 0.8 * 4300 && w.excessRows <= 4400, `estimate ${w.excessRows}`);
   assert.ok(w.distinct >= 100 && w.distinct < 600, `estimate ${w.distinct}`);
+  assert.ok(w.excessRowsLow! <= w.excessRows && w.excessRows <= w.excessRowsHigh!, 'the point lies in its interval');
 });
 
 test('key specs and qualified names honour quotes', () => {

@@ -66,6 +66,7 @@ export class Database implements vscode.Disposable {
         try {
           return await scan(session, {
             mode: args.mode ?? new Config().scanMode,
+            quickThreshold: new Config().quickThreshold,
             tables: args.tables,
             naturalKeys: new Config().naturalKeys,
             signal: abort.signal,

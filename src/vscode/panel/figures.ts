@@ -18,6 +18,13 @@ export interface TableFigures {
   percentExcess: number;
   reclaimableBytes: number;
   estimated: boolean;
+  /** Quick mode: the 95% intervals of the headline check's groups and excess rows. */
+  groupsLow?: number;
+  groupsHigh?: number;
+  excessLow?: number;
+  excessHigh?: number;
+  /** Quick mode: some check of the table saw no copy but cannot exclude duplicates above the threshold. */
+  inconclusive: boolean;
   /** True when the headline check is only an inferred candidate key. */
   inferred: boolean;
   errors: string[];
@@ -56,9 +63,34 @@ export function tableFigures(t: ScanTable): TableFigures {
     percentExcess: rows > 0 ? (excess / rows) * 100 : 0,
     reclaimableBytes: c?.reclaimableBytes ?? 0,
     estimated: !!(c?.estimated || t.rowsEstimated),
+    groupsLow: c?.duplicateGroupsLow,
+    groupsHigh: c?.duplicateGroupsHigh,
+    excessLow: c?.excessRowsLow,
+    excessHigh: c?.excessRowsHigh,
+    inconclusive: t.checks.some((x) => x.inconclusive && !x.error),
     inferred: c?.source === 'inferred',
     errors: t.errors ?? [],
   };
+}
+
+/** An estimated figure with its 95% interval, `≈ 30,000 (12,000–61,000)`; a plain count when there is no interval. */
+export function formatEstimate(point: number, low?: number, high?: number): string {
+  if (low === undefined || high === undefined) return formatCount(point);
+  if (low === high) return `≈ ${formatCount(point)}`;
+  return `≈ ${formatCount(point)} (${formatCount(low)}–${formatCount(high)})`;
+}
+
+/** A quick estimate's figures in a sentence: never "no duplicates" for a sample that saw none. */
+export function describeEstimate(c: ScanCheck): string {
+  if (c.duplicateGroups === 0 && c.excessRowsHigh !== undefined) {
+    const basis = c.derivedFrom ? `the key check's sample (rows equal in every column share the key)` : c.sampledRows ? `a sample of ${formatCount(c.sampledRows)} of ≈ ${formatCount(c.rows)} rows` : `the statistics of ≈ ${formatCount(c.rows)} rows`;
+    return `None found in ${basis}; could still hold up to ${formatCount(c.excessRowsHigh)} excess rows (95%), ` + (c.inconclusive
+      ? `at or above the threshold of ${formatCount(c.quickThresholdRows ?? 0)}: the estimate cannot exclude duplicates (run an Exact scan).`
+      : `below the threshold of ${formatCount(c.quickThresholdRows ?? 0)}.`);
+  }
+  return `${formatEstimate(c.duplicateGroups, c.duplicateGroupsLow, c.duplicateGroupsHigh)} duplicate groups, ${formatEstimate(c.excessRows, c.excessRowsLow, c.excessRowsHigh)} excess rows, ` +
+    `up to ${formatEstimate(c.maxCopies, c.maxCopiesLow, c.maxCopiesHigh)} copies · ${formatEstimate(c.distinct, c.distinctLow, c.distinctHigh)} distinct of ≈ ${formatCount(c.rows)} rows ` +
+    `(estimated ${c.estimateMethod === 'statistics' ? 'from planner statistics only, the weakest estimate' : `from a sample of ${formatCount(c.sampledRows ?? 0)} rows`}; 95% intervals)`;
 }
 
 /** 1 234 567 → "1,234,567". */

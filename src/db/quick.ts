@@ -1,0 +1,323 @@
+/**
+ * Quick mode: estimates of a check's figures with 95% intervals, reading a sample of the table's pages
+ * (TABLESAMPLE SYSTEM), never the whole table. The math is in estimate.ts; this file is the SQL.
+ *
+ * - One sample, sized to about `sampleRows` rows, summarized by the server into a few rows: how many
+ *   keys it saw once, twice, ... and, for keys seen more than once, whether all their copies sat on
+ *   one page (min(ctid) and max(ctid) on the same block; rows of one key on one page are kept or
+ *   dropped together by a page sample, see estimate.ts).
+ * - When it is inconclusive (no copy seen but the interval cannot rule out `thresholdRows` excess rows,
+ *   or a wide interval), a second sample with the same seed and a higher rate: SYSTEM keeps a page
+ *   when its hashed block number falls under the rate, so the second sample contains the first. The
+ *   budget: at most `maxSampleRows` rows (300,000 by default, about 0.3 s of one core) and, from the
+ *   first sample's cost, `budgetMs` of query time.
+ * - Tables above `statisticsAboveRows` rows, or where TABLESAMPLE fails (engines without it), get the
+ *   planner's statistics only: multi-column statistics (CREATE STATISTICS ... (ndistinct)) when they
+ *   cover the key, else the columns' own counts; flagged as the weakest estimate.
+ *
+ * Values travel as bind parameters; names come quoted from scan.ts (core/quote.ts); every function
+ * and operator is schema-qualified with pg_catalog.
+ */
+import type * as pg from 'pg';
+import type { LiveTableDescription } from './introspect';
+import type { ScanCheck } from './report';
+import { estimateFromSample, estimateFromStatistics, rateToExclude, type DuplicateEstimate, type SampleSummary } from './estimate';
+
+export type QuickQuery = (sql: string, params?: unknown[]) => Promise<pg.QueryResult>;
+
+/** The check to estimate, as scan.ts planned it. */
+export interface QuickTarget {
+  table: LiveTableDescription;
+  /** The table's quoted, schema-qualified name. */
+  rel: string;
+  /** GROUP BY list of the key (quoted expressions). */
+  groupBy: string;
+  /** Rows the check considers (SQL predicate), when not all. */
+  where?: string;
+  columns: string[];
+}
+
+export interface QuickOptions {
+  /** Rows the first sample aims at (default 30,000). */
+  sampleRows?: number;
+  /** Excess rows an estimate with no copy seen must rule out to call the check clean: rows (wins) or share of rows (default 0.001). */
+  thresholdRows?: number;
+  thresholdShare?: number;
+  /** Rows the samples of one check may read in all (default 300,000: about 0.3 s of one core). */
+  maxSampleRows?: number;
+  /** Query time the samples of one check may take, ms (default 2,000): a slow or busy server gets a smaller second page sample. */
+  budgetMs?: number;
+  /** Tables up to this many rows get a row-level (BERNOULLI) second sample, which reads every page (default 30 million). */
+  bernoulliUpToRows?: number;
+  /** Above this many rows (planner estimate), statistics only (default 10 billion). */
+  statisticsAboveRows?: number;
+  /** Seed of the sample (default random): the same seed and rate read the same pages. */
+  seed?: number;
+}
+
+/** Defaults, stated once: the CLI's help and the editor setting describe the same. */
+export const QUICK_DEFAULTS = { sampleRows: 30_000, maxSampleRows: 300_000, thresholdShare: 0.001, budgetMs: 2_000, bernoulliUpToRows: 30_000_000, statisticsAboveRows: 1e10 } as const;
+
+const int = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+/** Page number of a tid, in SQL: tid has no accessor before PostgreSQL 17, its text form "(block,offset)" reads as a point. */
+const block = (tid: string) => `(CAST(CAST(${tid} AS pg_catalog.text) AS pg_catalog.point))[0]`;
+
+/**
+ * A page sample's summary in one statement: per key its rows in the sample and, from min/max(ctid),
+ * whether they share one page and which pair of pages they link; then per (rows, same page) the
+ * number of keys and of distinct page pairs, with the total of those pairs (the empty grouping set).
+ * A few result rows whatever the sample's size.
+ */
+function systemSql(t: QuickTarget, tids: boolean): string {
+  const where = t.where ? ` WHERE ${t.where}` : '';
+  if (!tids) {
+    return `SELECT s.c, NULL::pg_catalog.bool AS one_page, pg_catalog.count(*) AS keys, 0::pg_catalog.int8 AS links, 0 AS total
+              FROM (SELECT pg_catalog.count(*) AS c FROM ${t.rel} TABLESAMPLE pg_catalog.system ($1) REPEATABLE ($2)${where} GROUP BY ${t.groupBy}) AS s
+             GROUP BY 1`;
+  }
+  const dup = 'g.c OPERATOR(pg_catalog.>) 1';
+  const same = `${block('g.lo')} OPERATOR(pg_catalog.=) ${block('g.hi')}`;
+  const pair = `CAST(${block('g.lo')} AS pg_catalog.numeric) OPERATOR(pg_catalog.*) 4294967296 OPERATOR(pg_catalog.+) CAST(${block('g.hi')} AS pg_catalog.numeric)`;
+  return `SELECT s.c, s.one_page, pg_catalog.count(*) AS keys, pg_catalog.count(DISTINCT s.pp) AS links, GROUPING(s.c, s.one_page) AS total
+            FROM (SELECT g.c, CASE WHEN ${dup} THEN ${same} END AS one_page, CASE WHEN ${dup} AND NOT (${same}) THEN ${pair} END AS pp
+                    FROM (SELECT pg_catalog.count(*) AS c, pg_catalog.min(ctid) AS lo, pg_catalog.max(ctid) AS hi
+                            FROM ${t.rel} TABLESAMPLE pg_catalog.system ($1) REPEATABLE ($2)${where} GROUP BY ${t.groupBy}) AS g) AS s
+           GROUP BY GROUPING SETS ((s.c, s.one_page), ())`;
+}
+
+/** A row sample's profile: each row kept independently, so keys are seen independently of where their copies sit. */
+function bernoulliSql(t: QuickTarget): string {
+  const where = t.where ? ` WHERE ${t.where}` : '';
+  return `SELECT s.c, NULL::pg_catalog.bool AS one_page, pg_catalog.count(*) AS keys, 0::pg_catalog.int8 AS links, 0 AS total
+            FROM (SELECT pg_catalog.count(*) AS c FROM ${t.rel} TABLESAMPLE pg_catalog.bernoulli ($1) REPEATABLE ($2)${where} GROUP BY ${t.groupBy}) AS s
+           GROUP BY 1`;
+}
+
+type SummaryRow = { c: unknown; one_page: unknown; keys: unknown; links: unknown; total: unknown };
+
+/** The estimator's input from the summary rows; page-level sums approximated from the rows per page. */
+function summarize(all: SummaryRow[], rate: number, design: 'system' | 'bernoulli', rowsPerPage: number): SampleSummary {
+  const profile = new Map<number, number>();
+  const s: SampleSummary = { rate, rows: 0, rowsSq: 0, clumpsSq: 0, profile: [], within: 0, withinSq: 0, withinKeys: 0, maxRows: 0, maxRowsSq: 0, dupKeys: 0 };
+  let crossKeys = 0;
+  let links = 0;
+  for (const r of all) {
+    if (int(r.total) !== 0) { links = int(r.links); continue; }
+    const c = int(r.c);
+    const keys = int(r.keys);
+    const onePage = r.one_page === true;
+    s.rows += c * keys;
+    if (c > 1) s.dupKeys += keys;
+    if (c > 1 && onePage) {
+      profile.set(1, (profile.get(1) ?? 0) + keys);
+      s.within += (c - 1) * keys;
+      s.withinSq += (c - 1) ** 2 * keys;
+      s.withinKeys += keys;
+    } else {
+      profile.set(c, (profile.get(c) ?? 0) + keys);
+      if (c > 1) crossKeys += keys;
+    }
+    if (c > s.maxRows || (c === s.maxRows && onePage)) { s.maxRows = c; s.maxRowsSq = onePage ? c * c : c; }
+  }
+  s.profile = [...profile].map(([k, keys]) => ({ k, keys })).sort((a, b) => a.k - b.k);
+  if (design === 'bernoulli') {
+    // Every row its own unit.
+    s.rowsSq = s.rows;
+    s.clumpsSq = s.rows;
+    return s;
+  }
+  s.rowsPerPage = Math.max(1, Math.round(rowsPerPage));
+  // Σ over pages of rows²: each sampled page holds about rowsPerPage rows.
+  s.rowsSq = s.rows * Math.max(1, rowsPerPage);
+  s.clumpsSq = (s.rows - s.within) * Math.max(1, rowsPerPage);
+  // Keys per linked page pair; with none seen, nothing shows how batched the copies would be: a
+  // page's worth, the worst case.
+  s.design = crossKeys > 0 ? Math.max(1, crossKeys / Math.max(1, links)) : Math.max(1, rowsPerPage);
+  return s;
+}
+
+/** Whether an estimate leaves the question open: no copy seen but not ruled out, or an interval wider than the point. */
+function inconclusive(e: DuplicateEstimate, thresholdRows: number): boolean {
+  if (e.excess.low <= 0 && e.excess.point <= 0) return e.excess.high >= thresholdRows;
+  return e.excess.high - e.excess.low > 0.2 * Math.max(1, e.excess.point);
+}
+
+/** Fills `check` (made by scan.ts's base(), estimated) with quick figures and their intervals. */
+export async function quickEstimate(q: QuickQuery, t: QuickTarget, opts: QuickOptions, check: ScanCheck): Promise<void> {
+  const cat = (await q(
+    `SELECT c.relpages::pg_catalog.int8 AS pages, pg_catalog.current_setting('server_version_num')::pg_catalog.int4 AS v
+       FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1`, [t.table.oid])).rows[0] ?? {};
+  const known = t.table.rowEstimate !== undefined && t.table.rowEstimate >= 0 ? t.table.rowEstimate : -1;
+  const pages = Math.max(int(cat.pages), Math.ceil((t.table.totalBytes ?? 0) / 8192));
+  // Never analyzed: guess the rows from the size (about 100 bytes a row) rather than read them all.
+  const guess = known > 0 ? known : (t.table.totalBytes ?? 0) / 100;
+  const shareThreshold = opts.thresholdShare ?? QUICK_DEFAULTS.thresholdShare;
+  const thresholdRows = Math.max(1, opts.thresholdRows ?? Math.ceil(shareThreshold * Math.max(0, guess)));
+  check.quickThresholdRows = thresholdRows;
+
+  if (guess > (opts.statisticsAboveRows ?? QUICK_DEFAULTS.statisticsAboveRows) && !t.where) {
+    const e = await fromStatistics(q, t, guess);
+    if (e) return fill(check, e, 'statistics', 0, thresholdRows, 'planner statistics only (table too large to sample within the time budget): the weakest estimate');
+  }
+
+  const target = opts.sampleRows ?? QUICK_DEFAULTS.sampleRows;
+  const rate1 = guess > 0 ? Math.min(1, target / guess) : 1;
+  const tids = t.table.hasCtid !== false && int(cat.v) >= 140000;
+  const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const rowsPerPage = pages > 0 && guess > 0 ? guess / pages : 100;
+  const run = async (design: 'system' | 'bernoulli', rate: number) => {
+    const started = Date.now();
+    await q('SAVEPOINT dupguard_quick');
+    try {
+      const r = await q(design === 'system' ? systemSql(t, tids) : bernoulliSql(t), [Math.min(100, rate * 100), seed]);
+      await q('RELEASE SAVEPOINT dupguard_quick');
+      return { summary: summarize(r.rows as SummaryRow[], Math.min(1, rate), design, rowsPerPage), ms: Date.now() - started };
+    } catch (e) {
+      await q('ROLLBACK TO SAVEPOINT dupguard_quick');
+      // 42601/0A000/42883/42703: TABLESAMPLE, ctid or an operator the engine lacks; else a real error.
+      const code = (e as { code?: string }).code;
+      if (code === '42601' || code === '0A000' || code === '42883' || code === '42703') return undefined;
+      throw e;
+    }
+  };
+  // Hash tables of a sample's keys: a few hundred thousand groups fit in 64 MB without spilling.
+  await q(`SELECT pg_catalog.set_config('work_mem', '65536kB', true) WHERE pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) $1`, [65536 * 1024]);
+  const first = await run('system', rate1);
+  if (!first) {
+    const e = await fromStatistics(q, t, guess);
+    if (e) return fill(check, e, 'statistics', 0, thresholdRows, 'planner statistics only (this server cannot sample the table): the weakest estimate');
+    throw new Error('neither a sample nor planner statistics are available for this table: run an exact scan');
+  }
+  const budget = opts.budgetMs ?? QUICK_DEFAULTS.budgetMs;
+  const maxRows = opts.maxSampleRows ?? QUICK_DEFAULTS.maxSampleRows;
+  // Rows the estimator may take as the table's: only the catalog's count of a whole table, and only
+  // when the sample agrees with it (stale statistics would scale every figure wrongly).
+  const rowsFor = (s: SampleSummary) => {
+    if (t.where || known <= 0 || s.rate >= 1) return undefined;
+    const ht = s.rows / s.rate;
+    const se = Math.sqrt((1 - s.rate) * s.rowsSq) / s.rate;
+    return Math.abs(ht - known) <= 4 * se + 0.02 * known ? known : undefined;
+  };
+  let summary = first.summary;
+  let est = estimateFromSample(summary, { rows: rowsFor(summary) });
+  let design: 'system' | 'bernoulli' = 'system';
+  if (rate1 < 1 && inconclusive(est, thresholdRows)) {
+    // A row sample reads every page but keeps rows one by one: copies moved in batches no longer
+    // show up by the page-full, and a sample with no copy rules out what a page sample cannot. Up to
+    // bernoulliUpToRows rows (its cost grows with the table); beyond, a larger page sample.
+    const rows = guess > 0 ? guess : summary.rows / rate1;
+    const byRows = Math.min(1, maxRows / Math.max(1, rows));
+    const byTime = first.ms > 0 ? rate1 * ((budget - first.ms) / first.ms) : 1;
+    if (rows <= (opts.bernoulliUpToRows ?? QUICK_DEFAULTS.bernoulliUpToRows)) {
+      // No copy seen: the rate that rules out thresholdRows (with a margin) is enough; else all the budget.
+      const exclude = est.excess.point <= 0 ? Math.min(1, 1.15 * rateToExclude(thresholdRows)) : 1;
+      const second = await run('bernoulli', Math.min(byRows, exclude));
+      if (second) { summary = second.summary; design = 'bernoulli'; }
+    } else {
+      const rate2 = Math.min(byRows, byTime);
+      const second = rate2 > rate1 * 1.25 ? await run('system', rate2) : undefined;
+      if (second) summary = second.summary;
+    }
+    est = estimateFromSample(summary, { rows: rowsFor(summary) });
+  }
+  if (summary.rate >= 1) {
+    // Every page read: counts, not estimates.
+    check.estimated = false;
+    check.rows = summary.rows;
+    check.distinct = est.distinct.point;
+    check.duplicateGroups = est.groups.point;
+    check.excessRows = est.excess.point;
+    check.maxCopies = est.maxCopies.point;
+    delete check.quickThresholdRows;
+    return;
+  }
+  fill(check, est, 'tablesample', summary.rows, thresholdRows, design === 'system' && est.excess.point <= 0
+    ? 'a page sample only (the table is too large for a row sample): copies loaded in batches can hide from it' : undefined);
+}
+
+/** Writes an estimate into the check: rounded points, intervals, and whether no copy seen still leaves duplicates possible. */
+function fill(check: ScanCheck, e: DuplicateEstimate, method: 'statistics' | 'tablesample', sampled: number, thresholdRows: number, note?: string): void {
+  const r = Math.round;
+  check.estimated = true;
+  check.estimateMethod = method;
+  check.rows = r(e.rows.point);
+  check.excessRows = r(e.excess.point);
+  check.excessRowsLow = Math.floor(e.excess.low);
+  check.excessRowsHigh = Math.ceil(e.excess.high);
+  check.duplicateGroups = check.excessRows > 0 ? Math.max(1, r(e.groups.point)) : 0;
+  check.duplicateGroupsLow = Math.floor(e.groups.low);
+  check.duplicateGroupsHigh = Math.max(check.duplicateGroups, Math.ceil(e.groups.high));
+  check.distinct = r(e.distinct.point);
+  check.distinctLow = Math.floor(e.distinct.low);
+  check.distinctHigh = Math.ceil(e.distinct.high);
+  check.maxCopies = check.excessRows > 0 ? Math.max(2, r(e.maxCopies.point)) : check.rows > 0 ? 1 : 0;
+  check.maxCopiesLow = Math.max(check.rows > 0 ? 1 : 0, Math.floor(e.maxCopies.low));
+  check.maxCopiesHigh = Math.max(check.maxCopies, Math.ceil(e.maxCopies.high));
+  check.sampledRows = sampled;
+  check.quickThresholdRows = thresholdRows;
+  if (check.duplicateGroups === 0 && check.excessRowsHigh >= thresholdRows) check.inconclusive = true;
+  if (note) check.estimateNote = note;
+}
+
+/** The planner's statistics for the key: each column's n_distinct and, when one covers exactly the key, an extended statistics object's. */
+async function fromStatistics(q: QuickQuery, t: QuickTarget, rows: number): Promise<DuplicateEstimate | undefined> {
+  if (rows <= 0) return undefined;
+  const cols = t.columns.map((n) => t.table.columns.find((c) => c.name === n));
+  if (cols.some((c) => !c || c.nDistinct === undefined || c.nDistinct === 0)) return undefined;
+  const nd = cols.map((c) => (c!.nDistinct! < 0 ? -c!.nDistinct! * rows : c!.nDistinct!));
+  const extended = cols.length > 1 ? await extendedNDistinct(q, t.table, t.columns) : undefined;
+  const target = int((await q(`SELECT pg_catalog.current_setting('default_statistics_target') AS s`)).rows[0]?.s) || 100;
+  return estimateFromStatistics({ rows, columns: nd, extended, analyzed: 300 * target });
+}
+
+/** n_distinct of an extended statistics object (CREATE STATISTICS ... (ndistinct)) over exactly these columns. */
+async function extendedNDistinct(q: QuickQuery, t: LiveTableDescription, columns: string[]): Promise<number | undefined> {
+  await q('SAVEPOINT dupguard_stats');
+  try {
+    const r = await q(
+      `SELECT e.n_distinct::pg_catalog.text AS nd,
+              (SELECT pg_catalog.array_agg(a.attnum::pg_catalog.int4 ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attname OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.name[])) AS nums
+         FROM pg_catalog.pg_stats_ext e
+        WHERE e.schemaname OPERATOR(pg_catalog.=) $3 AND e.tablename OPERATOR(pg_catalog.=) $4 AND e.n_distinct IS NOT NULL`,
+      [t.oid, columns, t.schema, t.name]);
+    await q('RELEASE SAVEPOINT dupguard_stats');
+    for (const row of r.rows) {
+      const want = [...(row.nums as number[] ?? [])].sort((a, b) => a - b).join(',');
+      const parsed = JSON.parse(row.nd) as Record<string, number>;
+      for (const [k, v] of Object.entries(parsed)) {
+        const nums = k.split(',').map((s) => Number(s.trim())).sort((a, b) => a - b).join(',');
+        if (nums === want) return v;
+      }
+    }
+  } catch {
+    // pg_stats_ext is PostgreSQL 12+; without it the columns' own counts answer.
+    await q('ROLLBACK TO SAVEPOINT dupguard_stats');
+  }
+  return undefined;
+}
+
+/**
+ * A whole-row check after a key check whose estimate cleared it: rows equal in every column are equal
+ * in the key, so the key's bound on excess rows bounds them too, with no sample of their own.
+ */
+export function deriveFromKey(check: ScanCheck, key: ScanCheck): ScanCheck {
+  check.estimated = true;
+  if (key.estimateMethod) check.estimateMethod = key.estimateMethod;
+  check.rows = key.rows;
+  check.distinct = key.rows;
+  check.maxCopies = key.rows > 0 ? 1 : 0;
+  check.excessRowsLow = 0;
+  check.excessRowsHigh = key.excessRowsHigh ?? 0;
+  check.duplicateGroupsLow = 0;
+  check.duplicateGroupsHigh = key.duplicateGroupsHigh ?? check.excessRowsHigh;
+  check.distinctLow = Math.max(0, key.rows - check.excessRowsHigh);
+  check.distinctHigh = key.rows;
+  check.maxCopiesLow = check.maxCopies;
+  check.maxCopiesHigh = key.maxCopiesHigh ?? check.maxCopies;
+  check.sampledRows = 0;
+  if (key.quickThresholdRows !== undefined) check.quickThresholdRows = key.quickThresholdRows;
+  check.derivedFrom = `no sample: the estimate for key (${key.columns.join(', ')}) rules out more than ${check.excessRowsHigh.toLocaleString('en-US')} excess rows, and rows equal in every column share that key`;
+  return check;
+}
