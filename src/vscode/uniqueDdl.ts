@@ -246,7 +246,9 @@ export async function checkAddedKeys(db: Queryable, keys: readonly AddedUniqueKe
       [String(opts.statementTimeoutMs ?? 60_000), String(opts.lockTimeoutMs ?? 2_000)]);
     // First the catalog look-ups, with the role's search_path (unqualified tables resolve as the migration would).
     // Only name resolution happens under it: the counts below run under pg_catalog, pg_temp again.
+    // Without one given, the role's and database's own default (reset_val: what a fresh session of theirs gets).
     if (opts.searchPath) await q(`SELECT pg_catalog.set_config('search_path', $1, true)`, [opts.searchPath]);
+    else await q(`SELECT pg_catalog.set_config('search_path', s.reset_val, true) FROM pg_catalog.pg_settings s WHERE s.name = 'search_path'`);
     const plans: { k: AddedUniqueKey; oid: string; schema: string; table: string; columns?: string[] }[] = [];
     for (const k of keys) {
       if (aborted()) return out;
