@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AnalyzerConfig } from '../core/analyze';
+import type { AnalyzerConfig } from '../core/types';
 import type { Severity } from '../core/types';
 
 export const CONFIG_FILE_NAME = '.dupguard.json';

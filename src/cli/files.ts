@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { languageFromPath } from '../core/analyze';
+import { languageFromPath } from '../core/languages';
 
 /** Folders never walked into (they can still be linted by naming a path inside them). */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['node_modules', 'dist', 'out', '.git', '.cache']);

@@ -6,11 +6,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze as realAnalyze, languageFromPath, type AnalyzeInput, type AnalyzeResult } from '../core/analyze';
+import { analyze as realAnalyze, type AnalyzeInput, type AnalyzeResult } from '../engine/analyze';
+import { languageFromPath } from '../core/languages';
 import { applyFixes, lineBreakOf, preferredFixes } from '../core/fixes';
 import type { SchemaModel } from '../core/schema';
 import { ensureParser, loadSchemaFromDdl, type DdlFile } from '../core/schema/ddl';
-import { UNUSED_SUPPRESSION } from '../core/suppress';
 import { rules } from '../rules/index';
 import { docsUrl } from '../rules/rule';
 import { formatHelp, parseArgs, UsageError } from './args';
@@ -72,15 +72,7 @@ export const defaultDeps: LintDeps = {
   analyze: realAnalyze,
   loadParser: ensureParser,
   loadSchema: (files, naturalKeys) => loadSchemaFromDdl(files, { naturalKeys }),
-  rules: [
-    ...rules.map((r) => ({ id: r.id, description: r.description, docs: r.docs, severity: r.severity })),
-    {
-      id: UNUSED_SUPPRESSION,
-      description: 'A dupguard-ignore comment that silences nothing (or names an unknown rule).',
-      docs: docsUrl(UNUSED_SUPPRESSION),
-      severity: 'info',
-    },
-  ],
+  rules: rules.map((r) => ({ id: r.id, description: r.description, docs: r.docs, severity: r.severity })),
 };
 
 /** Runs `dupguard lint`; returns the exit code. */

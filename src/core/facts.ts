@@ -185,6 +185,11 @@ export interface Statement extends Span {
   inExplicitTxn: boolean;
   /** INSERTs of this statement: the main one and data-modifying CTEs (read-only; often a shared empty list). */
   readonly inserts: InsertFacts[];
+  /**
+   * The INSERTs of `inserts` that have an ON CONFLICT clause (read-only). A statement that does not
+   * spell CONFLICT has none, and its INSERT facts are not extracted to say so.
+   */
+  readonly upserts: InsertFacts[];
   copy?: CopyFacts;
   truncate?: TableRef[];
   readonly delete?: TableRef;
@@ -948,6 +953,17 @@ class StatementImpl implements Statement {
     if (p === 'insert' || p === 'explain' || p === 'prepare') this.settle();
     const f = this.fx;
     return f === undefined ? NO_INSERTS : f.ins;
+  }
+  get upserts(): InsertFacts[] {
+    // Only kinds insert, with and other hold an INSERT; of kind 'other', only EXPLAIN, PREPARE and
+    // CREATE RULE, whose INSERT facts are cheap to ask. The others must spell the word.
+    const kind = this.kind;
+    if (kind !== 'insert' && kind !== 'with' && kind !== 'other') return NO_INSERTS;
+    if (kind === 'other' && this.inserts.length === 0) return NO_INSERTS;
+    if (!this.mentions('conflict')) return NO_INSERTS;
+    const ins = this.inserts;
+    for (let i = 0; i < ins.length; i++) if (!ins[i].onConflict) return ins.filter((x) => x.onConflict);
+    return ins;
   }
   get update(): TableRef | undefined {
     if (this.pending === 'update') this.settle();

@@ -13,7 +13,8 @@ import { locationAt } from '../core/schema/ddl';
 import type { Fix } from '../core/types';
 import { arbiterKeys } from './keys';
 import { docsUrl, type HostContext, type HostRegion, type Rule } from './rule';
-import { findNodes, ident, statementAst, sval } from './support';
+import { quoteIdent as ident } from '../core/quote';
+import { findNodes, sval } from './ast';
 
 const ID = 'check-then-insert-race';
 
@@ -140,11 +141,11 @@ function isColumn(n: any): boolean {
 }
 
 /** A SELECT filtering one table by equality on some columns: `WHERE a = $1 AND b = $2`. */
-function selectChecks(region: HostRegion): Check[] {
+function selectChecks(ctx: HostContext, region: HostRegion): Check[] {
   const out: Check[] = [];
   for (const stmt of region.doc.statements) {
     if (stmt.kind !== 'select') continue;
-    const ast = statementAst(stmt);
+    const ast = ctx.ast(stmt);
     if (!ast || ast.kind !== 'SelectStmt') continue;
     const candidates = [ast.node, ...findNodes(ast.node, 'SubLink').map((s: any) => s.subselect?.SelectStmt)];
     for (const sel of candidates) {
@@ -214,7 +215,7 @@ function check(ctx: HostContext): void {
           if (hit) report(ctx, region, ins, hit, (lineStarts ??= lineStartsOf(ctx.text)));
         }
       }
-      checks.push(...selectChecks(region));
+      checks.push(...selectChecks(ctx, region));
     }
   }
 }
@@ -266,6 +267,7 @@ export const checkThenInsertRace: Rule = {
   severity: 'warning',
   description: 'TS/JS function that SELECTs a row and then INSERTs it without ON CONFLICT: concurrent calls both insert (duplicates or 23505).',
   docs: docsUrl(ID),
+  reads: ['other-statements', 'workspace-schema'],
   host(ctx) {
     check(ctx);
   },

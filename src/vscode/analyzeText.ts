@@ -2,7 +2,8 @@
  * The one analysis path the extension uses (diagnostics, code actions, fix-all, Lint Workspace), kept
  * free of `vscode` so the editor benchmark runs exactly this code.
  */
-import { analyze, type AnalyzerConfig, type SourceLanguage } from '../core/analyze';
+import type { AnalyzerConfig, SourceLanguage } from '../core/types';
+import { analyze } from '../engine/analyze';
 import type { SchemaModel } from '../core/schema';
 import type { Finding } from '../core/types';
 

@@ -1,6 +1,6 @@
 /** Typed reader for the `dupguard.*` settings: one getter per setting, defaults match package.json. */
 import * as vscode from 'vscode';
-import type { AnalyzerConfig } from '../core/analyze';
+import type { AnalyzerConfig } from '../core/types';
 import type { Severity } from '../core/types';
 import type { SslMode } from '../db/connect';
 

@@ -1,5 +1,5 @@
 /** Editor-side language knowledge: which language ids dupguard reads, comment syntax, where an ignore comment goes. No `vscode` import (unit-tested and benchmarked in plain Node). */
-import type { AnalyzerConfig, SourceLanguage } from '../core/analyze';
+import type { AnalyzerConfig, SourceLanguage } from '../core/types';
 import { lex, T } from '../core/lexer';
 import { extractEmbeddedSql } from '../embedded/extract';
 

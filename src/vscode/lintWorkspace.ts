@@ -3,7 +3,7 @@
  * notification; results go to the Problems panel.
  */
 import * as vscode from 'vscode';
-import { languageFromPath } from '../core/analyze';
+import { languageFromPath } from '../core/languages';
 import type { Finding } from '../core/types';
 import { analyzeText } from './analyzeText';
 import { Config } from './config';

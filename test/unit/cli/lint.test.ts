@@ -10,7 +10,7 @@ import { defaultDeps, run, type LintDeps } from '../../../src/cli/lint';
 import { escapeData, escapeProperty } from '../../../src/cli/format/github';
 import { stripSnippet } from '../../../src/cli/format/report';
 import { LineIndex } from '../../../src/core/positions';
-import type { AnalyzeInput, AnalyzeResult } from '../../../src/core/analyze';
+import type { AnalyzeInput, AnalyzeResult } from '../../../src/engine/analyze';
 import type { Finding } from '../../../src/core/types';
 import { rules } from '../../../src/rules/index';
 
