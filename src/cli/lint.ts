@@ -15,7 +15,7 @@ import { rules } from '../rules/index';
 import { docsUrl } from '../rules/rule';
 import { formatHelp, parseArgs, UsageError } from './args';
 import { ConfigError, loadConfig, type DupguardConfig } from './config';
-import { displayPath, expandPaths, FileArgumentError } from './files';
+import { displayPath, expandPaths, FileArgumentError, SKIPPED_DIRS } from './files';
 import { formatGithub } from './format/github';
 import { formatJson } from './format/json';
 import { reportFile, summarize, type LintReport, type RuleInfo } from './format/report';
@@ -40,7 +40,7 @@ export const FLAGS = {
 const USAGE = `Usage: dupguard lint [paths or globs...] [options]
 
 Lints .sql/.psql/.pgsql files and SQL embedded in .ts/.tsx/.js/.jsx/.mjs/.cjs/.mts/.cts files.
-Folders are walked (node_modules, dist, out, .git and .cache are skipped); globs support *, ** and ?.
+Folders are walked (${[...SKIPPED_DIRS].join(', ')} are skipped); globs support *, ** and ?.
 Default path: the config's "include" globs, else the working folder.
 
 Options:
