@@ -15,23 +15,14 @@ export interface AnalyzeTextInput {
   config: AnalyzerConfig;
 }
 
-/** Findings after the user's per-rule settings (off / severity) are applied. Never throws. */
+/** Findings with the per-rule settings (off / severity) applied, by the engine. Never throws. */
 export function analyzeText(input: AnalyzeTextInput): Finding[] {
-  let findings: Finding[];
   try {
-    findings = analyze(input).findings;
+    return analyze(input).findings;
   } catch {
     // The analyzer promises never to throw; if it ever does, the editor stays quiet rather than broken.
     return [];
   }
-  const rules = input.config.rules ?? {};
-  const out: Finding[] = [];
-  for (const f of findings) {
-    const setting = rules[f.rule];
-    if (setting === 'off') continue;
-    out.push(setting && setting !== f.severity ? { ...f, severity: setting } : f);
-  }
-  return out;
 }
 
 /** Snippet placeholders (`${1:key}`, `$1`, `${2}`) replaced by their default text, for edits that cannot be snippets. */
