@@ -14,7 +14,8 @@ import { ensureParser, loadSchemaFromDdl, type DdlFile } from '../core/schema/dd
 import { rules } from '../rules/index';
 import { docsUrl } from '../rules/rule';
 import { formatHelp, parseArgs, UsageError } from './args';
-import { ConfigError, loadConfig, type DupguardConfig } from './config';
+import { analyzerPart, ConfigError, ConfigFiles, loadConfig, type DupguardConfig } from '../config/dupguardJson';
+import type { AnalyzerConfig } from '../core/types';
 import { displayPath, expandPaths, FileArgumentError, SKIPPED_DIRS } from './files';
 import { formatGithub } from './format/github';
 import { formatJson } from './format/json';
@@ -100,6 +101,8 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
 
   let config: DupguardConfig;
   let files: string[];
+  // Each file's analyzer config: the nearest .dupguard.json from its folder up (--config: that one for all)
+  const configs = new Map<string, AnalyzerConfig>();
   try {
     const loaded = loadConfig(io.cwd, flags.config);
     for (const w of loaded.warnings) io.stderr(`dupguard lint: warning: ${w}\n`);
@@ -108,6 +111,21 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     // `include` globs are relative to the config file's folder.
     const args = useInclude ? config.include!.map((g) => path.resolve(loaded.base, g)) : positionals;
     files = expandPaths(args, { cwd: io.cwd, exclude: config.exclude, excludeBase: loaded.base });
+    const own = analyzerPart(config);
+    const nearest = new ConfigFiles((f) => path.relative(io.cwd, f) || f);
+    const warned = new Set<string>();
+    for (const abs of files) {
+      const found = flags.config === undefined ? nearest.forFile(abs) : undefined;
+      // no config above the file (it lies outside the project): the working folder's applies
+      if (!found?.path || found.path === loaded.path) {
+        configs.set(abs, own);
+        continue;
+      }
+      if (found.error) throw new ConfigError(found.error);
+      if (!warned.has(found.path)) for (const w of found.warnings) io.stderr(`dupguard lint: warning: ${w}\n`);
+      warned.add(found.path);
+      configs.set(abs, analyzerPart(found.config));
+    }
   } catch (e) {
     if (e instanceof ConfigError || e instanceof FileArgumentError) return fail(e.message);
     throw e;
@@ -151,7 +169,6 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   };
   let schema = await loadSchema();
 
-  const analyzerConfig = { rules: config.rules, naturalKeys: config.naturalKeys, embedded: config.embedded };
   if (flags.fix || flags['fix-dry-run']) {
     const dry = !flags.fix;
     let fixed = 0;
@@ -162,7 +179,7 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
       let text = t.text;
       let count = 0;
       for (let pass = 0; pass < MAX_FIX_PASSES; pass++) {
-        const fixes = preferredFixes(deps.analyze({ text, path: t.rel, language, schema, config: analyzerConfig }).findings);
+        const fixes = preferredFixes(deps.analyze({ text, path: t.rel, language, schema, config: configs.get(t.abs) }).findings);
         if (fixes.length === 0) break;
         const next = applyFixes(text, fixes, lineBreak);
         if (next === text) break;
@@ -192,7 +209,7 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   const reportFiles = texts.map((t) => {
     // Each file is read once here (after --fix, its text as fixed: the fix passes' reports are worth replaying).
     const reuse = !!(flags.fix || flags['fix-dry-run']);
-    const { findings } = deps.analyze({ text: t.text, path: t.rel, language: languageFromPath(t.abs), schema, config: analyzerConfig, reuse });
+    const { findings } = deps.analyze({ text: t.text, path: t.rel, language: languageFromPath(t.abs), schema, config: configs.get(t.abs), reuse });
     warnings += findings.filter((f) => f.severity === 'warning').length;
     const kept = flags.quiet ? findings.filter((f) => f.severity === 'error') : findings;
     return reportFile(t.rel, t.text, kept, (p) => displayPath(path.resolve(io.cwd, p), io.cwd));

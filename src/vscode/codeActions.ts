@@ -81,7 +81,7 @@ export class DupguardCodeActions implements vscode.CodeActionProvider {
       const comment = lineComment(language);
       const stmt = new vscode.CodeAction(`Ignore ${f.rule} for this statement`, vscode.CodeActionKind.QuickFix);
       stmt.edit = new vscode.WorkspaceEdit();
-      stmt.edit.set(doc.uri, [insertCommentAbove(doc, statementStart(doc.getText(), f.start, language, new Config(doc).analyzer()), `${comment} dupguard-ignore ${f.rule}`, 'reason')]);
+      stmt.edit.set(doc.uri, [insertCommentAbove(doc, statementStart(doc.getText(), f.start, language, this.diagnostics.project.analyzer(doc.uri)), `${comment} dupguard-ignore ${f.rule}`, 'reason')]);
       stmt.diagnostics = [diag];
       actions.push(stmt);
       if (ignored.has(f.rule)) continue;

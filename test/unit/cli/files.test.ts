@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expandPaths, FileArgumentError, globToRegExp } from '../../../src/cli/files';
-import { ConfigError, findConfig, jsonErrorOffset, loadConfig, parseConfig } from '../../../src/cli/config';
+import { ConfigError, findConfig, jsonErrorOffset, loadConfig, parseConfig } from '../../../src/config/dupguardJson';
 
 function tree(files: Record<string, string>): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dupguard-files-'));
