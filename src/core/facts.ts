@@ -2,13 +2,13 @@
  * Statements and the facts rules reason on: what a statement writes to (INSERT target, ON CONFLICT
  * arbiter, COPY target and source, TRUNCATE/DELETE targets, CREATE TABLE, MERGE), transaction
  * boundaries, and the statements inside dollar-quoted function and DO bodies (positions stay file
- * offsets). Built from the lexer's tokens only; `ast()` asks libpg-query when a rule needs certainty.
+ * offsets). Built from the lexer's tokens only; rules that need certainty ask the engine for a
+ * statement's parse (RuleContext.ast).
  */
 import {
   CREATE_MODIFIERS, CREATE_OF_INTEREST, isIdentPart, LEX_FORMAT, LEX_SKIM, lex as lexImport, lookupWord as lookupWordImport, T, Tokens,
   wordEq as wordEqImport, wordTable,
 } from './lexer';
-import { locationsToUtf16, parseSql } from './pgparse';
 
 // Imported functions and token kinds as local constants: a cross-module enum read costs a property load per token under tsx.
 const lex = lexImport;
@@ -203,11 +203,6 @@ export interface Statement extends Span {
   body?: FunctionBody;
   /** The statement's text. */
   text(): string;
-  /**
-   * libpg-query's parse of this statement (locations as file UTF-16 offsets), or undefined when the
-   * parser is not loaded (`await loadPgParser()` first) or rejects the text. Cached.
-   */
-  ast(): any | undefined;
 }
 
 /** A parsed SQL document. */
@@ -872,7 +867,6 @@ class StatementFacts {
   createView: TableRef | undefined = undefined;
   createIndex: Statement['createIndex'] = undefined;
   body: FunctionBody | undefined = undefined;
-  astCache: any = null;
 }
 
 /**
@@ -1030,15 +1024,6 @@ class StatementImpl implements Statement {
   }
   text(): string {
     return this.tk.text.slice(this.start, this.end);
-  }
-  ast(): any | undefined {
-    const f = this.facts();
-    if (f.astCache !== null) return f.astCache;
-    const sql = this.text();
-    const r = parseSql(sql);
-    if (r === undefined) return undefined; // parser not loaded yet: try again later
-    f.astCache = r.ok ? locationsToUtf16(r.tree, sql, this.start) : undefined;
-    return f.astCache;
   }
 }
 
