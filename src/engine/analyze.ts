@@ -11,6 +11,7 @@ import { parserReady } from '../core/schema/pg';
 import { hostSuppressions, isSuppressed, sqlSuppressions, type Suppression } from '../core/suppress';
 import type { AnalyzerConfig, Finding, Fix, Severity, SourceLanguage } from '../core/types';
 import { extractEmbeddedSql } from '../embedded/extract';
+import { significantTokens, type JsToken } from '../embedded/jsTokens';
 import type { EmbeddedSql } from '../embedded/types';
 import { rules } from '../rules/index';
 import type { HostRegion, Rule, RuleContext, RuleReport } from '../rules/rule';
@@ -231,12 +232,15 @@ export function quoteFix(fix: Fix, quoted: Span[]): Fix {
 /** Rules that need the host code's structure (functions, interpolated expressions) around the SQL. */
 function runHostRules(run: Run, text: string, regions: HostRegion[], emit: (f: Finding) => void): void {
   const asts = run.caches.asts;
+  let jsTokens: readonly JsToken[] | undefined;
+  const tokens = () => (jsTokens ??= significantTokens(text, run.language));
   for (const a of run.enabled) {
     if (!a.rule.host) continue;
     try {
       a.rule.host({
         text, path: run.input.path, language: run.language, regions, schema: run.input.schema, config: run.config,
         ast: (s) => asts.of(s),
+        tokens,
         report: (r) => emit(finding(a, r, text.length)),
       });
     } catch {

@@ -8,6 +8,7 @@
 import type { SqlDocument, Statement, StatementKind } from '../core/facts';
 import type { DdlSchemaModel } from '../core/schema/ddl';
 import type { Suppression } from '../core/suppress';
+import type { JsToken } from '../embedded/jsTokens';
 import type { EmbeddedSql } from '../embedded/types';
 import type { SchemaModel } from '../core/schema';
 import type { AnalyzerConfig, Fix, RelatedInfo, Severity, SourceLanguage } from '../core/types';
@@ -76,6 +77,8 @@ export interface HostContext {
   config: AnalyzerConfig;
   /** PostgreSQL's parse of a statement of one of the regions. */
   ast(stmt: Statement): StmtAst | undefined;
+  /** The host text's significant JS/TS tokens (the stream the SQL was found with): what a rule reads the code's structure from. */
+  tokens(): readonly JsToken[];
   /** Reports one finding; offsets are host offsets. */
   report(r: RuleReport): void;
 }
