@@ -16,6 +16,7 @@ import type { EmbeddedSql } from '../embedded/types';
 import { rules } from '../rules/index';
 import type { HostRegion, Rule, RuleContext, RuleReport } from '../rules/rule';
 import { AnalysisCaches, sharedCaches } from './caches';
+import type { DocEntries, MemoInputs } from './memo';
 
 export type { AnalyzerConfig, SourceLanguage } from '../core/types';
 export { AnalysisCaches } from './caches';
@@ -156,7 +157,6 @@ function runRules(run: Run, doc: SqlDocument, file: NonNullable<RuleContext['fil
   const { input, caches } = run;
   const length = doc.text.length;
   const asts = caches.asts;
-  const ast = (s: Statement) => asts.of(s);
   const documentTables = () => caches.tables.of(doc, input.path);
   // what a memo of a rule reading the document's DDL compares: that model's cache entry (made once per document)
   let ddlEntry: object | undefined | null = null;
@@ -164,31 +164,41 @@ function runRules(run: Run, doc: SqlDocument, file: NonNullable<RuleContext['fil
     if (ddlEntry === null) ddlEntry = parserReady() ? (documentTables(), caches.tables.entryOf(doc)) : undefined;
     return ddlEntry;
   };
+  // One context for every rule of this document: `active` is the rule running, and while the memo
+  // captures a statement's reports they go to `sink`.
+  let active = run.enabled[0];
+  let sink: ((r: RuleReport) => void) | undefined;
+  const toFinding = (r: RuleReport) => {
+    const f = finding(active, r, length);
+    if (doc.quoted.length && f.fixes.length) f.fixes = f.fixes.map((x) => quoteFix(x, doc.quoted));
+    emit(f);
+  };
+  const ctx: RuleContext = {
+    doc, file, path: input.path, language: run.language, embedded, schema: input.schema, config: run.config,
+    ast: (s) => asts.of(s), documentTables,
+    report: (r) => (sink ? sink(r) : toFinding(r)),
+  };
+  let entries: DocEntries | undefined;
+  const check = (stmt: Statement, keep: (r: RuleReport) => void) => {
+    sink = keep;
+    try {
+      active.rule.statement!(stmt, ctx);
+    } finally {
+      sink = undefined;
+    }
+  };
   for (const a of run.enabled) {
     const { rule } = a;
     if (!rule.statement && !rule.document) continue;
-    const report = (r: RuleReport) => {
-      const f = finding(a, r, length);
-      if (doc.quoted.length && f.fixes.length) f.fixes = f.fixes.map((x) => quoteFix(x, doc.quoted));
-      emit(f);
-    };
-    const ctx: RuleContext = {
-      doc, file, path: input.path, language: run.language, embedded, schema: input.schema, config: run.config, ast, documentTables, report,
-    };
+    active = a;
     if (rule.statement) {
       const list = rule.kinds ? doc.ofKinds(rule.kinds) : doc.all;
-      if (run.reuse && a.memo) {
-        // the rule reports into `sink` through one context made for the whole document
-        let sink: (r: RuleReport) => void = report;
-        const capturing: RuleContext = { ...ctx, report: (r) => sink(r) };
-        const key = { embedded, schema: input.schema, config: run.config, documentDdl: a.readsDdl ? ddlKey() : undefined };
+      if (run.reuse && a.memo && list.length) {
+        entries ??= caches.reports.document(embedded);
+        const k: MemoInputs = { slot: caches.reports.slot(rule.id), ...caches.reports.inputs(input.schema, run.config, a.readsDdl ? ddlKey() : undefined) };
         for (let i = 0; i < list.length; i++) {
-          const stmt = list[i];
           try {
-            caches.reports.run(rule.id, stmt, key, report, (keep) => {
-              sink = keep;
-              rule.statement!(stmt, capturing);
-            });
+            entries.run(list[i], k, toFinding, check);
           } catch {
             // A bug in one rule on one statement: report nothing for it and keep going.
           }

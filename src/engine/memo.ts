@@ -6,16 +6,13 @@
  * whether it is embedded in TS/JS, the workspace schema object, the natural keys and, for rules that
  * read the document's own DDL, that model's content. Offsets move with the statement.
  */
-import type { Statement } from '../core/facts';
+import type { SqlDocument, Statement } from '../core/facts';
 import { ownCopy, TextCache } from '../core/schema/pg';
 import type { AnalyzerConfig } from '../core/types';
 import type { RuleReport } from '../rules/rule';
 
-/** One statement's reports by one rule, and what they were computed from. */
+/** One statement's reports by one rule, and what they were computed from besides the statement. */
 interface Memo {
-  depth: number;
-  txn: boolean;
-  embedded: boolean;
   /** The workspace schema object's and the DDL cache entry's ids (see idOf): a memo pins neither. */
   schema: number;
   naturalKeys: string;
@@ -25,14 +22,12 @@ interface Memo {
   reports: RuleReport[];
 }
 
-/** What the reports of one statement were computed from besides its text. */
-export interface MemoKey {
+/** Everything remembered for one statement text: its place, and each rule's memo by rule slot. */
+interface Entry {
+  depth: number;
+  txn: boolean;
   embedded: boolean;
-  /** The workspace schema object, if any. */
-  schema: object | undefined;
-  config: AnalyzerConfig;
-  /** The document DDL model's cache entry, for rules that read it (undefined for the others). */
-  documentDdl: object | undefined;
+  rules: Array<Memo | undefined>;
 }
 
 const MEMO_MAX_CHARS = 500_000;
@@ -63,36 +58,78 @@ function owned(r: RuleReport): RuleReport {
   return out;
 }
 
-/** Statement rules' reports by rule id and statement text. */
+/** What one analysis's memo lookups compare besides the statement: the same for all its statements. */
+export interface MemoInputs {
+  /** The rule's slot in an entry (`ReportMemo.slot`). */
+  slot: number;
+  /** The workspace schema object's id, 0 for none. */
+  schema: number;
+  naturalKeys: string;
+  /** The document DDL model entry's id for rules that read it, else 0. */
+  local: number;
+}
+
+/** Statement rules' reports by statement text and rule. */
 export class ReportMemo {
-  /** Rule id → statement text (with its `;`, and a COPY's data) → memo. */
-  private readonly memos = new Map<string, TextCache<Memo>>();
+  /** Statement text (with its `;`, and a COPY's data) → what each rule reported for it. One lookup per statement, for every rule. */
+  private readonly entries = new TextCache<Entry>(MEMO_MAX_CHARS);
+  /** Rule id → its slot in `Entry.rules`. */
+  private readonly slots = new Map<string, number>();
   private readonly naturalKeysText = new WeakMap<AnalyzerConfig, string>();
-  /** Each statement's key text, shared by the rules of one analysis. */
-  private readonly stmtKeys = new WeakMap<Statement, string>();
+
+  /** The slot of a rule's memos in each entry. */
+  slot(ruleId: string): number {
+    let slot = this.slots.get(ruleId);
+    if (slot === undefined) this.slots.set(ruleId, (slot = this.slots.size));
+    return slot;
+  }
+
+  /** The ids memos compare for these objects (see idOf), and the natural keys as text. */
+  inputs(schema: object | undefined, config: AnalyzerConfig, documentDdl: object | undefined): Omit<MemoInputs, 'slot'> {
+    let t = this.naturalKeysText.get(config);
+    // the editor makes a new config object for every analysis: compared as text
+    if (t === undefined) this.naturalKeysText.set(config, (t = JSON.stringify(config.naturalKeys ?? {})));
+    return { schema: schema ? idOf(schema) : 0, naturalKeys: t, local: documentDdl ? idOf(documentDdl) : 0 };
+  }
+
+  /** A document's entries, found or made once per statement in this analysis. */
+  document(embedded: boolean): DocEntries {
+    return new DocEntries(this.entries, embedded);
+  }
+}
+
+/** One document's statements' entries, found or made once per analysis. */
+export class DocEntries {
+  private readonly byIndex: Array<Entry | undefined> = [];
+
+  constructor(private readonly cache: TextCache<Entry>, private readonly embedded: boolean) {}
+
+  private of(stmt: Statement): Entry | undefined {
+    let e = this.byIndex[stmt.index];
+    if (e !== undefined) return e;
+    // a COPY's inline data is part of its key (its fix is written after the data)
+    const own = stmt.terminator >= stmt.end ? stmt.terminator + 1 : stmt.end;
+    const end = Math.max(stmt.copy?.data?.end ?? 0, own);
+    if (end - stmt.start > MEMO_MAX_CHARS / 10) return undefined;
+    const text = stmt.source.slice(stmt.start, end);
+    e = this.cache.get(text);
+    if (!e || e.depth !== stmt.depth || e.txn !== stmt.inExplicitTxn || e.embedded !== this.embedded) {
+      e = { depth: stmt.depth, txn: stmt.inExplicitTxn, embedded: this.embedded, rules: [] };
+      this.cache.set(text, e);
+    }
+    this.byIndex[stmt.index] = e;
+    return e;
+  }
 
   /**
-   * Calls `check(emit)` for `stmt`, or replays the reports an earlier analysis made for the same
-   * statement text from the same inputs; either way each report goes to `report`. Reports are
-   * shared between analyses: nothing downstream may mutate them.
+   * Calls `check(stmt, emit)`, or replays the reports an earlier analysis made for the same statement
+   * text at the same place from the same inputs; either way each report goes to `report`. Reports
+   * are shared between analyses: nothing downstream may mutate them.
    */
-  run(ruleId: string, stmt: Statement, key: MemoKey, report: (r: RuleReport) => void, check: (emit: (r: RuleReport) => void) => void): void {
-    let text = this.stmtKeys.get(stmt);
-    if (text === undefined) {
-      // one key string per statement for every rule: a string computes its hash once, on first lookup
-      const own = stmt.terminator >= stmt.end ? stmt.terminator + 1 : stmt.end;
-      // a COPY's inline data is part of it (its fix is written after the data)
-      const end = Math.max(stmt.copy?.data?.end ?? 0, own);
-      this.stmtKeys.set(stmt, (text = stmt.source.slice(stmt.start, end)));
-    }
-    let rule = this.memos.get(ruleId);
-    if (!rule) this.memos.set(ruleId, (rule = new TextCache<Memo>(MEMO_MAX_CHARS)));
-    const schema = key.schema ? idOf(key.schema) : 0;
-    const naturalKeys = this.naturalKeysOf(key.config);
-    const local = key.documentDdl ? idOf(key.documentDdl) : 0;
-    const txn = stmt.inExplicitTxn;
-    const m = rule.get(text);
-    if (m && m.depth === stmt.depth && m.txn === txn && m.embedded === key.embedded && m.schema === schema && m.naturalKeys === naturalKeys && m.local === local) {
+  run(stmt: Statement, k: MemoInputs, report: (r: RuleReport) => void, check: (stmt: Statement, emit: (r: RuleReport) => void) => void): void {
+    const e = this.of(stmt);
+    const m = e?.rules[k.slot];
+    if (m && m.schema === k.schema && m.naturalKeys === k.naturalKeys && m.local === k.local) {
       // moved copies are made for this analysis only: kept, each would outlive a young-generation
       // collection and become old-generation garbage at the next move (major collections)
       if (m.base === stmt.start) for (const r of m.reports) report(r);
@@ -100,16 +137,10 @@ export class ReportMemo {
       return;
     }
     const reports: RuleReport[] = [];
-    check((r) => reports.push(r));
+    check(stmt, (r) => reports.push(r));
     for (const r of reports) report(r);
-    if (text.length > MEMO_MAX_CHARS / 10) return;
-    rule.set(text, { depth: stmt.depth, txn, embedded: key.embedded, schema, naturalKeys, local, base: stmt.start, reports: reports.map(owned) });
-  }
-
-  /** The configured natural keys as text: the editor makes a new config object for every analysis. */
-  private naturalKeysOf(config: AnalyzerConfig): string {
-    let t = this.naturalKeysText.get(config);
-    if (t === undefined) this.naturalKeysText.set(config, (t = JSON.stringify(config.naturalKeys ?? {})));
-    return t;
+    if (e) e.rules[k.slot] = { schema: k.schema, naturalKeys: k.naturalKeys, local: k.local, base: stmt.start, reports: reports.length ? reports.map(owned) : NONE };
   }
 }
+
+const NONE: RuleReport[] = [];
