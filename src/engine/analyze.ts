@@ -193,10 +193,12 @@ function runRules(run: Run, doc: SqlDocument, file: NonNullable<RuleContext['fil
     active = a;
     if (rule.statement) {
       const list = rule.kinds ? doc.ofKinds(rule.kinds) : doc.all;
+      const word = rule.mentions;
       if (run.reuse && a.memo && list.length) {
         entries ??= caches.reports.document(embedded);
         const k: MemoInputs = { slot: caches.reports.slot(rule.id), ...caches.reports.inputs(input.schema, run.config, a.readsDdl ? ddlKey() : undefined) };
         for (let i = 0; i < list.length; i++) {
+          if (word !== undefined && !list[i].mentions(word)) continue;
           try {
             entries.run(list[i], k, toFinding, check);
           } catch {
@@ -205,6 +207,7 @@ function runRules(run: Run, doc: SqlDocument, file: NonNullable<RuleContext['fil
         }
       } else {
         for (let i = 0; i < list.length; i++) {
+          if (word !== undefined && !list[i].mentions(word)) continue;
           try {
             rule.statement(list[i], ctx);
           } catch {

@@ -123,6 +123,12 @@ export interface Rule {
    * SELECTs and DDL no rule reads, so this saves a call per statement and rule. Unset: every statement.
    */
   kinds?: readonly StatementKind[];
+  /**
+   * A word every statement the rule can report on spells (lower case), such as `unique` for a rule
+   * about UNIQUE keys: the engine leaves out the others before anything is parsed for them. Like
+   * `kinds`, a statement of the text itself, not a cache.
+   */
+  mentions?: string;
   /** What the rule reads besides its statement and the configuration (see RuleInput). */
   reads: readonly RuleInput[];
   /** Called once per statement of `ctx.doc.all` (top level and inside function bodies), in order. */

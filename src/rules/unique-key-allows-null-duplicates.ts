@@ -145,6 +145,8 @@ export const uniqueKeyAllowsNullDuplicates: Rule = {
   description: 'Composite UNIQUE key over a nullable column without NULLS NOT DISTINCT: rows differing only by NULL are all accepted.',
   docs: docsUrl(ID),
   kinds: ['create-table', 'create-index', 'alter-table'],
+  // no unique key without the word UNIQUE
+  mentions: 'unique',
   reads: ['document-ddl', 'workspace-schema'],
   statement(stmt, ctx) {
     if (stmt.depth === 0 && (stmt.createTable || stmt.createIndex?.unique || stmt.kind === 'alter-table')) check(stmt, ctx);
