@@ -6,13 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { languageFromPath } from '../core/analyze';
+import { languageFromPath, LINTED_EXTENSIONS, SKIPPED_DIRS } from '../core/languages';
 
-/** Folders never walked into (they can still be linted by naming a path inside them). */
-export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['node_modules', 'dist', 'out', '.git', '.cache']);
-
-/** File extensions dupguard reads when walking a directory or expanding a glob. */
-export const LINTED_EXTENSIONS = ['.sql', '.psql', '.pgsql', '.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'] as const;
+// Folders never walked into (they can still be linted by naming a path inside them), and the file
+// extensions read when walking a directory or expanding a glob: the one list in core/languages.ts.
+export { LINTED_EXTENSIONS, SKIPPED_DIRS };
 
 /** A path argument that names nothing, or cannot be read: the CLI exits 2 with this message. */
 export class FileArgumentError extends Error {
@@ -91,7 +89,7 @@ export function expandGlob(pattern: string, cwd: string, onUnreadable?: (abs: st
   if (!isDirectory(base)) return out;
   walk(base, (f) => {
     if (matcher.test(toSlash(path.relative(base, f)))) out.push(f);
-  }, !/(^|\/)(node_modules|dist|out|\.git|\.cache)(\/|$)/.test(segments.slice(i).join('/')), onUnreadable);
+  }, !segments.slice(i).some((s) => SKIPPED_DIRS.has(s)), onUnreadable);
   return out;
 }
 

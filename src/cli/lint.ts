@@ -6,19 +6,20 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze as realAnalyze, languageFromPath, type AnalyzeInput, type AnalyzeResult } from '../core/analyze';
+import { analyze as realAnalyze, type AnalyzeInput, type AnalyzeResult } from '../engine/analyze';
+import { languageFromPath } from '../core/languages';
 import { applyFixes, lineBreakOf, preferredFixes } from '../core/fixes';
 import type { SchemaModel } from '../core/schema';
 import { ensureParser, loadSchemaFromDdl, type DdlFile } from '../core/schema/ddl';
 import { MAX_PARSE_CHARS, oversizedStatements } from '../core/schema/pg';
 import type { Finding } from '../core/types';
-import { UNUSED_SUPPRESSION } from '../core/suppress';
 import { rules } from '../rules/index';
 import { docsUrl } from '../rules/rule';
 import { formatHelp, parseArgs, UsageError } from './args';
 import { ChangedError, changedFiles, realpath, takeChangedFlag, type ChangedFiles } from './changed';
-import { ConfigError, loadConfig, type DupguardConfig } from './config';
-import { decodeSource, displayPath, expandPaths, FileArgumentError, writeFileWhole } from './files';
+import { analyzerPart, ConfigError, ConfigFiles, loadConfig, type DupguardConfig } from '../config/dupguardJson';
+import type { AnalyzerConfig } from '../core/types';
+import { decodeSource, displayPath, expandPaths, FileArgumentError, SKIPPED_DIRS, writeFileWhole } from './files';
 import { formatGithub } from './format/github';
 import { formatJson } from './format/json';
 import { reportFile, summarize, type LintReport, type RuleInfo } from './format/report';
@@ -43,7 +44,7 @@ export const FLAGS = {
 const USAGE = `Usage: dupguard lint [paths or globs...] [options]
 
 Lints .sql/.psql/.pgsql files and SQL embedded in .ts/.tsx/.js/.jsx/.mjs/.cjs/.mts/.cts files.
-Folders are walked (node_modules, dist, out, .git and .cache are skipped); globs support *, ** and ?.
+Folders are walked (${[...SKIPPED_DIRS].join(', ')} are skipped); globs support *, ** and ?.
 Default path: the config's "include" globs, else the working folder.
 
 Options:
@@ -103,12 +104,6 @@ export const defaultDeps: LintDeps = {
       docs: docsUrl(STATEMENT_TOO_LARGE),
       severity: 'info',
     },
-    {
-      id: UNUSED_SUPPRESSION,
-      description: 'A dupguard-ignore comment that silences nothing (or names an unknown rule).',
-      docs: docsUrl(UNUSED_SUPPRESSION),
-      severity: 'info',
-    },
   ],
 };
 
@@ -145,6 +140,8 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   };
   let config: DupguardConfig;
   let files: string[];
+  // Each file's analyzer config: the nearest .dupguard.json from its folder up (--config: that one for all)
+  const configs = new Map<string, AnalyzerConfig>();
   try {
     const loaded = loadConfig(io.cwd, flags.config);
     for (const w of loaded.warnings) io.stderr(`dupguard lint: warning: ${w}\n`);
@@ -157,6 +154,21 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
       cwd: io.cwd, exclude: config.exclude, excludeBase: loaded.base,
       onUnreadable: (abs, code) => ioProblem(`${displayPath(abs, io.cwd)}: cannot list folder (${code}); not linted`),
     });
+    const own = analyzerPart(config);
+    const nearest = new ConfigFiles((f) => path.relative(io.cwd, f) || f);
+    const warned = new Set<string>();
+    for (const abs of files) {
+      const found = flags.config === undefined ? nearest.forFile(abs) : undefined;
+      // no config above the file (it lies outside the project): the working folder's applies
+      if (!found?.path || found.path === loaded.path) {
+        configs.set(abs, own);
+        continue;
+      }
+      if (found.error) throw new ConfigError(found.error);
+      if (!warned.has(found.path)) for (const w of found.warnings) io.stderr(`dupguard lint: warning: ${w}\n`);
+      warned.add(found.path);
+      configs.set(abs, analyzerPart(found.config));
+    }
   } catch (e) {
     if (e instanceof ConfigError || e instanceof FileArgumentError) return fail(e.message);
     throw e;
@@ -212,7 +224,6 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   };
   let schema = await loadSchema();
 
-  const analyzerConfig = { rules: config.rules, naturalKeys: config.naturalKeys, embedded: config.embedded };
   const linted = since ? texts.filter((t) => since!.files.has(realpath(t.abs))) : texts;
   if (flags.fix || flags['fix-dry-run']) {
     const dry = !flags.fix;
@@ -224,7 +235,7 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
       let text = t.text;
       let count = 0;
       for (let pass = 0; pass < MAX_FIX_PASSES; pass++) {
-        const fixes = preferredFixes(deps.analyze({ text, path: t.rel, language, schema, config: analyzerConfig }).findings);
+        const fixes = preferredFixes(deps.analyze({ text, path: t.rel, language, schema, config: configs.get(t.abs) }).findings);
         if (fixes.length === 0) break;
         const next = applyFixes(text, fixes, lineBreak);
         if (next === text) break;
@@ -260,8 +271,9 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     // Each file is read once here (after --fix, its text as fixed: the fix passes' reports are worth replaying).
     const reuse = !!(flags.fix || flags['fix-dry-run']);
     const language = languageFromPath(t.abs);
-    const analyzed = deps.analyze({ text: t.text, path: t.rel, language, schema, config: analyzerConfig, reuse }).findings;
-    const findings = language === 'sql' && config.rules?.[STATEMENT_TOO_LARGE] !== 'off' ? [...analyzed, ...oversizedFindings(t.text)] : analyzed;
+    const fileConfig = configs.get(t.abs);
+    const analyzed = deps.analyze({ text: t.text, path: t.rel, language, schema, config: fileConfig, reuse }).findings;
+    const findings = language === 'sql' && fileConfig?.rules?.[STATEMENT_TOO_LARGE] !== 'off' ? [...analyzed, ...oversizedFindings(t.text)] : analyzed;
     warnings += findings.filter((f) => f.severity === 'warning').length;
     const kept = flags.quiet ? findings.filter((f) => f.severity === 'error') : findings;
     return reportFile(t.rel, t.text, kept, (p) => displayPath(path.resolve(io.cwd, p), io.cwd));

@@ -4,7 +4,7 @@
  */
 import * as os from 'node:os';
 import { formatHelp, parseArgs, UsageError } from './args';
-import { loadConfig } from './config';
+import { loadConfig } from '../config/dupguardJson';
 import type { CliIO } from './io';
 import type { ScanCheck, ScanReport, ScanTable } from '../db/report';
 

@@ -2,13 +2,13 @@
  * Statements and the facts rules reason on: what a statement writes to (INSERT target, ON CONFLICT
  * arbiter, COPY target and source, TRUNCATE/DELETE targets, CREATE TABLE, MERGE), transaction
  * boundaries, and the statements inside dollar-quoted function and DO bodies (positions stay file
- * offsets). Built from the lexer's tokens only; `ast()` asks libpg-query when a rule needs certainty.
+ * offsets). Built from the lexer's tokens only; rules that need certainty ask the engine for a
+ * statement's parse (RuleContext.ast).
  */
 import {
   CREATE_MODIFIERS, CREATE_OF_INTEREST, isIdentPart, LEX_FORMAT, LEX_SKIM, lex as lexImport, lookupWord as lookupWordImport, T, Tokens,
   wordEq as wordEqImport, wordTable,
 } from './lexer';
-import { locationsToUtf16, parseSql } from './pgparse';
 
 // Imported functions and token kinds as local constants: a cross-module enum read costs a property load per token under tsx.
 const lex = lexImport;
@@ -185,6 +185,11 @@ export interface Statement extends Span {
   inExplicitTxn: boolean;
   /** INSERTs of this statement: the main one and data-modifying CTEs (read-only; often a shared empty list). */
   readonly inserts: InsertFacts[];
+  /**
+   * The INSERTs of `inserts` that have an ON CONFLICT clause (read-only). A statement that does not
+   * spell CONFLICT has none, and its INSERT facts are not extracted to say so.
+   */
+  readonly upserts: InsertFacts[];
   copy?: CopyFacts;
   truncate?: TableRef[];
   readonly delete?: TableRef;
@@ -198,11 +203,6 @@ export interface Statement extends Span {
   body?: FunctionBody;
   /** The statement's text. */
   text(): string;
-  /**
-   * libpg-query's parse of this statement (locations as file UTF-16 offsets), or undefined when the
-   * parser is not loaded (`await loadPgParser()` first) or rejects the text. Cached.
-   */
-  ast(): any | undefined;
 }
 
 /** A parsed SQL document. */
@@ -867,7 +867,6 @@ class StatementFacts {
   createView: TableRef | undefined = undefined;
   createIndex: Statement['createIndex'] = undefined;
   body: FunctionBody | undefined = undefined;
-  astCache: any = null;
 }
 
 /**
@@ -949,6 +948,17 @@ class StatementImpl implements Statement {
     const f = this.fx;
     return f === undefined ? NO_INSERTS : f.ins;
   }
+  get upserts(): InsertFacts[] {
+    // Only kinds insert, with and other hold an INSERT; of kind 'other', only EXPLAIN, PREPARE and
+    // CREATE RULE, whose INSERT facts are cheap to ask. The others must spell the word.
+    const kind = this.kind;
+    if (kind !== 'insert' && kind !== 'with' && kind !== 'other') return NO_INSERTS;
+    if (kind === 'other' && this.inserts.length === 0) return NO_INSERTS;
+    if (!this.mentions('conflict')) return NO_INSERTS;
+    const ins = this.inserts;
+    for (let i = 0; i < ins.length; i++) if (!ins[i].onConflict) return ins.filter((x) => x.onConflict);
+    return ins;
+  }
   get update(): TableRef | undefined {
     if (this.pending === 'update') this.settle();
     return this.fx?.upd;
@@ -1014,15 +1024,6 @@ class StatementImpl implements Statement {
   }
   text(): string {
     return this.tk.text.slice(this.start, this.end);
-  }
-  ast(): any | undefined {
-    const f = this.facts();
-    if (f.astCache !== null) return f.astCache;
-    const sql = this.text();
-    const r = parseSql(sql);
-    if (r === undefined) return undefined; // parser not loaded yet: try again later
-    f.astCache = r.ok ? locationsToUtf16(r.tree, sql, this.start) : undefined;
-    return f.astCache;
   }
 }
 

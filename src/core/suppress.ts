@@ -3,12 +3,11 @@
  *   -- dupguard-ignore <rule>[, <rule>]: <reason>     silences the next statement
  *   -- dupguard-ignore-file <rule>[, <rule>]          silences the whole file
  * (no rule list = every rule). In TS/JS host code the same words in `//` or `/* *\/` comments silence
- * the next line, or the whole embedded SQL that starts on it. Unused ones are findings themselves.
+ * the next line, or the whole embedded SQL that starts on it. Unused ones are findings themselves
+ * (src/rules/unused-suppression.ts).
  */
 import type { Span, SqlDocument } from './facts';
 import { T } from './lexer';
-
-export const UNUSED_SUPPRESSION = 'unused-suppression';
 
 export interface Suppression {
   /** The comment (host offsets). */

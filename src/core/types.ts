@@ -50,3 +50,16 @@ export interface Finding {
   fixes: Fix[];
   related?: RelatedInfo[];
 }
+
+/** The language of an analyzed file: SQL, or a TS/JS host with SQL embedded in it. */
+export type SourceLanguage = 'sql' | 'typescript' | 'javascript' | 'typescriptreact' | 'javascriptreact';
+
+/** What the analyzer reads from `.dupguard.json` and the editor settings. */
+export interface AnalyzerConfig {
+  /** Rule id → severity override, or 'off'. */
+  rules?: Record<string, Severity | 'off'>;
+  /** `schema.table` (or `table`) → natural key columns. */
+  naturalKeys?: Record<string, string[]>;
+  /** Where SQL hides in TS/JS. */
+  embedded?: { tags?: string[]; functions?: string[] };
+}

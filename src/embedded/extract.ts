@@ -3,7 +3,7 @@
  * through one `const q = '...'` hop), and literals that start like a data-changing statement. Each
  * result carries an exact offset map back to the host file (see EmbeddedSql in ./types).
  */
-import type { SourceLanguage } from '../core/analyze';
+import type { SourceLanguage } from '../core/types';
 import { mapToHost, TextBuilder } from './cook';
 import { tokenize } from './tokens';
 import type { EmbeddedSql } from './types';

@@ -5,14 +5,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, languageFromPath, type SourceLanguage } from '../core/analyze';
+import { analyze } from '../engine/analyze';
+import { languageFromPath } from '../core/languages';
+import type { SourceLanguage } from '../core/types';
 import type { SchemaModel } from '../core/schema';
 import { buildSchemaFromDdl, ensureParser, parserReady } from '../core/schema/ddl';
-import { UNUSED_SUPPRESSION } from '../core/suppress';
 import type { Finding, Fix, Severity } from '../core/types';
 import { rules } from '../rules/index';
 import { docsUrl } from '../rules/rule';
-import { loadConfig, type DupguardConfig } from '../cli/config';
+import { loadConfig, type DupguardConfig } from '../config/dupguardJson';
 import { expandPaths } from '../cli/files';
 import { stripSnippet } from '../vscode/analyzeText';
 
@@ -26,10 +27,9 @@ export interface RuleInfo {
   severity: Severity;
 }
 
-/** Every rule that can report in a TS/JS file: all of them read SQL embedded there, plus unused ignore comments. */
+/** Every rule that can report in a TS/JS file: all of them read SQL embedded there (unused-suppression included). */
 export const RULES: readonly RuleInfo[] = [
   ...rules.map((r) => ({ id: r.id, description: r.description, docs: r.docs, severity: r.severity })),
-  { id: UNUSED_SUPPRESSION, description: 'A dupguard-ignore comment that silences nothing (or names an unknown rule).', docs: docsUrl(UNUSED_SUPPRESSION), severity: 'info' },
 ];
 
 /** Loads PostgreSQL's grammar (WASM): the checks that read parse trees find nothing before it. */

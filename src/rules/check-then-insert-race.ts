@@ -13,87 +13,47 @@ import { locationAt } from '../core/schema/ddl';
 import type { Fix } from '../core/types';
 import { arbiterKeys } from './keys';
 import { docsUrl, type HostContext, type HostRegion, type Rule } from './rule';
-import { findNodes, ident, statementAst, sval } from './support';
+import { quoteIdent as ident } from '../core/quote';
+import type { JsToken } from '../embedded/jsTokens';
+import { findNodes, sval } from './ast';
 
 const ID = 'check-then-insert-race';
 
 const CONTROL = new Set(['if', 'for', 'while', 'switch', 'catch', 'with']);
 
 interface Tok {
+  /** The token's text for words and punctuators; 'str' for any string or template piece, 'regex' for a regex literal. */
   v: string;
   s: number;
 }
 
-// [A-Za-z_$] and [A-Za-z0-9_$] by char code: a regex test per character was most of the scan
-function identStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
-}
-function identPart(c: number): boolean {
-  return identStart(c) || (c >= 48 && c <= 57);
-}
+const STRINGS = new Set(['StringLiteral', 'NoSubstitutionTemplate', 'TemplateHead', 'TemplateMiddle', 'TemplateTail', 'JSXString', 'JSXText']);
 
-/** Significant JS/TS tokens, enough to see braces, parens and words (strings/comments skipped). */
-function scan(text: string): Tok[] {
+/** The significant tokens, as the brace matching below reads them. */
+function toks(text: string, tokens: readonly JsToken[]): Tok[] {
   const out: Tok[] = [];
-  const n = text.length;
-  let i = 0;
-  const templateDepth: number[] = []; // brace depth at which each open `${` started
-  let braces = 0;
-  while (i < n) {
-    const c = text[i];
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') { i++; continue; }
-    if (c === '/' && text[i + 1] === '/') { const e = text.indexOf('\n', i); i = e < 0 ? n : e; continue; }
-    if (c === '/' && text[i + 1] === '*') { const e = text.indexOf('*/', i + 2); i = e < 0 ? n : e + 2; continue; }
-    if (c === '\'' || c === '"') {
-      let j = i + 1;
-      while (j < n && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
-      out.push({ v: 'str', s: i });
-      i = j + 1;
-      continue;
-    }
-    if (c === '`' || (c === '}' && templateDepth.length && templateDepth[templateDepth.length - 1] === braces)) {
-      if (c === '}') templateDepth.pop();
-      // template text up to the closing backtick or the next `${`
-      let j = i + 1;
-      while (j < n && text[j] !== '`' && !(text[j] === '$' && text[j + 1] === '{')) j += text[j] === '\\' ? 2 : 1;
-      out.push({ v: 'str', s: i });
-      if (text[j] === '$') {
-        templateDepth.push(braces);
-        i = j + 2;
-      } else i = j + 1;
-      continue;
-    }
-    if (identStart(text.charCodeAt(i))) {
-      let j = i + 1;
-      while (j < n && identPart(text.charCodeAt(j))) j++;
-      out.push({ v: text.slice(i, j), s: i });
-      i = j;
-      continue;
-    }
-    if (c === '=' && text[i + 1] === '>') { out.push({ v: '=>', s: i }); i += 2; continue; }
-    if (c === '{') braces++;
-    else if (c === '}') braces--;
-    out.push({ v: c, s: i });
-    i++;
+  for (const t of tokens) {
+    const v = STRINGS.has(t.type) ? 'str' : t.type === 'RegularExpressionLiteral' ? 'regex' : text.slice(t.start, t.end);
+    out.push({ v, s: t.start });
   }
   return out;
 }
 
-/** [start, end) host ranges of function bodies. */
-export function functionBodies(text: string): Array<[number, number]> {
-  const toks = scan(text);
+/** [start, end) host ranges of function bodies, from the file's significant tokens. */
+export function functionBodies(text: string, tokens: readonly JsToken[]): Array<[number, number]> {
+  const toks_ = toks(text, tokens);
   const out: Array<[number, number]> = [];
   const parenOpen: number[] = [];
   const matchOf = new Map<number, number>(); // index of `)` → index of its `(`
   const stack: Array<{ s: number; fn: boolean }> = [];
-  for (let k = 0; k < toks.length; k++) {
-    const t = toks[k];
+  for (let k = 0; k < toks_.length; k++) {
+    const t = toks_[k];
     if (t.v === '(') parenOpen.push(k);
     else if (t.v === ')') {
       const o = parenOpen.pop();
       if (o !== undefined) matchOf.set(k, o);
     } else if (t.v === '{') {
-      stack.push({ s: t.s, fn: isFunctionBrace(toks, k, matchOf) });
+      stack.push({ s: t.s, fn: isFunctionBrace(toks_, k, matchOf) });
     } else if (t.v === '}') {
       const b = stack.pop();
       if (b?.fn) out.push([b.s, t.s + 1]);
@@ -140,11 +100,11 @@ function isColumn(n: any): boolean {
 }
 
 /** A SELECT filtering one table by equality on some columns: `WHERE a = $1 AND b = $2`. */
-function selectChecks(region: HostRegion): Check[] {
+function selectChecks(ctx: HostContext, region: HostRegion): Check[] {
   const out: Check[] = [];
   for (const stmt of region.doc.statements) {
     if (stmt.kind !== 'select') continue;
-    const ast = statementAst(stmt);
+    const ast = ctx.ast(stmt);
     if (!ast || ast.kind !== 'SelectStmt') continue;
     const candidates = [ast.node, ...findNodes(ast.node, 'SubLink').map((s: any) => s.subselect?.SelectStmt)];
     for (const sel of candidates) {
@@ -185,7 +145,7 @@ function check(ctx: HostContext): void {
     }
   }
   if (!selects || !plainInserts) return;
-  const bodies = functionBodies(ctx.text);
+  const bodies = functionBodies(ctx.text, ctx.tokens());
   if (!bodies.length) return;
   const innermost = (at: number): [number, number] | undefined => {
     let best: [number, number] | undefined;
@@ -214,7 +174,7 @@ function check(ctx: HostContext): void {
           if (hit) report(ctx, region, ins, hit, (lineStarts ??= lineStartsOf(ctx.text)));
         }
       }
-      checks.push(...selectChecks(region));
+      checks.push(...selectChecks(ctx, region));
     }
   }
 }
@@ -266,6 +226,7 @@ export const checkThenInsertRace: Rule = {
   severity: 'warning',
   description: 'TS/JS function that SELECTs a row and then INSERTs it without ON CONFLICT: concurrent calls both insert (duplicates or 23505).',
   docs: docsUrl(ID),
+  reads: ['other-statements', 'workspace-schema'],
   host(ctx) {
     check(ctx);
   },

@@ -11,7 +11,6 @@ import type { Fix } from '../core/types';
 import type { SqlDocument, Statement, StatementKind, TableRef } from '../core/facts';
 import { arbiterKeys, keyChoices, keyLabel, lookupTable, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { mayHaveOnConflict, statementReports } from './support';
 
 const ID = 'copy-without-resume-strategy';
 
@@ -57,13 +56,11 @@ interface DocIndex {
   merged: TableSpots;
 }
 
-const indexes = new WeakMap<SqlDocument, DocIndex>();
 const INDEXED_KINDS: readonly StatementKind[] = ['create-table', 'other', 'truncate', 'delete', 'insert', 'with', 'merge'];
 
+/** The index of one document (built once per document and analysis: see `indexOf`). */
 function docIndex(doc: SqlDocument): DocIndex {
-  let ix = indexes.get(doc);
-  if (ix) return ix;
-  ix = { staging: new TableSpots(), created: new TableSpots(), views: new TableSpots(), emptiedInTxn: new Map(), emptied: new TableSpots(), merged: new TableSpots() };
+  const ix: DocIndex = { staging: new TableSpots(), created: new TableSpots(), views: new TableSpots(), emptiedInTxn: new Map(), emptied: new TableSpots(), merged: new TableSpots() };
   // The kinds that can hold these facts (CREATE VIEW, CREATE RULE, EXPLAIN are kind 'other'): not the SELECTs, COPYs...
   for (const s of doc.ofKinds(INDEXED_KINDS)) {
     const j = s.index;
@@ -79,26 +76,25 @@ function docIndex(doc: SqlDocument): DocIndex {
       for (const t of s.truncate ?? []) { inTxn.add(t, j); ix.emptied.add(t, j); }
       if (s.delete) { inTxn.add(s.delete, j); ix.emptied.add(s.delete, j); }
     }
-    // Only if it may hold ON CONFLICT: facts are extracted when read.
-    if (mayHaveOnConflict(s)) {
-      for (const ins of s.inserts) if (ins.onConflict) for (const t of ins.reads) ix.merged.add(t, j);
-    }
+    for (const ins of s.upserts) for (const t of ins.reads) ix.merged.add(t, j);
     if (s.merge?.usingTable) ix.merged.add(s.merge.usingTable, j);
   }
-  indexes.set(doc, ix);
   return ix;
 }
+
+/** Each document's index, made when first asked during one call of the rule. */
+type Indexes = (doc: SqlDocument) => DocIndex;
 
 /**
  * The same, across the other SQL documents of the host file (queries of one TS/JS file): transaction
  * boundaries between them are unknown, so an earlier TRUNCATE/DELETE counts.
  */
-function resumeElsewhere(ctx: RuleContext, ref: TableRef): string | undefined {
+function resumeElsewhere(ctx: RuleContext, indexOf: Indexes, ref: TableRef): string | undefined {
   const docs = ctx.file?.docs ?? [];
   const index = ctx.file?.index ?? 0;
   for (let d = 0; d < docs.length; d++) {
     if (d === index) continue;
-    const ix = docIndex(docs[d]);
+    const ix = indexOf(docs[d]);
     if (ix.staging.find(ref) || (d < index && ix.created.find(ref))) return 'created in another query';
     if (ix.views.find(ref)) return 'not a table';
     if (d < index && ix.emptied.find(ref)) return 'emptied first';
@@ -108,8 +104,7 @@ function resumeElsewhere(ctx: RuleContext, ref: TableRef): string | undefined {
 }
 
 /** Why a COPY into `ref` at statement index i is safe to rerun, or undefined when nothing makes it so. */
-function resumeStrategy(doc: SqlDocument, i: number, ref: TableRef): string | undefined {
-  const ix = docIndex(doc);
+function resumeStrategy(ix: DocIndex, doc: SqlDocument, i: number, ref: TableRef): string | undefined {
   if (ix.staging.find(ref)) return 'staging table';
   const created = ix.created.find(ref);
   if (created && created[0] < i) return 'created earlier in the script';
@@ -195,19 +190,25 @@ export const copyWithoutResumeStrategy: Rule = {
   severity: 'warning',
   description: 'COPY FROM into a real table with no resume strategy: a retried load copies the committed rows again.',
   docs: docsUrl(ID),
+  // whether a COPY is safe to run again is read from the other statements of its file
+  reads: ['workspace-schema', 'other-statements'],
   document(ctx) {
     const doc = ctx.doc;
     // A pg_dump script is a restore into fresh tables, not a resumable load.
     if (doc.pgDump) return;
+    const made = new Map<SqlDocument, DocIndex>();
+    const indexOf: Indexes = (d) => {
+      let ix = made.get(d);
+      if (!ix) made.set(d, (ix = docIndex(d)));
+      return ix;
+    };
     for (const stmt of doc.ofKind('copy')) {
       const i = stmt.index;
       const copy = stmt.copy;
       if (!copy || copy.direction !== 'from' || !copy.table) continue;
       try {
-        if (resumeStrategy(doc, i, copy.table) || resumeElsewhere(ctx, copy.table)) continue;
-        // the finding reads the statement, its inline data, whether a transaction is open around it,
-        // and the workspace schema: replayed when those are as in an earlier analysis
-        statementReports(ID, stmt, ctx, { documentDdl: false, end: copy.data?.end, variant: stmt.inExplicitTxn ? 1 : 0 }, (c) => reportCopy(stmt, c));
+        if (resumeStrategy(indexOf(doc), doc, i, copy.table) || resumeElsewhere(ctx, indexOf, copy.table)) continue;
+        reportCopy(stmt, ctx);
       } catch {
         // One odd statement must not stop the others.
       }

@@ -12,7 +12,9 @@ import type { Fix, Severity } from '../core/types';
 import { expr } from '../core/schema/deparse';
 import { arbiterKeys, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { joinColumns, resolveTable, sameKeyColumns, statementAst, statementReports } from './support';
+import { joinColumns } from './ast';
+import { sameKeyColumns } from './columns';
+import { resolveTable } from './tables';
 
 const ID = 'duplicate-keys-in-values';
 
@@ -92,7 +94,7 @@ function check(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void {
   if (!columns) return;
   const keys = keysToCheck(ins, table);
   if (!keys.length) return;
-  const ast = statementAst(stmt);
+  const ast = ctx.ast(stmt);
   if (!ast) return;
   // the INSERT itself, or the one inside a WITH
   const insertNode = ast.kind === 'InsertStmt' ? ast.node : undefined;
@@ -149,7 +151,7 @@ function removeRow(rows: Array<[number, number]>, i: number) {
 /** `MERGE ... USING (VALUES ...) AS s(k, v) ON t.k = s.k`: the same key twice fails the MERGE (21000). */
 function checkMerge(stmt: Statement, ctx: RuleContext): void {
   const m = stmt.merge;
-  const ast = statementAst(stmt);
+  const ast = ctx.ast(stmt);
   if (!m?.using || !ast || ast.kind !== 'MergeStmt') return;
   const sub = ast.node.sourceRelation?.RangeSubselect;
   const values: any[] | undefined = sub?.subquery?.SelectStmt?.valuesLists;
@@ -196,15 +198,9 @@ export const duplicateKeysInValues: Rule = {
   docs: docsUrl(ID),
   // INSERT ... VALUES and MERGE ... USING (VALUES ...)
   kinds: ['insert', 'merge'],
+  reads: ['document-ddl', 'workspace-schema'],
   statement(stmt, ctx) {
-    if (stmt.kind === 'merge') {
-      statementReports(ID, stmt, ctx, { documentDdl: true }, (c) => checkMerge(stmt, c));
-      return;
-    }
-    // VALUES lists of two rows or more only (as check() tests first): no memo lookup for the others
-    if (!stmt.inserts.some((i) => !i.inWith && i.source === 'values' && i.sourceSpan && rowSpans(ctx.doc, i.sourceSpan.start, i.sourceSpan.end).length >= 2)) return;
-    statementReports(ID, stmt, ctx, { documentDdl: true }, (c) => {
-      for (const ins of stmt.inserts) if (!ins.inWith) check(stmt, ins, c);
-    });
+    if (stmt.kind === 'merge') checkMerge(stmt, ctx);
+    else for (const ins of stmt.inserts) if (!ins.inWith) check(stmt, ins, ctx);
   },
 };

@@ -1,4 +1,7 @@
-/** Every rule, in the order findings are produced and documented. */
+/**
+ * Every rule, in the order findings are produced and documented: a new rule is one line here (and
+ * one file beside this one, one page in docs/rules, one test file in test/unit/rules).
+ */
 import type { Rule } from './rule';
 import { copyWithoutResumeStrategy } from './copy-without-resume-strategy';
 import { onConflictWithoutTarget } from './on-conflict-without-target';
@@ -10,6 +13,7 @@ import { uniqueKeyAllowsNullDuplicates } from './unique-key-allows-null-duplicat
 import { tableWithoutUniqueKey } from './table-without-unique-key';
 import { timestampStagingTableName } from './timestamp-staging-table-name';
 import { checkThenInsertRace } from './check-then-insert-race';
+import { unusedSuppression } from './unused-suppression';
 
 export const rules: readonly Rule[] = [
   onConflictWithoutTarget,
@@ -22,6 +26,7 @@ export const rules: readonly Rule[] = [
   tableWithoutUniqueKey,
   timestampStagingTableName,
   checkThenInsertRace,
+  unusedSuppression,
 ];
 
 /** The rule with this id, if any. */

@@ -2,7 +2,7 @@
  * Which unique keys of a known table can act as an ON CONFLICT arbiter for a given INSERT, and the
  * conflict-target text for each. Shared by the rules that suggest a conflict target.
  */
-import type { AnalyzerConfig } from '../core/analyze';
+import type { AnalyzerConfig } from '../core/types';
 import type { TableDescription, UniqueKey } from '../core/catalog';
 import type { TableRef } from '../core/facts';
 import { displayName } from '../core/facts';

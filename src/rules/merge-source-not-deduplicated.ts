@@ -14,7 +14,10 @@ import type { Fix, Severity } from '../core/types';
 import { expr } from '../core/schema/deparse';
 import { arbiterKeys } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { findNodes, ident, mayHaveOnConflict, isVersionColumn, joinColumns, leaksPlaceholder, resolveTable, statementAst, statementReports, sval, versionColumns } from './support';
+import { quoteIdent as ident } from '../core/quote';
+import { findNodes, joinColumns, leaksPlaceholder, sval } from './ast';
+import { isVersionColumn, versionColumns } from './columns';
+import { resolveTable } from './tables';
 
 const ID = 'merge-source-not-deduplicated';
 
@@ -74,7 +77,7 @@ function wrapFix(keys: string[], version: string | undefined, inner: string, ali
 }
 
 function checkMerge(stmt: Statement, ctx: RuleContext): void {
-  const ast = statementAst(stmt);
+  const ast = ctx.ast(stmt);
   const m = stmt.merge;
   if (!ast || ast.kind !== 'MergeStmt' || !m?.using) return;
   const n = ast.node;
@@ -137,7 +140,7 @@ function checkMerge(stmt: Statement, ctx: RuleContext): void {
 function checkInsertSelect(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void {
   const oc = ins.onConflict;
   if (!oc || oc.action !== 'update' || oc.target.kind !== 'columns' || oc.target.expression || ins.source !== 'select' || !ins.sourceSpan || ins.inWith) return;
-  const ast = statementAst(stmt);
+  const ast = ctx.ast(stmt);
   if (!ast || ast.kind !== 'InsertStmt') return;
   const select = ast.node.selectStmt?.SelectStmt;
   const from: any[] = select?.fromClause ?? [];
@@ -190,11 +193,9 @@ export const mergeSourceNotDeduplicated: Rule = {
   docs: docsUrl(ID),
   // MERGE, and statements that can carry an INSERT: INSERT, WITH (data-modifying CTE), EXPLAIN / PREPARE / CREATE RULE (kind other)
   kinds: ['insert', 'with', 'other', 'merge'],
+  reads: ['document-ddl', 'workspace-schema'],
   statement(stmt, ctx) {
-    if (stmt.kind !== 'merge' && (!mayHaveOnConflict(stmt) || !stmt.inserts.some((i) => i.onConflict?.action === 'update' && i.source === 'select'))) return;
-    statementReports(ID, stmt, ctx, { documentDdl: true }, (c) => {
-      if (stmt.kind === 'merge') checkMerge(stmt, c);
-      for (const ins of stmt.inserts) checkInsertSelect(stmt, ins, c);
-    });
+    if (stmt.kind === 'merge') checkMerge(stmt, ctx);
+    for (const ins of stmt.upserts) checkInsertSelect(stmt, ins, ctx);
   },
 };

@@ -11,7 +11,8 @@ import type { Fix } from '../core/types';
 import { normalizeSql } from '../core/schema/deparse';
 import { arbiterKeys, keyChoices, keyLabel, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { mayHaveOnConflict, resolveTable, sameKeyColumns } from './support';
+import { sameKeyColumns } from './columns';
+import { resolveTable } from './tables';
 
 const ID = 'on-conflict-target-without-unique-index';
 
@@ -98,8 +99,9 @@ export const onConflictTargetWithoutUniqueIndex: Rule = {
   docs: docsUrl(ID),
   // statements that can carry an INSERT: INSERT, WITH (data-modifying CTE), EXPLAIN / PREPARE / CREATE RULE (kind other)
   kinds: ['insert', 'with', 'other'],
+  // its related locations point into the document's own DDL, which moves independently of the statement
+  reads: ['document-ddl', 'workspace-schema', 'other-statements'],
   statement(stmt, ctx) {
-    // most statements insert nothing: skip the loop (an iterator per statement and rule adds up)
-    if (mayHaveOnConflict(stmt) && stmt.inserts.length !== 0) for (const ins of stmt.inserts) check(ins, ctx);
+    for (const ins of stmt.upserts) check(ins, ctx);
   },
 };

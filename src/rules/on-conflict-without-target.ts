@@ -7,7 +7,6 @@ import type { Fix, RelatedInfo } from '../core/types';
 import type { InsertFacts } from '../core/facts';
 import { arbiterKeys, keyChoices, keyLabel, keySupplied, lookupTable, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { mayHaveOnConflict, statementReports } from './support';
 
 const ID = 'on-conflict-without-target';
 
@@ -74,13 +73,8 @@ export const onConflictWithoutTarget: Rule = {
   docs: docsUrl(ID),
   // statements that can carry an INSERT: INSERT, WITH (data-modifying CTE), EXPLAIN / PREPARE / CREATE RULE (kind other)
   kinds: ['insert', 'with', 'other'],
+  reads: ['workspace-schema'],
   statement(stmt, ctx) {
-    // most statements insert nothing: skip the loop (an iterator per statement and rule adds up)
-    // and most that do have no ON CONFLICT: a word test spares extracting their facts
-    if (!mayHaveOnConflict(stmt) || stmt.inserts.length === 0 || !stmt.inserts.some(applies)) return;
-    // the same statement as in the last analysis: its reports again (tables from the workspace schema only)
-    statementReports(ID, stmt, ctx, { documentDdl: false }, (c) => {
-      for (const ins of stmt.inserts) check(ins, c);
-    });
+    for (const ins of stmt.upserts) check(ins, ctx);
   },
 };

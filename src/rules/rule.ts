@@ -1,13 +1,18 @@
 /**
- * The Rule API. A rule looks at the statements (with their facts) of one SQL document and reports
- * findings with offsets into that document's text; analyze() maps them to the host file, applies
- * severity overrides and suppressions. Rules are pure and never see the editor or a database.
+ * The Rule API. A rule is a pure function of what it is given: a statement (with its facts) or a
+ * document, and a context, in; reports with offsets into that document's text, out. The engine
+ * (src/engine) maps them to the host file, applies severity overrides and suppressions, and keeps
+ * whatever is reused between analyses, from what the rule declares it reads (`reads`). A rule holds
+ * no cache and never sees the editor or a database.
  */
-import type { AnalyzerConfig, SourceLanguage } from '../core/analyze';
 import type { SqlDocument, Statement, StatementKind } from '../core/facts';
+import type { DdlSchemaModel } from '../core/schema/ddl';
+import type { Suppression } from '../core/suppress';
+import type { JsToken } from '../embedded/jsTokens';
 import type { EmbeddedSql } from '../embedded/types';
 import type { SchemaModel } from '../core/schema';
-import type { Fix, RelatedInfo, Severity } from '../core/types';
+import type { AnalyzerConfig, Fix, RelatedInfo, Severity, SourceLanguage } from '../core/types';
+import type { StmtAst } from './ast';
 
 /** Where each rule's documentation page lives (docs/rules/<id>.md). */
 export const DOCS_BASE = 'https://github.com/dupguard/dupguard/blob/main/docs/rules/';
@@ -46,8 +51,10 @@ export interface RuleContext {
   /** What is known about tables, when a schema model is available. */
   schema?: SchemaModel;
   config: AnalyzerConfig;
-  /** Whether statementReports() replays and remembers reports across analyses (AnalyzeInput.reuse; default true). */
-  reuse?: boolean;
+  /** PostgreSQL's parse of a statement (undefined while the parser is not loaded, or when the grammar rejects it). */
+  ast(stmt: Statement): StmtAst | undefined;
+  /** The tables this document itself declares (its CREATE / ALTER / DROP statements), or undefined. */
+  documentTables(): DdlSchemaModel | undefined;
   /** Reports one finding. */
   report(r: RuleReport): void;
 }
@@ -68,9 +75,37 @@ export interface HostContext {
   regions: HostRegion[];
   schema?: SchemaModel;
   config: AnalyzerConfig;
+  /** PostgreSQL's parse of a statement of one of the regions. */
+  ast(stmt: Statement): StmtAst | undefined;
+  /** The host text's significant JS/TS tokens (the stream the SQL was found with): what a rule reads the code's structure from. */
+  tokens(): readonly JsToken[];
   /** Reports one finding; offsets are host offsets. */
   report(r: RuleReport): void;
 }
+
+/** What the unused-suppression rule sees once a file's findings are filtered: every suppression and what it silenced. */
+export interface SuppressionContext {
+  /** The host text (offsets are host offsets). */
+  text: string;
+  suppressions: readonly Suppression[];
+  config: AnalyzerConfig;
+  /** Every rule id of the registry. */
+  knownRules: readonly string[];
+  report(r: RuleReport): void;
+}
+
+/**
+ * What a rule's findings depend on besides the statement it is given (text, facts, depth, whether it
+ * sits in an explicit transaction, a COPY's inline data) and the configuration. The engine replays a
+ * statement rule's reports for a statement it saw before only when none of these changed; a rule that
+ * reads other statements of its file is run every time.
+ *
+ * - `document-ddl`: tables declared in the document itself (`ctx.documentTables()`, `resolveTable`);
+ * - `workspace-schema`: `ctx.schema` (the workspace's DDL and natural keys);
+ * - `other-statements`: any other statement of the file, or where one stands (related locations into the document);
+ * - `catalog`: the live database (rules that need a connection; the editor fills it).
+ */
+export type RuleInput = 'document-ddl' | 'workspace-schema' | 'other-statements' | 'catalog';
 
 /** A lint rule. Implement `statement` (called per statement, nested ones included) and/or `document`. */
 export interface Rule {
@@ -88,10 +123,20 @@ export interface Rule {
    * SELECTs and DDL no rule reads, so this saves a call per statement and rule. Unset: every statement.
    */
   kinds?: readonly StatementKind[];
+  /**
+   * A word every statement the rule can report on spells (lower case), such as `unique` for a rule
+   * about UNIQUE keys: the engine leaves out the others before anything is parsed for them. Like
+   * `kinds`, a statement of the text itself, not a cache.
+   */
+  mentions?: string;
+  /** What the rule reads besides its statement and the configuration (see RuleInput). */
+  reads: readonly RuleInput[];
   /** Called once per statement of `ctx.doc.all` (top level and inside function bodies), in order. */
   statement?(stmt: Statement, ctx: RuleContext): void;
   /** Called once per document, after the statements. */
   document?(ctx: RuleContext): void;
   /** TS/JS files only: called once with the host text and all its SQL regions (code structure rules). */
   host?(ctx: HostContext): void;
+  /** Called once per file after every other rule, with the file's dupguard-ignore comments (unused-suppression). */
+  suppressions?(ctx: SuppressionContext): void;
 }

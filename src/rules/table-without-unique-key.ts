@@ -9,7 +9,8 @@ import { makeObjectName } from '../core/schema/ddl';
 import { naturalKeyOf } from './keys';
 import type { CreateTableFacts, Statement } from '../core/facts';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { ident, resolveTable, statementReports } from './support';
+import { quoteIdent as ident } from '../core/quote';
+import { resolveTable } from './tables';
 
 const ID = 'table-without-unique-key';
 
@@ -21,10 +22,11 @@ export const tableWithoutUniqueKey: Rule = {
   docs: docsUrl(ID),
   // CREATE TABLE only
   kinds: ['create-table'],
+  reads: ['document-ddl', 'workspace-schema'],
   statement(stmt, ctx) {
     const ct = stmt.createTable;
     if (!ct || stmt.depth !== 0 || ct.temp || ct.asQuery || ct.partitionOf) return;
-    statementReports(ID, stmt, ctx, { documentDdl: true }, (c) => check(stmt, ct, c));
+    check(stmt, ct, ctx);
   },
 };
 

@@ -171,6 +171,7 @@ export const timestampStagingTableName: Rule = {
   severity: 'warning',
   description: 'Table name built from Date.now()/getTime()/a timestamp: concurrent runs collide on the same table.',
   docs: docsUrl(ID),
+  reads: ['other-statements'],
   host(ctx) {
     const decls = new Declarations(ctx.text);
     for (const r of ctx.regions) check(ctx, r, decls);

@@ -13,7 +13,8 @@ import type { TableDescription } from '../core/catalog';
 import type { Statement } from '../core/facts';
 import { T, type Tokens } from '../core/lexer';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { findNodes, resolveTable, statementAst, sval } from './support';
+import { findNodes, sval } from './ast';
+import { resolveTable } from './tables';
 
 const ID = 'unique-key-allows-null-duplicates';
 
@@ -106,10 +107,7 @@ function checkConstraint(ctx: RuleContext, stmt: Statement, table: TableDescript
 }
 
 function check(stmt: Statement, ctx: RuleContext): void {
-  // cheap first: most CREATE TABLE and ALTER statements declare no UNIQUE key at all
-  // (no unique key without the word UNIQUE: then no parse is needed)
-  if (!stmt.mentions('unique')) return;
-  const ast = statementAst(stmt);
+  const ast = ctx.ast(stmt);
   if (!ast) return;
   const n = ast.node;
   const end = stmt.terminator >= 0 ? stmt.terminator : stmt.end;
@@ -147,6 +145,9 @@ export const uniqueKeyAllowsNullDuplicates: Rule = {
   description: 'Composite UNIQUE key over a nullable column without NULLS NOT DISTINCT: rows differing only by NULL are all accepted.',
   docs: docsUrl(ID),
   kinds: ['create-table', 'create-index', 'alter-table'],
+  // no unique key without the word UNIQUE
+  mentions: 'unique',
+  reads: ['document-ddl', 'workspace-schema'],
   statement(stmt, ctx) {
     if (stmt.depth === 0 && (stmt.createTable || stmt.createIndex?.unique || stmt.kind === 'alter-table')) check(stmt, ctx);
   },

@@ -11,7 +11,10 @@ import type { TableDescription } from '../core/catalog';
 import type { InsertFacts, Statement } from '../core/facts';
 import type { Fix } from '../core/types';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { findNodes, ident, mayHaveOnConflict, isVersionColumn, leaksPlaceholder, resolveTable, statementAst, statementReports, sval, versionColumns, type StmtAst } from './support';
+import { quoteIdent as ident } from '../core/quote';
+import { findNodes, leaksPlaceholder, sval, type StmtAst } from './ast';
+import { isVersionColumn, versionColumns } from './columns';
+import { resolveTable } from './tables';
 
 const ID = 'upsert-without-ordering-guard';
 
@@ -69,7 +72,7 @@ function serverMade(ins: InsertFacts, ast: StmtAst, column: string): boolean {
 function checkInsert(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void {
   const oc = ins.onConflict;
   if (!oc || oc.action !== 'update' || ins.inWith) return;
-  const ast = statementAst(stmt);
+  const ast = ctx.ast(stmt);
   const clause = ast?.kind === 'InsertStmt' ? ast.node.onConflictClause : undefined;
   if (!ast || !clause) return;
   const table = resolveTable(ctx, ins.table);
@@ -99,7 +102,7 @@ function checkInsert(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void 
 }
 
 function checkMerge(stmt: Statement, ctx: RuleContext): void {
-  const ast = statementAst(stmt);
+  const ast = ctx.ast(stmt);
   if (!ast || ast.kind !== 'MergeStmt') return;
   const n = ast.node;
   const targetName: string = n.relation?.alias?.aliasname ?? n.relation?.relname ?? '';
@@ -144,12 +147,9 @@ export const upsertWithoutOrderingGuard: Rule = {
   docs: docsUrl(ID),
   // MERGE, and statements that can carry an INSERT: INSERT, WITH (data-modifying CTE), EXPLAIN / PREPARE / CREATE RULE (kind other)
   kinds: ['insert', 'with', 'other', 'merge'],
+  reads: ['document-ddl', 'workspace-schema'],
   statement(stmt, ctx) {
-    // most statements are neither: no memo lookup for them
-    if (stmt.kind !== 'merge' && (!mayHaveOnConflict(stmt) || stmt.inserts.length === 0 || !stmt.inserts.some((i) => i.onConflict?.action === 'update'))) return;
-    statementReports(ID, stmt, ctx, { documentDdl: true }, (c) => {
-      if (stmt.kind === 'merge') checkMerge(stmt, c);
-      for (const ins of stmt.inserts) if (ins.onConflict?.action === 'update') checkInsert(stmt, ins, c);
-    });
+    if (stmt.kind === 'merge') checkMerge(stmt, ctx);
+    for (const ins of stmt.upserts) if (ins.onConflict?.action === 'update') checkInsert(stmt, ins, ctx);
   },
 };

@@ -2,7 +2,8 @@
  * The one analysis path the extension uses (diagnostics, code actions, fix-all, Lint Workspace), kept
  * free of `vscode` so the editor benchmark runs exactly this code.
  */
-import { analyze, type AnalyzerConfig, type SourceLanguage } from '../core/analyze';
+import type { AnalyzerConfig, SourceLanguage } from '../core/types';
+import { analyze } from '../engine/analyze';
 import type { SchemaModel } from '../core/schema';
 import type { Finding } from '../core/types';
 
@@ -14,23 +15,14 @@ export interface AnalyzeTextInput {
   config: AnalyzerConfig;
 }
 
-/** Findings after the user's per-rule settings (off / severity) are applied. Never throws. */
+/** Findings with the per-rule settings (off / severity) applied, by the engine. Never throws. */
 export function analyzeText(input: AnalyzeTextInput): Finding[] {
-  let findings: Finding[];
   try {
-    findings = analyze(input).findings;
+    return analyze(input).findings;
   } catch {
     // The analyzer promises never to throw; if it ever does, the editor stays quiet rather than broken.
     return [];
   }
-  const rules = input.config.rules ?? {};
-  const out: Finding[] = [];
-  for (const f of findings) {
-    const setting = rules[f.rule];
-    if (setting === 'off') continue;
-    out.push(setting && setting !== f.severity ? { ...f, severity: setting } : f);
-  }
-  return out;
 }
 
 /** Snippet placeholders (`${1:key}`, `$1`, `${2}`) replaced by their default text, for edits that cannot be snippets. */

@@ -4,6 +4,7 @@
  * `source.fixAll.dupguard` which applies every preferred fix (fix-on-save).
  */
 import * as vscode from 'vscode';
+import { preferredFixes } from '../core/fixes';
 import type { Finding, Fix } from '../core/types';
 import { stripSnippet } from './analyzeText';
 import { Config } from './config';
@@ -80,7 +81,7 @@ export class DupguardCodeActions implements vscode.CodeActionProvider {
       const comment = lineComment(language);
       const stmt = new vscode.CodeAction(`Ignore ${f.rule} for this statement`, vscode.CodeActionKind.QuickFix);
       stmt.edit = new vscode.WorkspaceEdit();
-      stmt.edit.set(doc.uri, [insertCommentAbove(doc, statementStart(doc.getText(), f.start, language, new Config(doc).analyzer()), `${comment} dupguard-ignore ${f.rule}`, 'reason')]);
+      stmt.edit.set(doc.uri, [insertCommentAbove(doc, statementStart(doc.getText(), f.start, language, this.diagnostics.project.analyzer(doc.uri)), `${comment} dupguard-ignore ${f.rule}`, 'reason')]);
       stmt.diagnostics = [diag];
       actions.push(stmt);
       if (ignored.has(f.rule)) continue;
@@ -100,16 +101,8 @@ export class DupguardCodeActions implements vscode.CodeActionProvider {
 
   /** One edit with every finding's preferred fix; overlapping fixes after the first are left for the next save. */
   fixAll(doc: vscode.TextDocument): vscode.CodeAction | undefined {
-    const chosen: Fix[] = [];
-    const taken: Array<[number, number]> = [];
-    for (const f of this.diagnostics.findings(doc)) {
-      const fix = f.fixes.find((x) => x.preferred);
-      if (!fix || !fix.edits.length) continue;
-      const overlaps = fix.edits.some((e) => taken.some(([s, t]) => e.start < t && s < e.end || (e.start === e.end && e.start === s)));
-      if (overlaps) continue;
-      chosen.push(fix);
-      for (const e of fix.edits) taken.push([e.start, e.end]);
-    }
+    // the choice `dupguard lint --fix` makes; a snippet's placeholders are written as their default text
+    const chosen = preferredFixes(this.diagnostics.findings(doc), { snippets: true });
     this.diagnostics.log.info(`fix-all ${vscode.workspace.asRelativePath(doc.uri)} v${doc.version}: ${chosen.length} preferred fixes`);
     if (!chosen.length) return undefined;
     const action = new vscode.CodeAction('Fix all dupguard problems', FIX_ALL_KIND);

@@ -1,6 +1,7 @@
 /** Typed reader for the `dupguard.*` settings: one getter per setting, defaults match package.json. */
 import * as vscode from 'vscode';
-import type { AnalyzerConfig } from '../core/analyze';
+import { EXCLUDE_GLOBS, INCLUDE_GLOB } from '../core/languages';
+import type { AnalyzerConfig } from '../core/types';
 import type { Severity } from '../core/types';
 import type { SslMode } from '../db/connect';
 
@@ -22,8 +23,9 @@ export interface ConnectionProfile {
   schemas?: string[];
 }
 
-export const DEFAULT_INCLUDE = ['**/*.{sql,pgsql,psql,ts,tsx,mts,cts,js,jsx,mjs,cjs}'];
-export const DEFAULT_EXCLUDE = ['**/node_modules/**', '**/.git/**', '**/dist/**', '**/out/**', '**/build/**', '**/coverage/**'];
+/** The defaults of `include` and `exclude` (package.json repeats them): core/languages.ts's extensions and skipped folders. */
+export const DEFAULT_INCLUDE = [INCLUDE_GLOB];
+export const DEFAULT_EXCLUDE = [...EXCLUDE_GLOBS];
 
 const SEVERITIES: readonly string[] = ['error', 'warning', 'info', 'off'];
 

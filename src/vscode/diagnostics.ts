@@ -10,6 +10,7 @@ import { Config } from './config';
 import { toDiagnostic, type PositionSource } from './convert';
 import type { RuleDocs } from './docs';
 import { sourceLanguage } from './languages';
+import type { ProjectConfig } from './projectConfig';
 import type { SchemaIndex } from './schemaIndex';
 
 export const DEBOUNCE_MS = 150;
@@ -34,8 +35,6 @@ export class DiagnosticsController implements vscode.Disposable {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Files whose diagnostics came from Lint Workspace: closing them keeps their problems listed. */
   readonly fromWorkspaceLint = new Set<string>();
-  /** Analyses run per document (uri string): lets tests check that only changed documents are re-analyzed. */
-  readonly analysisCount = new Map<string, number>();
   /** Bumped when settings or the schema change: every document must be re-analyzed. */
   private generation = 0;
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
@@ -47,6 +46,8 @@ export class DiagnosticsController implements vscode.Disposable {
     readonly log: vscode.LogOutputChannel,
     private readonly docs: RuleDocs,
     private readonly schema: SchemaIndex,
+    /** Each document's analyzer config: its .dupguard.json with the settings layered over it. */
+    readonly project: ProjectConfig,
   ) {
     this.subscriptions.push(
       this.collection,
@@ -55,6 +56,7 @@ export class DiagnosticsController implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => { if (e.contentChanges.length) this.lintSoon(e.document); }),
       vscode.workspace.onDidCloseTextDocument((d) => this.closed(d)),
       schema.onDidChange(() => this.relintAll()),
+      project.onDidChange(() => this.relintAll()),
       // Problems of files that are gone must go too (Lint Workspace lists files that are not open):
       // deleted or renamed in the editor, or behind its back (git checkout, a terminal)...
       vscode.workspace.onDidDeleteFiles((e) => { for (const uri of e.files) this.forget(uri); }),
@@ -168,10 +170,9 @@ export class DiagnosticsController implements vscode.Disposable {
       language: sourceLanguage(doc.languageId)!,
       path: doc.uri.fsPath,
       schema: this.schema.current(),
-      config: new Config(doc).analyzer(),
+      config: this.project.analyzer(doc.uri),
     });
     const ms = performance.now() - t0;
-    this.analysisCount.set(key, (this.analysisCount.get(key) ?? 0) + 1);
     this.analyzed.set(key, { version: doc.version, generation: this.generation, findings, ms });
     this.publish(doc.uri, doc, findings);
     this.log.trace(`analyzed ${vscode.workspace.asRelativePath(doc.uri)} v${doc.version}: ${findings.length} findings in ${ms.toFixed(1)} ms`);

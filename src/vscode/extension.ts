@@ -6,6 +6,7 @@ import { affectsDupguard } from './config';
 import { DiagnosticsController } from './diagnostics';
 import { RuleDocs } from './docs';
 import { LANGUAGE_IDS } from './languages';
+import { ProjectConfig } from './projectConfig';
 import { setupDatabase } from './panel/database';
 import { SchemaIndex } from './schemaIndex';
 import type { Services } from './services';
@@ -24,11 +25,12 @@ export function activate(context: vscode.ExtensionContext): DupguardApi {
   const log = vscode.window.createOutputChannel('dupguard', { log: true });
   const docs = new RuleDocs(context.extensionUri, context.extension.packageJSON);
   const schema = new SchemaIndex(log);
-  const diagnostics = new DiagnosticsController(log, docs, schema);
+  const project = new ProjectConfig(log);
+  const diagnostics = new DiagnosticsController(log, docs, schema, project);
   const services: Services = { log, docs, schema, diagnostics };
   const statusBar = new StatusBar(diagnostics);
   context.subscriptions.push(
-    log, schema, diagnostics,
+    log, schema, project, diagnostics,
     statusBar,
     vscode.languages.registerCodeActionsProvider(
       LANGUAGE_IDS.map((language) => ({ language })), new DupguardCodeActions(diagnostics), DupguardCodeActions.metadata,

@@ -1,19 +1,10 @@
 /** Editor-side language knowledge: which language ids dupguard reads, comment syntax, where an ignore comment goes. No `vscode` import (unit-tested and benchmarked in plain Node). */
-import type { AnalyzerConfig, SourceLanguage } from '../core/analyze';
+import type { AnalyzerConfig, SourceLanguage } from '../core/types';
 import { lex, T } from '../core/lexer';
 import { extractEmbeddedSql } from '../embedded/extract';
 
-/** SQL language ids: VS Code's own plus those SQL extensions contribute. */
-export const SQL_LANGUAGE_IDS = ['sql', 'pgsql', 'postgres', 'postgresql', 'psql'] as const;
-export const SCRIPT_LANGUAGE_IDS = ['typescript', 'javascript', 'typescriptreact', 'javascriptreact'] as const;
-export const LANGUAGE_IDS: readonly string[] = [...SQL_LANGUAGE_IDS, ...SCRIPT_LANGUAGE_IDS];
-
-/** The analyzer language for an editor language id, or undefined when dupguard does not read it. */
-export function sourceLanguage(languageId: string): SourceLanguage | undefined {
-  if ((SQL_LANGUAGE_IDS as readonly string[]).includes(languageId)) return 'sql';
-  if ((SCRIPT_LANGUAGE_IDS as readonly string[]).includes(languageId)) return languageId as SourceLanguage;
-  return undefined;
-}
+// The language ids dupguard reads, from the one list in core/languages.ts.
+export { LANGUAGE_IDS, languageFromId as sourceLanguage, SCRIPT_LANGUAGE_IDS, SQL_LANGUAGE_IDS } from '../core/languages';
 
 /** How a line comment starts in that language (for ignore comments). */
 export function lineComment(language: SourceLanguage): string {

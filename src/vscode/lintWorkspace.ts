@@ -3,7 +3,7 @@
  * notification; results go to the Problems panel.
  */
 import * as vscode from 'vscode';
-import { languageFromPath } from '../core/analyze';
+import { languageFromPath } from '../core/languages';
 import type { Finding } from '../core/types';
 import { analyzeText } from './analyzeText';
 import { Config } from './config';
@@ -46,7 +46,7 @@ export async function lintFileOnDisk(
     log.warn(`lint workspace: cannot read ${vscode.workspace.asRelativePath(uri)}: ${e instanceof Error ? e.message : e}`);
     return undefined;
   }
-  const findings = analyzeText({ text, language, path: uri.fsPath, schema: schema.current(), config: new Config(uri).analyzer() });
+  const findings = analyzeText({ text, language, path: uri.fsPath, schema: schema.current(), config: diagnostics.project.analyzer(uri) });
   diagnostics.publish(uri, new TextPositions(text), findings);
   return findings;
 }

@@ -17,7 +17,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { analyze } from '../../src/core/analyze';
+import { analyze } from '../../src/engine/analyze';
 import { parseDocument, splitStatements } from '../../src/core/facts';
 import { lex } from '../../src/core/lexer';
 import { ensureParser } from '../../src/core/schema/pg';

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { SourceLanguage } from '../../src/core/analyze';
+import type { SourceLanguage } from '../../src/engine/analyze';
 import { loadSchemaFromDdl } from '../../src/core/schema/ddl';
 import { rules } from '../../src/rules/index';
 import { analyzeText } from '../../src/vscode/analyzeText';

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { analyze } from '../../src/core/analyze';
+import { analyze } from '../../src/engine/analyze';
 import { parseDocument } from '../../src/core/facts';
 import type { Finding } from '../../src/core/types';
 import { corpusDir, listSqlFiles } from '../support/corpus';

@@ -3,7 +3,7 @@
  * message that says which one the test meant, then look at the result.
  */
 import * as assert from 'node:assert/strict';
-import { analyze, type AnalyzeInput } from '../../src/core/analyze';
+import { analyze, type AnalyzeInput } from '../../src/engine/analyze';
 import type { Finding, Fix } from '../../src/core/types';
 
 type Options = Omit<AnalyzeInput, 'text'>;

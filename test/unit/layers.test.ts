@@ -1,6 +1,6 @@
 /**
- * The layers of src/ (STYLE.md) import only what they may: the analyzer (core, rules, embedded,
- * migrate) is pure TypeScript with no Node built-ins, no `vscode` and no `pg`; only src/vscode imports
+ * The layers of src/ (STYLE.md) import only what they may: the analyzer (core, embedded, rules,
+ * engine, migrate) is pure TypeScript with no Node built-ins, no `vscode` and no `pg`; only src/vscode imports
  * `vscode`; only src/db imports `pg` and the embedded PostgreSQL; the edges are not imported from below.
  */
 import * as assert from 'node:assert/strict';
@@ -61,13 +61,63 @@ test('only src/db imports pg and the embedded PostgreSQL', () => {
   assert.deepEqual(all.filter((i) => dbOnly(i.spec) && layer(i) !== 'db').map(where), []);
 });
 
-test('the analyzer (core, rules, embedded, migrate) is pure: no Node built-ins, no database, no edge', () => {
-  const pure = new Set(['core', 'rules', 'embedded', 'migrate']);
+test('the analyzer (core, rules, embedded, engine, migrate) is pure: no Node built-ins, no database, no edge', () => {
+  const pure = new Set(['core', 'rules', 'embedded', 'engine', 'migrate']);
   const bad = all.filter((i) => pure.has(layer(i)) && (builtins.has(i.spec) || ['db', 'cli', 'vscode', '(outside src)'].includes(layerOf(i) ?? '')));
   assert.deepEqual(bad.map(where), []);
 });
 
 test('the edges are not imported from below: db imports neither cli nor vscode, cli does not import vscode', () => {
   const bad = all.filter((i) => (layer(i) === 'db' && ['cli', 'vscode'].includes(layerOf(i) ?? '')) || (layer(i) === 'cli' && layerOf(i) === 'vscode'));
+  assert.deepEqual(bad.map(where), []);
+});
+
+/** Folder → the folders its files import (relative imports between top-level folders of src/). */
+function folderGraph(imports: Import[]): Map<string, Set<string>> {
+  const g = new Map<string, Set<string>>();
+  for (const i of imports) {
+    const to = layerOf(i);
+    const from = layer(i);
+    if (to === undefined || to === from || to === '(outside src)' || from.endsWith('.ts')) continue;
+    if (!g.has(from)) g.set(from, new Set());
+    g.get(from)!.add(to);
+  }
+  return g;
+}
+
+/** Every import circle between folders, as `a -> b -> a` (one per circle, from its smallest folder). */
+function folderCycles(g: Map<string, Set<string>>): string[] {
+  const out = new Set<string>();
+  const walk = (start: string, at: string, path: string[]) => {
+    for (const next of g.get(at) ?? []) {
+      if (next === start) out.add([...path, start].join(' -> '));
+      else if (!path.includes(next) && next > start) walk(start, next, [...path, next]);
+    }
+  };
+  for (const f of [...g.keys()].sort()) walk(f, f, [f]);
+  return [...out];
+}
+
+test('no import circle between folders of src/ (data flows one way: core -> embedded -> rules -> engine -> edges)', () => {
+  const g = folderGraph(all);
+  assert.ok(g.get('engine')?.has('rules'), 'the scan sees the engine importing the rules');
+  assert.deepEqual(folderCycles(g), [], 'import circles between folders');
+});
+
+test('the circle check finds a circle (a check that cannot fail proves nothing)', () => {
+  const imp = (file: string, spec: string): Import => ({ file, spec, line: 1 });
+  const g = folderGraph([...all, imp(path.join('core', 'x.ts'), '../engine/analyze'), imp(path.join('rules', 'y.ts'), '../engine/caches')]);
+  assert.ok(folderCycles(g).includes('core -> engine -> core'), folderCycles(g).join('\n'));
+  assert.ok(folderCycles(g).includes('engine -> rules -> engine'), folderCycles(g).join('\n'));
+});
+
+test('the layers, lowest first: a folder imports only from folders below it', () => {
+  const order = ['core', 'migrate', 'embedded', 'rules', 'engine', 'config', 'db', 'cli', 'vscode'];
+  const rank = (f: string) => order.indexOf(f);
+  const bad = all.filter((i) => {
+    const to = layerOf(i);
+    if (to === undefined || to === layer(i) || to === '(outside src)') return false;
+    return rank(layer(i)) < 0 || rank(to) < 0 || rank(to) > rank(layer(i));
+  });
   assert.deepEqual(bad.map(where), []);
 });

@@ -1,7 +1,8 @@
 /**
- * libpg-query (PostgreSQL's own grammar in WASM) behind a tolerant, offset-exact facade: a file is
- * parsed whole when it can be, else statement by statement, and a statement that does not parse is
- * skipped (psql meta-commands, template placeholders, deliberate errors), never thrown.
+ * The one wrapper around libpg-query (PostgreSQL's own grammar in WASM): loaded once on first use,
+ * then a tolerant, offset-exact facade: a file is parsed whole when it can be, else statement by
+ * statement, and a statement that does not parse is skipped (psql meta-commands, template
+ * placeholders, deliberate errors), never thrown. `parseSql` reports why a text does not parse.
  */
 import { parseDocument } from '../facts';
 
@@ -32,32 +33,62 @@ export function ensureParser(): Promise<void> {
   return loading;
 }
 
-// Where libpg-query resolves to ('' when it cannot be resolved). Resolved once: rules ask
-// parserReady() for every statement, and each require.resolve walks the file system (or a loader hook).
-let resolvedPath: string | undefined;
-
 /** True once ensureParser() has resolved: the sync functions below work only then. */
 export function parserReady(): boolean {
-  if (!ready && mod === undefined) {
-    // another part of the program may have required and loaded the module already
-    if (resolvedPath === undefined) {
-      try {
-        resolvedPath = require.resolve('libpg-query');
-      } catch {
-        resolvedPath = '';
-      }
-    }
-    if (resolvedPath === '' || !require.cache[resolvedPath]) return false;
-  }
-  if (!ready) {
-    try {
-      parseSync('select 1');
-      ready = true;
-    } catch {
-      // not loaded yet
-    }
-  }
   return ready;
+}
+
+/** A parse that PostgreSQL's grammar accepted. */
+export interface PgParseOk {
+  ok: true;
+  /** `stmts` of libpg-query's result, locations in UTF-8 bytes (see `byteToUtf16Mapper`). */
+  stmts: any[];
+  tree: any;
+}
+/** Why PostgreSQL's grammar rejects a text. */
+export interface PgParseError {
+  ok: false;
+  message: string;
+  /** UTF-16 offset into the parsed text where PostgreSQL reports the error, if known. */
+  offset?: number;
+}
+
+/**
+ * Parses SQL text with PostgreSQL's error message and position when it is rejected (uncached: for
+ * tests and messages; the analyzer uses tryParse). Undefined until ensureParser() resolved. Never throws.
+ */
+export function parseSql(sql: string): PgParseOk | PgParseError | undefined {
+  if (!ready) return undefined;
+  // The WASM parser's memory grows by ~80 bytes per byte parsed and never shrinks.
+  if (sql.length > MAX_PARSE_CHARS) return { ok: false, message: `not parsed: longer than ${MAX_PARSE_CHARS} characters` };
+  try {
+    const tree = parseSync(sql);
+    return { ok: true, stmts: tree?.stmts ?? [], tree };
+  } catch (e: any) {
+    const pos = e?.sqlDetails?.cursorPosition;
+    return {
+      ok: false,
+      message: String(e?.message ?? e),
+      // PostgreSQL reports the error cursor in characters (code points), 0-based here.
+      offset: typeof pos === 'number' && pos >= 0 ? codePointToUtf16(sql, pos) : undefined,
+    };
+  }
+}
+
+/** True when PostgreSQL's grammar accepts the text; undefined until the parser is loaded. */
+export function pgAccepts(sql: string): boolean | undefined {
+  const r = parseSql(sql);
+  return r === undefined ? undefined : r.ok;
+}
+
+/** Converts a code point index into `text` to a UTF-16 offset. */
+export function codePointToUtf16(text: string, cp: number): number {
+  let i = 0;
+  for (let n = 0; n < cp && i < text.length; n++) {
+    const c = text.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff && i + 1 < text.length ? 2 : 1;
+  }
+  return i;
 }
 
 /** One raw statement node with its range in the original text (UTF-16 offsets). */
@@ -200,6 +231,8 @@ export function byteToUtf16Mapper(text: string): (byte: number) => number {
       if (starts[mid] <= b) lo = mid;
       else hi = mid - 1;
     }
+    // the start of a surrogate pair, not its low half (which shares the byte position)
+    if (lo > 0 && starts[lo - 1] === starts[lo]) lo--;
     return lo;
   };
 }

@@ -4,7 +4,7 @@
  * clause each one makes the library emit. Works on the token stream (./stream), so chains split over
  * lines, comments, regex and template literals are read as the JS engine reads them. Never throws.
  */
-import type { SourceLanguage } from '../../core/analyze';
+import type { SourceLanguage } from '../../core/types';
 import type { Span } from '../../core/facts';
 import { usesJsx } from '../extract';
 import { args, chainStart, isKeyword, linkIndex, parseChain, type Chain, type Link } from './chain';

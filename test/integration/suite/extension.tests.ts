@@ -107,7 +107,31 @@ test('diagnostics follow typing (debounced, per version)', async () => {
   await diagnosticsCount(editor.document.uri, 0);
 });
 
-interface DiagnosticsApi { analysisCount: Map<string, number>; analyzedVersion(uri: vscode.Uri): number | undefined }
+test('the editor reads the .dupguard.json nearest to a file, settings over it, and re-reads it when it changes', async () => {
+  const config = workspaceUri('legacy/.dupguard.json');
+  const write = (json: unknown) => vscode.workspace.fs.writeFile(config, new TextEncoder().encode(JSON.stringify(json)));
+  await write({ rules: { [RULE]: 'off' } });
+  try {
+    const editor = await createFile('legacy/old.sql', "INSERT INTO audit_log (msg) VALUES ('x') ON CONFLICT DO NOTHING;\n");
+    const uri = editor.document.uri;
+    // the file's own folder turns the rule off: no finding (the editor used to ignore the file)
+    await diagnosticsCount(uri, 0);
+    // the setting layers over it
+    await setSetting('rules', { [RULE]: 'error' });
+    const [d] = await diagnosticsCount(uri, 1);
+    assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
+    await setSetting('rules', undefined);
+    await diagnosticsCount(uri, 0);
+    // edited on disk: read again
+    await write({ rules: { [RULE]: 'info' } });
+    await waitFor('the finding at the level the edited file sets', () => ours(uri).find((x) => x.severity === vscode.DiagnosticSeverity.Information));
+  } finally {
+    await vscode.workspace.fs.delete(config);
+  }
+  await waitFor('the default level once the file is gone', () => ours(workspaceUri('legacy/old.sql')).find((x) => x.severity === vscode.DiagnosticSeverity.Warning));
+});
+
+interface DiagnosticsApi { onDidUpdate: vscode.Event<vscode.Uri>; analyzedVersion(uri: vscode.Uri): number | undefined }
 
 test('a change re-analyzes only the changed document, once per settled version', async () => {
   // Keys typed as they are, without closing brackets or quotes and suggestion widgets in the way.
@@ -122,7 +146,9 @@ test('a change re-analyzes only the changed document, once per settled version',
   await waitFor('the first lint after activation', () => api.firstLintMs !== undefined);
   await schemaReady();
   const diagnostics = api.services.diagnostics;
-  const counts = diagnostics.analysisCount;
+  // Each analysis publishes the document's diagnostics: counted per document from here on.
+  const counts = new Map<string, number>();
+  const counting = diagnostics.onDidUpdate((u) => counts.set(u.toString(), (counts.get(u.toString()) ?? 0) + 1));
   const arrivals: number[] = [];
   let listening: vscode.Disposable | undefined;
   const typed = "INSERT INTO orders (external_ref, customer_id, total_cents) VALUES ('Z', 1, 1) ON CONFLICT DO NOTHING;";
@@ -156,6 +182,7 @@ test('a change re-analyzes only the changed document, once per settled version',
     after = { other: counts.get(other.document.uri.toString()) ?? 0, self: counts.get(uri.toString()) ?? 0 };
   } finally {
     listening?.dispose();
+    counting.dispose();
     for (const k of Object.keys(editorSettings)) await setSetting(k, undefined, 'editor');
   }
   const self = after.self - before.self;

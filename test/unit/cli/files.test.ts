@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expandPaths, FileArgumentError, globToRegExp } from '../../../src/cli/files';
-import { ConfigError, findConfig, jsonErrorOffset, loadConfig, parseConfig } from '../../../src/cli/config';
+import { ConfigError, findConfig, jsonErrorOffset, loadConfig, parseConfig } from '../../../src/config/dupguardJson';
 
 function tree(files: Record<string, string>): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dupguard-files-'));

@@ -9,8 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadPgParser, parseSql } from '../../../src/core/pgparse';
-import { ensureParser, MAX_PARSE_CHARS, oversizedStatements, parseTolerant, tryParse, WHOLE_PARSE_MAX_CHARS } from '../../../src/core/schema/pg';
+import { ensureParser, MAX_PARSE_CHARS, parserReady, parseSql, oversizedStatements, parseTolerant, tryParse, WHOLE_PARSE_MAX_CHARS } from '../../../src/core/schema/pg';
 
 const repo = path.resolve(__dirname, '../../..');
 
@@ -63,7 +62,7 @@ test('a statement longer than the parser limit is not parsed: an info finding sa
 
 test('the parser wrappers never take more than the limit in one call; a long file is parsed one statement at a time, lazily', async () => {
   await ensureParser();
-  assert.ok(await loadPgParser());
+  await ensureParser(); assert.ok(parserReady());
   const long = `SELECT '${'x'.repeat(MAX_PARSE_CHARS)}';`;
   assert.equal(tryParse(long), undefined);
   const r = parseSql(long);

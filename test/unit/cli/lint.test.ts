@@ -10,7 +10,7 @@ import { defaultDeps, run, type LintDeps } from '../../../src/cli/lint';
 import { escapeData, escapeProperty } from '../../../src/cli/format/github';
 import { stripSnippet } from '../../../src/cli/format/report';
 import { LineIndex } from '../../../src/core/positions';
-import type { AnalyzeInput, AnalyzeResult } from '../../../src/core/analyze';
+import type { AnalyzeInput, AnalyzeResult } from '../../../src/engine/analyze';
 import type { Finding } from '../../../src/core/types';
 import { rules } from '../../../src/rules/index';
 
@@ -416,4 +416,19 @@ test('a parser that fails to load: a warning, and the lint goes on with the chec
   assert.equal(r.stderr, 'dupguard lint: warning: the SQL parser did not load (no WASM here); checks that read parse trees are off\n');
   assert.match(r.stdout, /on-conflict-without-target/);
   assert.equal(r.code, 0);
+});
+
+test('a .dupguard.json nearer to a file applies to it: one folder of the project turns a rule off', async () => {
+  const bad = 'INSERT INTO t (a) VALUES (1) ON CONFLICT DO NOTHING;\n';
+  const dir = tmp({ 'a.sql': bad, 'legacy/.dupguard.json': '{ "rules": { "on-conflict-without-target": "off" } }', 'legacy/b.sql': bad });
+  try {
+    const r = await lint(['--format', 'json', '.'], dir);
+    const out = JSON.parse(r.stdout) as { files: Array<{ path: string; findings: unknown[] }> };
+    assert.deepEqual(out.files.map((f) => [f.path, f.findings.length]), [['a.sql', 1], ['legacy/b.sql', 0]]);
+    // --config names the one config for every file
+    const all = JSON.parse((await lint(['--format', 'json', '--config', '.dupguard.json', '.'], dir)).stdout) as typeof out;
+    assert.deepEqual(all.files.map((f) => [f.path, f.findings.length]), [['a.sql', 1], ['legacy/b.sql', 1]]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { analyze } from '../../../src/core/analyze';
+import { analyze } from '../../../src/engine/analyze';
 import { parseDocument } from '../../../src/core/facts';
 import { LEX_FORMAT, lex, T } from '../../../src/core/lexer';
 
@@ -68,7 +68,7 @@ test('a quick fix inside an EXECUTE literal leaves the literal and the function 
 });
 
 test('fix text written inside quoted SQL doubles its quotes once per enclosing literal', async () => {
-  const { quoteFix } = await import('../../../src/core/analyze');
+  const { quoteFix } = await import('../../../src/engine/analyze');
   const quoted = [{ start: 10, end: 100 }, { start: 20, end: 50 }];
   const fix = { title: 't', edits: [
     { start: 5, end: 5, newText: "x = 'a'" },

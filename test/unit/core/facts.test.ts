@@ -1,12 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { parseDocument, type Statement } from '../../../src/core/facts';
-import { loadPgParser } from '../../../src/core/pgparse';
+import { ensureParser, parserReady } from '../../../src/core/schema/pg';
+import { StatementAsts } from '../../../src/engine/statementAst';
 
 const texts = (sql: string) => parseDocument(sql).statements.map((s) => s.text());
 
 before(async () => {
-  assert.equal(await loadPgParser(), true, 'libpg-query loads');
+  await ensureParser();
+  assert.equal(parserReady(), true, 'libpg-query loads');
 });
 
 test('splits at semicolons outside strings, comments, dollar bodies and identifiers', () => {
@@ -157,15 +159,16 @@ test('pg_dump scripts are recognized', () => {
   assert.equal(parseDocument('-- my dump of things\nSET x = 1;').pgDump, false);
 });
 
-test('ast() parses one statement with libpg-query, locations as file UTF-16 offsets', () => {
+test("a statement's parse (what rules read as ctx.ast) has libpg-query's node, locations as file UTF-16 offsets", () => {
   const sql = "select 'é';\ninsert into ü (a) values (1) on conflict do nothing;";
   const st: Statement = parseDocument(sql).statements[1];
-  const ast = st.ast();
-  const ins = ast.stmts[0].stmt.InsertStmt;
-  assert.equal(ins.relation.relname, 'ü');
-  assert.equal(ins.relation.location, sql.indexOf('ü (a)'));
-  assert.ok(ins.onConflictClause);
-  assert.equal(parseDocument('insert into where;').statements[0].ast(), undefined);
+  const asts = new StatementAsts();
+  const ast = asts.of(st)!;
+  assert.equal(ast.kind, 'InsertStmt');
+  assert.equal(ast.node.relation.relname, 'ü');
+  assert.equal(ast.at(ast.node.relation.location), sql.indexOf('ü (a)'));
+  assert.ok(ast.node.onConflictClause);
+  assert.equal(asts.of(parseDocument('insert into where;').statements[0]), undefined);
 });
 
 test('CREATE FUNCTION ... BEGIN ATOMIC ... END is one statement whose body is analyzed', () => {

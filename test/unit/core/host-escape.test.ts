@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { escapeForHost } from '../../../src/core/analyze';
+import { escapeForHost } from '../../../src/engine/analyze';
 import { loadSchemaFromDdl } from '../../../src/core/schema/ddl';
 import { applyFix } from '../helpers';
 

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { parseDocument, type Statement } from '../../../src/core/facts';
 import { T } from '../../../src/core/lexer';
-import { analyze } from '../../../src/core/analyze';
+import { analyze } from '../../../src/engine/analyze';
 import { corpusDir, listSqlFiles } from '../../support/corpus';
 
 /** Everything a rule can read of a statement, as plain data. */

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SourceLanguage } from '../../../src/core/analyze';
+import type { SourceLanguage } from '../../../src/core/types';
 import { embeddedFile, type RegionAssessment } from '../../../src/embedded/assess';
 import { extractEmbeddedSql } from '../../../src/embedded/extract';
 import type { EmbeddedSql } from '../../../src/embedded/types';

@@ -7,7 +7,7 @@ import jsTokens = require('js-tokens');
 import { extractEmbeddedSql, placeholderFor } from '../../../src/embedded/extract';
 import { handTokens } from '../../../src/embedded/scanner';
 import type { EmbeddedSql } from '../../../src/embedded/types';
-import type { SourceLanguage } from '../../../src/core/analyze';
+import type { SourceLanguage } from '../../../src/engine/analyze';
 
 /**
  * Checks the offset map of one extraction against its host: every SQL code unit maps to the same

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, languageFromPath } from '../../../src/core/analyze';
+import { analyze } from '../../../src/engine/analyze';
+import { languageFromPath } from '../../../src/core/languages';
 import { extractEmbeddedSql } from '../../../src/embedded/extract';
 import { LineIndex } from '../../../src/core/positions';
 

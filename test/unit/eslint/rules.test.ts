@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { RuleTester, type Linter } from 'eslint';
 import plugin = require('../../../src/eslint/index');
 import { main } from '../../../src/cli/main';
-import { analyze } from '../../../src/core/analyze';
+import { analyze } from '../../../src/engine/analyze';
 import { ensureParser, loadSchemaFromDdl } from '../../../src/core/schema/ddl';
 import { applyFixes } from '../../../src/core/fixes';
 import { stripSnippet } from '../../../src/vscode/analyzeText';

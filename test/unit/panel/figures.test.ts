@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { ScanCheck, ScanTable } from '../../../src/db/report';
 import { duplicateQuery, formatBytes, formatPercent, headlineCheck, tableFigures } from '../../../src/vscode/panel/figures';
 import { checkKey } from '../../../src/vscode/panel/messages';
-import { loadPgParser, parseSql } from '../../../src/core/pgparse';
+import { ensureParser, parserReady, parseSql } from '../../../src/core/schema/pg';
 
 function check(over: Partial<ScanCheck>): ScanCheck {
   return { kind: 'key', columns: ['a'], source: 'config', rows: 100, distinct: 100, duplicateGroups: 0, excessRows: 0, maxCopies: 1, estimated: false, sample: [], ...over };
@@ -51,7 +51,7 @@ test('Copy query: quoted names, text comparison, NULL filters as each check coun
 });
 
 test('Copy query: a name holding a line break stays inside the comment (it once became an executable DROP TABLE)', async () => {
-  assert.ok(await loadPgParser());
+  await ensureParser(); assert.ok(parserReady());
   const evil = 'x\nDROP TABLE important; --';
   for (const q of [
     duplicateQuery({ schema: 'public', table: evil }, check({ columns: ['a'] })),

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { applyEdits, lint } from '../helpers';
 import { extractEmbeddedSql } from '../../../src/embedded/extract';
 import { functionBodies } from '../../../src/rules/check-then-insert-race';
+import { significantTokens } from '../../../src/embedded/jsTokens';
 import { neutralizePlaceholders, tryParse } from '../../../src/core/schema/pg';
 import { ddl, loadParsers } from './schemaHelpers';
 
@@ -82,9 +83,16 @@ async function b(db) { await db.query('INSERT INTO users (slack_id) VALUES ($1)'
   await db.query('SELECT id FROM users WHERE slack_id = $1', [1]); }`), [], 'INSERT before SELECT is not a check');
   });
 
+  test('a regex literal holding a brace or a quote does not end the function (the host token stream knows regexes)', () => {
+    const withRegex = addUser.replace('  const { rows }', "  const slug = slackId.replace(/[}'\\]/g, '');\n  const { rows }");
+    assert.equal(own(withRegex).length, 1);
+    const ts = "function f(a) { const r = /}/; g(); }\nfunction h() { return 1; }";
+    assert.deepEqual(functionBodies(ts, significantTokens(ts, 'typescript')).map(([s, e]) => ts.slice(s, e)), ['{ const r = /}/; g(); }', '{ return 1; }']);
+  });
+
   test('function bodies: control blocks and object literals are not functions', () => {
     const ts = 'function f(a) { if (a) { x(); } const o = { k: 1 }; }\nconst g = (b): Promise<Array<number>> => { return b; };\nclass C { m(): void { for (const x of y) { } } }';
-    const bodies = functionBodies(ts).map(([s, e]) => ts.slice(s, e).slice(0, 12));
+    const bodies = functionBodies(ts, significantTokens(ts, 'typescript')).map(([s, e]) => ts.slice(s, e).slice(0, 12));
     assert.deepEqual(bodies.sort(), ['{ for (const', '{ if (a) { x', '{ return b; ', ].sort());
   });
 });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { parseDocument } from '../../../src/core/facts';
-import { loadPgParser, pgAccepts } from '../../../src/core/pgparse';
+import { ensureParser, pgAccepts } from '../../../src/core/schema/pg';
 import { StaticSchemaModel } from '../../../src/core/schema';
 import { applyEdits, applyFix, lintErrors, lintOk } from '../helpers';
 
@@ -9,7 +9,7 @@ import { applyEdits, applyFix, lintErrors, lintOk } from '../helpers';
 const ok = (sql: string, options: Parameters<typeof lintOk>[1] = {}) => lintOk(sql, { ...options, rule: RULE });
 const RULE = 'copy-without-resume-strategy';
 
-before(async () => { assert.equal(await loadPgParser(), true); });
+before(async () => { await ensureParser(); });
 
 function assertParses(sql: string): void {
   for (const s of parseDocument(sql).all) {

@@ -7,7 +7,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze } from '../../../src/core/analyze';
+import { analyze } from '../../../src/engine/analyze';
 import { buildSchemaFromDdl } from '../../../src/core/schema/ddl';
 import { loadParsers } from './schemaHelpers';
 

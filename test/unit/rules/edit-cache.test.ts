@@ -6,10 +6,9 @@
  */
 import * as assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { analyze, type AnalyzeInput } from '../../../src/core/analyze';
+import { AnalysisCaches, analyze, type AnalyzeInput } from '../../../src/engine/analyze';
 import { buildSchemaFromDdl, ensureParser } from '../../../src/core/schema/ddl';
 import type { Finding } from '../../../src/core/types';
-import { clearRuleCaches, ruleCacheStats } from '../../../src/rules/support';
 
 before(async () => {
   await ensureParser();
@@ -47,15 +46,22 @@ b
 COMMIT;
 `;
 
+/** How the warm caches had each document DDL model: made anew, reused as is, reused with its locations moved. */
+const ruleCacheStats = { ddlBuilt: 0, ddlReused: 0, ddlMoved: 0 };
+const counted = { built: 'ddlBuilt', reused: 'ddlReused', moved: 'ddlMoved' } as const;
+const fresh = () => new AnalysisCaches({ observeDdl: (how) => ruleCacheStats[counted[how]]++ });
+/** The caches the editor would carry from one analysis to the next. */
+let caches = fresh();
+
 /** Findings of `text` with whatever the caches hold from earlier analyses. */
 function warm(text: string, input: Omit<AnalyzeInput, 'text'>): Finding[] {
-  return analyze({ ...input, text }).findings;
+  return analyze({ ...input, text, caches }).findings;
 }
 
-/** Findings of `text` from empty caches. */
+/** Findings of `text` from empty caches (the next warm analysis starts from what this one leaves). */
 function cold(text: string, input: Omit<AnalyzeInput, 'text'>): Finding[] {
-  clearRuleCaches();
-  return analyze({ ...input, text }).findings;
+  caches = fresh();
+  return warm(text, input);
 }
 
 /** Applies each edit in turn; after each, the warm analysis must equal the cold one. Returns the findings per step. */

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import type { TableDescription } from '../../../src/core/catalog';
 import { parseDocument } from '../../../src/core/facts';
-import { loadPgParser, pgAccepts } from '../../../src/core/pgparse';
+import { ensureParser, pgAccepts } from '../../../src/core/schema/pg';
 import { StaticSchemaModel } from '../../../src/core/schema';
 import { applyEdits, applyFix, lint, lintErrors, lintOk } from '../helpers';
 
@@ -10,7 +10,7 @@ import { applyEdits, applyFix, lint, lintErrors, lintOk } from '../helpers';
 const ok = (sql: string, options: Parameters<typeof lintOk>[1] = {}) => lintOk(sql, { ...options, rule: RULE });
 const RULE = 'on-conflict-without-target';
 
-before(async () => { assert.equal(await loadPgParser(), true); });
+before(async () => { await ensureParser(); });
 
 /** Every statement of the fixed SQL is accepted by PostgreSQL's grammar. */
 function assertParses(sql: string): void {
@@ -194,7 +194,7 @@ test('related information points at the table and at each key that could fire', 
 });
 
 test('tables created under a templated schema in other files are known to INSERTs that spell the same template', async () => {
-  await loadPgParser();
+  await ensureParser();
   const { buildSchemaFromDdl } = await import('../../../src/core/schema/ddl');
   // graphile-worker's psql variables, supabase-auth's Go templates (quoted and bare)
   const schema = buildSchemaFromDdl([

@@ -3,14 +3,12 @@
  * and check that a fixed text parses with libpg-query.
  */
 import * as assert from 'node:assert/strict';
-import { loadPgParser } from '../../../src/core/pgparse';
 import { buildSchemaFromDdl, ensureParser, type DdlSchemaModel } from '../../../src/core/schema/ddl';
 import { tryParse } from '../../../src/core/schema/pg';
 
-/** Loads libpg-query for both the facts engine and the schema model. */
+/** Loads libpg-query (the one parser wrapper, for the rules and the schema model). */
 export async function loadParsers(): Promise<void> {
   await ensureParser();
-  await loadPgParser();
 }
 
 /** A schema model from DDL snippets (one migration file each, in order). */

@@ -7,6 +7,8 @@ import { analyzeText, stripSnippet } from '../../../src/vscode/analyzeText';
 import { CATEGORY, COMMANDS } from '../../../src/vscode/commandTable';
 import { LANGUAGE_IDS, sourceLanguage, statementStart } from '../../../src/vscode/languages';
 import { rules } from '../../../src/rules/index';
+import { EXCLUDE_GLOBS, INCLUDE_GLOB, languageFromPath, LINTED_EXTENSIONS, SKIPPED_DIRS } from '../../../src/core/languages';
+import { SKIPPED_DIRS as CLI_SKIPPED } from '../../../src/cli/files';
 
 const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8'));
 
@@ -29,6 +31,20 @@ test('activation events cover every language the extension reads, and nothing el
   for (const id of ['sql', 'pgsql', 'postgres', 'postgresql', 'psql']) assert.equal(sourceLanguage(id), 'sql');
   assert.equal(sourceLanguage('typescriptreact'), 'typescriptreact');
   assert.equal(sourceLanguage('markdown'), undefined);
+});
+
+test('one list of extensions and skipped folders: the CLI walk, the editor defaults and package.json agree', () => {
+  const props = manifest.contributes.configuration.properties;
+  assert.deepEqual(props['dupguard.include'].default, [INCLUDE_GLOB]);
+  assert.deepEqual(props['dupguard.exclude'].default, [...EXCLUDE_GLOBS]);
+  assert.equal(CLI_SKIPPED, SKIPPED_DIRS);
+  // the CLI once skipped .cache but not build/ and coverage/, the editor the other way round
+  for (const d of ['node_modules', '.git', 'dist', 'out', 'build', 'coverage', '.cache']) assert.ok(SKIPPED_DIRS.has(d), d);
+  for (const e of LINTED_EXTENSIONS) {
+    assert.ok(languageFromPath(`a${e}`), e);
+    assert.ok(INCLUDE_GLOB.includes(e.slice(1)), e);
+  }
+  assert.equal(languageFromPath('a.constructor'), undefined);
 });
 
 test('every setting has a markdownDescription, and the rules setting lists every rule', () => {

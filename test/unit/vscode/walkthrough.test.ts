@@ -69,7 +69,7 @@ test("the walkthrough's files exist and vsce packages them", () => {
 });
 
 test('the example the first step opens holds the hazards its text promises', async () => {
-  const { analyze } = await import('../../../src/core/analyze');
+  const { analyze } = await import('../../../src/engine/analyze');
   const { ensureParser, loadSchemaFromDdl } = await import('../../../src/core/schema/ddl');
   await ensureParser();
   const text = fs.readFileSync(path.join(root, 'media', 'walkthrough', 'example.sql'), 'utf8');

@@ -4,14 +4,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
-import { byteToUtf16, loadPgParser, locationsToUtf16, parseSql, pgAccepts, pgParserReady } from '../../../src/core/pgparse';
+import { byteToUtf16Mapper, ensureParser, parseRange, parserReady, parseSql, pgAccepts } from '../../../src/core/schema/pg';
 
 const root = path.resolve(__dirname, '../../..');
 
-before(async () => { assert.equal(await loadPgParser(), true); });
+before(async () => { await ensureParser(); });
 
 test('parses, reports errors with a UTF-16 offset, never throws', () => {
-  assert.equal(pgParserReady(), true);
+  assert.equal(parserReady(), true);
   const ok = parseSql('insert into t (a) values (1) on conflict (a) do nothing');
   assert.ok(ok && ok.ok && ok.stmts[0].stmt.InsertStmt.onConflictClause);
   const bad = parseSql("select 'é', from");
@@ -27,22 +27,21 @@ test('parses, reports errors with a UTF-16 offset, never throws', () => {
 });
 
 test('byte offsets become UTF-16 offsets (2-, 3- and 4-byte characters)', () => {
-  const text = 'aé€😀b';
-  assert.deepEqual([0, 1, 3, 6, 10, 11].map((b) => byteToUtf16(text, b)), [0, 1, 2, 3, 5, 6]);
+  const toUtf16 = byteToUtf16Mapper('aé€😀b');
+  assert.deepEqual([0, 1, 3, 6, 11].map((b) => toUtf16(b)), [0, 1, 2, 3, 6]);
   const sql = "select '😀', x from é";
-  const r = parseSql(sql);
-  assert.ok(r && r.ok);
-  const tree = locationsToUtf16(r.tree, sql, 100);
-  const from = tree.stmts[0].stmt.SelectStmt.fromClause[0].RangeVar;
-  assert.equal(from.location, 100 + sql.indexOf('é'));
+  const file = `${'-'.repeat(100)}${sql}`;
+  const [p] = parseRange(file, 100, file.length);
+  const from = p.stmt.SelectStmt.fromClause[0].RangeVar;
+  assert.equal(p.offset(from.location), 100 + sql.indexOf('é'));
 });
 
 test('loads its WASM from beside an esbuild bundle (as dist/cli.js does)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dupguard-pg-'));
   try {
     const entry = path.join(dir, 'entry.ts');
-    fs.writeFileSync(entry, `import { loadPgParser, parseSql } from ${JSON.stringify(path.join(root, 'src/core/pgparse'))};
-loadPgParser().then((ok) => { const r = parseSql('select 1'); console.log(JSON.stringify({ ok, parsed: !!(r && r.ok) })); });\n`);
+    fs.writeFileSync(entry, `import { ensureParser, parserReady, parseSql } from ${JSON.stringify(path.join(root, 'src/core/schema/pg'))};
+ensureParser().then(() => { const r = parseSql('select 1'); console.log(JSON.stringify({ ok: parserReady(), parsed: !!(r && r.ok) })); });\n`);
     const esbuild = require('esbuild');
     esbuild.buildSync({ entryPoints: [entry], outfile: path.join(dir, 'out', 'cli.js'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent' });
     fs.copyFileSync(require.resolve('libpg-query/wasm/libpg-query.wasm'), path.join(dir, 'out', 'libpg-query.wasm'));

@@ -1,11 +1,13 @@
 /**
  * `.dupguard.json`: rule severities, natural keys, where SQL hides in TS/JS, include/exclude globs.
- * Found from the working directory upward unless `--config` names one. Malformed files are errors
- * that name the file and the place (line:column), never silently ignored.
+ * The one loader the CLI and the editor share: a file's config is the nearest `.dupguard.json` from
+ * its folder upward (so each folder of a multi-root workspace, or a nested project, has its own), and
+ * the editor's settings layer over it (`layered`). Malformed files are errors that name the file and
+ * the place (line:column), never silently ignored.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AnalyzerConfig } from '../core/analyze';
+import type { AnalyzerConfig } from '../core/types';
 import type { Severity } from '../core/types';
 
 export const CONFIG_FILE_NAME = '.dupguard.json';
@@ -214,5 +216,85 @@ export function jsonErrorOffset(text: string): number | undefined {
   } catch (at) {
     if (typeof at === 'number') return Math.min(at, text.length);
     throw at;
+  }
+}
+
+/** The part of a config the analyzer reads. */
+export function analyzerPart(config: DupguardConfig): AnalyzerConfig {
+  const out: AnalyzerConfig = {};
+  if (config.rules) out.rules = config.rules;
+  if (config.naturalKeys) out.naturalKeys = config.naturalKeys;
+  if (config.embedded) out.embedded = config.embedded;
+  return out;
+}
+
+/**
+ * `over` layered over `base` (editor settings over `.dupguard.json`): a rule level or natural key
+ * set in `over` wins, the others of `base` stay; extra tags and query functions add up.
+ */
+export function layered(base: AnalyzerConfig, over: AnalyzerConfig): AnalyzerConfig {
+  const out: AnalyzerConfig = {};
+  if (base.rules || over.rules) out.rules = { ...base.rules, ...over.rules };
+  if (base.naturalKeys || over.naturalKeys) out.naturalKeys = { ...base.naturalKeys, ...over.naturalKeys };
+  const tags = union(base.embedded?.tags, over.embedded?.tags);
+  const functions = union(base.embedded?.functions, over.embedded?.functions);
+  if (tags || functions) out.embedded = { tags, functions };
+  return out;
+}
+
+function union(a: string[] | undefined, b: string[] | undefined): string[] | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return [...new Set([...a, ...b])];
+}
+
+/** The config that applies to one file: found (or not), or the error that makes it unusable. */
+export interface FileConfig {
+  config: DupguardConfig;
+  /** The `.dupguard.json` read, if one was found. */
+  path?: string;
+  warnings: string[];
+  /** Why the file found could not be used (its config is then empty). */
+  error?: string;
+}
+
+/**
+ * Each file's nearest `.dupguard.json`, read once: the editor asks on every analysis. `invalidate()`
+ * forgets everything (a `.dupguard.json` was created, changed or deleted).
+ */
+export class ConfigFiles {
+  /** Folder → the config file that applies there ('' for none). */
+  private readonly nearest = new Map<string, string>();
+  private readonly read = new Map<string, FileConfig>();
+
+  /** `show` names a config file in messages (default: its path as given). */
+  constructor(private readonly show: (file: string) => string = (f) => f) {}
+
+  /** The config of the file at `file` (an absolute path). Never throws. */
+  forFile(file: string): FileConfig {
+    const dir = path.dirname(path.resolve(file));
+    let found = this.nearest.get(dir);
+    if (found === undefined) this.nearest.set(dir, (found = findConfig(dir) ?? ''));
+    if (found === '') return NONE;
+    let r = this.read.get(found);
+    if (!r) this.read.set(found, (r = readConfig(found, this.show(found))));
+    return r;
+  }
+
+  invalidate(): void {
+    this.nearest.clear();
+    this.read.clear();
+  }
+}
+
+const NONE: FileConfig = { config: {}, warnings: [] };
+
+function readConfig(file: string, shown: string): FileConfig {
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    const { config, warnings } = parseConfig(text, shown);
+    return { config, path: file, warnings };
+  } catch (e) {
+    return { config: {}, path: file, warnings: [], error: e instanceof Error ? e.message : String(e) };
   }
 }

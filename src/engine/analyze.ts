@@ -1,0 +1,308 @@
+/**
+ * The analyzer's entry point: text in, findings out. Pure: no editor, no database, no I/O.
+ * The pipeline: text → tokens → statements → facts (src/core) → rules (src/rules, with the SQL found
+ * in TS/JS by src/embedded) → findings with host offsets, suppressions and severity settings applied
+ * here, once. The caches that carry work from one analysis to the next live in this folder too.
+ */
+import { parseDocument, type Span, type SqlDocument, type Statement } from '../core/facts';
+import { languageFromPath } from '../core/languages';
+import type { SchemaModel } from '../core/schema';
+import { parserReady } from '../core/schema/pg';
+import { hostSuppressions, isSuppressed, sqlSuppressions, type Suppression } from '../core/suppress';
+import type { AnalyzerConfig, Finding, Fix, Severity, SourceLanguage } from '../core/types';
+import { extractEmbeddedSql } from '../embedded/extract';
+import { significantTokens, type JsToken } from '../embedded/jsTokens';
+import type { EmbeddedSql } from '../embedded/types';
+import { rules } from '../rules/index';
+import type { HostRegion, Rule, RuleContext, RuleReport } from '../rules/rule';
+import { AnalysisCaches, sharedCaches } from './caches';
+import type { DocEntries, MemoInputs } from './memo';
+
+export type { AnalyzerConfig, SourceLanguage } from '../core/types';
+export { AnalysisCaches } from './caches';
+
+export interface AnalyzeInput {
+  text: string;
+  /** Used for messages and to pick the language when `language` is absent. */
+  path?: string;
+  language?: SourceLanguage;
+  schema?: SchemaModel;
+  config?: AnalyzerConfig;
+  /**
+   * Replay the reports of statements an earlier analysis in this process saw as they are (default
+   * true: the editor analyzes a document again on every change, and nearly every statement is as it
+   * was). A run that reads each file once (`dupguard lint`) turns it off: nothing would be replayed,
+   * and remembering costs time and memory.
+   */
+  reuse?: boolean;
+  /** The caches to read and fill (default: the process's shared ones). */
+  caches?: AnalysisCaches;
+  /** The rules to run (default: the registry, src/rules/index.ts). */
+  rules?: readonly Rule[];
+}
+
+export interface AnalyzeResult {
+  findings: Finding[];
+}
+
+/** Analyzes one document. Never throws on any input text. */
+export function analyze(input: AnalyzeInput): AnalyzeResult {
+  try {
+    return analyzeUnsafe(input);
+  } catch {
+    // Every rule and statement is already guarded; this only covers the unforeseen.
+    return { findings: [] };
+  }
+}
+
+/** What every rule of one analysis shares. */
+interface Run {
+  input: AnalyzeInput;
+  language: SourceLanguage;
+  config: AnalyzerConfig;
+  caches: AnalysisCaches;
+  reuse: boolean;
+  enabled: ActiveRule[];
+  /** Every rule id of the registry in use. */
+  known: readonly string[];
+}
+
+function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
+  const text = typeof input.text === 'string' ? input.text : '';
+  const language = input.language ?? (input.path ? languageFromPath(input.path) : undefined) ?? 'sql';
+  const config = input.config ?? {};
+  const registry = input.rules ?? rules;
+  const run: Run = {
+    input, language, config, caches: input.caches ?? sharedCaches, reuse: input.reuse !== false,
+    enabled: activeRules(registry, config), known: registry.map((r) => r.id),
+  };
+  const findings: Finding[] = [];
+  const suppressions: Suppression[] = [];
+
+  if (language === 'sql') {
+    const doc = parseDocument(text);
+    runRules(run, doc, { docs: [doc], index: 0 }, false, (f) => findings.push(f));
+    suppressions.push(...sqlSuppressions(doc, identity, text.length));
+  } else {
+    let regions: EmbeddedSql[] = [];
+    try {
+      regions = extractEmbeddedSql(text, language, { tags: config.embedded?.tags, functions: config.embedded?.functions });
+    } catch {
+      regions = [];
+    }
+    const hostRanges: Array<{ start: number; end: number }> = [];
+    const hostRegions: HostRegion[] = [];
+    for (const r of regions) {
+      try {
+        hostRegions.push({ sql: r, doc: parseDocument(r.text) });
+      } catch {
+        // One odd region must not hide the others.
+      }
+    }
+    // Every rule sees all queries of the file (a staging table made by one, merged by another).
+    const docs = hostRegions.map((h) => h.doc);
+    hostRegions.forEach(({ sql: r, doc }, index) => {
+      try {
+        const toHost = (o: number) => r.toHost(o);
+        hostRanges.push({ start: toHost(0), end: toHost(r.text.length) });
+        const quote = text[r.hostStart - 1];
+        runRules(run, doc, { docs, index }, true, (f) => findings.push(mapFinding(f, toHost, quote)));
+        suppressions.push(...sqlSuppressions(doc, toHost, text.length));
+      } catch {
+        // Same: the other regions still count.
+      }
+    });
+    suppressions.push(...hostSuppressions(text, hostRanges));
+    runHostRules(run, text, hostRegions, (f) => findings.push(f));
+  }
+
+  const kept = findings.filter((f) => !isSuppressed(suppressions, f.rule, f.start));
+  if (suppressions.length) runSuppressionRules(run, text, suppressions, (f) => kept.push(f));
+  kept.sort((a, b) => a.start - b.start || a.end - b.end || a.rule.localeCompare(b.rule));
+  return { findings: kept };
+}
+
+const identity = (o: number) => o;
+
+interface ActiveRule {
+  rule: Rule;
+  /** Severity forced by config, if any. */
+  forced?: Severity;
+  /** Its statement reports may be replayed across analyses: it reads nothing beyond its statement but DDL and the schema. */
+  memo: boolean;
+  readsDdl: boolean;
+}
+
+function activeRules(registry: readonly Rule[], config: AnalyzerConfig): ActiveRule[] {
+  const out: ActiveRule[] = [];
+  for (const rule of registry) {
+    const o = config.rules?.[rule.id];
+    if (o === 'off') continue;
+    const memo = !!rule.statement && !rule.reads.includes('other-statements') && !rule.reads.includes('catalog');
+    out.push({ rule, forced: o, memo, readsDdl: rule.reads.includes('document-ddl') });
+  }
+  return out;
+}
+
+/** A finding of `rule` from a report (offsets clamped into a text of `length`): the one place severity is decided. */
+function finding(a: ActiveRule, r: RuleReport, length: number): Finding {
+  const start = clamp(r.start, length);
+  const end = Math.max(start, clamp(r.end, length));
+  const f: Finding = { rule: a.rule.id, severity: a.forced ?? r.severity ?? a.rule.severity, message: r.message, start, end, fixes: r.fixes ?? [] };
+  if (r.related?.length) f.related = r.related;
+  return f;
+}
+
+function runRules(run: Run, doc: SqlDocument, file: NonNullable<RuleContext['file']>, embedded: boolean, emit: (f: Finding) => void): void {
+  const { input, caches } = run;
+  const length = doc.text.length;
+  const asts = caches.asts;
+  const documentTables = () => caches.tables.of(doc, input.path);
+  // what a memo of a rule reading the document's DDL compares: that model's cache entry (made once per document)
+  let ddlEntry: object | undefined | null = null;
+  const ddlKey = (): object | undefined => {
+    if (ddlEntry === null) ddlEntry = parserReady() ? (documentTables(), caches.tables.entryOf(doc)) : undefined;
+    return ddlEntry;
+  };
+  // One context for every rule of this document: `active` is the rule running, and while the memo
+  // captures a statement's reports they go to `sink`.
+  let active = run.enabled[0];
+  let sink: ((r: RuleReport) => void) | undefined;
+  const toFinding = (r: RuleReport) => {
+    const f = finding(active, r, length);
+    if (doc.quoted.length && f.fixes.length) f.fixes = f.fixes.map((x) => quoteFix(x, doc.quoted));
+    emit(f);
+  };
+  const ctx: RuleContext = {
+    doc, file, path: input.path, language: run.language, embedded, schema: input.schema, config: run.config,
+    ast: (s) => asts.of(s), documentTables,
+    report: (r) => (sink ? sink(r) : toFinding(r)),
+  };
+  let entries: DocEntries | undefined;
+  const check = (stmt: Statement, keep: (r: RuleReport) => void) => {
+    sink = keep;
+    try {
+      active.rule.statement!(stmt, ctx);
+    } finally {
+      sink = undefined;
+    }
+  };
+  for (const a of run.enabled) {
+    const { rule } = a;
+    if (!rule.statement && !rule.document) continue;
+    active = a;
+    if (rule.statement) {
+      const list = rule.kinds ? doc.ofKinds(rule.kinds) : doc.all;
+      const word = rule.mentions;
+      if (run.reuse && a.memo && list.length) {
+        entries ??= caches.reports.document(embedded);
+        const k: MemoInputs = { slot: caches.reports.slot(rule.id), ...caches.reports.inputs(input.schema, run.config, a.readsDdl ? ddlKey() : undefined) };
+        for (let i = 0; i < list.length; i++) {
+          if (word !== undefined && !list[i].mentions(word)) continue;
+          try {
+            entries.run(list[i], k, toFinding, check);
+          } catch {
+            // A bug in one rule on one statement: report nothing for it and keep going.
+          }
+        }
+      } else {
+        for (let i = 0; i < list.length; i++) {
+          if (word !== undefined && !list[i].mentions(word)) continue;
+          try {
+            rule.statement(list[i], ctx);
+          } catch {
+            // A bug in one rule on one statement: report nothing for it and keep going.
+          }
+        }
+      }
+    }
+    if (rule.document) {
+      try {
+        rule.document(ctx);
+      } catch {
+        // Same: the other rules still run.
+      }
+    }
+  }
+}
+
+/**
+ * A fix whose edits land in SQL that sits inside a '...' literal of the file (an old-style function
+ * body, an EXECUTE string) writes its quotes doubled, once per enclosing literal.
+ */
+export function quoteFix(fix: Fix, quoted: Span[]): Fix {
+  let changed = false;
+  const edits = fix.edits.map((e) => {
+    let levels = 0;
+    for (const q of quoted) if (e.start >= q.start && e.end <= q.end) levels++;
+    if (levels === 0 || !e.newText.includes("'")) return e;
+    changed = true;
+    return { ...e, newText: e.newText.replace(/'/g, "'".repeat(2 ** levels)) };
+  });
+  return changed ? { ...fix, edits } : fix;
+}
+
+/** Rules that need the host code's structure (functions, interpolated expressions) around the SQL. */
+function runHostRules(run: Run, text: string, regions: HostRegion[], emit: (f: Finding) => void): void {
+  const asts = run.caches.asts;
+  let jsTokens: readonly JsToken[] | undefined;
+  const tokens = () => (jsTokens ??= significantTokens(text, run.language));
+  for (const a of run.enabled) {
+    if (!a.rule.host) continue;
+    try {
+      a.rule.host({
+        text, path: run.input.path, language: run.language, regions, schema: run.input.schema, config: run.config,
+        ast: (s) => asts.of(s),
+        tokens,
+        report: (r) => emit(finding(a, r, text.length)),
+      });
+    } catch {
+      // A bug in one rule must not hide the others.
+    }
+  }
+}
+
+/** Rules that judge the suppression comments themselves, once the findings they silence are known. */
+function runSuppressionRules(run: Run, text: string, suppressions: readonly Suppression[], emit: (f: Finding) => void): void {
+  const knownRules = run.known;
+  for (const a of run.enabled) {
+    if (!a.rule.suppressions) continue;
+    try {
+      a.rule.suppressions({ text, suppressions, config: run.config, knownRules, report: (r) => emit(finding(a, r, text.length)) });
+    } catch {
+      // Same.
+    }
+  }
+}
+
+function clamp(n: number, max: number): number {
+  return Number.isFinite(n) ? Math.max(0, Math.min(Math.trunc(n), max)) : 0;
+}
+
+function mapFinding(f: Finding, toHost: (o: number) => number, quote?: string): Finding {
+  return {
+    ...f,
+    start: toHost(f.start),
+    end: toHost(f.end),
+    fixes: f.fixes.map((x) => ({
+      ...x,
+      edits: x.edits.map((e) => ({ start: toHost(e.start), end: toHost(e.end), newText: escapeForHost(e.newText, quote) })),
+    })),
+  };
+}
+
+/**
+ * Fix text is SQL; inside a JS literal it must be written so that the literal's value is that SQL
+ * (a quoted identifier inside a "..." string, a backslash, a line break in a '...' string).
+ * `${` is left alone: rules never write interpolations, and snippet placeholders use that syntax.
+ */
+export function escapeForHost(text: string, quote: string | undefined): string {
+  if (quote === '`') return text.replace(/[\\`]/g, (c) => `\\${c}`);
+  if (quote !== '"' && quote !== "'") return text;
+  return text.replace(/[\\"'\r\n]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === quote || c === '\\') return `\\${c}`;
+    return c;
+  });
+}
