@@ -51,3 +51,41 @@ export function lineBreakOf(text: string): '\n' | '\r\n' {
   }
   return crlf > lf ? '\r\n' : '\n';
 }
+
+/**
+ * VS Code snippet syntax to plain text for edges without snippets: `${1:key}` → `key`, `$1`/`${1}` → ``,
+ * `\$` → `$`.
+ */
+export function stripSnippet(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\' && (text[i + 1] === '$' || text[i + 1] === '}' || text[i + 1] === '\\')) {
+      out += text[++i];
+    } else if (c === '$' && /\d/.test(text[i + 1] ?? '')) {
+      while (/\d/.test(text[i + 1] ?? '')) i++;
+    } else if (c === '$' && text[i + 1] === '{' && /\d/.test(text[i + 2] ?? '')) {
+      let j = i + 2;
+      while (/\d/.test(text[j] ?? '')) j++;
+      if (text[j] === '}') {
+        i = j;
+      } else if (text[j] === ':') {
+        // Keep the default text, which may itself hold nested placeholders: strip them recursively.
+        let depth = 1;
+        let k = j + 1;
+        for (; k < text.length && depth > 0; k++) {
+          if (text[k] === '\\') k++;
+          else if (text[k] === '{' && text[k - 1] === '$') depth++;
+          else if (text[k] === '}') depth--;
+        }
+        out += stripSnippet(text.slice(j + 1, k - 1));
+        i = k - 1;
+      } else {
+        out += c;
+      }
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}

@@ -15,7 +15,7 @@ import { rules } from '../rules/index';
 import { docsUrl } from '../rules/rule';
 import { loadConfig, type DupguardConfig } from '../config/dupguardJson';
 import { expandPaths } from '../cli/files';
-import { stripSnippet } from '../vscode/analyzeText';
+import { stripSnippet } from '../core/fixes';
 
 export type { Finding, Fix, Severity };
 

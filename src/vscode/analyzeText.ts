@@ -25,21 +25,3 @@ export function analyzeText(input: AnalyzeTextInput): Finding[] {
   }
 }
 
-/** Snippet placeholders (`${1:key}`, `$1`, `${2}`) replaced by their default text, for edits that cannot be snippets. */
-export function stripSnippet(text: string): string {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\\' && i + 1 < text.length && '$}\\'.includes(text[i + 1])) { out += text[++i]; continue; }
-    if (c === '$') {
-      const m = /^\$(\d+)|^\$\{(\d+)(?::((?:\\.|[^}\\])*))?\}/.exec(text.slice(i));
-      if (m) {
-        out += m[3] !== undefined ? stripSnippet(m[3]) : '';
-        i += m[0].length - 1;
-        continue;
-      }
-    }
-    out += c;
-  }
-  return out;
-}

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { preferredFixes } from '../core/fixes';
 import type { Finding, Fix } from '../core/types';
-import { stripSnippet } from './analyzeText';
+import { stripSnippet } from '../core/fixes';
 import { Config } from './config';
 import { ruleOf, toRange } from './convert';
 import type { DiagnosticsController } from './diagnostics';

@@ -8,7 +8,7 @@ import { main } from '../../../src/cli/main';
 import type { CliIO } from '../../../src/cli/io';
 import { defaultDeps, run, type LintDeps } from '../../../src/cli/lint';
 import { escapeData, escapeProperty } from '../../../src/cli/format/github';
-import { stripSnippet } from '../../../src/cli/format/report';
+import { stripSnippet } from '../../../src/core/fixes';
 import { LineIndex } from '../../../src/core/positions';
 import type { AnalyzeInput, AnalyzeResult } from '../../../src/engine/analyze';
 import type { Finding } from '../../../src/core/types';

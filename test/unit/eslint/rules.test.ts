@@ -15,7 +15,7 @@ import { main } from '../../../src/cli/main';
 import { analyze } from '../../../src/engine/analyze';
 import { ensureParser, loadSchemaFromDdl } from '../../../src/core/schema/ddl';
 import { applyFixes } from '../../../src/core/fixes';
-import { stripSnippet } from '../../../src/vscode/analyzeText';
+import { stripSnippet } from '../../../src/core/fixes';
 import type { Finding } from '../../../src/core/types';
 
 // (Its package types need node16 module resolution; the parser object is all RuleTester takes.)
