@@ -407,7 +407,8 @@ class Extractor {
     const map = b.map;
     const result: EmbeddedSql = {
       text,
-      hostStart: c.lits[0].chunks[0].host,
+      // where text[0] stands: after a leading line continuation (it cooks to nothing), not at the literal's start
+      hostStart: mapToHost(map, 0),
       toHost: (offset: number) => mapToHost(map, offset),
       via: c.via,
       placeholders: b.placeholders,

@@ -372,3 +372,9 @@ test('long runs of white space, comments and dotted names before or inside a lit
     assert.deepEqual(extract(host).map((e) => e.text.trim().slice(-want[0]?.length || 0)), want);
   }
 });
+
+test('a template whose text starts with a line continuation: hostStart is where text[0] stands (found by the fuzz test)', () => {
+  for (const host of ['sql`\\\n', 'sql`\\\nINSERT INTO t VALUES (1)`', 'sql`\\\r\nSELECT 1`']) {
+    for (const e of extract(host)) assert.equal(e.hostStart, e.toHost(0), JSON.stringify(host));
+  }
+});
