@@ -49,8 +49,9 @@ Exit status: 0 no duplicates; 1 duplicates found by a configured key, a unique k
 copies through or the whole-row check (duplicates under inferred keys alone are reported with '?'
 and exit 0: nothing declares those columns unique); 2 an error (connection, permission, lock
 timeout, no answer within --client-timeout, a configured key naming no column...) or counts made
-partial by row-level security, and no such duplicates found; 3 (--quick) none found, but for some
-check the estimate cannot exclude duplicates above --quick-threshold.
+partial by row-level security, and no such duplicates found;
+3 (--quick) none found, but for some check the estimate cannot exclude duplicates above
+--quick-threshold.
 
 What the scan runs against the database, and a least-privilege role for it: docs/security.md.`;
 
