@@ -244,19 +244,27 @@ export async function checkAddedKeys(db: Queryable, keys: readonly AddedUniqueKe
   try {
     await q(`SELECT pg_catalog.set_config('statement_timeout', $1, true), pg_catalog.set_config('lock_timeout', $2, true)`,
       [String(opts.statementTimeoutMs ?? 60_000), String(opts.lockTimeoutMs ?? 2_000)]);
-    // First the catalog look-ups, with the role's search_path (unqualified tables resolve as the migration would).
-    // Only name resolution happens under it: the counts below run under pg_catalog, pg_temp again.
-    // Without one given, the role's and database's own default (reset_val: what a fresh session of theirs gets).
+    // Table names are resolved under the role's own search_path (unqualified tables resolve as the
+    // migration would; without one given, the role's and database's default: reset_val, what a fresh
+    // session of theirs gets). Only to_regclass runs under it, with no operator: an operator someone
+    // created in a schema on that path could be chosen over pg_catalog's. Everything after runs
+    // under pg_catalog, pg_temp again.
     if (opts.searchPath) await q(`SELECT pg_catalog.set_config('search_path', $1, true)`, [opts.searchPath]);
     else await q(`SELECT pg_catalog.set_config('search_path', s.reset_val, true) FROM pg_catalog.pg_settings s WHERE s.name = 'search_path'`);
-    const plans: { k: AddedUniqueKey; oid: string; schema: string; table: string; columns?: string[] }[] = [];
+    const resolved: (string | null)[] = [];
     for (const k of keys) {
+      const r = await q(`SELECT pg_catalog.to_regclass($1)::pg_catalog.oid AS oid`, [k.schema ? quoteQualified(k.schema, k.table) : quoteIdent(k.table)]);
+      resolved.push((r.rows[0] as { oid: string | null } | undefined)?.oid ?? null);
+    }
+    await q(`SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true)`);
+    const plans: { k: AddedUniqueKey; oid: string; schema: string; table: string; columns?: string[] }[] = [];
+    for (const [ki, k] of keys.entries()) {
       if (aborted()) return out;
-      const rel = await q(
+      const rel = resolved[ki] === null ? { rows: [] } : await q(
         `SELECT c.oid::pg_catalog.int8::pg_catalog.text AS oid, n.nspname AS schema, c.relname AS name, c.relkind::pg_catalog.text AS kind
            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.oid = pg_catalog.to_regclass($1)`,
-        [k.schema ? quoteQualified(k.schema, k.table) : quoteIdent(k.table)]);
+          WHERE c.oid = $1::pg_catalog.oid`,
+        [resolved[ki]]);
       const r = rel.rows[0] as { oid: string; schema: string; name: string; kind: string } | undefined;
       if (!r || !['r', 'p', 'm'].includes(r.kind)) { out.push({ key: k, status: 'absent' }); continue; }
       const base = { key: k, schema: r.schema, table: r.name };
