@@ -167,3 +167,18 @@ test('the session stays read-only and is rolled back: a write slipped into it fa
     await r.session.close();
   }
 });
+
+test('an operator planted on the role\'s search_path never runs: only to_regclass resolves names there', async () => {
+  // An exact-type `=` (oid, regclass) in public would be chosen over pg_catalog's `=` (oid, oid) by any
+  // unqualified comparison of an oid with to_regclass() while the role's own search_path is in force.
+  await admin.client.query(`
+    CREATE FUNCTION public.planted_eq(oid, regclass) RETURNS boolean LANGUAGE plpgsql AS
+      $$ BEGIN RAISE EXCEPTION 'planted operator ran'; END $$;
+    CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = regclass, FUNCTION = public.planted_eq)`);
+  try {
+    const { outcomes } = await check('ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);');
+    assert.deepEqual(outcomes.map((o) => o.status), ['counted']);
+  } finally {
+    await admin.client.query('DROP OPERATOR public.= (oid, regclass); DROP FUNCTION public.planted_eq(oid, regclass)');
+  }
+});
