@@ -67,6 +67,8 @@ export async function openMigration(connections: Connections, conn: ChosenConnec
   const doc = await vscode.workspace.openTextDocument({ language: 'sql', content: p.script });
   await vscode.window.showTextDocument(doc, { viewColumn: req.column ?? vscode.ViewColumn.One, preview: false });
   log.info(`dedup migration for ${p.table.qualified} key (${req.key.join(', ')}): ${p.strategy} (${p.strategyReason}); backup ${p.backup.qualified}`);
+  // The walkthrough's last step completes on this, whichever way the migration was asked for (panel button or quick fix).
+  void vscode.commands.executeCommand('setContext', 'dupguard.migrationGenerated', true);
   if (p.warnings.length) void vscode.window.showWarningMessage(`dupguard: ${p.warnings.join(' ')}`);
   return doc;
 }

@@ -18,6 +18,17 @@ const walkthroughs = (manifest.contributes.walkthroughs ?? []) as Array<{ id: st
 const steps = walkthroughs.flatMap((w) => w.steps);
 
 /** Command ids src/vscode registers: the command table, plus `const X = 'dupguard.y'` passed to registerCommand(X, ...). */
+/** Context keys the extension sets to true (setContext with a literal key). */
+function contextKeysSet(): Set<string> {
+  const keys = new Set<string>();
+  const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  for (const file of walk(path.join(root, 'src', 'vscode'))) {
+    for (const m of fs.readFileSync(file, 'utf8').matchAll(/'setContext', '(dupguard\.[\w.]+)', true\)/g)) keys.add(m[1]);
+  }
+  return keys;
+}
+
 function registeredCommands(): Set<string> {
   const ids = new Set<string>(Object.values(COMMANDS).map((c) => c.id));
   const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
@@ -47,6 +58,7 @@ test('every completion event and command link names a command the extension regi
       const [kind, arg] = [e.slice(0, e.indexOf(':')), e.slice(e.indexOf(':') + 1)];
       if (kind === 'onCommand') assert.ok(commands.has(arg), `step ${s.id}: ${e} is no command the extension registers`);
       else if (kind === 'onSettingChanged') assert.ok(settings.has(arg), `step ${s.id}: ${e} is no contributed setting`);
+      else if (kind === 'onContext') assert.ok(contextKeysSet().has(arg), `step ${s.id}: ${e} is no context key the extension sets`);
       else assert.fail(`step ${s.id}: unexpected completion event ${e}`);
     }
     for (const m of s.description.matchAll(/\(command:([\w.]+)/g)) {
