@@ -21,6 +21,7 @@ import {
   compareBaseline, folderBaseline, formatTable, labelKey, parseCorpusReadme, parseLabels, score,
   type Baseline, type CorpusFile, type Label, type ScoredFinding,
 } from '../support/accuracy';
+import { bundleStale } from '../support/bundle';
 import { corpusDir } from '../support/corpus';
 
 const root = path.resolve(__dirname, '../..');
@@ -47,18 +48,6 @@ function loadLabels(): Map<string, Label[]> {
     out.set(folder, labels);
   }
   return out;
-}
-
-/** True when the bundle is missing or older than a source file (then it is rebuilt, as other tests do). */
-function bundleStale(): boolean {
-  if (!fs.existsSync(cli) || !fs.existsSync(path.join(root, 'dist/libpg-query.wasm'))) return true;
-  const built = fs.statSync(cli).mtimeMs;
-  const newer = (dir: string): boolean =>
-    fs.readdirSync(dir, { withFileTypes: true }).some((e) => {
-      const p = path.join(dir, e.name);
-      return e.isDirectory() ? newer(p) : fs.statSync(p).mtimeMs > built;
-    });
-  return newer(path.join(root, 'src'));
 }
 
 interface ProjectRun {
@@ -118,7 +107,7 @@ test('accuracy on real code (ts-real): precision and recall per rule against rev
     }
   }
 
-  if (bundleStale()) {
+  if (bundleStale(cli)) {
     const build = spawnSync(process.execPath, ['esbuild.js'], { cwd: root, encoding: 'utf8' });
     assert.equal(build.status, 0, build.stderr);
   }

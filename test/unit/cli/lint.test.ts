@@ -13,6 +13,7 @@ import { LineIndex } from '../../../src/core/positions';
 import type { AnalyzeInput, AnalyzeResult } from '../../../src/engine/analyze';
 import type { Finding } from '../../../src/core/types';
 import { rules } from '../../../src/rules/index';
+import { bundleStale } from '../../support/bundle';
 
 const root = path.resolve(__dirname, '../../..');
 const fixtures = path.join(root, 'test/fixtures/cli');
@@ -289,18 +290,6 @@ test('the built bundle (node dist/cli.js) lints with the real rules and the WASM
   assert.equal(usage.stderr, 'dupguard lint: nope: no such file or directory\n');
   t.diagnostic(`bundle: ${(fs.statSync(cli).size / 1e6).toFixed(1)} MB`);
 });
-
-/** True when the bundle is missing or older than some source file. */
-function bundleStale(cli: string): boolean {
-  if (!fs.existsSync(cli) || !fs.existsSync(path.join(root, 'dist/libpg-query.wasm'))) return true;
-  const built = fs.statSync(cli).mtimeMs;
-  const newer = (dir: string): boolean =>
-    fs.readdirSync(dir, { withFileTypes: true }).some((e) => {
-      const p = path.join(dir, e.name);
-      return e.isDirectory() ? newer(p) : fs.statSync(p).mtimeMs > built;
-    });
-  return newer(path.join(root, 'src')) || fs.statSync(path.join(root, 'package.json')).mtimeMs > built;
-}
 
 /** The parts of the SARIF 2.1.0 schema a consumer relies on: required properties, enums, no unknown properties. */
 function validateSarif(log: Record<string, any>): void {
