@@ -790,16 +790,21 @@ function concurrentSql(c: Ctx, plan: MigrationPlan, nullsClause: string): string
 
 /** Header line saying what happens to the references of other tables. */
 function referencesLine(c: Ctx, plan: MigrationPlan): string | undefined {
+  const text = referencesText(c, plan);
+  return text === undefined ? undefined : `-- ${commentSafe(text)}`;
+}
+
+function referencesText(c: Ctx, plan: MigrationPlan): string | undefined {
   if (!c.fks.length) return undefined;
   const n = c.fks.length;
   const fkWords = `${n} foreign key${n === 1 ? '' : 's'} (${c.fks.map((f) => f.id).join(', ')})`;
   const moving = plan.referenceMoves.filter((m) => m.rows > 0);
   if (plan.mergeReferences) {
-    if (!plan.referenceMovesKnown) return `-- References: ${fkWords} point here; rows that referenced a removed copy move to the kept row of its key (--merge-references; how many was not counted: the script prints it).`;
-    if (!moving.length) return `-- References: ${fkWords} point here; none references a copy to remove (counted at generation; any that does when the script runs moves to the kept row, --merge-references).`;
-    return `-- References: ${describeReferenceMoves(moving)} (--merge-references).`;
+    if (!plan.referenceMovesKnown) return `References: ${fkWords} point here; rows that referenced a removed copy move to the kept row of its key (--merge-references; how many was not counted: the script prints it).`;
+    if (!moving.length) return `References: ${fkWords} point here; none references a copy to remove (counted at generation; any that does when the script runs moves to the kept row, --merge-references).`;
+    return `References: ${describeReferenceMoves(moving)} (--merge-references).`;
   }
-  return `-- References: ${fkWords} point here; ${plan.referenceMovesKnown ? 'none references a copy to remove (counted at generation)' : 'not counted at generation'}. The script stops, with nothing changed, if any row would have to move to a kept row.`;
+  return `References: ${fkWords} point here; ${plan.referenceMovesKnown ? 'none references a copy to remove (counted at generation)' : 'not counted at generation'}. The script stops, with nothing changed, if any row would have to move to a kept row.`;
 }
 
 function constraintLine(c: Ctx, plan: MigrationPlan): string {
@@ -838,7 +843,7 @@ function rollbackHeader(c: Ctx, plan: MigrationPlan, now: Date): string {
   const withMigration = c.opts.purpose !== 'rollback';
   const undoes = withMigration
     ? `the dedup of ${tname} on (${c.key.join(', ')}) generated with it: ${migrationSummary(c, plan)}`
-    : c.opts.undoes ?? `the dupguard dedup of ${tname} on (${c.key.join(', ')}) that backed the table up to ${plan.backup.schema}.${plan.backup.name}`;
+    : c.opts.undoes ? `the migration its backup records as "${c.opts.undoes}"` : `the dupguard dedup of ${tname} on (${c.key.join(', ')}) that backed the table up to ${plan.backup.schema}.${plan.backup.name}`;
   const moved = c.fks.filter((f) => f.refBackup && !f.self);
   return lines(
     `-- dupguard rollback for ${commentSafe(tname)}`,
