@@ -46,6 +46,10 @@ test('migrate prints a script that psql runs; --rollback undoes it; the ratio pi
     assert.equal(await main(['migrate', '--url', db.url, '-t', 'etl."TaskRequirements"', '-k', 'task_pk,requirement_id', '--rollback'], rio), 0, rio.err);
     assert.match(rio.out, /^-- backup: etl\.tr_backup$/m);
     assert.match(rio.out, /^-- dupguard rollback for etl\.TaskRequirements/m);
+    // Its header describes the migration it undoes, as the backup recorded it: a rebuild, not a strategy of its own.
+    assert.doesNotMatch(rio.out, /^-- (Strategy|Keeps):/m);
+    assert.match(rio.out, /^-- Undoes: the migration its backup records as "dupguard backup of etl\.TaskRequirements taken .* before removing duplicates on \(task_pk, requirement_id\): kept per key the row that is oldest by inserted_at \(ties: lowest id, then lowest physical position\); strategy rebuild; constraint TaskRequirements_task_pk_requirement_id_key"\.$/m);
+    assert.doesNotMatch(rio.out, /\bdelete\b/i);
     const rb = psqlRun(db.url, rio.out);
     assert.equal(rb.status, 0, rb.stderr);
     assert.deepEqual(await rowHashes(db, 'etl', 'TaskRequirements'), original);
@@ -146,6 +150,44 @@ test('migrate refuses a partitioned table whose key lacks the partition column, 
       assert.equal(io.out, '');
     }
     assert.equal(await count(db, 'SELECT count(*) AS n FROM public.events'), 50);
+  } finally {
+    await db.close();
+  }
+});
+
+test('--out DIR writes the migration and its rollback under timestamped names; --rollback-out FILE; the rollback written with a rebuild says so and restores the table exactly', async () => {
+  const db = await freshDb(SEED);
+  try {
+    const original = await rowHashes(db, 'etl', 'TaskRequirements');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dupguard-out-'));
+    fs.mkdirSync(path.join(dir, 'db'));
+    const io = capture({}, dir);
+    assert.equal(await main(['migrate', '--url', db.url, '-t', 'etl."TaskRequirements"', '-k', 'task_pk,requirement_id', '--out', 'db'], io), 0, io.err);
+    const files = fs.readdirSync(path.join(dir, 'db')).sort();
+    assert.equal(files.length, 2, files.join(', '));
+    assert.match(files[0], /^\d{8}_\d{6}_dedup_etl_TaskRequirements\.sql$/);
+    assert.equal(files[1], files[0].replace('.sql', '_rollback.sql'));
+    const script = fs.readFileSync(path.join(dir, 'db', files[0]), 'utf8');
+    const rollback = fs.readFileSync(path.join(dir, 'db', files[1]), 'utf8');
+    // The file stamp is the backup's.
+    assert.ok(script.includes(`-- backup: etl."TaskRequirements_dupguard_${files[0].slice(0, 15)}"`), script.slice(0, 800));
+    assert.match(script, /^-- Strategy: rebuild/m);
+    assert.doesNotMatch(script, /^-- (ROLLBACK|TRUNCATE|INSERT)/m, 'no commented rollback to uncomment');
+    assert.match(rollback, /^-- Undoes: the dedup of etl\.TaskRequirements on \(task_pk, requirement_id\) generated with it: kept per key the row that is oldest by inserted_at .*; strategy rebuild; /m);
+    assert.doesNotMatch(rollback, /^-- Strategy:/m);
+
+    // --rollback-out names the rollback's file; the migration still goes to standard output.
+    const sio = capture({}, dir);
+    assert.equal(await main(['migrate', '--url', db.url, '-t', 'etl."TaskRequirements"', '-k', 'task_pk,requirement_id', '--rollback-out', 'undo.sql', '--backup-name', 'tr_b2'], sio), 0, sio.err);
+    assert.match(sio.out, /^-- dupguard dedup migration for etl\.TaskRequirements/);
+    assert.match(fs.readFileSync(path.join(dir, 'undo.sql'), 'utf8'), /^-- dupguard rollback for etl\.TaskRequirements/);
+
+    assert.equal(psqlRun(db.url, script).status, 0);
+    assert.equal(await count(db, 'SELECT count(*) AS n FROM etl."TaskRequirements"'), 30);
+    const rb = psqlRun(db.url, rollback);
+    assert.equal(rb.status, 0, rb.stderr);
+    assert.deepEqual(await rowHashes(db, 'etl', 'TaskRequirements'), original);
+    fs.rmSync(dir, { recursive: true, force: true });
   } finally {
     await db.close();
   }
