@@ -105,7 +105,7 @@ export interface KeepOrder {
   direction: 'asc' | 'desc';
   /** Columns (or `ctid`) that break ties, in order. */
   tieBreak: string[];
-  /** Plain-words explanation, e.g. "oldest by created_at (ties: id, then physical position)". */
+  /** Which row, in words that follow "the row": "oldest by created_at (ties: lowest id, then lowest physical position)", "with the lowest id". */
   description: string;
 }
 

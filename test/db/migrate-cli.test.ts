@@ -36,7 +36,7 @@ test('migrate prints a script that psql runs; --rollback undoes it; the ratio pi
     assert.equal(code, 0, io.err);
     assert.match(io.out, /^-- Strategy: rebuild \(duplicate ratio 90x/m);
     assert.match(io.out, /^-- backup: etl\.tr_backup$/m);
-    assert.match(io.out, /^-- Keeps: per key, the row that is oldest by inserted_at/m);
+    assert.match(io.out, /^-- Keeps: per key, the row oldest by inserted_at/m);
     const r = psqlRun(db.url, io.out);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(await count(db, 'SELECT count(*) AS n FROM etl."TaskRequirements"'), 30);
@@ -48,7 +48,7 @@ test('migrate prints a script that psql runs; --rollback undoes it; the ratio pi
     assert.match(rio.out, /^-- dupguard rollback for etl\.TaskRequirements/m);
     // Its header describes the migration it undoes, as the backup recorded it: a rebuild, not a strategy of its own.
     assert.doesNotMatch(rio.out, /^-- (Strategy|Keeps):/m);
-    assert.match(rio.out, /^-- Undoes: the migration its backup records as "dupguard backup of etl\.TaskRequirements taken .* before removing duplicates on \(task_pk, requirement_id\): kept per key the row that is oldest by inserted_at \(ties: lowest id, then lowest physical position\); strategy rebuild; constraint TaskRequirements_task_pk_requirement_id_key"\.$/m);
+    assert.match(rio.out, /^-- Undoes: the migration its backup records as "dupguard backup of etl\.TaskRequirements taken .* before removing duplicates on \(task_pk, requirement_id\): kept per key the row oldest by inserted_at \(ties: lowest id, then lowest physical position\); strategy rebuild; constraint TaskRequirements_task_pk_requirement_id_key"\.$/m);
     assert.doesNotMatch(rio.out, /\bdelete\b/i);
     const rb = psqlRun(db.url, rio.out);
     assert.equal(rb.status, 0, rb.stderr);
@@ -79,7 +79,7 @@ test('migrate --dry-run reports the numbers and changes nothing; --out writes th
     assert.match(oio.err, /wrote the migration for etl\.TaskRequirements to m\.sql/);
     assert.match(oio.err, /wrote the rollback for etl\.TaskRequirements to m_rollback\.sql/);
     assert.match(fs.readFileSync(path.join(dir, 'm_rollback.sql'), 'utf8'), /^-- dupguard rollback for etl\.TaskRequirements/m);
-    assert.match(fs.readFileSync(path.join(dir, 'm.sql'), 'utf8'), /^-- Keeps: per key, the row that is newest by inserted_at/m);
+    assert.match(fs.readFileSync(path.join(dir, 'm.sql'), 'utf8'), /^-- Keeps: per key, the row newest by inserted_at/m);
     fs.rmSync(dir, { recursive: true, force: true });
   } finally {
     await db.close();
@@ -173,7 +173,7 @@ test('--out DIR writes the migration and its rollback under timestamped names; -
     assert.ok(script.includes(`-- backup: etl."TaskRequirements_dupguard_${files[0].slice(0, 15)}"`), script.slice(0, 800));
     assert.match(script, /^-- Strategy: rebuild/m);
     assert.doesNotMatch(script, /^-- (ROLLBACK|TRUNCATE|INSERT)/m, 'no commented rollback to uncomment');
-    assert.match(rollback, /^-- Undoes: the dedup of etl\.TaskRequirements on \(task_pk, requirement_id\) generated with it: kept per key the row that is oldest by inserted_at .*; strategy rebuild; /m);
+    assert.match(rollback, /^-- Undoes: the dedup of etl\.TaskRequirements on \(task_pk, requirement_id\) generated with it: kept per key the row oldest by inserted_at .*; strategy rebuild; /m);
     assert.doesNotMatch(rollback, /^-- Strategy:/m);
 
     // --rollback-out names the rollback's file; the migration still goes to standard output.
