@@ -25,7 +25,7 @@ const SPEC = {
   flavour: { type: 'string', choices: ['auto', 'postgres', 'yugabyte'], default: 'auto', description: 'target engine (auto: the connected server); yugabyte has no ctid' },
   ratio: { type: 'number', valueName: 'x', description: 'duplicate ratio (rows / distinct keys) if known; skips counting' },
   'constraint-name': { type: 'string', valueName: 'name', description: 'name of the new unique constraint (your own migration\'s name for it, if it declares one)' },
-  constraint: { type: 'boolean', default: true, description: '--no-constraint: leave the UNIQUE to your own migration (give its name with --constraint-name)' },
+  'no-constraint': { type: 'boolean', description: 'leave the UNIQUE to your own migration, which declares it (give its name with --constraint-name)' },
   'declared-in': { type: 'string', valueName: 'file[:line]', description: 'where your own migration declares this UNIQUE (named in the script\'s notes)' },
   'merge-references': { type: 'boolean', description: 'accept re-pointing rows of other tables that reference a removed copy to the kept row' },
   'backup-name': { type: 'string', valueName: 'name', description: 'name of the backup table (same schema)' },
@@ -56,8 +56,8 @@ ${formatHelp(SPEC)}
 
 Ctrl-C (SIGINT) or SIGTERM cancels the running statement on the server and rolls back before exiting.
 
-Exit status: 0 done (dry run: the migration would succeed), 1 the dry run found it would fail, 2 error,
-130 cancelled.`;
+Exit status: 0 done (dry run: the migration would succeed), 1 the dry run found it would fail (or would
+re-point references without --merge-references), 2 error or refusal (nothing written), 130 cancelled.`;
 
 /** Splits `a,"b,c",D` into column names: quoted parts exact, bare parts as typed. */
 export function splitNames(text: string, sep: string): { name: string; quoted: boolean }[] {
@@ -198,7 +198,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       constraintName: f['constraint-name'],
       backupName: f['backup-name'],
       mergeReferences: f['merge-references'],
-      addConstraint: f.constraint,
+      addConstraint: !f['no-constraint'],
       declaredIn: f['declared-in'],
       now: new Date(),
     };
