@@ -107,6 +107,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (f.ratio !== undefined && !(f.ratio >= 1)) throw new UsageError('--ratio must be at least 1 (rows / distinct keys)');
     if (f.rollback && f['dry-run']) throw new UsageError('--rollback and --dry-run exclude each other');
     if (f['rollback-out'] !== undefined && (f.rollback || f['dry-run'])) throw new UsageError(`--rollback-out goes with the migration; with ${f.rollback ? '--rollback use --out' : '--dry-run nothing is written'}`);
+    if (f.out !== undefined && f['dry-run']) throw new UsageError('--out and --dry-run exclude each other: a dry run writes nothing');
   } catch (e) {
     if (e instanceof UsageError) return fail(`${e.message}\n\n${USAGE}`);
     throw e;
