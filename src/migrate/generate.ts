@@ -806,7 +806,7 @@ function referencesText(c: Ctx, plan: MigrationPlan): string | undefined {
   if (plan.mergeReferences) {
     if (!plan.referenceMovesKnown) return `References: ${fkWords} point here; rows that referenced a removed copy move to the kept row of its key (--merge-references; how many was not counted: the script prints it).`;
     if (!moving.length) return `References: ${fkWords} point here; none references a copy to remove (counted at generation; any that does when the script runs moves to the kept row, --merge-references).`;
-    return `References: ${describeReferenceMoves(moving)} (--merge-references).`;
+    return `References: ${describeReferenceMoves(moving, 'move')} (counted at generation; --merge-references).`;
   }
   return `References: ${fkWords} point here; ${plan.referenceMovesKnown ? 'none references a copy to remove (counted at generation)' : 'not counted at generation'}. The script stops, with nothing changed, if any row would have to move to a kept row.`;
 }

@@ -164,13 +164,13 @@ function thousands(n: number): string {
 }
 
 /** What the moves amount to, in words: "10,781 rows of public.rental would move from 2,112 copies to the kept rows". */
-export function describeReferenceMoves(moves: ReferenceMove[]): string {
+export function describeReferenceMoves(moves: ReferenceMove[], verb = 'would move'): string {
   const moving = moves.filter((m) => m.rows > 0);
   const perChild = new Map<string, number>();
   for (const m of moving) perChild.set(m.child, (perChild.get(m.child) ?? 0) + 1);
   const parts = moving.map((m) => {
     const via = (perChild.get(m.child) ?? 0) > 1 ? ` (by ${m.foreignKey.slice(m.child.length + 1)})` : '';
-    return `${thousands(m.rows)} ${m.rows === 1 ? 'row' : 'rows'} of ${m.child}${via} would move from ${thousands(m.distinctParents)} ${m.distinctParents === 1 ? 'copy' : 'copies'} to the kept rows`;
+    return `${thousands(m.rows)} ${m.rows === 1 ? 'row' : 'rows'} of ${m.child}${via} ${verb} from ${thousands(m.distinctParents)} ${m.distinctParents === 1 ? 'copy' : 'copies'} to the kept rows`;
   });
   return parts.join(', and ');
 }

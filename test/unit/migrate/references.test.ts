@@ -51,7 +51,7 @@ test('merged: the header states the counts; the references move; no run-time ref
   const p = gen({ referenceMoves: MOVES, mergeReferences: true });
   assert.deepEqual(p.referenceMoves, MOVES);
   assert.equal(p.mergeReferences, true);
-  assert.ok(p.script.split('\n').includes('-- References: 10,781 rows of public.rental would move from 2,112 copies to the kept rows (--merge-references).'));
+  assert.ok(p.script.split('\n').includes('-- References: 10,781 rows of public.rental move from 2,112 copies to the kept rows (counted at generation; --merge-references).'));
   assert.doesNotMatch(p.script, /would re-point references/);
   assert.match(p.script, /UPDATE public\.rental AS dupguard_child SET inventory_id = o\.new1/);
   assert.match(p.rollback, /^-- Undoes: .*references to removed copies moved to the kept rows/m);
