@@ -213,7 +213,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       foreignKeyOperators: facts?.foreignKeyOperators,
       referenceMoves: facts?.referenceMoves,
     });
-    if (facts && !f.rollback && facts.referenceMoves === undefined && desc.referencedBy?.length) {
+    if (facts && !f.rollback && !abort.signal.aborted && facts.referenceMoves === undefined && desc.referencedBy?.length) {
       io.stderr('dupguard migrate: counting the references that would move took too long; the script counts them when it runs and stops if any would move without --merge-references\n');
     }
     if (f.rollback) {
