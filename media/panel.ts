@@ -6,10 +6,10 @@
  * expanded tables, dry-run results, the last report) lives in getState/setState.
  */
 import type { ScanCheck, ScanReport, ScanTable } from '../src/db/report';
-import { describeEstimate, formatBytes, formatCount, formatEstimate, formatPercent, tableFigures, type TableFigures } from '../src/vscode/panel/figures';
+import { describeEstimate, formatBytes, formatCount, formatEstimate, formatPercent, tableFigures, type TableFigures } from '../src/vscode/database/figures';
 import {
   checkKey, type CheckRef, type FromWebview, type PanelState, type RenderedSummary, type SortColumn, type ToWebview,
-} from '../src/vscode/panel/messages';
+} from '../src/vscode/database/messages';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;

@@ -71,14 +71,23 @@ export async function setSetting(key: string, value: unknown, section = 'dupguar
   await vscode.workspace.getConfiguration(section).update(key, value, vscode.ConfigurationTarget.Workspace);
 }
 
-interface Exports { services: { schema: { ready(): Promise<void> } } }
+interface Exports {
+  services: {
+    schema: { ready(): Promise<void> };
+    database: { uniqueCheck: { state(uri: string): DataCheckState | undefined } };
+  };
+}
+
+/** The running extension's API (what activate() returned). */
+export async function extensionApi(): Promise<Exports> {
+  const ext = vscode.extensions.getExtension<Exports>(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
+  return ext.isActive ? ext.exports : ext.activate();
+}
 
 /** Waits until the workspace schema index is built (schema-aware findings and fixes depend on it). */
 export async function schemaReady(): Promise<void> {
-  const ext = vscode.extensions.getExtension<Exports>(EXTENSION_ID);
-  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
-  const api = ext.isActive ? ext.exports : await ext.activate();
-  await api.services.schema.ready();
+  await (await extensionApi()).services.schema.ready();
 }
 
 /**
@@ -109,7 +118,7 @@ export interface DataCheckState {
 }
 
 export async function dataCheckState(uri: vscode.Uri): Promise<DataCheckState | undefined> {
-  return vscode.commands.executeCommand<DataCheckState | undefined>('_dupguard.dataCheckState', uri.toString());
+  return (await extensionApi()).services.database.uniqueCheck.state(uri.toString());
 }
 
 /** Waits until the data check recorded an outcome for `uri` newer than `afterSeq` that satisfies `pred`. */

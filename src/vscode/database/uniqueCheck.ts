@@ -8,23 +8,17 @@
  * is ever executed: see uniqueDdl.ts `checkAddedKeys`.
  */
 import * as vscode from 'vscode';
-import type { DbSession } from '../db/connect';
+import type { DbSession } from '../../db/connect';
 import type { ChosenConnection, Connections } from './connections';
-import { SQL_LANGUAGE_IDS } from './languages';
-import type { MigrationRequest } from './panel/actions';
+import { COMMANDS } from '../commandTable';
+import { SQL_LANGUAGE_IDS } from '../languages';
+import type { MigrationRequest } from './actions';
 import { checkAddedKeys, findAddedUniqueKeys, type AddedUniqueKey, type KeyOutcome, type Violation } from './uniqueDdl';
 
 export const RULE_ID = 'unique-constraint-violated-by-data';
 const DOCS = `https://github.com/dupguard/dupguard/blob/main/docs/rules/${RULE_ID}.md`;
 const DEBOUNCE_MS = 400;
 const STATEMENT_TIMEOUT_MS = 60_000;
-/** Command the quick fix runs (registered in panel/database.ts). */
-const GENERATE_COMMAND = 'dupguard.generateDedupMigration';
-/** Commands that turn the check on and off for the active connection. */
-export const ENABLE_COMMAND = 'dupguard.enableDataCheck';
-export const DISABLE_COMMAND = 'dupguard.disableDataCheck';
-/** Test hook: the last outcome for a document. */
-const TEST_STATE_COMMAND = '_dupguard.dataCheckState';
 /** Global-state key: identities (`postgres://user@host:port/db`) the user enabled the check for. */
 const ENABLED_KEY = 'dupguard.dataCheck.enabledConnections';
 
@@ -83,10 +77,12 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
       vscode.languages.registerCodeActionsProvider(SQL_LANGUAGE_IDS.map((language) => ({ language })), this, {
         providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
       }),
-      vscode.commands.registerCommand(ENABLE_COMMAND, () => this.setEnabled(true)),
-      vscode.commands.registerCommand(DISABLE_COMMAND, () => this.setEnabled(false)),
-      vscode.commands.registerCommand(TEST_STATE_COMMAND, (uri: vscode.Uri | string) => this.states.get(uri.toString())),
     );
+  }
+
+  /** Why `uri` was or was not checked the last time it was considered (the extension's API exposes it). */
+  state(uri: vscode.Uri | string): CheckState | undefined {
+    return this.states.get(uri.toString());
   }
 
   /** Whether the user turned the check on for `conn`. */
@@ -204,7 +200,7 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
     } catch (e) {
       if (signal.aborted) return;
       // Advisory: a database problem is logged, the file keeps no stale data diagnostic.
-      const { scrub } = await import('../db/connect');
+      const { scrub } = await import('../../db/connect');
       this.log.warn(`${RULE_ID}: cannot check ${vscode.workspace.asRelativePath(doc.uri)} against ${scrub(conn.label)}: ${scrub(e instanceof Error ? e.message : String(e))}`);
       this.record(doc, { outcome: 'failed', connection: conn.label });
     } finally {
@@ -260,7 +256,7 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
       const f = findings.find((x) => x.range.isEqual(d.range));
       if (!f?.request) continue;
       const a = new vscode.CodeAction('Generate dedup migration first', vscode.CodeActionKind.QuickFix);
-      a.command = { command: GENERATE_COMMAND, title: 'Generate dedup migration first', arguments: [f.request] };
+      a.command = { command: COMMANDS.generateDedupMigration.id, title: 'Generate dedup migration first', arguments: [f.request] };
       a.diagnostics = [d];
       a.isPreferred = true;
       actions.push(a);

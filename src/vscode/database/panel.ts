@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { ScanReport } from '../../db/report';
-import type { ChosenConnection, Connections } from '../connections';
+import type { ChosenConnection, Connections } from './connections';
 import { dryRun, openMigration, type MigrationRequest } from './actions';
 import { duplicateQuery } from './figures';
 import type { CheckRef, FromWebview, RenderedSummary, ToWebview } from './messages';

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { LiveTableDescription } from '../../db/introspect';
 import type { KeepPolicy, MigrationPlan } from '../../migrate/types';
-import type { ChosenConnection, Connections } from '../connections';
+import type { ChosenConnection, Connections } from './connections';
 import type { DryRunView } from './messages';
 
 /** The table and key a migration is for, with what the scan measured. */

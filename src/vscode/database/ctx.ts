@@ -1,13 +1,14 @@
 /**
- * The database side of the extension: connections, "Scan DB for duplicates" (progress per table,
- * cancel → AbortSignal, results in the duplicates panel), the data-dependent UNIQUE check and the
- * commands behind them. `pg` and the scan engine load on first use.
+ * The database side of the editor around one context object, created once in `activate` and handed
+ * to the command handlers (as rust-analyzer's ctx.ts): connections, "Scan DB for duplicates" (progress
+ * per table, cancel → AbortSignal, results in the duplicates panel), the data-dependent UNIQUE check.
+ * `pg` and the scan engine load on first use.
  */
 import * as vscode from 'vscode';
 import type { ScanReport } from '../../db/report';
 import { Config } from '../config';
-import { Connections, type ChosenConnection, type ConnectionArgs } from '../connections';
-import { UniqueCheck } from '../uniqueCheck';
+import { Connections, type ChosenConnection, type ConnectionArgs } from './connections';
+import { UniqueCheck } from './uniqueCheck';
 import { openMigration, type MigrationRequest } from './actions';
 import { DuplicatesPanel } from './panel';
 
@@ -18,26 +19,23 @@ export interface ScanArgs extends ConnectionArgs {
   mode?: 'exact' | 'quick';
 }
 
-/** Internal commands: the quick fix's action and the tests' hooks into the webview. */
-export const GENERATE_DEDUP_COMMAND = 'dupguard.generateDedupMigration';
-const TEST_PANEL_STATE = '_dupguard.panelState';
-const TEST_PANEL_CLICK = '_dupguard.panelClick';
+/** What the database features need from the extension's context. */
+export interface DatabaseHost {
+  extensionUri: vscode.Uri;
+  secrets: vscode.SecretStorage;
+  globalState: vscode.Memento;
+}
 
-export class Database implements vscode.Disposable {
+/** The database features of one activation. */
+export class DatabaseContext implements vscode.Disposable {
   readonly connections: Connections;
   readonly uniqueCheck: UniqueCheck;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly context: vscode.ExtensionContext, readonly log: vscode.LogOutputChannel) {
-    this.connections = new Connections(context.secrets, log);
-    this.uniqueCheck = new UniqueCheck(this.connections, log, context.globalState);
-    this.disposables.push(
-      this.connections,
-      this.uniqueCheck,
-      vscode.commands.registerCommand(GENERATE_DEDUP_COMMAND, (req: MigrationRequest) => this.generate(req)),
-      vscode.commands.registerCommand(TEST_PANEL_STATE, (fresh?: boolean) => DuplicatesPanel.instance?.rendered(!!fresh)),
-      vscode.commands.registerCommand(TEST_PANEL_CLICK, (selector: string) => DuplicatesPanel.instance?.click(selector)),
-    );
+  constructor(private readonly host: DatabaseHost, readonly log: vscode.LogOutputChannel) {
+    this.connections = new Connections(host.secrets, log);
+    this.uniqueCheck = new UniqueCheck(this.connections, log, host.globalState);
+    this.disposables.push(this.connections, this.uniqueCheck);
   }
 
   /** "Scan DB for duplicates": choose a connection, scan with progress and cancel, show the panel. */
@@ -112,7 +110,7 @@ export class Database implements vscode.Disposable {
   }
 
   private showReport(report: ScanReport, conn: ChosenConnection): void {
-    const panel = DuplicatesPanel.createOrShow(this.context.extensionUri, {
+    const panel = DuplicatesPanel.createOrShow(this.host.extensionUri, {
       connections: this.connections,
       log: this.log,
       rescan: async (c, mode) => { await this.scan(c, { mode }); },
@@ -121,7 +119,7 @@ export class Database implements vscode.Disposable {
   }
 
   /** The quick fix "Generate dedup migration first", with the window's active connection. */
-  private async generate(req: MigrationRequest): Promise<vscode.TextDocument | undefined> {
+  async generate(req: MigrationRequest): Promise<vscode.TextDocument | undefined> {
     const conn = this.connections.active;
     if (!conn) {
       void vscode.window.showWarningMessage('dupguard: connect to the database first (Dupguard: Scan DB for duplicates).');
@@ -142,18 +140,4 @@ export class Database implements vscode.Disposable {
     DuplicatesPanel.instance?.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
-}
-
-let database: Database | undefined;
-
-/** Creates the database features once per activation (called from extension.ts). */
-export function setupDatabase(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): vscode.Disposable {
-  database = new Database(context, log);
-  return new vscode.Disposable(() => { database?.dispose(); database = undefined; });
-}
-
-/** The database features of this activation. */
-export function getDatabase(): Database {
-  if (!database) throw new Error('dupguard is not activated');
-  return database;
 }
