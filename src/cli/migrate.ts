@@ -10,6 +10,8 @@ import type { CliIO } from './io';
 import type { TableDescription } from '../core/catalog';
 import type { DryRunReport } from '../db/dryrun';
 import type { MigrationOptions } from '../migrate/types';
+import { describeReferenceMoves } from '../migrate/types';
+import { migrationFileNames, rollbackFileFor } from '../migrate/names';
 
 const SPEC = {
   url: { type: 'string', valueName: 'postgres-url', description: 'connection URL (default: DATABASE_URL, else PG* variables)' },
@@ -22,21 +24,32 @@ const SPEC = {
   'index-build': { type: 'string', choices: ['auto', 'in-transaction', 'concurrent'], default: 'auto', description: 'where the unique index is built (auto: concurrent from 1M kept rows)' },
   flavour: { type: 'string', choices: ['auto', 'postgres', 'yugabyte'], default: 'auto', description: 'target engine (auto: the connected server); yugabyte has no ctid' },
   ratio: { type: 'number', valueName: 'x', description: 'duplicate ratio (rows / distinct keys) if known; skips counting' },
-  'constraint-name': { type: 'string', valueName: 'name', description: 'name of the new unique constraint' },
+  'constraint-name': { type: 'string', valueName: 'name', description: 'name of the new unique constraint (your own migration\'s name for it, if it declares one)' },
+  constraint: { type: 'boolean', default: true, description: '--no-constraint: leave the UNIQUE to your own migration (give its name with --constraint-name)' },
+  'declared-in': { type: 'string', valueName: 'file[:line]', description: 'where your own migration declares this UNIQUE (named in the script\'s notes)' },
+  'merge-references': { type: 'boolean', description: 'accept re-pointing rows of other tables that reference a removed copy to the kept row' },
   'backup-name': { type: 'string', valueName: 'name', description: 'name of the backup table (same schema)' },
-  rollback: { type: 'boolean', description: 'print the rollback script instead' },
   'dry-run': { type: 'boolean', description: 'run the migration in a transaction that is rolled back and report what it would do' },
-  out: { type: 'string', short: 'o', valueName: 'file', description: 'write the script to a file instead of standard output' },
+  out: { type: 'string', short: 'o', valueName: 'dir|file', description: 'write the migration and its rollback: into a folder (timestamped names), or to a file (rollback beside it as <file>_rollback.sql)' },
+  'rollback-out': { type: 'string', valueName: 'file', description: 'write the rollback script to this file (with or without --out)' },
+  rollback: { type: 'boolean', description: 'print (or --out) the rollback of a migration that already ran, from its backup table' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 } as const;
 
 const USAGE = `Usage: dupguard migrate --table schema.table --key a,b [--url <postgres-url>] [options]
 
 Writes a migration that removes duplicate rows (keeping one per key), backs the table up first,
-adds the UNIQUE constraint that stops new copies, and can be rolled back exactly. It reads the
-table's description over a read-only connection and changes nothing: run the script with
-  psql -v ON_ERROR_STOP=1 -f migration.sql
---dry-run runs it inside a transaction that is always rolled back and reports the result.
+adds the UNIQUE constraint that stops new copies, and its rollback, a script of its own that
+restores the table exactly. It reads the table over a read-only connection and changes nothing:
+  dupguard migrate -t public.orders -k customer_id,order_no --out migrations/
+writes migrations/20261206_112233_dedup_public_orders.sql and ..._rollback.sql; run them with
+  psql -v ON_ERROR_STOP=1 -f <file>
+--dry-run runs the migration inside a transaction that is always rolled back and reports the result.
+
+When rows of other tables reference copies that would be removed, keeping one row per key moves
+those references to the kept row, merging rows that may be separate things: the migration is
+refused (the message and the dry run say how many rows move from how many copies) unless
+--merge-references is given.
 
 Options:
 ${formatHelp(SPEC)}
@@ -93,6 +106,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (!f.key) throw new UsageError('--key is required (e.g. --key task_pk,photo_id)');
     if (f.ratio !== undefined && !(f.ratio >= 1)) throw new UsageError('--ratio must be at least 1 (rows / distinct keys)');
     if (f.rollback && f['dry-run']) throw new UsageError('--rollback and --dry-run exclude each other');
+    if (f['rollback-out'] !== undefined && (f.rollback || f['dry-run'])) throw new UsageError(`--rollback-out goes with the migration; with ${f.rollback ? '--rollback use --out' : '--dry-run nothing is written'}`);
   } catch (e) {
     if (e instanceof UsageError) return fail(`${e.message}\n\n${USAGE}`);
     throw e;
@@ -171,13 +185,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       if (!orderBy) return fail(`--order-by column '${o.name}' not found in ${desc.schema}.${desc.name}`);
     }
 
-    // Catalog facts behind the generator's choices: partition key, unindexed referencing keys, names in use.
-    const facts = session.engine === 'yugabytedb' ? undefined : await dry.migrationFacts(client, desc);
     const options: MigrationOptions = {
-      partitionKey: facts?.partitionKey,
-      unindexedForeignKeys: facts?.unindexedForeignKeys,
-      takenNames: facts?.takenNames,
-      foreignKeyOperators: facts?.foreignKeyOperators,
       key,
       keep: f.keep as 'oldest' | 'newest',
       orderBy,
@@ -189,7 +197,24 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       duplicateRatio: f.ratio,
       constraintName: f['constraint-name'],
       backupName: f['backup-name'],
+      mergeReferences: f['merge-references'],
+      addConstraint: f.constraint,
+      declaredIn: f['declared-in'],
+      now: new Date(),
     };
+    // Catalog facts behind the generator's choices (partition key, unindexed referencing keys, names
+    // in use) and, for the migration, the references it would re-point, counted read-only.
+    const facts = session.engine === 'yugabytedb' ? undefined : await dry.migrationFacts(client, desc, f.rollback ? undefined : options);
+    Object.assign(options, {
+      partitionKey: facts?.partitionKey,
+      unindexedForeignKeys: facts?.unindexedForeignKeys,
+      takenNames: facts?.takenNames,
+      foreignKeyOperators: facts?.foreignKeyOperators,
+      referenceMoves: facts?.referenceMoves,
+    });
+    if (facts && !f.rollback && facts.referenceMoves === undefined && desc.referencedBy?.length) {
+      io.stderr('dupguard migrate: counting the references that would move took too long; the script counts them when it runs and stops if any would move without --merge-references\n');
+    }
     if (f.rollback) {
       options.purpose = 'rollback';
       if (!options.backupName) {
@@ -198,6 +223,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         options.backupName = found[0];
         if (found.length > 1) io.stderr(`dupguard migrate: restoring from the newest backup ${found[0]} (others: ${found.slice(1).join(', ')}; choose with --backup-name)\n`);
       }
+      // What the migration did, as its backup records it, goes in the rollback's header.
+      const comment = await dry.backupComment(client, desc.schema, options.backupName);
+      if (comment) options.undoes = comment;
     }
     // The automatic strategy needs the real ratio: count it (read-only) unless given.
     if (options.duplicateRatio === undefined && options.strategy === 'auto' && !f.rollback) {
@@ -216,22 +244,32 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       const rep = await dry.dryRunMigration(client, desc, options, { signal: abort.signal, cancel: () => session.cancel() });
       if (rep.cancelled) return cancelled();
       io.stdout(formatDryRun(rep));
-      return rep.dedupOk && rep.constraintBuilds ? 0 : 1;
+      return rep.dedupOk && rep.constraintBuilds && !rep.mergeRequired ? 0 : 1;
     }
 
     const plan = generateMigration(desc, options);
-    const text = f.rollback ? plan.rollback : plan.script;
-    if (f.out) {
-      const file = path.resolve(io.cwd, f.out);
-      try {
-        fs.writeFileSync(file, text);
-      } catch (e) {
-        return fail(`cannot write ${file}: ${(e as Error).message}`);
-      }
-      io.stderr(`dupguard migrate: wrote ${f.rollback ? 'rollback' : 'migration'} for ${desc.schema}.${desc.name} to ${f.out} (strategy ${plan.strategy}: ${plan.strategyReason}; backup ${plan.backup.qualified})\n`);
-      for (const w of plan.warnings) io.stderr(`dupguard migrate: note: ${w}\n`);
+    const files = outputFiles(io.cwd, f.out, f['rollback-out'], f.rollback ?? false, desc, options.now!);
+    const writes: [string, string, string][] = [];
+    if (f.rollback) {
+      if (files.rollback) writes.push([files.rollback.path, plan.rollback, 'rollback']);
+      else io.stdout(plan.rollback);
     } else {
-      io.stdout(text);
+      if (files.migration) writes.push([files.migration.path, plan.script, 'migration']);
+      else io.stdout(plan.script);
+      if (files.rollback) writes.push([files.rollback.path, plan.rollback, 'rollback']);
+    }
+    for (const [file, text, what] of writes) {
+      try {
+        // A folder gets new, timestamped names: never replace a file there.
+        fs.writeFileSync(file, text, { flag: files.intoFolder ? 'wx' : 'w' });
+      } catch (e) {
+        return fail(`cannot write the ${what} to ${file}: ${(e as Error).message}`);
+      }
+      io.stderr(`dupguard migrate: wrote the ${what} for ${desc.schema}.${desc.name} to ${path.relative(io.cwd, file) || file}\n`);
+    }
+    if (writes.length) {
+      io.stderr(`dupguard migrate: strategy ${plan.strategy} (${plan.strategyReason}); backup ${plan.backup.qualified}\n`);
+      for (const w of plan.warnings) io.stderr(`dupguard migrate: note: ${w}\n`);
     }
     return 0;
   } catch (e) {
@@ -244,6 +282,32 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
+}
+
+/**
+ * Where `--out` and `--rollback-out` write. `--out` naming an existing folder (or ending in a path
+ * separator) gets the timestamped names of migrationFileNames; a file gets the migration, and the
+ * rollback goes beside it unless `--rollback-out` names its file. With `--rollback` (a migration
+ * that already ran) only the rollback is written: to `--out` (a folder or a file).
+ */
+export function outputFiles(cwd: string, out: string | undefined, rollbackOut: string | undefined, rollbackOnly: boolean, table: { schema: string; name: string }, now: Date): {
+  migration?: { path: string }; rollback?: { path: string }; intoFolder: boolean;
+} {
+  const names = migrationFileNames(table, now);
+  const explicitRollback = rollbackOut !== undefined ? { path: path.resolve(cwd, rollbackOut) } : undefined;
+  if (out === undefined) return { rollback: explicitRollback, intoFolder: false };
+  const target = path.resolve(cwd, out);
+  const isFolder = /[\\/]$/.test(out) || (fs.existsSync(target) && fs.statSync(target).isDirectory());
+  if (isFolder) {
+    fs.mkdirSync(target, { recursive: true });
+    return {
+      migration: rollbackOnly ? undefined : { path: path.join(target, names.migration) },
+      rollback: rollbackOnly ? { path: path.join(target, names.rollback) } : explicitRollback ?? { path: path.join(target, names.rollback) },
+      intoFolder: true,
+    };
+  }
+  if (rollbackOnly) return { rollback: { path: target }, intoFolder: false };
+  return { migration: { path: target }, rollback: explicitRollback ?? { path: rollbackFileFor(target) }, intoFolder: false };
 }
 
 /** The dry run's report in plain words. */
@@ -259,8 +323,14 @@ export function formatDryRun(r: DryRunReport): string {
     lines.push(`  rows deleted:     ${r.rowsDeleted}`);
     lines.push(`  references moved: ${r.referencesMoved}`);
   }
-  lines.push(`  dedup:            ${r.dedupOk ? 'ok (post-validation passed)' : 'FAILS'}`);
-  lines.push(`  unique constraint: ${r.constraintBuilds ? 'would build' : 'would NOT build'}`);
+  const moving = (r.referenceMoves ?? []).filter((m) => m.rows > 0);
+  if (moving.length) lines.push(`  references:       ${describeReferenceMoves(moving)}`);
+  if (r.mergeRequired) {
+    lines.push('  dedup:            REFUSED: it would re-point those references, merging rows that may be separate things; pass --merge-references to accept (then dry run again for the rest)');
+  } else {
+    lines.push(`  dedup:            ${r.dedupOk ? 'ok (post-validation passed)' : 'FAILS'}`);
+    lines.push(`  unique constraint: ${r.constraintBuilds ? 'would build' : 'would NOT build'}`);
+  }
   for (const fk of r.foreignKeys) {
     const rows = fk.childRows === undefined ? 'an unknown number of' : `~${fk.childRows}`;
     if (fk.indexed) {
@@ -271,6 +341,10 @@ export function formatDryRun(r: DryRunReport): string {
     }
   }
   // What the rollback did not undo.
+  if (r.mergeRequired) {
+    lines.push(`  took ${r.durationMs} ms (read only: nothing was locked or run)`);
+    return `${lines.join('\n')}\n`;
+  }
   lines.push(`  locks: held ${r.lock.mode} on ${r.table} for ${r.lock.heldMs} ms; other sessions' reads and writes of it waited meanwhile${r.sessionsBlocked ? ` (${r.sessionsBlocked} session${r.sessionsBlocked === 1 ? ' was' : 's were'} waiting when it rolled back)` : ''}`);
   if (r.sequencesAdvanced.length) {
     lines.push(`  sequences advanced (a rollback does not take nextval() back): ${r.sequencesAdvanced.map((x) => `${x.sequence} ${x.before ?? 'unused'} -> ${x.after ?? '?'}`).join(', ')}`);

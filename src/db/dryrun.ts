@@ -11,7 +11,7 @@ import type * as pg from 'pg';
 import type { TableDescription } from '../core/catalog';
 import { generateMigration } from '../migrate/generate';
 import { quoteIdent, quoteQualified } from '../core/quote';
-import type { MigrationOptions, MigrationPlan } from '../migrate/types';
+import { describeReferenceMoves, type MigrationOptions, type MigrationPlan, type ReferenceMove } from '../migrate/types';
 
 /** What a dry run found. */
 export interface DryRunReport {
@@ -24,8 +24,12 @@ export interface DryRunReport {
   /** Rows after the dedup and copies removed (undefined when the dedup failed). */
   rowsAfter?: number;
   rowsDeleted?: number;
-  /** References of other tables that would move to the kept row. */
+  /** References of other tables that would move to the kept row (0 when the run stopped before moving them). */
   referencesMoved: number;
+  /** Per referencing foreign key, the child rows keeping one row per key would re-point and the distinct copies they pointed at (counted read-only before the run; undefined: not counted). */
+  referenceMoves?: ReferenceMove[];
+  /** References would move and `mergeReferences` was not given: the migration is refused, and the dry run did not run it. */
+  mergeRequired: boolean;
   /** True when the dedup (with its own validation) succeeded. */
   dedupOk: boolean;
   /** True when the UNIQUE constraint was added successfully after the dedup. */
@@ -73,6 +77,11 @@ export interface MigrationFacts {
   foreignKeyOperators: Record<string, string[]>;
   /** Relation names in the table's schema. */
   takenNames: string[];
+  /**
+   * What keeping one row per key would re-point, per referencing foreign key (only when options with
+   * a key were given; undefined when counting took longer than its time limit, or no key was given).
+   */
+  referenceMoves?: ReferenceMove[];
 }
 
 /** Lets the caller stop a dry run: abort the signal, and `cancel` is sent to the server for the running statement. */
@@ -86,8 +95,12 @@ class Cancelled extends Error {
   constructor() { super('dry run cancelled'); }
 }
 
-/** Reads the partition key, the referencing foreign keys with their index coverage, and the relation names in use. */
-export async function migrationFacts(client: pg.ClientBase, table: TableDescription): Promise<MigrationFacts> {
+/**
+ * Reads the partition key, the referencing foreign keys with their index coverage, and the relation
+ * names in use; given the migration's options (key, keep, order...), also counts the references it
+ * would re-point (a read-only transaction: call it outside one).
+ */
+export async function migrationFacts(client: pg.ClientBase, table: TableDescription, options?: MigrationOptions, timeoutMs = 120_000): Promise<MigrationFacts> {
   const reg = quoteQualified(table.schema, table.name);
   const part = await client.query<{ name: string | null }>(
     `SELECT a.attname::pg_catalog.text AS name
@@ -126,13 +139,53 @@ export async function migrationFacts(client: pg.ClientBase, table: TableDescript
     foreignKey: `${f.schema}.${f.table}.${f.name}`, child: `${f.schema}.${f.table}`, columns: f.columns, indexed: f.indexed,
     childRows: f.rows === null ? undefined : Math.round(Number(f.rows)),
   }));
-  return {
+  const facts: MigrationFacts = {
     partitionKey: part.rows.length ? part.rows.map((r) => r.name) : undefined,
     unindexedForeignKeys: foreignKeys.filter((f) => !f.indexed).map((f) => f.foreignKey),
     foreignKeys,
     foreignKeyOperators: Object.fromEntries(fks.rows.map((f) => [`${f.schema}.${f.table}.${f.name}`, f.ops])),
     takenNames: names.rows.map((r) => r.name),
   };
+  if (options?.key?.length) facts.referenceMoves = await countReferenceMoves(client, table, withFacts(options, facts), timeoutMs);
+  return facts;
+}
+
+/** The options with the catalog facts filled in where the caller gave none. */
+function withFacts(options: MigrationOptions, facts: MigrationFacts | undefined): MigrationOptions {
+  return {
+    ...options,
+    partitionKey: options.partitionKey ?? facts?.partitionKey,
+    unindexedForeignKeys: options.unindexedForeignKeys ?? facts?.unindexedForeignKeys,
+    takenNames: options.takenNames ?? facts?.takenNames,
+    foreignKeyOperators: options.foreignKeyOperators ?? facts?.foreignKeyOperators,
+  };
+}
+
+/**
+ * Counts, per referencing foreign key, the child rows keeping one row per key would re-point and the
+ * distinct copies they point at, with the generator's own choice of kept row. One SELECT in a
+ * READ ONLY transaction, no values in the text (the foreign keys come back by position); undefined
+ * when it takes longer than `timeoutMs`.
+ */
+export async function countReferenceMoves(client: pg.ClientBase, table: TableDescription, options: MigrationOptions, timeoutMs = 120_000): Promise<ReferenceMove[] | undefined> {
+  const plan = generateMigration(table, { ...options, mergeReferences: true, referenceMoves: undefined, mode: 'dry-run', indexBuild: 'in-transaction' });
+  if (!plan.referenceMovesQuery) return [];
+  await client.query('BEGIN READ ONLY');
+  try {
+    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+    const r = await client.query<{ fk: number; rows: string; parents: string }>(plan.referenceMovesQuery);
+    const byFk = new Map(r.rows.map((x) => [Number(x.fk), x]));
+    return plan.repointedForeignKeys.map((id, i) => {
+      const fk = (table.referencedBy ?? []).find((f) => `${f.schema}.${f.table}.${f.name}` === id)!;
+      const row = byFk.get(i);
+      return { foreignKey: id, child: `${fk.schema}.${fk.table}`, rows: Number(row?.rows ?? 0), distinctParents: Number(row?.parents ?? 0) };
+    });
+  } catch (e) {
+    if ((e as { code?: string }).code === '57014') return undefined; // statement_timeout
+    throw e;
+  } finally {
+    await client.query('ROLLBACK').catch(() => {});
+  }
 }
 
 /**
@@ -177,19 +230,25 @@ export async function dryRunMigration(client: pg.ClientBase, table: TableDescrip
   };
 
   const facts = options.flavour === 'yugabyte' ? undefined : await migrationFacts(client, table);
-  const plan = generateMigration(table, {
-    ...options, mode: 'dry-run', indexBuild: 'in-transaction',
-    partitionKey: options.partitionKey ?? facts?.partitionKey,
-    unindexedForeignKeys: options.unindexedForeignKeys ?? facts?.unindexedForeignKeys,
-    takenNames: options.takenNames ?? facts?.takenNames,
-    foreignKeyOperators: options.foreignKeyOperators ?? facts?.foreignKeyOperators,
-  });
+  const base = withFacts({ ...options, mode: 'dry-run', indexBuild: 'in-transaction' }, facts);
+  // What the migration would re-point, counted read-only before anything is locked (given moves are
+  // taken as they are). Refused without mergeReferences: the dry run reports the counts and does
+  // not run the migration, exactly as the generator and the script would refuse it.
+  const moves = options.referenceMoves ?? (facts ? await countReferenceMoves(client, table, base) : undefined);
+  const mergeRequired = !options.mergeReferences && !!moves?.some((m) => m.rows > 0);
+  const plan = generateMigration(table, { ...base, referenceMoves: mergeRequired ? undefined : moves, mergeReferences: mergeRequired ? true : options.mergeReferences });
   const report: DryRunReport = {
-    table: `${table.schema}.${table.name}`, strategy: plan.strategy, referencesMoved: 0,
+    table: `${table.schema}.${table.name}`, strategy: plan.strategy, referencesMoved: 0, referenceMoves: moves, mergeRequired,
     dedupOk: false, constraintBuilds: false, notices, durationMs: 0,
     lock: { mode: 'ACCESS EXCLUSIVE', heldMs: 0 }, sequencesAdvanced: [],
     foreignKeys: (facts?.foreignKeys ?? []).map((f) => ({ ...f, temporaryIndex: plan.temporaryIndexes.some((t) => t.foreignKey === f.foreignKey) })),
   };
+  if (mergeRequired) {
+    report.error = `references: ${describeReferenceMoves(moves!)}; pass --merge-references to accept (the rows they pointed at may be separate things that look alike, not copies). The migration was not run.`;
+    report.lock.heldMs = 0;
+    report.durationMs = Date.now() - started;
+    return report;
+  }
   const sequences = async () => {
     const r = await client.query<{ name: string; v: string | null }>(
       `SELECT pg_catalog.concat(pg_catalog.quote_ident(schemaname::pg_catalog.text), '.', pg_catalog.quote_ident(sequencename::pg_catalog.text)) AS name, last_value::pg_catalog.text AS v
@@ -302,6 +361,15 @@ export async function findBackups(client: pg.ClientBase, schema: string, table: 
       ORDER BY pg_catalog.obj_description(c.oid, 'pg_class') DESC, c.relname DESC`,
     [schema, `dupguard backup of ${likeEscape(`${schema}.${table}`)} taken %`]);
   return r.rows.map((x) => x.name);
+}
+
+/** The comment a migration left on its backup table (what it did, when), or undefined. */
+export async function backupComment(client: pg.ClientBase, schema: string, backup: string): Promise<string | undefined> {
+  const r = await client.query<{ c: string | null }>(
+    `SELECT pg_catalog.obj_description(c.oid, 'pg_class') AS c FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+      WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2`, [schema, backup]);
+  const c = r.rows[0]?.c;
+  return c && c.startsWith('dupguard backup of ') ? c : undefined;
 }
 
 function likeEscape(s: string): string {

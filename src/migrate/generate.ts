@@ -12,9 +12,10 @@
  */
 import type { ColumnDescription, TableDescription } from '../core/catalog';
 import { parseForeignKey, withReferencedTable } from './fk';
+import { migrationStamp } from './names';
 import { commentSafe, dollarQuote, makeName, quoteIdent, quoteLiteral, quoteQualified } from '../core/quote';
 import { CONCURRENT_INDEX_FROM_ROWS, REBUILD_FROM_RATIO } from './thresholds';
-import { MigrationError, type KeepOrder, type MigrationOptions, type MigrationPlan } from './types';
+import { describeReferenceMoves, MigrationError, ReferencesWouldMove, type KeepOrder, type MigrationOptions, type MigrationPlan } from './types';
 
 /** Column types without the equality/ordering a unique key needs. */
 const UNKEYABLE = /^(json|xml|point|line|lseg|box|path|polygon|circle)(\[\])?$/;
@@ -142,6 +143,14 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
     });
   }
 
+  // Rows that referenced different copies are re-pointed to one kept row: that merges what may be
+  // separate things, so it happens only when the user accepts it.
+  const merge = options.mergeReferences === true;
+  const moves = options.referenceMoves;
+  if (!forRollback && !merge && moves?.some((m) => m.rows > 0)) {
+    throw new ReferencesWouldMove(`${table.schema}.${table.name}`, moves);
+  }
+
   // A self-referencing key: re-pointing updates rows of this very table, which gives them a new
   // ctid; the copies to remove must then be named by columns the script never changes.
   const selfFks = fks.filter((f) => f.self);
@@ -175,7 +184,7 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
 
   const now = options.now ?? new Date();
   // To the second, and clear of every relation name the schema already has (when known).
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
+  const stamp = migrationStamp(now);
   const taken = new Set<string>([...(table.indexes ?? []).map((i) => i.name), ...(table.constraints ?? []).map((c) => c.name), ...table.keys.map((k) => k.name ?? '')]);
   const constraintName = options.constraintName ?? (forRollback && alreadyUnique?.name && alreadyUnique.kind !== 'primary' ? alreadyUnique.name : undefined) ?? makeName(`${table.name}_${key.join('_')}`, '_key', [...taken, ...(options.takenNames ?? [])]);
   const takenRelations = new Set([...(options.takenNames ?? []), table.name, constraintName]);
@@ -244,7 +253,16 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
   if (!table.referencedBy && table.source !== 'catalog') {
     warnings.push('The table description does not list foreign keys pointing at the table; the script checks at run time and stops if there are any.');
   }
-  if (!keep.column) warnings.push(`No column records when rows were added: the ${options.keep ?? 'oldest'} copy is chosen by ${keep.description}. Pass --order-by to choose by a column.`);
+  if (!keep.column) warnings.push(`No column records when rows were added, so the row kept is the ${keep.description}. Pass --order-by to choose by a column.`);
+  const addConstraint = options.addConstraint !== false;
+  if (options.declaredIn && addConstraint && !forRollback) {
+    warnings.push(`This script adds the constraint ${constraintName}, which ${options.declaredIn} also declares: remove it from there, or that migration fails on the existing name (generate with the constraint left to that migration to keep it there instead).`);
+  }
+  if (fks.length && !merge && !forRollback) {
+    warnings.push(moves
+      ? 'No reference to a removed copy exists now; the script checks again when it runs and stops, with nothing changed, if one would have to move.'
+      : 'Whether rows of other tables reference the copies to remove is not known yet: the script counts them when it runs and stops, with nothing changed, if any would move to the kept row (accept that with --merge-references).');
+  }
   const nullsClause = nullKeys === 'not-distinct' && !allKeyNotNull ? ' NULLS NOT DISTINCT' : '';
 
   const plan: MigrationPlan = {
@@ -252,6 +270,8 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
     table: { schema: table.schema, name: table.name, qualified: tbl },
     backup, referenceBackups, constraintName, strategy, strategyReason, indexBuild, nullKeys, keep,
     repointedForeignKeys: fks.map((f) => f.id), temporaryIndexes, rowIdentity: idCols ?? 'ctid', warnings,
+    referenceMoves: moves ?? [], referenceMovesKnown: moves !== undefined, mergeReferences: merge, addConstraint,
+    referenceMovesQuery: fks.length ? referenceMovesQuery(ctx) : undefined,
   };
   plan.constraintSql = uniqueInTxSql(ctx, plan, nullsClause);
   plan.rollback = renderRollback(ctx, plan, mode);
@@ -373,23 +393,80 @@ function identity(c: Ctx): { select: string[]; match: (row: string, map: string)
  * Re-pointing, the delete or rebuild, and the checks all read this table and never rank again.
  */
 function mappingSql(c: Ctx): string {
+  return lines(
+    'CREATE TEMP TABLE dupguard_map ON COMMIT DROP AS',
+    mapSelectSql(c) + ';',
+    'ANALYZE pg_temp.dupguard_map;',
+    "SELECT pg_catalog.count(*) AS copies_to_remove FROM pg_temp.dupguard_map;",
+  );
+}
+
+/** The rows to remove (every copy but the kept one), with their identity and referenced values: the one ranking both the script and the counts use. */
+function mapSelectSql(c: Ctx): string {
   const id = identity(c);
   const refs = c.fks.flatMap((f, i) => f.refColumns.flatMap((r, j) => [
     `${quoteIdent(r)} AS dupguard_f${i + 1}_old${j + 1}`,
     `pg_catalog.first_value(${quoteIdent(r)}) OVER dupguard_w AS dupguard_f${i + 1}_new${j + 1}`,
   ]));
   return lines(
-    'CREATE TEMP TABLE dupguard_map ON COMMIT DROP AS',
     `SELECT ${[...id.select.map((x) => x.replace(/^.* AS /, '')), ...refs.map((x) => x.replace(/^.* AS /, ''))].join(', ')}`,
     'FROM (',
     `  SELECT ${[...id.select, ...refs, 'pg_catalog.row_number() OVER dupguard_w AS dupguard_rn'].join(',\n         ')}`,
     `  FROM ${c.src}${c.notNullFilter ? `\n  WHERE ${c.notNullFilter}` : ''}`,
     `  WINDOW dupguard_w AS (PARTITION BY ${c.keySql} ORDER BY ${c.orderSql})`,
     ') AS dupguard_ranked',
-    `WHERE dupguard_rn ${op('>')} 1;`,
-    'ANALYZE pg_temp.dupguard_map;',
-    "SELECT pg_catalog.count(*) AS copies_to_remove FROM pg_temp.dupguard_map;",
+    `WHERE dupguard_rn ${op('>')} 1`,
   );
+}
+
+/** The removed copy's identity in the mapping, as one value to count distinct parents by. */
+function mapIdentity(c: Ctx, map: string): string {
+  const cols = c.idCols ? c.idCols.map((_, i) => `${map}.dupguard_id${i + 1}`) : c.partitioned ? [`${map}.dupguard_tableoid`, `${map}.dupguard_ctid`] : [`${map}.dupguard_ctid`];
+  return cols.length === 1 ? cols[0] : `ROW(${cols.join(', ')})`;
+}
+
+/**
+ * `SELECT rows, parents` of one foreign key: its rows that reference a removed copy and would be
+ * re-pointed (a self-reference held by a removed copy leaves with it, so it does not count), and
+ * the distinct copies they referenced. `map` names the mapping (temp table or CTE).
+ */
+function moveCountSql(c: Ctx, f: ForeignKeyPlan, index: number, map: string): string {
+  return lines(
+    `SELECT pg_catalog.count(*)::pg_catalog.int8 AS rows, pg_catalog.count(DISTINCT ${mapIdentity(c, 'm')})::pg_catalog.int8 AS parents`,
+    `FROM ${f.child} AS dupguard_child JOIN ${map} AS m ON ${fkMatchesOld(f, index, 'dupguard_child', 'm')}`,
+    f.self ? `WHERE NOT EXISTS (SELECT 1 FROM ${map} AS d WHERE ${identity(c).match('dupguard_child', 'd')})` : undefined,
+  );
+}
+
+function referenceMovesQuery(c: Ctx): string {
+  return lines(
+    'WITH dupguard_map AS (',
+    mapSelectSql(c),
+    ')',
+    c.fks.map((f, i) => `SELECT ${i} AS fk, rows, parents FROM (\n${moveCountSql(c, f, i, 'dupguard_map')}\n) AS dupguard_f${i + 1}`).join('\nUNION ALL\n'),
+  );
+}
+
+/** Stops the script, with nothing changed, when a reference would move and the user did not accept it. */
+function referenceGuardSql(c: Ctx): string {
+  const tname = `${c.t.schema}.${c.t.name}`;
+  const body = lines(
+    '',
+    "DECLARE dg$rows pg_catalog.int8; dg$parents pg_catalog.int8; dg$msg pg_catalog.text := '';",
+    'BEGIN',
+    ...c.fks.flatMap((f, i) => [
+      `  SELECT rows, parents INTO dg$rows, dg$parents FROM (${moveCountSql(c, f, i, 'pg_temp.dupguard_map')}) AS dupguard_n;`,
+      `  IF dg$rows ${op('>')} 0 THEN`,
+      `    dg$msg := pg_catalog.concat(dg$msg, CASE WHEN dg$msg ${op('=')} '' THEN '' ELSE ', and ' END, pg_catalog.to_char(dg$rows, 'FM999,999,999,999,990'), ${quoteLiteral(` rows of ${f.fk.schema}.${f.fk.table} (${f.fk.name}) would move from `)}, pg_catalog.to_char(dg$parents, 'FM999,999,999,999,990'), ' copies to the kept rows');`,
+      '  END IF;',
+    ]),
+    `  IF dg$msg ${op('<>')} '' THEN`,
+    `    RAISE EXCEPTION '%', pg_catalog.concat('dupguard: keeping one row per key of ', ${quoteLiteral(tname)}, ' would re-point references: ', dg$msg, ${quoteLiteral('; generate the migration with --merge-references to accept (the rows they pointed at may be separate things that look alike, not copies); nothing was changed')});`,
+    '  END IF;',
+    'END',
+    '',
+  );
+  return `DO ${dollarQuote(body)};`;
 }
 
 function deleteSql(c: Ctx): string {
@@ -711,21 +788,77 @@ function concurrentSql(c: Ctx, plan: MigrationPlan, nullsClause: string): string
   );
 }
 
+/** Header line saying what happens to the references of other tables. */
+function referencesLine(c: Ctx, plan: MigrationPlan): string | undefined {
+  const text = referencesText(c, plan);
+  return text === undefined ? undefined : `-- ${commentSafe(text)}`;
+}
+
+function referencesText(c: Ctx, plan: MigrationPlan): string | undefined {
+  if (!c.fks.length) return undefined;
+  const n = c.fks.length;
+  const fkWords = `${n} foreign key${n === 1 ? '' : 's'} (${c.fks.map((f) => f.id).join(', ')})`;
+  const moving = plan.referenceMoves.filter((m) => m.rows > 0);
+  if (plan.mergeReferences) {
+    if (!plan.referenceMovesKnown) return `References: ${fkWords} point here; rows that referenced a removed copy move to the kept row of its key (--merge-references; how many was not counted: the script prints it).`;
+    if (!moving.length) return `References: ${fkWords} point here; none references a copy to remove (counted at generation; any that does when the script runs moves to the kept row, --merge-references).`;
+    return `References: ${describeReferenceMoves(moving)} (--merge-references).`;
+  }
+  return `References: ${fkWords} point here; ${plan.referenceMovesKnown ? 'none references a copy to remove (counted at generation)' : 'not counted at generation'}. The script stops, with nothing changed, if any row would have to move to a kept row.`;
+}
+
+function constraintLine(c: Ctx, plan: MigrationPlan): string {
+  const name = commentSafe(plan.constraintName);
+  if (!plan.addConstraint) {
+    return `-- Constraint: not added here: your own migration${c.opts.declaredIn ? ` (${commentSafe(c.opts.declaredIn)})` : ''} adds ${name}; run it right after this script.`;
+  }
+  return `-- Constraint: ${name} (${plan.indexBuild === 'concurrent' ? 'index built CONCURRENTLY after the dedup commits' : 'added inside the dedup transaction'}).`;
+}
+
 function header(c: Ctx, plan: MigrationPlan, title: string, now: Date): string {
   const tname = `${c.t.schema}.${c.t.name}`;
   return lines(
     `-- ${title} for ${commentSafe(tname)}`,
     `-- Generated by dupguard at ${now.toISOString()}.`,
     `-- Key: (${commentSafe(c.key.join(', '))}); NULL key values: ${plan.nullKeys === 'not-distinct' ? 'equal to each other (rows differing only by NULLs are duplicates; UNIQUE NULLS NOT DISTINCT)' : 'never equal (rows with a NULL key column are all kept; plain UNIQUE)'}.`,
-    `-- Keeps: the ${commentSafe(plan.keep.description)}.`,
+    `-- Keeps: per key, the row that is ${commentSafe(plan.keep.description)}.`,
     `-- Strategy: ${plan.strategy} (${commentSafe(plan.strategyReason)}).`,
-    `-- Constraint: ${commentSafe(plan.constraintName)} (${plan.indexBuild === 'concurrent' ? 'index built CONCURRENTLY after the dedup commits' : 'added inside the dedup transaction'}).`,
+    referencesLine(c, plan),
+    constraintLine(c, plan),
     `-- backup: ${commentSafe(plan.backup.qualified)}`,
     ...plan.warnings.map((w) => `-- Note: ${commentSafe(w)}`),
-    '-- Runs with search_path = pg_catalog, pg_temp (as pg_dump does): every name it uses is schema-qualified,',
-    '-- so nothing another role created can run in its place; a trigger function of these tables that',
-    '-- relies on search_path without its own SET search_path fails, and the script stops with nothing changed.',
+    SEARCH_PATH_NOTE,
   );
+}
+
+const SEARCH_PATH_NOTE = lines(
+  '-- Runs with search_path = pg_catalog, pg_temp (as pg_dump does): every name it uses is schema-qualified,',
+  '-- so nothing another role created can run in its place; a trigger function of these tables that',
+  '-- relies on search_path without its own SET search_path fails, and the script stops with nothing changed.',
+);
+
+/** What the migration the rollback undoes did, in words (the rollback never chooses a strategy of its own). */
+function rollbackHeader(c: Ctx, plan: MigrationPlan, now: Date): string {
+  const tname = `${c.t.schema}.${c.t.name}`;
+  const withMigration = c.opts.purpose !== 'rollback';
+  const undoes = withMigration
+    ? `the dedup of ${tname} on (${c.key.join(', ')}) generated with it: ${migrationSummary(c, plan)}`
+    : c.opts.undoes ? `the migration its backup records as "${c.opts.undoes}"` : `the dupguard dedup of ${tname} on (${c.key.join(', ')}) that backed the table up to ${plan.backup.schema}.${plan.backup.name}`;
+  const moved = c.fks.filter((f) => f.refBackup && !f.self);
+  return lines(
+    `-- dupguard rollback for ${commentSafe(tname)}`,
+    `-- Generated by dupguard at ${now.toISOString()}${withMigration ? ', with the migration it undoes' : ''}.`,
+    `-- Undoes: ${commentSafe(undoes)}.`,
+    `-- Restores: every row from the backup below, exactly; drops the constraint ${commentSafe(plan.constraintName)}${withMigration && !plan.addConstraint ? ` (added by your own migration${c.opts.declaredIn ? `, ${commentSafe(c.opts.declaredIn)}` : ''}: take it out of your migrations too, or it comes back on the next deploy and fails on the restored copies)` : ''}.`,
+    moved.length ? `-- References: moved back to the copies they named, for ${commentSafe(moved.map((f) => f.id).join(', '))} (from the reference backups).` : undefined,
+    `-- backup: ${commentSafe(plan.backup.qualified)}`,
+    SEARCH_PATH_NOTE,
+  );
+}
+
+/** One sentence on what the migration does: which row it keeps, how, and what it records in the backup's comment. */
+function migrationSummary(c: Ctx, plan: MigrationPlan): string {
+  return `kept per key the row that is ${plan.keep.description}; strategy ${plan.strategy}${plan.mergeReferences && c.fks.length ? '; references to removed copies moved to the kept rows' : ''}; constraint ${plan.constraintName}${plan.addConstraint ? '' : ' left to your own migration'}`;
 }
 
 function renderScript(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run', nullsClause: string, now: Date): string {
@@ -737,7 +870,8 @@ function renderScript(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run', nul
     header(c, plan, 'dupguard dedup migration', now),
     psql && '--',
     psql && '-- Run with: psql -v ON_ERROR_STOP=1 -f <this file>. Stop the programs that write to the table first.',
-    psql && '-- Undo with the rollback at the end of this file (or `dupguard migrate ... --rollback`).',
+    psql && '-- Undo with its rollback script, generated with it (`dupguard migrate ... --out` writes both files;',
+    psql && '-- `dupguard migrate ... --rollback` prints it again from the backup once this script has run).',
     '',
     psql && '\\set ON_ERROR_STOP on',
     psql && 'BEGIN;',
@@ -766,11 +900,16 @@ function renderScript(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run', nul
     '-- Step 2: back up every row of the table, unchanged, in the same transaction as the dedup.',
     '-- It stays after COMMIT so the rollback can restore the table exactly; drop it once you are sure.',
     `CREATE TABLE ${plan.backup.qualified} AS SELECT * FROM ${c.src};`,
-    `COMMENT ON TABLE ${plan.backup.qualified} IS ${quoteLiteral(`dupguard backup of ${c.t.schema}.${c.t.name} taken ${now.toISOString()} before removing duplicates on (${c.key.join(', ')})`)};`,
+    `COMMENT ON TABLE ${plan.backup.qualified} IS ${quoteLiteral(`dupguard backup of ${c.t.schema}.${c.t.name} taken ${now.toISOString()} before removing duplicates on (${c.key.join(', ')}): ${migrationSummary(c, plan)}`)};`,
     '',
     `-- Step 3: decide once which rows go (every copy but the ${commentSafe(plan.keep.description)}), before anything`,
     '-- changes: moving references and removing copies both read this mapping, never a new ranking.',
     mappingSql(c),
+    ...(c.fks.length && !plan.mergeReferences ? [
+      '-- Rows of other tables that referenced a copy about to be removed would have to move to the kept',
+      '-- row: that merges rows that may be separate things, so stop unless it was accepted (--merge-references).',
+      referenceGuardSql(c),
+    ] : []),
     '',
   ];
   if (c.fks.length) {
@@ -817,6 +956,13 @@ function renderScript(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run', nul
   );
   if (!psql) {
     // The dry run adds the constraint itself (plan.constraintSql) so it can tell the two failures apart.
+  } else if (!plan.addConstraint) {
+    out.push(
+      `-- Step 7: no constraint here: your own migration${c.opts.declaredIn ? ` (${commentSafe(c.opts.declaredIn)})` : ''} adds ${commentSafe(plan.constraintName)}. Run it right after`,
+      '-- this script: copies written in between make it fail (then run this dedup again first).',
+      'COMMIT;',
+      'SET search_path = pg_catalog, pg_temp;',
+    );
   } else if (plan.indexBuild === 'in-transaction') {
     out.push(
       '-- Step 7: the unique constraint, so the database itself refuses new copies from now on.',
@@ -844,13 +990,7 @@ function renderScript(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run', nul
         : '-- The rebuild left the table compact; VACUUM (ANALYZE) also refreshes the visibility map for index-only scans:',
       `--   VACUUM (ANALYZE) ${commentSafe(c.tbl)};`,
       '-- VACUUM FULL would also give the space back to the operating system, but locks the table while it rewrites it.',
-      `-- Once the table has run well for a while, drop the backup: DROP TABLE ${commentSafe(plan.backup.qualified)};`,
-      '',
-      '-- ------------------------------------------------------------------------------------------',
-      '-- ROLLBACK (restores the original rows exactly from the backup). Save it as its own file,',
-      '-- remove the leading "-- " and run it with psql, or run `dupguard migrate ... --rollback`.',
-      '-- ------------------------------------------------------------------------------------------',
-      ...plan.rollback.split('\n').map((l) => (l ? `-- ${l}` : '--')),
+      `-- Once the table has run well for a while (and its rollback is no longer wanted), drop the backup: DROP TABLE ${commentSafe(plan.backup.qualified)};`,
     );
   }
   return lines(...out) + '\n';
@@ -861,7 +1001,7 @@ function renderRollback(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run'): 
   const { cols, overriding } = insertColumns(c);
   const now = c.opts.now ?? new Date();
   const out: (string | false | undefined)[] = [
-    header(c, plan, 'dupguard rollback', now),
+    rollbackHeader(c, plan, now),
     '-- Puts back every row the table had before the dedup, exactly as the backup holds them. Changes',
     '-- made to the table after the migration are lost: the table becomes the backup again.',
     '',

@@ -62,6 +62,40 @@ export interface MigrationOptions {
   partitionKey?: (string | null)[];
   /** Relation names already used in the table's schema, so the backup's name is new. */
   takenNames?: string[];
+  /**
+   * Accept that rows of other tables (or of the table itself) which referenced a removed copy are
+   * re-pointed to the kept row of its key. Without it the generator refuses when `referenceMoves`
+   * counts any (ReferencesWouldMove), and when the moves are unknown the script counts them when it
+   * runs and stops, with nothing changed, if there are any.
+   */
+  mergeReferences?: boolean;
+  /** Child rows each referencing foreign key would re-point, counted from the database (src/db/dryrun.ts migrationFacts). Undefined: unknown. */
+  referenceMoves?: ReferenceMove[];
+  /**
+   * Add the UNIQUE constraint after the dedup (default true). False when the user's own migration
+   * declares it: give its name as `constraintName`, and that migration adds it after this script.
+   */
+  addConstraint?: boolean;
+  /** Where the user's own migration declares this UNIQUE (e.g. `migrations/003_orders.sql:12`), named in the script's header and notes. */
+  declaredIn?: string;
+  /**
+   * For a rollback generated on its own (`purpose: 'rollback'`): what the migration did, as its
+   * backup's comment records it. Written in the rollback's header instead of choices this
+   * generation cannot know (the strategy, which copy was kept).
+   */
+  undoes?: string;
+}
+
+/** The child rows of one referencing foreign key that keeping one row per key would re-point. */
+export interface ReferenceMove {
+  /** `schema.table.name` of the foreign key. */
+  foreignKey: string;
+  /** The referencing (child) table, `schema.table`. */
+  child: string;
+  /** Child rows that would be re-pointed from a removed copy to the kept row. */
+  rows: number;
+  /** Distinct removed parent rows (copies) those child rows pointed at. */
+  distinctParents: number;
 }
 
 /** Which copy is kept, as SQL and in words. */
@@ -103,9 +137,51 @@ export interface MigrationPlan {
   rowIdentity: 'ctid' | string[];
   /** Things the user should know before running the script. */
   warnings: string[];
+  /** The re-pointed references the header states (from `options.referenceMoves`; empty when unknown or none). */
+  referenceMoves: ReferenceMove[];
+  /** True when `referenceMoves` was counted from the database; false: the script counts them when it runs. */
+  referenceMovesKnown: boolean;
+  /** The references are moved (`mergeReferences`); false: the script stops if any would move. */
+  mergeReferences: boolean;
+  /**
+   * A read-only SELECT of `(fk, rows, parents)`, one row per referencing foreign key (fk = its index
+   * in `repointedForeignKeys`), counting what keeping one row per key would re-point with the same
+   * choice of kept row as the script; undefined when no foreign key points at the table.
+   */
+  referenceMovesQuery?: string;
+  /** The script adds the UNIQUE constraint (false: the user's own migration does). */
+  addConstraint: boolean;
 }
 
 /** Input that cannot produce a correct migration (unknown column, no row identity on YugabyteDB...). */
 export class MigrationError extends Error {
   override name = 'MigrationError';
+}
+
+/** `1234567` as `1,234,567`. */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** What the moves amount to, in words: "10,781 rows of public.rental would move from 2,112 copies to the kept rows". */
+export function describeReferenceMoves(moves: ReferenceMove[]): string {
+  const moving = moves.filter((m) => m.rows > 0);
+  const perChild = new Map<string, number>();
+  for (const m of moving) perChild.set(m.child, (perChild.get(m.child) ?? 0) + 1);
+  const parts = moving.map((m) => {
+    const via = (perChild.get(m.child) ?? 0) > 1 ? ` (by ${m.foreignKey.slice(m.child.length + 1)})` : '';
+    return `${thousands(m.rows)} ${m.rows === 1 ? 'row' : 'rows'} of ${m.child}${via} would move from ${thousands(m.distinctParents)} ${m.distinctParents === 1 ? 'copy' : 'copies'} to the kept rows`;
+  });
+  return parts.join(', and ');
+}
+
+/**
+ * Keeping one row per key would re-point foreign-key references (rows that pointed at different
+ * copies, which may be separate things rather than copies), and `mergeReferences` was not given.
+ */
+export class ReferencesWouldMove extends MigrationError {
+  override name = 'ReferencesWouldMove';
+  constructor(table: string, readonly moves: ReferenceMove[]) {
+    super(`keeping one row per key of ${table} would re-point references: ${describeReferenceMoves(moves)}; pass --merge-references to accept (the rows they pointed at may be separate things that look alike, not copies; nothing was generated).`);
+  }
 }

@@ -36,7 +36,7 @@ test('migrate prints a script that psql runs; --rollback undoes it; the ratio pi
     assert.equal(code, 0, io.err);
     assert.match(io.out, /^-- Strategy: rebuild \(duplicate ratio 90x/m);
     assert.match(io.out, /^-- backup: etl\.tr_backup$/m);
-    assert.match(io.out, /^-- Keeps: the oldest by inserted_at/m);
+    assert.match(io.out, /^-- Keeps: per key, the row that is oldest by inserted_at/m);
     const r = psqlRun(db.url, io.out);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(await count(db, 'SELECT count(*) AS n FROM etl."TaskRequirements"'), 30);
@@ -72,8 +72,10 @@ test('migrate --dry-run reports the numbers and changes nothing; --out writes th
     const oio = capture({ DATABASE_URL: db.url }, dir);
     assert.equal(await main(['migrate', '--table', 'etl."TaskRequirements"', '--key', 'task_pk,requirement_id', '--keep', 'newest', '-o', 'm.sql'], oio), 0, oio.err);
     assert.equal(oio.out, '');
-    assert.match(oio.err, /wrote migration for etl\.TaskRequirements to m\.sql/);
-    assert.match(fs.readFileSync(path.join(dir, 'm.sql'), 'utf8'), /^-- Keeps: the newest by inserted_at/m);
+    assert.match(oio.err, /wrote the migration for etl\.TaskRequirements to m\.sql/);
+    assert.match(oio.err, /wrote the rollback for etl\.TaskRequirements to m_rollback\.sql/);
+    assert.match(fs.readFileSync(path.join(dir, 'm_rollback.sql'), 'utf8'), /^-- dupguard rollback for etl\.TaskRequirements/m);
+    assert.match(fs.readFileSync(path.join(dir, 'm.sql'), 'utf8'), /^-- Keeps: per key, the row that is newest by inserted_at/m);
     fs.rmSync(dir, { recursive: true, force: true });
   } finally {
     await db.close();

@@ -154,7 +154,7 @@ test('dry run: reports rows before/after, copies removed, references moved, cons
     const desc = await describeTable(db.client, 'public', 'task_comments');
     const m = await measureDuplicates(db.client, desc, ['task_pk', 'comment_id']);
     assert.deepEqual(m && { rows: m.rows, keys: m.distinctKeys }, { rows: 1457, keys: 470 });
-    const rep = await dryRunMigration(db.client, desc, { key: ['task_pk', 'comment_id'], duplicateRatio: m!.ratio });
+    const rep = await dryRunMigration(db.client, desc, { key: ['task_pk', 'comment_id'], duplicateRatio: m!.ratio, mergeReferences: true });
     assert.equal(rep.error, undefined);
     assert.equal(rep.dedupOk, true);
     assert.equal(rep.constraintBuilds, true);

@@ -33,7 +33,7 @@ test('unindexed referencing key: the dry run reports the cost; the delete builds
     assert.deepEqual(facts.foreignKeys.map((f) => [f.foreignKey, f.indexed, f.childRows]), [
       ['public.notes.notes_account_fkey', true, 1000], ['public.sessions.sessions_account_fkey', false, 200000],
     ]);
-    const p = generateMigration(desc, { key: ['email'], duplicateRatio: 1.25, rowEstimate: 200000, ...facts });
+    const p = generateMigration(desc, { key: ['email'], duplicateRatio: 1.25, rowEstimate: 200000, mergeReferences: true, ...facts });
     assert.equal(p.strategy, 'delete');
     assert.match(p.strategyReason, /public\.sessions has no index on \(account\).*temporary index/);
     assert.deepEqual(p.temporaryIndexes.map((t) => [t.foreignKey, t.index.qualified, t.known]), [['public.sessions.sessions_account_fkey', p.temporaryIndexes[0].index.qualified, true]]);
@@ -43,7 +43,7 @@ test('unindexed referencing key: the dry run reports the cost; the delete builds
     assert.ok(p.script.indexOf('CREATE INDEX') < p.script.indexOf('DELETE FROM'));
 
     // The dry run: the cost of each referencing key, the temporary index built inside its rolled-back transaction.
-    const rep = await dryRunMigration(db.client, desc, { key: ['email'], duplicateRatio: 1.25 });
+    const rep = await dryRunMigration(db.client, desc, { key: ['email'], duplicateRatio: 1.25, mergeReferences: true });
     assert.equal(rep.dedupOk && rep.constraintBuilds, true, rep.error);
     assert.equal(rep.rowsDeleted, 40000);
     const s = rep.foreignKeys.find((f) => f.foreignKey === 'public.sessions.sessions_account_fkey')!;
@@ -79,7 +79,7 @@ test('without catalog facts the script checks at run time: an indexed referencin
   try {
     const before = await rowHashes(db, 'public', 'b');
     const desc = await describeTable(db.client, 'public', 'a');
-    const p = generateMigration(desc, { key: ['k'], strategy: 'delete' });
+    const p = generateMigration(desc, { key: ['k'], strategy: 'delete', mergeReferences: true });
     assert.equal(p.temporaryIndexes.length, 1);
     assert.equal(p.temporaryIndexes[0].known, false);
     const r = psqlRun(db.url, p.script);
@@ -106,7 +106,7 @@ test('a role that may not build the missing index is refused with the reason bef
     await db.q('ALTER TABLE public.a OWNER TO dg_not_owner');
     await db.q('GRANT SELECT, UPDATE ON public.b TO dg_not_owner');
     const desc = await describeTable(db.client, 'public', 'a');
-    const p = generateMigration(desc, { key: ['k'], strategy: 'delete', ...(await migrationFacts(db.client, desc)) });
+    const p = generateMigration(desc, { key: ['k'], strategy: 'delete', mergeReferences: true, ...(await migrationFacts(db.client, desc)) });
     const u = new URL(db.url);
     u.username = 'dg_not_owner';
     const r = psqlRun(u.toString(), p.script);

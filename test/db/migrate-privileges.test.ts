@@ -31,9 +31,9 @@ test('a role that owns the tables, may CREATE in the schema and TEMPORARY in the
     const original = await rowHashes(db, 'app', 'users');
     for (const strategy of ['delete', 'rebuild'] as const) {
       const io: CliIO & { out: string; err: string } = { out: '', err: '', cwd: process.cwd(), env: {}, stdout(s) { io.out += s; }, stderr(s) { io.err += s; } };
-      assert.equal(await main(['migrate', '--url', url, '--table', 'app.users', '--key', 'email', '--strategy', strategy, '--dry-run'], io), 0, io.err + io.out);
+      assert.equal(await main(['migrate', '--url', url, '--table', 'app.users', '--key', 'email', '--strategy', strategy, '--dry-run', '--merge-references'], io), 0, io.err + io.out);
       const gio: CliIO & { out: string; err: string } = { out: '', err: '', cwd: process.cwd(), env: {}, stdout(s) { gio.out += s; }, stderr(s) { gio.err += s; } };
-      assert.equal(await main(['migrate', '--url', url, '--table', 'app.users', '--key', 'email', '--strategy', strategy, '--backup-name', `users_b_${strategy}`], gio), 0, gio.err);
+      assert.equal(await main(['migrate', '--url', url, '--table', 'app.users', '--key', 'email', '--strategy', strategy, '--backup-name', `users_b_${strategy}`, '--merge-references'], gio), 0, gio.err);
       if (strategy === 'delete') assert.match(gio.out, /CREATE INDEX users_b_delete_fk1 ON app\.logins \(uid\);/);
       const r = psqlRun(url, gio.out);
       assert.equal(r.status, 0, `${strategy}: ${r.stderr}`);

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Client } from 'pg';
-import { dryRunMigration } from '../../src/db/dryrun';
+import { countReferenceMoves, dryRunMigration } from '../../src/db/dryrun';
 import { describeTable } from '../../src/db/introspect';
 import { generateMigration } from '../../src/migrate/generate';
 import type { MigrationPlan } from '../../src/migrate/types';
@@ -125,8 +125,8 @@ test('generated scripts, rollbacks and the dry run never call a function or oper
     for (const [table, key] of [['photos', ['task_pk', 'photo_id']], ['nodes', ['path']]] as const) {
       const desc = await describeTable(db.client, 'public', table);
       const plans = [
-        generateMigration(desc, { key: [...key], strategy: 'delete', indexBuild: 'concurrent', now, backupName: `${table}_b1` }),
-        generateMigration(desc, { key: [...key], strategy: 'rebuild', nullKeys: 'distinct', now, backupName: `${table}_b2` }),
+        generateMigration(desc, { key: [...key], strategy: 'delete', indexBuild: 'concurrent', now, backupName: `${table}_b1`, mergeReferences: true }),
+        generateMigration(desc, { key: [...key], strategy: 'rebuild', nullKeys: 'distinct', now, backupName: `${table}_b2`, mergeReferences: true }),
         generateMigration(desc, { key: [...key], strategy: 'delete', mode: 'dry-run', now, backupName: `${table}_b3` }),
       ];
       cases.push({ table, key: [...key], plans });
@@ -171,8 +171,15 @@ test('generated scripts, rollbacks and the dry run never call a function or oper
       s.on('notice', () => {});
       try {
         const desc = await describeTable(db.client, 'public', c.table);
-        const rep = await dryRunMigration(s, desc, { key: c.key, strategy: 'delete' });
+        const rep = await dryRunMigration(s, desc, { key: c.key, strategy: 'delete', mergeReferences: true });
         assert.equal(rep.dedupOk && rep.constraintBuilds, true, rep.error);
+        // Counting the moves (read only) and the refusal inside a script without the merge use only pg_catalog too.
+        const moves = await countReferenceMoves(s, desc, { key: c.key, strategy: 'delete' });
+        assert.ok(moves);
+        const guarded = generateMigration(desc, { key: c.key, strategy: 'delete', backupName: `${c.table}_b4` });
+        const g = psqlRun(db.url, guarded.script);
+        if (moves.some((x) => x.rows > 0)) assert.match(g.stderr, /would re-point references: .* would move from /);
+        else assert.equal(g.status, 0, g.stderr);
       } finally {
         await s.end();
       }

@@ -49,7 +49,8 @@ export async function describe(db: Db, schema: string, table: string): Promise<T
 }
 
 export async function plan(db: Db, schema: string, table: string, opts: MigrationOptions): Promise<MigrationPlan> {
-  return generateMigration(await describe(db, schema, table), { now: new Date('2026-11-23T17:00:00Z'), ...opts });
+  // These tests exercise moving references; the refusal without the merge is test/db/migrate-references.test.ts.
+  return generateMigration(await describe(db, schema, table), { now: new Date('2026-11-23T17:00:00Z'), mergeReferences: true, ...opts });
 }
 
 /** Sorted md5 of every row's text: equal lists mean equal multisets of rows. */

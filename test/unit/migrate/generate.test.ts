@@ -49,7 +49,7 @@ test('steps come in order, inside one transaction, with the constraint before CO
     '-- Step 1:', 'CREATE TEMP TABLE dupguard_before', '-- Step 2:', 'CREATE TABLE public.task_photos_dupguard_20261123_170509 AS SELECT * FROM ONLY public.task_photos;',
     '-- Step 3:', 'CREATE TEMP TABLE dupguard_map', '-- Step 4:', '-- Step 5:', 'DELETE FROM ONLY public.task_photos', '-- Step 6:', "RAISE EXCEPTION 'dupguard: % duplicate groups remain",
     '-- Step 7:', 'ALTER TABLE public.task_photos ADD CONSTRAINT task_photos_task_pk_photo_id_key UNIQUE NULLS NOT DISTINCT (task_pk, photo_id);',
-    'COMMIT;', 'SET search_path = pg_catalog, pg_temp;', '-- Step 8:', 'ANALYZE public.task_photos;', '--   VACUUM (ANALYZE) public.task_photos;', '-- ROLLBACK',
+    'COMMIT;', 'SET search_path = pg_catalog, pg_temp;', '-- Step 8:', 'ANALYZE public.task_photos;', '--   VACUUM (ANALYZE) public.task_photos;',
   ];
   let last = -1;
   for (const o of order) { const i = at(o); assert.ok(i > last, `out of order: ${o}`); last = i; }
@@ -68,18 +68,18 @@ test('exactly one backup comment line, in the `-- backup: <schema>.<name>` form,
   assert.ok(odd.script.includes('CREATE TABLE "My Schema"."Back ""up""" AS SELECT * FROM ONLY "My Schema"."Photos";'));
 });
 
-test('every comment line stays a comment, and the rollback section at the end is commented out', () => {
+test('every comment line stays a comment, in the script and in its rollback, which is a script of its own', () => {
   const t = photos({ schema: 'a\nb', name: 'c\r\nd', columns: [...photos().columns, { name: 'x\ny', type: 'text', notNull: false }] });
   const p = gen(t, { key: ['task_pk', 'x\ny'] });
-  const lines = p.script.split('\n');
-  for (const l of lines.filter((x) => x.includes('\\u000a'))) assert.ok(l.startsWith('--'), l);
-  const rb = lines.slice(lines.findIndex((l) => l.startsWith('-- ROLLBACK')));
-  assert.ok(rb.length > 20);
-  // Inside the rollback section no line is live SQL, not even the continuation of a quoted name
-  // holding a line break.
-  for (const l of rb) assert.ok(l.startsWith('--') || l === '', JSON.stringify(l));
-  assert.ok(rb.some((l) => l.startsWith('-- y"')), 'the continuation line is commented too');
-  assertParses(p.script);
+  for (const s of [p.script, p.rollback]) {
+    const lines = s.split('\n');
+    for (const l of lines.filter((x) => x.includes('\\u000a'))) assert.ok(l.startsWith('--'), l);
+    assertParses(s);
+  }
+  // The migration no longer carries its rollback as commented lines to uncomment.
+  assert.doesNotMatch(p.script, /^-- ROLLBACK|^-- BEGIN;|^-- TRUNCATE/m);
+  assert.ok(p.script.split('\n').filter((l) => /\bTRUNCATE\b/.test(l)).length === 0, 'a delete migration never truncates');
+  assert.match(p.rollback, /^TRUNCATE ONLY "a\nb"\."c\r\nd";$/m, 'the rollback is live SQL');
 });
 
 test('identifiers of every shape are quoted; literals escaped; dollar quotes avoid names that contain them', () => {
