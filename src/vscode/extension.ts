@@ -27,7 +27,7 @@ export function activate(context: vscode.ExtensionContext): DupguardApi {
   const schema = new SchemaIndex(log);
   const project = new ProjectConfig(log);
   const diagnostics = new DiagnosticsController(log, docs, schema, project);
-  const database = new DatabaseContext(context, log);
+  const database = new DatabaseContext(context, diagnostics, log);
   const services: Services = { log, docs, schema, diagnostics, database };
   const statusBar = new StatusBar(diagnostics);
   context.subscriptions.push(

@@ -171,6 +171,8 @@ export class Connections implements vscode.Disposable {
     const { connect, DbError } = await import('../../db/connect');
     const key = SECRET_PREFIX + c.identity;
     let typed: string | undefined;
+    /** The box was shown and dismissed (Escape): the user cancelled, nothing failed. */
+    let dismissed = false;
     const stored = c.target.password === undefined ? await this.secrets.get(key) : undefined;
     const ask = async (): Promise<string | undefined> => {
       if (!opts.interactive) return undefined;
@@ -180,6 +182,7 @@ export class Connections implements vscode.Disposable {
         password: true,
         ignoreFocusOut: true,
       });
+      dismissed = typed === undefined;
       return typed;
     };
     const connectOpts = { password: ask, statementTimeoutMs: opts.statementTimeoutMs, applicationName: 'dupguard' };
@@ -193,9 +196,14 @@ export class Connections implements vscode.Disposable {
         await this.secrets.delete(key);
         this.log.warn(`the saved password for ${c.identity} was refused: it was removed from the secret storage`);
         if (!opts.interactive) throw e;
-        session = await connect(c.target, connectOpts);
+        try {
+          session = await connect(c.target, connectOpts);
+        } catch (e2) {
+          throw dismissed ? new vscode.CancellationError() : e2;
+        }
       } else {
-        throw e;
+        // Escape in the password box: a cancellation, not a failure (the caller stays quiet).
+        throw dismissed ? new vscode.CancellationError() : e;
       }
     }
     if (typed !== undefined && c.remember) {

@@ -73,6 +73,15 @@ export function tableFigures(t: ScanTable): TableFigures {
   };
 }
 
+/**
+ * Whether a check's key is a guess: inferred from column names, or (with the scan's confidence
+ * classes) anything below `likely`. A guess gets no primary button and a question before a migration.
+ */
+export function isGuess(c: ScanCheck): boolean {
+  const confidence = (c as { confidence?: string }).confidence;
+  return confidence !== undefined ? confidence === 'guess' || confidence === 'lookalike' : c.source === 'inferred';
+}
+
 /** An estimated figure with its 95% interval, `≈ 30,000 (12,000–61,000)`; a plain count when there is no interval. */
 export function formatEstimate(point: number, low?: number, high?: number): string {
   if (low === undefined || high === undefined) return formatCount(point);

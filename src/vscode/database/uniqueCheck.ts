@@ -9,6 +9,8 @@
  */
 import * as vscode from 'vscode';
 import type { DbSession } from '../../db/connect';
+import { ruleOf } from '../convert';
+import type { DiagnosticsController } from '../diagnostics';
 import type { ChosenConnection, Connections } from './connections';
 import { COMMANDS } from '../commandTable';
 import { SQL_LANGUAGE_IDS } from '../languages';
@@ -16,7 +18,6 @@ import type { MigrationRequest } from './actions';
 import { checkAddedKeys, findAddedUniqueKeys, type AddedUniqueKey, type KeyOutcome, type Violation } from './uniqueDdl';
 
 export const RULE_ID = 'unique-constraint-violated-by-data';
-const DOCS = `https://github.com/dupguard/dupguard/blob/main/docs/rules/${RULE_ID}.md`;
 const DEBOUNCE_MS = 400;
 const STATEMENT_TIMEOUT_MS = 60_000;
 /** Global-state key: identities (`postgres://user@host:port/db`) the user enabled the check for. */
@@ -49,8 +50,13 @@ export function violationMessage(k: AddedUniqueKey, qualified: string, v: Violat
     'The migration stops with 23505 and adds nothing: remove the copies first.';
 }
 
+/**
+ * The editor's side of the rule `unique-constraint-violated-by-data` (src/rules): counts the copies
+ * in the live database and hands them to the diagnostics as the document's catalog facts, so the
+ * findings take the same path as every rule's (severity, ignore comments, Ignore and Show
+ * documentation actions). Adds the one action that needs the database: generate the dedup first.
+ */
 export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider {
-  readonly collection = vscode.languages.createDiagnosticCollection('dupguard-data');
   private readonly findings = new Map<string, Finding[]>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly running = new Map<string, AbortController>();
@@ -64,9 +70,8 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
   /** Connections whose "turn the check on?" question was shown in this window. */
   private readonly offered = new Set<string>();
 
-  constructor(private readonly connections: Connections, private readonly log: vscode.LogOutputChannel, private readonly store: vscode.Memento) {
+  constructor(private readonly connections: Connections, private readonly diagnostics: DiagnosticsController, private readonly log: vscode.LogOutputChannel, private readonly store: vscode.Memento) {
     this.disposables.push(
-      this.collection,
       this.done,
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d)),
       vscode.workspace.onDidSaveTextDocument((d) => this.schedule(d)),
@@ -172,7 +177,7 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
     this.running.get(key)?.abort();
     this.findings.delete(key);
     if (!keepState) this.states.delete(key);
-    this.collection.delete(uri);
+    this.diagnostics.setCatalog(uri);
   }
 
   private async check(doc: vscode.TextDocument, signal: AbortSignal): Promise<void> {
@@ -190,7 +195,7 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
     let session: DbSession | undefined;
     const onAbort = () => { void session?.cancel(); void session?.close(); };
     signal.addEventListener('abort', onAbort, { once: true });
-    const diagnostics: vscode.Diagnostic[] = [];
+    const violations: { start: number; end: number; message: string }[] = [];
     const findings: Finding[] = [];
     let outcomes: KeyOutcome[] | undefined;
     try {
@@ -219,15 +224,14 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
       this.log.info(`${RULE_ID}: ${qualified} (${k.elements.join(', ')}) on ${conn.label}: ${v.duplicateGroups} duplicate groups, ${v.excessRows} excess rows (${o.ms} ms)`);
       if (v.duplicateGroups === 0) continue;
       const range = new vscode.Range(doc.positionAt(k.start), doc.positionAt(k.end));
-      const d = new vscode.Diagnostic(range, violationMessage(k, qualified, v, conn.label), vscode.DiagnosticSeverity.Error);
-      d.source = 'dupguard';
-      d.code = { value: RULE_ID, target: vscode.Uri.parse(DOCS) };
-      diagnostics.push(d);
+      violations.push({ start: k.start, end: k.end, message: violationMessage(k, qualified, v, conn.label) });
       findings.push({
         range,
         request: k.plainColumns ? {
           schema: o.schema!, table: o.table!, key: k.columns, rows: v.rows,
           duplicateRatio: v.distinctKeys ? v.rows / v.distinctKeys : undefined,
+          // The user's migration adds the key: the dedup keeps its name and leaves adding it to that migration.
+          constraintName: k.name, declaredIn: { uri: doc.uri.toString(), line: doc.positionAt(k.start).line + 1 },
         } : undefined,
       });
     }
@@ -238,17 +242,16 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
       });
     }
     this.findings.set(doc.uri.toString(), findings);
-    this.publish(doc, diagnostics);
+    this.publish(doc, violations);
   }
 
-  private publish(doc: vscode.TextDocument, diagnostics: vscode.Diagnostic[]): void {
-    if (diagnostics.length) this.collection.set(doc.uri, diagnostics);
-    else this.collection.delete(doc.uri);
+  private publish(doc: vscode.TextDocument, violations: { start: number; end: number; message: string }[]): void {
+    this.diagnostics.setCatalog(doc.uri, { version: doc.version, facts: { uniqueViolations: violations } });
     this.done.fire(doc.uri);
   }
 
   provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): vscode.CodeAction[] {
-    const ours = context.diagnostics.filter((d) => d.source === 'dupguard' && typeof d.code === 'object' && d.code?.value === RULE_ID);
+    const ours = context.diagnostics.filter((d) => ruleOf(d) === RULE_ID);
     if (!ours.length) return [];
     const findings = this.findings.get(doc.uri.toString()) ?? [];
     const actions: vscode.CodeAction[] = [];
