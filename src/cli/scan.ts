@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import { formatHelp, parseArgs, UsageError } from './args';
 import { loadConfig } from '../config/dupguardJson';
 import type { CliIO } from './io';
+import { indexOutsideQuotes, parseQualifiedName, splitOutsideQuotes } from '../core/names';
 import type { ScanCheck, ScanReport, ScanTable } from '../db/report';
 
 const SPEC = {
@@ -65,6 +66,20 @@ export function reportInconclusive(r: ScanReport): boolean {
   return r.tables.some((t) => t.checks.some((c) => c.inconclusive && c.source !== 'inferred' && !c.error));
 }
 
+/**
+ * Parses `s.t=a,b` (a --key argument). Columns come back as written: a quoted one keeps its double
+ * quotes (`"User"`), so that the scan matches it exactly and folds a bare one as PostgreSQL would.
+ */
+export function parseKeySpec(spec: string): { table: string; columns: string[] } {
+  const eq = indexOutsideQuotes(spec, '=');
+  if (eq < 0) throw new Error(`--key '${spec}': expected schema.table=col1,col2`);
+  const table = spec.slice(0, eq).trim();
+  const columns = splitOutsideQuotes(spec.slice(eq + 1), ',').map((c) => c.trim()).filter((c) => c.length && c !== '""');
+  if (!table || !columns.length) throw new Error(`--key '${spec}': expected schema.table=col1,col2`);
+  parseQualifiedName(table);
+  return { table, columns };
+}
+
 /** Parses --quick-threshold: `0.1%` (a share of each check's rows) or a whole number of rows. */
 export function parseQuickThreshold(v: string): { share?: number; rows?: number } {
   const t = v.trim();
@@ -104,7 +119,7 @@ export async function run(argv: string[], rawIo: CliIO): Promise<number> {
   let threshold: { share?: number; rows?: number };
   try { threshold = parseQuickThreshold(f['quick-threshold']); } catch (e) { io.stderr(`dupguard scan: ${(e as Error).message}\n`); return 2; }
 
-  const { parseKeySpec, scan } = await import('../db/scan');
+  const { scan } = await import('../db/scan');
   const { connect, DbError } = await import('../db/connect');
   let naturalKeys: Record<string, string[]>;
   try {

@@ -170,3 +170,26 @@ export interface ScanProgress {
 export function hasDuplicates(check: Pick<ScanCheck, 'duplicateGroups'>): boolean {
   return check.duplicateGroups > 0;
 }
+
+/**
+ * The report's totals from its tables. Excess rows overlap between the checks of one table, so a
+ * table counts its largest figure, over checks other than inferred keys.
+ */
+export function summarize(tables: ScanTable[]): ScanSummary {
+  const s: ScanSummary = { tablesScanned: 0, tablesWithDuplicates: 0, checks: 0, duplicateGroups: 0, excessRows: 0, reclaimableBytes: 0 };
+  for (const t of tables) {
+    let dup = false;
+    for (const c of t.checks) {
+      s.checks++;
+      if (c.duplicateGroups > 0) {
+        dup = true;
+        s.duplicateGroups += c.duplicateGroups;
+      }
+    }
+    s.excessRows += t.checks.filter((c) => c.source !== 'inferred').reduce((m, c) => Math.max(m, c.excessRows), 0);
+    s.reclaimableBytes += t.checks.filter((c) => c.source !== 'inferred').reduce((m, c) => Math.max(m, c.reclaimableBytes ?? 0), 0);
+    if (dup) s.tablesWithDuplicates++;
+  }
+  s.tablesScanned = tables.filter((t) => (t.checks.length ? t.checks.some((c) => !c.error) : !t.errors?.length)).length;
+  return s;
+}
