@@ -6,7 +6,7 @@
 import { quoteIdent } from '../core/quote';
 import { parseQualifiedName, resolveColumn } from '../core/names';
 import type { LiveColumnDescription, LiveTableDescription } from './introspect';
-import type { ScanCheckKind, ScanCheckSource, ScanIssue } from './report';
+import type { ScanCheckKind, ScanCheckSource, ScanConfidence, ScanIssue } from './report';
 
 /** A foreign key of a table (its own columns, and the table it references), as introspect's foreignKeysOf reads it. */
 export interface PlanForeignKey { name: string; columns: string[]; references: string }
@@ -49,6 +49,12 @@ export interface PlannedCheck {
   constraint?: string;
   ignoredColumns?: { name: string; reason: string }[];
   comparedAsText?: string[];
+  /** How far its duplicates can be trusted (report.ts ScanConfidence). */
+  confidence: ScanConfidence;
+  /** Look-alike rows: the foreign keys referencing the table, `schema.table.constraint`. */
+  referencedBy?: string[];
+  /** `where` in plain words. */
+  rowFilter?: string;
 }
 
 /** Finds the table a user named, case-exact first, then case-insensitively when that is unambiguous. */
@@ -144,6 +150,7 @@ export function planTable(t: LiveTableDescription, opts: PlanOptions): TablePlan
     checks.push({
       kind: 'key', source: 'config', columns: natural, ...keyExprs(t, cols),
       reason: 'natural key from configuration',
+      confidence: 'certain',
       comparedAsText: cols.filter((c) => !c.groupable).map((c) => c.name),
     });
     seen.add(sig(natural));
@@ -161,7 +168,7 @@ export function planTable(t: LiveTableDescription, opts: PlanOptions): TablePlan
     const elems = k.columns.map((name, i) => {
       const col = byName.get(name);
       // Expression elements come as SQL text from pg_get_indexdef.
-      return col ? { sql: colExpr(col), nullable: !col.notNull } : { sql: `(${k.columns[i]})`, nullable: true };
+      return col ? { name, sql: colExpr(col), nullable: !col.notNull } : { name, sql: `(${k.columns[i]})`, nullable: true };
     });
     if (!elems.some((e) => e.nullable)) continue;
     const nullTest = elems.filter((e) => e.nullable).map((e) => `${e.sql} IS NULL`).join(' OR ');
@@ -170,6 +177,8 @@ export function planTable(t: LiveTableDescription, opts: PlanOptions): TablePlan
       where: k.predicate ? `(${k.predicate}) AND (${nullTest})` : nullTest,
       constraint: k.name,
       reason: `${k.kind === 'unique' ? 'unique constraint' : 'unique index'} ${k.name ?? ''} allows repeated rows when a key column is NULL (no NULLS NOT DISTINCT)`.replace('  ', ' '),
+      confidence: 'certain',
+      rowFilter: `rows with a NULL in ${elems.filter((e) => e.nullable).map((e) => e.name).join(' or ')}${k.predicate ? ` among those matching the index's predicate ${k.predicate}` : ''}`,
     });
   }
 
@@ -187,11 +196,20 @@ export function planTable(t: LiveTableDescription, opts: PlanOptions): TablePlan
     } else if (guard) {
       notes.push(`whole-row duplicates are impossible: ${guard} is unique over compared columns`);
     } else {
+      // Rows other rows point at by an id the comparison leaves out are separate things to those
+      // references (pagila's inventory: several physical copies of one film, each rented on its own).
+      const ids = ignored.filter((i) => byName.get(i.name)?.surrogate).map((i) => i.name);
+      const refs = ids.length ? (t.referencedBy ?? []).map((f) => `${f.schema}.${f.table}.${f.name}`) : [];
+      const except = ignored.length ? `rows equal in every column except ${ignored.map((i) => i.name).join(', ')}` : 'rows equal in every column';
       checks.push({
         kind: 'exact-row', source: 'all-columns', columns: compared.map((c) => c.name), ...keyExprs(t, compared),
-        reason: ignored.length ? `rows equal in every column except ${ignored.map((i) => i.name).join(', ')}` : 'rows equal in every column',
+        reason: refs.length
+          ? `rows that look alike, referenced separately: ${except}, but foreign key${refs.length > 1 ? 's' : ''} ${refs.join(', ')} reference${refs.length > 1 ? '' : 's'} this table's rows, so each may be a thing of its own; not counted`
+          : except,
         ignoredColumns: ignored.length ? ignored : undefined,
         comparedAsText: compared.filter((c) => !c.groupable).map((c) => c.name),
+        confidence: refs.length ? 'lookalike' : 'likely',
+        referencedBy: refs.length ? refs : undefined,
       });
     }
   }
@@ -226,7 +244,9 @@ export function planTable(t: LiveTableDescription, opts: PlanOptions): TablePlan
         kind: 'key', source: 'inferred', columns: cand.cols, ...keyExprs(t, cols),
         // As a UNIQUE constraint would: rows with a NULL in the candidate key are not duplicates of each other.
         where: nullable.length ? nullable.map((c) => `${quoteIdent(c.name)} IS NOT NULL`).join(' AND ') : undefined,
+        rowFilter: nullable.length ? `rows with no NULL in ${nullable.map((c) => c.name).join(', ')}` : undefined,
         reason: `${cand.reason}; not declared unique: verify before acting`,
+        confidence: 'guess',
       });
     }
   }

@@ -34,9 +34,11 @@ export const int = (v: unknown): number => (v === null || v === undefined ? 0 : 
 /** A check's result before its figures: what it compares, and why. */
 export function base(pc: PlannedCheck, estimated: boolean): ScanCheck {
   const c: ScanCheck = {
-    kind: pc.kind, columns: pc.columns, source: pc.source, rows: 0, distinct: 0, duplicateGroups: 0,
+    kind: pc.kind, columns: pc.columns, source: pc.source, confidence: pc.confidence, rows: 0, distinct: 0, duplicateGroups: 0,
     excessRows: 0, maxCopies: 0, estimated, sample: [],
   };
+  if (pc.referencedBy?.length) c.referencedBy = pc.referencedBy;
+  if (pc.rowFilter) c.rowFilter = pc.rowFilter;
   if (pc.reason) c.reason = pc.reason;
   if (pc.constraint) c.constraint = pc.constraint;
   if (pc.ignoredColumns?.length) c.ignoredColumns = pc.ignoredColumns;

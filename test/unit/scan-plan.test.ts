@@ -117,3 +117,24 @@ test('selectTables: views skipped with a reason, names matched case-insensitivel
   assert.equal(locked.errors.length, 1);
   assert.match(locked.errors[0].message, /^public\.rental: lock timeout reached: another session \(pid 42\) holds an ACCESS EXCLUSIVE lock on it/);
 });
+
+test('confidence: whole rows behind an id other tables reference are look-alike; unreferenced ones likely; inferred keys guesses', () => {
+  const inventory = plan('inventory');
+  assert.deepEqual(inventory.checks.map((c) => c.confidence), ['lookalike', 'guess']);
+  assert.deepEqual(inventory.checks[0].referencedBy, ['public.rental.rental_inventory_id_fkey']);
+  // payment is referenced by nothing: its whole-row copies would be likely ones.
+  assert.deepEqual(plan('payment').checks.map((c) => `${c.kind}:${c.confidence}`), ['exact-row:likely', 'key:guess']);
+  // The same inventory with no table referencing it.
+  const alone = table('inventory');
+  alone.referencedBy = [];
+  assert.equal(plan('inventory', {}, alone).checks[0].confidence, 'likely');
+  assert.equal(plan('inventory', {}, alone).checks[0].referencedBy, undefined);
+  // A configured key and a NULL hole in a unique key are certain.
+  assert.equal(plan('inventory', { naturalKey: ['film_id', 'store_id'] }).checks[0].confidence, 'certain');
+  const address = table('address');
+  address.keys.push({ kind: 'unique', name: 'address_postal', columns: ['city_id', 'postal_code'] });
+  const hole = plan('address', {}, address).checks.find((c) => c.kind === 'unique-nulls')!;
+  assert.equal(hole.confidence, 'certain');
+  assert.equal(hole.rowFilter, 'rows with a NULL in postal_code');
+  assert.equal(plan('film').checks.find((c) => c.source === 'inferred')!.rowFilter, 'rows with no NULL in original_language_id');
+});
