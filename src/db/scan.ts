@@ -150,13 +150,19 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     const name = `${t.schema}.${t.name}`;
     const tableStart = Date.now();
     const natural = naturalKeyFor(t, opts.naturalKeys);
-    const { checks: planned, notes, errors: planErrors } = planTable(t, { naturalKey: natural, foreignKeys: fkMap.get(t.oid) ?? [], inferKeys: opts.inferKeys, exactRows: opts.exactRows, role: session.user });
+    const { checks: planned, notes, errors: planErrors, skip } = planTable(t, { naturalKey: natural, foreignKeys: fkMap.get(t.oid) ?? [], inferKeys: opts.inferKeys, exactRows: opts.exactRows, role: session.user });
     const out: ScanTable = { schema: t.schema, table: t.name, kind: t.kind, rows: 0, checks: [] };
     if (planErrors.length) {
       out.errors = [...planErrors];
       for (const message of planErrors) report.errors.push({ table: name, message });
     }
     if (t.totalBytes !== undefined) out.totalBytes = t.totalBytes;
+    if (skip) {
+      // Not read at all: no count, no sample (the error says why).
+      report.tables.push(out);
+      progress({ phase: 'table', index: i, total: toScan.length, schema: t.schema, table: t.name, message: `${name}: not scanned` });
+      continue;
+    }
     if (t.rowSecurity?.active) {
       // The policies filter every query of this role: the counts cover the visible rows only.
       out.partial = `row-level security applies to ${session.user} on ${name}${t.rowSecurity.forced ? ' (FORCE ROW LEVEL SECURITY: even its owner is filtered)' : ''}: the counts cover only the rows its policies let ${session.user} see; scan as a role with BYPASSRLS (or a superuser) for complete counts`;

@@ -30,6 +30,8 @@ export interface TablePlan {
   checks: PlannedCheck[];
   notes: string[];
   errors: string[];
+  /** Set when the table must not be read at all, and why (its row-level security policies run another role's code). */
+  skip?: string;
 }
 
 /** A check before it runs: what it compares, how (SQL expressions), over which rows, and why. */
@@ -131,6 +133,12 @@ export function planTable(t: LiveTableDescription, opts: PlanOptions): TablePlan
   const written = opts.naturalKey;
   const fks = opts.foreignKeys ?? [];
   const role = opts.role;
+  const policyCode = t.rowSecurity?.active ? t.rowSecurity.foreignCode : undefined;
+  if (policyCode?.length) {
+    // Every read of the table (a count, a sample) evaluates the policies as the scanning role.
+    const skip = `${t.schema}.${t.name}: not scanned: its row-level security runs another role's code (${policyCode.join('; ')}); every read of the table would run that code with the privileges of ${role}, and dupguard does not run code another role wrote (scan as a role with BYPASSRLS, or as the function's owner)`;
+    return { checks: [], notes: [], errors: [skip], skip };
+  }
   const checks: PlannedCheck[] = [];
   const notes: string[] = [];
   const byName = new Map(t.columns.map((c) => [c.name, c]));

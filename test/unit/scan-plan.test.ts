@@ -138,3 +138,16 @@ test('confidence: whole rows behind an id other tables reference are look-alike;
   assert.equal(hole.rowFilter, 'rows with a NULL in postal_code');
   assert.equal(plan('film').checks.find((c) => c.source === 'inferred')!.rowFilter, 'rows with no NULL in original_language_id');
 });
+
+test('row-level security calling another role\'s code: the table is not read at all', () => {
+  const t = table('inventory');
+  t.rowSecurity = { enabled: true, forced: false, active: true, foreignCode: ['policy by_store: public.sees(integer) owned by alice'] };
+  const p = plan('inventory', { naturalKey: ['film_id', 'store_id'] }, t);
+  assert.equal(p.checks.length, 0);
+  assert.match(p.skip ?? '', /^public\.inventory: not scanned: its row-level security runs another role's code \(policy by_store: public\.sees\(integer\) owned by alice\); every read of the table would run that code with the privileges of app/);
+  assert.deepEqual(p.errors, [p.skip]);
+  // Not active for the scanning role (a superuser, BYPASSRLS): the policies never run; planned as usual.
+  t.rowSecurity.active = false;
+  assert.equal(plan('inventory', {}, t).skip, undefined);
+  assert.equal(plan('inventory', {}, t).checks.length, 2);
+});
