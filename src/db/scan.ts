@@ -14,7 +14,7 @@ import { foreignKeysOf, listTables, lockedTables, type LiveTableDescription } fr
 import { summarize, type ScanCheck, type ScanProgress, type ScanReport, type ScanTable } from './report';
 import { naturalKeyFor, planTable, selectTables, type PlannedCheck } from './scanPlan';
 import { Aborted, createRunner, DeadlineExceeded, isConnectionLost } from './scanRunner';
-import { base, exactCheck, int, NARROW_GROUPS, quickCheck, setPlanner, statsRowBytes, type KeyGroups, type Narrowing } from './scanSql';
+import { base, exactCheck, int, NARROW_GROUPS, quickCheck, quickChecks, setPlanner, statsRowBytes, type KeyGroups, type Narrowing } from './scanSql';
 
 export { parseQualifiedName } from '../core/names';
 export { scanTesting } from './scanSql';
@@ -205,10 +205,23 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     };
     try {
       await begin();
+      let shared: Map<PlannedCheck, ScanCheck> | undefined;
       if (mode === 'quick') {
         const est = t.rowEstimate !== undefined && t.rowEstimate >= 0 ? t.rowEstimate : -1;
         out.rows = Math.max(0, Math.round(est));
         out.rowsEstimated = true;
+        if (planned.length > 1) {
+          // One sample read for all the table's checks; should it fail, each check samples on its own
+          // and keeps its own error.
+          await q('SAVEPOINT dupguard_shared');
+          try {
+            shared = await quickChecks(q, t, rel, planned, opts);
+            await q('RELEASE SAVEPOINT dupguard_shared');
+          } catch (e) {
+            if (e instanceof Aborted || e instanceof DeadlineExceeded || isConnectionLost(e, session)) throw e;
+            await q('ROLLBACK TO SAVEPOINT dupguard_shared');
+          }
+        }
       }
       for (const pc of planned) {
         progress({ phase: 'check', index: i, total: toScan.length, schema: t.schema, table: t.name, message: `${name}: ${pc.kind} (${pc.columns.join(', ')})` });
@@ -230,7 +243,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
             check.derivedFrom = `no scan: key (${clean.columns.join(', ')}) has no duplicates, so whole rows cannot repeat`;
           } else {
             check = mode === 'quick'
-              ? await quickCheck(q, t, rel, pc, opts)
+              ? shared?.get(pc) ?? await quickCheck(q, t, rel, pc, opts)
               : await exactCheck(q, t, rel, pc, sampleSize, session.serverVersionNum >= 140000, countRows, narrowing(pc));
           }
           await q('RELEASE SAVEPOINT dupguard_check');

@@ -7,7 +7,7 @@
  */
 import { quoteIdent } from '../core/quote';
 import type { LiveTableDescription } from './introspect';
-import { quickEstimate, type QuickOptions } from './quick';
+import { quickEstimate, quickEstimateTable, type QuickOptions } from './quick';
 import type { ScanCheck, ScanSampleGroup } from './report';
 import { groupByOf, type PlannedCheck } from './scanPlan';
 import type { Q } from './scanRunner';
@@ -408,4 +408,13 @@ export async function quickCheck(q: Q, t: LiveTableDescription, rel: string, pc:
     ...opts.quickTuning, sampleRows: opts.sampleRows, thresholdShare: opts.quickThreshold, thresholdRows: opts.quickThresholdRows,
   }, check);
   return check;
+}
+
+/** Quick mode for all the checks of one table at once, from shared samples (quick.ts quickEstimateTable). */
+export async function quickChecks(q: Q, t: LiveTableDescription, rel: string, planned: PlannedCheck[], opts: QuickCheckOptions): Promise<Map<PlannedCheck, ScanCheck>> {
+  const items = planned.map((pc) => ({ pc, check: base(pc, true), target: { table: t, rel, groupBy: groupByOf(pc), where: pc.where, columns: pc.columns } }));
+  await quickEstimateTable(q, items, {
+    ...opts.quickTuning, sampleRows: opts.sampleRows, thresholdShare: opts.quickThreshold, thresholdRows: opts.quickThresholdRows,
+  });
+  return new Map(items.map((x) => [x.pc, x.check]));
 }
