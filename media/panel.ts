@@ -103,6 +103,7 @@ function summary(report: ScanReport): HTMLElement {
     stat(formatCount(s.tablesWithDuplicates), 'with duplicates', s.tablesWithDuplicates ? 'bad' : 'good'),
     stat(approx(est, formatCount(s.excessRows)), 'excess rows', s.excessRows ? 'bad' : ''),
     stat(approx(est, formatBytes(s.reclaimableBytes)), 'reclaimable'),
+    !!s.lowerConfidenceTables && stat(formatCount(s.lowerConfidenceTables), 'with look-alike rows or guessed keys (not counted)', 'note'),
     stat(`${(report.durationMs / 1000).toFixed(1)} s`, `${report.mode} scan`),
   );
 }
@@ -124,7 +125,7 @@ function chart(rows: { t: ScanTable; f: TableFigures }[]): HTMLElement | undefin
   const item = (cls: string, text: string) => h('span', { class: 'legend-item' }, h('span', { class: `swatch ${cls}` }), text);
   const legend = h('div', { class: 'legend' },
     item('', 'declared or configured key, whole-row copies'),
-    withDup.some((r) => r.f.inferred) && item('inferred', 'key guessed from column names: verify it'),
+    withDup.some((r) => r.f.inferred) && item('inferred', 'guessed key or look-alike rows: not in the totals'),
     withDup.some((r) => r.f.estimated) && h('span', { class: 'legend-item' }, '≈ estimated'),
   );
   return h('section', { class: 'chart', attrs: { 'aria-label': 'Excess rows per table' } }, h('h2', {}, 'Excess rows per table'), ...bars, legend);
@@ -240,7 +241,9 @@ function resultsTable(rows: { t: ScanTable; f: TableFigures }[]): HTMLElement {
     };
     const tr = h('tr', { class: `table-row${f.excessRows > 0 ? ' dup' : ''}${f.errors.length ? ' err' : ''}`, attrs: { 'data-table': name, tabindex: '0', 'aria-expanded': String(open) } },
       h('td', { class: 'twisty' }, open ? '▾' : '▸'),
-      h('td', { class: 'name' }, name, f.inferred ? h('span', { class: 'badge inferred', title: 'the key was inferred from column names: verify it' }, 'inferred') : undefined,
+      h('td', { class: 'name' }, name, f.inferred ? (f.confidence === 'lookalike'
+        ? h('span', { class: 'badge inferred', title: 'rows that look alike, each referenced separately by other tables: not counted in the totals' }, 'look-alike')
+        : h('span', { class: 'badge inferred', title: 'the key was guessed from column names: verify it; not counted in the totals' }, 'guess')) : undefined,
         f.errors.length ? h('span', { class: 'badge error', title: f.errors.join('\n') }, 'error') : undefined),
       h('td', { class: 'num' }, approx(t.rowsEstimated, formatCount(f.rows))),
       h('td', { class: 'num' }, f.inconclusive && !f.duplicateGroups ? 'none found?' : approx(f.estimated, formatEstimate(f.duplicateGroups, f.groupsLow, f.groupsHigh))),

@@ -26,7 +26,7 @@ export interface MigrationRequest {
    * The key is a guess (inferred from column names): the user is asked first, with the rows the
    * dedup would delete and their share of the table.
    */
-  guessed?: { deletes: number; rows: number; estimated: boolean };
+  guessed?: { deletes: number; rows: number; estimated: boolean; lookalike?: boolean };
   /** The UNIQUE the user's own migration declares (quick fix): its name is kept and that migration adds it. */
   constraintName?: string;
   /** Where that migration declares it, e.g. `migrations/002_x.sql:2`; its folder is where the files go by default. */
@@ -59,7 +59,9 @@ async function confirmGuessed(req: MigrationRequest): Promise<boolean> {
   const share = g.rows > 0 ? (g.deletes / g.rows) * 100 : 0;
   const approx = g.estimated ? '≈ ' : '';
   return ask(
-    `dupguard: the key (${req.key.join(', ')}) of ${req.schema}.${req.table} is a guess from column names, not a declared key`,
+    g.lookalike
+      ? `dupguard: the rows of ${req.schema}.${req.table} that look alike are each referenced by other tables: they may be separate things, not copies`
+      : `dupguard: the key (${req.key.join(', ')}) of ${req.schema}.${req.table} is a guess from column names, not a declared key`,
     'Rows that share these columns may be separate things that look alike, not copies.',
     `Generate anyway: deletes ${approx}${count(g.deletes)} of ${approx}${count(g.rows)} rows (${share >= 10 ? share.toFixed(0) : share.toFixed(1)}% of the table)`);
 }

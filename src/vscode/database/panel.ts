@@ -4,7 +4,7 @@
  * message union of messages.ts switched on `command`.
  */
 import * as vscode from 'vscode';
-import type { ScanReport } from '../../db/report';
+import { confidenceOf, type ScanReport } from '../../db/report';
 import type { ChosenConnection, Connections } from './connections';
 import { dryRun, openMigration, type MigrationRequest } from './actions';
 import { duplicateQuery, isGuess } from './figures';
@@ -219,7 +219,7 @@ export class DuplicatesPanel implements vscode.Disposable {
     return {
       schema: table.schema, table: table.table, key: check.columns,
       rows: table.rows, duplicateRatio: check.distinct > 0 ? check.rows / check.distinct : undefined,
-      guessed: isGuess(check) ? { deletes: check.excessRows, rows: table.rows, estimated: check.estimated || !!table.rowsEstimated } : undefined,
+      guessed: isGuess(check) ? { deletes: check.excessRows, rows: table.rows, estimated: check.estimated || !!table.rowsEstimated, lookalike: confidenceOf(check) === 'lookalike' } : undefined,
       nullsNotDistinct: check.kind === 'unique-nulls' || undefined,
       // Beside the panel, never over it.
       column: this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One,

@@ -346,6 +346,11 @@ test('a migration adding UNIQUE: nothing is sent until the check is turned on fo
     assert.match(d.message, /public\.task_requirements/);
     assert.match(d.message, /37 key values are held by more than one row \(963 excess rows, up to 28 copies/);
 
+    // the same actions as every rule's, and the one that needs the database
+    const titles = (await codeActions(uri, d.range)).map((a) => a.title);
+    for (const t of [`Ignore ${RULE} for this statement`, `Ignore ${RULE} for this file`, `Show documentation for ${RULE}`, 'Generate dedup migration first']) {
+      assert.ok(titles.includes(t), `no "${t}" among ${JSON.stringify(titles)}`);
+    }
     const fix = (await codeActions(uri, d.range)).find((a) => a.title === 'Generate dedup migration first');
     assert.ok(fix?.command, 'no "Generate dedup migration first" quick fix');
     const [req] = fix.command.arguments as [{ schema: string; table: string; key: string[] }];
@@ -360,6 +365,17 @@ test('a migration adding UNIQUE: nothing is sent until the check is turned on fo
     assert.match(doc.getText(), /your own migration \(migrations\/002_task_requirements_unique\.sql:2\) adds task_requirements_task_req_key/);
     assert.doesNotMatch(doc.getText(), /ADD CONSTRAINT/);
     assert.ok(fs.existsSync(doc.uri.fsPath.replace(/\.sql$/, '_rollback.sql')));
+
+    // An ignore comment silences it as it does any rule's finding, after the next check too.
+    const ignore = (await codeActions(uri, d.range)).find((a) => a.title === `Ignore ${RULE} for this statement`);
+    assert.ok(ignore?.edit);
+    const seen = (await dataCheckUntil(uri, 'the last check', () => true)).seq;
+    await vscode.workspace.applyEdit(ignore.edit);
+    await editor.document.save();
+    const again = await dataCheckUntil(uri, 'the check after the ignore comment', (x) => x.outcome === 'checked', seen);
+    assert.equal(again.keys?.filter((k) => k.status === 'counted' && (k.duplicateGroups ?? 0) > 0).length, 1, 'the copies are still counted');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(vscode.languages.getDiagnostics(uri).filter((x) => codeOf(x) === RULE || codeOf(x) === 'unused-suppression').map((x) => x.message), []);
 
     // Turned off again: nothing more is sent, the finding goes.
     await vscode.commands.executeCommand('dupguard.disableDataCheck');
