@@ -821,3 +821,24 @@ test('Cancel in the dry run\'s progress notification stops it on the server: not
     await c.end();
   }
 }, 180_000);
+
+test('an empty scan says why: no table in the chosen schemas that the role can see', async () => {
+  const c = await admin();
+  try {
+    await c.query('CREATE SCHEMA IF NOT EXISTS nothing_here');
+  } finally {
+    await c.end();
+  }
+  const u = new URL(dbUrl);
+  await setSetting('connections', [{ name: 'empty schema', host: u.hostname, port: Number(u.port), database: u.pathname.slice(1), user: 'postgres', sslmode: 'disable', schemas: ['nothing_here'] }]);
+  try {
+    const r = await vscode.commands.executeCommand<ScanReportLike | undefined>('dupguard.scanDatabase', { profile: 'empty schema' });
+    assert.equal(r?.complete, true);
+    assert.deepEqual(r?.tables, []);
+    const s = await panelUntil('the empty state', (x) => x.empty.length > 0 && x.disabled.length === 0);
+    assert.deepEqual(s.rows, []);
+    assert.deepEqual(s.empty, ['No table to scan: none in the chosen schemas (nothing_here) that postgres can see.']);
+  } finally {
+    await setSetting('connections', undefined);
+  }
+}, 120_000);
