@@ -6,10 +6,10 @@
  * expanded tables, dry-run results, the last report) lives in getState/setState.
  */
 import type { ScanCheck, ScanReport, ScanTable } from '../src/db/report';
-import { describeEstimate, formatBytes, formatCount, formatEstimate, formatPercent, tableFigures, type TableFigures } from '../src/vscode/panel/figures';
+import { describeEstimate, formatBytes, formatCount, formatEstimate, formatPercent, isGuess, tableFigures, type TableFigures } from '../src/vscode/database/figures';
 import {
-  checkKey, type CheckRef, type FromWebview, type PanelState, type RenderedSummary, type SortColumn, type ToWebview,
-} from '../src/vscode/panel/messages';
+  checkKey, type CheckRef, type FromWebview, type PanelState, type SortColumn, type ToWebview,
+} from '../src/vscode/database/messages';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -89,14 +89,21 @@ function tableName(t: { schema: string; table: string }): string {
   return `${t.schema}.${t.table}`;
 }
 
+/** `≈ ` before a figure that is an estimate. */
+function approx(estimated: boolean | undefined, text: string): string {
+  return estimated && !text.startsWith('≈') ? `≈ ${text}` : text;
+}
+
 function summary(report: ScanReport): HTMLElement {
   const s = report.summary;
+  const est = report.mode === 'quick' || report.tables.some((t) => t.rowsEstimated);
   const stat = (value: string, label: string, cls = '') => h('div', { class: `stat ${cls}` }, h('div', { class: 'stat-value' }, value), h('div', { class: 'stat-label' }, label));
   return h('section', { class: 'stats' },
     stat(formatCount(s.tablesScanned), 'tables scanned'),
     stat(formatCount(s.tablesWithDuplicates), 'with duplicates', s.tablesWithDuplicates ? 'bad' : 'good'),
-    stat(formatCount(s.excessRows), 'excess rows', s.excessRows ? 'bad' : ''),
-    stat(formatBytes(s.reclaimableBytes), 'reclaimable'),
+    stat(approx(est, formatCount(s.excessRows)), 'excess rows', s.excessRows ? 'bad' : ''),
+    stat(approx(est, formatBytes(s.reclaimableBytes)), 'reclaimable'),
+    !!s.lowerConfidenceTables && stat(formatCount(s.lowerConfidenceTables), 'with look-alike rows or guessed keys (not counted)', 'note'),
     stat(`${(report.durationMs / 1000).toFixed(1)} s`, `${report.mode} scan`),
   );
 }
@@ -112,10 +119,16 @@ function chart(rows: { t: ScanTable; f: TableFigures }[]): HTMLElement | undefin
     return h('div', { class: 'bar', attrs: { 'data-table': tableName(f) }, title: `${tableName(f)}: ${formatCount(f.excessRows)} excess rows (${formatPercent(f.percentExcess)} of ${formatCount(f.rows)})` },
       h('div', { class: 'bar-label' }, tableName(f)),
       h('div', { class: 'bar-track' }, fill),
-      h('div', { class: 'bar-value' }, `${formatCount(f.excessRows)}${f.estimated ? ' ≈' : ''}`),
+      h('div', { class: 'bar-value' }, approx(f.estimated, formatCount(f.excessRows))),
     );
   });
-  return h('section', { class: 'chart', attrs: { 'aria-label': 'Excess rows per table' } }, h('h2', {}, 'Excess rows per table'), ...bars);
+  const item = (cls: string, text: string) => h('span', { class: 'legend-item' }, h('span', { class: `swatch ${cls}` }), text);
+  const legend = h('div', { class: 'legend' },
+    item('', 'declared or configured key, whole-row copies'),
+    withDup.some((r) => r.f.inferred) && item('inferred', 'guessed key or look-alike rows: not in the totals'),
+    withDup.some((r) => r.f.estimated) && h('span', { class: 'legend-item' }, '≈ estimated'),
+  );
+  return h('section', { class: 'chart', attrs: { 'aria-label': 'Excess rows per table' } }, h('h2', {}, 'Excess rows per table'), ...bars, legend);
 }
 
 function checkTitle(c: ScanCheck): string {
@@ -129,6 +142,12 @@ function checkTitle(c: ScanCheck): string {
 function sourceBadge(c: ScanCheck): HTMLElement {
   const text = c.source === 'config' ? 'configured' : c.source === 'inferred' ? 'inferred' : c.source === 'unique-index' ? 'unique index' : 'all columns';
   return h('span', { class: `badge ${c.source}` }, text);
+}
+
+/** The scan's confidence class of a check, when it gives one ('certain' | 'likely' | 'lookalike' | 'guess'). */
+function confidenceBadge(c: ScanCheck): HTMLElement | undefined {
+  const confidence = (c as { confidence?: string }).confidence;
+  return confidence ? h('span', { class: `badge confidence ${confidence}`, title: 'how sure the scan is that these rows are copies' }, confidence) : undefined;
 }
 
 /** The scan gives the first and last copy of a group (lowest and highest id or ctid). */
@@ -161,12 +180,26 @@ function checkView(t: ScanTable, c: ScanCheck, index: number): HTMLElement {
       h('td', { class: 'ids' }, copies(g.ids ?? g.ctids ?? [], g.count)),
     ));
     samples = h('details', { class: 'samples' }, h('summary', {}, `Largest ${c.sample.length} group${c.sample.length === 1 ? '' : 's'}`),
-      h('table', { class: 'sample-table' }, h('thead', {}, head), h('tbody', {}, ...body)));
+      h('div', { class: 'scroll-x' }, h('table', { class: 'sample-table' }, h('thead', {}, head), h('tbody', {}, ...body))));
+    const details = samples as HTMLDetailsElement;
+    // Open or closed as the user left it, across re-renders and reloads.
+    details.open = (state.openSamples ?? []).includes(key);
+    details.addEventListener('toggle', () => {
+      const others = (state.openSamples ?? []).filter((k) => k !== key);
+      state.openSamples = details.open ? [...others, key] : others;
+      save();
+    });
   }
   const working = busy.get(key);
   const canFix = !c.error && c.duplicateGroups > 0 && c.kind !== 'unique-nulls';
+  // A guessed key gets no primary button, and its migration asks first (rows deleted, share of the table).
+  const guess = isGuess(c);
+  const nullHoles = !c.error && c.duplicateGroups > 0 && c.kind === 'unique-nulls';
   const actions = h('div', { class: 'actions' },
-    canFix && button('Generate migration', 'primary', () => post({ command: 'generateMigration', ref }), { 'data-action': 'generate', 'data-check': key, ...(working ? { disabled: '' } : {}) }),
+    canFix && button(guess ? 'Generate migration…' : 'Generate migration', guess ? 'secondary' : 'primary', () => post({ command: 'generateMigration', ref }), { 'data-action': 'generate', 'data-check': key, ...(working ? { disabled: '' } : {}) }),
+    nullHoles && button('Generate NULLS NOT DISTINCT migration', 'primary', () => post({ command: 'generateMigration', ref }), {
+      'data-action': 'generate-nulls', 'data-check': key, title: 'Removes the copies, then makes the key treat NULLs as equal (PostgreSQL 15+), so they cannot come back', ...(working ? { disabled: '' } : {}),
+    }),
     canFix && button('Dry run', 'secondary', () => post({ command: 'dryRun', ref }), { 'data-action': 'dryrun', 'data-check': key, ...(working ? { disabled: '' } : {}) }),
     !c.error && button('Copy query', 'secondary', () => post({ command: 'copyQuery', ref }), { 'data-action': 'copy', 'data-check': key }),
     working && h('span', { class: 'muted' }, working),
@@ -178,14 +211,14 @@ function checkView(t: ScanTable, c: ScanCheck, index: number): HTMLElement {
     dry.error && h('p', { class: 'error' }, dry.error),
   );
   return h('div', { class: `check${c.duplicateGroups > 0 ? ' has-dups' : ''}`, attrs: { 'data-check': key } },
-    h('div', { class: 'check-head' }, h('span', { class: 'check-title' }, checkTitle(c)), sourceBadge(c)),
+    h('div', { class: 'check-head' }, h('span', { class: 'check-title' }, checkTitle(c)), sourceBadge(c), confidenceBadge(c)),
     figures, ...detail, samples, actions, dryView);
 }
 
 function resultsTable(rows: { t: ScanTable; f: TableFigures }[]): HTMLElement {
   const head = h('tr', {}, h('th', { class: 'twisty-col' }), ...COLUMNS.map((col) => {
     const active = state.sort.column === col.id;
-    const th = h('th', { class: `${col.numeric ? 'num ' : ''}sortable${active ? ' active' : ''}`, title: col.title,
+    const th = h('th', { class: `${col.numeric ? 'num ' : ''}sortable${active ? ' active' : ''} col-${col.id}`, title: col.title,
       attrs: { 'data-sort': col.id, 'aria-sort': active ? (state.sort.descending ? 'descending' : 'ascending') : 'none', tabindex: '0' } },
     col.label, active ? (state.sort.descending ? ' ▾' : ' ▴') : '');
     const sortBy = () => {
@@ -208,13 +241,15 @@ function resultsTable(rows: { t: ScanTable; f: TableFigures }[]): HTMLElement {
     };
     const tr = h('tr', { class: `table-row${f.excessRows > 0 ? ' dup' : ''}${f.errors.length ? ' err' : ''}`, attrs: { 'data-table': name, tabindex: '0', 'aria-expanded': String(open) } },
       h('td', { class: 'twisty' }, open ? '▾' : '▸'),
-      h('td', { class: 'name' }, name, f.inferred ? h('span', { class: 'badge inferred', title: 'the key was inferred from column names: verify it' }, 'inferred') : undefined,
+      h('td', { class: 'name' }, name, f.inferred ? (f.confidence === 'lookalike'
+        ? h('span', { class: 'badge inferred', title: 'rows that look alike, each referenced separately by other tables: not counted in the totals' }, 'look-alike')
+        : h('span', { class: 'badge inferred', title: 'the key was guessed from column names: verify it; not counted in the totals' }, 'guess')) : undefined,
         f.errors.length ? h('span', { class: 'badge error', title: f.errors.join('\n') }, 'error') : undefined),
-      h('td', { class: 'num' }, `${formatCount(f.rows)}${t.rowsEstimated ? ' ≈' : ''}`),
-      h('td', { class: 'num' }, f.inconclusive && !f.duplicateGroups ? 'none found?' : formatEstimate(f.duplicateGroups, f.groupsLow, f.groupsHigh)),
-      h('td', { class: 'num' }, f.inconclusive && !f.excessRows ? `up to ${formatCount(f.excessHigh ?? 0)}` : formatEstimate(f.excessRows, f.excessLow, f.excessHigh)),
-      h('td', { class: 'num' }, formatPercent(f.percentExcess)),
-      h('td', { class: 'num' }, formatBytes(f.reclaimableBytes)),
+      h('td', { class: 'num' }, approx(t.rowsEstimated, formatCount(f.rows))),
+      h('td', { class: 'num' }, f.inconclusive && !f.duplicateGroups ? 'none found?' : approx(f.estimated, formatEstimate(f.duplicateGroups, f.groupsLow, f.groupsHigh))),
+      h('td', { class: 'num' }, f.inconclusive && !f.excessRows ? `up to ${formatCount(f.excessHigh ?? 0)}` : approx(f.estimated, formatEstimate(f.excessRows, f.excessLow, f.excessHigh))),
+      h('td', { class: 'num col-percent' }, approx(f.estimated, formatPercent(f.percentExcess))),
+      h('td', { class: 'num col-bytes' }, approx(f.estimated, formatBytes(f.reclaimableBytes))),
     );
     tr.addEventListener('click', toggle);
     tr.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); toggle(); } });
@@ -233,24 +268,35 @@ function resultsTable(rows: { t: ScanTable; f: TableFigures }[]): HTMLElement {
 
 function render(): void {
   const report = state.report;
+  // Re-rendering replaces the DOM: the reader's place in it stays where it was.
+  const y = document.scrollingElement?.scrollTop ?? 0;
   app.replaceChildren();
+  renderInto(report);
+  if (document.scrollingElement) document.scrollingElement.scrollTop = y;
+}
+
+function renderInto(report: ScanReport | undefined): void {
+  // One scan at a time: while one runs, the buttons that would start another wait.
+  const wait: Record<string, string> = scanningLabel !== undefined ? { disabled: '', title: 'A scan is running' } : {};
   const header = h('header', { class: 'top' },
-    h('div', {}, h('h1', {}, 'Duplicates'), h('div', { class: 'muted' }, scanningLabel ? `Scanning ${scanningLabel}…` : state.connection ?? '')),
+    h('div', {}, h('h1', {}, 'Duplicates'), h('div', { class: 'muted' }, scanningLabel !== undefined ? `Scanning ${scanningLabel}…` : state.connection ?? '')),
     report ? h('div', { class: 'actions' },
-      button('Rescan', 'secondary', () => post({ command: 'rescan', mode: report.mode }), { 'data-action': 'rescan' }),
+      button('Rescan', 'secondary', () => post({ command: 'rescan', mode: report.mode }), { 'data-action': 'rescan', ...wait }),
       // the other way of counting: estimates for a database too big to read now, or the exact counts after them
       report.mode === 'exact'
-        ? button('Quick estimate', 'secondary', () => post({ command: 'rescan', mode: 'quick' }), { 'data-action': 'rescan-quick' })
-        : button('Exact scan', 'secondary', () => post({ command: 'rescan', mode: 'exact' }), { 'data-action': 'rescan-exact' }),
+        ? button('Quick estimate', 'secondary', () => post({ command: 'rescan', mode: 'quick' }), { 'data-action': 'rescan-quick', ...wait })
+        : button('Exact scan', 'secondary', () => post({ command: 'rescan', mode: 'exact' }), { 'data-action': 'rescan-exact', ...wait }),
     ) : undefined,
   );
   app.append(header);
   if (failure) app.append(h('div', { class: 'banner error' }, failure));
   if (!report) {
-    app.append(h('p', { class: 'muted' }, scanningLabel ? 'The results appear here when the scan finishes.' : 'Waiting for a scan…'));
+    app.append(h('p', { class: 'muted empty' }, scanningLabel !== undefined ? 'The results appear here when the scan finishes.'
+      : failure ? 'No results: the scan could not run (see above).' : 'No scan yet: run "Dupguard: Scan DB for duplicates" to count the duplicate rows of a database.'));
     return;
   }
-  if (!report.complete) {
+  if (state.note) app.append(h('div', { class: 'banner warn kept' }, state.note));
+  else if (!report.complete) {
     app.append(h('div', { class: 'banner warn' }, report.cancelled ? 'The scan was cancelled: the tables below are those finished before.' : 'The scan stopped early: the tables below are those finished before.'));
   }
   app.append(summary(report));
@@ -266,7 +312,7 @@ function render(): void {
       ? 'No copy in the samples, and each estimate rules out duplicates above its threshold.'
       : 'No duplicates found in the scanned tables.'));
   }
-  app.append(h('section', {}, h('h2', {}, 'Tables'), rows.length ? resultsTable(rows) : h('p', { class: 'muted' }, 'No table was scanned.')));
+  app.append(h('section', {}, h('h2', {}, 'Tables'), rows.length ? resultsTable(rows) : h('p', { class: 'muted empty' }, state.empty ?? 'No table was scanned.')));
   if (report.errors.length) {
     app.append(h('section', { class: 'problems' }, h('h2', {}, 'Problems'), h('ul', {}, ...report.errors.map((e) => h('li', { class: 'error' }, e.message)))));
   }
@@ -276,47 +322,46 @@ function render(): void {
   }
 }
 
-/** What is on screen, for the host's tests. */
-function describeRendered(): RenderedSummary {
-  const rows = Array.from(document.querySelectorAll<HTMLTableRowElement>('table.results tr.table-row')).map((tr) => ({
-    name: tr.dataset.table ?? '',
-    cells: Array.from(tr.querySelectorAll('td')).slice(2).map((td) => td.textContent ?? ''),
-  }));
-  const bars = Array.from(document.querySelectorAll<HTMLElement>('.chart .bar')).map((b) => ({
-    label: b.querySelector('.bar-label')?.textContent ?? '',
-    value: b.querySelector('.bar-value')?.textContent ?? '',
-  }));
-  const dryRuns: Record<string, string> = {};
-  for (const el of Array.from(document.querySelectorAll<HTMLElement>('.check[data-check] .dryrun'))) {
-    dryRuns[el.closest<HTMLElement>('.check')!.dataset.check!] = el.textContent ?? '';
-  }
-  const banners = Array.from(document.querySelectorAll<HTMLElement>('.banner')).map((b) => b.textContent ?? '');
-  const stats = Array.from(document.querySelectorAll<HTMLElement>('.stats .stat')).map((el) =>
-    `${el.querySelector('.stat-value')?.textContent ?? ''} ${el.querySelector('.stat-label')?.textContent ?? ''}`);
-  const buttons = Array.from(document.querySelectorAll<HTMLElement>('header.top button')).map((b) => b.textContent ?? '');
-  return { rows, bars, sort: state.sort, expanded: state.expanded, banners, dryRuns, stats, buttons };
-}
-
 window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   const m = event.data;
   switch (m.command) {
-    case 'report':
-      scanningLabel = undefined;
+    case 'report': {
       failure = undefined;
-      // A new scan may have different tables: keep the sort and the still-present expansions.
-      state = { ...state, report: m.report, connection: m.connection, expanded: state.expanded.filter((n) => m.report.tables.some((t) => tableName(t) === n)) };
+      const same = state.identity === m.identity;
+      const present = (n: string) => m.report.tables.some((t) => n === tableName(t) || n.startsWith(`${tableName(t)}#`));
+      // Another database: nothing of the previous one's view applies. The same one again: keep the sort,
+      // the open tables and sample groups still present. Dry-run results belong to the run they were made in.
+      state = {
+        ...state, report: m.report, connection: m.connection, identity: m.identity, note: m.note, empty: m.empty,
+        expanded: same ? state.expanded.filter(present) : [],
+        openSamples: same ? (state.openSamples ?? []).filter(present) : [],
+        dryRuns: m.note && same ? state.dryRuns : {},
+      };
+      busy.clear();
       save();
       render();
-      post({ command: 'rendered', summary: describeRendered() });
       break;
+    }
     case 'scanning':
       scanningLabel = m.connection;
       failure = undefined;
+      if (state.identity !== undefined && state.identity !== m.identity) {
+        state = { ...state, report: undefined, connection: undefined, identity: undefined, note: undefined, expanded: [], openSamples: [], dryRuns: {} };
+        save();
+      }
+      render();
+      break;
+    case 'idle':
+      scanningLabel = undefined;
       render();
       break;
     case 'scanFailed':
       scanningLabel = undefined;
       failure = m.message;
+      if (m.clear) {
+        state = { ...state, report: undefined, connection: undefined, identity: undefined, note: undefined, expanded: [], openSamples: [], dryRuns: {} };
+        save();
+      }
       render();
       break;
     case 'busy':
@@ -332,15 +377,6 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       save();
       render();
       break;
-    case 'testClick': {
-      const el = document.querySelector<HTMLElement>(m.selector);
-      el?.click();
-      post({ command: 'testClicked', selector: m.selector, found: !!el });
-      break;
-    }
-    case 'testReport':
-      post({ command: 'rendered', summary: describeRendered() });
-      break;
     default: {
       const never: never = m;
       console.warn('dupguard panel: unknown message', never);
@@ -348,5 +384,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   }
 });
 
+window.addEventListener('scroll', () => { state.scrollY = document.scrollingElement?.scrollTop ?? 0; save(); }, { passive: true });
 render();
+if (state.scrollY && document.scrollingElement) document.scrollingElement.scrollTop = state.scrollY;
 post({ command: 'ready' });

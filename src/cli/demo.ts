@@ -55,6 +55,7 @@ const PLAIN: Record<string, string> = {
   'table-without-unique-key': 'a table with no unique key at all',
   'timestamp-staging-table-name': 'a staging table named after the clock',
   'check-then-insert-race': 'SELECT-then-INSERT racing itself',
+  'unique-constraint-violated-by-data': 'a UNIQUE key today\'s rows already violate',
   'unused-suppression': 'an ignore comment that silences nothing',
 };
 

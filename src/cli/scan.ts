@@ -6,7 +6,8 @@ import * as os from 'node:os';
 import { formatHelp, parseArgs, UsageError } from './args';
 import { loadConfig } from '../config/dupguardJson';
 import type { CliIO } from './io';
-import type { ScanCheck, ScanReport, ScanTable } from '../db/report';
+import { indexOutsideQuotes, parseQualifiedName, splitOutsideQuotes } from '../core/names';
+import { confidenceOf, counts, type ScanCheck, type ScanReport, type ScanTable } from '../db/report';
 
 const SPEC = {
   url: { type: 'string', valueName: 'postgres-url', description: 'connection URL (default: DATABASE_URL, else PG* variables)' },
@@ -45,9 +46,13 @@ interval: "≈ 30,000 (12,000–61,000)". When the sample holds no copy it says 
 still hold up to N" and counts the check as clean only when N is below --quick-threshold (default
 0.1% of the check's rows); otherwise the estimate cannot exclude duplicates: run an exact scan.
 
-Exit status: 0 no duplicates; 1 duplicates found by a configured key, a unique key letting NULL
-copies through or the whole-row check (duplicates under inferred keys alone are reported with '?'
-and exit 0: nothing declares those columns unique); 2 an error (connection, permission, lock
+Every finding has a confidence: certain (a configured key; a unique key letting NULL copies
+through), likely (whole rows equal but for ids nothing references), look-alike (the same, but other
+tables reference those ids: each row may be a thing of its own) or guess (a key inferred from column
+names). Only certain and likely findings count, in the exit status and in the totals (docs/scan.md).
+
+Exit status: 0 no duplicates that count (look-alike rows and guesses are reported with '?' and
+exit 0); 1 certain or likely duplicates found; 2 an error (connection, permission, lock
 timeout, no answer within --client-timeout, a configured key naming no column...) or counts made
 partial by row-level security, and no such duplicates found;
 3 (--quick) none found, but for some check the estimate cannot exclude duplicates above
@@ -55,14 +60,28 @@ partial by row-level security, and no such duplicates found;
 
 What the scan runs against the database, and a least-privilege role for it: docs/security.md.`;
 
-/** True when a check other than an inferred one found duplicates. */
+/** True when a check whose findings count (certain or likely: report.ts counts) found duplicates. */
 export function reportHasDuplicates(r: ScanReport): boolean {
-  return r.tables.some((t) => t.checks.some((c) => c.duplicateGroups > 0 && c.source !== 'inferred' && !c.error));
+  return r.tables.some((t) => t.checks.some((c) => c.duplicateGroups > 0 && counts(c)));
 }
 
-/** True when a quick estimate (other than an inferred key's) saw no copy but cannot exclude duplicates above the threshold. */
+/** True when a quick estimate of a check that counts saw no copy but cannot exclude duplicates above the threshold. */
 export function reportInconclusive(r: ScanReport): boolean {
-  return r.tables.some((t) => t.checks.some((c) => c.inconclusive && c.source !== 'inferred' && !c.error));
+  return r.tables.some((t) => t.checks.some((c) => c.inconclusive && counts(c)));
+}
+
+/**
+ * Parses `s.t=a,b` (a --key argument). Columns come back as written: a quoted one keeps its double
+ * quotes (`"User"`), so that the scan matches it exactly and folds a bare one as PostgreSQL would.
+ */
+export function parseKeySpec(spec: string): { table: string; columns: string[] } {
+  const eq = indexOutsideQuotes(spec, '=');
+  if (eq < 0) throw new Error(`--key '${spec}': expected schema.table=col1,col2`);
+  const table = spec.slice(0, eq).trim();
+  const columns = splitOutsideQuotes(spec.slice(eq + 1), ',').map((c) => c.trim()).filter((c) => c.length && c !== '""');
+  if (!table || !columns.length) throw new Error(`--key '${spec}': expected schema.table=col1,col2`);
+  parseQualifiedName(table);
+  return { table, columns };
 }
 
 /** Parses --quick-threshold: `0.1%` (a share of each check's rows) or a whole number of rows. */
@@ -104,7 +123,7 @@ export async function run(argv: string[], rawIo: CliIO): Promise<number> {
   let threshold: { share?: number; rows?: number };
   try { threshold = parseQuickThreshold(f['quick-threshold']); } catch (e) { io.stderr(`dupguard scan: ${(e as Error).message}\n`); return 2; }
 
-  const { parseKeySpec, scan } = await import('../db/scan');
+  const { scan } = await import('../db/scan');
   const { connect, DbError } = await import('../db/connect');
   let naturalKeys: Record<string, string[]>;
   try {
@@ -243,8 +262,35 @@ function ratio(c: ScanCheck): string {
   return c.distinct > 0 ? `${(c.rows / c.distinct).toFixed(c.rows / c.distinct >= 10 ? 0 : 2)}x` : '-';
 }
 
+/**
+ * A sample value as a reader can tell it apart: NULL bare, an empty string as '', and a value that
+ * could be read as either (the text NULL, quotes, edge spaces, a comma) in single quotes.
+ */
+export function sampleValue(v: string | null): string {
+  if (v === null) return 'NULL';
+  const cut = v.length > 40 ? `${v.slice(0, 37)}...` : v;
+  return v === '' || /^(null|'.*)$/i.test(v) || /^\s|\s$|,/.test(v) ? `'${cut.replace(/'/g, "''")}'` : cut;
+}
+
+/** What a check's class means, in a few words (report.ts ScanConfidence). */
+export function confidenceText(c: ScanCheck): string {
+  switch (confidenceOf(c)) {
+    case 'certain': return c.kind === 'unique-nulls' ? 'certain (copies the unique key lets through because a key column is NULL)' : 'certain (a configured natural key)';
+    case 'likely': return 'likely (whole-row copies behind an id nothing references)';
+    case 'lookalike': return 'look-alike, not counted';
+    default: return 'guess, not counted';
+  }
+}
+
+/** "603 rows", or "0 rows with a NULL in email (of 1,000)" when the check counts only some of the table's rows. */
+function rowsOf(c: ScanCheck, t: ScanTable, approx: string): string {
+  const rows = `${approx}${n(c.rows)} ${c.rows === 1 ? 'row' : 'rows'}`;
+  // rowFilter starts with "rows ...".
+  return c.rowFilter ? `${rows}${c.rowFilter.replace(/^rows?\b/, '')} (of ${t.rowsEstimated ? '~' : ''}${n(t.rows)})` : rows;
+}
+
 function sampleLine(c: ScanCheck, g: ScanCheck['sample'][number]): string {
-  const vals = g.values.map((v) => (v === null ? 'NULL' : v.length > 40 ? `${v.slice(0, 37)}...` : v)).join(', ');
+  const vals = g.values.map(sampleValue).join(', ');
   const span = (label: string, v: string[]) => (g.count > 2 ? ` lowest ${label} ${v[0]}, highest ${v[v.length - 1]}` : ` ${label} ${v.join(', ')}`);
   const who = g.ids?.length ? span(g.idColumn ?? 'id', g.ids) : g.ctids?.length ? span('ctid', g.ctids) : '';
   void c;
@@ -279,21 +325,22 @@ function text(r: ScanReport): string {
       const approx = c.estimated ? '~' : '';
       if (c.duplicateGroups === 0) {
         if (c.estimated && c.excessRowsHigh !== undefined) {
-          const mark = c.inconclusive ? (c.source === 'inferred' ? ' ?' : ' ??') : 'ok ';
+          const mark = c.inconclusive ? (counts(c) ? ' ??' : ' ?') : 'ok ';
           lines.push(`  ${mark} ${checkTitle(c)}: ${noneFound(c)}`);
           if (c.estimateNote) lines.push(`      ${c.estimateNote}`);
           continue;
         }
-        lines.push(`  ok  ${checkTitle(c)}: no duplicates in ${approx}${n(c.rows)} rows`);
+        lines.push(`  ok  ${checkTitle(c)}: no duplicates in ${rowsOf(c, t, approx)}`);
         continue;
       }
-      const mark = c.source === 'inferred' ? ' ?' : 'DUP';
+      const mark = counts(c) ? 'DUP' : ' ?';
       if (c.estimated && c.excessRowsLow !== undefined) {
-        lines.push(`  ${mark} ${checkTitle(c)}: ${estimate(c.excessRows, c.excessRowsLow, c.excessRowsHigh)} excess rows in ${estimate(c.duplicateGroups, c.duplicateGroupsLow, c.duplicateGroupsHigh)} groups; ${estimate(c.distinct, c.distinctLow, c.distinctHigh)} distinct of ~${n(c.rows)} rows, up to ${estimate(c.maxCopies, c.maxCopiesLow, c.maxCopiesHigh)} copies${c.reclaimableBytes ? `, ~${bytes(c.reclaimableBytes)} reclaimable` : ''}`);
+        lines.push(`  ${mark} ${checkTitle(c)}: ${estimate(c.excessRows, c.excessRowsLow, c.excessRowsHigh)} excess rows in ${estimate(c.duplicateGroups, c.duplicateGroupsLow, c.duplicateGroupsHigh)} groups; ${estimate(c.distinct, c.distinctLow, c.distinctHigh)} distinct of ${rowsOf(c, t, '~')}, up to ${estimate(c.maxCopies, c.maxCopiesLow, c.maxCopiesHigh)} copies${c.reclaimableBytes ? `, ~${bytes(c.reclaimableBytes)} reclaimable` : ''}`);
         lines.push(`      ${estimateBasis(c)}`);
       } else {
-        lines.push(`  ${mark} ${checkTitle(c)}: ${approx}${n(c.excessRows)} excess ${c.excessRows === 1 ? 'row' : 'rows'} in ${approx}${n(c.duplicateGroups)} ${c.duplicateGroups === 1 ? 'group' : 'groups'}; ${approx}${n(c.distinct)} distinct of ${approx}${n(c.rows)} rows (${ratio(c)}), up to ${n(c.maxCopies)} copies${c.reclaimableBytes ? `, ~${bytes(c.reclaimableBytes)} reclaimable` : ''}`);
+        lines.push(`  ${mark} ${checkTitle(c)}: ${approx}${n(c.excessRows)} excess ${c.excessRows === 1 ? 'row' : 'rows'} in ${approx}${n(c.duplicateGroups)} ${c.duplicateGroups === 1 ? 'group' : 'groups'}; ${approx}${n(c.distinct)} distinct of ${rowsOf(c, t, approx)} (${ratio(c)}), up to ${n(c.maxCopies)} copies${c.reclaimableBytes ? `, ~${bytes(c.reclaimableBytes)} reclaimable` : ''}`);
       }
+      lines.push(`      confidence: ${confidenceText(c)}`);
       if (c.reason && c.source !== 'config') lines.push(`      ${c.reason}`);
       if (c.comparedAsText?.length) lines.push(`      compared as text (no equality operator): ${c.comparedAsText.join(', ')}`);
       for (const g of c.sample) lines.push(`      ${sampleLine(c, g)}`);
@@ -302,7 +349,7 @@ function text(r: ScanReport): string {
     for (const note of t.notes ?? []) if (!t.partial || !note.endsWith(t.partial)) lines.push(`  -   ${note}`);
     for (const e of t.errors ?? []) if (!t.checks.some((c) => c.error === e)) lines.push(`  !   ${e}`);
   }
-  for (const s of r.skipped ?? []) lines.push(`\nskipped ${s.schema}.${s.table}: ${s.reason}`);
+  for (const s of r.skipped ?? []) lines.push('', `skipped ${s.schema}.${s.table}: ${s.reason}`);
   lines.push('');
   lines.push(summaryLine(r));
   return `${lines.map(terminalSafe).join('\n')}\n`;
@@ -345,6 +392,7 @@ export function summaryLine(r: ScanReport): string {
     ...(r.mode === 'quick' && reportInconclusive(r) ? [`${r.tables.filter((t) => t.checks.some((c) => c.inconclusive && !c.error)).length} that the estimate cannot clear`] : []),
     `${r.mode === 'quick' ? '~' : ''}${n(s.excessRows)} excess rows`,
     `~${bytes(s.reclaimableBytes)} reclaimable`,
+    ...(s.lowerConfidenceTables ? [`${s.lowerConfidenceTables} more with lower-confidence notes only (look-alike rows, inferred keys: not counted)`] : []),
     `${(r.durationMs / 1000).toFixed(1)} s`,
   ];
   const partial = r.tables.filter((t) => t.partial).length;
@@ -363,30 +411,32 @@ function markdown(r: ScanReport): string {
   out.push('');
   out.push(`Database: \`${terminalSafe(r.target ?? '?').replace(/`/g, "'")}\` · ${r.startedAt} · ${md(summaryLine(r))}`);
   out.push('');
-  out.push('| Table | Check | Source | Rows | Distinct | Duplicate groups | Excess rows | Max copies | Reclaimable |');
-  out.push('|---|---|---|---:|---:|---:|---:|---:|---:|');
+  out.push('| Table | Check | Source | Rows | Distinct | Duplicate groups | Excess rows | Max copies | Reclaimable | Confidence |');
+  out.push('|---|---|---|---:|---:|---:|---:|---:|---:|---|');
   for (const t of r.tables) {
     if (!t.checks.length) {
-      out.push(`| ${md(qualifiedName(t))} | ${md(t.errors?.[0] ?? t.notes?.[0] ?? 'no check applies')} | | ${n(t.rows)} | | | | | |`);
+      out.push(`| ${md(qualifiedName(t))} | ${md(t.errors?.[0] ?? t.notes?.[0] ?? 'no check applies')} | | ${n(t.rows)} | | | | | | |`);
       continue;
     }
     for (const c of t.checks) {
       const a = c.estimated ? '~' : '';
-      if (c.error) { out.push(`| ${md(qualifiedName(t))} | ${md(checkTitle(c))} | ${c.source} | | | | | | ${md(c.error)} |`); continue; }
+      const klass = md(confidenceOf(c) === 'lookalike' ? 'look-alike (not counted)' : confidenceOf(c) === 'guess' ? 'guess (not counted)' : confidenceOf(c));
+      const rows = (a: string) => `${a}${n(c.rows)}${c.rowFilter ? ` ${md(c.rowFilter)}` : ''}`;
+      if (c.error) { out.push(`| ${md(qualifiedName(t))} | ${md(checkTitle(c))} | ${c.source} | | | | | | ${md(c.error)} | ${klass} |`); continue; }
       if (c.estimated && c.excessRowsLow !== undefined) {
         const groups = c.duplicateGroups === 0 ? (c.inconclusive ? `none found, up to ${n(c.excessRowsHigh ?? 0)} excess possible: **cannot exclude**` : `none found (up to ${n(c.excessRowsHigh ?? 0)} excess possible)`)
           : `**${estimate(c.duplicateGroups, c.duplicateGroupsLow, c.duplicateGroupsHigh)}**`;
-        out.push(`| ${md(qualifiedName(t))} | ${md(checkTitle(c))} | ${c.source} | ~${n(c.rows)} | ${estimate(c.distinct, c.distinctLow, c.distinctHigh)} | ${groups} | ${estimate(c.excessRows, c.excessRowsLow, c.excessRowsHigh)} | ${estimate(c.maxCopies, c.maxCopiesLow, c.maxCopiesHigh)} | ${c.reclaimableBytes ? bytes(c.reclaimableBytes) : ''} |`);
+        out.push(`| ${md(qualifiedName(t))} | ${md(checkTitle(c))} | ${c.source} | ${rows('~')} | ${estimate(c.distinct, c.distinctLow, c.distinctHigh)} | ${groups} | ${estimate(c.excessRows, c.excessRowsLow, c.excessRowsHigh)} | ${estimate(c.maxCopies, c.maxCopiesLow, c.maxCopiesHigh)} | ${c.reclaimableBytes ? bytes(c.reclaimableBytes) : ''} | ${klass} |`);
         continue;
       }
-      out.push(`| ${md(qualifiedName(t))} | ${md(checkTitle(c))} | ${c.source} | ${a}${n(c.rows)} | ${a}${n(c.distinct)} | ${c.duplicateGroups ? '**' : ''}${a}${n(c.duplicateGroups)}${c.duplicateGroups ? '**' : ''} | ${a}${n(c.excessRows)} | ${n(c.maxCopies)} | ${c.reclaimableBytes ? bytes(c.reclaimableBytes) : ''} |`);
+      out.push(`| ${md(qualifiedName(t))} | ${md(checkTitle(c))} | ${c.source} | ${rows(a)} | ${a}${n(c.distinct)} | ${c.duplicateGroups ? '**' : ''}${a}${n(c.duplicateGroups)}${c.duplicateGroups ? '**' : ''} | ${a}${n(c.excessRows)} | ${n(c.maxCopies)} | ${c.reclaimableBytes ? bytes(c.reclaimableBytes) : ''} | ${klass} |`);
     }
   }
   const withSamples = r.tables.flatMap((t) => t.checks.filter((c) => c.sample.length).map((c) => [t, c] as const));
   if (withSamples.length) {
     out.push('', '## Largest duplicate groups', '');
     for (const [t, c] of withSamples) {
-      out.push(`### ${md(qualifiedName(t))}: ${md(checkTitle(c))}`, '');
+      out.push(`### ${md(qualifiedName(t))}: ${md(checkTitle(c))}`, '', `Confidence: ${md(confidenceText(c))}`, '');
       if (c.reason) out.push(`${md(c.reason)}`, '');
       for (const g of c.sample) out.push(`- ${md(sampleLine(c, g))}`);
       out.push('');

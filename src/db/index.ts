@@ -11,7 +11,7 @@ export { quoteIdent, quoteQualified as qualified } from '../core/quote';
 export type { ConnectionProfile, ConnectionTarget, ConnectOptions, DbSession, EngineKind, SslMode } from './connect';
 export { describeTable, listTables, surrogateReason } from './introspect';
 export type { LiveColumnDescription, LiveTableDescription } from './introspect';
-export { parseKeySpec, parseQualifiedName, scan } from './scan';
+export { parseQualifiedName, scan } from './scan';
 export type { ScanOptions } from './scan';
 export type * from './report';
 

@@ -52,7 +52,18 @@ export interface LiveTableDescription extends TableDescription {
    * it too), `active`: it applies to the role that read the catalog (pg_catalog.row_security_active),
    * so that role's queries see only the rows the policies let through. Absent when not enabled.
    */
-  rowSecurity?: { enabled: boolean; forced: boolean; active: boolean };
+  rowSecurity?: {
+    enabled: boolean;
+    forced: boolean;
+    active: boolean;
+    /**
+     * When `active`: the functions the policies that filter the reading role's SELECTs call (directly
+     * or through an operator) that another, non-superuser role wrote, as `policy p: public.f(int)
+     * owned by alice`. Every read of the table would run them with the reading role's privileges.
+     * pg_catalog's, superusers', the reading role's own and SECURITY DEFINER functions are not listed.
+     */
+    foreignCode?: string[];
+  };
   /**
    * By unique key name: the functions its expressions or predicate call (directly or through an
    * operator) that would run with the privileges of the role reading the catalog although another,
@@ -268,6 +279,27 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
       where con.contype = 'f' and con.confrelid = any($1::oid[]) ${eng.versionNum >= 110000 ? 'and con.conparentid = 0' : ''}
       order by n.nspname, c.relname, con.conname`, [oids]);
 
+  // Policies run only where row security applies to the reading role (never for a superuser or a
+  // BYPASSRLS role): then the code they call runs as that role, at every read of the table.
+  const rlsActive = tables.rows.filter((t) => t.rls_active).map((t) => Number(t.oid));
+  const policyCode = rlsActive.length ? await client.query(
+    `select pol.polrelid::int8 as oid,
+            array(select distinct 'policy ' || pg_catalog.quote_ident(pol2.polname) || ': ' || p.oid::pg_catalog.regprocedure::text || ' owned by ' || pg_catalog.pg_get_userbyid(p.proowner)
+                    from pg_catalog.pg_policy pol2
+                    join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass and d.objid = pol2.oid
+                    join pg_catalog.pg_proc p on p.oid = case when d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass then d.refobjid
+                                                              else (select o.oprcode::oid from pg_catalog.pg_operator o where o.oid = d.refobjid) end
+                   where pol2.polrelid = pol.polrelid and pol2.polcmd in ('r', '*')
+                     and ('0'::pg_catalog.oid = any (pol2.polroles) or exists (select from pg_catalog.unnest(pol2.polroles) r(oid) where pg_catalog.pg_has_role(r.oid, 'MEMBER')))
+                     and d.refclassid in ('pg_catalog.pg_proc'::pg_catalog.regclass, 'pg_catalog.pg_operator'::pg_catalog.regclass)
+                     and p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace and not p.prosecdef
+                     and p.proowner <> (select r.oid from pg_catalog.pg_roles r where r.rolname = current_user)
+                     and not coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.oid = p.proowner), false)
+                   order by 1)::text[] as code
+       from pg_catalog.pg_policy pol
+      where pol.polrelid = any($1::oid[])
+      group by pol.polrelid`, [rlsActive]) : undefined;
+
   const trg = await client.query(
     `select t.tgrelid::int8 as oid, pg_catalog.pg_get_triggerdef(t.oid, true) as definition
        from pg_catalog.pg_trigger t
@@ -366,6 +398,10 @@ async function load(client: pg.ClientBase, f: Filter): Promise<LiveTableDescript
   for (const r of refs.rows) {
     const d = byOid.get(Number(r.oid));
     if (d) d.referencedBy!.push({ schema: r.schema, table: r.table, name: r.name, definition: r.definition } satisfies ReferencingForeignKey);
+  }
+  for (const row of policyCode?.rows ?? []) {
+    const d = byOid.get(Number(row.oid));
+    if (d?.rowSecurity && row.code?.length) d.rowSecurity.foreignCode = row.code;
   }
   for (const t of trg.rows) {
     const d = byOid.get(Number(t.oid));

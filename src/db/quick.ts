@@ -69,11 +69,12 @@ const block = (tid: string) => `(CAST(CAST(${tid} AS pg_catalog.text) AS pg_cata
  * number of keys and of distinct page pairs, with the total of those pairs (the empty grouping set).
  * A few result rows whatever the sample's size.
  */
-function systemSql(t: QuickTarget, tids: boolean): string {
+function systemSql(t: QuickTarget, tids: boolean, tidColumn = 'ctid', sampled = false): string {
   const where = t.where ? ` WHERE ${t.where}` : '';
+  const from = sampled ? t.rel : `${t.rel} TABLESAMPLE pg_catalog.system ($1) REPEATABLE ($2)`;
   if (!tids) {
     return `SELECT s.c, NULL::pg_catalog.bool AS one_page, pg_catalog.count(*) AS keys, 0::pg_catalog.int8 AS links, 0 AS total
-              FROM (SELECT pg_catalog.count(*) AS c FROM ${t.rel} TABLESAMPLE pg_catalog.system ($1) REPEATABLE ($2)${where} GROUP BY ${t.groupBy}) AS s
+              FROM (SELECT pg_catalog.count(*) AS c FROM ${from}${where} GROUP BY ${t.groupBy}) AS s
              GROUP BY 1`;
   }
   const dup = 'g.c OPERATOR(pg_catalog.>) 1';
@@ -81,16 +82,17 @@ function systemSql(t: QuickTarget, tids: boolean): string {
   const pair = `CAST(${block('g.lo')} AS pg_catalog.numeric) OPERATOR(pg_catalog.*) 4294967296 OPERATOR(pg_catalog.+) CAST(${block('g.hi')} AS pg_catalog.numeric)`;
   return `SELECT s.c, s.one_page, pg_catalog.count(*) AS keys, pg_catalog.count(DISTINCT s.pp) AS links, GROUPING(s.c, s.one_page) AS total
             FROM (SELECT g.c, CASE WHEN ${dup} THEN ${same} END AS one_page, CASE WHEN ${dup} AND NOT (${same}) THEN ${pair} END AS pp
-                    FROM (SELECT pg_catalog.count(*) AS c, pg_catalog.min(ctid) AS lo, pg_catalog.max(ctid) AS hi
-                            FROM ${t.rel} TABLESAMPLE pg_catalog.system ($1) REPEATABLE ($2)${where} GROUP BY ${t.groupBy}) AS g) AS s
+                    FROM (SELECT pg_catalog.count(*) AS c, pg_catalog.min(${tidColumn}) AS lo, pg_catalog.max(${tidColumn}) AS hi
+                            FROM ${from}${where} GROUP BY ${t.groupBy}) AS g) AS s
            GROUP BY GROUPING SETS ((s.c, s.one_page), ())`;
 }
 
 /** A row sample's profile: each row kept independently, so keys are seen independently of where their copies sit. */
-function bernoulliSql(t: QuickTarget): string {
+function bernoulliSql(t: QuickTarget, sampled = false): string {
   const where = t.where ? ` WHERE ${t.where}` : '';
+  const from = sampled ? t.rel : `${t.rel} TABLESAMPLE pg_catalog.bernoulli ($1) REPEATABLE ($2)`;
   return `SELECT s.c, NULL::pg_catalog.bool AS one_page, pg_catalog.count(*) AS keys, 0::pg_catalog.int8 AS links, 0 AS total
-            FROM (SELECT pg_catalog.count(*) AS c FROM ${t.rel} TABLESAMPLE pg_catalog.bernoulli ($1) REPEATABLE ($2)${where} GROUP BY ${t.groupBy}) AS s
+            FROM (SELECT pg_catalog.count(*) AS c FROM ${from}${where} GROUP BY ${t.groupBy}) AS s
            GROUP BY 1`;
 }
 
@@ -145,34 +147,56 @@ function inconclusive(e: DuplicateEstimate, thresholdRows: number): boolean {
 
 /** Fills `check` (made by scan.ts's base(), estimated) with quick figures and their intervals. */
 export async function quickEstimate(q: QuickQuery, t: QuickTarget, opts: QuickOptions, check: ScanCheck): Promise<void> {
+  await quickEstimateTable(q, [{ target: t, check }], opts);
+}
+
+/**
+ * Quick figures for several checks of one table from shared samples: one page sample read once for
+ * all of them (each check groups the same sampled rows by its own key), then, for the checks it
+ * leaves inconclusive, one second sample at the largest rate any of them needs. A check alone reads
+ * the table directly; several read the sample once into a materialized CTE. At 10 M rows a row
+ * sample reads every page: shared, a table's checks pay for that pass once.
+ */
+export async function quickEstimateTable(q: QuickQuery, items: { target: QuickTarget; check: ScanCheck }[], opts: QuickOptions): Promise<void> {
+  if (!items.length) return;
+  const table = items[0].target.table;
   const cat = (await q(
     `SELECT c.relpages::pg_catalog.int8 AS pages, pg_catalog.current_setting('server_version_num')::pg_catalog.int4 AS v
-       FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1`, [t.table.oid])).rows[0] ?? {};
-  const known = t.table.rowEstimate !== undefined && t.table.rowEstimate >= 0 ? t.table.rowEstimate : -1;
-  const pages = Math.max(int(cat.pages), Math.ceil((t.table.totalBytes ?? 0) / 8192));
+       FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1`, [table.oid])).rows[0] ?? {};
+  const known = table.rowEstimate !== undefined && table.rowEstimate >= 0 ? table.rowEstimate : -1;
+  const pages = Math.max(int(cat.pages), Math.ceil((table.totalBytes ?? 0) / 8192));
   // Never analyzed: guess the rows from the size (about 100 bytes a row) rather than read them all.
-  const guess = known > 0 ? known : (t.table.totalBytes ?? 0) / 100;
+  const guess = known > 0 ? known : (table.totalBytes ?? 0) / 100;
   const shareThreshold = opts.thresholdShare ?? QUICK_DEFAULTS.thresholdShare;
   const thresholdRows = Math.max(1, opts.thresholdRows ?? Math.ceil(shareThreshold * Math.max(0, guess)));
-  check.quickThresholdRows = thresholdRows;
-
-  if (guess > (opts.statisticsAboveRows ?? QUICK_DEFAULTS.statisticsAboveRows) && !t.where) {
-    const e = await fromStatistics(q, t, guess);
-    if (e) return fill(check, e, 'statistics', 0, thresholdRows, 'planner statistics only (table too large to sample within the time budget): the weakest estimate');
+  const sampled: { target: QuickTarget; check: ScanCheck }[] = [];
+  for (const it of items) {
+    it.check.quickThresholdRows = thresholdRows;
+    if (guess > (opts.statisticsAboveRows ?? QUICK_DEFAULTS.statisticsAboveRows) && !it.target.where) {
+      const e = await fromStatistics(q, it.target, guess);
+      if (e) { fill(it.check, e, 'statistics', 0, thresholdRows, 'planner statistics only (table too large to sample within the time budget): the weakest estimate'); continue; }
+    }
+    sampled.push(it);
   }
+  if (!sampled.length) return;
 
   const target = opts.sampleRows ?? QUICK_DEFAULTS.sampleRows;
   const rate1 = guess > 0 ? Math.min(1, target / guess) : 1;
-  const tids = t.table.hasCtid !== false && int(cat.v) >= 140000;
+  const tids = table.hasCtid !== false && int(cat.v) >= 140000;
   const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
   const rowsPerPage = pages > 0 && guess > 0 ? guess / pages : 100;
-  const run = async (design: 'system' | 'bernoulli', rate: number) => {
+  /** One statement for these checks: each check's summary rows, tagged with its index in `list`. */
+  const run = async (design: 'system' | 'bernoulli', rate: number, list: QuickTarget[]) => {
     const started = Date.now();
     await q('SAVEPOINT dupguard_quick');
     try {
-      const r = await q(design === 'system' ? systemSql(t, tids) : bernoulliSql(t), [Math.min(100, rate * 100), seed]);
+      const r = await q(sampleSql(list, design, tids), [Math.min(100, rate * 100), seed]);
       await q('RELEASE SAVEPOINT dupguard_quick');
-      return { summary: summarize(r.rows as SummaryRow[], Math.min(1, rate), design, rowsPerPage), ms: Date.now() - started };
+      const rows = r.rows as (SummaryRow & { chk?: unknown })[];
+      return {
+        summaries: list.map((_, i) => summarize(rows.filter((x) => int(x.chk) === i), Math.min(1, rate), design, rowsPerPage)),
+        ms: Date.now() - started,
+      };
     } catch (e) {
       await q('ROLLBACK TO SAVEPOINT dupguard_quick');
       // 42601/0A000/42883/42703: TABLESAMPLE, ctid or an operator the engine lacks; else a real error.
@@ -183,57 +207,82 @@ export async function quickEstimate(q: QuickQuery, t: QuickTarget, opts: QuickOp
   };
   // Hash tables of a sample's keys: a few hundred thousand groups fit in 64 MB without spilling.
   await q(`SELECT pg_catalog.set_config('work_mem', '65536kB', true) WHERE pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) $1`, [65536 * 1024]);
-  const first = await run('system', rate1);
+  const first = await run('system', rate1, sampled.map((x) => x.target));
   if (!first) {
-    const e = await fromStatistics(q, t, guess);
-    if (e) return fill(check, e, 'statistics', 0, thresholdRows, 'planner statistics only (this server cannot sample the table): the weakest estimate');
-    throw new Error('neither a sample nor planner statistics are available for this table: run an exact scan');
+    for (const it of sampled) {
+      const e = await fromStatistics(q, it.target, guess);
+      if (!e) throw new Error('neither a sample nor planner statistics are available for this table: run an exact scan');
+      fill(it.check, e, 'statistics', 0, thresholdRows, 'planner statistics only (this server cannot sample the table): the weakest estimate');
+    }
+    return;
   }
   const budget = opts.budgetMs ?? QUICK_DEFAULTS.budgetMs;
   const maxRows = opts.maxSampleRows ?? QUICK_DEFAULTS.maxSampleRows;
   // Rows the estimator may take as the table's: only the catalog's count of a whole table, and only
   // when the sample agrees with it (stale statistics would scale every figure wrongly).
-  const rowsFor = (s: SampleSummary) => {
+  const rowsFor = (t: QuickTarget, s: SampleSummary) => {
     if (t.where || known <= 0 || s.rate >= 1) return undefined;
     const ht = s.rows / s.rate;
     const se = Math.sqrt((1 - s.rate) * s.rowsSq) / s.rate;
     return Math.abs(ht - known) <= 4 * se + 0.02 * known ? known : undefined;
   };
-  let summary = first.summary;
-  let est = estimateFromSample(summary, { rows: rowsFor(summary) });
-  let design: 'system' | 'bernoulli' = 'system';
-  if (rate1 < 1 && inconclusive(est, thresholdRows)) {
+  const state = sampled.map((it, i) => {
+    const summary = first.summaries[i];
+    return { ...it, summary, est: estimateFromSample(summary, { rows: rowsFor(it.target, summary) }), design: 'system' as 'system' | 'bernoulli' };
+  });
+  const open = rate1 < 1 ? state.filter((x) => inconclusive(x.est, thresholdRows)) : [];
+  if (open.length) {
     // A row sample reads every page but keeps rows one by one: copies moved in batches no longer
     // show up by the page-full, and a sample with no copy rules out what a page sample cannot. Up to
-    // bernoulliUpToRows rows (its cost grows with the table); beyond, a larger page sample.
-    const rows = guess > 0 ? guess : summary.rows / rate1;
+    // bernoulliUpToRows rows (its cost grows with the table); beyond, a larger page sample. One
+    // sample for every open check, at the largest rate one of them needs.
+    const rows = guess > 0 ? guess : open[0].summary.rows / rate1;
     const byRows = Math.min(1, maxRows / Math.max(1, rows));
     const byTime = first.ms > 0 ? rate1 * ((budget - first.ms) / first.ms) : 1;
     if (rows <= (opts.bernoulliUpToRows ?? QUICK_DEFAULTS.bernoulliUpToRows)) {
       // No copy seen: the rate that rules out thresholdRows (with a margin) is enough; else all the budget.
-      const exclude = est.excess.point <= 0 ? Math.min(1, 1.15 * rateToExclude(thresholdRows)) : 1;
-      const second = await run('bernoulli', Math.min(byRows, exclude));
-      if (second) { summary = second.summary; design = 'bernoulli'; }
+      const exclude = Math.max(...open.map((x) => (x.est.excess.point <= 0 ? Math.min(1, 1.15 * rateToExclude(thresholdRows)) : 1)));
+      const second = await run('bernoulli', Math.min(byRows, exclude), open.map((x) => x.target));
+      if (second) open.forEach((x, i) => { x.summary = second.summaries[i]; x.design = 'bernoulli'; });
     } else {
       const rate2 = Math.min(byRows, byTime);
-      const second = rate2 > rate1 * 1.25 ? await run('system', rate2) : undefined;
-      if (second) summary = second.summary;
+      const second = rate2 > rate1 * 1.25 ? await run('system', rate2, open.map((x) => x.target)) : undefined;
+      if (second) open.forEach((x, i) => { x.summary = second.summaries[i]; });
     }
-    est = estimateFromSample(summary, { rows: rowsFor(summary) });
+    for (const x of open) x.est = estimateFromSample(x.summary, { rows: rowsFor(x.target, x.summary) });
   }
-  if (summary.rate >= 1) {
-    // Every page read: counts, not estimates.
-    check.estimated = false;
-    check.rows = summary.rows;
-    check.distinct = est.distinct.point;
-    check.duplicateGroups = est.groups.point;
-    check.excessRows = est.excess.point;
-    check.maxCopies = est.maxCopies.point;
-    delete check.quickThresholdRows;
-    return;
+  for (const { check, summary, est, design } of state) {
+    if (summary.rate >= 1) {
+      // Every page read: counts, not estimates.
+      check.estimated = false;
+      check.rows = summary.rows;
+      check.distinct = est.distinct.point;
+      check.duplicateGroups = est.groups.point;
+      check.excessRows = est.excess.point;
+      check.maxCopies = est.maxCopies.point;
+      delete check.quickThresholdRows;
+      continue;
+    }
+    fill(check, est, 'tablesample', summary.rows, thresholdRows, design === 'system' && est.excess.point <= 0
+      ? 'a page sample only (the table is too large for a row sample): copies loaded in batches can hide from it' : undefined);
   }
-  fill(check, est, 'tablesample', summary.rows, thresholdRows, design === 'system' && est.excess.point <= 0
-    ? 'a page sample only (the table is too large for a row sample): copies loaded in batches can hide from it' : undefined);
+}
+
+/**
+ * The statement of one sample for these checks of one table: a check alone reads the table's sample
+ * directly (systemSql, bernoulliSql); several read it once into a materialized CTE and each groups
+ * it by its own key, its summary rows tagged `chk` (its index).
+ */
+function sampleSql(list: QuickTarget[], design: 'system' | 'bernoulli', tids: boolean): string {
+  if (list.length === 1) return design === 'system' ? systemSql(list[0], tids) : bernoulliSql(list[0]);
+  const t0 = list[0];
+  const tid = design === 'system' && tids;
+  const cte = `WITH dupguard_sample AS MATERIALIZED (SELECT *${tid ? ', ctid AS dupguard_tid' : ''} FROM ${t0.rel} TABLESAMPLE pg_catalog.${design} ($1) REPEATABLE ($2))`;
+  const branches = list.map((t, i) => {
+    const one = design === 'system' ? systemSql({ ...t, rel: 'dupguard_sample' }, tid, 'dupguard_tid', true) : bernoulliSql({ ...t, rel: 'dupguard_sample' }, true);
+    return `SELECT ${i} AS chk, x.* FROM (${one}) AS x`;
+  });
+  return `${cte}\n${branches.join('\nUNION ALL\n')}`;
 }
 
 /** Writes an estimate into the check: rounded points, intervals, and whether no copy seen still leaves duplicates possible. */

@@ -29,12 +29,28 @@ export interface ScanCheck {
   /** Columns compared (unquoted, case-exact). For exact-row: every column not ignored. */
   columns: string[];
   source: ScanCheckSource;
+  /**
+   * How far its duplicates can be trusted (see ScanConfidence): only `certain` and `likely` count in the
+   * exit status and the totals; `lookalike` and `guess` are notes, never a primary migration action
+   * (migrationAction). Absent in reports written before it existed: confidenceOf derives it.
+   */
+  confidence?: ScanConfidence;
+  /**
+   * Look-alike rows (`confidence` lookalike): the foreign keys that reference the table, as
+   * `schema.table.constraint`. Merging such rows would re-point those references.
+   */
+  referencedBy?: string[];
   /** Why the check was chosen, in plain words (e.g. "inferred from column names task_pk, requirement_id"). */
   reason?: string;
   /** The constraint or index behind a unique-nulls check. */
   constraint?: string;
   /** Rows counted (for partial unique indexes: rows matching the predicate with no NULL excluded). */
   rows: number;
+  /**
+   * Set when the check counts only some of the table's rows, in plain words (e.g. "rows with a NULL in
+   * email", "rows with no NULL in a, b"): `rows` is then the count of those rows, not the table's.
+   */
+  rowFilter?: string;
   /** Distinct values of the checked columns. */
   distinct: number;
   /** Values that occur more than once. */
@@ -125,14 +141,23 @@ export interface ScanIssue {
   message: string;
 }
 
-/** Totals over every table of the report. */
+/**
+ * Totals over every table of the report: per table, its strongest check that counts (tableTotals),
+ * never a sum over the checks of one table (their rows overlap). Look-alike rows and inferred keys are
+ * left out, counted only in `lowerConfidenceTables`.
+ */
 export interface ScanSummary {
   tablesScanned: number;
+  /** Tables with a certain or likely finding. */
   tablesWithDuplicates: number;
+  /** Checks run, of every class. */
   checks: number;
+  /** Sum over tables of their strongest finding's figures. */
   duplicateGroups: number;
   excessRows: number;
   reclaimableBytes: number;
+  /** Tables whose only duplicates are lower-confidence (look-alike rows, inferred keys): in no other total. */
+  lowerConfidenceTables?: number;
 }
 
 /** The scan JSON contract (`dupguard scan --format json`). */
@@ -169,4 +194,96 @@ export interface ScanProgress {
 /** True when the check found rows sharing its columns. */
 export function hasDuplicates(check: Pick<ScanCheck, 'duplicateGroups'>): boolean {
   return check.duplicateGroups > 0;
+}
+
+/**
+ * How far a check's duplicates can be trusted, from what declares the columns unique:
+ * - `certain`: a declared or configured key (rows sharing it contradict the model), or NULL holes in a
+ *   unique key (copies a UNIQUE constraint lets through only because a key column is NULL);
+ * - `likely`: rows equal in every column but ids the database made, where nothing references those ids;
+ * - `lookalike`: the same, but other rows reference the ids (foreign keys point at the table): each row
+ *   is its own thing to those references (pagila's inventory holds several physical copies of a film);
+ * - `guess`: a key inferred from column names; nothing declares it unique.
+ * Only `certain` and `likely` findings count: exit status, headline figures, totals (see tableTotals).
+ */
+export type ScanConfidence = 'certain' | 'likely' | 'lookalike' | 'guess';
+
+/** A check's confidence; reports written before `confidence` existed get it from kind and source. */
+export function confidenceOf(c: Pick<ScanCheck, 'confidence' | 'source'>): ScanConfidence {
+  return c.confidence ?? (c.source === 'inferred' ? 'guess' : c.source === 'all-columns' ? 'likely' : 'certain');
+}
+
+/** True when the check's findings count (certain or likely, and it finished). */
+export function counts(c: Pick<ScanCheck, 'confidence' | 'source' | 'error'>): boolean {
+  const k = confidenceOf(c);
+  return !c.error && (k === 'certain' || k === 'likely');
+}
+
+/**
+ * What a "Generate migration" action for this check should be: `primary` for findings that count;
+ * `confirm` (never the primary action; ask first, saying how many rows it deletes) for guesses and
+ * look-alike rows, whose "copies" may be separate things.
+ */
+export function migrationAction(c: Pick<ScanCheck, 'confidence' | 'source' | 'error'>): 'primary' | 'confirm' {
+  return counts(c) ? 'primary' : 'confirm';
+}
+
+/** One table's totals, the same in every format and in the editor's panel. */
+export interface TableTotals {
+  /**
+   * Index in `checks` of the table's strongest finding: among finished checks that count and found
+   * duplicates, the most certain (certain > likely), then the one with the most excess rows; -1 when none.
+   */
+  check: number;
+  /** The strongest finding's figures (0 when none). */
+  duplicateGroups: number;
+  excessRows: number;
+  reclaimableBytes: number;
+  /**
+   * Index of the strongest lower-confidence finding (look-alike rows before guesses, then most excess
+   * rows) when the table has one with duplicates, else -1. Shown as a note, never counted.
+   */
+  note: number;
+}
+
+const RANK: Record<ScanConfidence, number> = { certain: 3, likely: 2, lookalike: 1, guess: 0 };
+
+/** The table's totals (see TableTotals): its strongest check, never a sum over checks (their rows overlap). */
+export function tableTotals(t: Pick<ScanTable, 'checks'>): TableTotals {
+  const best = (pick: (c: ScanCheck) => boolean): number => {
+    let b = -1;
+    t.checks.forEach((c, i) => {
+      if (c.error || !(c.duplicateGroups > 0) || !pick(c)) return;
+      const o = b >= 0 ? t.checks[b] : undefined;
+      const rank = RANK[confidenceOf(c)];
+      if (!o || rank > RANK[confidenceOf(o)] || (rank === RANK[confidenceOf(o)] && c.excessRows > o.excessRows)) b = i;
+    });
+    return b;
+  };
+  const check = best(counts);
+  const c = check >= 0 ? t.checks[check] : undefined;
+  return {
+    check,
+    duplicateGroups: c?.duplicateGroups ?? 0,
+    excessRows: c?.excessRows ?? 0,
+    reclaimableBytes: c?.reclaimableBytes ?? 0,
+    note: best((x) => !counts(x)),
+  };
+}
+
+/** The report's totals from its tables (see ScanSummary and tableTotals). */
+export function summarize(tables: ScanTable[]): ScanSummary {
+  const s: ScanSummary = { tablesScanned: 0, tablesWithDuplicates: 0, checks: 0, duplicateGroups: 0, excessRows: 0, reclaimableBytes: 0, lowerConfidenceTables: 0 };
+  for (const t of tables) {
+    s.checks += t.checks.length;
+    const tot = tableTotals(t);
+    if (tot.check >= 0) {
+      s.tablesWithDuplicates++;
+      s.duplicateGroups += tot.duplicateGroups;
+      s.excessRows += tot.excessRows;
+      s.reclaimableBytes += tot.reclaimableBytes;
+    } else if (tot.note >= 0) s.lowerConfidenceTables!++;
+  }
+  s.tablesScanned = tables.filter((t) => (t.checks.length ? t.checks.some((c) => !c.error) : !t.errors?.length)).length;
+  return s;
 }

@@ -14,7 +14,7 @@ import { extractEmbeddedSql } from '../embedded/extract';
 import { significantTokens, type JsToken } from '../embedded/jsTokens';
 import type { EmbeddedSql } from '../embedded/types';
 import { rules } from '../rules/index';
-import type { HostRegion, Rule, RuleContext, RuleReport } from '../rules/rule';
+import type { CatalogFacts, HostRegion, Rule, RuleContext, RuleReport } from '../rules/rule';
 import { AnalysisCaches, sharedCaches } from './caches';
 import type { DocEntries, MemoInputs } from './memo';
 
@@ -39,6 +39,8 @@ export interface AnalyzeInput {
   caches?: AnalysisCaches;
   /** The rules to run (default: the registry, src/rules/index.ts). */
   rules?: readonly Rule[];
+  /** Facts from the live database (the editor's data check), for the rules that read the catalog. */
+  catalog?: CatalogFacts;
 }
 
 export interface AnalyzeResult {
@@ -176,6 +178,8 @@ function runRules(run: Run, doc: SqlDocument, file: NonNullable<RuleContext['fil
   const ctx: RuleContext = {
     doc, file, path: input.path, language: run.language, embedded, schema: input.schema, config: run.config,
     ast: (s) => asts.of(s), documentTables,
+    // Offsets of the live database's facts are the file's: only a document that is the whole file reads them.
+    catalog: embedded ? undefined : input.catalog,
     report: (r) => (sink ? sink(r) : toFinding(r)),
   };
   let entries: DocEntries | undefined;
@@ -265,10 +269,11 @@ function runHostRules(run: Run, text: string, regions: HostRegion[], emit: (f: F
 /** Rules that judge the suppression comments themselves, once the findings they silence are known. */
 function runSuppressionRules(run: Run, text: string, suppressions: readonly Suppression[], emit: (f: Finding) => void): void {
   const knownRules = run.known;
+  const unjudged = run.input.catalog ? [] : run.enabled.filter((a) => a.rule.reads.includes('catalog')).map((a) => a.rule.id);
   for (const a of run.enabled) {
     if (!a.rule.suppressions) continue;
     try {
-      a.rule.suppressions({ text, suppressions, config: run.config, knownRules, report: (r) => emit(finding(a, r, text.length)) });
+      a.rule.suppressions({ text, suppressions, config: run.config, knownRules, unjudged, report: (r) => emit(finding(a, r, text.length)) });
     } catch {
       // Same.
     }

@@ -13,6 +13,7 @@ import { uniqueKeyAllowsNullDuplicates } from './unique-key-allows-null-duplicat
 import { tableWithoutUniqueKey } from './table-without-unique-key';
 import { timestampStagingTableName } from './timestamp-staging-table-name';
 import { checkThenInsertRace } from './check-then-insert-race';
+import { uniqueConstraintViolatedByData } from './unique-constraint-violated-by-data';
 import { unusedSuppression } from './unused-suppression';
 
 export const rules: readonly Rule[] = [
@@ -26,6 +27,7 @@ export const rules: readonly Rule[] = [
   tableWithoutUniqueKey,
   timestampStagingTableName,
   checkThenInsertRace,
+  uniqueConstraintViolatedByData,
   unusedSuppression,
 ];
 

@@ -55,8 +55,16 @@ export interface RuleContext {
   ast(stmt: Statement): StmtAst | undefined;
   /** The tables this document itself declares (its CREATE / ALTER / DROP statements), or undefined. */
   documentTables(): DdlSchemaModel | undefined;
+  /** What the live database says about this document, when the editor is connected; undefined elsewhere (rules with `reads: ['catalog']`). */
+  catalog?: CatalogFacts;
   /** Reports one finding. */
   report(r: RuleReport): void;
+}
+
+/** Facts from the live database about one document, counted by the editor's data check (read-only). */
+export interface CatalogFacts {
+  /** UNIQUE keys the document adds that today's rows violate: where (offsets into the text), and what the data says. */
+  uniqueViolations?: readonly { start: number; end: number; message: string }[];
 }
 
 /** One SQL region of a TS/JS host file with its parsed document (offsets into `sql.text`). */
@@ -91,6 +99,8 @@ export interface SuppressionContext {
   config: AnalyzerConfig;
   /** Every rule id of the registry. */
   knownRules: readonly string[];
+  /** Rules whose findings need facts this analysis did not have (the live database): their suppressions cannot be judged unused. */
+  unjudged?: readonly string[];
   report(r: RuleReport): void;
 }
 

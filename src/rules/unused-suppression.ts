@@ -9,10 +9,11 @@ import { docsUrl, type Rule } from './rule';
 const ID = 'unused-suppression';
 
 /** The rule ids a suppression names that silenced no finding ('*' for a bare comment that silenced none). */
-function unusedRules(s: Suppression, config: AnalyzerConfig): string[] {
+function unusedRules(s: Suppression, config: AnalyzerConfig, unjudged: readonly string[]): string[] {
   if (s.rules.length === 0) return s.used.size ? [] : ['*'];
-  // A rule turned off in config has nothing to silence: its suppression is not "unused".
-  return s.rules.filter((id) => !s.used.has(id) && config.rules?.[id] !== 'off');
+  // A rule turned off in config has nothing to silence: its suppression is not "unused"; nor is one
+  // whose findings need the live database when this analysis had none.
+  return s.rules.filter((id) => !s.used.has(id) && config.rules?.[id] !== 'off' && !unjudged.includes(id));
 }
 
 /** dupguard-ignore comments that silence nothing or name an unknown rule. */
@@ -25,7 +26,7 @@ export const unusedSuppression: Rule = {
   suppressions(ctx) {
     const known = ctx.knownRules.filter((id) => id !== ID);
     for (const s of ctx.suppressions) {
-      const unused = unusedRules(s, ctx.config);
+      const unused = unusedRules(s, ctx.config, ctx.unjudged ?? []);
       if (unused.length === 0) continue;
       const unknown = unused.filter((id) => id !== '*' && id !== ID && !ctx.knownRules.includes(id));
       const message = unknown.length

@@ -6,6 +6,7 @@ import type { AnalyzerConfig, SourceLanguage } from '../core/types';
 import { analyze } from '../engine/analyze';
 import type { SchemaModel } from '../core/schema';
 import type { Finding } from '../core/types';
+import type { CatalogFacts } from '../rules/rule';
 
 export interface AnalyzeTextInput {
   text: string;
@@ -13,6 +14,8 @@ export interface AnalyzeTextInput {
   path?: string;
   schema?: SchemaModel;
   config: AnalyzerConfig;
+  /** The live database's facts about this text (the data check), when it was checked. */
+  catalog?: CatalogFacts;
 }
 
 /** Findings with the per-rule settings (off / severity) applied, by the engine. Never throws. */

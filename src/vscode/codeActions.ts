@@ -7,13 +7,14 @@ import * as vscode from 'vscode';
 import { preferredFixes } from '../core/fixes';
 import type { Finding, Fix } from '../core/types';
 import { stripSnippet } from '../core/fixes';
+import { COMMANDS } from './commandTable';
 import { Config } from './config';
 import { ruleOf, toRange } from './convert';
 import type { DiagnosticsController } from './diagnostics';
 import { lineComment, sourceLanguage, statementStart } from './languages';
 
 export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('dupguard');
-export const SHOW_DOCS_COMMAND = 'dupguard.showRuleDocumentation';
+export const SHOW_DOCS_COMMAND = COMMANDS.showRuleDocumentation.id;
 
 /** A line inserted above the one holding `offset`, same indentation; `reason` becomes a tab stop. */
 function insertCommentAbove(doc: vscode.TextDocument, offset: number, comment: string, reason: string): vscode.SnippetTextEdit {

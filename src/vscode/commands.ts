@@ -1,13 +1,22 @@
 /** Registers every command of commandTable.ts with its handler. */
 import * as vscode from 'vscode';
 import { COMMANDS, type CommandName } from './commandTable';
+import type { MigrationRequest } from './database/actions';
+import type { ScanArgs } from './database/ctx';
 import type { Services } from './services';
 
 type Handler = (s: Services, ...args: unknown[]) => unknown;
 
 const HANDLERS: Record<CommandName, Handler> = {
-  scanDatabase: async (s, args) => (await import('./scanDb')).scanDatabase(s.log, args),
-  forgetPassword: async () => (await import('./panel/database')).getDatabase().connections.forgetPassword(),
+  scanDatabase: (s, args) => {
+    s.log.info('scan database: choosing a connection');
+    return s.database.scanCommand(args && typeof args === 'object' ? args as ScanArgs : {});
+  },
+  enableDataCheck: (s) => s.database.uniqueCheck.setEnabled(true),
+  disableDataCheck: (s) => s.database.uniqueCheck.setEnabled(false),
+  // The data check's quick fix and the panel: the table and key come as the argument.
+  generateDedupMigration: (s, req) => (req && typeof req === 'object' ? s.database.generate(req as MigrationRequest) : undefined),
+  forgetPassword: (s) => s.database.connections.forgetPassword(),
   lintWorkspace: async (s) => {
     const { lintWorkspace } = await import('./lintWorkspace');
     const r = await lintWorkspace(s.diagnostics, s.schema, s.log);

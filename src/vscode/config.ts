@@ -84,6 +84,12 @@ export class Config {
   }
 
   /** How "Scan DB for duplicates" counts: every row, or statistics and a sample. */
+  /** Where generated dedup migrations go (dupguard.migrations.folder), relative to the workspace folder; undefined: beside the migration that asked, else `migrations`. */
+  get migrationsFolder(): string | undefined {
+    const v = this.c.get<string>('migrations.folder');
+    return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  }
+
   get scanMode(): 'exact' | 'quick' {
     return this.c.get<string>('scan.mode') === 'quick' ? 'quick' : 'exact';
   }

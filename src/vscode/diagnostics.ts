@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { Finding } from '../core/types';
+import type { CatalogFacts } from '../rules/rule';
 import { analyzeText } from './analyzeText';
 import { Config } from './config';
 import { toDiagnostic, type PositionSource } from './convert';
@@ -32,6 +33,8 @@ const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
 export class DiagnosticsController implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('dupguard');
   private readonly analyzed = new Map<string, Analyzed>();
+  /** The live database's facts per document version (the data check fills them; rules that read the catalog use them). */
+  private readonly catalog = new Map<string, { version: number; facts: CatalogFacts }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Files whose diagnostics came from Lint Workspace: closing them keeps their problems listed. */
   readonly fromWorkspaceLint = new Set<string>();
@@ -120,6 +123,20 @@ export class DiagnosticsController implements vscode.Disposable {
     return !cfg.exclude.some((pattern) => vscode.languages.match({ pattern }, doc) > 0);
   }
 
+  /**
+   * Sets (or, without `facts`, drops) what the live database says about a document's version, and
+   * analyzes it again: its findings then go through the same path as every rule's (severity,
+   * suppressions, code actions). An edit makes them stale until the next check.
+   */
+  setCatalog(uri: vscode.Uri, facts?: { version: number; facts: CatalogFacts }): void {
+    const key = uri.toString();
+    if (facts) this.catalog.set(key, facts);
+    else if (!this.catalog.delete(key)) return;
+    this.analyzed.delete(key);
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+    if (doc) this.lintNow(doc);
+  }
+
   /** Lints every open document (after activation, a settings change or a schema change). */
   relintAll(): void {
     this.generation++;
@@ -165,7 +182,9 @@ export class DiagnosticsController implements vscode.Disposable {
     const prev = this.analyzed.get(key);
     if (prev && prev.version === doc.version && prev.generation === this.generation) return prev.findings;
     const t0 = performance.now();
+    const live = this.catalog.get(key);
     const findings = analyzeText({
+      catalog: live && live.version === doc.version ? live.facts : undefined,
       text: doc.getText(),
       language: sourceLanguage(doc.languageId)!,
       path: doc.uri.fsPath,
@@ -191,6 +210,7 @@ export class DiagnosticsController implements vscode.Disposable {
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
     this.analyzed.delete(key);
+    this.catalog.delete(key);
     // Problems found by Lint Workspace stay listed; those of a file merely opened go with it, as in ESLint.
     if (!this.fromWorkspaceLint.has(key)) {
       this.collection.delete(doc.uri);

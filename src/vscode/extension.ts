@@ -7,7 +7,7 @@ import { DiagnosticsController } from './diagnostics';
 import { RuleDocs } from './docs';
 import { LANGUAGE_IDS } from './languages';
 import { ProjectConfig } from './projectConfig';
-import { setupDatabase } from './panel/database';
+import { DatabaseContext } from './database/ctx';
 import { SchemaIndex } from './schemaIndex';
 import type { Services } from './services';
 import { StatusBar } from './statusBar';
@@ -27,7 +27,8 @@ export function activate(context: vscode.ExtensionContext): DupguardApi {
   const schema = new SchemaIndex(log);
   const project = new ProjectConfig(log);
   const diagnostics = new DiagnosticsController(log, docs, schema, project);
-  const services: Services = { log, docs, schema, diagnostics };
+  const database = new DatabaseContext(context, diagnostics, log);
+  const services: Services = { log, docs, schema, diagnostics, database };
   const statusBar = new StatusBar(diagnostics);
   context.subscriptions.push(
     log, schema, project, diagnostics,
@@ -36,7 +37,7 @@ export function activate(context: vscode.ExtensionContext): DupguardApi {
       LANGUAGE_IDS.map((language) => ({ language })), new DupguardCodeActions(diagnostics), DupguardCodeActions.metadata,
     ),
     ...registerCommands(services),
-    setupDatabase(context, log),
+    database,
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsDupguard(e)) return;
       log.info('settings changed: re-linting open documents');

@@ -35,7 +35,8 @@ export class StatusBar implements vscode.Disposable {
       this.item.text = '$(check) dupguard';
       this.item.tooltip = 'dupguard: no duplicate-row hazards in this file';
     } else {
-      this.item.text = `${errors ? '$(error)' : '$(warning)'} ${ours.length}`;
+      // Says what it counts: a bare number beside VS Code's own problem counter reads as a second one.
+      this.item.text = `${errors ? '$(error)' : '$(warning)'} dupguard: ${ours.length} problem${ours.length === 1 ? '' : 's'}`;
       this.item.tooltip = `dupguard: ${ours.length} duplicate-row hazard${ours.length === 1 ? '' : 's'} in this file (${errors} error${errors === 1 ? '' : 's'}). Click for the Problems panel.`;
     }
     this.item.show();

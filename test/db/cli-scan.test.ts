@@ -141,7 +141,8 @@ test('duplicates under an inferred key alone: reported with "?", exit 0; --help 
   assert.equal(keyed.code, 1);
   const help = await cli(['scan', '--help']);
   assert.equal(help.code, 0);
-  assert.match(help.out, /Exit status: 0 no duplicates; 1 duplicates found by a configured key, a unique key letting NULL\s+copies through or the whole-row check \(duplicates under inferred keys alone are reported with '\?'\s+and exit 0/);
+  assert.match(help.out, /Exit status: 0 no duplicates that count \(look-alike rows and guesses are reported with '\?' and\s+exit 0\); 1 certain or likely duplicates found/);
+  assert.match(help.out, /Only certain and likely findings count, in the exit status and in the totals/);
   assert.match(help.out, /--lock-timeout <ms>/);
 });
 

@@ -2,7 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type DbSession } from '../../src/db/connect';
 import type { ScanCheck, ScanReport, ScanTable } from '../../src/db/report';
-import { parseKeySpec, parseQualifiedName, scan } from '../../src/db/scan';
+import { parseQualifiedName, scan } from '../../src/db/scan';
+import { parseKeySpec } from '../../src/cli/scan';
 import { freshDb } from './_db';
 
 let s: DbSession;

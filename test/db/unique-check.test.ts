@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type DbSession } from '../../src/db/connect';
-import { checkAddedKeys, findAddedUniqueKeys, type Queryable } from '../../src/vscode/uniqueDdl';
+import { checkAddedKeys, findAddedUniqueKeys, type Queryable } from '../../src/vscode/database/uniqueDdl';
 import { freshDb, referenceFigures } from './_db';
 
 let url: string;

@@ -189,7 +189,7 @@ export interface VsixRun {
   /** Files inside the .vsix. */
   entries: string[];
   squiggles: number;
-  /** The status bar item's text and icon class, e.g. `1` with `codicon-warning`. */
+  /** The status bar item's text and icon class, e.g. `dupguard: 1 problem` with `codicon-warning`. */
   statusText: string;
   statusIcon: string;
   screenshot: string;
@@ -269,9 +269,9 @@ async function runVsixOnce(vsix: string, file: string, expectFix: string, timeou
     const squiggle = '.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error';
     await step('a dupguard squiggle in the editor', page.waitForSelector(squiggle, { timeout: 45_000 }), 45_000);
     const squiggles = await page.locator(squiggle).count();
-    // The status bar item: `$(warning) 1` renders as a codicon followed by the count.
+    // The status bar item: `$(warning) dupguard: 1 problem` renders as a codicon followed by the words.
     const status = page.locator('.statusbar-item[id="dupguard.dupguard.dupguard.status"]');
-    await step('the dupguard status bar item shows the count', status.filter({ hasText: String(squiggles) }).waitFor({ timeout: 30_000 }));
+    await step('the dupguard status bar item shows the count', status.filter({ hasText: `dupguard: ${squiggles} problem` }).waitFor({ timeout: 30_000 }));
     const statusText = (await status.innerText()).trim();
     const statusIcon = await status.locator('.codicon').first().getAttribute('class');
     // Hovering the squiggle shows the message with its rule code; clicking puts the cursor on it for Ctrl+.

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
+import { panelAction, type PanelAction } from './panelPage';
 
 /** Watches `dir` for requests until the returned function is called. */
 export function serveScreenshots(page: Page, dir: string): () => void {
@@ -23,9 +24,14 @@ export function serveScreenshots(page: Page, dir: string): () => void {
         const body = fs.readFileSync(req, 'utf8').trim();
         fs.rmSync(req);
         let result = '';
+        let data = '';
         try {
           if (body.startsWith('{')) {
-            const action = JSON.parse(body) as { waitFor?: string; focus?: boolean; press?: string; click?: string; type?: string; delay?: number };
+            const action = JSON.parse(body) as { waitFor?: string; focus?: boolean; press?: string; click?: string; type?: string; delay?: number; viewport?: { width: number; height: number }; panel?: PanelAction['panel']; texts?: string };
+            if (action.viewport) await page.setViewportSize(action.viewport);
+            if (action.panel) data = await panelAction(page, action as PanelAction);
+            // The text of every element matching a selector (notifications, a dialog), as a JSON array.
+            if (action.texts) data = JSON.stringify(await page.locator(action.texts).allInnerTexts());
             if (action.waitFor) {
               const target = page.locator(action.waitFor).first();
               await target.waitFor({ state: 'visible', timeout: 45_000 });
@@ -38,7 +44,7 @@ export function serveScreenshots(page: Page, dir: string): () => void {
             fs.mkdirSync(path.dirname(body), { recursive: true });
             await page.screenshot({ path: body });
           }
-          result = `ok@${Date.now()}`;
+          result = `ok@${Date.now()}${data ? `\n${data}` : ''}`;
         } catch (e) {
           result = `error: ${e instanceof Error ? e.message : e}`;
         }

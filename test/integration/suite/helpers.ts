@@ -71,14 +71,23 @@ export async function setSetting(key: string, value: unknown, section = 'dupguar
   await vscode.workspace.getConfiguration(section).update(key, value, vscode.ConfigurationTarget.Workspace);
 }
 
-interface Exports { services: { schema: { ready(): Promise<void> } } }
+interface Exports {
+  services: {
+    schema: { ready(): Promise<void> };
+    database: { uniqueCheck: { state(uri: string): DataCheckState | undefined } };
+  };
+}
+
+/** The running extension's API (what activate() returned). */
+export async function extensionApi(): Promise<Exports> {
+  const ext = vscode.extensions.getExtension<Exports>(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
+  return ext.isActive ? ext.exports : ext.activate();
+}
 
 /** Waits until the workspace schema index is built (schema-aware findings and fixes depend on it). */
 export async function schemaReady(): Promise<void> {
-  const ext = vscode.extensions.getExtension<Exports>(EXTENSION_ID);
-  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
-  const api = ext.isActive ? ext.exports : await ext.activate();
-  await api.services.schema.ready();
+  await (await extensionApi()).services.schema.ready();
 }
 
 /**
@@ -86,6 +95,14 @@ export async function schemaReady(): Promise<void> {
  * `{"waitFor": selector, "press": key}` (see harness/screenshots.ts). Returns when it was done (epoch ms).
  */
 export async function pageAction(name: string, body: string, timeoutMs = 60_000): Promise<number> {
+  return (await pageActionData(name, body, timeoutMs)).at;
+}
+
+let actionSeq = 0;
+
+/** A page action that answers with data (JSON after the `ok@` line): the panel's state, for one. */
+export async function pageActionData(name: string, body: string, timeoutMs = 60_000): Promise<{ at: number; data: string }> {
+  name = `${name}-${++actionSeq}`;
   const dir = process.env.DUPGUARD_TEST_SCREENSHOTS;
   assert.ok(dir, 'the harness did not pass DUPGUARD_TEST_SCREENSHOTS');
   fs.mkdirSync(dir, { recursive: true });
@@ -95,9 +112,9 @@ export async function pageAction(name: string, body: string, timeoutMs = 60_000)
   fs.writeFileSync(path.join(dir, `${name}.tmp`), body);
   fs.renameSync(path.join(dir, `${name}.tmp`), path.join(dir, `${name}.request`));
   const answer = await waitFor(`the page action ${name}`, () => fs.existsSync(done) && fs.readFileSync(done, 'utf8'), timeoutMs);
-  const m = /^ok@(\d+)$/.exec(answer);
+  const m = /^ok@(\d+)(?:\n([\s\S]*))?$/.exec(answer);
   assert.ok(m, `page action ${name}: ${answer}`);
-  return Number(m[1]);
+  return { at: Number(m[1]), data: m[2] ?? '' };
 }
 
 /** The data check's last outcome for a document (uniqueCheck.ts CheckState), if any. */
@@ -109,7 +126,7 @@ export interface DataCheckState {
 }
 
 export async function dataCheckState(uri: vscode.Uri): Promise<DataCheckState | undefined> {
-  return vscode.commands.executeCommand<DataCheckState | undefined>('_dupguard.dataCheckState', uri.toString());
+  return (await extensionApi()).services.database.uniqueCheck.state(uri.toString());
 }
 
 /** Waits until the data check recorded an outcome for `uri` newer than `afterSeq` that satisfies `pred`. */

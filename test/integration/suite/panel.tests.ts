@@ -8,27 +8,19 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readProfiles } from '../../../src/vscode/connections';
-import { saveProfile } from '../../../src/vscode/scanDb';
+import { readProfiles } from '../../../src/vscode/database/connections';
+import { saveProfile } from '../../../src/vscode/database/profiles';
 import { createTestDatabase } from '../../support/postgres';
 import { startPasswordProxy } from './panelPasswordProxy';
 import { startCountingProxy } from './countingProxy';
-import { codeActions, codeOf, createFile, dataCheckUntil, pageAction, setSetting, waitFor } from './helpers';
+import type { PanelView } from '../harness/panelPage';
+import { codeActions, codeOf, createFile, dataCheckUntil, pageAction, pageActionData, setSetting, waitFor } from './helpers';
 import { test } from './runner';
 
 const TABLE = 'public.task_requirements';
 const RULE = 'unique-constraint-violated-by-data';
 
-interface Rendered {
-  rows: { name: string; cells: string[] }[];
-  bars: { label: string; value: string }[];
-  sort: { column: string; descending: boolean };
-  expanded: string[];
-  banners: string[];
-  dryRuns: Record<string, string>;
-  stats: string[];
-  buttons: string[];
-}
+type Rendered = PanelView;
 interface ScanReportLike {
   mode: 'exact' | 'quick';
   complete: boolean;
@@ -66,10 +58,10 @@ async function seed(): Promise<string> {
   return url;
 }
 
-async function panelState(fresh = false): Promise<Rendered> {
-  const r = await vscode.commands.executeCommand<Rendered | undefined>('_dupguard.panelState', fresh);
-  assert.ok(r, 'the duplicates panel is not open');
-  return r;
+/** What the panel shows now, read from its DOM by the harness (the extension has no test hook). */
+async function panelState(): Promise<Rendered> {
+  const { data } = await pageActionData('panel-state', JSON.stringify({ panel: 'state' }), 20_000);
+  return JSON.parse(data) as Rendered;
 }
 
 /** Polls what the panel drew until `pred` holds. */
@@ -79,7 +71,7 @@ async function panelUntil(what: string, pred: (s: Rendered) => boolean, timeoutM
   let error: unknown;
   for (;;) {
     try {
-      last = await panelState(true);
+      last = await panelState();
       if (pred(last)) return last;
     } catch (e) {
       error = e;
@@ -107,9 +99,9 @@ async function closeTextEditors(): Promise<void> {
   }
 }
 
+/** Clicks an element of the panel as a mouse would (the harness clicks in the webview's frame). */
 async function click(selector: string): Promise<void> {
-  const found = await vscode.commands.executeCommand<boolean | undefined>('_dupguard.panelClick', selector);
-  assert.equal(found, true, `nothing in the panel matches ${selector}`);
+  await pageAction('panel-click', JSON.stringify({ panel: 'click', selector }));
 }
 
 /** The password box dupguard opens (title "dupguard: password for ..."), once it is on screen. */
@@ -133,11 +125,23 @@ async function acceptQuickPickUntil<T>(what: string, fn: () => T | undefined): P
   }, 45_000);
 }
 
-/** An untitled SQL document holding `text`, shown in an editor, not among `before`. */
-function untitledWith(text: string, before: Set<vscode.TextDocument> = new Set()): vscode.TextDocument | undefined {
-  return vscode.window.visibleTextEditors.map((e) => e.document)
-    .find((d) => d.isUntitled && d.languageId === 'sql' && !before.has(d) && d.getText().includes(text));
+/** The text of every element of the page matching `selector` (notifications, dialogs). */
+async function pageTexts(selector: string): Promise<string[]> {
+  const { data } = await pageActionData('texts', JSON.stringify({ texts: selector }));
+  return JSON.parse(data) as string[];
 }
+
+/** The notification toasts on screen. */
+const TOASTS = '.notifications-toasts .notification-list-item-message';
+/** The quick pick widget, while shown. */
+const QUICK_PICK = '.quick-input-widget:not([style*="display: none"])';
+
+/** A migration file written for `table` into the workspace's `migrations/`, open in an editor, not among `before`. */
+function migrationFile(table: string, before: Set<vscode.TextDocument> = new Set()): vscode.TextDocument | undefined {
+  const name = new RegExp(`/migrations/\\d{8}_\\d{6}_dedup_${table.replace('.', '_')}\\.sql$`);
+  return vscode.window.visibleTextEditors.map((e) => e.document).find((d) => !before.has(d) && d.uri.scheme !== 'untitled' && name.test(d.uri.path));
+}
+
 
 test('Scan DB for duplicates scans the database given by URL and the panel shows the table with its counts', async () => {
   dbUrl = await seed();
@@ -166,6 +170,8 @@ test('Scan DB for duplicates scans the database given by URL and the panel shows
   // Largest excess first by default; the chart lists only tables with duplicates.
   assert.equal(state.rows[0].name, TABLE);
   assert.deepEqual(state.bars, [{ label: TABLE, value: '963' }, { label: 'public.events', value: '43' }]);
+  // the chart says what its colours mean
+  assert.deepEqual(state.legend, ['declared or configured key, whole-row copies']);
   const events = state.rows.find((r) => r.name === 'public.events');
   assert.deepEqual(events?.cells.slice(0, 3), ['54', '1', '43']);
 }, 120_000);
@@ -206,12 +212,18 @@ test('the panel sorts by a column header, expands a table and keeps that state w
   console.log(`screenshot of the duplicates panel: ${png}`);
 }, 120_000);
 
-test('Generate migration in the panel opens an untitled SQL document with the dedup script', async () => {
+test('Generate migration in the panel writes the dedup script and its rollback as two files of migrations/, named with a timestamp and the table', async () => {
   await click(`button[data-action="generate"][data-check="${TABLE}#0"]`);
-  const doc = await acceptQuickPickUntil('the generated migration document', () => untitledWith('-- backup: public.task_requirements_dupguard_'));
+  const doc = await acceptQuickPickUntil('the generated migration file', () => migrationFile(TABLE));
   const text = doc.getText();
   assert.match(text, /^-- backup: public\.task_requirements_dupguard_\w+$/m);
   assert.match(text, /task_pk, requirement_id|"task_pk", "requirement_id"/);
+  // on disk, beside its rollback
+  assert.equal(fs.readFileSync(doc.uri.fsPath, 'utf8'), text);
+  const rollback = doc.uri.fsPath.replace(/\.sql$/, '_rollback.sql');
+  assert.ok(fs.existsSync(rollback), `no rollback file ${rollback}`);
+  assert.match(fs.readFileSync(rollback, 'utf8'), /public\.task_requirements_dupguard_\w+/);
+  assert.notEqual(fs.readFileSync(rollback, 'utf8'), text);
   await closeTextEditors();
 }, 120_000);
 
@@ -237,7 +249,7 @@ test('Dry run asks which copy stays, runs the migration rolled back and shows th
   await click(`button[data-action="dryrun"][data-check="${TABLE}#0"]`);
   // The confirmation is the keep-policy quick pick: its first item is accepted below.
   const s = await acceptQuickPickUntil('the dry-run result in the panel', () => {
-    void panelState(true).then((x) => { last = x; }, () => {});
+    void panelState().then((x) => { last = x; }, () => {});
     return last?.dryRuns[`${TABLE}#0`];
   });
   assert.match(s, /the dedup and the constraint both work/);
@@ -260,13 +272,19 @@ test('Quick estimate rescans from statistics and a sample, Exact scan counts aga
   const exactRow = (x: Rendered) => x.rows.find((r) => r.name === TABLE)?.cells.slice(0, 4).map((c) => c.trim());
   let s = await panelUntil('an exact report with a Quick estimate button', (x) => x.stats.some((t) => t.endsWith(' exact scan')) && x.buttons.includes('Quick estimate'));
   assert.deepEqual(exactRow(s), ['1,000', '37', '963', '96%']);
+  assert.ok(s.dryRuns[`${TABLE}#0`], 'the dry run of the previous test is shown');
   await click('button[data-action="rescan-quick"]');
   s = await panelUntil('the quick estimate drawn', (x) => x.stats.some((t) => t.endsWith(' quick scan')));
+  // the dry run belonged to the run it was made in
+  assert.deepEqual(s.dryRuns, {});
+  // every estimated figure says so
+  assert.ok(s.stats.some((t) => /^≈ [\d,]+ excess rows$/.test(t)), JSON.stringify(s.stats));
   assert.deepEqual(s.buttons, ['Rescan', 'Exact scan']);
   // the duplicated table is still found, its figures marked as estimates
   const bar = s.bars.find((b) => b.label === TABLE);
   assert.ok(bar, `no bar for ${TABLE} in the quick estimate: ${JSON.stringify(s.bars)}`);
-  assert.match(bar.value, /≈$/);
+  assert.match(bar.value, /^≈ /);
+  assert.ok(s.legend.includes('≈ estimated'), JSON.stringify(s.legend));
   await click('button[data-action="rescan-exact"]');
   s = await panelUntil('exact counts again', (x) => x.stats.some((t) => t.endsWith(' exact scan')));
   assert.deepEqual(exactRow(s), ['1,000', '37', '963', '96%']);
@@ -328,6 +346,11 @@ test('a migration adding UNIQUE: nothing is sent until the check is turned on fo
     assert.match(d.message, /public\.task_requirements/);
     assert.match(d.message, /37 key values are held by more than one row \(963 excess rows, up to 28 copies/);
 
+    // the same actions as every rule's, and the one that needs the database
+    const titles = (await codeActions(uri, d.range)).map((a) => a.title);
+    for (const t of [`Ignore ${RULE} for this statement`, `Ignore ${RULE} for this file`, `Show documentation for ${RULE}`, 'Generate dedup migration first']) {
+      assert.ok(titles.includes(t), `no "${t}" among ${JSON.stringify(titles)}`);
+    }
     const fix = (await codeActions(uri, d.range)).find((a) => a.title === 'Generate dedup migration first');
     assert.ok(fix?.command, 'no "Generate dedup migration first" quick fix');
     const [req] = fix.command.arguments as [{ schema: string; table: string; key: string[] }];
@@ -335,9 +358,24 @@ test('a migration adding UNIQUE: nothing is sent until the check is turned on fo
     // The command waits for the keep-policy answer: answer it while it runs.
     const before = new Set(vscode.workspace.textDocuments);
     const running = vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));
-    const doc = await acceptQuickPickUntil('the migration from the quick fix', () => untitledWith('-- backup: public.task_requirements_dupguard_', before));
+    const doc = await acceptQuickPickUntil('the migration from the quick fix', () => migrationFile(TABLE, before));
     await running;
-    assert.match(doc.getText(), /UNIQUE/);
+    // in the folder of the migration that asked, keeping the constraint that migration declares (it adds it)
+    assert.equal(path.dirname(doc.uri.fsPath), path.dirname(uri.fsPath));
+    assert.match(doc.getText(), /your own migration \(migrations\/002_task_requirements_unique\.sql:2\) adds task_requirements_task_req_key/);
+    assert.doesNotMatch(doc.getText(), /ADD CONSTRAINT/);
+    assert.ok(fs.existsSync(doc.uri.fsPath.replace(/\.sql$/, '_rollback.sql')));
+
+    // An ignore comment silences it as it does any rule's finding, after the next check too.
+    const ignore = (await codeActions(uri, d.range)).find((a) => a.title === `Ignore ${RULE} for this statement`);
+    assert.ok(ignore?.edit);
+    const seen = (await dataCheckUntil(uri, 'the last check', () => true)).seq;
+    await vscode.workspace.applyEdit(ignore.edit);
+    await editor.document.save();
+    const again = await dataCheckUntil(uri, 'the check after the ignore comment', (x) => x.outcome === 'checked', seen);
+    assert.equal(again.keys?.filter((k) => k.status === 'counted' && (k.duplicateGroups ?? 0) > 0).length, 1, 'the copies are still counted');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(vscode.languages.getDiagnostics(uri).filter((x) => codeOf(x) === RULE || codeOf(x) === 'unused-suppression').map((x) => x.message), []);
 
     // Turned off again: nothing more is sent, the finding goes.
     await vscode.commands.executeCommand('dupguard.disableDataCheck');
@@ -395,9 +433,13 @@ test('Cancel in the progress notification stops the scan at once; the panel says
     assert.ok(Date.now() - clickedAt < 10_000, `cancel took ${Date.now() - clickedAt} ms after the click`);
     assert.equal(report.cancelled, true);
     assert.match(report.errors[0].message, /scan cancelled during public\.big/);
+    // (the panel showed another database before: no complete results of this one to keep)
     const s = await panelUntil('the panel to show the cancelled scan', (x) => x.rows.length === 1);
     assert.deepEqual(s.rows.map((r) => r.name), ['public.big']);
     assert.ok(s.banners.some((b) => /cancelled/.test(b)), JSON.stringify(s.banners));
+    const said = (await pageTexts(TOASTS)).filter((t) => /cancelled/i.test(t));
+    assert.equal(said.length, 1, JSON.stringify(said));
+    assert.equal(said[0].match(/cancel/gi)?.length, 1, said[0]);
   } finally {
     await c.end();
   }
@@ -426,12 +468,13 @@ test('a connection dropped mid-scan is reported naming the table and what was do
   }
 }, 120_000);
 
-test('a server that cannot be reached: a clear error, and the panel keeps the last results', async () => {
+test('a server that cannot be reached: a clear error, and another database\'s results do not stay under it', async () => {
   const r = await vscode.commands.executeCommand('dupguard.scanDatabase', { url: 'postgres://postgres@127.0.0.1:1/nowhere?sslmode=disable' });
   assert.equal(r, undefined);
   const s = await panelUntil('the failure banner', (x) => x.banners.some((b) => b.startsWith('Cannot scan')));
   assert.match(s.banners.join('\n'), /Cannot scan postgres:\/\/postgres@127\.0\.0\.1:1\/nowhere\?sslmode=disable: cannot connect to postgres:\/\/postgres@127\.0\.0\.1:1\/nowhere: connection refused/);
-  assert.ok(s.rows.length > 0, 'the previous results are gone');
+  assert.deepEqual(s.rows, [], 'the results of the database scanned before still show under this one\'s error');
+  assert.deepEqual(s.empty, ['No results: the scan could not run (see above).']);
 }, 60_000);
 
 test('a URL holding a password: neither the panel, its title nor the error shows it', async () => {
@@ -474,8 +517,16 @@ test('the password is asked once, kept in the secret storage, used without askin
     const third = vscode.commands.executeCommand<R>('dupguard.scanDatabase', { url, tables: ['public.customers'] });
     // Without a password node-postgres answers the server's request with an empty one; then the box
     // opens. It opening at all shows the saved password was not used (the scan would have succeeded).
+    await vscode.commands.executeCommand('notifications.clearAll');
     await pageAction('escape-password', JSON.stringify({ waitFor: PASSWORD_BOX, focus: true, press: 'Escape' }));
     assert.equal(await third, undefined);
+    // Escape is a choice, not a failure: no error toast, no red banner, no advice to put a password in settings.
+    await new Promise((r) => setTimeout(r, 1500));
+    const toasts = await pageTexts(TOASTS);
+    assert.deepEqual(toasts.filter((t) => /cannot scan|failed|password/i.test(t)), [], JSON.stringify(toasts));
+    const s = await panelState();
+    assert.deepEqual(s.banners.filter((b) => /cannot|password/i.test(b)), []);
+    assert.ok(!JSON.stringify(s).includes('settings'), JSON.stringify(s.banners));
     assert.ok(!proxy.passwords.slice(mark).includes('s3cret pass'), `the forgotten password was sent again: ${JSON.stringify(proxy.passwords.slice(mark))}`);
   } finally {
     await proxy.close();
@@ -534,3 +585,260 @@ test('a connection profile added is written only where the user chose: the user\
     await setSetting('connections', undefined);
   }
 });
+
+
+/** The quick pick on screen: its title and items. */
+async function quickPick(): Promise<{ title: string; items: string[] }> {
+  const [title] = await pageTexts(`${QUICK_PICK} .quick-input-title`);
+  return { title: title ?? '', items: title ? await pageTexts(`${QUICK_PICK} .quick-input-list .monaco-list-row`) : [] };
+}
+
+/**
+ * Answers the keep-policy pick (its first item) until the question whose title matches `question`
+ * is on screen; returns it, unanswered. (Modal dialogs are refused in an extension-test window:
+ * dupguard's questions are quick picks, answered by keyboard.)
+ */
+async function questionAfterKeepPick(what: string, question: RegExp): Promise<{ title: string; items: string[] }> {
+  const t0 = Date.now();
+  for (;;) {
+    const q = await quickPick();
+    if (question.test(q.title)) return q;
+    if (/which copy/.test(q.title)) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    if (Date.now() - t0 > 45_000) throw new Error(`timed out waiting for ${what}; on screen: ${JSON.stringify(q)} (screenshot: ${await screenshot('question-timeout')})`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** Picks the second item of the quick pick on screen (the questions' "yes"). */
+async function answerYes(): Promise<void> {
+  await pageAction('answer-yes', JSON.stringify({ waitFor: `${QUICK_PICK} input`, focus: true, press: 'ArrowDown' }));
+  await pageAction('answer-yes-enter', JSON.stringify({ press: 'Enter' }));
+}
+
+/** The key of the first check of `table` whose badges include `badge`. */
+function checkWith(s: Rendered, table: string, badge: string): string {
+  const key = Object.keys(s.badges).find((k) => k.startsWith(`${table}#`) && s.badges[k].includes(badge));
+  assert.ok(key, `no ${badge} check of ${table}: ${JSON.stringify(s.badges)}`);
+  return key;
+}
+
+async function expand(table: string): Promise<Rendered> {
+  const now = await panelState();
+  if (!now.expanded.includes(table)) await click(`tr[data-table="${table}"]`);
+  return panelUntil(`${table} expanded`, (x) => x.expanded.includes(table));
+}
+
+test('cancelling a rescan keeps the previous complete results, marked as such, and says "cancelled" once; one scan runs at a time', async () => {
+  const c = await admin();
+  try {
+    await ensureBigTable(c);
+    const first = await vscode.commands.executeCommand<ScanReportLike | undefined>('dupguard.scanDatabase', { url: dbUrl, tables: ['public.customers', 'public.events'] });
+    assert.equal(first?.complete, true);
+    let s = await panelUntil('the complete results', (x) => x.rows.length === 2 && x.disabled.length === 0);
+    await vscode.commands.executeCommand('notifications.clearAll');
+    // Rescan (every table, public.big among them) from the panel.
+    await click('button[data-action="rescan"]');
+    s = await panelUntil('the rescan buttons disabled while it runs', (x) => x.disabled.includes('Rescan') && x.disabled.includes('Quick estimate'));
+    assert.match(s.subtitle, /^Scanning /);
+    // A second scan while one runs is refused, not run in parallel.
+    const second = await vscode.commands.executeCommand('dupguard.scanDatabase', { url: dbUrl, tables: ['public.customers'] });
+    assert.equal(second, undefined);
+    await scanRunning(c);
+    await pageAction('cancel-rescan', JSON.stringify({ click: '.notifications-toasts .notification-toast:has-text("scanning") .monaco-button:has-text("Cancel")' }));
+    s = await panelUntil('the previous results kept after the cancel', (x) => x.banners.some((b) => /rescan was cancelled/.test(b)) && x.disabled.length === 0);
+    assert.deepEqual(s.rows.map((r) => r.name).sort(), ['public.customers', 'public.events']);
+    assert.match(s.banners.find((b) => /cancelled/.test(b))!, /previous complete results/);
+    assert.deepEqual(s.rows.find((r) => r.name === 'public.events')?.cells.slice(0, 3), ['54', '1', '43']);
+    await new Promise((r) => setTimeout(r, 1000));
+    const said = (await pageTexts(TOASTS)).filter((t) => /cancelled/i.test(t));
+    assert.equal(said.length, 1, JSON.stringify(said));
+    assert.equal(said[0].match(/cancel/gi)?.length, 1, said[0]);
+    assert.match(said[0], /keeps the previous complete results/);
+  } finally {
+    await c.end();
+  }
+}, 180_000);
+
+test('beside the editor at 500 px nothing is cut off (screenshot); open sample groups and the scroll position survive a re-render', async () => {
+  await vscode.commands.executeCommand('dupguard.scanDatabase', { url: dbUrl, tables: [TABLE, 'public.events', 'public.customers'] });
+  await closeTextEditors();
+  await vscode.commands.executeCommand('workbench.action.closeSidebar');
+  await vscode.commands.executeCommand('workbench.action.closePanel');
+  await vscode.commands.executeCommand('notifications.clearAll');
+  const group = panelGroup();
+  assert.ok(group, 'no editor group shows the panel');
+  const doc = await vscode.workspace.openTextDocument({ language: 'sql', content: 'select 1;' });
+  await vscode.window.showTextDocument(doc, { viewColumn: group.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One, preserveFocus: true });
+  await vscode.commands.executeCommand('workbench.action.evenEditorWidths');
+  let s = await panelUntil('the panel beside the editor', (x) => x.rows.length === 3);
+  // Size the window so that the panel, half of the editor area, is 500 px wide.
+  let viewport = 1280;
+  for (let i = 0; i < 3 && Math.abs(s.width - 500) > 12; i++) {
+    viewport += 2 * (500 - s.width);
+    await pageAction('viewport', JSON.stringify({ viewport: { width: viewport, height: 700 } }));
+    await vscode.commands.executeCommand('workbench.action.evenEditorWidths');
+    await new Promise((r) => setTimeout(r, 500));
+    s = await panelState();
+  }
+  try {
+    assert.ok(Math.abs(s.width - 500) <= 12, `the panel is ${s.width} px wide`);
+    s = await expand(TABLE);
+    await click(`[data-check="${TABLE}#0"] details.samples summary`);
+    s = await panelUntil('the sample groups open', (x) => x.openSamples.includes(`${TABLE}#0`));
+    assert.deepEqual(s.overflowing, [], 'elements whose content is cut off at 500 px');
+    assert.equal(s.pageScrollsSideways, false, 'the panel scrolls sideways at 500 px');
+    const png = await screenshot('panel-500px');
+    assert.ok(fs.statSync(png).size > 10_000, 'the screenshot is empty');
+    console.log(`screenshot of the duplicates panel at ${s.width} px: ${png}`);
+
+    await pageAction('panel-scroll', JSON.stringify({ panel: 'scroll', top: 180 }));
+    const before = await panelState();
+    assert.ok(before.scrollY > 50, `the panel does not scroll (${before.scrollY})`);
+    // A rescan of the same database draws everything again.
+    await vscode.commands.executeCommand('dupguard.scanDatabase', { url: dbUrl, tables: [TABLE, 'public.events', 'public.customers'] });
+    s = await panelUntil('the rescan drawn', (x) => x.disabled.length === 0 && x.rows.length === 3);
+    assert.deepEqual(s.openSamples, [`${TABLE}#0`]);
+    assert.deepEqual(s.expanded, [TABLE]);
+    assert.ok(Math.abs(s.scrollY - before.scrollY) <= 2, `scrolled from ${before.scrollY} to ${s.scrollY}`);
+    // closed stays closed
+    await click(`[data-check="${TABLE}#0"] details.samples summary`);
+    await panelUntil('the sample groups closed', (x) => !x.openSamples.length);
+    await vscode.commands.executeCommand('dupguard.scanDatabase', { url: dbUrl, tables: [TABLE, 'public.events', 'public.customers'] });
+    s = await panelUntil('the rescan drawn', (x) => x.disabled.length === 0 && x.rows.length === 3);
+    assert.deepEqual(s.openSamples, []);
+  } finally {
+    await pageAction('viewport-back', JSON.stringify({ viewport: { width: 1280, height: 800 } }));
+    await closeTextEditors();
+  }
+}, 180_000);
+
+test('a guessed key: no primary button, and Generate migration asks first with the rows it deletes and their share; NULL holes get their own NULLS NOT DISTINCT migration', async () => {
+  const c = await admin();
+  try {
+    await c.query(`
+      CREATE TABLE subscribers (id serial PRIMARY KEY, email text NOT NULL, name text);
+      INSERT INTO subscribers (email, name) SELECT 'u' || (g % 5) || '@example.com', 'n' || g FROM generate_series(1, 20) g;
+      CREATE TABLE memberships (id serial PRIMARY KEY, org integer NOT NULL, ext text, UNIQUE (org, ext));
+      INSERT INTO memberships (org, ext) VALUES (1, NULL), (1, NULL), (1, NULL), (2, 'a');
+      ANALYZE subscribers; ANALYZE memberships;`);
+  } finally {
+    await c.end();
+  }
+  await vscode.commands.executeCommand('dupguard.scanDatabase', { url: dbUrl, tables: ['public.subscribers', 'public.memberships'] });
+  await expand('public.subscribers');
+  let s = await expand('public.memberships');
+  const guess = checkWith(s, 'public.subscribers', 'inferred');
+  assert.deepEqual(s.actions[guess], ['Generate migration…', 'Dry run', 'Copy query'], 'a guessed key has no primary button');
+  const holes = checkWith(s, 'public.memberships', 'unique index');
+  assert.ok(s.actions[holes].includes('*Generate NULLS NOT DISTINCT migration'), JSON.stringify(s.actions[holes]));
+
+  await vscode.commands.executeCommand('notifications.clearAll');
+  await click(`button[data-action="generate"][data-check="${guess}"]`);
+  const question = await questionAfterKeepPick('the question before a migration on a guessed key', /is a guess/);
+  assert.match(question.title, /the key \(email\) of public\.subscribers is a guess from column names/);
+  assert.match(question.items.join('\n'), /deletes 15 of 20 rows \(75% of the table\)/);
+  // the safe answer comes first: Enter declines
+  assert.match(question.items[0], /^Cancel/);
+  await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(migrationFile('public.subscribers'), undefined, 'a migration was written although the user declined');
+
+  await click(`button[data-action="generate-nulls"][data-check="${holes}"]`);
+  const doc = await acceptQuickPickUntil('the NULLS NOT DISTINCT migration', () => migrationFile('public.memberships'));
+  assert.match(doc.getText(), /UNIQUE NULLS NOT DISTINCT \("?org"?, "?ext"?\)/);
+  await closeTextEditors();
+}, 150_000);
+
+test('Generate migration asks before re-pointing references, naming the child rows, and merges them only when told to', async () => {
+  const c = await admin();
+  try {
+    await c.query(`
+      CREATE TABLE authors (id serial PRIMARY KEY, name text NOT NULL);
+      INSERT INTO authors (name) VALUES ('ann'), ('ann'), ('bob');
+      CREATE TABLE books (id serial PRIMARY KEY, author_id integer REFERENCES authors (id), title text);
+      INSERT INTO books (author_id, title) VALUES (1, 'a'), (2, 'b'), (2, 'c'), (3, 'd');
+      ANALYZE authors; ANALYZE books;`);
+  } finally {
+    await c.end();
+  }
+  await setSetting('naturalKeys', { [TABLE]: ['task_pk', 'requirement_id'], 'public.authors': ['name'] });
+  await vscode.commands.executeCommand('dupguard.scanDatabase', { url: dbUrl, tables: ['public.authors'] });
+  const s = await expand('public.authors');
+  const key = checkWith(s, 'public.authors', 'configured');
+  await vscode.commands.executeCommand('notifications.clearAll');
+  // declined: nothing written
+  await click(`button[data-action="generate"][data-check="${key}"]`);
+  const question = await questionAfterKeepPick('the question before re-pointing references', /re-points/);
+  assert.match(question.title, /re-points 2 child rows from 1 removed copy to the kept rows: 2 rows of public\.books/);
+  assert.match(question.items[0], /^Cancel/);
+  await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(migrationFile('public.authors'), undefined, 'a migration was written although the user declined');
+  // accepted: the script moves them
+  await click(`button[data-action="generate"][data-check="${key}"]`);
+  await questionAfterKeepPick('the question before re-pointing references', /re-points/);
+  await answerYes();
+  const doc = await waitFor('the migration with merged references', () => migrationFile('public.authors'), 45_000);
+  assert.match(doc.getText(), /books/);
+  await closeTextEditors();
+}, 150_000);
+
+test('Cancel in the dry run\'s progress notification stops it on the server: nothing kept, no lock left, no result shown', async () => {
+  const c = await admin();
+  try {
+    await ensureBigTable(c);
+    await setSetting('naturalKeys', { [TABLE]: ['task_pk', 'requirement_id'], 'public.big': ['a', 'b'] });
+    await vscode.commands.executeCommand('dupguard.scanDatabase', { url: dbUrl, tables: ['public.big'] });
+    const s = await expand('public.big');
+    const key = checkWith(s, 'public.big', 'configured');
+    let onServer = false;
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await click(`button[data-action="dryrun"][data-check="${key}"]`);
+    // the keep-policy pick, then the dry run's progress with its Cancel button
+    // the keep-policy pick (its first item), then the dry run's progress notification
+    const t0 = Date.now();
+    while (!(await pageTexts(TOASTS)).some((t) => /dry run of the dedup/.test(t))) {
+      assert.ok(Date.now() - t0 < 45_000, 'the dry run did not start');
+      if (/which copy|dry run the dedup/.test((await quickPick()).title)) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    // Let it reach the server (it holds the table's lock while it runs).
+    await waitFor('the dry run on the server', () => {
+      void c.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'dupguard' AND state = 'active'`).then((r) => { onServer ||= r.rows.length > 0; }, () => {});
+      return onServer;
+    }, 30_000);
+    const clickedAt = await pageAction('cancel-dry-run', JSON.stringify({ click: '.notifications-toasts .notification-toast:has-text("dry run") .monaco-button:has-text("Cancel")' }));
+    const after = await panelUntil('the dry run over', (x) => !x.actions[key]?.some((a) => a.endsWith('!')), 30_000);
+    assert.ok(Date.now() - clickedAt < 15_000, `the dry run ended ${Date.now() - clickedAt} ms after Cancel`);
+    assert.equal(after.dryRuns[key], undefined, 'a cancelled dry run shows a result');
+    assert.equal((await c.query('SELECT count(*)::int AS n FROM big')).rows[0].n, 2_000_000);
+    const locks = await c.query(`SELECT l.mode FROM pg_locks l JOIN pg_class r ON r.oid = l.relation WHERE r.relname = 'big' AND l.pid <> pg_backend_pid()`);
+    assert.deepEqual(locks.rows, [], 'a lock on the table is still held');
+    const active = await c.query(`SELECT query FROM pg_stat_activity WHERE application_name = 'dupguard' AND state = 'active'`);
+    assert.deepEqual(active.rows, [], 'a dry-run statement still runs on the server');
+  } finally {
+    await setSetting('naturalKeys', { [TABLE]: ['task_pk', 'requirement_id'] });
+    await c.end();
+  }
+}, 180_000);
+
+test('an empty scan says why: no table in the chosen schemas that the role can see', async () => {
+  const c = await admin();
+  try {
+    await c.query('CREATE SCHEMA IF NOT EXISTS nothing_here');
+  } finally {
+    await c.end();
+  }
+  const u = new URL(dbUrl);
+  await setSetting('connections', [{ name: 'empty schema', host: u.hostname, port: Number(u.port), database: u.pathname.slice(1), user: 'postgres', sslmode: 'disable', schemas: ['nothing_here'] }]);
+  try {
+    const r = await vscode.commands.executeCommand<ScanReportLike | undefined>('dupguard.scanDatabase', { profile: 'empty schema' });
+    assert.equal(r?.complete, true);
+    assert.deepEqual(r?.tables, []);
+    const s = await panelUntil('the empty state', (x) => x.empty.length > 0 && x.disabled.length === 0);
+    assert.deepEqual(s.rows, []);
+    assert.deepEqual(s.empty, ['No table to scan: none in the chosen schemas (nothing_here) that postgres can see.']);
+  } finally {
+    await setSetting('connections', undefined);
+  }
+}, 120_000);

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatReport, parseQuickThreshold } from '../../../src/cli/scan';
 import type { ScanCheck, ScanReport } from '../../../src/db/report';
-import { describeEstimate, formatEstimate, tableFigures } from '../../../src/vscode/panel/figures';
+import { describeEstimate, formatEstimate, tableFigures } from '../../../src/vscode/database/figures';
 
 const base: ScanCheck = {
   kind: 'key', columns: ['guest_id', 'reservation_pk'], source: 'config', rows: 3_000_000, distinct: 2_970_000, duplicateGroups: 30_000,

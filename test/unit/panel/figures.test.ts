@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ScanCheck, ScanTable } from '../../../src/db/report';
-import { duplicateQuery, formatBytes, formatPercent, headlineCheck, tableFigures } from '../../../src/vscode/panel/figures';
-import { checkKey } from '../../../src/vscode/panel/messages';
+import { duplicateQuery, formatBytes, formatPercent, headlineCheck, tableFigures } from '../../../src/vscode/database/figures';
+import { checkKey } from '../../../src/vscode/database/messages';
 import { ensureParser, parserReady, parseSql } from '../../../src/core/schema/pg';
 
 function check(over: Partial<ScanCheck>): ScanCheck {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TableDescription } from '../../../src/core/catalog';
 import { generateMigration } from '../../../src/migrate/generate';
-import { findAddedUniqueKeys, violationFromRow, violationQuery } from '../../../src/vscode/uniqueDdl';
+import { findAddedUniqueKeys, violationFromRow, violationQuery } from '../../../src/vscode/database/uniqueDdl';
 
 test('finds UNIQUE constraints, primary keys and unique indexes added to existing tables, with the clause range', async () => {
   const sql = [

@@ -5,8 +5,8 @@
  * when a connection is opened.
  */
 import * as vscode from 'vscode';
-import type { ConnectionProfile as DbProfile, DbSession } from '../db/connect';
-import { type ConnectionProfile as SettingsProfile, SECTION } from './config';
+import type { ConnectionProfile as DbProfile, DbSession } from '../../db/connect';
+import { type ConnectionProfile as SettingsProfile, SECTION } from '../config';
 
 
 /** Where a profile came from: user settings are always usable, the others only in trusted workspaces. */
@@ -62,7 +62,7 @@ export function readProfiles(trusted = vscode.workspace.isTrusted): { profiles: 
 
 /** The pg target of a settings profile; fields override the URL's. */
 export async function profileTarget(p: SettingsProfile): Promise<DbProfile> {
-  const { parseUrl } = await import('../db/connect');
+  const { parseUrl } = await import('../../db/connect');
   const base: DbProfile = p.url ? parseUrl(p.url) : {};
   // A password in a settings URL is refused: settings are plain text and often committed.
   if (base.password !== undefined) throw new Error(`connection "${p.name}": remove the password from its url setting; dupguard asks for it once and keeps it in VS Code's secret storage`);
@@ -80,7 +80,7 @@ export async function profileTarget(p: SettingsProfile): Promise<DbProfile> {
 }
 
 async function identityOf(target: DbProfile): Promise<string> {
-  const { resolveTarget, describeTarget } = await import('../db/connect');
+  const { resolveTarget, describeTarget } = await import('../../db/connect');
   return describeTarget(resolveTarget({ ...target, password: undefined }));
 }
 
@@ -108,7 +108,7 @@ export class Connections implements vscode.Disposable {
       return this.fromProfile(found.profile);
     }
     type Item = vscode.QuickPickItem & { run: () => Promise<ChosenConnection | undefined> };
-    const { scrub } = await import('../db/connect');
+    const { scrub } = await import('../../db/connect');
     const items: Item[] = profiles.map(({ profile, origin }) => ({
       label: `$(database) ${scrub(profile.name)}`,
       description: profile.url ? scrub(profile.url) : `${profile.user ?? ''}${profile.user ? '@' : ''}${profile.host ?? 'localhost'}:${profile.port ?? 5432}/${profile.database ?? ''}`,
@@ -125,7 +125,7 @@ export class Connections implements vscode.Disposable {
     }
     items.push({ label: '$(link) Enter a connection URL…', run: () => this.askUrl() });
     items.push({ label: '$(add) Add a connection profile…', run: async () => {
-      const { addConnection } = await import('./scanDb');
+      const { addConnection } = await import('./profiles');
       const p = await addConnection(this.log);
       return p ? this.fromProfile(p as SettingsProfile) : undefined;
     } });
@@ -151,13 +151,13 @@ export class Connections implements vscode.Disposable {
   }
 
   private async fromUrl(url: string): Promise<ChosenConnection> {
-    const { parseUrl, scrub } = await import('../db/connect');
+    const { parseUrl, scrub } = await import('../../db/connect');
     const target = parseUrl(url);
     return { label: scrub(url), target, identity: await identityOf(target), remember: target.password === undefined };
   }
 
   private async fromProfile(p: SettingsProfile): Promise<ChosenConnection> {
-    const { scrub } = await import('../db/connect');
+    const { scrub } = await import('../../db/connect');
     const target = await profileTarget(p);
     // Labels reach titles, messages, logs and diagnostics: never with a password, whatever the name holds.
     return { label: scrub(p.name), target, identity: await identityOf(target), remember: true };
@@ -168,9 +168,11 @@ export class Connections implements vscode.Disposable {
    * `interactive`) a password box whose answer is kept once the server accepted it.
    */
   async open(c: ChosenConnection, opts: { interactive: boolean; statementTimeoutMs?: number }): Promise<DbSession> {
-    const { connect, DbError } = await import('../db/connect');
+    const { connect, DbError } = await import('../../db/connect');
     const key = SECRET_PREFIX + c.identity;
     let typed: string | undefined;
+    /** The box was shown and dismissed (Escape): the user cancelled, nothing failed. */
+    let dismissed = false;
     const stored = c.target.password === undefined ? await this.secrets.get(key) : undefined;
     const ask = async (): Promise<string | undefined> => {
       if (!opts.interactive) return undefined;
@@ -180,6 +182,7 @@ export class Connections implements vscode.Disposable {
         password: true,
         ignoreFocusOut: true,
       });
+      dismissed = typed === undefined;
       return typed;
     };
     const connectOpts = { password: ask, statementTimeoutMs: opts.statementTimeoutMs, applicationName: 'dupguard' };
@@ -193,9 +196,14 @@ export class Connections implements vscode.Disposable {
         await this.secrets.delete(key);
         this.log.warn(`the saved password for ${c.identity} was refused: it was removed from the secret storage`);
         if (!opts.interactive) throw e;
-        session = await connect(c.target, connectOpts);
+        try {
+          session = await connect(c.target, connectOpts);
+        } catch (e2) {
+          throw dismissed ? new vscode.CancellationError() : e2;
+        }
       } else {
-        throw e;
+        // Escape in the password box: a cancellation, not a failure (the caller stays quiet).
+        throw dismissed ? new vscode.CancellationError() : e;
       }
     }
     if (typed !== undefined && c.remember) {

@@ -1,16 +1,6 @@
-/**
- * "Scan DB for duplicates": choose a connection, scan it read-only with progress and cancel, show the
- * duplicates panel (panel/database.ts). Also the "add a connection profile" wizard.
- */
+/** Connection profiles in the settings: the "add a connection profile" wizard and where it writes. */
 import * as vscode from 'vscode';
-import { type ConnectionProfile, SECTION } from './config';
-import type { ScanReport } from '../db/report';
-import { getDatabase, type ScanArgs } from './panel/database';
-
-export async function scanDatabase(log: vscode.LogOutputChannel, args?: unknown): Promise<ScanReport | undefined> {
-  log.info('scan database: choosing a connection');
-  return getDatabase().scanCommand(args && typeof args === 'object' ? args as ScanArgs : {});
-}
+import { type ConnectionProfile, SECTION } from '../config';
 
 /** Asks for a connection profile and appends it to `dupguard.connections` (workspace when one is open). */
 export async function addConnection(log: vscode.LogOutputChannel): Promise<ConnectionProfile | undefined> {

@@ -8,23 +8,18 @@
  * is ever executed: see uniqueDdl.ts `checkAddedKeys`.
  */
 import * as vscode from 'vscode';
-import type { DbSession } from '../db/connect';
+import type { DbSession } from '../../db/connect';
+import { ruleOf } from '../convert';
+import type { DiagnosticsController } from '../diagnostics';
 import type { ChosenConnection, Connections } from './connections';
-import { SQL_LANGUAGE_IDS } from './languages';
-import type { MigrationRequest } from './panel/actions';
+import { COMMANDS } from '../commandTable';
+import { SQL_LANGUAGE_IDS } from '../languages';
+import type { MigrationRequest } from './actions';
 import { checkAddedKeys, findAddedUniqueKeys, type AddedUniqueKey, type KeyOutcome, type Violation } from './uniqueDdl';
 
 export const RULE_ID = 'unique-constraint-violated-by-data';
-const DOCS = `https://github.com/dupguard/dupguard/blob/main/docs/rules/${RULE_ID}.md`;
 const DEBOUNCE_MS = 400;
 const STATEMENT_TIMEOUT_MS = 60_000;
-/** Command the quick fix runs (registered in panel/database.ts). */
-const GENERATE_COMMAND = 'dupguard.generateDedupMigration';
-/** Commands that turn the check on and off for the active connection. */
-export const ENABLE_COMMAND = 'dupguard.enableDataCheck';
-export const DISABLE_COMMAND = 'dupguard.disableDataCheck';
-/** Test hook: the last outcome for a document. */
-const TEST_STATE_COMMAND = '_dupguard.dataCheckState';
 /** Global-state key: identities (`postgres://user@host:port/db`) the user enabled the check for. */
 const ENABLED_KEY = 'dupguard.dataCheck.enabledConnections';
 
@@ -55,8 +50,13 @@ export function violationMessage(k: AddedUniqueKey, qualified: string, v: Violat
     'The migration stops with 23505 and adds nothing: remove the copies first.';
 }
 
+/**
+ * The editor's side of the rule `unique-constraint-violated-by-data` (src/rules): counts the copies
+ * in the live database and hands them to the diagnostics as the document's catalog facts, so the
+ * findings take the same path as every rule's (severity, ignore comments, Ignore and Show
+ * documentation actions). Adds the one action that needs the database: generate the dedup first.
+ */
 export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider {
-  readonly collection = vscode.languages.createDiagnosticCollection('dupguard-data');
   private readonly findings = new Map<string, Finding[]>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly running = new Map<string, AbortController>();
@@ -70,9 +70,8 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
   /** Connections whose "turn the check on?" question was shown in this window. */
   private readonly offered = new Set<string>();
 
-  constructor(private readonly connections: Connections, private readonly log: vscode.LogOutputChannel, private readonly store: vscode.Memento) {
+  constructor(private readonly connections: Connections, private readonly diagnostics: DiagnosticsController, private readonly log: vscode.LogOutputChannel, private readonly store: vscode.Memento) {
     this.disposables.push(
-      this.collection,
       this.done,
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d)),
       vscode.workspace.onDidSaveTextDocument((d) => this.schedule(d)),
@@ -83,10 +82,12 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
       vscode.languages.registerCodeActionsProvider(SQL_LANGUAGE_IDS.map((language) => ({ language })), this, {
         providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
       }),
-      vscode.commands.registerCommand(ENABLE_COMMAND, () => this.setEnabled(true)),
-      vscode.commands.registerCommand(DISABLE_COMMAND, () => this.setEnabled(false)),
-      vscode.commands.registerCommand(TEST_STATE_COMMAND, (uri: vscode.Uri | string) => this.states.get(uri.toString())),
     );
+  }
+
+  /** Why `uri` was or was not checked the last time it was considered (the extension's API exposes it). */
+  state(uri: vscode.Uri | string): CheckState | undefined {
+    return this.states.get(uri.toString());
   }
 
   /** Whether the user turned the check on for `conn`. */
@@ -176,7 +177,7 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
     this.running.get(key)?.abort();
     this.findings.delete(key);
     if (!keepState) this.states.delete(key);
-    this.collection.delete(uri);
+    this.diagnostics.setCatalog(uri);
   }
 
   private async check(doc: vscode.TextDocument, signal: AbortSignal): Promise<void> {
@@ -194,7 +195,7 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
     let session: DbSession | undefined;
     const onAbort = () => { void session?.cancel(); void session?.close(); };
     signal.addEventListener('abort', onAbort, { once: true });
-    const diagnostics: vscode.Diagnostic[] = [];
+    const violations: { start: number; end: number; message: string }[] = [];
     const findings: Finding[] = [];
     let outcomes: KeyOutcome[] | undefined;
     try {
@@ -204,7 +205,7 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
     } catch (e) {
       if (signal.aborted) return;
       // Advisory: a database problem is logged, the file keeps no stale data diagnostic.
-      const { scrub } = await import('../db/connect');
+      const { scrub } = await import('../../db/connect');
       this.log.warn(`${RULE_ID}: cannot check ${vscode.workspace.asRelativePath(doc.uri)} against ${scrub(conn.label)}: ${scrub(e instanceof Error ? e.message : String(e))}`);
       this.record(doc, { outcome: 'failed', connection: conn.label });
     } finally {
@@ -223,15 +224,14 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
       this.log.info(`${RULE_ID}: ${qualified} (${k.elements.join(', ')}) on ${conn.label}: ${v.duplicateGroups} duplicate groups, ${v.excessRows} excess rows (${o.ms} ms)`);
       if (v.duplicateGroups === 0) continue;
       const range = new vscode.Range(doc.positionAt(k.start), doc.positionAt(k.end));
-      const d = new vscode.Diagnostic(range, violationMessage(k, qualified, v, conn.label), vscode.DiagnosticSeverity.Error);
-      d.source = 'dupguard';
-      d.code = { value: RULE_ID, target: vscode.Uri.parse(DOCS) };
-      diagnostics.push(d);
+      violations.push({ start: k.start, end: k.end, message: violationMessage(k, qualified, v, conn.label) });
       findings.push({
         range,
         request: k.plainColumns ? {
           schema: o.schema!, table: o.table!, key: k.columns, rows: v.rows,
           duplicateRatio: v.distinctKeys ? v.rows / v.distinctKeys : undefined,
+          // The user's migration adds the key: the dedup keeps its name and leaves adding it to that migration.
+          constraintName: k.name, declaredIn: { uri: doc.uri.toString(), line: doc.positionAt(k.start).line + 1 },
         } : undefined,
       });
     }
@@ -242,17 +242,16 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
       });
     }
     this.findings.set(doc.uri.toString(), findings);
-    this.publish(doc, diagnostics);
+    this.publish(doc, violations);
   }
 
-  private publish(doc: vscode.TextDocument, diagnostics: vscode.Diagnostic[]): void {
-    if (diagnostics.length) this.collection.set(doc.uri, diagnostics);
-    else this.collection.delete(doc.uri);
+  private publish(doc: vscode.TextDocument, violations: { start: number; end: number; message: string }[]): void {
+    this.diagnostics.setCatalog(doc.uri, { version: doc.version, facts: { uniqueViolations: violations } });
     this.done.fire(doc.uri);
   }
 
   provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): vscode.CodeAction[] {
-    const ours = context.diagnostics.filter((d) => d.source === 'dupguard' && typeof d.code === 'object' && d.code?.value === RULE_ID);
+    const ours = context.diagnostics.filter((d) => ruleOf(d) === RULE_ID);
     if (!ours.length) return [];
     const findings = this.findings.get(doc.uri.toString()) ?? [];
     const actions: vscode.CodeAction[] = [];
@@ -260,7 +259,7 @@ export class UniqueCheck implements vscode.Disposable, vscode.CodeActionProvider
       const f = findings.find((x) => x.range.isEqual(d.range));
       if (!f?.request) continue;
       const a = new vscode.CodeAction('Generate dedup migration first', vscode.CodeActionKind.QuickFix);
-      a.command = { command: GENERATE_COMMAND, title: 'Generate dedup migration first', arguments: [f.request] };
+      a.command = { command: COMMANDS.generateDedupMigration.id, title: 'Generate dedup migration first', arguments: [f.request] };
       a.diagnostics = [d];
       a.isPreferred = true;
       actions.push(a);

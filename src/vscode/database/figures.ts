@@ -2,7 +2,7 @@
  * Figures the duplicates panel shows per table, and the SQL behind "Copy query". Pure: the webview
  * script and the host both import it (no `vscode`, no `pg`).
  */
-import type { ScanCheck, ScanTable } from '../../db/report';
+import { confidenceOf, counts, migrationAction, tableTotals, type ScanCheck, type ScanConfidence, type ScanTable } from '../../db/report';
 import { commentSafe, quoteIdent } from '../../core/quote';
 
 /** One line of the results table. */
@@ -25,30 +25,25 @@ export interface TableFigures {
   excessHigh?: number;
   /** Quick mode: some check of the table saw no copy but cannot exclude duplicates above the threshold. */
   inconclusive: boolean;
-  /** True when the headline check is only an inferred candidate key. */
+  /** True when the headline check's copies do not count (a key guessed from names, look-alike rows): shown, never in the totals. */
   inferred: boolean;
+  /** The headline check's confidence class. */
+  confidence?: ScanConfidence;
   errors: string[];
 }
 
 /**
- * The table's headline check: the declared/whole-row check with the most excess rows; an inferred
- * candidate key only when nothing else found duplicates (inferred keys may not be keys at all).
+ * The table's headline check: the scan's own per-table totals (db/report.ts tableTotals, the same
+ * numbers every output format shows): its strongest finding that counts; else its strongest
+ * lower-confidence one (a guessed key, look-alike rows), shown but not counted; else the first
+ * finished check.
  */
 export function headlineCheck(t: ScanTable): number {
-  let best = -1;
-  const pick = (inferred: boolean) => {
-    t.checks.forEach((c, i) => {
-      if (c.error || (c.source === 'inferred') !== inferred) return;
-      if (best < 0 || c.excessRows > t.checks[best].excessRows) best = i;
-    });
-  };
-  pick(false);
-  if (best < 0 || t.checks[best].excessRows === 0) {
-    const declared = best;
-    pick(true);
-    if (best >= 0 && t.checks[best].excessRows === 0 && declared >= 0) best = declared;
-  }
-  return best;
+  const tot = tableTotals(t);
+  if (tot.check >= 0) return tot.check;
+  if (tot.note >= 0) return tot.note;
+  const counting = t.checks.findIndex((c) => !c.error && counts(c));
+  return counting >= 0 ? counting : t.checks.findIndex((c) => !c.error);
 }
 
 export function tableFigures(t: ScanTable): TableFigures {
@@ -68,9 +63,18 @@ export function tableFigures(t: ScanTable): TableFigures {
     excessLow: c?.excessRowsLow,
     excessHigh: c?.excessRowsHigh,
     inconclusive: t.checks.some((x) => x.inconclusive && !x.error),
-    inferred: c?.source === 'inferred',
+    inferred: !!c && !counts(c),
+    confidence: c ? confidenceOf(c) : undefined,
     errors: t.errors ?? [],
   };
+}
+
+/**
+ * Whether a check's copies are a guess (a key inferred from column names, look-alike rows other
+ * tables reference separately): no primary button, and a question before a migration.
+ */
+export function isGuess(c: ScanCheck): boolean {
+  return migrationAction(c) === 'confirm';
 }
 
 /** An estimated figure with its 95% interval, `≈ 30,000 (12,000–61,000)`; a plain count when there is no interval. */

@@ -7,9 +7,9 @@
  * catalog already holds, or the key is skipped with a note). Pure (no `vscode`, no `pg`): statements
  * come from PostgreSQL's own grammar through src/core, the database through a `Queryable`.
  */
-import { quoteIdent, quoteQualified } from '../core/quote';
-import { expr, normalizeSql } from '../core/schema/deparse';
-import { ensureParser, parseTolerant } from '../core/schema/pg';
+import { quoteIdent, quoteQualified } from '../../core/quote';
+import { expr, normalizeSql } from '../../core/schema/deparse';
+import { ensureParser, parseTolerant } from '../../core/schema/pg';
 
 /** What an added key's definition is compared by (expressions and predicates never leave the client). */
 export interface KeyDefinition {

@@ -4,11 +4,20 @@
  * message union of messages.ts switched on `command`.
  */
 import * as vscode from 'vscode';
-import type { ScanReport } from '../../db/report';
-import type { ChosenConnection, Connections } from '../connections';
+import { confidenceOf, type ScanReport } from '../../db/report';
+import type { ChosenConnection, Connections } from './connections';
 import { dryRun, openMigration, type MigrationRequest } from './actions';
-import { duplicateQuery } from './figures';
-import type { CheckRef, FromWebview, RenderedSummary, ToWebview } from './messages';
+import { duplicateQuery, isGuess } from './figures';
+import type { CheckRef, FromWebview, ToWebview } from './messages';
+
+/** Why a scan shows no table, in words a user can act on. */
+export function emptyReason(report: ScanReport, conn: ChosenConnection): string | undefined {
+  if (report.tables.length) return undefined;
+  const schemas = conn.target.schemas?.length ? conn.target.schemas.join(', ') : 'every schema but the system ones';
+  const user = conn.target.user ?? /^postgres(?:ql)?:\/\/([^@/:]+)@/.exec(report.target ?? conn.identity)?.[1];
+  const skipped = report.skipped?.length ? ` ${report.skipped.length} relation${report.skipped.length === 1 ? ' was' : 's were'} left out (listed below).` : '';
+  return `No table to scan: none in the chosen schemas (${schemas})${user ? ` that ${user} can see` : ''}.${skipped}`;
+}
 
 function nonce(): string {
   const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -23,6 +32,8 @@ export interface PanelHost {
   log: vscode.LogOutputChannel;
   /** Scans again with the same connection, counting every row (exact) or estimating (quick). */
   rescan(conn: ChosenConnection, mode: 'exact' | 'quick'): Promise<void>;
+  /** Whether a scan runs now (one at a time: Rescan waits for it). */
+  scanning(): boolean;
 }
 
 export class DuplicatesPanel implements vscode.Disposable {
@@ -31,10 +42,8 @@ export class DuplicatesPanel implements vscode.Disposable {
 
   private report: ScanReport | undefined;
   private connection: ChosenConnection | undefined;
+  private note: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private lastRendered: RenderedSummary | undefined;
-  private readonly renderedWaiters: ((s: RenderedSummary) => void)[] = [];
-  private readonly clickWaiters: ((found: boolean) => void)[] = [];
   /** False while the webview (re)loads: it is rebuilt each time the panel is shown again. */
   private ready = false;
   private readonly queue: ToWebview[] = [];
@@ -69,23 +78,49 @@ export class DuplicatesPanel implements vscode.Disposable {
     );
   }
 
-  /** Shows a finished scan. */
-  show(report: ScanReport, connection: ChosenConnection): void {
+  /** Shows a finished scan. `note` marks results kept from before (a cancelled rescan). */
+  show(report: ScanReport, connection: ChosenConnection, note?: string): void {
     this.report = report;
     this.connection = connection;
+    this.note = note;
     this.panel.title = `Duplicates: ${connection.label}`;
     const where = report.target ?? connection.identity;
-    this.post({ command: 'report', report, connection: connection.label === where ? where : `${connection.label} (${where})` });
+    this.post({
+      command: 'report', report, identity: connection.identity, note, empty: emptyReason(report, connection),
+      connection: connection.label === where ? where : `${connection.label} (${where})`,
+    });
   }
 
-  /** Tells the webview the scan could not run; the previous report stays on screen. */
-  scanFailed(message: string): void {
-    this.post({ command: 'scanFailed', message });
+  /**
+   * After a cancelled rescan: keeps the previous complete results of the same database on screen,
+   * marked as such. False when there are none (the partial results are shown instead).
+   */
+  keepPrevious(connection: ChosenConnection, cancelled: ScanReport): boolean {
+    if (!this.report?.complete || this.connection?.identity !== connection.identity) return false;
+    const when = new Date(this.report.startedAt).toLocaleTimeString('en-GB');
+    this.show(this.report, connection, `The rescan was cancelled (after ${cancelled.tables.length} table${cancelled.tables.length === 1 ? '' : 's'}): these are the previous complete results, from the scan started at ${when}.`);
+    return true;
   }
 
-  /** Tells the webview a scan is running. */
+  /**
+   * Tells the webview the scan could not run. The previous results stay only when they are of the
+   * same database; another database's would sit under an error that is not theirs.
+   */
+  scanFailed(message: string, connection: ChosenConnection): void {
+    const clear = this.connection?.identity !== connection.identity;
+    if (clear) { this.report = undefined; this.connection = undefined; }
+    this.post({ command: 'scanFailed', message, clear });
+  }
+
+  /** Tells the webview a scan is running (its rescan buttons wait); another database's results go. */
   scanning(connection: ChosenConnection): void {
-    this.post({ command: 'scanning', connection: connection.label });
+    if (this.connection && this.connection.identity !== connection.identity) { this.report = undefined; this.connection = undefined; }
+    this.post({ command: 'scanning', connection: connection.label, identity: connection.identity });
+  }
+
+  /** No scan runs any more (finished, failed or cancelled at the password prompt). */
+  idle(): void {
+    this.post({ command: 'idle' });
   }
 
   /** The panel's editor column (undefined while hidden in no group). */
@@ -109,18 +144,13 @@ export class DuplicatesPanel implements vscode.Disposable {
       case 'ready':
         // A new or reloaded webview (it is not kept alive while hidden): its state has the UI choices, the host the data.
         this.ready = true;
-        if (this.report && this.connection && !this.queue.some((q) => q.command === 'report')) this.show(this.report, this.connection);
+        if (this.report && this.connection && !this.queue.some((q) => q.command === 'report')) this.show(this.report, this.connection, this.note);
+        if (this.host.scanning()) this.post({ command: 'scanning', connection: this.connection?.label ?? '', identity: this.connection?.identity ?? '' });
         this.flush();
         return;
-      case 'rendered':
-        this.lastRendered = m.summary;
-        for (const w of this.renderedWaiters.splice(0)) w(m.summary);
-        return;
-      case 'testClicked':
-        for (const w of this.clickWaiters.splice(0)) w(m.found);
-        return;
       case 'rescan':
-        if (this.connection) await this.run('Rescan', () => this.host.rescan(this.connection!, m.mode));
+        // One scan at a time: the buttons are disabled while one runs; a click that raced that is dropped.
+        if (this.connection && !this.host.scanning()) await this.run('Rescan', () => this.host.rescan(this.connection!, m.mode));
         return;
       case 'copyQuery': {
         const found = this.check(m.ref);
@@ -168,6 +198,7 @@ export class DuplicatesPanel implements vscode.Disposable {
     try {
       await fn();
     } catch (e) {
+      if (e instanceof vscode.CancellationError) return;
       const { scrub } = await import('../../db/connect');
       const msg = scrub(e instanceof Error ? e.message : String(e));
       this.host.log.error(`${what} failed: ${msg}`);
@@ -188,30 +219,11 @@ export class DuplicatesPanel implements vscode.Disposable {
     return {
       schema: table.schema, table: table.table, key: check.columns,
       rows: table.rows, duplicateRatio: check.distinct > 0 ? check.rows / check.distinct : undefined,
+      guessed: isGuess(check) ? { deletes: check.excessRows, rows: table.rows, estimated: check.estimated || !!table.rowsEstimated, lookalike: confidenceOf(check) === 'lookalike' } : undefined,
+      nullsNotDistinct: check.kind === 'unique-nulls' || undefined,
       // Beside the panel, never over it.
       column: this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One,
     };
-  }
-
-  /** Test hook: what the webview last drew, waiting for a fresh report when asked. */
-  async rendered(fresh = false, timeoutMs = 20_000): Promise<RenderedSummary> {
-    if (!fresh && this.lastRendered) return this.lastRendered;
-    const p = new Promise<RenderedSummary>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('the duplicates panel did not report what it drew')), timeoutMs);
-      this.renderedWaiters.push((s) => { clearTimeout(t); resolve(s); });
-    });
-    this.post({ command: 'testReport' });
-    return p;
-  }
-
-  /** Test hook: clicks an element of the webview as a user would; false when nothing matched. */
-  click(selector: string, timeoutMs = 20_000): Promise<boolean> {
-    const p = new Promise<boolean>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`the duplicates panel did not answer the click on ${selector}`)), timeoutMs);
-      this.clickWaiters.push((found) => { clearTimeout(t); resolve(found); });
-    });
-    this.post({ command: 'testClick', selector });
-    return p;
   }
 
   private html(): string {

@@ -21,38 +21,22 @@ export interface DryRunView {
   error?: string;
 }
 
-/** A summary of what the webview drew: the tests read it, the host logs nothing from it. */
-export interface RenderedSummary {
-  /** One entry per line of the results table, in display order: the table's name, then its figure cells. */
-  rows: { name: string; cells: string[] }[];
-  /** Bars of the chart: label and value. */
-  bars: { label: string; value: string }[];
-  sort: { column: SortColumn; descending: boolean };
-  expanded: string[];
-  /** Banners shown above the results (scan failed, cancelled, stopped early, no duplicates). */
-  banners: string[];
-  /** Dry-run results shown, by check key: the first line of each. */
-  dryRuns: Record<string, string>;
-  /** The summary cards, as `value label` (e.g. `1.2 s quick scan`). */
-  stats: string[];
-  /** The header's buttons, by label. */
-  buttons: string[];
-}
-
 export type SortColumn = 'table' | 'rows' | 'groups' | 'excess' | 'percent' | 'bytes';
 
 /** Host → webview. */
 export type ToWebview =
-  | { command: 'report'; report: ScanReport; connection: string }
-  | { command: 'scanning'; connection: string }
-  /** The scan could not run (connection refused, bad password...): the previous results stay. */
-  | { command: 'scanFailed'; message: string }
+  /**
+   * `identity` tells databases apart (switching clears what belonged to the other); `note` marks
+   * results kept from before (a cancelled rescan); `empty` says why no table was scanned.
+   */
+  | { command: 'report'; report: ScanReport; connection: string; identity: string; note?: string; empty?: string }
+  | { command: 'scanning'; connection: string; identity: string }
+  | { command: 'idle' }
+  /** The scan could not run (connection refused, bad password...); `clear`: the results shown were another database's. */
+  | { command: 'scanFailed'; message: string; clear: boolean }
   | { command: 'busy'; ref: CheckRef; what: string }
   | { command: 'dryRunResult'; ref: CheckRef; result: DryRunView }
-  | { command: 'actionDone'; ref: CheckRef }
-  /** Test hook: click the element matching `selector` as a user would, then report what was drawn. */
-  | { command: 'testClick'; selector: string }
-  | { command: 'testReport' };
+  | { command: 'actionDone'; ref: CheckRef };
 
 /** Webview → host. */
 export type FromWebview =
@@ -61,9 +45,7 @@ export type FromWebview =
   | { command: 'dryRun'; ref: CheckRef }
   | { command: 'copyQuery'; ref: CheckRef }
   /** Scan again: `mode` is the report's own for Rescan, the other one for Quick estimate / Exact scan. */
-  | { command: 'rescan'; mode: 'exact' | 'quick' }
-  | { command: 'rendered'; summary: RenderedSummary }
-  | { command: 'testClicked'; selector: string; found: boolean };
+  | { command: 'rescan'; mode: 'exact' | 'quick' };
 
 /** The webview's persisted state (getState/setState): it survives hide/show and reloads. */
 export interface PanelState {
@@ -72,6 +54,14 @@ export interface PanelState {
   sort: { column: SortColumn; descending: boolean };
   expanded: string[];
   dryRuns: Record<string, DryRunView>;
+  /** The database the results are from (see ToWebview `report`). */
+  identity?: string;
+  note?: string;
+  empty?: string;
+  /** Checks whose sample groups are open. */
+  openSamples?: string[];
+  /** Scroll offset, kept across re-renders and reloads. */
+  scrollY?: number;
 }
 
 /** Stable key of a check for state maps. */
