@@ -389,7 +389,7 @@ export function summaryLine(r: ScanReport): string {
   const parts = [
     `${s.tablesScanned} table(s) scanned`,
     `${s.tablesWithDuplicates} with duplicates`,
-    ...(r.mode === 'quick' && reportInconclusive(r) ? [`${r.tables.filter((t) => t.checks.some((c) => c.inconclusive && !c.error)).length} that the estimate cannot clear`] : []),
+    ...(r.mode === 'quick' && reportInconclusive(r) ? [`${r.tables.filter((t) => t.checks.some((c) => c.inconclusive && counts(c))).length} that the estimate cannot clear`] : []),
     `${r.mode === 'quick' ? '~' : ''}${n(s.excessRows)} excess rows`,
     `~${bytes(s.reclaimableBytes)} reclaimable`,
     ...(s.lowerConfidenceTables ? [`${s.lowerConfidenceTables} more with lower-confidence notes only (look-alike rows, inferred keys: not counted)`] : []),

@@ -100,7 +100,7 @@ export interface ScanCheck {
   derivedFrom?: string;
   /** Set when the check read only some rows, and why the others cannot hold duplicates (exact all the same). */
   narrowedTo?: string;
-  /** Time the check's queries took. */
+  /** Time the check's queries took (quick mode, several checks: including its share of the table's shared samples). */
   durationMs?: number;
   /** Set when the check could not finish; the counts are then absent or partial. */
   error?: string;

@@ -206,6 +206,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
     try {
       await begin();
       let shared: Map<PlannedCheck, ScanCheck> | undefined;
+      let sharedMs = 0;
       if (mode === 'quick') {
         const est = t.rowEstimate !== undefined && t.rowEstimate >= 0 ? t.rowEstimate : -1;
         out.rows = Math.max(0, Math.round(est));
@@ -214,8 +215,10 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
           // One sample read for all the table's checks; should it fail, each check samples on its own
           // and keeps its own error.
           await q('SAVEPOINT dupguard_shared');
+          const sharedStart = Date.now();
           try {
             shared = await quickChecks(q, t, rel, planned, opts);
+            sharedMs = Date.now() - sharedStart;
             await q('RELEASE SAVEPOINT dupguard_shared');
           } catch (e) {
             if (e instanceof Aborted || e instanceof DeadlineExceeded || isConnectionLost(e, session)) throw e;
@@ -260,6 +263,8 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
           if (err.code === '42501' || err.code === '55P03') { out.checks.push(check); break; }
         }
         check.durationMs = Date.now() - checkStart;
+        // Shared samples: each check carries its share of their time.
+        if (shared?.get(pc) === check) check.durationMs += Math.round(sharedMs / planned.length);
         if (!check.error && pc.kind === 'key' && !pc.where && check.duplicateGroups === 0 && !check.inconclusive) {
           cleanKeys.push({ columns: pc.columns, rows: check.rows, estimate: check.estimated ? check : undefined });
         }
