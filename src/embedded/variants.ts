@@ -514,7 +514,8 @@ export function findMoreSql(t: HostTokens, existing: readonly EmbeddedSql[]): Em
     known.add(first);
     let alts: Alt[] | undefined;
     if (joinArgs) alts = expander.joined(joinArgs.open, joinArgs.close, joinArgs.args, 0, 1);
-    else alts = [{ pieces: expander.literalPieces(first, last, 0), choices: [] }];
+    // The literal as written (its interpolations as placeholders): expandVariants makes the variants.
+    else alts = [{ pieces: expander.literalPieces(first, last, MAX_DEPTH), choices: [] }];
     if (!alts || !alts.length) return;
     const text = alts[0].pieces.map((p) => p.text).join('');
     if (!FRAGMENT_START.test(text.slice(skipLeading(text, false, true))) && !/^\s*\?\s+on\s+conflict\b/i.test(text)) return;
