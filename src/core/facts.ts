@@ -604,11 +604,25 @@ function parseOnConflict(c: Cur, on: number, stop: number): OnConflictFacts {
 }
 
 /** Parses `INSERT INTO ...` starting at cursor k; `stop` bounds it (statement end or CTE close). */
+/**
+ * plpgsql dynamic SQL `'INSERT INTO ' || quote_ident(t) || ' ...'` read from the first literal to the
+ * last (dynamicSql): the computed name is the `' || expr || '` run, which lexes as one string. Its
+ * expression names the table in messages; no schema table matches it.
+ */
+function computedName(c: Cur, k: number): { ref: TableRef; next: number } | undefined {
+  if (c.type(k) !== T_STRING) return undefined;
+  const raw = c.t.text.slice(c.start(k), c.end(k));
+  const m = /^'\s*\|\|([^']*?)\|\|\s*'$/.exec(raw);
+  if (!m || !m[1].trim()) return undefined;
+  const expr = m[1].trim();
+  return { ref: { name: expr, start: c.start(k), end: c.end(k), raw: expr }, next: k + 1 };
+}
+
 function parseInsert(c: Cur, k: number, stop: number, inWith: boolean): InsertFacts | undefined {
   const d = c.depthAt[k];
   let j = k + 1;
   if (!c.is(j, 'into')) return undefined;
-  const nm = c.name(j + 1);
+  const nm = c.name(j + 1) ?? computedName(c, j + 1);
   if (!nm) return undefined;
   j = nm.next;
   let alias: string | undefined;

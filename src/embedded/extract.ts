@@ -11,10 +11,14 @@ import type { EmbeddedSql } from './types';
 /** Template tags whose templates are SQL; member tags match on their last name (`Prisma.sql`, `db.sql`). */
 export const DEFAULT_TAGS: readonly string[] = ['sql', 'SQL'];
 
-/** Functions and methods whose first argument is SQL (pg, pg-promise, postgres.js, Prisma, PGlite, Drizzle, pg-copy-streams). */
+/**
+ * Functions and methods whose first argument is SQL (pg, pg-promise, postgres.js, Prisma, PGlite,
+ * Drizzle, pg-copy-streams, node-pg-migrate's `pgm.sql`). A literal counts only when it starts with
+ * an SQL word, so `sql('users')` (an identifier helper) is not taken for a statement.
+ */
 export const DEFAULT_FUNCTIONS: readonly string[] = [
   'query', 'none', 'any', 'one', 'many', 'oneOrNone', 'manyOrNone', 'result', 'multi', 'raw', 'unsafe', 'exec', 'execute',
-  '$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe', 'from', 'copyFrom',
+  '$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe', 'from', 'copyFrom', 'sql',
 ];
 
 export interface ExtractOptions {

@@ -42,7 +42,7 @@ export interface HostPlan {
 }
 
 /** Quick test for the shapes `moreRegions` finds, so files with none skip the host tokenization. */
-const MORE_SHAPES = /\b(?:text|query|sql)\s*:|\?\s+on\s+conflict\b|\]\s*\.\s*join\s*\(/i;
+const MORE_SHAPES = /\b(?:text|query|sql)\s*:|(?:\?|\$\d+|\})\s+on\s+conflict\b|\]\s*\.\s*join\s*\(/i;
 
 /** Builds the lint plan of one TS/JS host file. Never throws: a failure leaves the extracted regions as they are. */
 export function planHost(text: string, language: SourceLanguage, options: { path?: string; config?: AnalyzerConfig } = {}): HostPlan {
@@ -73,7 +73,10 @@ export function planHost(text: string, language: SourceLanguage, options: { path
     found.forEach((region, group) => {
       allRanges.push({ start: region.toHost(0), end: region.toHost(region.text.length) });
       const a = host.assess(region);
-      const executed = !!embedded?.expectedOutput || isExecuted(a.execution);
+      // In a test file, SQL found only by its shape (no client, tag or query function takes it, even
+      // through a constant) is test input: a parser's, a request parameter, a constructor argument.
+      const testInput = a.execution.kind === 'unknown' && a.execution.testFile && region.via === 'literal';
+      const executed = !!embedded?.expectedOutput || (isExecuted(a.execution) && !testInput);
       if (executed) kept.push({ sql: region, group, postgres: a.runPostgresRules, executed });
       for (const v of a.variants) {
         if (!executed) continue;
