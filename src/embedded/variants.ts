@@ -9,7 +9,7 @@
  */
 import { mapToHost, TextBuilder } from './cook';
 import { placeholderFor, skipLeading } from './extract';
-import { isId, isLiteral, isPunct, literalEnd, literalStart, memberChainAt, tokenAt, tokText, type HostTokens } from './host-tokens';
+import { identifierIndex, isId, isLiteral, isPunct, literalEnd, literalStart, memberChainAt, tokenAt, tokText, type HostTokens } from './host-tokens';
 import type { EmbeddedSql } from './types';
 
 /** One interpolation that was expanded in a variant, and what was chosen there. */
@@ -430,8 +430,9 @@ class Expander {
   private bindingInit(name: string, use: number): [number, number] | undefined {
     const t = this.t;
     let found: [number, number] | undefined;
-    for (let k = 1; k < use; k++) {
-      if (!isId(t, k, name) || !isPunct(t, k + 1, '=') || !(isId(t, k - 1, 'const') || isId(t, k - 1, 'let') || isId(t, k - 1, 'var'))) continue;
+    for (const k of identifierIndex(t).get(name) ?? []) {
+      if (k >= use) break;
+      if (k < 1 || !isPunct(t, k + 1, '=') || !(isId(t, k - 1, 'const') || isId(t, k - 1, 'let') || isId(t, k - 1, 'var'))) continue;
       if (found) return undefined; // shadowed or reassigned: not one value
       const s = k + 2;
       let e = s;

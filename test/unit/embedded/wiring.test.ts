@@ -316,3 +316,23 @@ await pool.query({ text: \`CREATE UNLOGGED TABLE \${tmp} (LIKE events)\` });
   assert.equal(g.length, 1);
   assert.match(g[0], /new Date\(\)/);
 });
+
+test('a literal marked /*sql*/ is SQL whatever it starts with: setup scripts returned by a function', () => {
+  const script = `function globalSetup(appID: string): string {
+  const app = id(appID);
+  return /*sql*/ \`
+  CREATE SCHEMA IF NOT EXISTS \${app};
+  CREATE TABLE IF NOT EXISTS \${app}.permissions ("lock" BOOL PRIMARY KEY DEFAULT true CHECK (lock));
+  INSERT INTO \${app}.permissions ("lock") VALUES (true) ON CONFLICT DO NOTHING;
+\`;
+}
+export async function ensureGlobalTables(db: PostgresDB, appID: string) {
+  await db.unsafe(globalSetup(appID));
+}
+`;
+  const seeds = `export const seedRoles = /* SQL */ "CREATE TEMP TABLE r (name text); INSERT INTO roles (name) SELECT name FROM r ON CONFLICT DO NOTHING";\n`;
+  assert.deepEqual(hits(script, OC), ['ON CONFLICT DO NOTHING']);
+  assert.deepEqual(hits(seeds, OC), ['ON CONFLICT DO NOTHING']);
+  // Without the mark, a CREATE script held in a plain literal stays unread (prose starts with words too).
+  assert.deepEqual(hits(script.replace('/*sql*/ ', ''), OC), []);
+});
