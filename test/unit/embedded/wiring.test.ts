@@ -291,6 +291,11 @@ test('a fix that would cross two literals is not offered; the finding stays', ()
   }
   // Inserting at the end of the first literal is inside it: offered.
   assert.ok(f.fixes.length >= 1);
+  // An edit is written with the quote of the literal it lands in, not of the region's first one.
+  const mixed = `await pool.query('INSERT INTO follows ("userId", "targetId") VALUES ($1, $2) ' + "ON CONFLICT DO NOTHING", [a, b]);\n`;
+  const [g] = lintTs(mixed, 'src/follows.ts', { naturalKeys: { follows: ['userId', 'targetId'] } }).filter((x) => x.rule === OC);
+  const fix = g.fixes.find((x) => x.preferred) ?? g.fixes[0];
+  assert.equal(applyEdits(mixed, fix), `await pool.query('INSERT INTO follows ("userId", "targetId") VALUES ($1, $2) ' + "ON CONFLICT (\\"userId\\", \\"targetId\\") DO NOTHING", [a, b]);\n`);
 });
 
 test('timestamp-staging-table-name on the same shapes: ClickHouse { query } config, + chains, join', () => {
