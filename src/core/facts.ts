@@ -615,6 +615,11 @@ function computedName(c: Cur, k: number): { ref: TableRef; next: number } | unde
   const m = /^'\s*\|\|([^']*?)\|\|\s*'$/.exec(raw);
   if (!m || !m[1].trim()) return undefined;
   const expr = m[1].trim();
+  // `' || s || '.events`: the expression is the schema, the name follows.
+  if (c.type(k + 1) === T_DOT && isNamePart(c.type(k + 2))) {
+    const name = normIdent(c.t.text, c.start(k + 2), c.end(k + 2), c.type(k + 2));
+    return { ref: { schema: expr, name, start: c.start(k), end: c.end(k + 2), raw: `${expr}.${c.t.text.slice(c.start(k + 2), c.end(k + 2))}` }, next: k + 3 };
+  }
   return { ref: { name: expr, start: c.start(k), end: c.end(k), raw: expr }, next: k + 1 };
 }
 
