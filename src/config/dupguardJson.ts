@@ -110,7 +110,11 @@ export function parseConfig(text: string, shown: string): { config: DupguardConf
     const e = object(o.embedded, `${shown}: "embedded"`);
     config.embedded = {};
     for (const k of Object.keys(e)) {
-      if (k !== 'tags' && k !== 'functions') warnings.push(`${shown}: unknown key 'embedded.${k}' ignored (known: tags, functions)`);
+      if (k !== 'tags' && k !== 'functions' && k !== 'expectedOutput') warnings.push(`${shown}: unknown key 'embedded.${k}' ignored (known: tags, functions, expectedOutput)`);
+    }
+    if (e.expectedOutput !== undefined) {
+      if (typeof e.expectedOutput !== 'boolean') throw new ConfigError(`${shown}: "embedded"."expectedOutput" must be true or false`);
+      config.embedded.expectedOutput = e.expectedOutput;
     }
     if (e.tags !== undefined) config.embedded.tags = strings(e.tags, `${shown}: "embedded"."tags"`);
     if (e.functions !== undefined) config.embedded.functions = strings(e.functions, `${shown}: "embedded"."functions"`);
@@ -238,7 +242,11 @@ export function layered(base: AnalyzerConfig, over: AnalyzerConfig): AnalyzerCon
   if (base.naturalKeys || over.naturalKeys) out.naturalKeys = { ...base.naturalKeys, ...over.naturalKeys };
   const tags = union(base.embedded?.tags, over.embedded?.tags);
   const functions = union(base.embedded?.functions, over.embedded?.functions);
-  if (tags || functions) out.embedded = { tags, functions };
+  const expectedOutput = over.embedded?.expectedOutput ?? base.embedded?.expectedOutput;
+  if (tags || functions || expectedOutput !== undefined) {
+    out.embedded = { tags, functions };
+    if (expectedOutput !== undefined) out.embedded.expectedOutput = expectedOutput;
+  }
   return out;
 }
 

@@ -604,11 +604,30 @@ function parseOnConflict(c: Cur, on: number, stop: number): OnConflictFacts {
 }
 
 /** Parses `INSERT INTO ...` starting at cursor k; `stop` bounds it (statement end or CTE close). */
+/**
+ * plpgsql dynamic SQL `'INSERT INTO ' || quote_ident(t) || ' ...'` read from the first literal to the
+ * last (dynamicSql): the computed name is the `' || expr || '` run, which lexes as one string. Its
+ * expression names the table in messages; no schema table matches it.
+ */
+function computedName(c: Cur, k: number): { ref: TableRef; next: number } | undefined {
+  if (c.type(k) !== T_STRING) return undefined;
+  const raw = c.t.text.slice(c.start(k), c.end(k));
+  const m = /^'\s*\|\|([^']*?)\|\|\s*'$/.exec(raw);
+  if (!m || !m[1].trim()) return undefined;
+  const expr = m[1].trim();
+  // `' || s || '.events`: the expression is the schema, the name follows.
+  if (c.type(k + 1) === T_DOT && isNamePart(c.type(k + 2))) {
+    const name = normIdent(c.t.text, c.start(k + 2), c.end(k + 2), c.type(k + 2));
+    return { ref: { schema: expr, name, start: c.start(k), end: c.end(k + 2), raw: `${expr}.${c.t.text.slice(c.start(k + 2), c.end(k + 2))}` }, next: k + 3 };
+  }
+  return { ref: { name: expr, start: c.start(k), end: c.end(k), raw: expr }, next: k + 1 };
+}
+
 function parseInsert(c: Cur, k: number, stop: number, inWith: boolean): InsertFacts | undefined {
   const d = c.depthAt[k];
   let j = k + 1;
   if (!c.is(j, 'into')) return undefined;
-  const nm = c.name(j + 1);
+  const nm = c.name(j + 1) ?? computedName(c, j + 1);
   if (!nm) return undefined;
   j = nm.next;
   let alias: string | undefined;
@@ -1461,9 +1480,11 @@ function splitPlpgsql(t: Tokens, parent: Statement, ctx: Ctx, file: SqlDocument 
 }
 
 /**
- * plpgsql `EXECUTE '<sql>'` or `EXECUTE format('<sql>', ...)`: the SQL in the literal is lexed in
- * place (positions stay file offsets; a doubled '' reads as an empty string, which keeps the
- * structure) and its statements join the body's. Concatenated or computed strings are not followed.
+ * plpgsql `EXECUTE '<sql>'`, `EXECUTE $q$<sql>$q$` or `EXECUTE format(<either>, ...)`: the SQL in the
+ * literal is lexed in place (positions stay file offsets; a doubled '' reads as an empty string, which
+ * keeps the structure) and its statements join the body's. A concatenation `'INSERT INTO ' || t || '
+ * SELECT ...'` of plain literals is lexed from the first literal to the last: each `' || expr || '`
+ * between them then reads as one string, standing for the computed part.
  */
 function dynamicSql(t: Tokens, k: number, end: number, parent: Statement, ctx: Ctx, file: SqlDocument | undefined, out: Statement[]): void {
   const sig = (i: number) => { while (i < end && (t.types[i] === T_LINECOMMENT || t.types[i] === T_BLOCKCOMMENT)) i++; return i; };
@@ -1475,17 +1496,52 @@ function dynamicSql(t: Tokens, k: number, end: number, parent: Statement, ctx: C
     i = sig(i + 1);
     format = true;
   }
-  if (i >= end || t.types[i] !== T_STRING) return;
+  if (i >= end) return;
   const s = t.starts[i], e = t.ends[i];
-  // Plain '...' only: in E'...' a backslash escape moves what the server reads away from the text.
-  if (t.text.charCodeAt(s) !== 39) return;
-  const next = sig(i + 1);
-  // `'INSERT ...' || x`: the statement's text is not all in the literal.
-  if (next < end && t.types[next] === T_OPERATOR && t.text.startsWith('||', t.starts[next])) return;
-  const closed = e - s >= 2 && t.text.charCodeAt(e - 1) === 39;
-  const span = { start: s + 1, end: closed ? e - 1 : e };
+  const isConcat = (j: number) => j < end && t.types[j] === T_OPERATOR && t.text.startsWith('||', t.starts[j]);
+  let span: Span;
+  const quoted: Span[] = [];
+  if (t.types[i] === T_DOLLAR) {
+    const tagEnd = t.text.indexOf('$', s + 1) + 1;
+    if (tagEnd <= s || tagEnd > e) return;
+    const tag = t.text.slice(s, tagEnd);
+    const closed = e - s >= 2 * tag.length && t.text.startsWith(tag, e - tag.length);
+    span = { start: tagEnd, end: closed ? e - tag.length : e };
+    if (isConcat(sig(i + 1))) return;
+  } else if (t.types[i] === T_STRING && t.text.charCodeAt(s) === 39) {
+    // Plain '...' only: in E'...' a backslash escape moves what the server reads away from the text.
+    const body = (j: number): Span => {
+      const a = t.starts[j], b = t.ends[j];
+      return { start: a + 1, end: b - a >= 2 && t.text.charCodeAt(b - 1) === 39 ? b - 1 : b };
+    };
+    span = body(i);
+    quoted.push(span);
+    // `'a' || expr || 'b'`: follow the chain while every literal is plain and no other string sits between.
+    let j = sig(i + 1);
+    while (isConcat(j)) {
+      let depth = 0;
+      let next = -1;
+      for (let m = sig(j + 1); m < end; m = sig(m + 1)) {
+        const ty = t.types[m];
+        if (ty === T_LPAREN) depth++;
+        else if (ty === T_RPAREN) depth--;
+        else if (ty === T_STRING || ty === T_DOLLAR) {
+          if (depth === 0 && ty === T_STRING && t.text.charCodeAt(t.starts[m]) === 39 && isConcat(m - 1 >= 0 ? prevSig(t, m) : -1)) next = m;
+          break;
+        } else if (depth === 0 && isConcat(m) && m > j + 1) continue;
+        if (depth < 0) break;
+      }
+      if (next < 0) break;
+      const b = body(next);
+      quoted.push(b);
+      span = { start: span.start, end: b.end };
+      j = sig(next + 1);
+    }
+  } else {
+    return;
+  }
   if (span.end <= span.start) return;
-  ctx.quoted.push(span);
+  ctx.quoted.push(...quoted);
   const sub = lex(t.text, span.start, span.end, (format ? LEX_FORMAT : 0) | (ctx.eager ? 0 : LEX_SKIM));
   if (file) file.directives += sub.directives;
   curLevel++;
@@ -1498,6 +1554,13 @@ function dynamicSql(t: Tokens, k: number, end: number, parent: Statement, ctx: C
   } finally {
     curLevel--;
   }
+}
+
+/** The significant token before token m (comments skipped), or -1. */
+function prevSig(t: Tokens, m: number): number {
+  let p = m - 1;
+  while (p >= 0 && (t.types[p] === T_LINECOMMENT || t.types[p] === T_BLOCKCOMMENT)) p--;
+  return p;
 }
 
 // The lexer skims the CREATE statements whose word is not one of these (LEX_SKIM): one list for both.

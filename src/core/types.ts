@@ -60,6 +60,10 @@ export interface AnalyzerConfig {
   rules?: Record<string, Severity | 'off'>;
   /** `schema.table` (or `table`) → natural key columns. */
   naturalKeys?: Record<string, string[]>;
-  /** Where SQL hides in TS/JS. */
-  embedded?: { tags?: string[]; functions?: string[] };
+  /**
+   * Where SQL hides in TS/JS. `expectedOutput: true` also lints SQL that is never executed: the
+   * expected values of tests (`expect(...).toBe(...)`, `assert.equal`, `t.is`, `expected:` keys,
+   * `expectSql(...)`), SQL handed to a parser or formatter, and test titles (default false: no findings there).
+   */
+  embedded?: { tags?: string[]; functions?: string[]; expectedOutput?: boolean };
 }

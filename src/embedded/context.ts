@@ -6,7 +6,7 @@
  * count, it never decides alone.
  */
 import { DEFAULT_FUNCTIONS } from './extract';
-import { hostTokens, isId, isLiteral, isPunct, literalStart, memberChainAt, tokenAt, tokText, type HostTokens } from './host-tokens';
+import { hostTokens, identifierIndex, isId, isLiteral, isPunct, literalStart, memberChainAt, tokenAt, tokText, type HostTokens } from './host-tokens';
 
 /**
  * executed: run against a database (or nothing says otherwise: 'unknown' is treated the same);
@@ -321,8 +321,9 @@ function bindingReading(host: HostContext, b: Binding, evidence: ExecutionEviden
   const t = host.tokens;
   if (hop === 0) {
     const uses: Reading[] = [];
-    for (let k = 0; k < t.kinds.length && uses.length < 20; k++) {
-      if (k === b.index || !isId(t, k, b.name)) continue;
+    for (const k of identifierIndex(t).get(b.name) ?? []) {
+      if (uses.length >= 20) break;
+      if (k === b.index) continue;
       if (isPunct(t, k - 1, '.') || isPunct(t, k + 1, ':') && !isPunct(t, k - 1, '?')) continue;
       if (isPunct(t, k + 1, '=') && !isPunct(t, k + 2, '=')) continue;
       uses.push(readAround(host, k, hop + 1));

@@ -101,7 +101,8 @@ export function fileDialectEvidence(t: HostTokens, extra: readonly DialectEviden
           if (d) add(d, `${key}: ${tokText(t, i)}`, t.starts[i]);
         }
       }
-    } else if (kind === 'id') {
+    } else if (kind === 'id' && t.ends[i] - t.starts[i] >= 7) {
+      // (every name in IDENTIFIERS has at least 7 characters: most identifiers are not sliced)
       const d = IDENTIFIERS.get(tokText(t, i));
       if (d && !isPunct(t, i - 1, '.')) add(d, `uses ${tokText(t, i)}`, t.starts[i]);
     }
@@ -268,6 +269,8 @@ function literalBody(t: HostTokens, i: number): string {
   return parts.join('${}');
 }
 
+const STATEMENT_WORD = /\b(?:insert|replace|create|select|update|delete|pragma|merge|alter|copy)\b/i;
+
 /**
  * A client speaks one dialect: for each tag or callee chain, the syntax evidence of all the SQL it is
  * handed in the file (outside dialect-keyed branches), when it agrees. `this.agent.sql` running
@@ -279,9 +282,12 @@ export function clientDialectEvidence(t: HostTokens): Map<string, DialectEvidenc
   for (let i = 0; i < t.kinds.length; i++) {
     const k = t.kinds[i];
     if (k !== 'str' && k !== 'tpl' && k !== 'tplHead') continue;
+    const body = literalBody(t, i);
+    // Every construct sqlTextEvidence knows comes with one of these words; most literals have none.
+    if (!STATEMENT_WORD.test(body)) continue;
     const chain = clientOf(t, i);
     if (!chain || mixed.has(chain)) continue;
-    const ev = sqlTextEvidence(literalBody(t, i), t.starts[i] + 1).filter((e) => e.strength === 'syntax');
+    const ev = sqlTextEvidence(body, t.starts[i] + 1).filter((e) => e.strength === 'syntax');
     if (ev.length === 0 || branchEvidence(t, t.starts[i] + 1).length > 0) continue;
     const entry = seen.get(chain) ?? { sets: [], first: ev[0] };
     entry.sets.push(...ev.map((e) => e.dialects));

@@ -11,10 +11,14 @@ import type { EmbeddedSql } from './types';
 /** Template tags whose templates are SQL; member tags match on their last name (`Prisma.sql`, `db.sql`). */
 export const DEFAULT_TAGS: readonly string[] = ['sql', 'SQL'];
 
-/** Functions and methods whose first argument is SQL (pg, pg-promise, postgres.js, Prisma, PGlite, Drizzle, pg-copy-streams). */
+/**
+ * Functions and methods whose first argument is SQL (pg, pg-promise, postgres.js, Prisma, PGlite,
+ * Drizzle, pg-copy-streams, node-pg-migrate's `pgm.sql`). A literal counts only when it starts with
+ * an SQL word, so `sql('users')` (an identifier helper) is not taken for a statement.
+ */
 export const DEFAULT_FUNCTIONS: readonly string[] = [
   'query', 'none', 'any', 'one', 'many', 'oneOrNone', 'manyOrNone', 'result', 'multi', 'raw', 'unsafe', 'exec', 'execute',
-  '$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe', 'from', 'copyFrom',
+  '$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe', 'from', 'copyFrom', 'sql',
 ];
 
 export interface ExtractOptions {
@@ -85,6 +89,8 @@ interface Literal {
   holes: Array<[number, number]>;
   /** Host offset of the closing delimiter (or of the end of the text when unclosed). */
   end: number;
+  /** Preceded by a `/*sql*\/` comment (the es6-string-html / lit convention that marks a literal's language). */
+  marked?: boolean;
 }
 
 interface Candidate {
@@ -103,6 +109,8 @@ const LOOKS_LIKE_SQL = new RegExp(
     String.raw`|WITH\s+(?:RECURSIVE\s+)?${IDENT}\s*(?:\([^)]*\)\s*)?AS\s+(?:NOT\s+)?(?:MATERIALIZED\s+)?\()`,
   'i',
 );
+/** A comment that marks the next literal as SQL: `/*sql*\/`, `/* SQL *\/`, `/*pgsql*\/`. */
+const SQL_MARK = /^\/\*\s*(?:sql|SQL|pgsql|postgres(?:ql)?)\s*\*\/$/;
 /** Cheap filter on the raw body (after skipLeading) before cooking. */
 const MAY_LOOK_LIKE_SQL = /^(?:insert|copy|merge|with)\b/i;
 const DATA_CHANGE = /\b(?:INSERT\s+INTO|MERGE\s+INTO|COPY)\b/i;
@@ -182,9 +190,14 @@ class Extractor {
     const open: Literal[] = [];
     const text = this.text;
     const kinds = this.kinds;
+    // Token index a `/*sql*/` comment marks (the next significant token), or -1.
+    let marked = -1;
     tokenize(text, this.jsx, (type, s, pos, closed) => {
       switch (type) {
-        case 'WhiteSpace': case 'LineTerminatorSequence': case 'MultiLineComment': case 'SingleLineComment': case 'HashbangComment':
+        case 'MultiLineComment':
+          if (pos - s <= 20 && SQL_MARK.test(text.slice(s, pos))) marked = kinds.length;
+          break;
+        case 'WhiteSpace': case 'LineTerminatorSequence': case 'SingleLineComment': case 'HashbangComment':
           break;
         case 'IdentifierName':
           this.idStarts[kinds.length] = s;
@@ -201,6 +214,7 @@ class Extractor {
             first: kinds.length, last: kinds.length, template: type !== 'StringLiteral',
             chunks: [{ raw: text.slice(s + 1, end), host: s + 1 }], holes: [], end,
           };
+          if (marked === kinds.length) lit.marked = true;
           this.push(type === 'StringLiteral' ? STR : TPL, '', lit);
           break;
         }
@@ -208,6 +222,7 @@ class Extractor {
           const lit: Literal = {
             first: kinds.length, last: -1, template: true, chunks: [{ raw: text.slice(s + 1, pos - 2), host: s + 1 }], holes: [[pos - 2, -1]], end: -1,
           };
+          if (marked === kinds.length) lit.marked = true;
           open.push(lit);
           this.push(TPL, '', lit);
           break;
@@ -265,6 +280,11 @@ class Extractor {
     }
     const lits = this.chainFrom(lit);
     for (const l of lits) this.consumed.add(l);
+    // `/*sql*/ \`...\``: the code says the literal is SQL, whatever it starts with.
+    if (lit.marked && this.startsWithSqlWord(lits)) {
+      this.add({ lits, via: 'tag', name: '/*sql*/' });
+      return;
+    }
     const call = this.callBefore(i);
     if (call !== undefined && this.startsWithSqlWord(lits)) {
       this.add({ lits, via: 'call', name: call });

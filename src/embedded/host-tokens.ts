@@ -26,8 +26,6 @@ export interface HostTokens {
   parent: number[];
 }
 
-const OPEN = new Set(['(', '[', '{']);
-const CLOSE: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
 
 /** Tokenizes `text` once (JSX mode when `jsx`). Never throws: unbalanced brackets are left unmatched. */
 export function hostTokens(text: string, jsx = false): HostTokens {
@@ -84,10 +82,15 @@ export function hostTokens(text: string, jsx = false): HostTokens {
           return;
         }
         case 'Punctuator': {
-          const v = text.slice(s, e);
           const i = push('punct', s, e);
-          if (OPEN.has(v)) stack.push(i);
-          else if (CLOSE[v]) close(i, (j) => t.kinds[j] === 'punct' && text.slice(t.starts[j], t.ends[j]) === CLOSE[v]);
+          if (e - s !== 1) return;
+          // Brackets are one character: compared by code, no slice per punctuator.
+          const c = text.charCodeAt(s);
+          if (c === 40 || c === 91 || c === 123) stack.push(i);
+          else if (c === 41 || c === 93 || c === 125) {
+            const open = c === 41 ? 40 : c === 93 ? 91 : 123;
+            close(i, (j) => t.kinds[j] === 'punct' && t.ends[j] - t.starts[j] === 1 && text.charCodeAt(t.starts[j]) === open);
+          }
           return;
         }
         default:
@@ -169,4 +172,26 @@ export function memberChainAt(t: HostTokens, j: number): { name: string; first: 
     } else break;
   }
   return { name, first };
+}
+
+const identifierIndexes = new WeakMap<HostTokens, Map<string, number[]>>();
+
+/**
+ * Token indexes of every identifier of the stream, by name, in order: built once per stream on first
+ * use, so that looking up a name's declaration or uses does not walk the whole file each time.
+ */
+export function identifierIndex(t: HostTokens): ReadonlyMap<string, readonly number[]> {
+  let index = identifierIndexes.get(t);
+  if (!index) {
+    index = new Map();
+    for (let i = 0; i < t.kinds.length; i++) {
+      if (t.kinds[i] !== 'id') continue;
+      const name = t.text.slice(t.starts[i], t.ends[i]);
+      const list = index.get(name);
+      if (list) list.push(i);
+      else index.set(name, [i]);
+    }
+    identifierIndexes.set(t, index);
+  }
+  return index;
 }

@@ -9,7 +9,7 @@
  */
 import { mapToHost, TextBuilder } from './cook';
 import { placeholderFor, skipLeading } from './extract';
-import { isId, isLiteral, isPunct, literalEnd, literalStart, memberChainAt, tokenAt, tokText, type HostTokens } from './host-tokens';
+import { identifierIndex, isId, isLiteral, isPunct, literalEnd, literalStart, memberChainAt, tokenAt, tokText, type HostTokens } from './host-tokens';
 import type { EmbeddedSql } from './types';
 
 /** One interpolation that was expanded in a variant, and what was chosen there. */
@@ -430,8 +430,9 @@ class Expander {
   private bindingInit(name: string, use: number): [number, number] | undefined {
     const t = this.t;
     let found: [number, number] | undefined;
-    for (let k = 1; k < use; k++) {
-      if (!isId(t, k, name) || !isPunct(t, k + 1, '=') || !(isId(t, k - 1, 'const') || isId(t, k - 1, 'let') || isId(t, k - 1, 'var'))) continue;
+    for (const k of identifierIndex(t).get(name) ?? []) {
+      if (k >= use) break;
+      if (k < 1 || !isPunct(t, k + 1, '=') || !(isId(t, k - 1, 'const') || isId(t, k - 1, 'let') || isId(t, k - 1, 'var'))) continue;
       if (found) return undefined; // shadowed or reassigned: not one value
       const s = k + 2;
       let e = s;
@@ -498,6 +499,33 @@ class Expander {
 /** Start words of SQL a standalone fragment may begin with (after comments and white space). */
 const FRAGMENT_START = /^(?:insert|update|delete|merge|copy|create|alter|drop|truncate|with|select|upsert|replace|on\s+conflict)\b/i;
 
+/** A fragment that appends to an INSERT bound in: `? on conflict do nothing` (knex), `$1 ON CONFLICT ...`, `${insert} on conflict ...`. */
+const BOUND_INSERT = /^(\s*)(\?|\$\d+|\$\{[^}]*\})(?=\s+on\s+conflict\b)/i;
+
+/**
+ * The fragment read as the INSERT it completes: `INSERT INTO ${?}` stands in for the bound statement
+ * (`${?}` names it in messages), mapped onto the placeholder, so that rules about ON CONFLICT read it
+ * and their findings and fixes land in the fragment's own text.
+ */
+function boundInsert(v: SqlVariant, name: string): EmbeddedSql {
+  const m = BOUND_INSERT.exec(v.text)!;
+  const at = m[1].length;
+  const bound = m[2];
+  const stand = bound.startsWith('${') ? bound : `\${${bound}}`;
+  const prefix = 'INSERT INTO ';
+  const added = prefix.length + stand.length - bound.length;
+  const text = v.text.slice(0, at) + prefix + stand + v.text.slice(at + bound.length);
+  const toHost = (o: number): number => {
+    if (o <= at) return v.toHost(o);
+    if (o < at + prefix.length) return v.toHost(at);
+    if (o < at + prefix.length + stand.length) return stand === bound ? v.toHost(o - prefix.length) : v.toHost(at);
+    return v.toHost(o - added);
+  };
+  const placeholders: Array<[number, number]> = [[at + prefix.length, at + prefix.length + stand.length]];
+  for (const [s, e] of v.placeholders) if (s >= at + bound.length) placeholders.push([s + added, e + added]);
+  return { text, hostStart: toHost(0), toHost, via: 'call', name, placeholders };
+}
+
 /**
  * SQL the extractor does not find on its own: query config objects passed to a call (`client.query({
  * text })`, `client.command({ query })`, `{ sql }`), `[...].join(' ')` arrays of SQL lines passed to a
@@ -514,12 +542,14 @@ export function findMoreSql(t: HostTokens, existing: readonly EmbeddedSql[]): Em
     known.add(first);
     let alts: Alt[] | undefined;
     if (joinArgs) alts = expander.joined(joinArgs.open, joinArgs.close, joinArgs.args, 0, 1);
-    else alts = [{ pieces: expander.literalPieces(first, last, 0), choices: [] }];
+    // The literal as written (its interpolations as placeholders): expandVariants makes the variants.
+    else alts = [{ pieces: expander.literalPieces(first, last, MAX_DEPTH), choices: [] }];
     if (!alts || !alts.length) return;
     const text = alts[0].pieces.map((p) => p.text).join('');
-    if (!FRAGMENT_START.test(text.slice(skipLeading(text, false, true))) && !/^\s*\?\s+on\s+conflict\b/i.test(text)) return;
+    const led = BOUND_INSERT.test(text);
+    if (!led && !FRAGMENT_START.test(text.slice(skipLeading(text, false, true)))) return;
     const v = assemble(alts[0], { text: '', hostStart: t.starts[first], toHost: () => t.starts[first], via: 'call', placeholders: [] });
-    out.push({ text: v.text, hostStart: v.hostStart, toHost: v.toHost, via: 'call', name, placeholders: v.placeholders });
+    out.push(led ? boundInsert(v, name) : { text: v.text, hostStart: v.hostStart, toHost: v.toHost, via: 'call', name, placeholders: v.placeholders });
   };
   try {
     for (let i = 0; i < t.kinds.length; i++) {
@@ -534,7 +564,7 @@ export function findMoreSql(t: HostTokens, existing: readonly EmbeddedSql[]): Em
         }
       }
       // raw('? on conflict do nothing', [...]) and other placeholder-led fragments.
-      if (isPunct(t, i - 1, '(') && isId(t, i - 2) && /^(?:raw|unsafe|query|execute)$/.test(tokText(t, i - 2)) && /^['"`]\s*\?\s+on\s+conflict\b/i.test(tokText(t, i))) {
+      if (isPunct(t, i - 1, '(') && isId(t, i - 2) && /^(?:raw|unsafe|query|execute)$/.test(tokText(t, i - 2)) && /^['"`]\s*(?:\?|\$\d|\$\{)/.test(tokText(t, i))) {
         emit(i, last, tokText(t, i - 2));
         continue;
       }

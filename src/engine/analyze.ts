@@ -10,8 +10,8 @@ import type { SchemaModel } from '../core/schema';
 import { parserReady } from '../core/schema/pg';
 import { hostSuppressions, isSuppressed, sqlSuppressions, type Suppression } from '../core/suppress';
 import type { AnalyzerConfig, Finding, Fix, Severity, SourceLanguage } from '../core/types';
-import { extractEmbeddedSql } from '../embedded/extract';
 import { significantTokens, type JsToken } from '../embedded/jsTokens';
+import { planHost, type PlannedRegion } from '../embedded/plan';
 import type { EmbeddedSql } from '../embedded/types';
 import { rules } from '../rules/index';
 import type { CatalogFacts, HostRegion, Rule, RuleContext, RuleReport } from '../rules/rule';
@@ -86,36 +86,58 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
     runRules(run, doc, { docs: [doc], index: 0 }, false, (f) => findings.push(f));
     suppressions.push(...sqlSuppressions(doc, identity, text.length));
   } else {
-    let regions: EmbeddedSql[] = [];
-    try {
-      regions = extractEmbeddedSql(text, language, { tags: config.embedded?.tags, functions: config.embedded?.functions });
-    } catch {
-      regions = [];
-    }
-    const hostRanges: Array<{ start: number; end: number }> = [];
-    const hostRegions: HostRegion[] = [];
-    for (const r of regions) {
+    // Executed SQL only (expected output of tests is not), in PostgreSQL or no known dialect, each
+    // branch combination of conditional fragments apart (src/embedded/plan.ts).
+    const plan = planHost(text, language, { path: input.path, config });
+    const hostRegions: PlannedHostRegion[] = [];
+    const parsed = new Map<EmbeddedSql, SqlDocument>();
+    const parse = (sql: EmbeddedSql): SqlDocument => {
+      let doc = parsed.get(sql);
+      if (!doc) parsed.set(sql, (doc = parseDocument(sql.text)));
+      return doc;
+    };
+    for (const p of plan.regions) {
       try {
-        hostRegions.push({ sql: r, doc: parseDocument(r.text) });
+        hostRegions.push({ sql: p.sql, doc: parse(p.sql), plan: p });
       } catch {
         // One odd region must not hide the others.
       }
     }
     // Every rule sees all queries of the file (a staging table made by one, merged by another).
-    const docs = hostRegions.map((h) => h.doc);
-    hostRegions.forEach(({ sql: r, doc }, index) => {
+    const postgres = hostRegions.filter((h) => h.plan.postgres);
+    const docs = postgres.map((h) => h.doc);
+    // The variants of one region share most of their text: one finding per rule and range.
+    const seen = new Set<string>();
+    postgres.forEach(({ sql: r, doc, plan: p }, index) => {
       try {
         const toHost = (o: number) => r.toHost(o);
-        hostRanges.push({ start: toHost(0), end: toHost(r.text.length) });
-        const quote = text[r.hostStart - 1];
-        runRules(run, doc, { docs, index }, true, (f) => findings.push(mapFinding(f, toHost, quote)));
+        runRules(run, doc, { docs, index }, true, (f) => {
+          const m = mapFinding(f, toHost, plan.literalQuote);
+          const key = `${p.group} ${m.rule} ${m.start} ${m.end}`;
+          if (seen.has(key)) return;
+          seen.add(key);
+          findings.push(m);
+        });
         suppressions.push(...sqlSuppressions(doc, toHost, text.length));
       } catch {
         // Same: the other regions still count.
       }
     });
-    suppressions.push(...hostSuppressions(text, hostRanges));
-    runHostRules(run, text, hostRegions, (f) => findings.push(f));
+    suppressions.push(...hostSuppressions(text, plan.ranges));
+    // Host-code rules read each region as found (their own reading of interpolations and constants).
+    const found: PlannedHostRegion[] = [];
+    const firstOf = new Map<number, PlannedRegion>();
+    for (const r of plan.regions) if (!firstOf.has(r.group)) firstOf.set(r.group, r);
+    for (const p of plan.found) {
+      try {
+        // A region with no variants is linted as it is: its document is already parsed.
+        const first = firstOf.get(p.group);
+        found.push({ sql: p.sql, doc: parse(first && first.sql.text === p.sql.text ? first.sql : p.sql), plan: p });
+      } catch {
+        // Same.
+      }
+    }
+    runHostRules(run, text, found, (f) => findings.push(f));
   }
 
   const kept = findings.filter((f) => !isSuppressed(suppressions, f.rule, f.start));
@@ -246,13 +268,20 @@ export function quoteFix(fix: Fix, quoted: Span[]): Fix {
   return changed ? { ...fix, edits } : fix;
 }
 
+/** A region with how it was planned: host rules about PostgreSQL see the PostgreSQL ones, the others every executed one. */
+interface PlannedHostRegion extends HostRegion {
+  plan: PlannedRegion;
+}
+
 /** Rules that need the host code's structure (functions, interpolated expressions) around the SQL. */
-function runHostRules(run: Run, text: string, regions: HostRegion[], emit: (f: Finding) => void): void {
+function runHostRules(run: Run, text: string, all: PlannedHostRegion[], emit: (f: Finding) => void): void {
+  const postgres = all.filter((h) => h.plan.postgres);
   const asts = run.caches.asts;
   let jsTokens: readonly JsToken[] | undefined;
   const tokens = () => (jsTokens ??= significantTokens(text, run.language));
   for (const a of run.enabled) {
     if (!a.rule.host) continue;
+    const regions: HostRegion[] = (a.rule.anyDialect ? all : postgres).map((h) => ({ sql: h.sql, doc: h.doc }));
     try {
       a.rule.host({
         text, path: run.input.path, language: run.language, regions, schema: run.input.schema, config: run.config,
@@ -284,16 +313,33 @@ function clamp(n: number, max: number): number {
   return Number.isFinite(n) ? Math.max(0, Math.min(Math.trunc(n), max)) : 0;
 }
 
-function mapFinding(f: Finding, toHost: (o: number) => number, quote?: string): Finding {
-  return {
-    ...f,
-    start: toHost(f.start),
-    end: toHost(f.end),
-    fixes: f.fixes.map((x) => ({
-      ...x,
-      edits: x.edits.map((e) => ({ start: toHost(e.start), end: toHost(e.end), newText: escapeForHost(e.newText, quote) })),
-    })),
-  };
+/**
+ * A finding of embedded SQL in host offsets. A fix is kept only when each of its edits lies inside
+ * one literal of the host (`literalQuote`): an edit that would cross `+`, an interpolation or
+ * another literal cannot be written into the code, and the finding stays without it.
+ */
+function mapFinding(f: Finding, toHost: (o: number) => number, literalQuote: (start: number, end: number) => string | undefined): Finding {
+  const fixes: Fix[] = [];
+  for (const x of f.fixes) {
+    const edits: Fix['edits'] = [];
+    for (const e of x.edits) {
+      const start = toHost(e.start);
+      // An end on a piece boundary maps to the next piece; the edit's own piece ends one unit later.
+      let end = e.end === e.start ? start : toHost(e.end);
+      let quote = end >= start ? literalQuote(start, end) : undefined;
+      if (quote === undefined && e.end > e.start) {
+        end = toHost(e.end - 1) + 1;
+        quote = end >= start ? literalQuote(start, end) : undefined;
+      }
+      if (quote === undefined) break;
+      edits.push({ start, end, newText: escapeForHost(e.newText, quote) });
+    }
+    if (edits.length === x.edits.length) fixes.push({ ...x, edits });
+  }
+  // The underline ends where the finding's last code unit stands (not at the start of the next piece).
+  let end = toHost(f.end);
+  if (f.end > f.start && literalQuote(toHost(f.end - 1), end) === undefined) end = Math.max(toHost(f.start), toHost(f.end - 1) + 1);
+  return { ...f, start: toHost(f.start), end, fixes };
 }
 
 /**

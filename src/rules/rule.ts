@@ -141,6 +141,12 @@ export interface Rule {
   mentions?: string;
   /** What the rule reads besides its statement and the configuration (see RuleInput). */
   reads: readonly RuleInput[];
+  /**
+   * The hazard is not PostgreSQL's own (a table name built from the clock collides in any database):
+   * the rule's `host` hook also sees executed SQL known to be another dialect's. Default: PostgreSQL
+   * (and SQL of no known dialect) only.
+   */
+  anyDialect?: boolean;
   /** Called once per statement of `ctx.doc.all` (top level and inside function bodies), in order. */
   statement?(stmt: Statement, ctx: RuleContext): void;
   /** Called once per document, after the statements. */

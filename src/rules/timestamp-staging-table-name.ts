@@ -172,6 +172,7 @@ export const timestampStagingTableName: Rule = {
   description: 'Table name built from Date.now()/getTime()/a timestamp: concurrent runs collide on the same table.',
   docs: docsUrl(ID),
   reads: ['other-statements'],
+  anyDialect: true,
   host(ctx) {
     const decls = new Declarations(ctx.text);
     for (const r of ctx.regions) check(ctx, r, decls);

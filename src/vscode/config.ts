@@ -63,6 +63,11 @@ export class Config {
     return stringList(this.c.get('embedded.functions'));
   }
 
+  /** Lint SQL that is never executed (expected output of tests, parser input): only when turned on here; `.dupguard.json` may turn it on too. */
+  get embeddedExpectedOutput(): boolean {
+    return this.c.get<boolean>('embedded.expectedOutput', false) === true;
+  }
+
   /** `schema.table` → natural key columns. */
   get naturalKeys(): Record<string, string[]> {
     const raw = this.c.get<Record<string, unknown>>('naturalKeys', {}) ?? {};
@@ -111,6 +116,7 @@ export class Config {
     const tags = this.embeddedTags;
     const functions = this.embeddedFunctions;
     if (tags || functions) cfg.embedded = { tags, functions };
+    if (this.embeddedExpectedOutput) cfg.embedded = { ...cfg.embedded, expectedOutput: true };
     return cfg;
   }
 }

@@ -135,3 +135,56 @@ if (fs.existsSync(tsReal)) {
 } else {
   console.log('ts-real corpus absent (../shared/corpus): ORM pass measured on node_modules only');
 }
+
+// The lint plan (src/embedded/plan.ts: execution and dialect of each region, branch variants, the
+// host shapes the extractor misses) against extraction alone, and against a whole analysis, on the
+// TS/JS of ../shared/corpus/ts-real (real SQL-bearing code) and on node_modules JS. Fastest of
+// several paired runs per file, summed.
+import { analyze } from '../../src/engine/analyze';
+import { planHost } from '../../src/embedded/plan';
+
+function planCost(label: string, texts: string[], rounds: number): void {
+  const ext = new Array<number>(texts.length).fill(Infinity);
+  const plan = new Array<number>(texts.length).fill(Infinity);
+  const full = new Array<number>(texts.length).fill(Infinity);
+  let regions = 0;
+  let variants = 0;
+  for (let r = 0; r < rounds; r++) {
+    regions = 0;
+    variants = 0;
+    for (let i = 0; i < texts.length; i++) {
+      let t0 = process.hrtime.bigint();
+      regions += extractEmbeddedSql(texts[i], 'typescript').length;
+      ext[i] = Math.min(ext[i], Number(process.hrtime.bigint() - t0) / 1e6);
+      t0 = process.hrtime.bigint();
+      variants += planHost(texts[i], 'typescript').regions.length;
+      plan[i] = Math.min(plan[i], Number(process.hrtime.bigint() - t0) / 1e6);
+      t0 = process.hrtime.bigint();
+      analyze({ text: texts[i], path: 'bench.ts', reuse: false });
+      full[i] = Math.min(full[i], Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  }
+  const sum = (x: number[]) => x.reduce((a, b) => a + b, 0);
+  const added = sum(plan) - sum(ext);
+  console.log(`${label}: extraction ${sum(ext).toFixed(1)} ms, lint plan ${sum(plan).toFixed(1)} ms (plan/extraction ${(sum(plan) / sum(ext)).toFixed(2)}x); `
+    + `whole analysis ${sum(full).toFixed(1)} ms, of which the plan adds ${added.toFixed(1)} ms = ${(100 * added / sum(full)).toFixed(1)}%; ${regions} regions -> ${variants} linted texts`);
+}
+
+(async () => {
+  // Load the PostgreSQL parser first, so that the analysis is timed as a lint run sees it.
+  const { parserReady } = await import('../../src/core/schema/pg');
+  for (let i = 0; i < 100 && !parserReady(); i++) {
+    analyze({ text: 'SELECT 1', path: 'warm.sql' });
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (fs.existsSync(tsReal)) {
+    const texts: string[] = [];
+    for (const d of fs.readdirSync(tsReal)) {
+      const dir = path.join(tsReal, d);
+      if (!fs.statSync(dir).isDirectory()) continue;
+      for (const f of fs.readdirSync(dir)) if (/\.[cm]?[jt]sx?$/.test(f)) texts.push(fs.readFileSync(path.join(dir, f), 'utf8'));
+    }
+    planCost(`ts-real corpus TS/JS (${texts.length} files)`, texts, 5);
+  }
+  planCost(`node_modules JS (${inputs.length} files, almost no SQL)`, inputs.map((f) => f.text), 2);
+})();

@@ -40,17 +40,17 @@ test('EXECUTE format(...): %I / %L / %s are placeholders, the statement is read'
   assert.equal(plain.types[2], T.Operator);
 });
 
-test('concatenated or computed EXECUTE strings are not followed; doubled quotes keep the structure', () => {
+test('EXECUTE of a || chain of plain literals is followed (the computed part names the table); a computed string is not; doubled quotes keep the structure', () => {
   const sql = fn([
     "  EXECUTE 'INSERT INTO ' || s || '.events VALUES (1) ON CONFLICT DO NOTHING';",
     '  EXECUTE q;',
     "  IF x > 0 THEN EXECUTE 'INSERT INTO log (a) VALUES (''it''''s'') ON CONFLICT DO NOTHING'; END IF;",
   ].join('\n'));
   const inserts = parseDocument(sql).all.filter((s) => s.kind === 'insert');
-  assert.deepEqual(inserts.map((s) => s.inserts[0].table.name), ['log']);
+  assert.deepEqual(inserts.map((s) => [s.inserts[0].table.schema, s.inserts[0].table.name]), [['s', 'events'], [undefined, 'log']]);
   const findings = analyze({ text: sql, path: 'f.sql' }).findings.filter((x) => x.rule === 'on-conflict-without-target');
-  assert.equal(findings.length, 1);
-  assert.equal(findings[0].start, sql.lastIndexOf('ON CONFLICT'));
+  assert.deepEqual(findings.map((f) => f.start), [sql.indexOf('ON CONFLICT'), sql.lastIndexOf('ON CONFLICT')]);
+  assert.match(findings[0].message, /s\.events/);
 });
 
 test('a quick fix inside an EXECUTE literal leaves the literal and the function intact', () => {

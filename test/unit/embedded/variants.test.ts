@@ -184,14 +184,23 @@ const notSql = { query: 'hello world' };`;
   const found = findMoreSql(hostTokens(host), existing);
   const texts = found.map((f) => `${f.name}: ${f.text}`);
   assert.deepEqual(texts, [
-    // The one-hop constant is followed: the staging name's clock shows.
-    'command: CREATE TABLE ${table}_staging_${Date.now()} AS ${table}',
+    // Each region as written (its interpolations as placeholders); its variants follow the constant.
+    'command: CREATE TABLE ${staging} AS ${table}',
     'execute: INSERT INTO accounts (id) VALUES (?) ON CONFLICT DO NOTHING',
-    'raw: ? on conflict do nothing',
-    'raw: ? ON CONFLICT (email) DO NOTHING returning *',
+    // A fragment led by a bound placeholder reads as the INSERT it completes.
+    'raw: INSERT INTO ${?} on conflict do nothing',
+    'raw: INSERT INTO ${?} ON CONFLICT (email) DO NOTHING returning *',
   ].filter((x) => !existing.some((e) => x.endsWith(e.text))));
-  for (const f of found) assertExactMap(host, f);
-  assert.equal(found[0].placeholders.length, 3);
+  // Every code unit outside the stand-in `INSERT INTO ${?}` maps onto the same code unit of the host.
+  for (const f of found) {
+    const lead = /^INSERT INTO \$\{\?\}/.exec(f.text)?.[0].length ?? 0;
+    assertExactMap(host, { ...f, placeholders: lead ? [[0, lead], ...f.placeholders] : f.placeholders });
+    if (lead) assert.equal(f.toHost(0), host.indexOf('?', f.hostStart - 1), 'the stand-in maps onto the ?');
+  }
+  assert.equal(found[0].placeholders.length, 2);
+  const [staging] = expandVariants(hostTokens(host), found[0]);
+  assert.equal(staging.text, 'CREATE TABLE ${table}_staging_${Date.now()} AS ${table}', 'the one-hop constant is followed: the staging name\'s clock shows');
+  assertExactMap(host, staging);
 });
 
 test('bounded: many independent conditionals give at most 8 variants and every branch shows up', () => {
