@@ -12,6 +12,7 @@ import { hostSuppressions, isSuppressed, sqlSuppressions, type Suppression } fro
 import type { AnalyzerConfig, Finding, Fix, Severity, SourceLanguage } from '../core/types';
 import { extractEmbeddedSql } from '../embedded/extract';
 import { significantTokens, type JsToken } from '../embedded/jsTokens';
+import { ormHostFacts, type OrmHostFacts } from '../embedded/orm/host';
 import type { EmbeddedSql } from '../embedded/types';
 import { rules } from '../rules/index';
 import type { HostRegion, Rule, RuleContext, RuleReport } from '../rules/rule';
@@ -112,8 +113,11 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
         // Same: the other regions still count.
       }
     });
-    suppressions.push(...hostSuppressions(text, hostRanges));
-    runHostRules(run, text, hostRegions, (f) => findings.push(f));
+    const host = hostFile(run, text);
+    // a comment above an ORM call silences the call, whichever of its lines the finding is on
+    const calls = text.includes('dupguard-ignore') ? host.orm()?.file.writes.map((w) => w.call) : undefined;
+    suppressions.push(...hostSuppressions(text, hostRanges, calls));
+    runHostRules(run, host, hostRegions, (f) => findings.push(f));
   }
 
   const kept = findings.filter((f) => !isSuppressed(suppressions, f.rule, f.start));
@@ -242,11 +246,37 @@ export function quoteFix(fix: Fix, quoted: Span[]): Fix {
   return changed ? { ...fix, edits } : fix;
 }
 
-/** Rules that need the host code's structure (functions, interpolated expressions) around the SQL. */
-function runHostRules(run: Run, text: string, regions: HostRegion[], emit: (f: Finding) => void): void {
-  const asts = run.caches.asts;
+/** A TS/JS file's significant tokens and ORM calls, each made once, when first asked for. */
+interface HostFile {
+  text: string;
+  tokens(): readonly JsToken[];
+  orm(): OrmHostFacts | undefined;
+}
+
+function hostFile(run: Run, text: string): HostFile {
   let jsTokens: readonly JsToken[] | undefined;
   const tokens = () => (jsTokens ??= significantTokens(text, run.language));
+  let orm: OrmHostFacts | undefined | null = null;
+  return {
+    text,
+    tokens,
+    orm: () => {
+      if (orm === null) {
+        try {
+          orm = ormHostFacts(text, tokens, run.input.schema, run.language);
+        } catch {
+          orm = undefined;
+        }
+      }
+      return orm;
+    },
+  };
+}
+
+/** Rules that need the host code's structure (functions, interpolated expressions, ORM calls) around the SQL. */
+function runHostRules(run: Run, host: HostFile, regions: HostRegion[], emit: (f: Finding) => void): void {
+  const asts = run.caches.asts;
+  const { text, tokens, orm } = host;
   for (const a of run.enabled) {
     if (!a.rule.host) continue;
     try {
@@ -254,6 +284,7 @@ function runHostRules(run: Run, text: string, regions: HostRegion[], emit: (f: F
         text, path: run.input.path, language: run.language, regions, schema: run.input.schema, config: run.config,
         ast: (s) => asts.of(s),
         tokens,
+        orm,
         report: (r) => emit(finding(a, r, text.length)),
       });
     } catch {

@@ -3,6 +3,7 @@
  * from the one JS tokenizer of src/embedded (./tokens: the hand-written scanner, js-tokens for JSX).
  * The ORM recognisers and schema readers walk this; nothing here slices text it is not asked for.
  */
+import type { JsToken } from '../jsTokens';
 import { tokenize } from '../tokens';
 
 export const ID = 1;
@@ -30,13 +31,17 @@ export class TokenStream {
   readonly length: number;
   private readonly count: number;
 
-  constructor(readonly text: string, jsx = false) {
-    let cap = Math.max(16, text.length >> 3);
+  /**
+   * Tokenizes `text`, or reads `source`: the file's significant tokens already made by the engine's
+   * one pass (src/embedded/jsTokens), so that a file is tokenized once whoever reads it.
+   */
+  constructor(readonly text: string, source: boolean | readonly JsToken[] = false) {
+    let cap = Math.max(16, typeof source === 'boolean' ? text.length >> 3 : source.length);
     let kinds = new Uint8Array(cap);
     let starts = new Int32Array(cap);
     let ends = new Int32Array(cap);
     let n = 0;
-    tokenize(text, jsx, (type, s, e) => {
+    const each = (type: string, s: number, e: number) => {
       let k: number;
       switch (type) {
         case 'WhiteSpace': case 'LineTerminatorSequence': case 'MultiLineComment': case 'SingleLineComment': case 'HashbangComment':
@@ -60,7 +65,9 @@ export class TokenStream {
       starts[n] = s;
       ends[n] = e;
       n++;
-    });
+    };
+    if (typeof source === 'boolean') tokenize(text, source, each);
+    else for (const t of source) each(t.type, t.start, t.end);
     this.count = n;
     this.length = n;
     this.kinds = kinds.subarray(0, n);
