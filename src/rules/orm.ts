@@ -67,3 +67,35 @@ export function asRowNames(columns: readonly string[], naming: 'property' | 'col
   }
   return out;
 }
+
+/**
+ * The top-level `key: value` entries of an object literal's text (`{ a: x, b: f(y, z) }`), values as
+ * written; shorthand keys (`{ updatedAt }`) have their own name as value. Brackets, strings and
+ * templates nest.
+ */
+export function objectEntries(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const body = text.trim().replace(/^\{/, '').replace(/\}$/, '');
+  const parts: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let from = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) { parts.push(body.slice(from, i)); from = i + 1; }
+  }
+  parts.push(body.slice(from));
+  for (const p of parts) {
+    const m = /^\s*(?:\[\s*)?['"]?([\w$]+)['"]?\s*(?:\]\s*)?(?::\s*([\s\S]*?))?\s*$/.exec(p);
+    if (m) out.set(m[1], m[2] ?? m[1]);
+  }
+  return out;
+}

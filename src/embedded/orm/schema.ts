@@ -8,6 +8,7 @@
 import type { ColumnDescription, TableDescription, UniqueKey } from '../../core/catalog';
 import type { Span } from '../../core/facts';
 import { LineIndex } from '../../core/positions';
+import type { JsToken } from '../jsTokens';
 import { quoteIdent } from '../../core/quote';
 import type { Location } from '../../core/types';
 import { args, chainStart, linkIndex, parseChain, type Chain } from './chain';
@@ -39,14 +40,17 @@ export interface OrmSchemaFile {
   tables: OrmSchemaTable[];
 }
 
-/** Reads the ORM schema declarations of one file (by its path's extension and content). Never throws. */
-export function readOrmSchema(path: string, text: string): OrmSchemaFile {
+/**
+ * Reads the ORM schema declarations of one file (by its path's extension and content). `tokens`: the
+ * file's significant tokens when the caller has them (read only if the file may declare tables). Never throws.
+ */
+export function readOrmSchema(path: string, text: string, tokens?: () => readonly JsToken[]): OrmSchemaFile {
   try {
     if (/\.prisma$/i.test(path)) return readPrisma(path, text);
     if (!/\b(?:pgTable|mysqlTable|sqliteTable|pgTableCreator|onchainTable|createTable|define|init|pgSchema)\b|\.table\s*\(|@(?:Entity|Table)\b/.test(text)) {
       return { path, evidence: [], tables: [] };
     }
-    return new TsSchemaReader(path, text).run();
+    return new TsSchemaReader(path, text, tokens?.()).run();
   } catch {
     return { path, evidence: [], tables: [] };
   }
@@ -185,8 +189,8 @@ class TsSchemaReader {
   private readonly schemaObjects = new Map<string, string | undefined>();
   private readonly tableCreators = new Set<string>();
 
-  constructor(private readonly path: string, private readonly text: string) {
-    this.ts = new TokenStream(text, /\.[jt]sx$/i.test(path));
+  constructor(private readonly path: string, private readonly text: string, tokens?: readonly JsToken[]) {
+    this.ts = new TokenStream(text, tokens ?? /\.[jt]sx$/i.test(path));
     this.loc = new Locator(path, text);
   }
 
