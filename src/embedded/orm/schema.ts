@@ -771,6 +771,9 @@ class TsSchemaReader {
         const existing = entry.table.keys.find((k) => k.kind === 'primary');
         if (existing) existing.columns.push(col); else entry.table.keys.push({ kind: 'primary', columns: [col], origin: this.loc.at(d.span) });
         if (/\bautoincrement\s*:\s*true|defaultRaw\s*:\s*['"`](?:gen_random_uuid|uuid_generate)/i.test(txt)) c.surrogate = true;
+        // MikroORM: a numeric primary key is auto-increment unless told otherwise
+        if (library === 'mikro-orm' && d.name === 'PrimaryKey' && !/\bautoincrement\s*:\s*false/i.test(txt)
+          && new RegExp(`^[\\s\\S]{0,200}?\\b${prop.replace(/\$/g, "\\$")}\\s*[!?]?\\s*:\\s*(?:number|bigint)\\b`).test(this.text.slice(d.span.end, d.span.end + 240))) c.surrogate = true;
       }
       if ((d.name === 'Column' || d.name === 'Property') && /\bunique\s*:\s*true/.test(txt)) entry.table.keys.push({ kind: 'unique', columns: [col], origin: this.loc.at(d.span) });
       if (d.name === 'Unique') entry.table.keys.push({ kind: 'unique', columns: [col], origin: this.loc.at(d.span) });
