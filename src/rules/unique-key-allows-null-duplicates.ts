@@ -144,7 +144,7 @@ function check(stmt: Statement, ctx: RuleContext): void {
 
 /** How each ORM schema says NULLS NOT DISTINCT / NOT NULL, for the message. */
 const ORM_REMEDY: Record<string, string> = {
-  drizzle: 'add .nullsNotDistinct() to the key (PostgreSQL 15+) or .notNull() to',
+  drizzle: 'declare the key as unique(name).on(...).nullsNotDistinct() (PostgreSQL 15+; uniqueIndex has no such option) or add .notNull() to',
   prisma: 'make required (drop the ?)',
   kysely: "add .nullsNotDistinct() to the constraint or index (PostgreSQL 15+) or .notNull() to",
   knex: 'add .notNullable() to',
