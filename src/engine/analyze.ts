@@ -11,8 +11,10 @@ import { parserReady } from '../core/schema/pg';
 import { hostSuppressions, isSuppressed, sqlSuppressions, type Suppression } from '../core/suppress';
 import type { AnalyzerConfig, Finding, Fix, Severity, SourceLanguage } from '../core/types';
 import { extractEmbeddedSql } from '../embedded/extract';
-import { significantTokens, type JsToken } from '../embedded/jsTokens';
+import type { JsToken } from '../embedded/jsTokens';
+import { usesJsx } from '../embedded/extract';
 import { ormHostFacts, type OrmHostFacts } from '../embedded/orm/host';
+import { TokenStream } from '../embedded/orm/stream';
 import type { EmbeddedSql } from '../embedded/types';
 import { rules } from '../rules/index';
 import type { HostRegion, Rule, RuleContext, RuleReport } from '../rules/rule';
@@ -246,24 +248,31 @@ export function quoteFix(fix: Fix, quoted: Span[]): Fix {
   return changed ? { ...fix, edits } : fix;
 }
 
-/** A TS/JS file's significant tokens and ORM calls, each made once, when first asked for. */
+/**
+ * A TS/JS file's significant tokens and ORM calls, each made once, when first asked for: one
+ * tokenization into typed arrays serves the ORM layer, and the token objects host rules walk are
+ * made from it only when one asks.
+ */
 interface HostFile {
   text: string;
+  stream(): TokenStream;
   tokens(): readonly JsToken[];
   orm(): OrmHostFacts | undefined;
 }
 
 function hostFile(run: Run, text: string): HostFile {
-  let jsTokens: readonly JsToken[] | undefined;
-  const tokens = () => (jsTokens ??= significantTokens(text, run.language));
+  let ts: TokenStream | undefined;
+  const stream = () => (ts ??= new TokenStream(text, usesJsx(text, run.language)));
+  const tokens = () => stream().jsTokens();
   let orm: OrmHostFacts | undefined | null = null;
   return {
     text,
+    stream,
     tokens,
     orm: () => {
       if (orm === null) {
         try {
-          orm = ormHostFacts(text, tokens, run.input.schema, run.language);
+          orm = ormHostFacts(text, stream, run.input.schema);
         } catch {
           orm = undefined;
         }
@@ -276,7 +285,7 @@ function hostFile(run: Run, text: string): HostFile {
 /** Rules that need the host code's structure (functions, interpolated expressions, ORM calls) around the SQL. */
 function runHostRules(run: Run, host: HostFile, regions: HostRegion[], emit: (f: Finding) => void): void {
   const asts = run.caches.asts;
-  const { text, tokens, orm } = host;
+  const { text, tokens, stream, orm } = host;
   for (const a of run.enabled) {
     if (!a.rule.host) continue;
     try {
@@ -284,6 +293,7 @@ function runHostRules(run: Run, host: HostFile, regions: HostRegion[], emit: (f:
         text, path: run.input.path, language: run.language, regions, schema: run.input.schema, config: run.config,
         ast: (s) => asts.of(s),
         tokens,
+        stream,
         orm,
         report: (r) => emit(finding(a, r, text.length)),
       });

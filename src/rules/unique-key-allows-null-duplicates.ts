@@ -16,7 +16,7 @@ import { docsUrl, type Rule, type RuleContext } from './rule';
 import { findNodes, sval } from './ast';
 import { resolveTable } from './tables';
 import { runsOnPostgres } from '../embedded/orm/dialect';
-import { ormSchemaOf } from '../embedded/orm/model';
+import { mayDeclareOrmSchema, ormSchemaOf } from '../embedded/orm/model';
 import { readOrmSchema } from '../embedded/orm/schema';
 import type { HostContext } from './rule';
 
@@ -160,8 +160,11 @@ const ORM_REMEDY: Record<string, string> = {
  */
 function checkOrmSchema(ctx: HostContext): void {
   if (!ctx.path) return;
-  const file = readOrmSchema(ctx.path, ctx.text, ctx.tokens);
-  if (!file.tables.length || !runsOnPostgres(file.dialect ?? ormSchemaOf(ctx.schema)?.dialect())) return;
+  // the project's schema model has read this file already when it is one of its ORM schema files
+  const model = ormSchemaOf(ctx.schema);
+  const file = model?.orm.files.find((f) => f.path === ctx.path)
+    ?? (mayDeclareOrmSchema(ctx.path) ? readOrmSchema(ctx.path, ctx.text, ctx.stream) : undefined);
+  if (!file || !file.tables.length || !runsOnPostgres(file.dialect ?? model?.dialect())) return;
   for (const t of file.tables) {
     const table = t.table;
     for (const k of table.keys) {

@@ -135,3 +135,63 @@ if (fs.existsSync(tsReal)) {
 } else {
   console.log('ts-real corpus absent (../shared/corpus): ORM pass measured on node_modules only');
 }
+
+// The wired layer, A/B in the same run: `analyze()` of each TS/JS file as the CLI runs it, with the
+// rules as they are (A: ORM calls read, ORM schema files feeding the model) against the same rules
+// without their ORM side (B: what the embedded-SQL pass cost before the ORM layer was wired in: the
+// SQL regions and the SQL side of check-then-insert-race). A also pays for reading every file as a
+// possible ORM schema (withOrmSchema), once per run, as `dupguard lint` does.
+import { analyze } from '../../src/engine/analyze';
+import { withOrmSchema } from '../../src/embedded/orm/model';
+import { rules } from '../../src/rules/index';
+import type { Rule } from '../../src/rules/rule';
+import { ensureParser } from '../../src/core/schema/ddl';
+
+const withoutOrm: Rule[] = rules.map((r) => {
+  if (!r.host) return r;
+  // check-then-insert-race read host code before the ORM layer; the other host hooks are the ORM side
+  if (r.id !== 'check-then-insert-race') return { ...r, host: undefined };
+  return { ...r, host: (ctx) => r.host!({ ...ctx, orm: () => undefined }) };
+});
+
+async function engineAB(label: string, files: Array<{ path: string; text: string }>, rounds: number): Promise<void> {
+  await ensureParser();
+  let a = Infinity;
+  let b = Infinity;
+  let schemaMs = Infinity;
+  let findingsA = 0;
+  let findingsB = 0;
+  for (let r = 0; r < rounds; r++) {
+    // alternate the order each round, so that neither side always runs on a warmer cache
+    for (const side of r % 2 ? ['b', 'a'] : ['a', 'b']) {
+      const t0 = process.hrtime.bigint();
+      let n = 0;
+      if (side === 'a') {
+        const s0 = process.hrtime.bigint();
+        const schema = withOrmSchema(undefined, files);
+        schemaMs = Math.min(schemaMs, Number(process.hrtime.bigint() - s0) / 1e6);
+        for (const f of files) n += analyze({ text: f.text, path: f.path, schema, reuse: false }).findings.length;
+        a = Math.min(a, Number(process.hrtime.bigint() - t0) / 1e6);
+        findingsA = n;
+      } else {
+        for (const f of files) n += analyze({ text: f.text, path: f.path, reuse: false, rules: withoutOrm }).findings.length;
+        b = Math.min(b, Number(process.hrtime.bigint() - t0) / 1e6);
+        findingsB = n;
+      }
+    }
+  }
+  console.log(`${label}: analyze() without the ORM side ${b.toFixed(1)} ms (${findingsB} findings), with it ${a.toFixed(1)} ms (${findingsA} findings; ORM schema read ${schemaMs.toFixed(1)} ms of it) = +${(100 * (a - b) / b).toFixed(1)}% (limit +25%)`);
+}
+
+void (async () => {
+  const files: Array<{ path: string; text: string }> = [];
+  if (fs.existsSync(tsReal)) {
+    for (const d of fs.readdirSync(tsReal)) {
+      const dir = path.join(tsReal, d);
+      if (!fs.statSync(dir).isDirectory()) continue;
+      for (const f of fs.readdirSync(dir)) if (/\.[cm]?[jt]sx?$/.test(f)) files.push({ path: `${d}/${f}`, text: fs.readFileSync(path.join(dir, f), 'utf8') });
+    }
+    await engineAB(`engine A/B, ts-real corpus TS/JS (${files.length} files)`, files, 5);
+  }
+  await engineAB(`engine A/B, node_modules JS (${inputs.length} files)`, inputs.map((f) => ({ path: f.name, text: f.text })), 3);
+})();

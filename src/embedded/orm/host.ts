@@ -4,13 +4,11 @@
  * project's ORM schema, and the declared table each call names.
  */
 import type { SchemaModel } from '../../core/schema';
-import type { SourceLanguage } from '../../core/types';
-import type { JsToken } from '../jsTokens';
 import { runsOnPostgres } from './dialect';
 import { ormSchemaOf, type OrmAwareSchemaModel } from './model';
 import { mayHoldOrmCalls, recogniseOrmTokens } from './recognise';
 import type { OrmSchemaTable } from './schema';
-import { TokenStream } from './stream';
+import type { TokenStream } from './stream';
 import type { OrmFileFacts, OrmLibrary, OrmTableRef, OrmWrite } from './types';
 
 /** One file's ORM calls as the rules read them. */
@@ -28,12 +26,12 @@ const NONE: OrmHostFacts['table'] = () => undefined;
 
 /**
  * The ORM facts of a host text, or undefined when it holds no ORM call worth reading (a cheap test on
- * the text first: most files are never walked). `tokens` is the file's significant token list.
+ * the text first: most files are never walked). `stream` is the file's one token stream.
  */
-export function ormHostFacts(text: string, tokens: () => readonly JsToken[], schema: SchemaModel | undefined, language: SourceLanguage): OrmHostFacts | undefined {
+export function ormHostFacts(text: string, stream: () => TokenStream, schema: SchemaModel | undefined): OrmHostFacts | undefined {
   if (!mayHoldOrmCalls(text)) return undefined;
   const model = ormSchemaOf(schema);
-  const file = recogniseOrmTokens(new TokenStream(text, tokens()), { language, projectDialect: model?.dialect() });
+  const file = recogniseOrmTokens(stream(), { projectDialect: model?.dialect() });
   if (file.writes.length === 0 && file.reads.length === 0) return undefined;
   return {
     file,

@@ -31,8 +31,9 @@ export interface RecogniseOptions {
  * library code) are not tokenized: a conflict option or method, a literal batch, or a row check and an
  * insert in the same file.
  */
-// 'onflict' covers onConflict*, conflictAttributes, conflictFields; 'Duplicate' skip/ignore/updateOnDuplicate(s)
-const CONFLICT_WORDS = ['onflict', 'Duplicate', '.orIgnore(', '.orUpdate(', '.upsert('];
+// onConflict* (Drizzle, Kysely, knex, MikroORM), Sequelize's conflictAttributes/conflictFields and
+// skip/ignore/updateOnDuplicate(s) (not the word "conflict" alone: compilers and editors are full of it)
+const CONFLICT_WORDS = ['onConflict', 'conflictAttributes', 'conflictFields', 'Duplicates', 'OnDuplicate', '.orIgnore(', '.orUpdate(', '.upsert('];
 const INSERT_WORDS = ['.insert', '.create(', 'createMany', 'bulkCreate'];
 const CHECK_WORDS = ['findFirst', 'findUnique', 'findOne', 'findByPk', 'selectFrom(', '.from(', '.first('];
 const LITERAL_BATCH = /\.values\s*\(\s*\[|\bdata\s*:\s*\[|\.bulkCreate\s*\(\s*\[/;

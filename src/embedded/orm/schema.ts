@@ -8,7 +8,6 @@
 import type { ColumnDescription, TableDescription, UniqueKey } from '../../core/catalog';
 import type { Span } from '../../core/facts';
 import { LineIndex } from '../../core/positions';
-import type { JsToken } from '../jsTokens';
 import { quoteIdent } from '../../core/quote';
 import type { Location } from '../../core/types';
 import { args, chainStart, linkIndex, parseChain, type Chain } from './chain';
@@ -41,19 +40,29 @@ export interface OrmSchemaFile {
 }
 
 /**
- * Reads the ORM schema declarations of one file (by its path's extension and content). `tokens`: the
- * file's significant tokens when the caller has them (read only if the file may declare tables). Never throws.
+ * Reads the ORM schema declarations of one file (by its path's extension and content). `stream`: the
+ * file's token stream when the caller has one (asked for only if the file may declare tables). Never throws.
  */
-export function readOrmSchema(path: string, text: string, tokens?: () => readonly JsToken[]): OrmSchemaFile {
+export function readOrmSchema(path: string, text: string, stream?: () => TokenStream): OrmSchemaFile {
   try {
     if (/\.prisma$/i.test(path)) return readPrisma(path, text);
-    if (!/\b(?:pgTable|mysqlTable|sqliteTable|pgTableCreator|onchainTable|createTable|define|init|pgSchema)\b|\.table\s*\(|@(?:Entity|Table)\b/.test(text)) {
+    if (!mayDeclareTables(text)) {
       return { path, evidence: [], tables: [] };
     }
-    return new TsSchemaReader(path, text, tokens?.()).run();
+    return new TsSchemaReader(path, text, stream?.()).run();
   } catch {
     return { path, evidence: [], tables: [] };
   }
+}
+
+/**
+ * Cheap tests on the raw text before a file is tokenized: a table builder or migration call, an
+ * entity decorator, or Sequelize's define/init in a file that names Sequelize (both words are common).
+ */
+function mayDeclareTables(text: string): boolean {
+  if (/\b(?:pgTable|mysqlTable|sqliteTable|pgTableCreator|onchainTable|createTable|pgSchema)\b|@(?:Entity|Table)\b/.test(text)) return true;
+  if (/\.table\s*\(/.test(text) && /\bschema\b/.test(text)) return true;
+  return /sequelize/i.test(text) && /\b(?:define|init)\b/.test(text);
 }
 
 class Locator {
@@ -189,8 +198,8 @@ class TsSchemaReader {
   private readonly schemaObjects = new Map<string, string | undefined>();
   private readonly tableCreators = new Set<string>();
 
-  constructor(private readonly path: string, private readonly text: string, tokens?: readonly JsToken[]) {
-    this.ts = new TokenStream(text, tokens ?? /\.[jt]sx$/i.test(path));
+  constructor(private readonly path: string, private readonly text: string, stream?: TokenStream) {
+    this.ts = stream ?? new TokenStream(text, /\.[jt]sx$/i.test(path));
     this.loc = new Locator(path, text);
   }
 

@@ -470,3 +470,18 @@ export async function addLinks(manager: SqlEntityManager, rows: object[]) {
   assert.match(after, /\.onConflict\(\['from', 'to'\]\)\.ignore\(\)/);
   only(lintTs(after, files), 'on-conflict-without-target', 0);
 });
+
+test('the engine\'s one token stream gives host rules the same token objects as significantTokens (JS, TS, JSX)', async () => {
+  const { significantTokens } = await import('../../../src/embedded/jsTokens');
+  const { TokenStream } = await import('../../../src/embedded/orm/stream');
+  const { usesJsx } = await import('../../../src/embedded/extract');
+  const fs = await import('node:fs');
+  const samples: Array<[string, 'typescript' | 'typescriptreact']> = [
+    [fs.readFileSync(path.join(root, 'src/engine/analyze.ts'), 'utf8'), 'typescript'],
+    [fs.readFileSync(path.join(root, 'src/embedded/orm/recognise.ts'), 'utf8'), 'typescript'],
+    ['const A = () => <div className="x">{`t ${1}`} /re/ {a / b}</div>;\n// c\nconst r = /}/g;\n', 'typescriptreact'],
+  ];
+  for (const [text, lang] of samples) {
+    assert.deepEqual(new TokenStream(text, usesJsx(text, lang)).jsTokens(), significantTokens(text, lang));
+  }
+});
