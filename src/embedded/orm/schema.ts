@@ -60,6 +60,8 @@ export function readOrmSchema(path: string, text: string, stream?: () => TokenSt
  * entity decorator, or Sequelize's define/init in a file that names Sequelize (both words are common).
  */
 function mayDeclareTables(text: string): boolean {
+  // every table builder and decorator below spells `Table`, `Schema` or `Entity`: most files are out at once
+  if (!text.includes('Table') && !text.includes('Schema') && !text.includes('Entity') && !text.includes('.table') && !text.includes('equelize')) return false;
   if (/\b(?:pgTable|mysqlTable|sqliteTable|pgTableCreator|onchainTable|createTable|pgSchema)\b|@(?:Entity|Table)\b/.test(text)) return true;
   if (/\.table\s*\(/.test(text) && /\bschema\b/.test(text)) return true;
   return /sequelize/i.test(text) && /\b(?:define|init)\b/.test(text);
