@@ -112,16 +112,8 @@ export const defaultDeps: LintDeps = {
  * The files whose ORM declarations (Drizzle tables, Prisma models, Kysely/knex migrations, entities)
  * feed the schema model: the TS/JS files read for linting and the Prisma schemas met beside them.
  */
-export function ormSchemaSources(texts: ReadonlyArray<{ abs: string; rel: string; text: string }>, prisma: readonly string[], cwd: string): OrmSourceFile[] {
-  const out: OrmSourceFile[] = texts.filter((t) => languageFromPath(t.abs) !== 'sql').map((t) => ({ path: t.rel, text: t.text }));
-  for (const abs of prisma) {
-    try {
-      out.push({ path: displayPath(abs, cwd), text: fs.readFileSync(abs, 'utf8') });
-    } catch {
-      // an unreadable schema file only leaves its tables unknown
-    }
-  }
-  return out;
+export function ormSchemaSources(texts: ReadonlyArray<{ abs: string; rel: string; text: string }>): OrmSourceFile[] {
+  return texts.filter((t) => languageFromPath(t.abs) !== 'sql').map((t) => ({ path: t.rel, text: t.text }));
 }
 
 /** Runs `dupguard lint`; returns the exit code. */
@@ -157,8 +149,8 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   };
   let config: DupguardConfig;
   let files: string[];
-  /** ORM schema files that are not linted (`schema.prisma`): read for the schema model only. */
-  const schemaOnly: string[] = [];
+  /** Prisma schemas met while walking: they feed the schema model and are linted for the keys they declare. */
+  const prismaFiles: string[] = [];
   // Each file's analyzer config: the nearest .dupguard.json from its folder up (--config: that one for all)
   const configs = new Map<string, AnalyzerConfig>();
   try {
@@ -171,9 +163,10 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     // An unreadable folder is reported and skipped: the rest is linted, the run ends with exit 2.
     files = expandPaths(args, {
       cwd: io.cwd, exclude: config.exclude, excludeBase: loaded.base,
-      onSchemaFile: (abs) => schemaOnly.push(abs),
+      onSchemaFile: (abs) => prismaFiles.push(abs),
       onUnreadable: (abs, code) => ioProblem(`${displayPath(abs, io.cwd)}: cannot list folder (${code}); not linted`),
     });
+    if (prismaFiles.length) files = [...files, ...prismaFiles].sort();
     const own = analyzerPart(config);
     const nearest = new ConfigFiles((f) => path.relative(io.cwd, f) || f);
     const warned = new Set<string>();
@@ -242,7 +235,7 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
       io.stderr(`dupguard lint: warning: no schema model (${e instanceof Error ? e.message : String(e)}); schema-aware checks are off\n`);
       return undefined;
     }
-    return withOrmSchema(model, ormSchemaSources(texts, schemaOnly, io.cwd));
+    return withOrmSchema(model, ormSchemaSources(texts));
   };
   let schema = await loadSchema();
 

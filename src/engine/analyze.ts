@@ -82,7 +82,12 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
   const findings: Finding[] = [];
   const suppressions: Suppression[] = [];
 
-  if (language === 'sql') {
+  if (!input.language && input.path && PRISMA_SCHEMA.test(input.path)) {
+    // a Prisma schema: no SQL, no JS; the rules that judge ORM schema files read it through their host hook
+    const host = hostFile(run, text);
+    suppressions.push(...hostSuppressions(text, []));
+    runHostRules(run, host, [], (f) => findings.push(f));
+  } else if (language === 'sql') {
     const doc = parseDocument(text);
     runRules(run, doc, { docs: [doc], index: 0 }, false, (f) => findings.push(f));
     suppressions.push(...sqlSuppressions(doc, identity, text.length));
@@ -129,6 +134,9 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
 }
 
 const identity = (o: number) => o;
+
+/** Prisma schema files: analyzed for the keys they declare (the TS/JS tokenizer reads their `//` comments and words alike). */
+const PRISMA_SCHEMA = /\.prisma$/i;
 
 interface ActiveRule {
   rule: Rule;

@@ -107,7 +107,10 @@ function checkOrm(o: OrmHostFacts, w: OrmWrite, ctx: HostContext): void {
   }
   // the fix names plain columns: a partial or expression key is left to the message
   const choices = keyChoices(facts.table, table, ctx.config, cols).filter((k) => !k.target.includes(' WHERE ') && k.columns.every((x) => /^[\w$]+$/.test(x)));
-  if (w.library === 'prisma') message += ` ${prismaAdvice(w, choices[0]?.columns)}`;
+  if (w.library === 'prisma') {
+    const k = choices[0];
+    message += ` ${prismaAdvice(w, k ? keyNames(w.library, k.columns, entry) : undefined, !!k?.backed)}`;
+  }
   else if (w.library === 'sequelize' && w.method !== 'bulkCreate') message += ` ${lib}'s ${w.method} cannot name a conflict target: write the row with bulkCreate([row], { updateOnDuplicate: [key columns], conflictAttributes: [key columns] }) or upsert, on a unique key.`;
   const fixes: Fix[] = [];
   for (const k of choices) {

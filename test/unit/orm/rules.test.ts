@@ -485,3 +485,30 @@ test('the engine\'s one token stream gives host rules the same token objects as 
     assert.deepEqual(new TokenStream(text, usesJsx(text, lang)).jsTokens(), significantTokens(text, lang));
   }
 });
+
+test('prisma schema file: a composite @@unique over optional fields (unique-key-allows-null-duplicates) on PostgreSQL, on the @@unique line; not on SQLite, not when the fields are required', () => {
+  const schema = `datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+
+model Price {
+  id        String    @id @default(cuid())
+  projectId String?
+  modelName String
+  startDate DateTime?
+  @@unique([projectId, modelName, startDate])
+}
+`;
+  const lint = (text: string) => analyze({ text, path: 'prisma/schema.prisma', reuse: false }).findings;
+  const [f] = only(lint(schema), 'unique-key-allows-null-duplicates');
+  assert.equal(schema.slice(f.start, f.end), '@@unique([projectId, modelName, startDate])');
+  assert.match(f.message, /projectId or startDate is NULL/);
+  assert.equal(lint(schema).length, 1, 'nothing else: a Prisma schema is neither SQL nor JS');
+  only(lint(schema.replace('"postgresql"', '"sqlite"')), 'unique-key-allows-null-duplicates', 0);
+  only(lint(schema.replace('String?', 'String').replace('DateTime?', 'DateTime')), 'unique-key-allows-null-duplicates', 0);
+  // an ignore comment on the line above silences it
+  const ignored = schema.replace('  @@unique', '  // dupguard-ignore unique-key-allows-null-duplicates: legacy rows\n  @@unique');
+  only(lint(ignored), 'unique-key-allows-null-duplicates', 0);
+  only(lint(ignored), 'unused-suppression', 0);
+});
