@@ -31,6 +31,8 @@ export interface ExpandOptions {
    * the rest. Without it, such a folder throws FileArgumentError.
    */
   onUnreadable?: (abs: string, code: string) => void;
+  /** Called for each ORM schema file that is not linted (`*.prisma`) met while walking folders: it feeds the schema model. */
+  onSchemaFile?: (abs: string) => void;
 }
 
 /** True for glob syntax (an unescaped `*`, `?`, `[` or `{`). */
@@ -63,7 +65,7 @@ export function expandPaths(args: readonly string[], options: ExpandOptions): st
       throw new FileArgumentError(code === 'ENOENT' ? `${arg}: no such file or directory` : `${arg}: cannot read (${code ?? String(e)})`);
     }
     if (st.isDirectory()) {
-      walk(abs, (f) => add(f), true, options.onUnreadable);
+      walk(abs, (f) => add(f), true, options.onUnreadable, options.onSchemaFile && ((f) => { if (!excluded(f)) options.onSchemaFile!(f); }));
     } else if (st.isFile()) {
       if (!languageFromPath(abs)) {
         throw new FileArgumentError(`${arg}: not a file dupguard reads (it lints ${LINTED_EXTENSIONS.join(' ')})`);
@@ -147,7 +149,7 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 /** Walks `dir` calling `onFile` for every linted file; skips SKIPPED_DIRS and never follows directory symlinks. */
-function walk(dir: string, onFile: (abs: string) => void, skip = true, onUnreadable?: (abs: string, code: string) => void): void {
+function walk(dir: string, onFile: (abs: string) => void, skip = true, onUnreadable?: (abs: string, code: string) => void, onSchemaFile?: (abs: string) => void): void {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -160,9 +162,10 @@ function walk(dir: string, onFile: (abs: string) => void, skip = true, onUnreada
   for (const e of entries) {
     const abs = path.join(dir, e.name);
     if (e.isDirectory()) {
-      if (!(skip && SKIPPED_DIRS.has(e.name))) walk(abs, onFile, skip, onUnreadable);
+      if (!(skip && SKIPPED_DIRS.has(e.name))) walk(abs, onFile, skip, onUnreadable, onSchemaFile);
     } else if (e.isFile() || (e.isSymbolicLink() && isFile(abs))) {
       if (languageFromPath(e.name)) onFile(abs);
+      else if (onSchemaFile && /\.prisma$/i.test(e.name)) onSchemaFile(abs);
     }
   }
 }

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { mayDeclareOrmSchema, withOrmSchema, type OrmSourceFile } from '../embedded/orm/model';
 import { analyze as realAnalyze, type AnalyzeInput, type AnalyzeResult } from '../engine/analyze';
 import { languageFromPath } from '../core/languages';
 import { applyFixes, lineBreakOf, preferredFixes } from '../core/fixes';
@@ -107,6 +108,14 @@ export const defaultDeps: LintDeps = {
   ],
 };
 
+/**
+ * The files whose ORM declarations (Drizzle tables, Prisma models, Kysely/knex migrations, entities)
+ * feed the schema model: the TS/JS files read for linting and the Prisma schemas met beside them.
+ */
+export function ormSchemaSources(texts: ReadonlyArray<{ abs: string; rel: string; text: string }>): OrmSourceFile[] {
+  return texts.filter((t) => languageFromPath(t.abs) !== 'sql').map((t) => ({ path: t.rel, text: t.text }));
+}
+
 /** Runs `dupguard lint`; returns the exit code. */
 export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDeps): Promise<number> {
   const fail = (message: string) => {
@@ -140,6 +149,8 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   };
   let config: DupguardConfig;
   let files: string[];
+  /** Prisma schemas met while walking: they feed the schema model and are linted for the keys they declare. */
+  const prismaFiles: string[] = [];
   // Each file's analyzer config: the nearest .dupguard.json from its folder up (--config: that one for all)
   const configs = new Map<string, AnalyzerConfig>();
   try {
@@ -152,8 +163,10 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     // An unreadable folder is reported and skipped: the rest is linted, the run ends with exit 2.
     files = expandPaths(args, {
       cwd: io.cwd, exclude: config.exclude, excludeBase: loaded.base,
+      onSchemaFile: (abs) => prismaFiles.push(abs),
       onUnreadable: (abs, code) => ioProblem(`${displayPath(abs, io.cwd)}: cannot list folder (${code}); not linted`),
     });
+    if (prismaFiles.length) files = [...files, ...prismaFiles].sort();
     const own = analyzerPart(config);
     const nearest = new ConfigFiles((f) => path.relative(io.cwd, f) || f);
     const warned = new Set<string>();
@@ -184,7 +197,7 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     }
     const changed = since.files;
     io.stderr(`dupguard lint: --changed: ${files.filter((f) => changed.has(realpath(f))).length} file(s) to lint changed since ${since.ref} (merge base ${since.mergeBase})\n`);
-    files = files.filter((f) => changed.has(realpath(f)) || languageFromPath(f) === 'sql');
+    files = files.filter((f) => changed.has(realpath(f)) || languageFromPath(f) === 'sql' || mayDeclareOrmSchema(f));
   }
 
   if (files.length === 0 && !since) {
@@ -212,15 +225,17 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   }
 
   const loadSchema = async (): Promise<SchemaModel | undefined> => {
+    if (flags['no-schema']) return undefined;
     const sqlFiles = texts.filter((t) => languageFromPath(t.abs) === 'sql').map((t) => ({ path: t.rel, text: t.text }));
-    if (flags['no-schema'] || (sqlFiles.length === 0 && !config.naturalKeys)) return undefined;
+    let model: SchemaModel | undefined;
     try {
-      return await deps.loadSchema(sqlFiles, config.naturalKeys);
+      if (sqlFiles.length || config.naturalKeys) model = await deps.loadSchema(sqlFiles, config.naturalKeys);
     } catch (e) {
       // Without a schema the rules still run; they just make no schema-aware findings.
       io.stderr(`dupguard lint: warning: no schema model (${e instanceof Error ? e.message : String(e)}); schema-aware checks are off\n`);
       return undefined;
     }
+    return withOrmSchema(model, ormSchemaSources(texts));
   };
   let schema = await loadSchema();
 
@@ -262,7 +277,7 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     if (changed.length) {
       io.stderr(`dupguard lint: ${dry ? 'would fix' : 'fixed'} ${fixed} problem${fixed === 1 ? '' : 's'} in ${changed.length} file${changed.length === 1 ? '' : 's'}: ${changed.join(', ')}\n`);
       // Fixes may add keys (a UNIQUE constraint): the findings below are made against the fixed files.
-      if (changed.some((p) => languageFromPath(p) === 'sql')) schema = await loadSchema();
+      if (changed.some((p) => languageFromPath(p) === 'sql' || mayDeclareOrmSchema(p))) schema = await loadSchema();
     }
   }
   // --max-warnings counts the warnings found, also when --quiet hides them.

@@ -76,9 +76,11 @@ export function sqlSuppressions(doc: SqlDocument, toHost: (o: number) => number,
 
 /**
  * Suppressions in TS/JS host comments (`//` and block comments). `regions` are the host ranges of
- * embedded SQL: comments inside them are SQL comments and handled by `sqlSuppressions`.
+ * embedded SQL: comments inside them are SQL comments and handled by `sqlSuppressions`. `calls` are
+ * host ranges of ORM calls: a comment on the line before one (or inside it) silences the whole call,
+ * as it does a query, whichever link of a chain split over lines the finding is on.
  */
-export function hostSuppressions(host: string, regions: Span[]): Suppression[] {
+export function hostSuppressions(host: string, regions: Span[], calls: readonly Span[] = []): Suppression[] {
   if (host.indexOf('dupguard-ignore') < 0) return [];
   const out: Suppression[] = [];
   const re = /\/\/[^\n]*|\/\*[\s\S]*?(?:\*\/|$)/g;
@@ -123,6 +125,7 @@ export function hostSuppressions(host: string, regions: Span[]): Suppression[] {
             end = found.end;
           }
           for (const r of regions) if (r.start <= end && r.end > start) { start = Math.min(start, r.start); end = Math.max(end, r.end); }
+          for (const r of calls) if (r.start <= end && r.end > start) { start = Math.min(start, r.start); end = Math.max(end, r.end); }
           covers = { start, end };
         }
         out.push({ comment: found, rules: d.rules, file: d.file, reason: d.reason, covers, used: new Set() });

@@ -10,7 +10,10 @@ import type { SchemaModel } from '../core/schema';
 import { parserReady } from '../core/schema/pg';
 import { hostSuppressions, isSuppressed, sqlSuppressions, type Suppression } from '../core/suppress';
 import type { AnalyzerConfig, Finding, Fix, Severity, SourceLanguage } from '../core/types';
-import { significantTokens, type JsToken } from '../embedded/jsTokens';
+import type { JsToken } from '../embedded/jsTokens';
+import { usesJsx } from '../embedded/extract';
+import { ormHostFacts, type OrmHostFacts } from '../embedded/orm/host';
+import { TokenStream } from '../embedded/orm/stream';
 import { planHost, type PlannedRegion } from '../embedded/plan';
 import type { EmbeddedSql } from '../embedded/types';
 import { rules } from '../rules/index';
@@ -81,7 +84,12 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
   const findings: Finding[] = [];
   const suppressions: Suppression[] = [];
 
-  if (language === 'sql') {
+  if (!input.language && input.path && PRISMA_SCHEMA.test(input.path)) {
+    // a Prisma schema: no SQL, no JS; the rules that judge ORM schema files read it through their host hook
+    const host = hostFile(run, text);
+    suppressions.push(...hostSuppressions(text, []));
+    runHostRules(run, host, [], (f) => findings.push(f));
+  } else if (language === 'sql') {
     const doc = parseDocument(text);
     runRules(run, doc, { docs: [doc], index: 0 }, false, (f) => findings.push(f));
     suppressions.push(...sqlSuppressions(doc, identity, text.length));
@@ -123,7 +131,6 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
         // Same: the other regions still count.
       }
     });
-    suppressions.push(...hostSuppressions(text, plan.ranges));
     // Host-code rules read each region as found (their own reading of interpolations and constants).
     const found: PlannedHostRegion[] = [];
     const firstOf = new Map<number, PlannedRegion>();
@@ -137,7 +144,11 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
         // Same.
       }
     }
-    runHostRules(run, text, found, (f) => findings.push(f));
+    const host = hostFile(run, text);
+    // a comment above an ORM call silences the call, whichever of its lines the finding is on
+    const calls = text.includes('dupguard-ignore') ? host.orm()?.file.writes.map((w) => w.call) : undefined;
+    suppressions.push(...hostSuppressions(text, plan.ranges, calls));
+    runHostRules(run, host, found, (f) => findings.push(f));
   }
 
   const kept = findings.filter((f) => !isSuppressed(suppressions, f.rule, f.start));
@@ -147,6 +158,9 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
 }
 
 const identity = (o: number) => o;
+
+/** Prisma schema files: analyzed for the keys they declare (the TS/JS tokenizer reads their `//` comments and words alike). */
+const PRISMA_SCHEMA = /\.prisma$/i;
 
 interface ActiveRule {
   rule: Rule;
@@ -273,12 +287,45 @@ interface PlannedHostRegion extends HostRegion {
   plan: PlannedRegion;
 }
 
-/** Rules that need the host code's structure (functions, interpolated expressions) around the SQL. */
-function runHostRules(run: Run, text: string, all: PlannedHostRegion[], emit: (f: Finding) => void): void {
+/**
+ * A TS/JS file's significant tokens and ORM calls, each made once, when first asked for: one
+ * tokenization into typed arrays serves the ORM layer, and the token objects host rules walk are
+ * made from it only when one asks.
+ */
+interface HostFile {
+  text: string;
+  stream(): TokenStream;
+  tokens(): readonly JsToken[];
+  orm(): OrmHostFacts | undefined;
+}
+
+function hostFile(run: Run, text: string): HostFile {
+  let ts: TokenStream | undefined;
+  const stream = () => (ts ??= new TokenStream(text, usesJsx(text, run.language)));
+  const tokens = () => stream().jsTokens();
+  let orm: OrmHostFacts | undefined | null = null;
+  return {
+    text,
+    stream,
+    tokens,
+    orm: () => {
+      if (orm === null) {
+        try {
+          orm = ormHostFacts(text, stream, run.input.schema);
+        } catch {
+          orm = undefined;
+        }
+      }
+      return orm;
+    },
+  };
+}
+
+/** Rules that need the host code's structure (functions, interpolated expressions, ORM calls) around the SQL. */
+function runHostRules(run: Run, host: HostFile, all: PlannedHostRegion[], emit: (f: Finding) => void): void {
   const postgres = all.filter((h) => h.plan.postgres);
   const asts = run.caches.asts;
-  let jsTokens: readonly JsToken[] | undefined;
-  const tokens = () => (jsTokens ??= significantTokens(text, run.language));
+  const { text, tokens, stream, orm } = host;
   for (const a of run.enabled) {
     if (!a.rule.host) continue;
     const regions: HostRegion[] = (a.rule.anyDialect ? all : postgres).map((h) => ({ sql: h.sql, doc: h.doc }));
@@ -287,6 +334,8 @@ function runHostRules(run: Run, text: string, all: PlannedHostRegion[], emit: (f
         text, path: run.input.path, language: run.language, regions, schema: run.input.schema, config: run.config,
         ast: (s) => asts.of(s),
         tokens,
+        stream,
+        orm,
         report: (r) => emit(finding(a, r, text.length)),
       });
     } catch {

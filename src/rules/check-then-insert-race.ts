@@ -16,6 +16,10 @@ import { docsUrl, type HostContext, type HostRegion, type Rule } from './rule';
 import { quoteIdent as ident } from '../core/quote';
 import type { JsToken } from '../embedded/jsTokens';
 import { findNodes, sval } from './ast';
+import { checkThenInsert } from '../embedded/orm/recognise';
+import { sqlColumns } from '../embedded/orm/resolve';
+import type { OrmCheckThenInsert } from '../embedded/orm/types';
+import { asRowNames, LIBRARY_NAME, resolveWrite } from './orm';
 
 const ID = 'check-then-insert-race';
 
@@ -220,6 +224,62 @@ function report(ctx: HostContext, region: HostRegion, ins: InsertFacts, hit: Che
   });
 }
 
+/** How each library writes the atomic form of a checked insert, for the message and the fix. */
+function atomicForm(library: string, t: string | undefined, key: readonly string[]): string | undefined {
+  const js = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  switch (library) {
+    case 'drizzle':
+      if (!t) return undefined;
+      return `.onConflictDoNothing({ target: ${key.length === 1 ? `${t}.${key[0]}` : `[${key.map((k) => `${t}.${k}`).join(', ')}]`} })`;
+    case 'kysely': return `.onConflict((oc) => oc.${key.length === 1 ? `column(${js(key[0])})` : `columns([${key.map(js).join(', ')}])`}.doNothing())`;
+    case 'knex': case 'objection': return `.onConflict([${key.map(js).join(', ')}]).ignore()`;
+    default: return undefined;
+  }
+}
+
+/** The same race through an ORM: a row check (findFirst, select ... where, .first()) then a plain insert of that table. */
+function checkOrm(ctx: HostContext, pair: OrmCheckThenInsert, lineStarts: () => number[]): void {
+  const o = ctx.orm()!;
+  const { read, write: w } = pair;
+  if (!o.onPostgres(w) || !w.scope || GUARDED.test(ctx.text.slice(w.scope.start, w.scope.end))) return;
+  const r = resolveWrite(o, ctx, w);
+  const table = r?.table;
+  const naming = w.library === 'kysely' || w.library === 'knex' ? 'column' : 'property';
+  const checked = read.keys?.length ? read.keys : undefined;
+  const checkedSql = checked ? sqlColumns(checked, naming, r?.entry) : undefined;
+  const key = table && checkedSql ? arbiterKeys(table).find((k) => !k.predicate && !k.expression && k.columns.every((c) => checkedSql.includes(c))) : undefined;
+  const keyNames = key ? asRowNames(key.columns, naming, r?.entry) : checked;
+  const lib = LIBRARY_NAME[w.library];
+  const outcome = key || (table && arbiterKeys(table).length)
+    ? 'the slower one fails with "duplicate key value violates unique constraint" (23505)'
+    : 'both insert, and the table gets duplicate rows';
+  const tableText = w.table.span ? ctx.text.slice(w.table.span.start, w.table.span.end) : undefined;
+  const form = keyNames?.length ? atomicForm(w.library, tableText && /^[\w$.]+$/.test(tableText) ? tableText : undefined, keyNames) : undefined;
+  const upsert = w.library === 'prisma' ? 'upsert({ where: { <unique key> }, create, update: {} })'
+    : w.library === 'sequelize' ? 'findOrCreate or bulkCreate(..., { ignoreDuplicates: true }) on a unique key'
+      : w.library === 'typeorm' ? '.orIgnore() / .orUpdate(...) on the insert query builder, on a unique key'
+        : w.library === 'mikro-orm' ? 'upsert(...) or .onConflict([key]).ignore() on a unique key'
+          : form ?? 'an insert with a conflict clause on the key';
+  const fixes: Fix[] = [];
+  if (form) {
+    // the clause goes before `.execute()` (Kysely) or at the end of the chain
+    const call = ctx.text.slice(w.call.start, w.call.end);
+    const exec = /\.\s*execute\w*\s*\(\s*\)\s*$/.exec(call);
+    const at = exec ? w.call.start + exec.index : w.call.end;
+    fixes.push({ title: `Insert atomically: ${form}${table && !key ? ' (needs a unique key on those columns)' : ''}`, edits: [{ start: at, end: at, newText: form }], preferred: true });
+  }
+  const by = checked ? ` by (${checked.join(', ')})` : '';
+  ctx.report({
+    start: w.call.start,
+    end: w.call.end,
+    message:
+      `Check-then-insert race: this ${lib} ${w.method} follows a ${read.method}${by} of the same table in the same function${read.locking ? ' (FOR UPDATE locks the rows that exist, none that do not)' : ''}; two concurrent calls both find no row and ${outcome}. ` +
+      `Make it one statement: ${upsert}, and check its result instead of the read's.`,
+    fixes,
+    related: [{ message: 'the check that races with the insert', location: locationAt(ctx.path ?? '', lineStarts(), read.call.start, read.call.end) }],
+  });
+}
+
 /** SELECT-then-INSERT on the same table in one TS/JS function, without ON CONFLICT. */
 export const checkThenInsertRace: Rule = {
   id: ID,
@@ -229,5 +289,9 @@ export const checkThenInsertRace: Rule = {
   reads: ['other-statements', 'workspace-schema'],
   host(ctx) {
     check(ctx);
+    const o = ctx.orm();
+    if (!o) return;
+    let starts: number[] | undefined;
+    for (const pair of checkThenInsert(o.file)) checkOrm(ctx, pair, () => (starts ??= lineStartsOf(ctx.text)));
   },
 };

@@ -15,6 +15,11 @@ import { docsUrl, type Rule, type RuleContext } from './rule';
 import { joinColumns } from './ast';
 import { sameKeyColumns } from './columns';
 import { resolveTable } from './tables';
+import type { OrmHostFacts } from '../embedded/orm/host';
+import { duplicateKeyRows, rowNaming } from '../embedded/orm/resolve';
+import type { OrmWrite } from '../embedded/orm/types';
+import { asRowNames, LIBRARY_NAME, resolveWrite } from './orm';
+import type { HostContext } from './rule';
 
 const ID = 'duplicate-keys-in-values';
 
@@ -190,6 +195,64 @@ function checkMerge(stmt: Statement, ctx: RuleContext): void {
   });
 }
 
+/**
+ * The same through an ORM: a literal batch (`.values([{...}, {...}])`, `data: [...]`,
+ * `bulkCreate([...])`) whose rows give the conflict target, or a unique key of the known table, the
+ * same literal values.
+ */
+function checkOrm(o: OrmHostFacts, w: OrmWrite, ctx: HostContext): void {
+  if (!w.rows || w.rows.length < 2 || !o.onPostgres(w)) return;
+  const c = w.conflict;
+  if (c && c.action === 'unknown') return;
+  const r = resolveWrite(o, ctx, w);
+  if (!r) return;
+  const naming = rowNaming(w.library);
+  const keys: Array<{ names: string[]; label: string; nullsNotDistinct: boolean }> = [];
+  if (c && c.target.kind === 'columns') {
+    const t = c.target;
+    const names = t.naming === naming ? t.columns : asRowNames(r.facts.onConflict!.target.kind === 'columns' ? (r.facts.onConflict!.target as { columns: string[] }).columns : [], naming, r.entry);
+    if (names?.length) keys.push({ names, label: t.columns.join(', '), nullsNotDistinct: false });
+  } else if (r.table && (!c || c.target.kind === 'none')) {
+    for (const k of arbiterKeys(r.table)) {
+      if (k.expression || k.predicate) continue;
+      const names = asRowNames(k.columns, naming, r.entry);
+      if (names) keys.push({ names, label: k.name ?? k.columns.join(', '), nullsNotDistinct: !!k.nullsNotDistinct });
+    }
+  }
+  const rows = w.rows;
+  const reported = new Set<unknown>();
+  for (const key of keys) {
+    for (const [first, later] of duplicateKeyRows(w, key.names)) {
+      if (reported.has(later)) continue;
+      const vals = key.names.map((n) => later.cells.find((x) => x.key === n)?.value ?? '');
+      if (!key.nullsNotDistinct && vals.some((v) => v === 'null' || v === 'undefined')) continue;
+      reported.add(later);
+      const a = rows.indexOf(first);
+      const b = rows.indexOf(later);
+      const keyText = `(${key.names.join(', ')}) = (${vals.join(', ')})`;
+      const spans: Array<[number, number]> = rows.map((x) => [x.span.start, x.span.end]);
+      const lib = LIBRARY_NAME[w.library];
+      let message: string;
+      let severity: Severity | undefined;
+      const fixes: Fix[] = [];
+      if (c?.action === 'update') {
+        severity = 'error';
+        message = `Rows ${a + 1} and ${b + 1} of this ${lib} batch have the same key ${keyText}: the whole insert fails with "ON CONFLICT DO UPDATE command cannot affect row a second time" and no row is written.`;
+        fixes.push({ title: `Remove row ${a + 1} (keep the last value for this key)`, edits: [removeRow(spans, a)], preferred: true });
+        fixes.push({ title: `Remove row ${b + 1} (keep the first value for this key)`, edits: [removeRow(spans, b)] });
+      } else if (c?.action === 'nothing') {
+        message = `Row ${b + 1} of this ${lib} batch repeats the key ${keyText} of row ${a + 1}: ON CONFLICT DO NOTHING silently drops it, with whatever else it carried.`;
+        fixes.push({ title: `Remove row ${b + 1} (it is dropped anyway)`, edits: [removeRow(spans, b)], preferred: true });
+      } else {
+        severity = 'error';
+        message = `Rows ${a + 1} and ${b + 1} of this ${lib} batch have the same key ${keyText}: the insert fails on its own rows with a duplicate key error (23505) on ${tableLabel(r.facts.table, r.table)}'s unique key ${key.label}.`;
+        fixes.push({ title: `Remove row ${b + 1}`, edits: [removeRow(spans, b)], preferred: true });
+      }
+      ctx.report({ start: later.span.start, end: later.span.end, message, severity, fixes });
+    }
+  }
+}
+
 /** A multi-row VALUES list repeating the same literal conflict key. */
 export const duplicateKeysInValues: Rule = {
   id: ID,
@@ -202,5 +265,10 @@ export const duplicateKeysInValues: Rule = {
   statement(stmt, ctx) {
     if (stmt.kind === 'merge') checkMerge(stmt, ctx);
     else for (const ins of stmt.inserts) if (!ins.inWith) check(stmt, ins, ctx);
+  },
+  host(ctx) {
+    const o = ctx.orm();
+    if (!o) return;
+    for (const w of o.file.writes) checkOrm(o, w, ctx);
   },
 };

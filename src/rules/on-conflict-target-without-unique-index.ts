@@ -13,6 +13,10 @@ import { arbiterKeys, keyChoices, keyLabel, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
 import { sameKeyColumns } from './columns';
 import { resolveTable } from './tables';
+import type { OrmHostFacts } from '../embedded/orm/host';
+import type { OrmWrite } from '../embedded/orm/types';
+import { LIBRARY_NAME, resolveWrite } from './orm';
+import type { HostContext } from './rule';
 
 const ID = 'on-conflict-target-without-unique-index';
 
@@ -91,6 +95,34 @@ function replaceFixes(ins: InsertFacts, ctx: RuleContext, table: TableDescriptio
     .map((k) => ({ title: `Use conflict target ${k.target} (${k.label})`, edits: [{ start: t.span.start, end, newText: k.target }] }));
 }
 
+/**
+ * The same through an ORM: a target (`target: t.email`, `oc.column('email')`, `.onConflict(['a'])`,
+ * `conflictAttributes`) whose columns are no unique key of the table its schema declares.
+ */
+function checkOrm(o: OrmHostFacts, w: OrmWrite, ctx: HostContext): void {
+  const c = w.conflict;
+  if (!c || c.target.kind !== 'columns' || !o.onPostgres(w)) return;
+  const r = resolveWrite(o, ctx, w);
+  const table = r?.table;
+  const t = r?.facts.onConflict?.target;
+  if (!r || !table || !t || t.kind !== 'columns' || t.columns.length === 0) return;
+  // every target column must be a column the schema knows: an unknown one means the schema is not the whole story
+  if (t.columns.some((col) => !table.columns.some((x) => x.name === col))) return;
+  const cols = t.columns;
+  const candidates = arbiterKeys(table).filter((k) => sameKeyColumns(k, cols));
+  if (c.action === 'nothing' && table.keys.some((k) => k.kind === 'exclude' && sameKeyColumns(k, cols))) return;
+  if (candidates.some((k) => !k.predicate)) return;
+  if (candidates.length && t.where) return;
+  const name = tableLabel(r.facts.table, table);
+  const written = ctx.text.slice(c.target.span.start, c.target.span.end);
+  const message = candidates.length
+    ? `This ${LIBRARY_NAME[w.library]} conflict target ${written} fails at run time (42P10): the only unique index on (${cols.join(', ')}) of ${name} is partial (${keyLabel(candidates[0])}), and it is an arbiter only when the target repeats its predicate (${w.library === 'drizzle' ? 'targetWhere' : 'a WHERE on the target'}: ${candidates[0].predicate}).`
+    : `This ${LIBRARY_NAME[w.library]} conflict target ${written} fails at run time (42P10: no unique or exclusion constraint matches it): ${name} has no unique index on exactly (${cols.join(', ')})${describeKeys(table)}. Declare that key in the schema, or name one the table has.`;
+  // keys declared in ORM files only may miss an index made by raw SQL elsewhere: certain only with the SQL DDL
+  const ormOnly = !!r.entry && r.entry.table === table;
+  ctx.report({ start: c.target.span.start, end: c.target.span.end, message, severity: ormOnly ? 'warning' : undefined, related: related(table, name) });
+}
+
 /** ON CONFLICT target that matches no unique index/constraint of the known table (42P10). */
 export const onConflictTargetWithoutUniqueIndex: Rule = {
   id: ID,
@@ -103,5 +135,10 @@ export const onConflictTargetWithoutUniqueIndex: Rule = {
   reads: ['document-ddl', 'workspace-schema', 'other-statements'],
   statement(stmt, ctx) {
     for (const ins of stmt.upserts) check(ins, ctx);
+  },
+  host(ctx) {
+    const o = ctx.orm();
+    if (!o) return;
+    for (const w of o.file.writes) checkOrm(o, w, ctx);
   },
 };

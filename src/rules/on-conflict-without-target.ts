@@ -5,8 +5,12 @@
  */
 import type { Fix, RelatedInfo } from '../core/types';
 import type { InsertFacts } from '../core/facts';
+import { keyNames, prismaAdvice, targetFix, typeormOrUpdateFix } from '../embedded/orm/fix';
+import type { OrmHostFacts } from '../embedded/orm/host';
+import type { OrmWrite } from '../embedded/orm/types';
 import { arbiterKeys, keyChoices, keyLabel, keySupplied, lookupTable, tableLabel } from './keys';
-import { docsUrl, type Rule, type RuleContext } from './rule';
+import { LIBRARY_NAME, resolveWrite, targetlessForm } from './orm';
+import { docsUrl, type HostContext, type Rule, type RuleContext } from './rule';
 
 const ID = 'on-conflict-without-target';
 
@@ -65,6 +69,67 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
   ctx.report({ start: oc.head.start, end: oc.head.end, message, severity, fixes, related: related.length ? related : undefined });
 }
 
+/**
+ * The same hazard through an ORM or query builder (`.onConflictDoNothing()`, `oc.doNothing()`,
+ * `.onConflict().ignore()`, `skipDuplicates`, `ignoreDuplicates`, `.orIgnore()`), on PostgreSQL: the
+ * squiggle on the clause, the fix in the library's own syntax.
+ */
+function checkOrm(o: OrmHostFacts, w: OrmWrite, ctx: HostContext): void {
+  const c = w.conflict;
+  if (!c || c.target.kind !== 'none' || c.action !== 'nothing' || !o.onPostgres(w)) return;
+  const r = resolveWrite(o, ctx, w);
+  if (!r) return;
+  const { table, entry, facts } = r;
+  const name = tableLabel(facts.table, table);
+  const form = targetlessForm(w);
+  const lib = LIBRARY_NAME[w.library];
+  const cols = facts.columns?.map((x) => x.name);
+  const related: RelatedInfo[] = [];
+  if (table?.origin) related.push({ message: `${name} is declared here`, location: table.origin });
+  for (const k of table ? arbiterKeys(table) : []) if (k.origin) related.push({ message: `${keyLabel(k)} is declared here`, location: k.origin });
+  let severity: 'error' | undefined;
+  let message: string;
+  if (table) {
+    const keys = arbiterKeys(table);
+    const usable = keys.filter((k) => keySupplied(table, k, cols));
+    if (usable.length === 0) {
+      severity = 'error';
+      message = keys.length === 0
+        ? `${form} emits ON CONFLICT DO NOTHING, which never fires here: ${name} has no primary key or unique constraint, so every run inserts these rows again. Add a unique key on the columns that identify a row and name it as the conflict target.`
+        : `${form} emits ON CONFLICT DO NOTHING, which never fires here: ${name}'s only unique key is ${keys.map(keyLabel).join(', ')}, which this insert leaves to the database, so every run inserts these rows again. Add a unique key on the columns that identify a row and name it as the conflict target.`;
+    } else if (usable.length === 1) {
+      message = `${form} emits ON CONFLICT DO NOTHING with no conflict target: it only works because ${name} happens to have one unique key (${keyLabel(usable[0])}); name it, so that a new unique index cannot silently start dropping rows.`;
+    } else {
+      message = `${form} emits ON CONFLICT DO NOTHING with no conflict target: any of ${name}'s ${usable.length} unique keys (${usable.map(keyLabel).join('; ')}) silently drops the row, and nothing tells which one fired. Name the key that identifies a row.`;
+    }
+  } else {
+    message = `${form} emits ON CONFLICT DO NOTHING with no conflict target: if ${name} has no unique key it never fires and every run inserts these rows again; if it has several, any of them silently drops the row and nothing tells which. Name the key that identifies a row.`;
+  }
+  // the fix names plain columns: a partial or expression key is left to the message
+  const choices = keyChoices(facts.table, table, ctx.config, cols).filter((k) => !k.target.includes(' WHERE ') && k.columns.every((x) => /^[\w$]+$/.test(x)));
+  if (w.library === 'prisma') {
+    const k = choices[0];
+    message += ` ${prismaAdvice(w, k ? keyNames(w.library, k.columns, entry) : undefined, !!k?.backed)}`;
+  }
+  else if (w.library === 'sequelize' && w.method !== 'bulkCreate') message += ` ${lib}'s ${w.method} cannot name a conflict target: write the row with bulkCreate([row], { updateOnDuplicate: [key columns], conflictAttributes: [key columns] }) or upsert, on a unique key.`;
+  const fixes: Fix[] = [];
+  for (const k of choices) {
+    const names = keyNames(w.library, k.columns, entry);
+    const fix = targetFix(ctx.text, w, names);
+    if (!fix) continue;
+    fix.title = `${fix.title} (${k.label}${k.backed ? '' : '; needs a unique index on it'})`;
+    fix.preferred = fixes.length === 0;
+    fixes.push(fix);
+    const alt = typeormOrUpdateFix(ctx.text, w, names);
+    if (alt) fixes.push(alt);
+  }
+  if (fixes.length === 0) {
+    const fix = targetFix(ctx.text, w, ['${1:key_column}']);
+    if (fix) fixes.push({ ...fix, title: `${lib}: name the conflict target (the key columns)`, snippet: true, preferred: true });
+  }
+  ctx.report({ start: c.clause.start, end: c.clause.end, message, severity, fixes, related: related.length ? related : undefined });
+}
+
 /** ON CONFLICT DO NOTHING without a conflict target. */
 export const onConflictWithoutTarget: Rule = {
   id: ID,
@@ -76,5 +141,10 @@ export const onConflictWithoutTarget: Rule = {
   reads: ['workspace-schema'],
   statement(stmt, ctx) {
     for (const ins of stmt.upserts) check(ins, ctx);
+  },
+  host(ctx) {
+    const o = ctx.orm();
+    if (!o) return;
+    for (const w of o.file.writes) checkOrm(o, w, ctx);
   },
 };

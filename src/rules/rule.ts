@@ -9,6 +9,8 @@ import type { SqlDocument, Statement, StatementKind } from '../core/facts';
 import type { DdlSchemaModel } from '../core/schema/ddl';
 import type { Suppression } from '../core/suppress';
 import type { JsToken } from '../embedded/jsTokens';
+import type { OrmHostFacts } from '../embedded/orm/host';
+import type { TokenStream } from '../embedded/orm/stream';
 import type { EmbeddedSql } from '../embedded/types';
 import type { SchemaModel } from '../core/schema';
 import type { AnalyzerConfig, Fix, RelatedInfo, Severity, SourceLanguage } from '../core/types';
@@ -87,6 +89,13 @@ export interface HostContext {
   ast(stmt: Statement): StmtAst | undefined;
   /** The host text's significant JS/TS tokens (the stream the SQL was found with): what a rule reads the code's structure from. */
   tokens(): readonly JsToken[];
+  /** The same tokens as typed arrays with bracket partners (src/embedded/orm/stream): the file's one tokenization. */
+  stream(): TokenStream;
+  /**
+   * The ORM and query-builder calls of the file (inserts, upserts, row checks) with the dialect each
+   * runs on, and the ORM schema of its project; undefined when the file holds none.
+   */
+  orm(): OrmHostFacts | undefined;
   /** Reports one finding; offsets are host offsets. */
   report(r: RuleReport): void;
 }

@@ -15,6 +15,10 @@ import { T, type Tokens } from '../core/lexer';
 import { docsUrl, type Rule, type RuleContext } from './rule';
 import { findNodes, sval } from './ast';
 import { resolveTable } from './tables';
+import { runsOnPostgres } from '../embedded/orm/dialect';
+import { mayDeclareOrmSchema, ormSchemaOf } from '../embedded/orm/model';
+import { readOrmSchema } from '../embedded/orm/schema';
+import type { HostContext } from './rule';
 
 const ID = 'unique-key-allows-null-duplicates';
 
@@ -138,6 +142,50 @@ function check(stmt: Statement, ctx: RuleContext): void {
   }
 }
 
+/** How each ORM schema says NULLS NOT DISTINCT / NOT NULL, for the message. */
+const ORM_REMEDY: Record<string, string> = {
+  drizzle: 'declare the key as unique(name).on(...).nullsNotDistinct() (PostgreSQL 15+; uniqueIndex has no such option) or add .notNull() to',
+  prisma: 'make required (drop the ?)',
+  kysely: "add .nullsNotDistinct() to the constraint or index (PostgreSQL 15+) or .notNull() to",
+  knex: 'add .notNullable() to',
+  sequelize: 'set allowNull: false on',
+  typeorm: 'set nullable: false on',
+  'mikro-orm': 'set nullable: false on',
+};
+
+/**
+ * The same in an ORM schema file (Drizzle `unique().on(...)` / `uniqueIndex().on(...)`, Kysely
+ * `addUniqueConstraint`, knex `table.unique([...])`, entity decorators) of a PostgreSQL project: a
+ * composite key whose columns the schema leaves nullable. Partial and expression keys are left alone.
+ */
+function checkOrmSchema(ctx: HostContext): void {
+  if (!ctx.path) return;
+  // the project's schema model has read this file already when it is one of its ORM schema files
+  const model = ormSchemaOf(ctx.schema);
+  const file = model?.orm.files.find((f) => f.path === ctx.path)
+    ?? (mayDeclareOrmSchema(ctx.path) ? readOrmSchema(ctx.path, ctx.text, ctx.stream) : undefined);
+  if (!file || !file.tables.length || !runsOnPostgres(file.dialect ?? model?.dialect())) return;
+  for (const t of file.tables) {
+    const table = t.table;
+    for (const k of table.keys) {
+      if ((k.kind !== 'unique' && k.kind !== 'unique-index') || k.columns.length < 2 || k.nullsNotDistinct || k.predicate || k.expression || !k.origin) continue;
+      const nullable = nullableColumns(table, k.columns);
+      if (!nullable?.length || nullable.some((c) => OPTIONAL_ID.test(c))) continue;
+      // a column that is alone a unique key (or the primary key) already stops the duplicates
+      if (table.keys.some((o) => o !== k && !o.predicate && o.columns.length === 1 && k.columns.includes(o.columns[0]))) continue;
+      const tuple = `(${k.columns.map((c) => (nullable.includes(c) ? 'NULL' : c)).join(', ')})`;
+      const remedy = ORM_REMEDY[t.library] ?? 'make NOT NULL';
+      ctx.report({
+        start: k.origin.start,
+        end: k.origin.end,
+        message:
+          `UNIQUE (${k.columns.join(', ')}) of ${table.name} does not stop duplicates where ${nullable.join(' or ')} is NULL: NULLs count as distinct, so ${tuple} can be stored any number of times, ` +
+          `and a conflict on this key never fires for those rows. In the schema, ${remedy} ${nullable.join(', ')}.`,
+      });
+    }
+  }
+}
+
 /** Composite UNIQUE key over nullable columns without NULLS NOT DISTINCT. */
 export const uniqueKeyAllowsNullDuplicates: Rule = {
   id: ID,
@@ -150,5 +198,8 @@ export const uniqueKeyAllowsNullDuplicates: Rule = {
   reads: ['document-ddl', 'workspace-schema'],
   statement(stmt, ctx) {
     if (stmt.depth === 0 && (stmt.createTable || stmt.createIndex?.unique || stmt.kind === 'alter-table')) check(stmt, ctx);
+  },
+  host(ctx) {
+    checkOrmSchema(ctx);
   },
 };

@@ -15,6 +15,11 @@ import { quoteIdent as ident } from '../core/quote';
 import { findNodes, leaksPlaceholder, sval, type StmtAst } from './ast';
 import { isVersionColumn, versionColumns } from './columns';
 import { resolveTable } from './tables';
+import type { OrmHostFacts } from '../embedded/orm/host';
+import { sqlColumns } from '../embedded/orm/resolve';
+import type { OrmWrite } from '../embedded/orm/types';
+import { LIBRARY_NAME, objectEntries, resolveWrite } from './orm';
+import type { HostContext } from './rule';
 
 const ID = 'upsert-without-ordering-guard';
 
@@ -139,6 +144,42 @@ function checkMerge(stmt: Statement, ctx: RuleContext): void {
   }
 }
 
+/**
+ * The same through an ORM: `onConflictDoUpdate({ set: { updatedAt: sql`excluded.updated_at` } })`,
+ * `oc.doUpdateSet({ version: (eb) => eb.ref('excluded.version') })`, `excluded('updatedAt')`: a version
+ * column the update copies from the incoming row, with no condition on it in the call.
+ */
+function checkOrm(o: OrmHostFacts, w: OrmWrite, ctx: HostContext): void {
+  const c = w.conflict;
+  if (!c || c.action !== 'update' || !c.set?.length || !c.setSpan || !o.onPostgres(w)) return;
+  const r = resolveWrite(o, ctx, w);
+  const naming = w.library === 'kysely' || w.library === 'knex' || w.library === 'typeorm' ? 'column' : 'property';
+  const entries = objectEntries(ctx.text.slice(c.setSpan.start, c.setSpan.end));
+  const copied: Array<{ key: string; column: string }> = [];
+  for (const key of c.set) {
+    const column = sqlColumns([key], naming, r?.entry)[0];
+    const value = entries.get(key) ?? '';
+    if (!isVersionColumn(column) || !orderable(r?.table, column) || !/\bexcluded\b/i.test(value)) continue;
+    copied.push({ key, column });
+  }
+  if (!copied.length) return;
+  copied.sort((a, b) => rank(a.column) - rank(b.column));
+  const v = copied[0];
+  // a condition in the call that names the column (setWhere, where, .where(...) after the action) is a guard
+  const rest = ctx.text.slice(c.clause.start, w.call.end);
+  if (/\b(?:setWhere|where|targetWhere)\b/.test(rest) && (rest.includes(v.key) || rest.includes(v.column))) return;
+  const guard = `excluded.${ident(v.column)} > ${ident(r?.table?.name ?? w.table.sqlName ?? 'the_table')}.${ident(v.column)}`;
+  const how = w.library === 'drizzle' ? `setWhere: sql\`${guard}\``
+    : w.library === 'kysely' ? `.where('excluded.${v.column}', '>', eb.ref('${r?.table?.name ?? w.table.sqlName ?? 't'}.${v.column}'))` + ' after doUpdateSet'
+      : w.library === 'knex' || w.library === 'objection' ? `.where(...) after .merge(...) with ${guard}`
+        : `a WHERE ${guard} on the update`;
+  ctx.report({
+    start: c.setSpan.start,
+    end: c.setSpan.end,
+    message: `This ${LIBRARY_NAME[w.library]} upsert overwrites the stored row whatever its ${v.column}: a late or replayed event with an older ${v.column} replaces newer data, and the newer data is lost. Compare first (ON CONFLICT DO UPDATE ... WHERE ${guard}): ${how}.`,
+  });
+}
+
 /** Upsert copying an incoming version/timestamp without comparing it to the stored one. */
 export const upsertWithoutOrderingGuard: Rule = {
   id: ID,
@@ -151,5 +192,10 @@ export const upsertWithoutOrderingGuard: Rule = {
   statement(stmt, ctx) {
     if (stmt.kind === 'merge') checkMerge(stmt, ctx);
     for (const ins of stmt.upserts) if (ins.onConflict?.action === 'update') checkInsert(stmt, ins, ctx);
+  },
+  host(ctx) {
+    const o = ctx.orm();
+    if (!o) return;
+    for (const w of o.file.writes) checkOrm(o, w, ctx);
   },
 };

@@ -12,11 +12,15 @@ export interface DdlFile {
   text: string;
 }
 
-/** Builds a model from DDL files; the parser (WASM) and the builder load on first use. */
-async function buildModel(files: DdlFile[], naturalKeys: Record<string, string[]>): Promise<SchemaModel | undefined> {
+/** Builds a model from DDL files and ORM schema files; the parser (WASM) and the builder load on first use. */
+async function buildModel(files: DdlFile[], naturalKeys: Record<string, string[]>, ormFiles: DdlFile[] = []): Promise<SchemaModel | undefined> {
   const { loadSchemaFromDdl } = await import('../core/schema/ddl');
-  return loadSchemaFromDdl(files, { naturalKeys });
+  const { withOrmSchema } = await import('../embedded/orm/model');
+  return withOrmSchema(await loadSchemaFromDdl(files, { naturalKeys }), ormFiles);
 }
+
+/** ORM schema files the index reads besides .sql: Prisma schemas, and TS/JS under schema, entity, model, migration or db names. */
+const ORM_GLOB = '**/*.{prisma,ts,mts,cts,js,mjs,cjs}';
 
 const REBUILD_DELAY_MS = 300;
 /**
@@ -36,6 +40,7 @@ export class SchemaIndex implements vscode.Disposable {
   private started = false;
   private timer: NodeJS.Timeout | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
+  private ormWatcher: vscode.FileSystemWatcher | undefined;
   private trustGrant: vscode.Disposable | undefined;
   /** Files the last build left out for their size (workspace-relative), for the log and tests. */
   skipped: string[] = [];
@@ -67,6 +72,12 @@ export class SchemaIndex implements vscode.Disposable {
     this.watcher.onDidCreate(soon);
     this.watcher.onDidChange(soon);
     this.watcher.onDidDelete(soon);
+    // ORM schema files (Drizzle tables, Prisma models, entities, migrations) feed the model too
+    this.ormWatcher = vscode.workspace.createFileSystemWatcher(ORM_GLOB);
+    const ormSoon = (uri: vscode.Uri) => void import('../embedded/orm/model').then((m) => { if (m.mayDeclareOrmSchema(uri.path)) this.scheduleRebuild(); });
+    this.ormWatcher.onDidCreate(ormSoon);
+    this.ormWatcher.onDidChange(ormSoon);
+    this.ormWatcher.onDidDelete(ormSoon);
     // Trust granted: the files left out under the untrusted budget are read now.
     this.trustGrant = vscode.workspace.onDidGrantWorkspaceTrust(soon);
     this.rebuild();
@@ -84,7 +95,8 @@ export class SchemaIndex implements vscode.Disposable {
       const t0 = Date.now();
       try {
         const files = await this.readDdlFiles();
-        const model = await buildModel(files, new Config().naturalKeys);
+        const ormFiles = await this.readOrmFiles();
+        const model = await buildModel(files, new Config().naturalKeys, ormFiles);
         const tables = model ? [...model.tables()] : [];
         // Most saved .sql files hold no DDL: re-lint open documents only when the model differs
         // (origins included, so related-information positions stay right).
@@ -141,9 +153,34 @@ export class SchemaIndex implements vscode.Disposable {
     return out;
   }
 
+  /** ORM schema files, under the same size budget as the .sql files (a workspace decides what they hold). */
+  private async readOrmFiles(): Promise<DdlFile[]> {
+    const { mayDeclareOrmSchema } = await import('../embedded/orm/model');
+    const cfg = new Config();
+    const exclude = `{${['**/node_modules/**', ...cfg.exclude].join(',')}}`;
+    const uris = (await vscode.workspace.findFiles(ORM_GLOB, exclude, 20000)).filter((u) => mayDeclareOrmSchema(u.path)).slice(0, 2000);
+    uris.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const limits = vscode.workspace.isTrusted ? INDEX_LIMITS.trusted : INDEX_LIMITS.untrusted;
+    const out: DdlFile[] = [];
+    let total = 0;
+    for (const uri of uris) {
+      try {
+        const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+        const size = open ? open.getText().length : (await vscode.workspace.fs.stat(uri)).size;
+        if (size > limits.fileBytes || total + size > limits.totalBytes) continue;
+        total += size;
+        out.push({ path: uri.fsPath, text: open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)) });
+      } catch {
+        // a file gone between listing and reading is not part of the schema
+      }
+    }
+    return out;
+  }
+
   dispose(): void {
     clearTimeout(this.timer);
     this.watcher?.dispose();
+    this.ormWatcher?.dispose();
     this.trustGrant?.dispose();
     this.changed.dispose();
   }

@@ -136,11 +136,63 @@ if (fs.existsSync(tsReal)) {
   console.log('ts-real corpus absent (../shared/corpus): ORM pass measured on node_modules only');
 }
 
+// The wired layer, A/B in the same run: `analyze()` of each TS/JS file as the CLI runs it, with the
+// rules as they are (A: ORM calls read, ORM schema files feeding the model) against the same rules
+// without their ORM side (B: what the embedded-SQL pass cost before the ORM layer was wired in: the
+// SQL regions and the SQL side of check-then-insert-race). A also pays for reading every file as a
+// possible ORM schema (withOrmSchema), once per run, as `dupguard lint` does.
+import { analyze } from '../../src/engine/analyze';
+import { withOrmSchema } from '../../src/embedded/orm/model';
+import { rules } from '../../src/rules/index';
+import type { Rule } from '../../src/rules/rule';
+import { ensureParser } from '../../src/core/schema/ddl';
+
+const withoutOrm: Rule[] = rules.map((r) => {
+  if (!r.host) return r;
+  // check-then-insert-race read host code before the ORM layer; the other host hooks are the ORM side
+  if (r.id !== 'check-then-insert-race') return { ...r, host: undefined };
+  return { ...r, host: (ctx) => r.host!({ ...ctx, orm: () => undefined }) };
+});
+
+async function engineAB(label: string, files: Array<{ path: string; text: string }>, rounds: number): Promise<void> {
+  await ensureParser();
+  // each file's fastest of several paired runs (A and B alternate), summed: load on a shared machine hits neither side more
+  const a = new Array<number>(files.length).fill(Infinity);
+  const b = new Array<number>(files.length).fill(Infinity);
+  let schemaMs = Infinity;
+  let findingsA = 0;
+  let findingsB = 0;
+  let schema = withOrmSchema(undefined, files);
+  for (let r = 0; r < rounds; r++) {
+    const s0 = process.hrtime.bigint();
+    schema = withOrmSchema(undefined, files);
+    schemaMs = Math.min(schemaMs, Number(process.hrtime.bigint() - s0) / 1e6);
+    findingsA = 0;
+    findingsB = 0;
+    files.forEach((f, i) => {
+      const sides = r % 2 ? ['b', 'a'] : ['a', 'b'];
+      for (const side of sides) {
+        const t0 = process.hrtime.bigint();
+        if (side === 'a') {
+          findingsA += analyze({ text: f.text, path: f.path, schema, reuse: false }).findings.length;
+          a[i] = Math.min(a[i], Number(process.hrtime.bigint() - t0) / 1e6);
+        } else {
+          findingsB += analyze({ text: f.text, path: f.path, reuse: false, rules: withoutOrm }).findings.length;
+          b[i] = Math.min(b[i], Number(process.hrtime.bigint() - t0) / 1e6);
+        }
+      }
+    });
+  }
+  const sum = (x: number[]) => x.reduce((p, q) => p + q, 0);
+  const sa = sum(a) + schemaMs;
+  const sb = sum(b);
+  console.log(`${label}: analyze() without the ORM side ${sb.toFixed(1)} ms (${findingsB} findings), with it ${sa.toFixed(1)} ms (${findingsA} findings; reading the files as ORM schemas, once per run: ${schemaMs.toFixed(1)} ms of it) = +${(100 * (sa - sb) / sb).toFixed(1)}% (limit +25%)`);
+}
+
 // The lint plan (src/embedded/plan.ts: execution and dialect of each region, branch variants, the
 // host shapes the extractor misses) against extraction alone, and against a whole analysis, on the
 // TS/JS of ../shared/corpus/ts-real (real SQL-bearing code) and on node_modules JS. Fastest of
 // several paired runs per file, summed.
-import { analyze } from '../../src/engine/analyze';
 import { planHost } from '../../src/embedded/plan';
 
 function planCost(label: string, texts: string[], rounds: number): void {
@@ -187,4 +239,14 @@ function planCost(label: string, texts: string[], rounds: number): void {
     planCost(`ts-real corpus TS/JS (${texts.length} files)`, texts, 5);
   }
   planCost(`node_modules JS (${inputs.length} files, almost no SQL)`, inputs.map((f) => f.text), 2);
+  const files: Array<{ path: string; text: string }> = [];
+  if (fs.existsSync(tsReal)) {
+    for (const d of fs.readdirSync(tsReal)) {
+      const dir = path.join(tsReal, d);
+      if (!fs.statSync(dir).isDirectory()) continue;
+      for (const f of fs.readdirSync(dir)) if (/\.[cm]?[jt]sx?$/.test(f)) files.push({ path: `${d}/${f}`, text: fs.readFileSync(path.join(dir, f), 'utf8') });
+    }
+    await engineAB(`engine A/B, ts-real corpus TS/JS (${files.length} files)`, files, 9);
+  }
+  await engineAB(`engine A/B, node_modules JS (${inputs.length} files)`, inputs.map((f) => ({ path: f.name, text: f.text })), 3);
 })();

@@ -114,10 +114,10 @@ export function typeormOrUpdateFix(text: string, w: OrmWrite, key: readonly stri
 }
 
 /** What to tell a Prisma user, who cannot name a conflict target: a unique key, then `upsert` (or raw SQL). */
-export function prismaAdvice(w: OrmWrite, key?: readonly string[]): string {
+export function prismaAdvice(w: OrmWrite, key?: readonly string[], declared = false): string {
   const model = w.table.ormName ? w.table.ormName.charAt(0).toUpperCase() + w.table.ormName.slice(1) : 'the model';
   const k = key?.length ? key.join(', ') : 'the columns that identify a row';
   return `Prisma's createMany({ skipDuplicates: true }) emits ON CONFLICT DO NOTHING with no conflict target, and Prisma has no option to name one. `
-    + `Declare the key on ${model} (@@unique([${k}])) and write each row with upsert({ where: { ... }, create, update: {} }) on it, `
+    + `${declared ? `Write each row with upsert({ where: { ... }, create, update: {} }) on ${model}'s @@unique([${k}])` : `Declare the key on ${model} (@@unique([${k}])) and write each row with upsert({ where: { ... }, create, update: {} }) on it`}, `
     + `or send INSERT ... ON CONFLICT (${k}) DO NOTHING through $executeRaw.`;
 }

@@ -31,8 +31,9 @@ export interface RecogniseOptions {
  * library code) are not tokenized: a conflict option or method, a literal batch, or a row check and an
  * insert in the same file.
  */
-// 'onflict' covers onConflict*, conflictAttributes, conflictFields; 'Duplicate' skip/ignore/updateOnDuplicate(s)
-const CONFLICT_WORDS = ['onflict', 'Duplicate', '.orIgnore(', '.orUpdate(', '.upsert('];
+// onConflict* (Drizzle, Kysely, knex, MikroORM), Sequelize's conflictAttributes/conflictFields and
+// skip/ignore/updateOnDuplicate(s) (not the word "conflict" alone: compilers and editors are full of it)
+const CONFLICT_WORDS = ['onConflict', 'conflictAttributes', 'conflictFields', 'Duplicates', 'OnDuplicate', '.orIgnore(', '.orUpdate(', '.upsert('];
 const INSERT_WORDS = ['.insert', '.create(', 'createMany', 'bulkCreate'];
 const CHECK_WORDS = ['findFirst', 'findUnique', 'findOne', 'findByPk', 'selectFrom(', '.from(', '.first('];
 const LITERAL_BATCH = /\.values\s*\(\s*\[|\bdata\s*:\s*\[|\.bulkCreate\s*\(\s*\[/;
@@ -62,6 +63,9 @@ for (const t of TRIGGERS) TRIGGER_FIRST[t.charCodeAt(0)] = 1;
 
 /** Links that turn a chain into text for a test to compare (an expected-output test, not an executed write). */
 const COMPILES = new Set(['toSQL', 'toSql', 'toQuery', 'toString', 'compile', 'getSql', 'getQuery', 'getQueryAndParameters', 'toSqlString', 'getSQL']);
+
+/** Links that run a built query (a variable the code runs is executed code, whatever else it does with it). */
+const EXECUTES = new Set(['execute', 'executeTakeFirst', 'executeTakeFirstOrThrow', 'then', 'run', 'catch', 'finally', 'stream']);
 
 const MODULE_LIBRARY: ReadonlyArray<[RegExp, OrmLibrary | 'ponder']> = [
   [/^drizzle-orm(?:\/|$)/, 'drizzle'],
@@ -169,7 +173,10 @@ class Recogniser {
       seen.add(first);
       const chain = parseChain(ts, first);
       if (chain.links.some((l) => COMPILES.has(l.name))) continue;
+      const before = this.writes.length;
       this.classify(chain);
+      // `const q = db.insert(t)...; expect(q.toSQL()).toEqual('...')`: a query built to be compiled, never run
+      if (this.writes.length > before && this.compiledOnly(chain)) this.writes.length = before;
     }
     const libraries = [...this.libraries].filter((l): l is OrmLibrary => l !== 'ponder');
     for (const w of [...this.writes, ...this.reads]) if (!libraries.includes(w.library)) libraries.push(w.library);
@@ -280,6 +287,42 @@ class Recogniser {
     const imp = this.imports.get(local);
     if (imp && imp.imported !== '*' && imp.imported !== 'default') return imp.imported;
     return this.destructured.get(local) ?? local;
+  }
+
+  /**
+   * The chain is bound to a variable (`const q = <chain>`, `q = <chain>`) that the file later compiles
+   * to text (`q.toSQL()`, `q.getQuery()`, `q.compile()`) and never runs (`await q`, `q.execute()`, `q.then(...)`).
+   */
+  private compiledOnly(chain: Chain): boolean {
+    const ts = this.ts;
+    let k = chain.first - 1;
+    if (ts.isId(k, 'await')) return false;
+    if (!ts.isP(k, '=') || ts.kinds[k - 1] !== ID) return false;
+    const name = ts.val(k - 1);
+    let compiled = false;
+    for (let i = chain.last + 1; i < ts.length; i++) {
+      if (ts.kinds[i] !== ID || !ts.is(i, name) || ts.isP(i - 1, '.')) continue;
+      if (ts.isId(i - 1, 'await') || ts.isId(i - 1, 'return')) return false;
+      if (ts.isP(i + 1, '=') && !ts.isP(i + 2, '=')) break; // bound again: later uses are another query's
+      if (!ts.isP(i + 1, '.') || ts.kinds[i + 2] !== ID) continue;
+      const m = ts.val(i + 2);
+      if (COMPILES.has(m)) compiled = true;
+      else if (EXECUTES.has(m)) return false;
+    }
+    return compiled;
+  }
+
+  /** The last declaration of `name` before token `before` builds its value with a call of `fn` (`const schema = { account: onchainTable(...) }`). */
+  private declaredWith(name: string, before: number, fn: string): boolean {
+    const list = this.decls.get(name);
+    if (!list) return false;
+    let init = -1;
+    for (const i of list) if (i < before) init = i;
+    if (init < 0) return false;
+    const ts = this.ts;
+    const end = ts.isP(init, '{') || ts.isP(init, '(') || ts.isP(init, '[') ? ts.partner(init) : Math.min(ts.length - 1, init + 4);
+    for (let i = init; i <= end; i++) if (ts.kinds[i] === ID && ts.is(i, fn) && ts.isP(i + 1, '(')) return true;
+    return false;
   }
 
   /** The chain a local variable was last bound to before token `before` (`const query = tx.insert(t)...`). */
@@ -567,6 +610,8 @@ class Recogniser {
     const insArgs = insLink ? ts.elements(insLink.open) : [];
     if (insLink && insArgs.length !== 1) return; // not Drizzle's insert(table)
     const table = insArgs.length === 1 ? this.tableArg(insArgs[0][0], insArgs[0][1]) : {};
+    // a table made by ponder's onchainTable: ponder's store resolves conflicts on the primary key itself
+    if (insArgs.length === 1 && ts.kinds[insArgs[0][0]] === ID && this.declaredWith(ts.val(insArgs[0][0]), insArgs[0][0], 'onchainTable')) return;
     const valuesLink = links.find((l) => l.name === 'values' && l.open >= 0);
     const v = valuesLink ? ts.elements(valuesLink.open)[0] : undefined;
     const { rows, columns } = v ? this.rows(v[0], v[1]) : {};

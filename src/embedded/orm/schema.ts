@@ -39,17 +39,32 @@ export interface OrmSchemaFile {
   tables: OrmSchemaTable[];
 }
 
-/** Reads the ORM schema declarations of one file (by its path's extension and content). Never throws. */
-export function readOrmSchema(path: string, text: string): OrmSchemaFile {
+/**
+ * Reads the ORM schema declarations of one file (by its path's extension and content). `stream`: the
+ * file's token stream when the caller has one (asked for only if the file may declare tables). Never throws.
+ */
+export function readOrmSchema(path: string, text: string, stream?: () => TokenStream): OrmSchemaFile {
   try {
     if (/\.prisma$/i.test(path)) return readPrisma(path, text);
-    if (!/\b(?:pgTable|mysqlTable|sqliteTable|pgTableCreator|onchainTable|createTable|define|init|pgSchema)\b|\.table\s*\(|@(?:Entity|Table)\b/.test(text)) {
+    if (!mayDeclareTables(text)) {
       return { path, evidence: [], tables: [] };
     }
-    return new TsSchemaReader(path, text).run();
+    return new TsSchemaReader(path, text, stream?.()).run();
   } catch {
     return { path, evidence: [], tables: [] };
   }
+}
+
+/**
+ * Cheap tests on the raw text before a file is tokenized: a table builder or migration call, an
+ * entity decorator, or Sequelize's define/init in a file that names Sequelize (both words are common).
+ */
+function mayDeclareTables(text: string): boolean {
+  // every table builder and decorator below spells `Table`, `Schema` or `Entity`: most files are out at once
+  if (!text.includes('Table') && !text.includes('Schema') && !text.includes('Entity') && !text.includes('.table') && !text.includes('equelize')) return false;
+  if (/\b(?:pgTable|mysqlTable|sqliteTable|pgTableCreator|onchainTable|createTable|pgSchema)\b|@(?:Entity|Table)\b/.test(text)) return true;
+  if (/\.table\s*\(/.test(text) && /\bschema\b/.test(text)) return true;
+  return /sequelize/i.test(text) && /\b(?:define|init)\b/.test(text);
 }
 
 class Locator {
@@ -185,8 +200,8 @@ class TsSchemaReader {
   private readonly schemaObjects = new Map<string, string | undefined>();
   private readonly tableCreators = new Set<string>();
 
-  constructor(private readonly path: string, private readonly text: string) {
-    this.ts = new TokenStream(text, /\.[jt]sx$/i.test(path));
+  constructor(private readonly path: string, private readonly text: string, stream?: TokenStream) {
+    this.ts = stream ?? new TokenStream(text, /\.[jt]sx$/i.test(path));
     this.loc = new Locator(path, text);
   }
 
@@ -767,6 +782,9 @@ class TsSchemaReader {
         const existing = entry.table.keys.find((k) => k.kind === 'primary');
         if (existing) existing.columns.push(col); else entry.table.keys.push({ kind: 'primary', columns: [col], origin: this.loc.at(d.span) });
         if (/\bautoincrement\s*:\s*true|defaultRaw\s*:\s*['"`](?:gen_random_uuid|uuid_generate)/i.test(txt)) c.surrogate = true;
+        // MikroORM: a numeric primary key is auto-increment unless told otherwise
+        if (library === 'mikro-orm' && d.name === 'PrimaryKey' && !/\bautoincrement\s*:\s*false/i.test(txt)
+          && new RegExp(`^[\\s\\S]{0,200}?\\b${prop.replace(/\$/g, "\\$")}\\s*[!?]?\\s*:\\s*(?:number|bigint)\\b`).test(this.text.slice(d.span.end, d.span.end + 240))) c.surrogate = true;
       }
       if ((d.name === 'Column' || d.name === 'Property') && /\bunique\s*:\s*true/.test(txt)) entry.table.keys.push({ kind: 'unique', columns: [col], origin: this.loc.at(d.span) });
       if (d.name === 'Unique') entry.table.keys.push({ kind: 'unique', columns: [col], origin: this.loc.at(d.span) });

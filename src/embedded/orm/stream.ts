@@ -3,6 +3,7 @@
  * from the one JS tokenizer of src/embedded (./tokens: the hand-written scanner, js-tokens for JSX).
  * The ORM recognisers and schema readers walk this; nothing here slices text it is not asked for.
  */
+import type { JsToken } from '../jsTokens';
 import { tokenize } from '../tokens';
 
 export const ID = 1;
@@ -16,6 +17,19 @@ export const NUM = 6;
 export const REGEX = 7;
 export const OTHER = 8;
 
+/** js-tokens type names by code, and codes by name: a token keeps its type in one byte. */
+const TYPE_NAMES: string[] = [];
+const TYPE_CODES = new Map<string, number>();
+function typeCode(type: string): number {
+  let c = TYPE_CODES.get(type);
+  if (c === undefined) {
+    c = TYPE_NAMES.length;
+    TYPE_NAMES.push(type);
+    TYPE_CODES.set(type, c);
+  }
+  return c;
+}
+
 /** Significant tokens of a host text, with their [start, end) offsets and bracket partners. */
 export class TokenStream {
   /** Token kinds (ID, PUNCT, ...), starts and ends; typed arrays sized to the token count. */
@@ -26,17 +40,27 @@ export class TokenStream {
   match: Int32Array = new Int32Array(0);
   /** Index of the innermost bracket enclosing each token (-1 at top level); a bracket's own is the one around it. */
   parent: Int32Array = new Int32Array(0);
+  /** js-tokens type of each token, as a code (see jsTokens()). */
+  private readonly types: Uint8Array;
+  private objects: JsToken[] | undefined;
   /** Number of tokens. */
   readonly length: number;
   private readonly count: number;
 
-  constructor(readonly text: string, jsx = false) {
-    let cap = Math.max(16, text.length >> 3);
+  /**
+   * Tokenizes `text`, or reads `source`: the file's significant tokens already made by the engine's
+   * one pass (src/embedded/jsTokens), so that a file is tokenized once whoever reads it.
+   */
+  constructor(readonly text: string, source: boolean | readonly JsToken[] = false) {
+    let cap = Math.max(16, typeof source === 'boolean' ? text.length >> 3 : source.length);
     let kinds = new Uint8Array(cap);
+    let types = new Uint8Array(cap);
     let starts = new Int32Array(cap);
     let ends = new Int32Array(cap);
     let n = 0;
-    tokenize(text, jsx, (type, s, e) => {
+    let lastType = '';
+    let lastCode = 0;
+    const each = (type: string, s: number, e: number) => {
       let k: number;
       switch (type) {
         case 'WhiteSpace': case 'LineTerminatorSequence': case 'MultiLineComment': case 'SingleLineComment': case 'HashbangComment':
@@ -53,17 +77,23 @@ export class TokenStream {
       if (n === cap) {
         cap *= 2;
         const k2 = new Uint8Array(cap); k2.set(kinds); kinds = k2;
+        const t2 = new Uint8Array(cap); t2.set(types); types = t2;
         const s2 = new Int32Array(cap); s2.set(starts); starts = s2;
         const e2 = new Int32Array(cap); e2.set(ends); ends = e2;
       }
       kinds[n] = k;
+      if (type !== lastType) { lastType = type; lastCode = typeCode(type); }
+      types[n] = lastCode;
       starts[n] = s;
       ends[n] = e;
       n++;
-    });
+    };
+    if (typeof source === 'boolean') tokenize(text, source, each);
+    else for (const t of source) each(t.type, t.start, t.end);
     this.count = n;
     this.length = n;
     this.kinds = kinds.subarray(0, n);
+    this.types = types.subarray(0, n);
     this.starts = starts.subarray(0, n);
     this.ends = ends.subarray(0, n);
     this.pairBrackets();
@@ -98,6 +128,17 @@ export class TokenStream {
     }
     this.match = match;
     this.parent = parent;
+  }
+
+  /**
+   * The same tokens as src/embedded/jsTokens' significantTokens gives them (type name, start, end),
+   * made on first call: host rules that walk token objects read them from the file's one tokenization.
+   */
+  jsTokens(): readonly JsToken[] {
+    if (this.objects) return this.objects;
+    const out: JsToken[] = new Array(this.count);
+    for (let i = 0; i < this.count; i++) out[i] = { type: TYPE_NAMES[this.types[i]], start: this.starts[i], end: this.ends[i] };
+    return (this.objects = out);
   }
 
   /** Text of token i (identifiers and punctuators; literals as written, quotes included). */

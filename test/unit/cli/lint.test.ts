@@ -421,3 +421,21 @@ test('a .dupguard.json nearer to a file applies to it: one folder of the project
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('lint: ORM schema files feed the schema (a Drizzle table in TS, a Prisma schema met while walking) and the Prisma schema is linted for its keys; --no-schema leaves the ORM tables unknown', async () => {
+  const dir = tmp({
+    'prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n\nmodel Price {\n  id        String  @id @default(cuid())\n  projectId String?\n  modelName String\n  @@unique([projectId, modelName])\n}\n',
+    'src/db/schema.ts': "import { pgTable, text, uuid, unique } from 'drizzle-orm/pg-core';\nexport const tag = pgTable('tag', {\n  id: uuid('id').primaryKey().defaultRandom(),\n  name: text('name').notNull(),\n}, (t) => [unique('tag_name').on(t.name)]);\n",
+    'src/app.ts': "import { db } from './db';\nimport { tag } from './db/schema';\nexport async function add(names: string[]) {\n  await db.insert(tag).values(names.map((name) => ({ name }))).onConflictDoNothing();\n}\n",
+  });
+  const r = await lint(['--format', 'json', '.'], dir);
+  const report = JSON.parse(r.stdout) as { files: Array<{ path: string; findings: Array<{ rule: string; line: number; message: string; fixes?: unknown }> }> };
+  const byFile = new Map(report.files.map((f) => [f.path.split(path.sep).join('/'), f.findings]));
+  assert.deepEqual(byFile.get('prisma/schema.prisma')?.map((f) => [f.rule, f.line]), [['unique-key-allows-null-duplicates', 10]]);
+  const app = byFile.get('src/app.ts') ?? [];
+  assert.deepEqual(app.map((f) => f.rule), ['on-conflict-without-target']);
+  assert.match(app[0].message, /unique constraint tag_name \(name\)/);
+  const bare = JSON.parse((await lint(['--format', 'json', '--no-schema', '.'], dir)).stdout) as typeof report;
+  const appBare = bare.files.find((f) => f.path.split(path.sep).join('/') === 'src/app.ts')!.findings;
+  assert.doesNotMatch(appBare[0].message, /tag_name/);
+});
