@@ -232,16 +232,17 @@ test('--quiet reports errors only; --max-warnings counts warnings even when quie
   assert.equal((await lint(['src/repo.ts', '--max-warnings', '1'], basic)).code, 0);
 });
 
-test('the analyzer gets relative paths, languages, config and one schema built from the linted SQL files in name order', async () => {
+test('the analyzer gets relative paths, languages, config and the schema built from the linted SQL files in name order', async () => {
   const seen: AnalyzeInput[] = [];
   let ddl: string[] = [];
   let keys: unknown;
   const deps: LintDeps = {
     ...fake(() => [], seen),
-    loadSchema: async (files, naturalKeys) => {
+    loadSchemas: async (files, options) => {
       ddl = files.map((f) => f.path);
-      keys = naturalKeys;
-      return { lookup: () => undefined, tables: () => [] };
+      keys = options.naturalKeys;
+      const model = { lookup: () => undefined, tables: () => [] };
+      return { forFile: () => model };
     },
   };
   const dir = tmp({
