@@ -106,7 +106,7 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
         const toHost = (o: number) => r.toHost(o);
         hostRanges.push({ start: toHost(0), end: toHost(r.text.length) });
         const quote = text[r.hostStart - 1];
-        runRules(run, doc, { docs, index }, true, (f) => findings.push(mapFinding(f, toHost, quote)));
+        runRules(run, doc, { docs, index, sql: r, host: text }, true, (f) => findings.push(mapFinding(f, toHost, quote)));
         suppressions.push(...sqlSuppressions(doc, toHost, text.length));
       } catch {
         // Same: the other regions still count.

@@ -13,6 +13,7 @@ import { arbiterKeys, keyChoices, keyLabel, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
 import { sameKeyColumns } from './columns';
 import { resolveTable } from './tables';
+import { errorIfCertain, keysLater, tableAt } from './certainty';
 
 const ID = 'on-conflict-target-without-unique-index';
 
@@ -23,8 +24,11 @@ function related(table: TableDescription, name: string) {
 function check(ins: InsertFacts, ctx: RuleContext): void {
   const oc = ins.onConflict;
   if (!oc || oc.target.kind === 'none') return;
-  const table = resolveTable(ctx, ins.table);
-  if (!table) return;
+  const known = resolveTable(ctx, ins.table);
+  if (!known) return;
+  // "fails at run time" is about the schema when the statement runs: keys declared later do not count
+  const table = tableAt(ctx, known, ins.start);
+  const { severity, note } = errorIfCertain(ctx, known);
   const name = tableLabel(ins.table, table);
   const text = ctx.doc.text;
   const target = oc.target;
@@ -37,7 +41,7 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
       : `ON CONFLICT ON CONSTRAINT ${target.name} fails at run time (42704): ${name} has no constraint named ${target.name}${describeKeys(table)}.`;
     const fixes = replaceFixes(ins, ctx, table);
     if (fixes[0]) fixes[0].preferred = true;
-    ctx.report({ start: target.span.start, end: target.span.end, message, severity: 'error', fixes, related: related(table, name) });
+    ctx.report({ start: target.span.start, end: target.span.end, message: message + note, severity, fixes, related: related(table, name) });
     return;
   }
 
@@ -70,7 +74,9 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
   fixes.push(...replaceFixes(ins, ctx, table));
   if (fixes[0]) fixes[0].preferred = true;
   const end = target.where ? target.where.end : target.span.end;
-  ctx.report({ start: target.span.start, end, message, fixes, related: related(table, name) });
+  const later = keysLater(ctx, known, ins.start).filter((k) => sameKeyColumns(k, cols));
+  if (later[0]?.origin) message += ` (${keyLabel(later[0])} is declared only later, at ${later[0].origin.path}:${later[0].origin.line}.)`;
+  ctx.report({ start: target.span.start, end, message: message + note, severity, fixes, related: related(table, name) });
 }
 
 function describeKeys(table: TableDescription): string {

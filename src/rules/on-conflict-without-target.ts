@@ -3,10 +3,11 @@
  * the clause never fires and every run inserts the rows again (36.5 M duplicate rows); with several
  * unique keys any of them silently drops the row and nobody can tell which one did.
  */
-import type { Fix, RelatedInfo } from '../core/types';
+import type { Fix, RelatedInfo, Severity } from '../core/types';
 import type { InsertFacts } from '../core/facts';
 import { arbiterKeys, keyChoices, keyLabel, keySupplied, lookupTable, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
+import { errorIfCertain, keysLater, suppliedColumns, tableAt } from './certainty';
 
 const ID = 'on-conflict-without-target';
 
@@ -20,9 +21,11 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
   if (!oc || !applies(ins)) return;
   const table = lookupTable(ctx.schema, ins.table);
   const name = tableLabel(ins.table, table);
-  const cols = ins.columns?.map((c) => c.name);
-  let severity: 'error' | undefined;
+  // a key column set to DEFAULT in every row is filled in by the database: not supplied
+  const cols = suppliedColumns(ins, ctx.doc.text, table);
+  let severity: Severity | undefined;
   let message: string;
+  let note = '';
   const related: RelatedInfo[] = [];
   if (table?.origin) related.push({ message: `${name} is created here`, location: table.origin });
   // Each key that could silently drop a row: where it is declared.
@@ -32,12 +35,16 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
   if (table) {
     const keys = arbiterKeys(table);
     const usable = keys.filter((k) => keySupplied(table, k, cols));
+    // keys declared only after this statement runs (a later migration, or further down this file)
+    const later = keysLater(ctx, table, ins.start).filter((k) => usable.includes(k));
     if (usable.length === 0) {
-      severity = 'error';
+      ({ severity, note } = errorIfCertain(ctx, table));
       message = keys.length === 0
         ? `ON CONFLICT DO NOTHING never fires: ${name} has no primary key or unique constraint, so every run inserts these rows again.`
-        : `ON CONFLICT DO NOTHING never fires: ${name}'s only unique key is ${keys.map(keyLabel).join(', ')}, which this INSERT leaves to the database, so every run inserts these rows again.`;
+        : `ON CONFLICT DO NOTHING never fires: the only unique key of ${name} is ${keys.map(keyLabel).join(', ')}, which this INSERT leaves to the database, so every run inserts these rows again.`;
       message += ' Add a unique key on the columns that identify a row and name it: ON CONFLICT (key columns) DO NOTHING.';
+    } else if (later.length === usable.length) {
+      message = `ON CONFLICT DO NOTHING names no conflict target, and when this statement runs ${name} has no unique key it can hit yet: ${later.map(keyLabel).join(', ')} ${later.length === 1 ? 'is' : 'are'} declared only later${later[0].origin ? ` (${later[0].origin.path}:${later[0].origin.line})` : ''}. Until then it never fires, and duplicates it lets in make adding that key fail. Name the key once it exists, or deduplicate these rows.`;
     } else if (usable.length === 1) {
       message = `ON CONFLICT DO NOTHING names no conflict target: it only works because ${name} happens to have one unique key (${keyLabel(usable[0])}); name it, so that a new unique index cannot silently start dropping rows.`;
     } else {
@@ -48,7 +55,8 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
   }
 
   const fixes: Fix[] = [];
-  for (const k of keyChoices(ins.table, table, ctx.config, cols)) {
+  // a conflict target offered must exist when the statement runs (else the fix fails with 42P10)
+  for (const k of keyChoices(ins.table, table && tableAt(ctx, table, ins.start), ctx.config, cols)) {
     fixes.push({
       title: `Add conflict target ${k.target} (${k.label}${k.backed ? '' : '; needs a unique index on it'})`,
       edits: [{ start: oc.afterConflict, end: oc.afterConflict, newText: ` ${k.target}` }],
@@ -62,6 +70,7 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
     });
   }
   fixes[0].preferred = true;
+  message += note;
   ctx.report({ start: oc.head.start, end: oc.head.end, message, severity, fixes, related: related.length ? related : undefined });
 }
 

@@ -113,7 +113,8 @@ test('schema known, only a serial primary key the INSERT leaves to the database:
   }]);
   const [f] = lintErrors(SEED_002, RULE, { schema });
   assert.equal(f.severity, 'error');
-  assert.match(f.message, /only unique key is primary key task_requirements_pkey \(id\)/);
+  assert.match(f.message, /the only unique key of breezeway.task_requirements is primary key task_requirements_pkey \(id\)/);
+  assert.doesNotMatch(f.message, /'s /, "no possessive after a qualified name");
   // No usable key: the fix is the snippet.
   assert.equal(f.fixes.length, 1);
   assert.equal(f.fixes[0].snippet, true);
