@@ -134,7 +134,7 @@ function check(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void {
         fixes.push({ title: `Remove row ${r + 1} (it is dropped anyway)`, edits: [removeRow(rows, r)], preferred: true });
       } else {
         severity = 'error';
-        message = `Rows ${first + 1} and ${r + 1} of this VALUES list have the same key ${keyText}: the INSERT fails on its own rows with a duplicate key error (23505) on ${name}'s unique key ${key.label}.`;
+        message = `Rows ${first + 1} and ${r + 1} of this VALUES list have the same key ${keyText}: the INSERT fails on its own rows with a duplicate key error (23505) on the unique key ${key.label} of ${name}.`;
         fixes.push({ title: `Remove row ${r + 1}`, edits: [removeRow(rows, r)], preferred: true });
       }
       ctx.report({ start: rows[r][0], end: rows[r][1], message, severity, fixes });

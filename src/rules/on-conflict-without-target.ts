@@ -48,7 +48,7 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
     } else if (usable.length === 1) {
       message = `ON CONFLICT DO NOTHING names no conflict target: it only works because ${name} happens to have one unique key (${keyLabel(usable[0])}); name it, so that a new unique index cannot silently start dropping rows.`;
     } else {
-      message = `ON CONFLICT DO NOTHING names no conflict target: any of ${name}'s ${usable.length} unique keys (${usable.map(keyLabel).join('; ')}) silently drops the row, and nothing tells which one fired. Name the key that identifies a row.`;
+      message = `ON CONFLICT DO NOTHING names no conflict target: any of the ${usable.length} unique keys of ${name} (${usable.map(keyLabel).join('; ')}) silently drops the row, and nothing tells which one fired. Name the key that identifies a row.`;
     }
   } else {
     message = `ON CONFLICT DO NOTHING names no conflict target: if ${name} has no unique key it never fires and every run inserts these rows again; if it has several, any of them silently drops the row and nothing tells which. Name the key: ON CONFLICT (key columns) DO NOTHING.`;
