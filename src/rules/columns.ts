@@ -11,7 +11,8 @@ const VERSION_NAMES = new Set([
 
 /** True when a column name says it orders versions of a row (updated_at, version, ts_ms, lsn...). */
 export function isVersionColumn(name: string): boolean {
-  const n = name.toLowerCase();
+  // camelCase and PascalCase (`"updatedAt"`, `"LastModified"`) spell the same names
+  const n = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
   return VERSION_NAMES.has(n) || /(^|_)(version|lsn|ts_ms)$/.test(n);
 }
 
