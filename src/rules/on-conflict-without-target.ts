@@ -82,7 +82,8 @@ export const onConflictWithoutTarget: Rule = {
   docs: docsUrl(ID),
   // statements that can carry an INSERT: INSERT, WITH (data-modifying CTE), EXPLAIN / PREPARE / CREATE RULE (kind other)
   kinds: ['insert', 'with', 'other'],
-  reads: ['workspace-schema'],
+  // the keys a fix may name depend on where the statement stands among the migrations (its file and place)
+  reads: ['workspace-schema', 'other-statements'],
   statement(stmt, ctx) {
     for (const ins of stmt.upserts) check(ins, ctx);
   },
