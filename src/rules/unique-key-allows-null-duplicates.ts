@@ -187,7 +187,12 @@ function check(stmt: Statement, ctx: RuleContext): void {
     if (!nullable?.length || !repeatableNulls(ctx, table, cols, nullable).length) return;
     const list = parenList(stmt.tokens, ast.at(n.relation?.location ?? 0), end);
     if (!list) return;
-    report(ctx, cols, nullable, stmt.start, list[1], list[1]);
+    // the grammar puts NULLS NOT DISTINCT after an INCLUDE (...) list
+    const t = stmt.tokens;
+    const next = tokenAt(t, list[1]);
+    const include = next < t.count && t.types[next] === T.Word && t.text.slice(t.starts[next], t.ends[next]).toLowerCase() === 'include'
+      ? parenList(t, t.ends[next], end) : undefined;
+    report(ctx, cols, nullable, stmt.start, list[1], include ? include[1] : list[1]);
   }
 }
 

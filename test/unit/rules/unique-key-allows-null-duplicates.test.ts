@@ -74,4 +74,11 @@ ALTER TABLE credential ADD CONSTRAINT env_check CHECK ((type <> 'env_workspace')
 CREATE UNIQUE INDEX credential_env_unique ON credential (workspace_id, type, env_key) WHERE type = 'env_workspace';`;
     assert.deepEqual(own(credential), []);
   });
+
+  test('the fix goes after an INCLUDE list, where the grammar wants NULLS NOT DISTINCT', () => {
+    const sql = 'CREATE TABLE t (c1 int, c2 int, c3 int);\nCREATE UNIQUE INDEX t_idx ON t USING btree (c1, c2) INCLUDE (c3);';
+    const fixed = applyFix(sql, RULE);
+    assert.match(fixed, /INCLUDE \(c3\) NULLS NOT DISTINCT;$/);
+    assertParses(fixed);
+  });
 });
