@@ -26,13 +26,23 @@ interface RegionEvidence {
   dialect?: string;
 }
 
+/**
+ * PostgreSQL client modules: a host file importing one talks to PostgreSQL. Used only while the
+ * region carries no dialect of its own (src/embedded decides it per region when it can).
+ */
+const PG_CLIENT = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*)['"](?:pg|pg-promise|pg-copy-streams|postgres|@neondatabase\/serverless|@vercel\/postgres|slonik|@electric-sql\/pglite)['"]/;
+
+function importsPgDriver(host: string | undefined): boolean {
+  return !!host && PG_CLIENT.test(host);
+}
+
 /** What keeps a claim about `table` from being certain, in plain words; empty when it is certain. */
 export function unknowns(ctx: RuleContext, table: TableDescription | undefined): string[] {
   const out: string[] = [];
   if (ctx.embedded) {
     const r = ctx.file?.sql as RegionEvidence | undefined;
     if (r?.executed === false || (r?.executed === undefined && r?.via === 'literal')) out.push('whether this string is executed');
-    const d = r?.dialect?.toLowerCase();
+    const d = r?.dialect?.toLowerCase() ?? (importsPgDriver(ctx.file?.host) ? 'postgresql' : undefined);
     if (d !== 'postgresql' && d !== 'postgres' && d !== 'pg') out.push('whether this code runs on PostgreSQL');
   }
   if (!table) {

@@ -69,6 +69,9 @@ test('error only when certain: PostgreSQL, executed SQL, the table DDL from the 
   const [c] = lintErrors('INSERT INTO events (id, body) VALUES (1, $1) ON CONFLICT (body) DO NOTHING;', 'on-conflict-target-without-unique-index', { schema: own });
   assert.equal(c.severity, 'error');
   assert.equal(lintErrors('COPY events FROM stdin;\n1\n\\.\n', 'copy-without-resume-strategy', { schema: own })[0].severity, 'error');
+  // SQL in TS/JS passed to a query call of a file that talks to PostgreSQL (imports its client)
+  const [t] = lintErrors(`import { Pool } from 'pg';\nawait pool.query('${INSERT}');`, 'on-conflict-without-target', { schema: own, path: 'db.ts' });
+  assert.equal(t.severity, 'error');
 });
 
 test('otherwise a warning whose message says what is unknown', () => {
