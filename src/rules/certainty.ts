@@ -37,7 +37,7 @@ function importsPgDriver(host: string | undefined): boolean {
 }
 
 /** What keeps a claim about `table` from being certain, in plain words; empty when it is certain. */
-export function unknowns(ctx: RuleContext, table: TableDescription | undefined): string[] {
+export function unknowns(ctx: RuleContext, table: TableDescription | undefined, tableMatters = true): string[] {
   const out: string[] = [];
   if (ctx.embedded) {
     const r = ctx.file?.sql as RegionEvidence | undefined;
@@ -45,7 +45,9 @@ export function unknowns(ctx: RuleContext, table: TableDescription | undefined):
     const d = r?.dialect?.toLowerCase() ?? (importsPgDriver(ctx.file?.host) ? 'postgresql' : undefined);
     if (d !== 'postgresql' && d !== 'postgres' && d !== 'pg') out.push('whether this code runs on PostgreSQL');
   }
-  if (!table) {
+  if (!tableMatters) {
+    // the claim rests on the statement alone (its own conflict target, its own rows)
+  } else if (!table) {
     out.push("the table's definition");
   } else if (table.source === 'config') {
     out.push("the table's DDL (only its natural key is configured)");
@@ -59,8 +61,8 @@ export function unknowns(ctx: RuleContext, table: TableDescription | undefined):
 }
 
 /** `error` when the claim is certain, else `warning`; `note` says what is not known (empty when certain). */
-export function errorIfCertain(ctx: RuleContext, table: TableDescription | undefined): { severity: Severity; note: string } {
-  const u = unknowns(ctx, table);
+export function errorIfCertain(ctx: RuleContext, table: TableDescription | undefined, tableMatters = true): { severity: Severity; note: string } {
+  const u = unknowns(ctx, table, tableMatters);
   if (u.length === 0) return { severity: 'error', note: '' };
   return { severity: 'warning', note: ` Not certain (so a warning): dupguard does not know ${u.join(', nor ')}.` };
 }
