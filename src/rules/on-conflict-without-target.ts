@@ -7,7 +7,9 @@ import type { Fix, RelatedInfo, Severity } from '../core/types';
 import type { InsertFacts } from '../core/facts';
 import { arbiterKeys, keyChoices, keyLabel, keySupplied, lookupTable, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
-import { errorIfCertain, keysLater, suppliedColumns, tableAt } from './certainty';
+import { errorIfCertain, suppliedColumns, tableAt } from './certainty';
+import { sameKeyColumns } from './columns';
+import { resolveTable } from './tables';
 
 const ID = 'on-conflict-without-target';
 
@@ -35,8 +37,11 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
   if (table) {
     const keys = arbiterKeys(table);
     const usable = keys.filter((k) => keySupplied(table, k, cols));
-    // keys declared only after this statement runs (a later migration, or further down this file)
-    const later = keysLater(ctx, table, ins.start).filter((k) => usable.includes(k));
+    // keys declared only after this statement runs (a later migration, or further down this file):
+    // those the table, as it stands then, does not have
+    const local = resolveTable(ctx, ins.table) ?? table;
+    const then = arbiterKeys(tableAt(ctx, local, ins.start));
+    const later = usable.filter((k) => !then.some((h) => sameKeyColumns(h, k.columns) && (h.predicate ?? '') === (k.predicate ?? '')));
     if (usable.length === 0) {
       ({ severity, note } = errorIfCertain(ctx, table));
       message = keys.length === 0
@@ -56,7 +61,9 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
 
   const fixes: Fix[] = [];
   // a conflict target offered must exist when the statement runs (else the fix fails with 42P10)
-  for (const k of keyChoices(ins.table, table && tableAt(ctx, table, ins.start), ctx.config, cols)) {
+  // (the table as this file declares it above the statement, when it does: the state it runs against)
+  const here = resolveTable(ctx, ins.table) ?? table;
+  for (const k of keyChoices(ins.table, here && tableAt(ctx, here, ins.start), ctx.config, cols)) {
     fixes.push({
       title: `Add conflict target ${k.target} (${k.label}${k.backed ? '' : '; needs a unique index on it'})`,
       edits: [{ start: oc.afterConflict, end: oc.afterConflict, newText: ` ${k.target}` }],
@@ -83,7 +90,7 @@ export const onConflictWithoutTarget: Rule = {
   // statements that can carry an INSERT: INSERT, WITH (data-modifying CTE), EXPLAIN / PREPARE / CREATE RULE (kind other)
   kinds: ['insert', 'with', 'other'],
   // the keys a fix may name depend on where the statement stands among the migrations (its file and place)
-  reads: ['workspace-schema', 'other-statements'],
+  reads: ['document-ddl', 'workspace-schema', 'other-statements'],
   statement(stmt, ctx) {
     for (const ins of stmt.upserts) check(ins, ctx);
   },
