@@ -102,3 +102,14 @@ test('a conflict target written with its table is a syntax error, said so, and p
   assert.equal(fixed, sql.replace('("users"."firstName")', '("firstName")'));
   assert.deepEqual(lint(fixed, { schema }).filter((x) => x.severity !== 'info'), []);
 });
+
+test('reserved words and mixed case are quoted in every offered target (one quoting function)', () => {
+  const [f] = lintErrors('INSERT INTO line_items ("order", "user", "skuCode") VALUES ($1, $2, $3) ON CONFLICT DO NOTHING;', 'on-conflict-without-target', {
+    config: { naturalKeys: { line_items: ['order', 'user', 'skuCode'] } },
+  });
+  assert.equal(f.fixes[0].edits[0].newText, ' ("order", "user", "skuCode")');
+  const schema = ddl('CREATE TABLE line_items ("order" int NOT NULL, "user" int NOT NULL, "skuCode" text NOT NULL, PRIMARY KEY ("order", "user"));');
+  const [g] = lintErrors('INSERT INTO line_items ("order", "user", "skuCode") VALUES ($1, $2, $3) ON CONFLICT ("skuCode") DO NOTHING;', 'on-conflict-target-without-unique-index', { schema });
+  assert.equal(g.fixes[0].edits[0].newText, '("order", "user")');
+  assert.match(g.message, /no unique index on exactly \("skuCode"\)/);
+});
