@@ -7,10 +7,13 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { languageFromPath, LINTED_EXTENSIONS, SKIPPED_DIRS } from '../core/languages';
+import { globToRegExp } from '../config/glob';
 
 // Folders never walked into (they can still be linted by naming a path inside them), and the file
 // extensions read when walking a directory or expanding a glob: the one list in core/languages.ts.
 export { LINTED_EXTENSIONS, SKIPPED_DIRS };
+// The glob syntax of include/exclude/schema settings and arguments: one copy, in src/config/glob.ts.
+export { globToRegExp };
 
 /** A path argument that names nothing, or cannot be read: the CLI exits 2 with this message. */
 export class FileArgumentError extends Error {
@@ -95,59 +98,6 @@ export function expandGlob(pattern: string, cwd: string, onUnreadable?: (abs: st
   return out;
 }
 
-/**
- * A glob as a RegExp over forward-slash relative paths: `**` spans folders (also none), `*` and `?`
- * stay within one name, `[abc]` and `{a,b}` as in shells. Names starting with a dot match too.
- */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  let braces = 0;
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        const atStart = i === 0 || glob[i - 1] === '/';
-        const atEnd = i + 2 === glob.length || glob[i + 2] === '/';
-        if (atStart && atEnd) {
-          // `**/` matches zero or more folders; a trailing `**` matches everything below.
-          if (i + 2 === glob.length) re += '.*';
-          else re += '(?:[^/]*/)*';
-          i += 2;
-          continue;
-        }
-        i++;
-      }
-      re += '[^/]*';
-    } else if (c === '?') {
-      re += '[^/]';
-    } else if (c === '[') {
-      const close = glob.indexOf(']', i + 2);
-      if (close < 0) {
-        re += '\\[';
-      } else {
-        let body = glob.slice(i + 1, close).replace(/\\/g, '\\\\');
-        if (body[0] === '!') body = `^${body.slice(1)}`;
-        re += `[${body}]`;
-        i = close;
-      }
-    } else if (c === '{') {
-      braces++;
-      re += '(?:';
-    } else if (c === '}' && braces > 0) {
-      braces--;
-      re += ')';
-    } else if (c === ',' && braces > 0) {
-      re += '|';
-    } else if (c === '\\' && i + 1 < glob.length) {
-      re += escapeRegExp(glob[++i]);
-    } else {
-      re += escapeRegExp(c);
-    }
-  }
-  re += ')'.repeat(braces);
-  return new RegExp(`^${re}$`);
-}
-
 /** Walks `dir` calling `onFile` for every linted file; skips SKIPPED_DIRS and never follows directory symlinks. */
 function walk(dir: string, onFile: (abs: string) => void, skip = true, onUnreadable?: (abs: string, code: string) => void, onSchemaFile?: (abs: string) => void): void {
   let entries: fs.Dirent[];
@@ -200,9 +150,6 @@ function toSlash(p: string): string {
   return p.split(path.sep).join('/');
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
 
 function isDirectory(p: string): boolean {
   try {

@@ -6,12 +6,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { mayDeclareOrmSchema, withOrmSchema, type OrmSourceFile } from '../embedded/orm/model';
+import { mayDeclareOrmSchema } from '../embedded/orm/model';
 import { analyze as realAnalyze, type AnalyzeInput, type AnalyzeResult } from '../engine/analyze';
 import { languageFromPath } from '../core/languages';
 import { applyFixes, lineBreakOf, preferredFixes } from '../core/fixes';
 import type { SchemaModel } from '../core/schema';
-import { ensureParser, loadSchemaFromDdl, type DdlFile } from '../core/schema/ddl';
+import { ensureParser } from '../core/schema/ddl';
+import { ScopedSchemas, type SchemaSetting, type ScopeFile, type ScopedSchemaOptions } from '../config/schemaScope';
 import { MAX_PARSE_CHARS, oversizedStatements } from '../core/schema/pg';
 import type { Finding } from '../core/types';
 import { rules } from '../rules/index';
@@ -20,7 +21,7 @@ import { formatHelp, parseArgs, UsageError } from './args';
 import { ChangedError, changedFiles, realpath, takeChangedFlag, type ChangedFiles } from './changed';
 import { analyzerPart, ConfigError, ConfigFiles, loadConfig, type DupguardConfig } from '../config/dupguardJson';
 import type { AnalyzerConfig } from '../core/types';
-import { decodeSource, displayPath, expandPaths, FileArgumentError, SKIPPED_DIRS, writeFileWhole } from './files';
+import { decodeSource, displayPath, expandGlob, expandPaths, FileArgumentError, SKIPPED_DIRS, writeFileWhole } from './files';
 import { formatGithub } from './format/github';
 import { formatJson } from './format/json';
 import { reportFile, summarize, type LintReport, type RuleInfo } from './format/report';
@@ -85,8 +86,11 @@ export interface LintDeps {
    * filters for check-then-insert-race, MERGE sources, upsert guards, VALUES keys...) find nothing without it.
    */
   loadParser(): Promise<void>;
-  /** Schema model from the linted SQL files and natural keys. */
-  loadSchema(files: DdlFile[], naturalKeys: Record<string, string[]> | undefined): Promise<SchemaModel>;
+  /**
+   * The schema models of the linted SQL files (and those a `schema` setting names), one per scope:
+   * each file sees its own package's DDL (src/config/schemaScope.ts).
+   */
+  loadSchemas(files: ScopeFile[], options: ScopedSchemaOptions): Promise<{ forFile(abs: string): SchemaModel | undefined }>;
   /** Rule metadata for SARIF. */
   rules: readonly RuleInfo[];
   /** Writes a fixed file whole (--fix); tests inject failures. */
@@ -96,7 +100,10 @@ export interface LintDeps {
 export const defaultDeps: LintDeps = {
   analyze: realAnalyze,
   loadParser: ensureParser,
-  loadSchema: (files, naturalKeys) => loadSchemaFromDdl(files, { naturalKeys }),
+  loadSchemas: async (files, options) => {
+    await ensureParser();
+    return new ScopedSchemas(files, options);
+  },
   rules: [
     ...rules.map((r) => ({ id: r.id, description: r.description, docs: r.docs, severity: r.severity })),
     {
@@ -112,8 +119,8 @@ export const defaultDeps: LintDeps = {
  * The files whose ORM declarations (Drizzle tables, Prisma models, Kysely/knex migrations, entities)
  * feed the schema model: the TS/JS files read for linting and the Prisma schemas met beside them.
  */
-export function ormSchemaSources(texts: ReadonlyArray<{ abs: string; rel: string; text: string }>): OrmSourceFile[] {
-  return texts.filter((t) => languageFromPath(t.abs) !== 'sql').map((t) => ({ path: t.rel, text: t.text }));
+export function ormSchemaSources(texts: ReadonlyArray<{ abs: string; rel: string; text: string }>): ScopeFile[] {
+  return texts.filter((t) => languageFromPath(t.abs) !== 'sql').map((t) => ({ abs: t.abs, path: t.rel, text: t.text }));
 }
 
 /** Runs `dupguard lint`; returns the exit code. */
@@ -148,13 +155,15 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     io.stderr(`dupguard lint: ${message}\n`);
   };
   let config: DupguardConfig;
+  let loaded: ReturnType<typeof loadConfig>;
+  const nearest = new ConfigFiles((f) => path.relative(io.cwd, f) || f);
   let files: string[];
   /** Prisma schemas met while walking: they feed the schema model and are linted for the keys they declare. */
   const prismaFiles: string[] = [];
   // Each file's analyzer config: the nearest .dupguard.json from its folder up (--config: that one for all)
   const configs = new Map<string, AnalyzerConfig>();
   try {
-    const loaded = loadConfig(io.cwd, flags.config);
+    loaded = loadConfig(io.cwd, flags.config);
     for (const w of loaded.warnings) io.stderr(`dupguard lint: warning: ${w}\n`);
     config = loaded.config;
     const useInclude = positionals.length === 0 && (config.include?.length ?? 0) > 0;
@@ -168,7 +177,6 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     });
     if (prismaFiles.length) files = [...files, ...prismaFiles].sort();
     const own = analyzerPart(config);
-    const nearest = new ConfigFiles((f) => path.relative(io.cwd, f) || f);
     const warned = new Set<string>();
     for (const abs of files) {
       const found = flags.config === undefined ? nearest.forFile(abs) : undefined;
@@ -224,20 +232,56 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     }
   }
 
-  const loadSchema = async (): Promise<SchemaModel | undefined> => {
-    if (flags['no-schema']) return undefined;
-    const sqlFiles = texts.filter((t) => languageFromPath(t.abs) === 'sql').map((t) => ({ path: t.rel, text: t.text }));
-    let model: SchemaModel | undefined;
+  // A `schema` setting names more SQL files than the linted ones, maybe outside the linted paths.
+  const settingOf = (abs: string): SchemaSetting | undefined => {
+    if (flags.config !== undefined) return config.schema?.length ? { base: loaded.base, globs: config.schema } : undefined;
+    const found = nearest.forFile(abs);
+    const c = found.path ? found.config : config;
+    const base = found.path ? path.dirname(found.path) : loaded.base;
+    return c.schema?.length ? { base, globs: c.schema } : undefined;
+  };
+  const extraDdl = new Map<string, ScopeFile>();
+  for (const t of texts) {
+    const setting = settingOf(t.abs);
+    if (!setting) continue;
+    for (const g of setting.globs) {
+      let found: string[] = [];
+      try {
+        found = expandGlob(path.resolve(setting.base, g), setting.base);
+      } catch {
+        found = [];
+      }
+      for (const abs of found) {
+        if (extraDdl.has(abs) || languageFromPath(abs) !== 'sql' || texts.some((x) => x.abs === abs)) continue;
+        try {
+          extraDdl.set(abs, { abs, path: displayPath(abs, io.cwd), text: decodeSource(fs.readFileSync(abs)).text });
+        } catch (e) {
+          ioProblem(`${displayPath(abs, io.cwd)}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)}); not part of the schema`);
+        }
+      }
+    }
+  }
+  const loadSchema = async (): Promise<{ forFile(abs: string): SchemaModel | undefined } | undefined> => {
+    const sqlFiles: ScopeFile[] = texts.filter((t) => languageFromPath(t.abs) === 'sql').map((t) => ({ abs: t.abs, path: t.rel, text: t.text }));
+    sqlFiles.push(...extraDdl.values());
+    const ormFiles = ormSchemaSources(texts);
+    if (flags['no-schema'] || (sqlFiles.length === 0 && ormFiles.length === 0 && !config.naturalKeys)) return undefined;
     try {
-      if (sqlFiles.length || config.naturalKeys) model = await deps.loadSchema(sqlFiles, config.naturalKeys);
+      return await deps.loadSchemas(sqlFiles, { fallbackRoot: () => io.cwd, setting: settingOf, naturalKeys: config.naturalKeys, ormFiles });
     } catch (e) {
       // Without a schema the rules still run; they just make no schema-aware findings.
       io.stderr(`dupguard lint: warning: no schema model (${e instanceof Error ? e.message : String(e)}); schema-aware checks are off\n`);
       return undefined;
     }
-    return withOrmSchema(model, ormSchemaSources(texts));
   };
-  let schema = await loadSchema();
+  let schemas = await loadSchema();
+  const schemaOf = (abs: string): SchemaModel | undefined => {
+    try {
+      return schemas?.forFile(abs);
+    } catch {
+      return undefined;
+    }
+  };
 
   const linted = since ? texts.filter((t) => since!.files.has(realpath(t.abs))) : texts;
   if (flags.fix || flags['fix-dry-run']) {
@@ -250,7 +294,7 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
       let text = t.text;
       let count = 0;
       for (let pass = 0; pass < MAX_FIX_PASSES; pass++) {
-        const fixes = preferredFixes(deps.analyze({ text, path: t.rel, language, schema, config: configs.get(t.abs) }).findings);
+        const fixes = preferredFixes(deps.analyze({ text, path: t.rel, language, schema: schemaOf(t.abs), config: configs.get(t.abs) }).findings);
         if (fixes.length === 0) break;
         const next = applyFixes(text, fixes, lineBreak);
         if (next === text) break;
@@ -277,7 +321,7 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     if (changed.length) {
       io.stderr(`dupguard lint: ${dry ? 'would fix' : 'fixed'} ${fixed} problem${fixed === 1 ? '' : 's'} in ${changed.length} file${changed.length === 1 ? '' : 's'}: ${changed.join(', ')}\n`);
       // Fixes may add keys (a UNIQUE constraint): the findings below are made against the fixed files.
-      if (changed.some((p) => languageFromPath(p) === 'sql' || mayDeclareOrmSchema(p))) schema = await loadSchema();
+      if (changed.some((p) => languageFromPath(p) === 'sql' || mayDeclareOrmSchema(p))) schemas = await loadSchema();
     }
   }
   // --max-warnings counts the warnings found, also when --quiet hides them.
@@ -287,7 +331,7 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     const reuse = !!(flags.fix || flags['fix-dry-run']);
     const language = languageFromPath(t.abs);
     const fileConfig = configs.get(t.abs);
-    const analyzed = deps.analyze({ text: t.text, path: t.rel, language, schema, config: fileConfig, reuse }).findings;
+    const analyzed = deps.analyze({ text: t.text, path: t.rel, language, schema: schemaOf(t.abs), config: fileConfig, reuse }).findings;
     const findings = language === 'sql' && fileConfig?.rules?.[STATEMENT_TOO_LARGE] !== 'off' ? [...analyzed, ...oversizedFindings(t.text)] : analyzed;
     warnings += findings.filter((f) => f.severity === 'warning').length;
     const kept = flags.quiet ? findings.filter((f) => f.severity === 'error') : findings;

@@ -8,6 +8,7 @@ import { loadConfig } from '../config/dupguardJson';
 import type { CliIO } from './io';
 import { indexOutsideQuotes, parseQualifiedName, splitOutsideQuotes } from '../core/names';
 import { confidenceOf, counts, type ScanCheck, type ScanReport, type ScanTable } from '../db/report';
+import { quoteQualified } from '../core/quote';
 
 const SPEC = {
   url: { type: 'string', valueName: 'postgres-url', description: 'connection URL (default: DATABASE_URL, else PG* variables)' },
@@ -379,8 +380,7 @@ function estimateBasis(c: ScanCheck): string {
 }
 
 function qualifiedName(t: Pick<ScanTable, 'schema' | 'table'>): string {
-  const q = (s: string) => (/^[a-z_][a-z0-9_$]*$/.test(s) ? s : `"${s.replace(/"/g, '""')}"`);
-  return `${q(t.schema)}.${q(t.table)}`;
+  return quoteQualified(t.schema, t.table);
 }
 
 /** One line: tables scanned, tables with duplicates, excess rows, bytes, time. */

@@ -17,6 +17,11 @@ export interface DupguardConfig extends AnalyzerConfig {
   include?: string[];
   /** Globs never linted (relative to the config file's folder; a bare name matches at any depth). */
   exclude?: string[];
+  /**
+   * Globs of the SQL files that define the schema of the files under this config (relative to the
+   * config file's folder; migrations are applied before test fixtures). Unset: the nearest package root.
+   */
+  schema?: string[];
 }
 
 export interface LoadedConfig {
@@ -37,7 +42,7 @@ export class ConfigError extends Error {
   }
 }
 
-const KNOWN_KEYS = new Set(['$schema', 'rules', 'naturalKeys', 'embedded', 'include', 'exclude']);
+const KNOWN_KEYS = new Set(['$schema', 'rules', 'naturalKeys', 'embedded', 'include', 'exclude', 'schema']);
 const LEVELS = new Set<string>(['error', 'warning', 'info', 'off']);
 
 /** The nearest `.dupguard.json` from `dir` upward, or undefined. */
@@ -121,6 +126,7 @@ export function parseConfig(text: string, shown: string): { config: DupguardConf
   }
   if (o.include !== undefined) config.include = strings(o.include, `${shown}: "include"`);
   if (o.exclude !== undefined) config.exclude = strings(o.exclude, `${shown}: "exclude"`);
+  if (o.schema !== undefined) config.schema = strings(o.schema, `${shown}: "schema"`);
   return { config, warnings };
 }
 

@@ -9,6 +9,7 @@ import {
   CREATE_MODIFIERS, CREATE_OF_INTEREST, isIdentPart, LEX_FORMAT, LEX_SKIM, lex as lexImport, lookupWord as lookupWordImport, T, Tokens,
   wordEq as wordEqImport, wordTable,
 } from './lexer';
+import { quoteIdent, quoteQualified } from './quote';
 
 // Imported functions and token kinds as local constants: a cross-module enum read costs a property load per token under tsx.
 const lex = lexImport;
@@ -1712,8 +1713,7 @@ function isPgDump(text: string): boolean {
 
 /** The qualified display name of a table ref. */
 export function displayName(t: { schema?: string; name: string }): string {
-  const q = (s: string) => (/^[a-z_][a-z0-9_$]*$/.test(s) ? s : `"${s.replace(/"/g, '""')}"`);
-  return t.schema ? `${q(t.schema)}.${q(t.name)}` : q(t.name);
+  return t.schema ? quoteQualified(t.schema, t.name) : quoteIdent(t.name);
 }
 
 /** Whether two refs name the same table (an unqualified ref matches any schema). */

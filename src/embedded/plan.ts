@@ -21,6 +21,11 @@ export interface PlannedRegion {
   postgres: boolean;
   /** Executed (or unknown) SQL of any dialect: what rules about hazards every database shares may read. */
   executed: boolean;
+  /**
+   * What the host code proves (absent: not known): the SQL is passed to something that runs it, and
+   * the database it runs on. What a rule's severity rests on (src/rules/certainty.ts).
+   */
+  evidence?: { executed?: true; dialect?: string };
 }
 
 export interface HostPlan {
@@ -77,10 +82,12 @@ export function planHost(text: string, language: SourceLanguage, options: { path
       // through a constant) is test input: a parser's, a request parameter, a constructor argument.
       const testInput = a.execution.kind === 'unknown' && a.execution.testFile && region.via === 'literal';
       const executed = !!embedded?.expectedOutput || (isExecuted(a.execution) && !testInput);
-      if (executed) kept.push({ sql: region, group, postgres: a.runPostgresRules, executed });
+      const proven: true | undefined = a.execution.kind === 'executed' ? true : undefined;
+      const evidence = (d: { dialect: string }) => ({ executed: proven, dialect: d.dialect === 'unknown' ? undefined : d.dialect });
+      if (executed) kept.push({ sql: region, group, postgres: a.runPostgresRules, executed, evidence: evidence(a.dialect) });
       for (const v of a.variants) {
         if (!executed) continue;
-        regions.push({ sql: v, group, postgres: v.runPostgresRules, executed });
+        regions.push({ sql: v, group, postgres: v.runPostgresRules, executed, evidence: evidence(v.dialect) });
       }
     });
     return { regions, found: kept, ranges: allRanges, literalQuote: (start, end) => literalQuote(host.tokens, start, end) };

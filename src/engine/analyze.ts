@@ -119,7 +119,7 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
     postgres.forEach(({ sql: r, doc, plan: p }, index) => {
       try {
         const toHost = (o: number) => r.toHost(o);
-        runRules(run, doc, { docs, index }, true, (f) => {
+        runRules(run, doc, { docs, index, sql: r, host: text, evidence: p.evidence }, true, (f) => {
           const m = mapFinding(f, toHost, plan.literalQuote);
           const key = `${p.group} ${m.rule} ${m.start} ${m.end}`;
           if (seen.has(key)) return;

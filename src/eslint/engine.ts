@@ -9,7 +9,8 @@ import { analyze } from '../engine/analyze';
 import { languageFromPath } from '../core/languages';
 import type { SourceLanguage } from '../core/types';
 import type { SchemaModel } from '../core/schema';
-import { buildSchemaFromDdl, ensureParser, parserReady } from '../core/schema/ddl';
+import { ensureParser, parserReady } from '../core/schema/ddl';
+import { ScopedSchemas } from '../config/schemaScope';
 import type { Finding, Fix, Severity } from '../core/types';
 import { rules } from '../rules/index';
 import { docsUrl } from '../rules/rule';
@@ -58,7 +59,7 @@ interface Loaded {
 }
 
 interface Schema {
-  schema?: SchemaModel;
+  schema?: ScopedSchemas;
   /** The .sql files (path, mtime, size) it was built from, and the natural keys. */
   signature: string;
   checked: number;
@@ -80,7 +81,13 @@ export function findingsFor(text: string, filename: string, cwd: string): Findin
   if (known === 'sql') return [];
   const language: SourceLanguage = known ?? 'typescript';
   const { config, base } = configFor(path.isAbsolute(filename) ? path.dirname(filename) : cwd, cwd);
-  const schema = schemaFor(config, base);
+  const scoped = schemaFor(config, base);
+  let schema: SchemaModel | undefined;
+  try {
+    schema = scoped?.forFile(path.resolve(cwd, filename));
+  } catch {
+    schema = undefined;
+  }
   return analyze({ text, path: filename, language, schema, config: { rules: config.rules, naturalKeys: config.naturalKeys, embedded: config.embedded } }).findings;
 }
 
@@ -99,7 +106,7 @@ function configFor(dir: string, cwd: string): Loaded {
   return out;
 }
 
-function schemaFor(config: DupguardConfig, base: string): SchemaModel | undefined {
+function schemaFor(config: DupguardConfig, base: string): ScopedSchemas | undefined {
   const now = Date.now();
   const cached = schemas.get(base);
   if (cached && now - cached.checked < RECHECK_MS) return cached.schema;
@@ -113,14 +120,16 @@ function schemaFor(config: DupguardConfig, base: string): SchemaModel | undefine
   if ((!sqlFiles.length && !config.naturalKeys) || !parserReady()) return undefined;
   const files = sqlFiles.flatMap((f) => {
     try {
-      return [{ path: path.relative(base, f.path).split(path.sep).join('/'), text: fs.readFileSync(f.path, 'utf8').replace(/^\ufeff/, '') }];
+      return [{ abs: f.path, path: path.relative(base, f.path).split(path.sep).join('/'), text: fs.readFileSync(f.path, 'utf8').replace(/^\ufeff/, '') }];
     } catch {
       return [];
     }
   });
-  let schema: SchemaModel | undefined;
+  let schema: ScopedSchemas | undefined;
   try {
-    schema = buildSchemaFromDdl(files, { naturalKeys: config.naturalKeys });
+    // each file sees its own package's DDL, as in `dupguard lint` and the editor
+    const setting = config.schema?.length ? { base, globs: config.schema } : undefined;
+    schema = new ScopedSchemas(files, { fallbackRoot: () => base, naturalKeys: config.naturalKeys, setting: () => setting });
   } catch {
     // No schema: the rules still run, without schema-aware findings (as `dupguard lint` does).
     schema = undefined;
@@ -132,7 +141,8 @@ function schemaFor(config: DupguardConfig, base: string): SchemaModel | undefine
 function projectSqlFiles(config: DupguardConfig, base: string): Array<{ path: string; mtimeMs: number; size: number }> {
   let files: string[];
   try {
-    const args = config.include?.length ? config.include.map((g) => path.resolve(base, g)) : [base];
+    const globs = [...(config.include ?? []), ...(config.schema ?? [])];
+    const args = globs.length ? globs.map((g) => path.resolve(base, g)) : [base];
     files = expandPaths(args, { cwd: base, exclude: config.exclude, excludeBase: base });
   } catch {
     files = [];

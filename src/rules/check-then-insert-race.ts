@@ -11,7 +11,7 @@
 import type { InsertFacts } from '../core/facts';
 import { locationAt } from '../core/schema/ddl';
 import type { Fix } from '../core/types';
-import { arbiterKeys } from './keys';
+import { arbiterKeys, tableLabel } from './keys';
 import { docsUrl, type HostContext, type HostRegion, type Rule } from './rule';
 import { quoteIdent as ident } from '../core/quote';
 import type { JsToken } from '../embedded/jsTokens';
@@ -203,8 +203,9 @@ function report(ctx: HostContext, region: HostRegion, ins: InsertFacts, hit: Che
   const body = sql.text.slice(ins.start, ins.end);
   const ret = /\s+returning\b/i.exec(body);
   const at = ins.start + (ret ? ret.index : body.trimEnd().length);
-  const fixes: Fix[] = [{
-    title: `Insert atomically: ON CONFLICT (${cols.join(', ')}) DO NOTHING${table && !key ? ' (needs a unique key on those columns)' : ''}`,
+  // on a known table with no key over those columns the target would fail with 42P10: no such fix
+  const fixes: Fix[] = table && !key ? [] : [{
+    title: `Insert atomically: ON CONFLICT (${cols.map(ident).join(', ')}) DO NOTHING`,
     edits: [{ start: sql.toHost(at), end: sql.toHost(at), newText: escapeFor(ctx.text[sql.hostStart - 1], ` ON CONFLICT (${cols.map(ident).join(', ')}) DO NOTHING`) }],
     preferred: true,
   }];
@@ -217,8 +218,10 @@ function report(ctx: HostContext, region: HostRegion, ins: InsertFacts, hit: Che
     start: sql.toHost(ins.start),
     end: sql.toHost(ins.table.end),
     message:
-      `Check-then-insert race: this INSERT INTO ${ins.table.raw} follows a SELECT by (${hit.columns.join(', ')}) in the same function; two concurrent calls both find no row and ${outcome}. ` +
-      `Make it one statement: INSERT ... ON CONFLICT (${cols.join(', ')}) DO NOTHING (and check its result instead of the SELECT's).`,
+      `Check-then-insert race: this INSERT INTO ${ins.table.raw} follows a SELECT by (${hit.columns.map(ident).join(', ')}) in the same function; two concurrent calls both find no row and ${outcome}. ` +
+      (table && !key
+        ? `Add a unique key on (${cols.map(ident).join(', ')}) to ${tableLabel(ins.table, table)}, then make it one statement: INSERT ... ON CONFLICT (${cols.map(ident).join(', ')}) DO NOTHING (and check its result instead of the SELECT's).`
+        : `Make it one statement: INSERT ... ON CONFLICT (${cols.map(ident).join(', ')}) DO NOTHING (and check its result instead of the SELECT's).`),
     fixes,
     related: [{ message: 'the check that races with the INSERT', location: locationAt(ctx.path ?? '', lineStarts, selStart, selEnd) }],
   });

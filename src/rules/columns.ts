@@ -11,6 +11,10 @@ const VERSION_NAMES = new Set([
 
 /** True when a column name says it orders versions of a row (updated_at, version, ts_ms, lsn...). */
 export function isVersionColumn(name: string): boolean {
+  // camelCase and PascalCase (`"updatedAt"`, `"LastModified"`) spell the same names; the suffix
+  // forms (`*_version`) are a snake_case naming habit, so a camelCase name must be one of the names
+  // (`"patchVersion"` of a sync protocol is not an event's version)
+  if (/[a-z0-9][A-Z]/.test(name)) return VERSION_NAMES.has(name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase());
   const n = name.toLowerCase();
   return VERSION_NAMES.has(n) || /(^|_)(version|lsn|ts_ms)$/.test(n);
 }

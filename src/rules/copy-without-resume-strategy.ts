@@ -7,9 +7,11 @@
  * ... ON CONFLICT / MERGE), a TRUNCATE/DELETE of the target earlier in the same transaction, a table
  * created earlier in the same script (fresh loads, pg_dump restores), COPY TO.
  */
-import type { Fix } from '../core/types';
+import type { Fix, Severity } from '../core/types';
 import type { SqlDocument, Statement, StatementKind, TableRef } from '../core/facts';
-import { arbiterKeys, keyChoices, keyLabel, lookupTable, tableLabel } from './keys';
+import { arbiterKeys, keyChoices, keyLabel, keySupplied, lookupTable, tableLabel } from './keys';
+import { errorIfCertain, tableAt } from './certainty';
+import { makeName, quoteIdent } from '../core/quote';
 import { docsUrl, type Rule, type RuleContext } from './rule';
 
 const ID = 'copy-without-resume-strategy';
@@ -103,6 +105,20 @@ function resumeElsewhere(ctx: RuleContext, indexOf: Indexes, ref: TableRef): str
   return undefined;
 }
 
+/**
+ * A TEMP table of that name created earlier in the host file, in any string of it: the call that ran
+ * it (`querySync`, a driver's own method...) need not be one dupguard reads SQL from.
+ */
+function tempInHost(ctx: RuleContext, ref: TableRef, at: number): boolean {
+  const host = ctx.file?.host;
+  const sql = ctx.file?.sql;
+  if (!host || !sql) return false;
+  const name = ref.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`\\bcreate\\s+(?:(?:global|local)\\s+)?temp(?:orary)?\\s+table\\s+(?:if\\s+not\\s+exists\\s+)?(?:[A-Za-z_][\\w$]*\\.)?"?${name}"?(?![\\w$])`, 'i');
+  const m = re.exec(host.slice(0, sql.toHost(at)));
+  return !!m;
+}
+
 /** Why a COPY into `ref` at statement index i is safe to rerun, or undefined when nothing makes it so. */
 function resumeStrategy(ix: DocIndex, doc: SqlDocument, i: number, ref: TableRef): string | undefined {
   if (ix.staging.find(ref)) return 'staging table';
@@ -118,11 +134,16 @@ function resumeStrategy(ix: DocIndex, doc: SqlDocument, i: number, ref: TableRef
   return undefined;
 }
 
-function stagingFix(stmt: Statement, ctx: RuleContext, keyTarget: string | undefined, keyLabelText: string | undefined): Fix | undefined {
+/** Snippet syntax escaped: text that must land as written in a fix that also holds a placeholder. */
+function snippetText(text: string): string {
+  return text.replace(/[\\$}]/g, (c) => `\\${c}`);
+}
+
+function stagingFix(stmt: Statement, ctx: RuleContext, keyTarget: string | undefined, keyLabelText: string | undefined, needsKey: boolean): Fix | undefined {
   const copy = stmt.copy!;
   const ref = copy.table!;
   const text = ctx.doc.text;
-  const staging = `${ref.name.replace(/[^A-Za-z0-9_]/g, '_')}_staging`;
+  const staging = quoteIdent(makeName(ref.name, '_staging'));
   const target = ref.raw;
   const cols = copy.columns?.length ? ` (${copy.columns.map((c) => text.slice(c.start, c.end)).join(', ')})` : '';
   const selectList = copy.columns?.length ? copy.columns.map((c) => text.slice(c.start, c.end)).join(', ') : '*';
@@ -130,27 +151,33 @@ function stagingFix(stmt: Statement, ctx: RuleContext, keyTarget: string | undef
   const inTxn = stmt.inExplicitTxn || stmt.depth > 0;
   const begin = inTxn ? '' : 'BEGIN;\n';
   const commit = inTxn ? '' : 'COMMIT;\n';
+  // No key known: a placeholder the editor selects for typing (never written by --fix as is).
+  const snippet = keyTarget === undefined;
+  const lit = (t: string) => (snippet ? snippetText(t) : t);
   const conflict = keyTarget ?? '(${1:key_column})';
   const head = `${begin}CREATE TEMP TABLE ${staging} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP;\n${text.slice(stmt.start, ref.start)}${staging}`;
-  const merge = `INSERT INTO ${target}${cols}\nSELECT ${selectList} FROM ${staging}\nON CONFLICT ${conflict} DO NOTHING;\n${commit}`;
+  const merge = (c: string) => `INSERT INTO ${lit(target)}${lit(cols)}\nSELECT ${lit(selectList)} FROM ${lit(staging)}\nON CONFLICT ${c} DO NOTHING;\n${commit}`;
   let tailAt: number;
   let tail: string;
   if (copy.data) {
     // After the `\.` line: the rows stay untouched.
     tailAt = copy.data.end;
-    tail = text.charCodeAt(tailAt - 1) === 10 || tailAt === 0 ? merge : `\n${merge}`;
+    tail = text.charCodeAt(tailAt - 1) === 10 || tailAt === 0 ? merge(conflict) : `\n${merge(conflict)}`;
   } else {
     const end = copy.meta ? stmt.end : stmt.terminator >= 0 ? stmt.terminator + 1 : stmt.end;
     tailAt = end;
-    tail = `${stmt.terminator >= 0 || copy.meta ? '' : ';'}\n${merge.replace(/\n$/, '')}`;
+    tail = `${stmt.terminator >= 0 || copy.meta ? '' : ';'}\n${merge(conflict).replace(/\n$/, '')}`;
   }
+  const title = needsKey
+    ? 'Load through a staging table and merge with ON CONFLICT (key) DO NOTHING: the table needs a unique key on the columns that identify a row first'
+    : `Load through a staging table and merge with ON CONFLICT ${keyTarget ?? '(key)'} DO NOTHING${keyLabelText ? ` (${keyLabelText})` : ''}`;
   return {
-    title: `Load through a staging table and merge with ON CONFLICT ${keyTarget ?? '(key)'} DO NOTHING${keyLabelText ? ` (${keyLabelText})` : ''}`,
+    title,
     edits: [
-      { start: stmt.start, end: ref.end, newText: head },
+      { start: stmt.start, end: ref.end, newText: snippet ? snippetText(head) : head },
       { start: tailAt, end: tailAt, newText: tail },
     ],
-    snippet: keyTarget === undefined,
+    snippet,
   };
 }
 
@@ -162,19 +189,30 @@ function reportCopy(stmt: Statement, ctx: RuleContext): void {
   const name = tableLabel(copy.table, table);
   const what = `COPY ${copy.table.raw} FROM ${copy.endpoint === 'stdin' ? 'STDIN' : copy.endpoint === 'program' ? 'PROGRAM' : copy.endpointText ?? 'a file'}`;
   let message = `${what} loads straight into ${name} with no resume strategy: if the load fails partway and is run again, the rows already committed are copied again`;
-  let severity: 'error' | undefined;
+  let severity: Severity | undefined;
+  let note = '';
+  const cols = copy.columns?.map((c) => c.name);
+  // keys the load can hit: a generated key left out of the column list gets a fresh value per row
+  const hit = table ? arbiterKeys(table).filter((k) => keySupplied(table, k, cols)) : [];
   if (table) {
     const keys = arbiterKeys(table);
-    if (keys.length) message += `, and the retry fails with 23505 on ${keyLabel(keys[0])}.`;
-    else { message += `, and the retry silently duplicates them: ${name} has no unique key.`; severity = 'error'; }
+    if (hit.length) message += `, and the retry fails with 23505 on ${keyLabel(hit[0])}.`;
+    else if (keys.length) {
+      message += `, and the retry silently duplicates every row: the only unique key of ${name} is ${keys.map(keyLabel).join(', ')}, which the database fills in afresh for each copied row.`;
+      ({ severity, note } = errorIfCertain(ctx, table));
+    } else {
+      message += `, and the retry silently duplicates them: ${name} has no unique key.`;
+      ({ severity, note } = errorIfCertain(ctx, table));
+    }
   } else {
     message += '; the retry fails with 23505 on a unique key, or silently duplicates them if there is none.';
   }
   message += ' Load into a TEMP staging table and merge with INSERT ... ON CONFLICT (key) DO NOTHING, or TRUNCATE/DELETE the target first in the same transaction.';
-  const choices = keyChoices(copy.table, table, ctx.config, copy.columns?.map((c) => c.name));
+  message += note;
+  const choices = keyChoices(copy.table, table && tableAt(ctx, table, stmt.start), ctx.config, cols).filter((k) => k.backed || !table);
   const fixes: Fix[] = [];
   if (!ctx.embedded) {
-    const f = stagingFix(stmt, ctx, choices[0]?.target, choices[0]?.label);
+    const f = stagingFix(stmt, ctx, choices[0]?.target, choices[0]?.label, !!table && choices.length === 0);
     if (f) { f.preferred = true; fixes.push(f); }
   }
   const end = Math.max(stmt.start + 1, Math.min(copy.firstLineEnd, stmt.end));
@@ -207,7 +245,7 @@ export const copyWithoutResumeStrategy: Rule = {
       const copy = stmt.copy;
       if (!copy || copy.direction !== 'from' || !copy.table) continue;
       try {
-        if (resumeStrategy(indexOf(doc), doc, i, copy.table) || resumeElsewhere(ctx, indexOf, copy.table)) continue;
+        if (resumeStrategy(indexOf(doc), doc, i, copy.table) || resumeElsewhere(ctx, indexOf, copy.table) || tempInHost(ctx, copy.table, stmt.start)) continue;
         reportCopy(stmt, ctx);
       } catch {
         // One odd statement must not stop the others.

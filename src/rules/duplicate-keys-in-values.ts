@@ -20,6 +20,7 @@ import { duplicateKeyRows, rowNaming } from '../embedded/orm/resolve';
 import type { OrmWrite } from '../embedded/orm/types';
 import { asRowNames, LIBRARY_NAME, resolveWrite } from './orm';
 import type { HostContext } from './rule';
+import { errorIfCertain, tableAt } from './certainty';
 
 const ID = 'duplicate-keys-in-values';
 
@@ -94,7 +95,9 @@ function check(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void {
   // then the keys (known without the parser): no key to compare, no parse
   const action = ins.onConflict?.action;
   if (ins.onConflict && action === 'unknown') return;
-  const table = resolveTable(ctx, ins.table);
+  const found = resolveTable(ctx, ins.table);
+  // the keys the rows meet are those that exist when the statement runs
+  const table = found && tableAt(ctx, found, ins.start);
   const columns = ins.columns?.map((c) => c.name) ?? table?.columns.map((c) => c.name);
   if (!columns) return;
   const keys = keysToCheck(ins, table);
@@ -130,16 +133,19 @@ function check(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void {
       let severity: Severity | undefined;
       const fixes: Fix[] = [];
       if (action === 'update') {
-        severity = 'error';
-        message = `Rows ${first + 1} and ${r + 1} of this VALUES list have the same key ${keyText}: the whole INSERT fails with "ON CONFLICT DO UPDATE command cannot affect row a second time" and no row is written.`;
+        // its own conflict target and rows: the table's DDL is not needed for this one
+        const c = errorIfCertain(ctx, table, false);
+        severity = c.severity;
+        message = `Rows ${first + 1} and ${r + 1} of this VALUES list have the same key ${keyText}: the whole INSERT fails with "ON CONFLICT DO UPDATE command cannot affect row a second time" and no row is written.${c.note}`;
         fixes.push({ title: `Remove row ${first + 1} (keep the last value for this key)`, edits: [removeRow(rows, first)], preferred: true });
         fixes.push({ title: `Remove row ${r + 1} (keep the first value for this key)`, edits: [removeRow(rows, r)] });
       } else if (action === 'nothing') {
         message = `Row ${r + 1} of this VALUES list repeats the key ${keyText} of row ${first + 1}: ON CONFLICT DO NOTHING silently drops it, with whatever else it carried.`;
         fixes.push({ title: `Remove row ${r + 1} (it is dropped anyway)`, edits: [removeRow(rows, r)], preferred: true });
       } else {
-        severity = 'error';
-        message = `Rows ${first + 1} and ${r + 1} of this VALUES list have the same key ${keyText}: the INSERT fails on its own rows with a duplicate key error (23505) on ${name}'s unique key ${key.label}.`;
+        const c = errorIfCertain(ctx, found);
+        severity = c.severity;
+        message = `Rows ${first + 1} and ${r + 1} of this VALUES list have the same key ${keyText}: the INSERT fails on its own rows with a duplicate key error (23505) on the unique key ${key.label} of ${name}.${c.note}`;
         fixes.push({ title: `Remove row ${r + 1}`, edits: [removeRow(rows, r)], preferred: true });
       }
       ctx.report({ start: rows[r][0], end: rows[r][1], message, severity, fixes });
@@ -182,11 +188,12 @@ function checkMerge(stmt: Statement, ctx: RuleContext): void {
       seen.set(sig, r);
       return;
     }
+    const c = errorIfCertain(ctx, undefined, false);
     ctx.report({
       start: rows[r][0],
       end: rows[r][1],
-      severity: 'error',
-      message: `Rows ${first + 1} and ${r + 1} of the MERGE source have the same key (${keys.join(', ')}) = (${vals.join(', ')}): when the target row exists the MERGE fails with "MERGE command cannot affect row a second time", and when it does not both rows are inserted.`,
+      severity: c.severity,
+      message: `Rows ${first + 1} and ${r + 1} of the MERGE source have the same key (${keys.join(', ')}) = (${vals.join(', ')}): when the target row exists the MERGE fails with "MERGE command cannot affect row a second time", and when it does not both rows are inserted.${c.note}`,
       fixes: [
         { title: `Remove row ${first + 1} (keep the last value for this key)`, edits: [removeRow(rows.slice(0, values.length), first)], preferred: true },
         { title: `Remove row ${r + 1} (keep the first value for this key)`, edits: [removeRow(rows.slice(0, values.length), r)] },
@@ -261,7 +268,8 @@ export const duplicateKeysInValues: Rule = {
   docs: docsUrl(ID),
   // INSERT ... VALUES and MERGE ... USING (VALUES ...)
   kinds: ['insert', 'merge'],
-  reads: ['document-ddl', 'workspace-schema'],
+  // the keys its rows meet depend on where the statement stands among the migrations
+  reads: ['document-ddl', 'workspace-schema', 'other-statements'],
   statement(stmt, ctx) {
     if (stmt.kind === 'merge') checkMerge(stmt, ctx);
     else for (const ins of stmt.inserts) if (!ins.inWith) check(stmt, ins, ctx);

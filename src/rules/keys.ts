@@ -92,7 +92,8 @@ export function keyChoices(ref: TableRef, table: TableDescription | undefined, c
   const natural = naturalKeyOf(ref, table, config);
   if (natural) {
     const backed = keys.some((k) => !k.predicate && sameCols(k.columns, natural));
-    out.push({
+    // on a table whose keys are known, an unbacked target fails with 42P10 (and another rule says so): not offered
+    if (backed || !table) out.push({
       kind: 'natural', columns: natural, backed,
       target: `(${natural.map((c) => quoteIdent(c)).join(', ')})`,
       label: `natural key (${natural.join(', ')})`,

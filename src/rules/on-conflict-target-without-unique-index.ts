@@ -9,7 +9,8 @@ import type { TableDescription, UniqueKey } from '../core/catalog';
 import type { InsertFacts } from '../core/facts';
 import type { Fix } from '../core/types';
 import { normalizeSql } from '../core/schema/deparse';
-import { arbiterKeys, keyChoices, keyLabel, tableLabel } from './keys';
+import { quoteIdent } from '../core/quote';
+import { arbiterKeys, keyChoices, keyLabel, lookupTable, tableLabel } from './keys';
 import { docsUrl, type Rule, type RuleContext } from './rule';
 import { sameKeyColumns } from './columns';
 import { resolveTable } from './tables';
@@ -17,8 +18,17 @@ import type { OrmHostFacts } from '../embedded/orm/host';
 import type { OrmWrite } from '../embedded/orm/types';
 import { LIBRARY_NAME, resolveWrite } from './orm';
 import type { HostContext } from './rule';
+import { errorIfCertain, keysLater, tableAt } from './certainty';
 
 const ID = 'on-conflict-target-without-unique-index';
+
+/** `table.column` (each part bare or quoted): group 1 is the column. */
+const QUALIFIED = /^(?:[A-Za-z_][\w$]*|"(?:[^"]|"")*")\s*\.\s*([A-Za-z_][\w$]*|"(?:[^"]|"")*")$/;
+
+/** A name part as PostgreSQL stores it: quotes removed, bare names folded to lower case. */
+function unquote(part: string): string {
+  return part.startsWith('"') ? part.slice(1, -1).replace(/""/g, '"') : part.toLowerCase();
+}
 
 function related(table: TableDescription, name: string) {
   return table.origin ? [{ message: `${name} is created here`, location: table.origin }] : undefined;
@@ -27,8 +37,11 @@ function related(table: TableDescription, name: string) {
 function check(ins: InsertFacts, ctx: RuleContext): void {
   const oc = ins.onConflict;
   if (!oc || oc.target.kind === 'none') return;
-  const table = resolveTable(ctx, ins.table);
-  if (!table) return;
+  const known = resolveTable(ctx, ins.table);
+  if (!known) return;
+  // "fails at run time" is about the schema when the statement runs: keys declared later do not count
+  const table = tableAt(ctx, known, ins.start);
+  const { severity, note } = errorIfCertain(ctx, known);
   const name = tableLabel(ins.table, table);
   const text = ctx.doc.text;
   const target = oc.target;
@@ -41,12 +54,23 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
       : `ON CONFLICT ON CONSTRAINT ${target.name} fails at run time (42704): ${name} has no constraint named ${target.name}${describeKeys(table)}.`;
     const fixes = replaceFixes(ins, ctx, table);
     if (fixes[0]) fixes[0].preferred = true;
-    ctx.report({ start: target.span.start, end: target.span.end, message, severity: 'error', fixes, related: related(table, name) });
+    ctx.report({ start: target.span.start, end: target.span.end, message: message + note, severity, fixes, related: related(table, name) });
     return;
   }
 
-  const cols = target.columns;
+  // `ON CONFLICT ("users"."firstName")`: a column named with its table, which the grammar rejects
+  const qualified = target.columns.map((c) => QUALIFIED.exec(c));
+  const cols = target.columns.map((c, i) => (qualified[i] ? unquote(qualified[i]![1]) : c));
   if (cols.length === 0) return;
+  if (qualified.some((q) => q)) {
+    const plain = `(${cols.map((c, i) => (qualified[i] || /^[a-z_][a-z0-9_$]*$/.test(c) ? quoteIdent(c) : c)).join(', ')})`;
+    ctx.report({
+      start: target.span.start, end: target.span.end, severity, related: related(table, name),
+      message: `ON CONFLICT ${text.slice(target.span.start, target.span.end)} fails before it runs (42601, syntax error): a conflict target names columns without their table. Write ON CONFLICT ${plain}.${note}`,
+      fixes: [{ title: `Name the columns without the table: ${plain}`, edits: [{ start: target.span.start, end: target.span.end, newText: plain }], preferred: true }],
+    });
+    return;
+  }
   const candidates = arbiterKeys(table).filter((k) => sameKeyColumns(k, cols));
   // DO NOTHING may also be arbitrated by an exclusion constraint on the same columns
   if (oc.action === 'nothing' && table.keys.some((k) => k.kind === 'exclude' && sameKeyColumns(k, cols))) return;
@@ -69,12 +93,15 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
       });
     }
   } else {
-    message = `ON CONFLICT ${written} fails at run time (42P10: no unique or exclusion constraint matches it): ${name} has no unique index on exactly (${cols.join(', ')})${describeKeys(table)}.`;
+    message = `ON CONFLICT ${written} fails at run time (42P10: no unique or exclusion constraint matches it): ${name} has no unique index on exactly (${cols.map((c) => (target.expression ? c : quoteIdent(c))).join(', ')})${describeKeys(table)}.`;
   }
   fixes.push(...replaceFixes(ins, ctx, table));
   if (fixes[0]) fixes[0].preferred = true;
   const end = target.where ? target.where.end : target.span.end;
-  ctx.report({ start: target.span.start, end, message, fixes, related: related(table, name) });
+  // the final schema may have it: declared by a later migration
+  const later = keysLater(ctx, lookupTable(ctx.schema, ins.table) ?? known, ins.start).filter((k) => sameKeyColumns(k, cols));
+  if (later[0]?.origin) message += ` (${keyLabel(later[0])} is declared only later, at ${later[0].origin.path}:${later[0].origin.line}.)`;
+  ctx.report({ start: target.span.start, end, message: message + note, severity, fixes, related: related(table, name) });
 }
 
 function describeKeys(table: TableDescription): string {

@@ -3,7 +3,7 @@
  * the clause never fires and every run inserts the rows again (36.5 M duplicate rows); with several
  * unique keys any of them silently drops the row and nobody can tell which one did.
  */
-import type { Fix, RelatedInfo } from '../core/types';
+import type { Fix, RelatedInfo, Severity } from '../core/types';
 import type { InsertFacts } from '../core/facts';
 import { keyNames, prismaAdvice, targetFix, typeormOrUpdateFix } from '../embedded/orm/fix';
 import type { OrmHostFacts } from '../embedded/orm/host';
@@ -11,6 +11,9 @@ import type { OrmWrite } from '../embedded/orm/types';
 import { arbiterKeys, keyChoices, keyLabel, keySupplied, lookupTable, tableLabel } from './keys';
 import { LIBRARY_NAME, resolveWrite, targetlessForm } from './orm';
 import { docsUrl, type HostContext, type Rule, type RuleContext } from './rule';
+import { errorIfCertain, suppliedColumns, tableAt } from './certainty';
+import { sameKeyColumns } from './columns';
+import { resolveTable } from './tables';
 
 const ID = 'on-conflict-without-target';
 
@@ -24,9 +27,11 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
   if (!oc || !applies(ins)) return;
   const table = lookupTable(ctx.schema, ins.table);
   const name = tableLabel(ins.table, table);
-  const cols = ins.columns?.map((c) => c.name);
-  let severity: 'error' | undefined;
+  // a key column set to DEFAULT in every row is filled in by the database: not supplied
+  const cols = suppliedColumns(ins, ctx.doc.text, table);
+  let severity: Severity | undefined;
   let message: string;
+  let note = '';
   const related: RelatedInfo[] = [];
   if (table?.origin) related.push({ message: `${name} is created here`, location: table.origin });
   // Each key that could silently drop a row: where it is declared.
@@ -36,23 +41,33 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
   if (table) {
     const keys = arbiterKeys(table);
     const usable = keys.filter((k) => keySupplied(table, k, cols));
+    // keys declared only after this statement runs (a later migration, or further down this file):
+    // those the table, as it stands then, does not have
+    const local = resolveTable(ctx, ins.table) ?? table;
+    const then = arbiterKeys(tableAt(ctx, local, ins.start));
+    const later = usable.filter((k) => !then.some((h) => sameKeyColumns(h, k.columns) && (h.predicate ?? '') === (k.predicate ?? '')));
     if (usable.length === 0) {
-      severity = 'error';
+      ({ severity, note } = errorIfCertain(ctx, table));
       message = keys.length === 0
         ? `ON CONFLICT DO NOTHING never fires: ${name} has no primary key or unique constraint, so every run inserts these rows again.`
-        : `ON CONFLICT DO NOTHING never fires: ${name}'s only unique key is ${keys.map(keyLabel).join(', ')}, which this INSERT leaves to the database, so every run inserts these rows again.`;
+        : `ON CONFLICT DO NOTHING never fires: the only unique key of ${name} is ${keys.map(keyLabel).join(', ')}, which this INSERT leaves to the database, so every run inserts these rows again.`;
       message += ' Add a unique key on the columns that identify a row and name it: ON CONFLICT (key columns) DO NOTHING.';
+    } else if (later.length === usable.length) {
+      message = `ON CONFLICT DO NOTHING names no conflict target, and when this statement runs ${name} has no unique key it can hit yet: ${later.map(keyLabel).join(', ')} ${later.length === 1 ? 'is' : 'are'} declared only later${later[0].origin ? ` (${later[0].origin.path}:${later[0].origin.line})` : ''}. Until then it never fires, and duplicates it lets in make adding that key fail. Name the key once it exists, or deduplicate these rows.`;
     } else if (usable.length === 1) {
       message = `ON CONFLICT DO NOTHING names no conflict target: it only works because ${name} happens to have one unique key (${keyLabel(usable[0])}); name it, so that a new unique index cannot silently start dropping rows.`;
     } else {
-      message = `ON CONFLICT DO NOTHING names no conflict target: any of ${name}'s ${usable.length} unique keys (${usable.map(keyLabel).join('; ')}) silently drops the row, and nothing tells which one fired. Name the key that identifies a row.`;
+      message = `ON CONFLICT DO NOTHING names no conflict target: any of the ${usable.length} unique keys of ${name} (${usable.map(keyLabel).join('; ')}) silently drops the row, and nothing tells which one fired. Name the key that identifies a row.`;
     }
   } else {
     message = `ON CONFLICT DO NOTHING names no conflict target: if ${name} has no unique key it never fires and every run inserts these rows again; if it has several, any of them silently drops the row and nothing tells which. Name the key: ON CONFLICT (key columns) DO NOTHING.`;
   }
 
   const fixes: Fix[] = [];
-  for (const k of keyChoices(ins.table, table, ctx.config, cols)) {
+  // a conflict target offered must exist when the statement runs (else the fix fails with 42P10)
+  // (the table as this file declares it above the statement, when it does: the state it runs against)
+  const here = resolveTable(ctx, ins.table) ?? table;
+  for (const k of keyChoices(ins.table, here && tableAt(ctx, here, ins.start), ctx.config, cols)) {
     fixes.push({
       title: `Add conflict target ${k.target} (${k.label}${k.backed ? '' : '; needs a unique index on it'})`,
       edits: [{ start: oc.afterConflict, end: oc.afterConflict, newText: ` ${k.target}` }],
@@ -66,6 +81,7 @@ function check(ins: InsertFacts, ctx: RuleContext): void {
     });
   }
   fixes[0].preferred = true;
+  message += note;
   ctx.report({ start: oc.head.start, end: oc.head.end, message, severity, fixes, related: related.length ? related : undefined });
 }
 
@@ -138,7 +154,8 @@ export const onConflictWithoutTarget: Rule = {
   docs: docsUrl(ID),
   // statements that can carry an INSERT: INSERT, WITH (data-modifying CTE), EXPLAIN / PREPARE / CREATE RULE (kind other)
   kinds: ['insert', 'with', 'other'],
-  reads: ['workspace-schema'],
+  // the keys a fix may name depend on where the statement stands among the migrations (its file and place)
+  reads: ['document-ddl', 'workspace-schema', 'other-statements'],
   statement(stmt, ctx) {
     for (const ins of stmt.upserts) check(ins, ctx);
   },

@@ -49,7 +49,16 @@ export interface RuleContext {
    * in TS/JS), and the index of `doc` among them: for rules whose evidence may sit in another query
    * of the same file (a staging table created by one `client.query`, merged by another).
    */
-  file?: { docs: SqlDocument[]; index: number };
+  file?: {
+    docs: SqlDocument[];
+    index: number;
+    /** The host region `doc` was found in (TS/JS only): how it was found, and what is known of its execution and dialect. */
+    sql?: EmbeddedSql;
+    /** The whole TS/JS host text (TS/JS only), for evidence in code that is not SQL dupguard found. */
+    host?: string;
+    /** What the host code proves about the region (TS/JS only; absent fields: not known). */
+    evidence?: { executed?: true; dialect?: string };
+  };
   /** What is known about tables, when a schema model is available. */
   schema?: SchemaModel;
   config: AnalyzerConfig;

@@ -133,10 +133,10 @@ function operandAfterPlus(text: string, i: number): [number, number] | undefined
   return j > start ? [start, j] : undefined;
 }
 
-function check(ctx: HostContext, region: HostRegion, decls: Declarations): void {
+/** `seen`: the stamps reported in this file (one name used by several queries is one finding). */
+function check(ctx: HostContext, region: HostRegion, decls: Declarations, seen: Set<number>): void {
   const text = ctx.text;
   const sql = region.sql;
-  const seen = new Set<number>();
   for (const ref of writtenTables(region.doc)) {
     let stamp: Stamp | undefined;
     let nameEnd = ref.end;
@@ -159,7 +159,7 @@ function check(ctx: HostContext, region: HostRegion, decls: Declarations): void 
       end: stamp.end,
       message:
         `Table name built from the clock (${stamp.expression.trim()}): loaders started together get the same name and write into each other's table ` +
-        `(seed 001: 44 concurrent loaders, 97.8% duplicate rows). Use a random suffix (crypto.randomUUID()) or a TEMP table, which is private to its session.`,
+        `(in one real incident, 44 loaders started by one schedule left 97.8% duplicate rows). Use a random suffix (crypto.randomUUID()) or a TEMP table, which is private to its session.`,
       fixes: stamp.fix ? [stamp.fix] : [],
     });
   }
@@ -175,6 +175,7 @@ export const timestampStagingTableName: Rule = {
   anyDialect: true,
   host(ctx) {
     const decls = new Declarations(ctx.text);
-    for (const r of ctx.regions) check(ctx, r, decls);
+    const seen = new Set<number>();
+    for (const r of ctx.regions) check(ctx, r, decls, seen);
   },
 };

@@ -4,6 +4,9 @@
  * does not stop those duplicates, and `ON CONFLICT (tenant, col)` never fires for them. PostgreSQL
  * 15 adds `NULLS NOT DISTINCT`; before that, make the column NOT NULL or add a partial index.
  *
+ * Silent too when part of the key is already unique on its own (the primary key), or a CHECK of the
+ * table governs the nullable column's NULLs (forbids them, or pairs them with a value another key covers).
+ *
  * Nullability comes from the schema model (the workspace's final DDL, else this file's own), so a
  * later `SET NOT NULL` counts. Single-column keys are left alone: many NULLs there mean "no value";
  * so are keys with a nullable optional identifier (idempotency_key, external_id): NULL there marks rows
@@ -80,6 +83,56 @@ function uniqueWordEnd(t: Tokens, offset: number, limit: number): number | undef
   return undefined;
 }
 
+/**
+ * Columns whose NULLs are governed by a CHECK of the table in this document (`CHECK (a IS NOT NULL
+ * OR ...)`, `CHECK ((a IS NULL) <> (b IS NULL))`): the NULLs there are forbidden, or paired with a
+ * value another key covers. The key is then left alone: its NULL rows are by design.
+ */
+function checkedForNull(ctx: RuleContext, table: TableDescription): Set<string> {
+  const out = new Set<string>();
+  const addFrom = (expr: any) => {
+    for (const t of findNodes(expr, 'NullTest')) {
+      const f: string[] = (t.arg?.ColumnRef?.fields ?? []).map(sval);
+      if (f.length) out.add(f[f.length - 1]);
+    }
+  };
+  const checks = (c: any) => {
+    if (c?.contype === 'CONSTR_CHECK') addFrom(c.raw_expr);
+  };
+  for (const st of ctx.doc.ofKinds(['create-table', 'alter-table'])) {
+    const ast = ctx.ast(st);
+    const n = ast?.node;
+    if (!n || n.relation?.relname !== table.name) continue;
+    if (ast!.kind === 'CreateStmt') {
+      for (const el of n.tableElts ?? []) {
+        checks(el.Constraint);
+        for (const c of el.ColumnDef?.constraints ?? []) checks(c.Constraint);
+      }
+    } else if (ast!.kind === 'AlterTableStmt') {
+      for (const cmd of n.cmds ?? []) if (cmd.AlterTableCmd?.subtype === 'AT_AddConstraint') checks(cmd.AlterTableCmd.def?.Constraint);
+    }
+  }
+  return out;
+}
+
+/**
+ * True when another key of the table over part of these columns is already unique for every row (a
+ * primary key, or a key over NOT NULL columns, with no predicate): no two rows can then agree on all
+ * of `cols`, NULLs or not.
+ */
+function subsetUnique(table: TableDescription, cols: string[]): boolean {
+  return table.keys.some((k) => (k.kind === 'primary' || k.kind === 'unique' || k.kind === 'unique-index') && !k.predicate && !k.expression
+    && k.columns.length < cols.length && k.columns.every((c) => cols.includes(c))
+    && (k.kind === 'primary' || k.nullsNotDistinct || k.columns.every((c) => table.columns.find((x) => x.name === c)?.notNull)));
+}
+
+/** The nullable columns of the key whose NULLs can repeat, or none when the table rules that out. */
+function repeatableNulls(ctx: RuleContext, table: TableDescription, cols: string[], nullable: string[]): string[] {
+  if (subsetUnique(table, cols)) return [];
+  const checked = checkedForNull(ctx, table);
+  return nullable.some((c) => checked.has(c)) ? [] : nullable;
+}
+
 /** Optional identifiers by name: NULL there means "no such id", and rows without one are meant to repeat. */
 const OPTIONAL_ID = /^(idempotency_?key|external_?(id|key|ref|account_?id)|.*_?token)$/i;
 
@@ -102,7 +155,7 @@ function checkConstraint(ctx: RuleContext, stmt: Statement, table: TableDescript
   const cols: string[] = (c.keys ?? []).map(sval);
   if (cols.length < 2) return;
   const nullable = nullableColumns(table, cols);
-  if (!nullable?.length) return;
+  if (!nullable?.length || !repeatableNulls(ctx, table, cols, nullable).length) return;
   const start = at(c.location ?? 0);
   const uEnd = uniqueWordEnd(stmt.tokens, start, stmtEnd);
   const list = uEnd !== undefined ? parenList(stmt.tokens, uEnd, stmtEnd) : undefined;
@@ -135,10 +188,15 @@ function check(stmt: Statement, ctx: RuleContext): void {
     if (!table) return;
     const pinned = notNullIn(n.whereClause);
     const nullable = nullableColumns(table, cols)?.filter((c) => !pinned.has(c));
-    if (!nullable?.length) return;
+    if (!nullable?.length || !repeatableNulls(ctx, table, cols, nullable).length) return;
     const list = parenList(stmt.tokens, ast.at(n.relation?.location ?? 0), end);
     if (!list) return;
-    report(ctx, cols, nullable, stmt.start, list[1], list[1]);
+    // the grammar puts NULLS NOT DISTINCT after an INCLUDE (...) list
+    const t = stmt.tokens;
+    const next = tokenAt(t, list[1]);
+    const include = next < t.count && t.types[next] === T.Word && t.text.slice(t.starts[next], t.ends[next]).toLowerCase() === 'include'
+      ? parenList(t, t.ends[next], end) : undefined;
+    report(ctx, cols, nullable, stmt.start, list[1], include ? include[1] : list[1]);
   }
 }
 
@@ -195,7 +253,8 @@ export const uniqueKeyAllowsNullDuplicates: Rule = {
   kinds: ['create-table', 'create-index', 'alter-table'],
   // no unique key without the word UNIQUE
   mentions: 'unique',
-  reads: ['document-ddl', 'workspace-schema'],
+  // a CHECK elsewhere in the document may govern the NULLs
+  reads: ['document-ddl', 'workspace-schema', 'other-statements'],
   statement(stmt, ctx) {
     if (stmt.depth === 0 && (stmt.createTable || stmt.createIndex?.unique || stmt.kind === 'alter-table')) check(stmt, ctx);
   },

@@ -48,16 +48,19 @@ function mentionsAny(node: any, names: string[]): boolean {
   });
 }
 
-/** Columns the SET list copies from the incoming row: `v = excluded.v` / `v = s.v`. */
-function copiedFrom(targetList: any[], incoming: (qualifier: string | undefined) => boolean): string[] {
-  const out: string[] = [];
+/**
+ * Version columns the SET list copies from the incoming row (`v = excluded.v`, `v = s.changed_at`),
+ * each with the incoming column it copies (what a guard must compare: it exists on the source).
+ */
+function copiedFrom(targetList: any[], incoming: (qualifier: string | undefined) => boolean): Map<string, string> {
+  const out = new Map<string, string>();
   for (const t of targetList ?? []) {
     const rt = t.ResTarget;
     if (!rt?.name || !isVersionColumn(rt.name)) continue;
     const ref = rt.val?.ColumnRef;
     if (!ref) continue;
     const fields: string[] = (ref.fields ?? []).map(sval);
-    if (fields.length >= 2 && incoming(fields[fields.length - 2])) out.push(rt.name);
+    if (fields.length >= 2 && incoming(fields[fields.length - 2])) out.set(rt.name, fields[fields.length - 1]);
   }
   return out;
 }
@@ -81,16 +84,20 @@ function checkInsert(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void 
   const clause = ast?.kind === 'InsertStmt' ? ast.node.onConflictClause : undefined;
   if (!ast || !clause) return;
   const table = resolveTable(ctx, ins.table);
-  const supplied = new Set(ins.columns?.map((c) => c.name) ?? []);
-  const candidates = new Set(copiedFrom(clause.targetList, (q) => q === 'excluded'));
-  for (const v of versionColumns(table)) if (supplied.has(v)) candidates.add(v);
-  const versions = [...candidates].filter((v) => !serverMade(ins, ast, v) && orderable(table, v)).sort((a, b) => rank(a) - rank(b));
+  const listed = ins.columns?.map((c) => c.name);
+  const supplied = new Set(listed ?? []);
+  const copied = copiedFrom(clause.targetList, (q) => q === 'excluded');
+  // `excluded.v` of a column the INSERT does not supply is its default (a server clock): it orders nothing
+  for (const [v, from] of copied) if (listed && !supplied.has(from)) copied.delete(v);
+  const candidates = new Map(copied);
+  for (const v of versionColumns(table)) if (supplied.has(v) && !candidates.has(v)) candidates.set(v, v);
+  const versions = [...candidates.keys()].filter((v) => !serverMade(ins, ast, candidates.get(v)!) && orderable(table, v)).sort((a, b) => rank(a) - rank(b));
   if (!versions.length) return;
-  if (clause.whereClause && mentionsAny(clause.whereClause, versions)) return;
+  if (clause.whereClause && mentionsAny(clause.whereClause, [...versions, ...versions.map((v) => candidates.get(v)!)])) return;
   const v = versions[0];
   // a templated table name (`${table}`, `:tbl`) is written back as is: the host fills it in
   const self = ins.alias ? ident(ins.alias) : /^[:{$]/.test(ins.table.name) ? ins.table.name : ident(ins.table.name);
-  const guard = `excluded.${ident(v)} > ${self}.${ident(v)}`;
+  const guard = `excluded.${ident(candidates.get(v)!)} > ${self}.${ident(v)}`;
   const fixes: Fix[] = [];
   if (oc.updateWhere) {
     fixes.push({ title: `Only overwrite with a newer row: AND ${guard}`, edits: [{ start: oc.updateWhere.end, end: oc.updateWhere.end, newText: ` AND ${guard}` }], preferred: true });
@@ -126,20 +133,22 @@ function checkMerge(stmt: Statement, ctx: RuleContext): void {
     if (c.matchKind !== 'MERGE_WHEN_MATCHED' || c.commandType !== 'CMD_UPDATE') continue;
     const copied = copiedFrom(c.targetList, (q) => q === sourceName);
     const known = versionColumns(table).filter((v) => (c.targetList ?? []).some((t: any) => t.ResTarget?.name === v));
-    const versions = [...new Set([...copied, ...known])].filter((v) => orderable(table, v)).sort((a, b) => rank(a) - rank(b));
+    const versions = [...new Set([...copied.keys(), ...known])].filter((v) => orderable(table, v)).sort((a, b) => rank(a) - rank(b));
     if (!versions.length) continue;
-    if (c.condition && mentionsAny(c.condition, versions)) continue;
+    if (c.condition && mentionsAny(c.condition, [...versions, ...copied.values()])) continue;
     const at = whens[w];
     if (at === undefined) continue;
     const v = versions[0];
-    const guard = `${ident(sourceName)}.${ident(v)} > ${ident(targetName)}.${ident(v)}`;
+    // the source column the update copies: one that exists on the source (a computed value has none to compare)
+    const from = copied.get(v);
+    const guard = from !== undefined ? `${ident(sourceName)}.${ident(from)} > ${ident(targetName)}.${ident(v)}` : undefined;
     const afterMatched = at + (/^when\s+matched/i.exec(text.slice(at))?.[0].length ?? 0);
-    const fix: Fix = { title: `Only overwrite with a newer row: AND ${guard}`, edits: [{ start: afterMatched, end: afterMatched, newText: ` AND ${guard}` }], preferred: true };
+    const fix: Fix | undefined = guard ? { title: `Only overwrite with a newer row: AND ${guard}`, edits: [{ start: afterMatched, end: afterMatched, newText: ` AND ${guard}` }], preferred: true } : undefined;
     ctx.report({
       start: at,
       end: afterMatched,
-      message: `WHEN MATCHED THEN UPDATE overwrites the stored row whatever its ${v}: a late or replayed event with an older ${v} replaces newer data. Compare first: WHEN MATCHED AND ${guard}.`,
-      fixes: leaksPlaceholder(fix) ? [] : [fix],
+      message: `WHEN MATCHED THEN UPDATE overwrites the stored row whatever its ${v}: a late or replayed event with an older ${v} replaces newer data. Compare first: WHEN MATCHED AND ${guard ?? `<the incoming ${v}> > ${ident(targetName)}.${ident(v)}`}.`,
+      fixes: fix && !leaksPlaceholder(fix) ? [fix] : [],
     });
   }
 }

@@ -188,7 +188,7 @@ export class DiagnosticsController implements vscode.Disposable {
       text: doc.getText(),
       language: sourceLanguage(doc.languageId)!,
       path: doc.uri.fsPath,
-      schema: this.schema.current(),
+      schema: this.schema.current(doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined),
       config: this.project.analyzer(doc.uri),
     });
     const ms = performance.now() - t0;

@@ -46,7 +46,7 @@ export async function lintFileOnDisk(
     log.warn(`lint workspace: cannot read ${vscode.workspace.asRelativePath(uri)}: ${e instanceof Error ? e.message : e}`);
     return undefined;
   }
-  const findings = analyzeText({ text, language, path: uri.fsPath, schema: schema.current(), config: diagnostics.project.analyzer(uri) });
+  const findings = analyzeText({ text, language, path: uri.fsPath, schema: schema.current(uri.fsPath), config: diagnostics.project.analyzer(uri) });
   diagnostics.publish(uri, new TextPositions(text), findings);
   return findings;
 }

@@ -1,10 +1,15 @@
 /**
  * The workspace's schema, built from its .sql files (migrations in name order) and kept current by a
- * file watcher. The schema-aware rules read it for every open SQL/TS/JS document. Built on first use,
- * not at activation.
+ * file watcher. The schema-aware rules read it for every open SQL/TS/JS document, each document the
+ * model of its own scope (its package's DDL, or its `.dupguard.json` `schema` globs), scoped the way
+ * the CLI scopes (src/config/schemaScope.ts). Built on first use, not at activation.
  */
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SchemaModel } from '../core/schema';
+import { ConfigFiles } from '../config/dupguardJson';
+import type { ScopedSchemas } from '../config/schemaScope';
 import { Config } from './config';
 
 export interface DdlFile {
@@ -12,11 +17,28 @@ export interface DdlFile {
   text: string;
 }
 
-/** Builds a model from DDL files and ORM schema files; the parser (WASM) and the builder load on first use. */
-async function buildModel(files: DdlFile[], naturalKeys: Record<string, string[]>, ormFiles: DdlFile[] = []): Promise<SchemaModel | undefined> {
-  const { loadSchemaFromDdl } = await import('../core/schema/ddl');
-  const { withOrmSchema } = await import('../embedded/orm/model');
-  return withOrmSchema(await loadSchemaFromDdl(files, { naturalKeys }), ormFiles);
+/** The file's workspace folder (or the first one): the scope of a file under no package.json. */
+function fallbackRoot(file: string): string {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file)) ?? vscode.workspace.workspaceFolders?.[0];
+  return folder?.uri.fsPath ?? path.dirname(file);
+}
+
+/**
+ * Builds the scoped models from DDL files and ORM schema files (each scope reads its own package's);
+ * the parser (WASM) and the builder load on first use.
+ */
+async function buildModels(files: DdlFile[], naturalKeys: Record<string, string[]>, configs: ConfigFiles, ormFiles: DdlFile[] = []): Promise<ScopedSchemas> {
+  const [{ ensureParser }, { ScopedSchemas }] = await Promise.all([import('../core/schema/ddl'), import('../config/schemaScope')]);
+  await ensureParser();
+  return new ScopedSchemas(files.map((f) => ({ abs: f.path, path: f.path, text: f.text })), {
+    fallbackRoot,
+    naturalKeys,
+    setting: (abs) => {
+      const found = configs.forFile(abs);
+      return found.path && found.config.schema?.length ? { base: path.dirname(found.path), globs: found.config.schema } : undefined;
+    },
+    ormFiles: ormFiles.map((f) => ({ abs: f.path, path: f.path, text: f.text })),
+  });
 }
 
 /** ORM schema files the index reads besides .sql: Prisma schemas, and TS/JS under schema, entity, model, migration or db names. */
@@ -34,13 +56,16 @@ export const INDEX_LIMITS = {
 } as const;
 
 export class SchemaIndex implements vscode.Disposable {
-  private model: SchemaModel | undefined;
+  private model: ScopedSchemas | undefined;
+  private readonly configs = new ConfigFiles();
   private fingerprint = '';
   private building: Promise<void> | undefined;
   private started = false;
   private timer: NodeJS.Timeout | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
   private ormWatcher: vscode.FileSystemWatcher | undefined;
+  /** package.json and .dupguard.json move the scopes' borders. */
+  private scopeWatcher: vscode.FileSystemWatcher | undefined;
   private trustGrant: vscode.Disposable | undefined;
   /** Files the last build left out for their size (workspace-relative), for the log and tests. */
   skipped: string[] = [];
@@ -52,10 +77,19 @@ export class SchemaIndex implements vscode.Disposable {
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
-  /** The current model (possibly undefined), starting the index on the first call. */
-  current(): SchemaModel | undefined {
+  /**
+   * The current model of the file at `file` (a file system path; possibly undefined), starting the
+   * index on the first call. Without a file: the scope of the first workspace folder.
+   */
+  current(file?: string): SchemaModel | undefined {
     if (!this.started) this.start();
-    return this.model;
+    const target = file ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (!this.model || target === undefined) return undefined;
+    try {
+      return this.model.forFile(file ?? path.join(target, '_'));
+    } catch {
+      return undefined;
+    }
   }
 
   /** Resolves once the first build (or the pending rebuild) has finished. */
@@ -78,6 +112,14 @@ export class SchemaIndex implements vscode.Disposable {
     this.ormWatcher.onDidCreate(ormSoon);
     this.ormWatcher.onDidChange(ormSoon);
     this.ormWatcher.onDidDelete(ormSoon);
+    this.scopeWatcher = vscode.workspace.createFileSystemWatcher('**/{package.json,.dupguard.json}');
+    const rescope = () => {
+      this.configs.invalidate();
+      this.scheduleRebuild();
+    };
+    this.scopeWatcher.onDidCreate(rescope);
+    this.scopeWatcher.onDidChange(rescope);
+    this.scopeWatcher.onDidDelete(rescope);
     // Trust granted: the files left out under the untrusted budget are read now.
     this.trustGrant = vscode.workspace.onDidGrantWorkspaceTrust(soon);
     this.rebuild();
@@ -96,11 +138,14 @@ export class SchemaIndex implements vscode.Disposable {
       try {
         const files = await this.readDdlFiles();
         const ormFiles = await this.readOrmFiles();
-        const model = await buildModel(files, new Config().naturalKeys, ormFiles);
-        const tables = model ? [...model.tables()] : [];
+        this.configs.invalidate();
+        const model = await buildModels(files, new Config().naturalKeys, this.configs, ormFiles);
+        const tables = model.everyTable();
+        const ormPrint = createHash('sha1');
+        for (const f of ormFiles) ormPrint.update(f.path).update('\0').update(f.text).update('\0');
         // Most saved .sql files hold no DDL: re-lint open documents only when the model differs
         // (origins included, so related-information positions stay right).
-        const fingerprint = JSON.stringify(tables);
+        const fingerprint = JSON.stringify(tables) + ormPrint.digest('hex');
         const differs = fingerprint !== this.fingerprint || (model === undefined) !== (this.model === undefined);
         this.model = model;
         this.fingerprint = fingerprint;
@@ -181,6 +226,7 @@ export class SchemaIndex implements vscode.Disposable {
     clearTimeout(this.timer);
     this.watcher?.dispose();
     this.ormWatcher?.dispose();
+    this.scopeWatcher?.dispose();
     this.trustGrant?.dispose();
     this.changed.dispose();
   }

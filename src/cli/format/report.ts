@@ -39,7 +39,7 @@ export interface ReportFinding {
   /** Exclusive: the column just after the range, as SARIF and editors count. */
   endColumn: number;
   fixes: ReportFix[];
-  /** Not part of the JSON contract; SARIF and text use it. */
+  /** The other half of the story ("created here", "declared here"); in the JSON contract only when there is some. */
   related?: ReportRelated[];
 }
 
@@ -141,6 +141,10 @@ export function toJsonContract(report: LintReport): LintReport {
           title: fx.title,
           edits: fx.edits.map((e) => ({ line: e.line, column: e.column, endLine: e.endLine, endColumn: e.endColumn, newText: e.newText })),
         })),
+        // added in version 1 (additive): present only on findings that have related locations
+        ...(x.related?.length
+          ? { related: x.related.map((r) => ({ message: r.message, path: r.path, line: r.line, column: r.column, endLine: r.endLine, endColumn: r.endColumn })) }
+          : {}),
       })),
     })),
     summary: { ...report.summary },

@@ -181,6 +181,8 @@ export class DdlSchemaModel implements SchemaModel {
   /** Statements applied / skipped, for reports and tests. */
   stats = { files: 0, statements: 0 };
   readonly searchPath: string[];
+  /** Each applied file's path → its place in the order applied (migration order). */
+  private order = new Map<string, number>();
 
   constructor(options: { searchPath?: string[]; naturalKeys?: Record<string, string[]> } = {}) {
     this.searchPath = options.searchPath?.length ? [...options.searchPath] : ['public'];
@@ -221,6 +223,7 @@ export class DdlSchemaModel implements SchemaModel {
     if (!parserReady()) throw new Error('dupguard: the SQL parser is not loaded; await ensureParser() first');
     const ctx: FileCtx = { file, lineStarts: lineStartsOf(file.text), placeholders: new Set(), searchPath: [...this.searchPath] };
     this.stats.files++;
+    if (!this.order.has(file.path)) this.order.set(file.path, this.order.size);
     // with `ranges` (statements already split by the caller), only those are parsed
     const statements = ranges
       ? ranges.flatMap(([s, e]) => parseRange(file.text, s, e, 0, ctx.placeholders))
@@ -233,6 +236,11 @@ export class DdlSchemaModel implements SchemaModel {
         // a shape this model does not know: skip the statement, keep the rest
       }
     }
+  }
+
+  /** The place of the file `path` in the order the model applied its files, if it applied it. */
+  orderOf(path: string): number | undefined {
+    return this.order.get(path);
   }
 
   /** Lays live catalog descriptions over the DDL ones: catalog wins, DDL origins are kept. */
@@ -252,6 +260,7 @@ export class DdlSchemaModel implements SchemaModel {
     m.bareNatural = this.bareNatural;
     m.churn = this.churn;
     m.dropped = this.dropped;
+    m.order = this.order;
     m.stats = { ...this.stats };
     // a location shared by several keys (a partition's copy of its parent's key) stays shared
     const moved = new Map<Location, Location>();

@@ -79,7 +79,8 @@ before(() => {
   // The pull request: a new loader whose conflict target is no unique key of orders (42P10 at run time).
   git(['checkout', '-q', '-b', 'feature'], clone);
   write(clone, 'src/import.ts',
-    'export async function importOrder(client: { query(q: string, v: unknown[]): Promise<unknown> }, o: { customer: number; ref: string }) {\n'
+    "import type { PoolClient } from 'pg';\n"
+    + 'export async function importOrder(client: { query(q: string, v: unknown[]): Promise<unknown> }, o: { customer: number; ref: string }) {\n'
     + '  await client.query(`INSERT INTO orders (customer_id, external_ref) VALUES ($1, $2) ON CONFLICT (customer_id) DO NOTHING`, [o.customer, o.ref]);\n'
     + '}\n');
   write(clone, 'src/report.ts', 'export const q = sql`SELECT count(*) FROM orders WHERE customer_id > 0`;\n');
@@ -107,7 +108,7 @@ test('the README workflow: its steps run as written on a pull request and report
 
   const annotations = run(lintRuns[0]);
   assert.equal(annotations.status, 1, `${annotations.stdout}${annotations.stderr}`);
-  assert.match(annotations.stdout, /^::error file=src\/import\.ts,line=2,.*title=on-conflict-target-without-unique-index::/m);
+  assert.match(annotations.stdout, /^::error file=src\/import\.ts,line=3,.*title=on-conflict-target-without-unique-index::/m);
   assert.doesNotMatch(annotations.stdout, /legacy\/old_import\.sql/, 'an unchanged file was linted');
   assert.match(annotations.stderr, /--changed: 2 file\(s\) to lint changed since origin\/main/);
 

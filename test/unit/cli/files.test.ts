@@ -115,7 +115,7 @@ test('config: wrong shapes are errors naming the key; unknown keys are warnings'
   );
   assert.deepEqual(config, { rules: { a: 'off' }, naturalKeys: { 'public.t': ['a', 'b'] }, embedded: {}, include: ['db/**'] });
   assert.deepEqual(warnings, [
-    "c.json: unknown key 'rulez' ignored (known: rules, naturalKeys, embedded, include, exclude)",
+    "c.json: unknown key 'rulez' ignored (known: rules, naturalKeys, embedded, include, exclude, schema)",
     "c.json: unknown key 'embedded.tag' ignored (known: tags, functions, expectedOutput)",
   ]);
 });

@@ -92,13 +92,19 @@ test('json: the exact contract; every range covers the offending clause in its f
   assert.deepEqual(report.summary, { files: 4, findings: 2, errors: 1, warnings: 1, infos: 0 });
   assert.deepEqual(report.files.map((f: { path: string }) => f.path), ['migrations/001_items.sql', 'migrations/002_seed.sql', 'src/clean.ts', 'src/repo.ts']);
   let n = 0;
+  const related: string[] = [];
   for (const file of report.files) {
     assert.deepEqual(Object.keys(file), ['path', 'findings']);
     const text = fs.readFileSync(path.join(basic, file.path), 'utf8');
     const index = new LineIndex(text);
     for (const f of file.findings) {
       n++;
-      assert.deepEqual(Object.keys(f), ['rule', 'severity', 'message', 'line', 'column', 'endLine', 'endColumn', 'fixes']);
+      // `related` (version 1, additive): only on findings with related locations, each a place in a file
+      assert.deepEqual(Object.keys(f), ['rule', 'severity', 'message', 'line', 'column', 'endLine', 'endColumn', 'fixes', ...(f.related ? ['related'] : [])]);
+      for (const r of f.related ?? []) {
+        assert.deepEqual(Object.keys(r), ['message', 'path', 'line', 'column', 'endLine', 'endColumn']);
+        related.push(`${r.path}:${r.line}:${r.column}-${r.endLine}:${r.endColumn} ${r.message}`);
+      }
       assert.ok(['error', 'warning', 'info'].includes(f.severity));
       assert.equal(text.slice(index.offset(f.line, f.column), index.offset(f.endLine, f.endColumn)), 'ON CONFLICT DO NOTHING');
       assert.ok(f.fixes.length > 0);
@@ -109,6 +115,8 @@ test('json: the exact contract; every range covers the offending clause in its f
     }
   }
   assert.equal(n, 2);
+  // the text format shows where the table is created; so does the JSON report
+  assert.ok(related.some((r) => /^migrations\/001_items\.sql:\d+:\d+-\d+:\d+ .* is created here$/.test(r)), related.join('\n'));
 });
 
 test('columns count UTF-16 code units (an emoji is two), lines are 1-based, CRLF ends a line', async () => {
@@ -232,16 +240,17 @@ test('--quiet reports errors only; --max-warnings counts warnings even when quie
   assert.equal((await lint(['src/repo.ts', '--max-warnings', '1'], basic)).code, 0);
 });
 
-test('the analyzer gets relative paths, languages, config and one schema built from the linted SQL files in name order', async () => {
+test('the analyzer gets relative paths, languages, config and the schema built from the linted SQL files in name order', async () => {
   const seen: AnalyzeInput[] = [];
   let ddl: string[] = [];
   let keys: unknown;
   const deps: LintDeps = {
     ...fake(() => [], seen),
-    loadSchema: async (files, naturalKeys) => {
+    loadSchemas: async (files, options) => {
       ddl = files.map((f) => f.path);
-      keys = naturalKeys;
-      return { lookup: () => undefined, tables: () => [] };
+      keys = options.naturalKeys;
+      const model = { lookup: () => undefined, tables: () => [] };
+      return { forFile: () => model };
     },
   };
   const dir = tmp({

@@ -4,6 +4,7 @@ import { parseDocument } from '../../../src/core/facts';
 import { ensureParser, pgAccepts } from '../../../src/core/schema/pg';
 import { StaticSchemaModel } from '../../../src/core/schema';
 import { applyEdits, applyFix, lintErrors, lintOk } from '../helpers';
+import { stripSnippet } from '../../../src/core/fixes';
 
 /** No finding of this rule (other rules may have their say on the same SQL). */
 const ok = (sql: string, options: Parameters<typeof lintOk>[1] = {}) => lintOk(sql, { ...options, rule: RULE });
@@ -127,4 +128,41 @@ test('inside a function body the fix adds no transaction statements', () => {
   assert.equal(fixed, "CREATE FUNCTION load() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  CREATE TEMP TABLE t_staging (LIKE t INCLUDING DEFAULTS) ON COMMIT DROP;\nCOPY t_staging FROM '/data/t.csv' CSV;\nINSERT INTO t\nSELECT * FROM t_staging\nON CONFLICT (key_column) DO NOTHING;\nEND $$;\n");
   ok(fixed);
   assertParses(fixed);
+});
+
+test('a generated key left out of the column list: the retry silently duplicates every row (no 23505)', () => {
+  const keyed = new StaticSchemaModel([{
+    schema: 'public', name: 'events', source: 'ddl',
+    columns: [{ name: 'id', type: 'bigint', notNull: true, surrogate: true, default: "nextval('events_id_seq'::regclass)" }, { name: 'body', type: 'text', notNull: false }],
+    keys: [{ kind: 'primary', name: 'events_pkey', columns: ['id'] }],
+  }]);
+  const [f] = lintErrors('COPY events (body) FROM stdin;\nx\n\\.\n', RULE, { schema: keyed });
+  assert.doesNotMatch(f.message, /23505/);
+  assert.match(f.message, /silently duplicates every row: the only unique key of public\.events is primary key events_pkey \(id\), which the database fills in afresh/);
+  // no key to merge on: the fix says so, and leaves a placeholder to type (not a key that fails with 42P10)
+  assert.match(f.fixes[0].title, /needs a unique key on the columns that identify a row first/);
+  assert.equal(f.fixes[0].snippet, true);
+  assert.match(f.fixes[0].edits[1].newText, /ON CONFLICT \(\$\{1:key_column\}\) DO NOTHING/);
+});
+
+test('the COPY fix: a placeholder the editor selects, literal text escaped; the key from naturalKeys when known', () => {
+  const sql = 'COPY "price$1" FROM stdin;\n1\n\\.\n';
+  const [f] = lintErrors(sql, RULE);
+  const fix = f.fixes[0];
+  assert.equal(fix.snippet, true);
+  assert.match(fix.edits[1].newText, /\$\{1:key_column\}/);
+  // the `$1` in the table's name is text, not a tab stop: the editor (and stripSnippet) keep it
+  const tail = stripSnippet(fix.edits[1].newText);
+  assert.match(tail, /INSERT INTO "price\$1"\nSELECT \* FROM "price\$1_staging"\nON CONFLICT \(key_column\) DO NOTHING;/);
+  const [g] = lintErrors('COPY "order" FROM stdin;\n1\n\\.\n', RULE, { config: { naturalKeys: { order: ['user', 'sku'] } } });
+  assert.equal(g.fixes[0].snippet, false);
+  assert.match(g.fixes[0].edits[1].newText, /ON CONFLICT \("user", sku\) DO NOTHING/);
+  assert.match(g.fixes[0].edits[0].newText, /CREATE TEMP TABLE order_staging \(LIKE "order" INCLUDING DEFAULTS\)/);
+});
+
+test('COPY into a TEMP table created earlier in the file is exempt, whatever call created it', () => {
+  ok("client.querySync('CREATE TEMP TABLE tmp_users (id int, email text)');\nclient.query(copyFrom('COPY tmp_users FROM STDIN'));\n", { path: 'load.js' });
+  ok('await db.exec(`CREATE TEMPORARY TABLE IF NOT EXISTS "staged" (id int)`);\nawait db.query(copyFrom(`COPY staged (id) FROM STDIN`));\n', { path: 'load.ts' });
+  // created after the COPY: still a hazard
+  lintErrors("client.query(copyFrom('COPY tmp_users FROM STDIN'));\nclient.querySync('CREATE TEMP TABLE tmp_users (id int)');\n", RULE, { path: 'load.js' });
 });

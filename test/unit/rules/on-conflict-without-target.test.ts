@@ -113,7 +113,8 @@ test('schema known, only a serial primary key the INSERT leaves to the database:
   }]);
   const [f] = lintErrors(SEED_002, RULE, { schema });
   assert.equal(f.severity, 'error');
-  assert.match(f.message, /only unique key is primary key task_requirements_pkey \(id\)/);
+  assert.match(f.message, /the only unique key of breezeway.task_requirements is primary key task_requirements_pkey \(id\)/);
+  assert.doesNotMatch(f.message, /'s /, "no possessive after a qualified name");
   // No usable key: the fix is the snippet.
   assert.equal(f.fixes.length, 1);
   assert.equal(f.fixes[0].snippet, true);
@@ -132,7 +133,7 @@ test('natural key from config first, then the primary key, then other unique key
   const sql = 'INSERT INTO photos (id, url, property_pk, photo_id) VALUES (1, $1, 2, 3) ON CONFLICT DO NOTHING;';
   const [f] = lintErrors(sql, RULE, { schema, config: { naturalKeys: { 'public.photos': ['property_pk', 'photo_id'] } } });
   assert.equal(f.severity, 'warning');
-  assert.match(f.message, /any of public\.photos's 3 unique keys/);
+  assert.match(f.message, /any of the 3 unique keys of public\.photos/);
   assert.deepEqual(f.fixes.map((x) => x.edits[0].newText), [' (property_pk, photo_id)', ' (id)', ' (url)']);
   assert.deepEqual(f.fixes.map((x) => !!x.preferred), [true, false, false]);
   assert.match(f.fixes[0].title, /natural key/);

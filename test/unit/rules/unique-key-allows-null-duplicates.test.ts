@@ -50,4 +50,35 @@ describe(RULE, () => {
     assert.deepEqual(own('create table f (x int not null, y int, unique nulls not distinct (x, y));'), []);
     assert.deepEqual(own('create table g (env int not null, "idempotencyKey" text, external_id text, unique (env, "idempotencyKey"), unique (env, external_id));'), [], 'optional identifiers');
   });
+
+  test('silent when part of the key is already unique on its own (the primary key): NULL duplicates cannot happen', () => {
+    assert.deepEqual(own('CREATE TABLE a (id int PRIMARY KEY, note text, UNIQUE (id, note));'), []);
+    assert.deepEqual(own('CREATE TABLE b (id int NOT NULL UNIQUE, tenant int, note text);\nCREATE UNIQUE INDEX b_x ON b (tenant, id, note);'), []);
+    // a subset key over a nullable column does not rule it out
+    lintErrors('CREATE TABLE c (code text UNIQUE, tenant int NOT NULL, note text, UNIQUE (tenant, code, note));', RULE);
+  });
+
+  test('silent when a CHECK of the table governs the NULLs (forbids them, or pairs them with a column another key covers)', () => {
+    const invitations = `create table invitations (
+  id uuid primary key,
+  organization_id uuid not null,
+  user_id uuid,
+  email text,
+  check ((user_id is null) <> (email is null)),
+  unique (organization_id, user_id),
+  unique (organization_id, email)
+);`;
+    assert.deepEqual(own(invitations), []);
+    const credential = `CREATE TABLE credential (id text PRIMARY KEY, workspace_id text NOT NULL, type text NOT NULL, env_key text);
+ALTER TABLE credential ADD CONSTRAINT env_check CHECK ((type <> 'env_workspace') OR (env_key IS NOT NULL));
+CREATE UNIQUE INDEX credential_env_unique ON credential (workspace_id, type, env_key) WHERE type = 'env_workspace';`;
+    assert.deepEqual(own(credential), []);
+  });
+
+  test('the fix goes after an INCLUDE list, where the grammar wants NULLS NOT DISTINCT', () => {
+    const sql = 'CREATE TABLE t (c1 int, c2 int, c3 int);\nCREATE UNIQUE INDEX t_idx ON t USING btree (c1, c2) INCLUDE (c3);';
+    const fixed = applyFix(sql, RULE);
+    assert.match(fixed, /INCLUDE \(c3\) NULLS NOT DISTINCT;$/);
+    assertParses(fixed);
+  });
 });

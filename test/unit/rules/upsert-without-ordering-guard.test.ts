@@ -77,4 +77,31 @@ WHEN NOT MATCHED THEN INSERT (article_id, title, ts_ms) VALUES (s.article_id, s.
       WHEN MATCHED AND s.ts_ms > t.ts_ms THEN UPDATE SET title = s.title, ts_ms = s.ts_ms
       WHEN NOT MATCHED THEN INSERT VALUES (s.article_id, s.title, s.ts_ms);`), []);
   });
+
+  test('silent when the INSERT does not supply the timestamp: excluded.updated_at is its default, not an event time', () => {
+    assert.deepEqual(lint('INSERT INTO t (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at;').filter((f) => f.rule === RULE), []);
+    // supplied: reported
+    lintErrors('INSERT INTO t (id, name, updated_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at;', RULE);
+  });
+
+  test('quoted camelCase columns: "updatedAt" = EXCLUDED."updatedAt" is found, and the guard quotes it', () => {
+    const sql = 'INSERT INTO "Post" ("id", "title", "updatedAt") VALUES ($1, $2, $3) ON CONFLICT ("id") DO UPDATE SET "title" = EXCLUDED."title", "updatedAt" = EXCLUDED."updatedAt";';
+    const [f] = lintErrors(sql, RULE);
+    assert.match(f.message, /older updatedAt/);
+    const fixed = applyFix(sql, RULE);
+    assert.equal(fixed, sql.replace(/;$/, ' WHERE excluded."updatedAt" > "Post"."updatedAt";'));
+    assertParses(fixed);
+    assert.deepEqual(lint(fixed).filter((x) => x.rule === RULE), []);
+  });
+
+  test('the guard compares the source column the update copies, never one the source may not have', () => {
+    const sql = 'MERGE INTO articles t USING staged s ON t.article_id = s.article_id WHEN MATCHED THEN UPDATE SET title = s.title, updated_at = s.changed_at;';
+    const [f] = lintErrors(sql, RULE);
+    const fixed = applyFix(sql, RULE);
+    assert.match(fixed, /WHEN MATCHED AND s\.changed_at > t\.updated_at THEN/);
+    assert.doesNotMatch(f.fixes[0].edits[0].newText, /s\.updated_at/);
+    assertParses(fixed);
+    const ins = 'INSERT INTO articles (article_id, title, changed_at) VALUES ($1, $2, $3) ON CONFLICT (article_id) DO UPDATE SET title = excluded.title, updated_at = excluded.changed_at;';
+    assert.match(applyFix(ins, RULE), /WHERE excluded\.changed_at > articles\.updated_at;$/);
+  });
 });
