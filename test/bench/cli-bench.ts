@@ -26,6 +26,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildBaseline } from './baseline';
 
 const root = path.resolve(__dirname, '../..');
 const corpus = path.resolve(root, '../shared/corpus');
@@ -91,20 +92,6 @@ function measure(cmd: string[], cwd: string, scratch: string): Sample {
   const last = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '';
   const [user, sys, peakKb] = last.split(/\s+/).map(Number);
   return { cpu: user + sys, wall, peakKb, exit: r.status };
-}
-
-/** dupguard's CLI as of `ref`, bundled in a temporary folder: the path of its cli.js. */
-function buildBaseline(ref: string, scratch: string): string {
-  const dir = path.join(scratch, 'baseline');
-  fs.mkdirSync(dir);
-  const archive = spawnSync('git', ['archive', '--format=tar', ref], { cwd: root, maxBuffer: 1 << 30 });
-  if (archive.status !== 0) throw new Error(`git archive ${ref}: ${archive.stderr}`);
-  const tar = spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
-  if (tar.status !== 0) throw new Error(`tar: ${tar.stderr}`);
-  fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
-  const build = spawnSync(process.execPath, ['esbuild.js'], { cwd: dir, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error(`building ${ref} failed`);
-  return path.join(dir, 'dist', 'cli.js');
 }
 
 function main(): void {
