@@ -10,7 +10,7 @@ import { analyze as realAnalyze, type AnalyzeInput, type AnalyzeResult } from '.
 import { languageFromPath } from '../core/languages';
 import { applyFixes, lineBreakOf, preferredFixes } from '../core/fixes';
 import type { SchemaModel } from '../core/schema';
-import { ensureParser, loadSchemaFromDdl, type DdlFile } from '../core/schema/ddl';
+import { DdlSchemaModel, ensureParser, loadSchemaFromDdl, type DdlFile } from '../core/schema/ddl';
 import { MAX_PARSE_CHARS, oversizedStatements } from '../core/schema/pg';
 import type { Finding } from '../core/types';
 import { rules } from '../rules/index';
@@ -26,6 +26,7 @@ import { reportFile, summarize, type LintReport, type RuleInfo } from './format/
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
 import type { CliIO } from './io';
+import { DEFAULT_CACHE_LOCATION, LintCache } from './cache';
 
 /** Passes of --fix per file, as ESLint does: a fix may make room for another, or another finding. */
 const MAX_FIX_PASSES = 10;
@@ -38,6 +39,8 @@ export const FLAGS = {
   'no-schema': { type: 'boolean', description: 'do not build a schema model from the linted .sql files' },
   fix: { type: 'boolean', description: "apply each finding's preferred fix to the files (not those that need a name typed in), then report what is left" },
   'fix-dry-run': { type: 'boolean', description: 'as --fix, but write nothing: report what would be left, and the files that would change' },
+  cache: { type: 'boolean', description: `keep the schema and each file's findings for the next run (by content hash, in ${DEFAULT_CACHE_LOCATION}); only what changed is read again. Not with --fix` },
+  'cache-location': { type: 'string', valueName: 'file', description: `where --cache keeps them (default ${DEFAULT_CACHE_LOCATION}, from the working folder)` },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 } as const;
 
@@ -202,20 +205,42 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     }
   }
 
-  // Every run needs the grammar, not only one that builds a schema (a TS-only project, --no-schema).
-  if (texts.length) {
+  // --cache: what the last run computed, by content hash (not with --fix: its passes rewrite the texts)
+  const cache = flags.cache && !flags.fix && !flags['fix-dry-run'] ? LintCache.open(flags['cache-location'] ?? DEFAULT_CACHE_LOCATION, io.cwd) : undefined;
+  let parserAsked = false;
+  let parserFailed = false;
+  const loadParser = async () => {
+    if (parserAsked) return;
+    parserAsked = true;
     try {
       await deps.loadParser();
     } catch (e) {
+      parserFailed = true;
       io.stderr(`dupguard lint: warning: the SQL parser did not load (${e instanceof Error ? e.message : String(e)}); checks that read parse trees are off\n`);
     }
-  }
+  };
+  // Every run needs the grammar, not only one that builds a schema (a TS-only project, --no-schema);
+  // with --cache, only one that computes something.
+  if (texts.length && !cache) await loadParser();
+  /** The schema's content hash for the file cache keys ('none' without a schema); undefined: not cacheable. */
+  let schemaFingerprint: string | undefined = 'none';
 
   const loadSchema = async (): Promise<SchemaModel | undefined> => {
     const sqlFiles = texts.filter((t) => languageFromPath(t.abs) === 'sql').map((t) => ({ path: t.rel, text: t.text }));
+    schemaFingerprint = 'none';
     if (flags['no-schema'] || (sqlFiles.length === 0 && !config.naturalKeys)) return undefined;
+    const key = cache?.schemaKey(sqlFiles, config.naturalKeys);
+    const hit = key === undefined ? undefined : cache!.schema(key);
+    if (hit) {
+      cache!.keepSchema(key!, hit);
+      schemaFingerprint = hit.fingerprint;
+      return DdlSchemaModel.fromSnapshot(hit.snapshot);
+    }
+    await loadParser();
     try {
-      return await deps.loadSchema(sqlFiles, config.naturalKeys);
+      const model = await deps.loadSchema(sqlFiles, config.naturalKeys);
+      if (cache) schemaFingerprint = model instanceof DdlSchemaModel ? cache.putSchema(key!, model.snapshot()) : undefined;
+      return model;
     } catch (e) {
       // Without a schema the rules still run; they just make no schema-aware findings.
       io.stderr(`dupguard lint: warning: no schema model (${e instanceof Error ? e.message : String(e)}); schema-aware checks are off\n`);
@@ -265,20 +290,30 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
       if (changed.some((p) => languageFromPath(p) === 'sql')) schema = await loadSchema();
     }
   }
+  // --cache: each file's findings by its text, config and the schema; the parser loads only for a miss
+  const fileKeys = linted.map((t) => (cache && schemaFingerprint !== undefined ? cache.fileKey(t.rel, languageFromPath(t.abs) ?? '', t.text, configs.get(t.abs), schemaFingerprint) : undefined));
+  const cached = linted.map((t, i) => (fileKeys[i] === undefined ? undefined : cache!.findings(t.abs, fileKeys[i]!)));
+  if (cached.some((c) => c === undefined)) await loadParser();
   // --max-warnings counts the warnings found, also when --quiet hides them.
   let warnings = 0;
-  const reportFiles = linted.map((t) => {
+  const reportFiles = linted.map((t, i) => {
     // Each file is read once here (after --fix, its text as fixed: the fix passes' reports are worth replaying).
     const reuse = !!(flags.fix || flags['fix-dry-run']);
     const language = languageFromPath(t.abs);
     const fileConfig = configs.get(t.abs);
-    const analyzed = deps.analyze({ text: t.text, path: t.rel, language, schema, config: fileConfig, reuse }).findings;
-    const findings = language === 'sql' && fileConfig?.rules?.[STATEMENT_TOO_LARGE] !== 'off' ? [...analyzed, ...oversizedFindings(t.text)] : analyzed;
+    let findings = cached[i];
+    if (findings === undefined) {
+      const analyzed = deps.analyze({ text: t.text, path: t.rel, language, schema, config: fileConfig, reuse }).findings;
+      findings = language === 'sql' && fileConfig?.rules?.[STATEMENT_TOO_LARGE] !== 'off' ? [...analyzed, ...oversizedFindings(t.text)] : analyzed;
+      // (findings made without the parser are not what the next run would find)
+      if (fileKeys[i] !== undefined && !parserFailed) cache!.putFindings(t.abs, fileKeys[i]!, findings);
+    }
     warnings += findings.filter((f) => f.severity === 'warning').length;
     const kept = flags.quiet ? findings.filter((f) => f.severity === 'error') : findings;
     return reportFile(t.rel, t.text, kept, (p) => displayPath(path.resolve(io.cwd, p), io.cwd));
   });
   const report: LintReport = { version: 1, files: reportFiles, summary: summarize(reportFiles) };
+  cache?.save();
 
   switch (flags.format) {
     case 'json': io.stdout(formatJson(report)); break;

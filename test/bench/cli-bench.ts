@@ -17,10 +17,11 @@
  * data: the folders hold only the files squawk lints alone (each is tried first, 3 s at most), so
  * every tool reads the same files, and squawk is not run on the 20 MB file.
  *
- *   npm run bench:cli [-- --runs 5] [--baseline <git ref>] [--only migrations,pg-regress,20mb,small] [--no-peers]
+ *   npm run bench:cli [-- --runs 5] [--baseline <git ref>] [--only migrations,pg-regress,20mb,small] [--no-peers] [--cache]
  *
  * --baseline builds dupguard's CLI as it was at that commit (git archive into a temporary folder,
  * bundled with this checkout's node_modules) and runs it as one more tool: before/after in one run.
+ * --cache adds `dupguard lint --cache` with its cache filled beforehand (a re-run with nothing changed).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -171,6 +172,13 @@ function main(): void {
       command: (t) => [process.execPath, cli, 'lint', '--format', 'json', t.path],
     });
     const tools: Tool[] = [dupguard('dupguard', path.join(root, 'dist', 'cli.js'))];
+    if (process.argv.includes('--cache')) {
+      // a CI or editor re-run with nothing changed: the cache (one per input) filled before the rounds
+      const cli = path.join(root, 'dist', 'cli.js');
+      const location = (t: Target) => path.join(scratch, 'caches', `${t.name}.json`);
+      tools.push({ name: 'dupguard --cache', command: (t) => [process.execPath, cli, 'lint', '--format', 'json', '--cache', '--cache-location', location(t), t.path] });
+      for (const t of targets) spawnSync(process.execPath, [cli, 'lint', '--format', 'json', '--cache', '--cache-location', location(t), t.path], { cwd: scratch, stdio: 'ignore' });
+    }
     if (baselineRef) tools.push(dupguard(`dupguard@${baselineRef.slice(0, 10)}`, buildBaseline(baselineRef, scratch)));
     if (peers) {
       if (hasSquawk) tools.push({ name: 'squawk', command: (t) => (t.name === '20mb' ? undefined : [squawk, '--reporter', 'gcc', ...t.files]) });

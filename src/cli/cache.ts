@@ -1,0 +1,135 @@
+/**
+ * `dupguard lint --cache` (ESLint's convention): what a run computed, kept for the next one in
+ * `node_modules/.cache/dupguard/lint-cache.json` (or `--cache-location`), keyed by content hashes:
+ *
+ * - the schema model, by the linted SQL files (paths and texts, in order), the natural keys and
+ *   this build of dupguard; kept as plain data, with a fingerprint of its content;
+ * - each file's findings, by its path, language, text, analyzer config, the schema's fingerprint
+ *   and this build. A SQL file edited without changing the model (an INSERT added) leaves every
+ *   other file's findings valid; a change to a table or key invalidates every file's.
+ *
+ * A cache that cannot be read or written is ignored (never an error): the run computes everything.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DdlSnapshot } from '../core/schema/ddl';
+import type { Finding } from '../core/types';
+
+/** Where `--cache` keeps its file when no `--cache-location` is given (relative to the working folder). */
+export const DEFAULT_CACHE_LOCATION = path.join('node_modules', '.cache', 'dupguard', 'lint-cache.json');
+const FORMAT = 1;
+
+interface CacheFile {
+  format: number;
+  build: string;
+  schema?: { key: string; fingerprint: string; snapshot: DdlSnapshot };
+  files: Record<string, { key: string; findings: Finding[] }>;
+}
+
+/** A hex digest of the parts (each length-prefixed, so no two lists of parts collide). */
+export function hashOf(...parts: string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(`${p.length}:`).update(p);
+  return h.digest('hex');
+}
+
+let buildId: string | undefined;
+/** This build of dupguard: the running bundle's (or source module's) content and the version. */
+function thisBuild(): string {
+  if (buildId === undefined) {
+    let code = '';
+    try {
+      code = fs.readFileSync(__filename, 'utf8');
+    } catch {
+      // no file to read (an unusual loader): the version alone
+    }
+    let version = '0.0.0';
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      version = (require('../../package.json') as { version: string }).version;
+    } catch {
+      // as in toolVersion()
+    }
+    buildId = hashOf(version, code);
+  }
+  return buildId;
+}
+
+/** The lint cache of one run: read once at the start, written once at the end. */
+export class LintCache {
+  private readonly old: CacheFile;
+  private readonly next: CacheFile;
+
+  private constructor(private readonly file: string, old: CacheFile | undefined) {
+    const build = thisBuild();
+    this.old = old && old.format === FORMAT && old.build === build ? old : { format: FORMAT, build, files: {} };
+    this.next = { format: FORMAT, build, files: {} };
+  }
+
+  /** Opens the cache at `location` (relative to `cwd`); an unreadable or foreign file counts as empty. */
+  static open(location: string, cwd: string): LintCache {
+    const file = path.resolve(cwd, location);
+    let old: CacheFile | undefined;
+    try {
+      old = JSON.parse(fs.readFileSync(file, 'utf8')) as CacheFile;
+      if (typeof old !== 'object' || old === null || typeof old.files !== 'object' || old.files === null) old = undefined;
+    } catch {
+      old = undefined;
+    }
+    return new LintCache(file, old);
+  }
+
+  /** The key of a schema built from these SQL files and natural keys. */
+  schemaKey(files: ReadonlyArray<{ path: string; text: string }>, naturalKeys: unknown): string {
+    return hashOf(JSON.stringify(naturalKeys ?? null), ...files.flatMap((f) => [f.path, f.text]));
+  }
+
+  /** The cached schema for `key`, if any. */
+  schema(key: string): { fingerprint: string; snapshot: DdlSnapshot } | undefined {
+    const s = this.old.schema;
+    return s && s.key === key ? s : undefined;
+  }
+
+  /** Keeps the schema made for `key`; returns its fingerprint. */
+  putSchema(key: string, snapshot: DdlSnapshot): string {
+    // (its statistics left out: no rule reads them, and they change with every SQL file added)
+    const fingerprint = hashOf(JSON.stringify({ ...snapshot, stats: undefined }));
+    this.next.schema = { key, fingerprint, snapshot };
+    return fingerprint;
+  }
+
+  /** Keeps a schema read from this cache for the next run. */
+  keepSchema(key: string, s: { fingerprint: string; snapshot: DdlSnapshot }): void {
+    this.next.schema = { key, ...s };
+  }
+
+  /** The key of a file's findings. */
+  fileKey(rel: string, language: string, text: string, config: unknown, schemaFingerprint: string): string {
+    return hashOf(rel, language, JSON.stringify(config ?? null), schemaFingerprint, text);
+  }
+
+  /** The findings cached for `abs` under `key` (kept for the next run), if any. */
+  findings(abs: string, key: string): Finding[] | undefined {
+    const e = this.old.files[abs];
+    if (!e || e.key !== key) return undefined;
+    this.next.files[abs] = e;
+    return e.findings;
+  }
+
+  putFindings(abs: string, key: string, findings: Finding[]): void {
+    this.next.files[abs] = { key, findings };
+  }
+
+  /** Writes what this run keeps (only the files it linted): a new file renamed over the old one. */
+  save(): void {
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(this.next));
+      fs.renameSync(tmp, this.file);
+    } catch {
+      // a read-only or missing node_modules: the next run computes again
+    }
+  }
+}
