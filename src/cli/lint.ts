@@ -6,13 +6,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { mayDeclareOrmSchema } from '../embedded/orm/model';
+import { mayDeclareOrmSchema, ormSchemaOf } from '../embedded/orm/model';
 import { analyze as realAnalyze, type AnalyzeInput, type AnalyzeResult } from '../engine/analyze';
 import { languageFromPath } from '../core/languages';
 import { applyFixes, lineBreakOf, preferredFixes } from '../core/fixes';
 import type { SchemaModel } from '../core/schema';
 import { ensureParser } from '../core/schema/ddl';
-import { ScopedSchemas, type SchemaSetting, type ScopeFile, type ScopedSchemaOptions } from '../config/schemaScope';
+import { schemaScopeOf, ScopedSchemas, type SchemaSetting, type ScopeFile, type ScopedSchemaOptions } from '../config/schemaScope';
 import { MAX_PARSE_CHARS, oversizedStatements } from '../core/schema/pg';
 import type { Finding } from '../core/types';
 import { rules } from '../rules/index';
@@ -28,6 +28,7 @@ import { reportFile, summarize, type LintReport, type RuleInfo } from './format/
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
 import type { CliIO } from './io';
+import { DEFAULT_CACHE_LOCATION, hashOf, LintCache } from './cache';
 
 /** Passes of --fix per file, as ESLint does: a fix may make room for another, or another finding. */
 const MAX_FIX_PASSES = 10;
@@ -40,6 +41,8 @@ export const FLAGS = {
   'no-schema': { type: 'boolean', description: 'do not build a schema model from the linted .sql files' },
   fix: { type: 'boolean', description: "apply each finding's preferred fix to the files (not those that need a name typed in), then report what is left" },
   'fix-dry-run': { type: 'boolean', description: 'as --fix, but write nothing: report what would be left, and the files that would change' },
+  cache: { type: 'boolean', description: `keep the schema and each file's findings for the next run (by content hash, in ${DEFAULT_CACHE_LOCATION}); only what changed is read again. Not with --fix` },
+  'cache-location': { type: 'string', valueName: 'file', description: `where --cache keeps them (default ${DEFAULT_CACHE_LOCATION}, from the working folder)` },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 } as const;
 
@@ -121,6 +124,17 @@ export const defaultDeps: LintDeps = {
  */
 export function ormSchemaSources(texts: ReadonlyArray<{ abs: string; rel: string; text: string }>): ScopeFile[] {
   return texts.filter((t) => languageFromPath(t.abs) !== 'sql').map((t) => ({ abs: t.abs, path: t.rel, text: t.text }));
+}
+
+/**
+ * The content hash of a schema model, for the --cache keys: its tables (keys, origins and all) and,
+ * when ORM schema files feed it, their texts (the ORM's own names live there).
+ */
+export function schemaFingerprintOf(model: SchemaModel | undefined, ormTexts: ReadonlyMap<string, string>): string {
+  if (!model) return 'none';
+  const orm = ormSchemaOf(model);
+  const ormFiles = orm ? orm.orm.files.map((f) => [f.path, ormTexts.get(f.path) ?? '']) : [];
+  return hashOf(JSON.stringify([...model.tables()]), JSON.stringify(ormFiles));
 }
 
 /** Runs `dupguard lint`; returns the exit code. */
@@ -223,14 +237,23 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     }
   }
 
-  // Every run needs the grammar, not only one that builds a schema (a TS-only project, --no-schema).
-  if (texts.length) {
+  // --cache: what the last run computed, by content hash (not with --fix: its passes rewrite the texts)
+  const cache = flags.cache && !flags.fix && !flags['fix-dry-run'] ? LintCache.open(flags['cache-location'] ?? DEFAULT_CACHE_LOCATION, io.cwd) : undefined;
+  let parserAsked = false;
+  let parserFailed = false;
+  const loadParser = async () => {
+    if (parserAsked) return;
+    parserAsked = true;
     try {
       await deps.loadParser();
     } catch (e) {
+      parserFailed = true;
       io.stderr(`dupguard lint: warning: the SQL parser did not load (${e instanceof Error ? e.message : String(e)}); checks that read parse trees are off\n`);
     }
-  }
+  };
+  // Every run needs the grammar, not only one that builds a schema (a TS-only project, --no-schema);
+  // with --cache, only one that computes something.
+  if (texts.length && !cache) await loadParser();
 
   // A `schema` setting names more SQL files than the linted ones, maybe outside the linted paths.
   const settingOf = (abs: string): SchemaSetting | undefined => {
@@ -261,20 +284,23 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
       }
     }
   }
+  const sqlFiles: ScopeFile[] = texts.filter((t) => languageFromPath(t.abs) === 'sql').map((t) => ({ abs: t.abs, path: t.rel, text: t.text }));
+  sqlFiles.push(...extraDdl.values());
+  const schemaOptions = (): ScopedSchemaOptions => ({ fallbackRoot: () => io.cwd, setting: settingOf, naturalKeys: config.naturalKeys, ormFiles: ormSchemaSources(texts) });
   const loadSchema = async (): Promise<{ forFile(abs: string): SchemaModel | undefined } | undefined> => {
-    const sqlFiles: ScopeFile[] = texts.filter((t) => languageFromPath(t.abs) === 'sql').map((t) => ({ abs: t.abs, path: t.rel, text: t.text }));
-    sqlFiles.push(...extraDdl.values());
-    const ormFiles = ormSchemaSources(texts);
-    if (flags['no-schema'] || (sqlFiles.length === 0 && ormFiles.length === 0 && !config.naturalKeys)) return undefined;
+    const options = schemaOptions();
+    if (flags['no-schema'] || (sqlFiles.length === 0 && !options.ormFiles?.length && !config.naturalKeys)) return undefined;
+    await loadParser();
     try {
-      return await deps.loadSchemas(sqlFiles, { fallbackRoot: () => io.cwd, setting: settingOf, naturalKeys: config.naturalKeys, ormFiles });
+      return await deps.loadSchemas(sqlFiles, options);
     } catch (e) {
       // Without a schema the rules still run; they just make no schema-aware findings.
       io.stderr(`dupguard lint: warning: no schema model (${e instanceof Error ? e.message : String(e)}); schema-aware checks are off\n`);
       return undefined;
     }
   };
-  let schemas = await loadSchema();
+  // (with --cache, the schema is made only when a fingerprint or a finding must be computed)
+  let schemas: Awaited<ReturnType<typeof loadSchema>> | null = cache ? null : await loadSchema();
   const schemaOf = (abs: string): SchemaModel | undefined => {
     try {
       return schemas?.forFile(abs);
@@ -324,20 +350,56 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
       if (changed.some((p) => languageFromPath(p) === 'sql' || mayDeclareOrmSchema(p))) schemas = await loadSchema();
     }
   }
+  // --cache: each file's findings by its text, config and the fingerprint of the schema model it sees
+  // (its scope's); the schema is made again only when its inputs changed, the parser loads only for a miss
+  const fileKeys: Array<string | undefined> = [];
+  let prints: Record<string, string> | undefined;
+  if (cache) {
+    const scopeOf = (abs: string) => (flags['no-schema'] ? 'none' : schemaScopeOf(abs, schemaOptions()).key);
+    const ormFiles = schemaOptions().ormFiles ?? [];
+    const inputKey = cache.schemaKey([...sqlFiles, ...ormFiles], { naturalKeys: config.naturalKeys ?? null, scopes: linted.map((t) => [t.rel, scopeOf(t.abs)]), noSchema: !!flags['no-schema'] });
+    prints = cache.prints(inputKey);
+    if (!prints) {
+      schemas ??= await loadSchema();
+      const made: Record<string, string> = {};
+      const textOf = new Map(ormFiles.map((f) => [f.path, f.text]));
+      for (const t of linted) {
+        const scope = scopeOf(t.abs);
+        if (made[scope] === undefined) made[scope] = schemaFingerprintOf(schemaOf(t.abs), textOf);
+      }
+      prints = cache.putPrints(inputKey, made);
+    } else {
+      cache.keepPrints(inputKey, prints);
+    }
+    const p = prints;
+    const keys = linted.map((t) => cache.fileKey(t.rel, languageFromPath(t.abs) ?? '', t.text, configs.get(t.abs), p[scopeOf(t.abs)] ?? 'unknown'));
+    fileKeys.push(...keys);
+  }
+  const cached = linted.map((t, i) => (fileKeys[i] === undefined ? undefined : cache!.findings(t.abs, fileKeys[i]!)));
+  if (cached.some((c) => c === undefined)) {
+    await loadParser();
+    schemas ??= await loadSchema();
+  }
   // --max-warnings counts the warnings found, also when --quiet hides them.
   let warnings = 0;
-  const reportFiles = linted.map((t) => {
+  const reportFiles = linted.map((t, i) => {
     // Each file is read once here (after --fix, its text as fixed: the fix passes' reports are worth replaying).
     const reuse = !!(flags.fix || flags['fix-dry-run']);
     const language = languageFromPath(t.abs);
     const fileConfig = configs.get(t.abs);
-    const analyzed = deps.analyze({ text: t.text, path: t.rel, language, schema: schemaOf(t.abs), config: fileConfig, reuse }).findings;
-    const findings = language === 'sql' && fileConfig?.rules?.[STATEMENT_TOO_LARGE] !== 'off' ? [...analyzed, ...oversizedFindings(t.text)] : analyzed;
+    let findings = cached[i];
+    if (findings === undefined) {
+      const analyzed = deps.analyze({ text: t.text, path: t.rel, language, schema: schemaOf(t.abs), config: fileConfig, reuse }).findings;
+      findings = language === 'sql' && fileConfig?.rules?.[STATEMENT_TOO_LARGE] !== 'off' ? [...analyzed, ...oversizedFindings(t.text)] : analyzed;
+      // (findings made without the parser are not what the next run would find)
+      if (fileKeys[i] !== undefined && !parserFailed) cache!.putFindings(t.abs, fileKeys[i]!, findings);
+    }
     warnings += findings.filter((f) => f.severity === 'warning').length;
     const kept = flags.quiet ? findings.filter((f) => f.severity === 'error') : findings;
     return reportFile(t.rel, t.text, kept, (p) => displayPath(path.resolve(io.cwd, p), io.cwd));
   });
   const report: LintReport = { version: 1, files: reportFiles, summary: summarize(reportFiles) };
+  cache?.save();
 
   switch (flags.format) {
     case 'json': io.stdout(formatJson(report)); break;

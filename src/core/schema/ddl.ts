@@ -9,7 +9,7 @@ import type { ColumnDescription, TableDescription, UniqueKey } from '../catalog'
 import type { SchemaModel } from '../schema';
 import type { Location } from '../types';
 import { expr, normalizeSql, quoteIdent, typeName } from './deparse';
-import { ensureParser, isTemplatedSchema, parseRange, parserReady, parseTolerant, statementRanges, type ParsedStatement } from './pg';
+import { ensureParser, isTemplatedSchema, parseRange, parserReady, parseSelected, parseTolerant, skipTrivia, statementRanges, type ParsedStatement } from './pg';
 
 /** One DDL source file. */
 export interface DdlFile {
@@ -24,9 +24,62 @@ export interface DdlOptions {
   searchPath?: string[];
   /** Apply `*.down.sql` files too (default false: a down migration undoes its up twin). */
   includeDown?: boolean;
+  /** Parse every statement, also those that cannot change the model (what the model was built from before `mayShapeTables`): for the test that proves the selection changes nothing. */
+  parseEvery?: boolean;
 }
 
 const DDL_START = /\b(alter\s+table|create\s+(unique\s+)?index|create\s+table|drop\s+(index|table))\b/i;
+
+// What follows CREATE / ALTER in a statement applyStatement ignores (skipped: modifiers before it).
+const CREATE_IGNORED = /^(?:aggregate|cast|collation|conversion|database|domain|event|extension|foreign|function|group|language|materialized|operator|policy|procedure|publication|role|rule|sequence|server|statistics|subscription|tablespace|text|transform|trigger|type|user|view)$/;
+// (not VIEW, MATERIALIZED, FOREIGN: their RENAME COLUMN is a RenameStmt the model applies by name)
+const ALTER_IGNORED = /^(?:aggregate|collation|conversion|database|default|domain|event|extension|function|group|language|large|operator|policy|procedure|publication|role|routine|sequence|server|statistics|subscription|system|tablespace|text|trigger|type|user)$/;
+const CREATE_MODIFIERS = /^(?:or|replace|global|local|temp|temporary|unlogged|recursive|trusted|procedural|constraint|default)$/;
+
+/** The first words of text[s, e) (lower case, up to six), comments and blanks between them skipped. */
+function firstWords(text: string, s: number, e: number): string[] {
+  const words: string[] = [];
+  let i = s;
+  while (words.length < 6) {
+    i = skipTrivia(text, i, e);
+    const w = i;
+    for (let c = text.charCodeAt(i); i < e && ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95); c = text.charCodeAt(++i));
+    if (i === w) break;
+    words.push(text.slice(w, i).toLowerCase());
+  }
+  return words;
+}
+
+/**
+ * Whether the statement text[s, e) (from its first token) can change the model: the statements
+ * applyStatement reads (tables, indexes, schemas, DO blocks, the search path). Every other statement
+ * (SELECT, INSERT, GRANT, COMMENT, CREATE FUNCTION...) is never parsed for the model. In doubt, yes.
+ */
+export function mayShapeTables(text: string, s: number, e: number): boolean {
+  const words = firstWords(text, s, e);
+  const first = words[0];
+  switch (first) {
+    case 'create': {
+      let i = 1;
+      while (i < words.length && CREATE_MODIFIERS.test(words[i])) i++;
+      return i >= words.length || !CREATE_IGNORED.test(words[i]);
+    }
+    case 'alter':
+      return words.length < 2 || !ALTER_IGNORED.test(words[1]);
+    case 'drop':
+      return words.length < 2 || words[1] === 'table' || words[1] === 'index' || words[1] === 'schema';
+    case 'do':
+      return true;
+    case 'set': case 'reset': case 'select': {
+      // SET search_path / SET SCHEMA 'x' / RESET search_path; pg_dump's SELECT set_config('search_path', ...)
+      const piece = text.slice(s, e);
+      return first === 'select' ? /set_config/i.test(piece) : /search_path|schema/i.test(piece);
+    }
+    default:
+      // a statement not starting with a word (a parenthesis, a placeholder): in doubt
+      return first === undefined;
+  }
+}
 
 /** True for a file that reverts a migration (`0001_x.down.sql`, `down.sql`). */
 export function isDownMigration(path: string): boolean {
@@ -169,6 +222,17 @@ class TableIndex {
   }
 }
 
+/** A DdlSchemaModel as plain data (see `DdlSchemaModel.snapshot`). */
+export interface DdlSnapshot {
+  searchPath: string[];
+  natural: Array<[string, string[]]>;
+  bareNatural: Array<[string, string[]]>;
+  churn: string[];
+  dropped: string[];
+  stats: { files: number; statements: number };
+  tables: TableDescription[];
+}
+
 /** Schema model over workspace DDL; `mergeCatalog` lays a live catalog over it (catalog wins). */
 export class DdlSchemaModel implements SchemaModel {
   private byKey = new TableIndex();
@@ -184,7 +248,10 @@ export class DdlSchemaModel implements SchemaModel {
   /** Each applied file's path → its place in the order applied (migration order). */
   private order = new Map<string, number>();
 
-  constructor(options: { searchPath?: string[]; naturalKeys?: Record<string, string[]> } = {}) {
+  private readonly parseEvery: boolean;
+
+  constructor(options: { searchPath?: string[]; naturalKeys?: Record<string, string[]>; parseEvery?: boolean } = {}) {
+    this.parseEvery = options.parseEvery ?? false;
     this.searchPath = options.searchPath?.length ? [...options.searchPath] : ['public'];
     for (const [k, cols] of Object.entries(options.naturalKeys ?? {})) {
       const parts = k.split('.').map((p) => p.replace(/^"(.*)"$/, '$1'));
@@ -227,7 +294,9 @@ export class DdlSchemaModel implements SchemaModel {
     // with `ranges` (statements already split by the caller), only those are parsed
     const statements = ranges
       ? ranges.flatMap(([s, e]) => parseRange(file.text, s, e, 0, ctx.placeholders))
-      : parseTolerant(file.text, { placeholders: ctx.placeholders });
+      : this.parseEvery
+        ? parseTolerant(file.text, { placeholders: ctx.placeholders })
+        : parseSelected(file.text, (s, e) => mayShapeTables(file.text, s, e), { placeholders: ctx.placeholders });
     for (const st of statements) {
       try {
         this.applyStatement(st.stmt, st, ctx);
@@ -275,6 +344,26 @@ export class DdlSchemaModel implements SchemaModel {
       if (t.keys.some((k) => k.origin)) copy.keys = t.keys.map((k) => (k.origin ? { ...k, origin: to(k.origin) } : k));
       m.byKey.set(t.schema, t.name, copy);
     }
+    return m;
+  }
+
+  /** The model as plain data (JSON-safe); `fromSnapshot` makes an equal model of it (`dupguard lint --cache`). */
+  snapshot(): DdlSnapshot {
+    return {
+      searchPath: this.searchPath, natural: [...this.natural], bareNatural: [...this.bareNatural],
+      churn: [...this.churn], dropped: [...this.dropped], stats: { ...this.stats }, tables: [...this.byKey.values()],
+    };
+  }
+
+  /** The model a `snapshot()` describes. */
+  static fromSnapshot(s: DdlSnapshot): DdlSchemaModel {
+    const m = new DdlSchemaModel({ searchPath: s.searchPath });
+    m.natural = new Map(s.natural);
+    m.bareNatural = new Map(s.bareNatural);
+    m.churn = new Set(s.churn);
+    m.dropped = new Set(s.dropped);
+    m.stats = { ...s.stats };
+    for (const t of s.tables) m.byKey.set(t.schema, t.name, t);
     return m;
   }
 

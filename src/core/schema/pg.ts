@@ -380,12 +380,63 @@ export function parseTolerant(text: string, options: { placeholders?: Set<string
   return out;
 }
 
-function* parseEach(text: string, placeholders?: Set<string>): Generator<ParsedStatement> {
+function* parseEach(text: string, placeholders?: Set<string>, keep?: (s: number, e: number) => boolean): Generator<ParsedStatement> {
   // splitSql, not the core lexer: the same statement bounds without a token array for the whole file.
   for (const [s, e] of splitSql(text)) {
     // (a psql meta-command line is its own piece; parseRange skips it)
+    if (keep && !keep(s, e)) continue;
     yield* parseRange(text, s, e, 0, placeholders);
   }
+}
+
+/**
+ * As parseTolerant, for a caller that reads only some statements (`keep(start, end)` of a statement
+ * from its first token, before its `;`): the others are never given to the parser. A short text is
+ * parsed in one call with every other statement blanked out (same length, so every offset holds;
+ * what is left out can no longer make the whole text fail); else statement by statement as
+ * parseTolerant does, the left-out ones skipped. Yields what parseTolerant yields for the kept ones.
+ */
+export function parseSelected(text: string, keep: (s: number, e: number) => boolean, options: { placeholders?: Set<string> } = {}): Iterable<ParsedStatement> {
+  if (!parserReady()) return [];
+  if (text.length > WHOLE_PARSE_MAX_CHARS) return parseEach(text, options.placeholders, keep);
+  // The statements as splitSql sees them (no token array): the core lexer's bounds differ only for
+  // bodies that hold `;` without quotes (BEGIN ATOMIC, CREATE RULE ... (a; b)), which take its way.
+  let ranges = (/\b(atomic|rule)\b/i.test(text) ? statementRanges(text) : splitSql(text)).filter(([s, e]) => keep(s, e));
+  if (ranges.length === 0) return [];
+  const blanked = blankOutside(text, ranges);
+  const whole = tryParse(blanked);
+  if (whole) return fromParse(whole, blanked, 0, text.length);
+  // as parseTolerant from here: the core lexer's statements, parsed one by one
+  ranges = statementRanges(text).filter(([s, e]) => keep(s, e));
+  const blankedAll = blankOutside(text, ranges);
+  const neutral = neutralizePlaceholders(blankedAll);
+  if (neutral.text !== blankedAll) {
+    const parsed = tryParse(neutral.text);
+    if (parsed) {
+      for (const n of neutral.names) options.placeholders?.add(n);
+      return fromParse(parsed, neutral.text, 0, text.length);
+    }
+  }
+  const out: ParsedStatement[] = [];
+  for (const [s, e] of ranges) out.push(...parseRange(text, s, e, 0, options.placeholders));
+  return out;
+}
+
+/** `text` with every UTF-16 unit outside `ranges` (sorted) a blank, except the `;` that ends a range. */
+function blankOutside(text: string, ranges: Array<[number, number]>): string {
+  const parts: string[] = [];
+  let at = 0;
+  for (const [s, e] of ranges) {
+    if (s > at) parts.push(' '.repeat(s - at));
+    parts.push(text.slice(s, e));
+    at = e;
+    if (text.charCodeAt(e) === 59 /* ; */) {
+      parts.push(';');
+      at = e + 1;
+    }
+  }
+  if (at < text.length) parts.push(' '.repeat(text.length - at));
+  return parts.join('');
 }
 
 /** Top-level statement ranges by the core splitter (psql commands left out); `splitSql` if it fails. */
