@@ -1,7 +1,7 @@
 /**
  * `dupguard lint` against the two PostgreSQL linters users already have, as whole processes on the
- * same files (issue 17): squawk-cli and @postgres-language-server/cli (`check --disable-db`), both dev
- * dependencies whose native binaries come inside their npm packages. Each run is timed by
+ * same files (issue 17): squawk-cli and @postgres-language-server/cli (`check --disable-db`), installed
+ * on first use (installPeers below); their native binaries come inside their npm packages. Each run is timed by
  * /usr/bin/time: CPU = user + sys of the process and its children, peak = maximum resident set size.
  * Runs are interleaved (round r runs every tool on every input, in rotated order) so that the load of
  * a shared machine falls on all of them alike; the medians and the ratios are printed. A benchmark,
@@ -28,6 +28,24 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildBaseline } from './baseline';
+
+/**
+ * The peers, installed on first use into node_modules/.cache (not dev dependencies: their packages list
+ * a binary per platform as optional dependencies, and a registry without the other platforms' packages
+ * makes `npm ci` of the project fail). Exact versions, as the issue measured.
+ */
+const PEERS = ['squawk-cli@2.66.0', '@postgres-language-server/cli@0.25.5'];
+function installPeers(): string {
+  const dir = path.join(__dirname, '..', '..', 'node_modules', '.cache', 'dupguard-bench-peers');
+  const stamp = path.join(dir, 'installed.json');
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === JSON.stringify(PEERS)) return dir;
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"private": true}\n');
+  const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', dir, ...PEERS], { stdio: 'inherit' });
+  if (r.status === 0) fs.writeFileSync(stamp, JSON.stringify(PEERS));
+  else console.log('note: the peer linters did not install; measured without them');
+  return dir;
+}
 
 const root = path.resolve(__dirname, '../..');
 const corpus = path.resolve(root, '../shared/corpus');
@@ -122,8 +140,9 @@ function main(): void {
     const migrations = sqlFiles(path.join(corpus, 'migrations'));
     const regress = sqlFiles(path.join(corpus, 'pg-regress'));
     const dumps = sqlFiles(path.join(corpus, 'dumps'));
-    const squawk = path.join(root, 'node_modules/@squawk-cli/linux-x64/bin/squawk');
-    const pls = path.join(root, 'node_modules/@postgres-language-server/cli-x86_64-linux-gnu/postgres-language-server');
+    const peerDir = peers ? installPeers() : '';
+    const squawk = path.join(peerDir, 'node_modules/@squawk-cli/linux-x64/bin/squawk');
+    const pls = path.join(peerDir, 'node_modules/@postgres-language-server/cli-x86_64-linux-gnu/postgres-language-server');
     const hasSquawk = peers && fs.existsSync(squawk);
     /** The files squawk lints alone (exit 0 or 1 within 3 s): the others would end its whole run. */
     const squawkable = (files: string[]): string[] => {
