@@ -222,15 +222,12 @@ class TableIndex {
   }
 }
 
-/** A DdlSchemaModel as plain data (see `DdlSchemaModel.snapshot`). */
-export interface DdlSnapshot {
-  searchPath: string[];
-  natural: Array<[string, string[]]>;
-  bareNatural: Array<[string, string[]]>;
-  churn: string[];
-  dropped: string[];
-  stats: { files: number; statements: number };
-  tables: TableDescription[];
+/** The first word of a statement that defines or changes what tables exist (a DO block may too). */
+const DEFINES = /^(?:create|alter|drop|do)\b/i;
+
+function folderOf(p: string): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i < 0 ? '' : p.slice(0, i);
 }
 
 /** Schema model over workspace DDL; `mergeCatalog` lays a live catalog over it (catalog wins). */
@@ -247,6 +244,8 @@ export class DdlSchemaModel implements SchemaModel {
   readonly searchPath: string[];
   /** Each applied file's path → its place in the order applied (migration order). */
   private order = new Map<string, number>();
+  /** Folders holding a file that creates, alters or drops something: the migration folders. */
+  private ddlDirs = new Set<string>();
 
   private readonly parseEvery: boolean;
 
@@ -298,6 +297,7 @@ export class DdlSchemaModel implements SchemaModel {
         ? parseTolerant(file.text, { placeholders: ctx.placeholders })
         : parseSelected(file.text, (s, e) => mayShapeTables(file.text, s, e), { placeholders: ctx.placeholders });
     for (const st of statements) {
+      if (DEFINES.test(file.text.slice(st.start, st.start + 8))) this.ddlDirs.add(folderOf(file.path));
       try {
         this.applyStatement(st.stmt, st, ctx);
         this.stats.statements++;
@@ -307,9 +307,13 @@ export class DdlSchemaModel implements SchemaModel {
     }
   }
 
-  /** The place of the file `path` in the order the model applied its files, if it applied it. */
+  /**
+   * The place of the file `path` in migration order: the order the model applied its files, for a
+   * file in a folder where some file defines tables (a data migration beside the DDL ones counts); a
+   * file elsewhere (queries, ETL scripts: application SQL, run against the final schema) has none.
+   */
   orderOf(path: string): number | undefined {
-    return this.order.get(path);
+    return this.ddlDirs.has(folderOf(path)) ? this.order.get(path) : undefined;
   }
 
   /** Lays live catalog descriptions over the DDL ones: catalog wins, DDL origins are kept. */
@@ -330,6 +334,7 @@ export class DdlSchemaModel implements SchemaModel {
     m.churn = this.churn;
     m.dropped = this.dropped;
     m.order = this.order;
+    m.ddlDirs = this.ddlDirs;
     m.stats = { ...this.stats };
     // a location shared by several keys (a partition's copy of its parent's key) stays shared
     const moved = new Map<Location, Location>();
@@ -344,26 +349,6 @@ export class DdlSchemaModel implements SchemaModel {
       if (t.keys.some((k) => k.origin)) copy.keys = t.keys.map((k) => (k.origin ? { ...k, origin: to(k.origin) } : k));
       m.byKey.set(t.schema, t.name, copy);
     }
-    return m;
-  }
-
-  /** The model as plain data (JSON-safe); `fromSnapshot` makes an equal model of it (`dupguard lint --cache`). */
-  snapshot(): DdlSnapshot {
-    return {
-      searchPath: this.searchPath, natural: [...this.natural], bareNatural: [...this.bareNatural],
-      churn: [...this.churn], dropped: [...this.dropped], stats: { ...this.stats }, tables: [...this.byKey.values()],
-    };
-  }
-
-  /** The model a `snapshot()` describes. */
-  static fromSnapshot(s: DdlSnapshot): DdlSchemaModel {
-    const m = new DdlSchemaModel({ searchPath: s.searchPath });
-    m.natural = new Map(s.natural);
-    m.bareNatural = new Map(s.bareNatural);
-    m.churn = new Set(s.churn);
-    m.dropped = new Set(s.dropped);
-    m.stats = { ...s.stats };
-    for (const t of s.tables) m.byKey.set(t.schema, t.name, t);
     return m;
   }
 

@@ -9,6 +9,7 @@ import { applyEdits, lint, lintErrors } from '../helpers';
 import { LayeredSchemaModel, StaticSchemaModel } from '../../../src/core/schema';
 import type { TableDescription } from '../../../src/core/catalog';
 import { ddl, loadParsers } from './schemaHelpers';
+import { buildSchemaFromDdl } from '../../../src/core/schema/ddl';
 
 before(loadParsers);
 
@@ -45,6 +46,22 @@ test('001/004: a migration is judged against the schema at that migration; the k
   // and application code gets the final key as its fix
   const [app] = lintErrors(M001.split('\n')[1], 'on-conflict-without-target', { path: 'src/seed.sql', schema });
   assert.match(app.fixes[0].edits[0].newText, /\(name\)/);
+});
+
+test('a query file beside no DDL is application SQL, judged against the final schema, even when the schema model read it first (in path order)', () => {
+  const upsert = "INSERT INTO roles (name) VALUES ('admin') ON CONFLICT (name) DO NOTHING;\n";
+  // what the CLI builds: every .sql file of the package, in path order; etl/ sorts before migrations/
+  const files = [
+    { path: 'etl/load_roles.sql', text: upsert },
+    { path: 'migrations/001.sql', text: M001 },
+    { path: 'migrations/004.sql', text: M004 },
+    // a data migration beside the DDL ones is a migration: judged at its place
+    { path: 'migrations/002.sql', text: upsert },
+  ].sort((a, b) => (a.path < b.path ? -1 : 1));
+  const schema = buildSchemaFromDdl(files);
+  assert.deepEqual(lint(upsert, { path: 'etl/load_roles.sql', schema }).filter((x) => x.rule === 'on-conflict-target-without-unique-index'), []);
+  const [e] = lintErrors(upsert, 'on-conflict-target-without-unique-index', { path: 'migrations/002.sql', schema });
+  assert.match(e.message, /declared only later, at migrations\/004\.sql:1/);
 });
 
 test('VALUES (DEFAULT, ...) for the key column does not supply the key: the finding says "never fires", not "happens to have one unique key"', () => {
