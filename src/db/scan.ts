@@ -14,10 +14,11 @@ import { foreignKeysOf, listTables, lockedTables, type LiveTableDescription } fr
 import { summarize, type ScanCheck, type ScanProgress, type ScanReport, type ScanTable } from './report';
 import { naturalKeyFor, planTable, selectTables, type PlannedCheck } from './scanPlan';
 import { Aborted, createRunner, DeadlineExceeded, isConnectionLost } from './scanRunner';
+import type { HashTuning } from './scanSql';
 import { base, exactCheck, int, NARROW_GROUPS, quickCheck, quickChecks, setPlanner, statsRowBytes, type KeyGroups, type Narrowing } from './scanSql';
 
 export { parseQualifiedName } from '../core/names';
-export { scanTesting } from './scanSql';
+export type { HashTuning } from './scanSql';
 
 export interface ScanOptions {
   mode?: 'exact' | 'quick';
@@ -62,6 +63,8 @@ export interface ScanOptions {
    * one hour; 0 = wait forever.
    */
   clientTimeoutMs?: number;
+  /** The exact scan's two-pass hash shape (src/db/scanSql.ts HashTuning); the defaults are the fast ones. */
+  hashing?: HashTuning;
   signal?: AbortSignal;
   onProgress?: (p: ScanProgress) => void;
 }
@@ -247,7 +250,7 @@ export async function scan(session: DbSession, opts: ScanOptions = {}): Promise<
           } else {
             check = mode === 'quick'
               ? shared?.get(pc) ?? await quickCheck(q, t, rel, pc, opts)
-              : await exactCheck(q, t, rel, pc, sampleSize, session.serverVersionNum >= 140000, countRows, narrowing(pc));
+              : await exactCheck(q, t, rel, pc, sampleSize, session.serverVersionNum >= 140000, countRows, narrowing(pc), opts.hashing);
           }
           await q('RELEASE SAVEPOINT dupguard_check');
         } catch (e) {

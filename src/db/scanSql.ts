@@ -183,8 +183,16 @@ const HASH_WIDTH = 16;
 /** Most candidate hashes carried into the filtered pass as a literal (about 20 bytes of SQL each). */
 const HASH_CANDIDATES = 100_000;
 
-/** For tests: keep only the low bits of the key hash (distinct keys collide); carry fewer candidates. */
-export const scanTesting: { hashBits?: number; hashCandidates?: number } = {};
+/**
+ * The two-pass hash shape's knobs (ScanOptions.hashing): `bits` keeps only the low bits of the key
+ * hash (distinct keys then share hashes, which the second pass absorbs: the counts stay exact, more
+ * rows are read), `candidates` caps the hashes carried into the filtered pass. The defaults are the
+ * fast ones; the tests of the collision and cap paths set them.
+ */
+export interface HashTuning {
+  bits?: number;
+  candidates?: number;
+}
 
 /**
  * One int8 hash of a check's key, for keys that are wide on average (text, several columns): each
@@ -193,7 +201,7 @@ export const scanTesting: { hashBits?: number; hashCandidates?: number } = {};
  * filtered pass that groups by the key itself: the counts stay exact, collisions or not.
  * Undefined when the key is narrow, has no statistics, or has a type without a hash listed here.
  */
-function keyHash(t: LiveTableDescription, pc: PlannedCheck): string | undefined {
+function keyHash(t: LiveTableDescription, pc: PlannedCheck, tuning: HashTuning): string | undefined {
   // An index gives the key's order without a sort: its index-only scan beats both passes.
   if (pc.indexed) return undefined;
   let width = 0;
@@ -209,8 +217,8 @@ function keyHash(t: LiveTableDescription, pc: PlannedCheck): string | undefined 
     // hash to 0) and chained through hashint8extended, the previous hash written once.
     h = c.notNull ? fn(pc.exprs[i], h) : `pg_catalog.hashint8extended(coalesce(${fn(pc.exprs[i], '0')}, 0), ${h})`;
   }
-  if (width <= HASH_WIDTH && scanTesting.hashBits === undefined) return undefined;
-  return scanTesting.hashBits === undefined ? h : `((${h}) & ${(2 ** Math.min(30, Math.max(0, scanTesting.hashBits))) - 1})`;
+  if (width <= HASH_WIDTH && tuning.bits === undefined) return undefined;
+  return tuning.bits === undefined ? h : `((${h}) & ${(2 ** Math.min(30, Math.max(0, Math.floor(tuning.bits)))) - 1})`;
 }
 
 /**
@@ -224,7 +232,7 @@ function keyHash(t: LiveTableDescription, pc: PlannedCheck): string | undefined 
  * - unknown (no statistics): the count pass, and a bounded sample pass only when duplicates exist.
  */
 export async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc: PlannedCheck, sampleSize: number, pg14: boolean,
-  countRows: (where?: string) => Promise<number>, narrow: Narrowing = {}): Promise<ScanCheck> {
+  countRows: (where?: string) => Promise<number>, narrow: Narrowing = {}, tuning: HashTuning = {}): Promise<ScanCheck> {
   // PostgreSQL 14 brought min/max(tid) and hashed = ANY (array constant) lookups.
   const tidMinMax = pg14;
   const hashArrays = pg14;
@@ -271,9 +279,9 @@ export async function exactCheck(q: Q, t: LiveTableDescription, rel: string, pc:
     const sample = sampleSize > 0;
     // Wide keys: one sort of an int8 hash per row finds the candidate hashes; a second, filtered pass
     // groups only their rows by the key itself (see keyHash).
-    const hash = !within && hashArrays ? keyHash(t, pc) : undefined;
+    const hash = !within && hashArrays ? keyHash(t, pc, tuning) : undefined;
     let candidates: string | undefined;
-    const cap = scanTesting.hashCandidates ?? HASH_CANDIDATES;
+    const cap = Math.max(1, Math.floor(tuning.candidates ?? HASH_CANDIDATES));
     if (hash) {
       const p = await q(
         `SELECT pg_catalog.count(*) AS n, pg_catalog.array_agg(h)::text AS hs

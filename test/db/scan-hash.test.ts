@@ -10,7 +10,10 @@ import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DbSession } from '../../src/db/connect';
 import type { ScanCheck, ScanReport } from '../../src/db/report';
-import { scan, scanTesting } from '../../src/db/scan';
+import { scan, type HashTuning } from '../../src/db/scan';
+
+/** The hash knobs the next scan of a test runs with (reset after each test). */
+let hashing: HashTuning = {};
 import { freshDb, referenceFigures } from './_db';
 
 let s: DbSession;
@@ -65,8 +68,7 @@ after(async () => {
 });
 
 afterEach(() => {
-  delete scanTesting.hashBits;
-  delete scanTesting.hashCandidates;
+  hashing = {};
 });
 
 /** Runs a scan and returns its report with every statement it sent. */
@@ -79,7 +81,7 @@ async function scanLogged(opts: Parameters<typeof scan>[1]): Promise<{ report: S
     return original.call(this, text, ...rest);
   };
   try {
-    return { report: await scan(s, opts), sql };
+    return { report: await scan(s, { hashing, ...opts }), sql };
   } finally {
     client.query = original;
   }
@@ -126,13 +128,13 @@ test('a near-distinct text key (~1.01x): hash pass, then the candidates grouped 
 test('distinct keys sharing a hash (a few bits kept, or none) still give exact figures', async () => {
   const want = sortedRef(await reference('mails', ['email'], 'id'));
   for (const bits of [0, 3, 12]) {
-    scanTesting.hashBits = bits;
+    hashing = { bits };
     const { report, sql } = await scanLogged({ tables: ['public.mails'], naturalKeys: { 'public.mails': ['email'] }, inferKeys: false, exactRows: false });
     assert.ok(hashed(sql), `${bits} bits: the two-pass shape was chosen`);
     assert.deepEqual(pick(checkOf(report, 'mails', 'key'), 'id'), want, `${bits} bits`);
   }
   // A narrow key (two ints) hashes too when the test asks for it: 4 bits, every bucket mixes thousands of keys.
-  scanTesting.hashBits = 4;
+  hashing = { bits: 4 };
   const { report } = await scanLogged({ tables: ['public.pairs'], naturalKeys: { 'public.pairs': ['a', 'b'] }, inferKeys: false, exactRows: false });
   assert.deepEqual(pick(checkOf(report, 'pairs', 'key'), 'id'), sortedRef(await reference('pairs', ['a', 'b'], 'id')));
 });
@@ -199,7 +201,7 @@ test('statistics that no longer hold: 909 copies per key where ANALYZE saw disti
 });
 
 test('more candidate hashes than one literal carries: the key is grouped directly, same figures', async () => {
-  scanTesting.hashCandidates = 100;
+  hashing = { candidates: 100 };
   const { report, sql } = await scanLogged({ tables: ['public.mails'], naturalKeys: { 'public.mails': ['email'] }, inferKeys: false, exactRows: false });
   assert.ok(sql.some((q) => /LIMIT 101\) AS s/.test(q)), 'the hash pass stopped after the cap');
   assert.ok(!sql.some((q) => /OPERATOR\(pg_catalog\.=\) ANY \(\$1::pg_catalog\.int8\[\]\)/.test(q)), 'no filtered pass');
