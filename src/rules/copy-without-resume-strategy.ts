@@ -53,6 +53,11 @@ interface DocIndex {
   views: TableSpots;
   /** TRUNCATE or DELETE, per transaction id, and over the whole document. */
   emptiedInTxn: Map<number, TableSpots>;
+  /**
+   * TRUNCATE, or DELETE with no WHERE: the whole table emptied. What counts from another query of the
+   * host file, whose place in the flow is unknown (a DELETE ... WHERE there is some other code path's
+   * row delete, not a reload's clean-up).
+   */
   emptied: TableSpots;
   /** Read by an INSERT ... ON CONFLICT, or the USING table of a MERGE. */
   merged: TableSpots;
@@ -76,7 +81,10 @@ function docIndex(doc: SqlDocument): DocIndex {
       let inTxn = ix.emptiedInTxn.get(s.txn);
       if (!inTxn) ix.emptiedInTxn.set(s.txn, (inTxn = new TableSpots()));
       for (const t of s.truncate ?? []) { inTxn.add(t, j); ix.emptied.add(t, j); }
-      if (s.delete) { inTxn.add(s.delete, j); ix.emptied.add(s.delete, j); }
+      if (s.delete) {
+        inTxn.add(s.delete, j);
+        if (!s.mentions('where')) ix.emptied.add(s.delete, j);
+      }
     }
     for (const ins of s.upserts) for (const t of ins.reads) ix.merged.add(t, j);
     if (s.merge?.usingTable) ix.merged.add(s.merge.usingTable, j);

@@ -166,3 +166,29 @@ test('COPY into a TEMP table created earlier in the file is exempt, whatever cal
   // created after the COPY: still a hazard
   lintErrors("client.query(copyFrom('COPY tmp_users FROM STDIN'));\nclient.querySync('CREATE TEMP TABLE tmp_users (id int)');\n", RULE, { path: 'load.js' });
 });
+
+test('in TS/JS, a DELETE ... WHERE in another query of the file (a row delete on some other path) is no resume strategy; a whole-table TRUNCATE or DELETE before the load is', () => {
+  // a sync applier: per-row deletes for delete messages, a COPY for bulk inserts
+  const applier = `import { PGlite } from '@electric-sql/pglite'
+export async function applyDelete(pg: PGlite, schema: string, table: string, id: string) {
+  return pg.query(\`DELETE FROM "\${schema}"."\${table}" WHERE "id" = $1\`, [id])
+}
+export async function bulkInsert(pg: PGlite, schema: string, table: string, blob: Blob) {
+  await pg.query(\`COPY "\${schema}"."\${table}" (id, body) FROM '/dev/blob' WITH (FORMAT csv)\`, [], { blob })
+}
+`;
+  lintErrors(applier, RULE, { path: 'sync/apply.ts' });
+  // a second shape: node-postgres, a plain table, the row delete by a business key
+  const loader = `import { Client } from 'pg'
+export async function forget(c: Client, email: string) {
+  await c.query("DELETE FROM subscribers WHERE email = $1", [email])
+}
+export async function importList(c: Client, stream: NodeJS.ReadableStream) {
+  await c.query("COPY subscribers (email, name) FROM STDIN WITH (FORMAT csv)")
+}
+`;
+  lintErrors(loader, RULE, { path: 'src/import.ts' });
+  // the whole table emptied first (in another query) still counts: a reload
+  ok(loader.replace('DELETE FROM subscribers WHERE email = $1', 'TRUNCATE subscribers'), { path: 'src/import.ts' });
+  ok(loader.replace('DELETE FROM subscribers WHERE email = $1', 'DELETE FROM subscribers'), { path: 'src/import.ts' });
+});
