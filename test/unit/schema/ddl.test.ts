@@ -363,7 +363,7 @@ describe('natural keys and the live catalog', () => {
   });
 });
 
-const corpus = '/work/shared/corpus'.replace('/work/shared', path.resolve(__dirname, '../../../../shared'));
+const corpus = path.resolve(__dirname, '../../../../shared/corpus');
 const migrations = path.join(corpus, 'migrations');
 
 function project(name: string, searchPath?: string[]): DdlSchemaModel {
