@@ -28,6 +28,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildBaseline } from './baseline';
+import { listSqlFiles } from '../support/corpus';
 
 /**
  * The peers, installed on first use into node_modules/.cache (not dev dependencies: their packages list
@@ -70,16 +71,6 @@ interface Sample { cpu: number; wall: number; peakKb: number; exit: number | nul
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function sqlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...sqlFiles(p));
-    else if (e.name.endsWith('.sql')) out.push(p);
-  }
-  return out.sort();
 }
 
 function copyTree(files: string[], from: string, to: string): string[] {
@@ -137,9 +128,9 @@ function main(): void {
       if (only && !only.includes(name)) return;
       targets.push({ name, path: p, files, bytes: files.reduce((n, f) => n + fs.statSync(f).size, 0) });
     };
-    const migrations = sqlFiles(path.join(corpus, 'migrations'));
-    const regress = sqlFiles(path.join(corpus, 'pg-regress'));
-    const dumps = sqlFiles(path.join(corpus, 'dumps'));
+    const migrations = listSqlFiles(path.join(corpus, 'migrations'));
+    const regress = listSqlFiles(path.join(corpus, 'pg-regress'));
+    const dumps = listSqlFiles(path.join(corpus, 'dumps'));
     const peerDir = peers ? installPeers() : '';
     const squawk = path.join(peerDir, 'node_modules/@squawk-cli/linux-x64/bin/squawk');
     const pls = path.join(peerDir, 'node_modules/@postgres-language-server/cli-x86_64-linux-gnu/postgres-language-server');

@@ -11,22 +11,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { listSqlFiles } from '../support/corpus';
 
 const root = path.resolve(__dirname, '../..');
 const corpus = path.resolve(root, '../shared/corpus');
 const cli = path.join(root, 'dist', 'cli.js');
 
 interface Run { name: string; bytes: number; peakKb: number; ms: number; exit: number | null; json: boolean; findings: number; stderr: string }
-
-function sqlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...sqlFiles(p));
-    else if (e.name.endsWith('.sql')) out.push(p);
-  }
-  return out.sort();
-}
 
 function lint(name: string, target: string, bytes: number, scratch: string): Run {
   const rssFile = path.join(scratch, `${name.replace(/[^\w.-]+/g, "_")}.rss`);
@@ -68,9 +59,9 @@ function main(): void {
       inputs.push({ name, file, bytes: fs.statSync(file).size });
     };
     write('empty', []);
-    const dumps = sqlFiles(path.join(corpus, 'dumps'));
-    const migrations = sqlFiles(path.join(corpus, 'migrations'));
-    const regress = sqlFiles(path.join(corpus, 'pg-regress'));
+    const dumps = listSqlFiles(path.join(corpus, 'dumps'));
+    const migrations = listSqlFiles(path.join(corpus, 'migrations'));
+    const regress = listSqlFiles(path.join(corpus, 'pg-regress'));
     // Each corpus folder as one file, then repeated: pg_dump output ×5 is 35.5 MB (the size that
     // broke), the migrations ×20 are 16 MB of DDL. The growth between the two sizes of one input is
     // the memory a further input byte costs, free of the fixed part (node, bundle, parser, caches).

@@ -1,6 +1,8 @@
 /** Shared setup for the database tests: a fresh database per file, opened through dupguard's own connect(). */
 import { connect, type DbSession } from '../../src/db/connect';
 import { createTestDatabase } from '../support/postgres';
+import * as os from 'node:os';
+import { main } from '../../src/cli/main';
 
 /** A new database with `sql` run in it, and an open session on it. */
 export async function freshDb(sql: string, prefix = 'dgdb'): Promise<{ url: string; session: DbSession }> {
@@ -24,3 +26,12 @@ export async function referenceFigures(session: DbSession, table: string, cols: 
        FROM (SELECT count(*) AS c FROM ${table}${w} GROUP BY ${cols.join(', ')}) x`)).rows[0];
   return [Number(c.rows), Number(c.d), Number(c.g), Number(c.rows) - Number(c.d), Number(c.m)];
 }
+
+/** Runs the `dupguard` CLI in-process; what it printed and its exit code. */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = os.tmpdir()): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(args, { stdout: (s) => { out += s; }, stderr: (s) => { err += s; }, cwd, env });
+  return { code, out, err };
+}
+

@@ -8,21 +8,14 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as os from 'node:os';
-import { main } from '../../src/cli/main';
 import { connect } from '../../src/db/connect';
 import { scan } from '../../src/db/scan';
 import { migrationAction, tableTotals, type ScanReport } from '../../src/db/report';
-import { freshDb } from './_db';
+import { freshDb, runCli } from './_db';
 
 let url: string;
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { stdout: (s) => { out += s; }, stderr: (s) => { err += s; }, cwd: os.tmpdir(), env: {} });
-  return { code, out, err };
-}
+const cli = (args: string[]) => runCli(args);
 
 before(async () => {
   const db = await freshDb(`

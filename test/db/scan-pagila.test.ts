@@ -7,12 +7,11 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as pg from 'pg';
-import { main } from '../../src/cli/main';
 import type { ScanReport } from '../../src/db/report';
 import { createTestDatabase, runPsqlFile } from '../support/postgres';
+import { runCli } from './_db';
 
 const dumps = path.resolve(__dirname, '../../../shared/corpus/dumps');
 const schemaFile = path.join(dumps, 'pagila-schema.sql');
@@ -22,12 +21,7 @@ if (!present) console.log(`scan-pagila: skipped: ${schemaFile} and ${dataFile} n
 
 let url: string;
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { stdout: (s) => { out += s; }, stderr: (s) => { err += s; }, cwd: os.tmpdir(), env: {} });
-  return { code, out, err };
-}
+const cli = (args: string[]) => runCli(args);
 
 before(async () => {
   if (!present) return;
