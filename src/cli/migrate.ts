@@ -202,6 +202,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       addConstraint: !f['no-constraint'],
       declaredIn: f['declared-in'],
       now: new Date(),
+      ...(session.engine === 'postgresql' ? { serverVersionNum: session.serverVersionNum } : {}),
     };
     // Catalog facts behind the generator's choices (partition key, unindexed referencing keys, names
     // in use) and, for the migration, the references it would re-point, counted read-only.
@@ -212,6 +213,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       takenNames: facts?.takenNames,
       foreignKeyOperators: facts?.foreignKeyOperators,
       referenceMoves: facts?.referenceMoves,
+      keyUniques: facts?.keyUniques,
     });
     if (facts && !f.rollback && !abort.signal.aborted && facts.referenceMoves === undefined && desc.referencedBy?.length) {
       io.stderr('dupguard migrate: counting the references that would move took too long; the script counts them when it runs and stops if any would move without --merge-references\n');
@@ -227,6 +229,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       // What the migration did, as its backup records it, goes in the rollback's header.
       const comment = await dry.backupComment(client, desc.schema, options.backupName);
       if (comment) options.undoes = comment;
+      // A NULLS NOT DISTINCT key that replaced a plain one (the comment says so) comes back plain.
+      if (facts) options.keyUniques = await dry.keyUniqueFacts(client, desc, key);
     }
     // The automatic strategy needs the real ratio: count it (read-only) unless given.
     if (options.duplicateRatio === undefined && options.strategy === 'auto' && !f.rollback) {
@@ -331,6 +335,10 @@ export function formatDryRun(r: DryRunReport): string {
   } else {
     lines.push(`  dedup:            ${r.dedupOk ? 'ok (post-validation passed)' : 'FAILS'}`);
     lines.push(`  unique constraint: ${r.constraintBuilds ? 'would build' : 'would NOT build'}`);
+  }
+  if (r.replaces && !r.mergeRequired) {
+    lines.push(`  replaces:         ${r.replaces.key}: dropped and re-created as UNIQUE NULLS NOT DISTINCT under the same name`);
+    if (r.replaces.foreignKeys.length) lines.push(`  re-created:       foreign key${r.replaces.foreignKeys.length === 1 ? '' : 's'} ${r.replaces.foreignKeys.join(', ')} (dropped before the swap, re-created identically after it)`);
   }
   for (const fk of r.foreignKeys) {
     const rows = fk.childRows === undefined ? 'an unknown number of' : `~${fk.childRows}`;

@@ -11,7 +11,7 @@ import type * as pg from 'pg';
 import type { TableDescription } from '../core/catalog';
 import { generateMigration } from '../migrate/generate';
 import { quoteIdent, quoteQualified } from '../core/quote';
-import { describeReferenceMoves, type MigrationOptions, type MigrationPlan, type ReferenceMove } from '../migrate/types';
+import { describeReferenceMoves, type KeyUnique, type MigrationOptions, type MigrationPlan, type ReferenceMove } from '../migrate/types';
 
 /** What a dry run found. */
 export interface DryRunReport {
@@ -49,6 +49,11 @@ export interface DryRunReport {
   sequencesAdvanced: { sequence: string; before: string | null; after: string | null }[];
   /** Foreign keys pointing at the table, with what deleting the copies costs in each referencing table. */
   foreignKeys: ForeignKeyCost[];
+  /**
+   * The plain UNIQUE the migration replaces by the NULLS NOT DISTINCT one of the same name, and the
+   * foreign keys it drops and re-creates around the swap (undefined: the migration adds a new key).
+   */
+  replaces?: { key: string; foreignKeys: string[] };
 }
 
 /** A referencing foreign key and the cost of the lookups each deleted copy makes in its table. */
@@ -77,6 +82,8 @@ export interface MigrationFacts {
   foreignKeyOperators: Record<string, string[]>;
   /** Relation names in the table's schema. */
   takenNames: string[];
+  /** The unique keys over exactly the key columns (only when options with a key were given). */
+  keyUniques?: KeyUnique[];
   /**
    * What keeping one row per key would re-point, per referencing foreign key (only when options with
    * a key were given; undefined when counting took longer than its time limit, or no key was given).
@@ -146,8 +153,81 @@ export async function migrationFacts(client: pg.ClientBase, table: TableDescript
     foreignKeyOperators: Object.fromEntries(fks.rows.map((f) => [`${f.schema}.${f.table}.${f.name}`, f.ops])),
     takenNames: names.rows.map((r) => r.name),
   };
-  if (options?.key?.length) facts.referenceMoves = await countReferenceMoves(client, table, withFacts(options, facts), timeoutMs);
+  if (options?.key?.length) {
+    facts.keyUniques = await keyUniqueFacts(client, table, options.key);
+    facts.referenceMoves = await countReferenceMoves(client, table, withFacts(options, facts), timeoutMs);
+  }
   return facts;
+}
+
+/**
+ * The unique constraints, unique indexes and exclusion constraints of the table whose key columns
+ * are exactly `key` (in any order), with what re-creating one exactly takes: INCLUDE columns,
+ * storage parameters, tablespace, deferrability, comments, cluster mark and replica identity, the
+ * foreign keys that depend on its index (their pg_get_constraintdef and comment), and anything else
+ * that depends on the index or its constraint (pg_describe_object), which dupguard cannot re-create.
+ */
+export async function keyUniqueFacts(client: pg.ClientBase, table: TableDescription, key: string[]): Promise<KeyUnique[]> {
+  const reg = quoteQualified(table.schema, table.name);
+  const v = await client.query<{ n: string }>("SELECT pg_catalog.current_setting('server_version_num') AS n");
+  const nnd = Number(v.rows[0].n) >= 150000 ? 'i.indnullsnotdistinct' : 'false';
+  const eq = 'OPERATOR(pg_catalog.=)';
+  const r = await client.query<{
+    name: string; index_name: string; contype: string | null; primary: boolean; nnd: boolean; predicate: string | null; expression: boolean;
+    columns: string[]; include: string[]; options: string[] | null; tablespace: string | null; method: string;
+    deferrable: boolean | null; deferred: boolean | null; indexdef: string; clustered: boolean; replident: boolean;
+    comment: string | null; index_comment: string | null; partitioned: boolean;
+    fks: { schema: string; table: string; name: string; definition: string; comment: string | null }[]; others: string[];
+  }>(
+    `SELECT coalesce(con.conname, ic.relname)::pg_catalog.text AS name, ic.relname::pg_catalog.text AS index_name, con.contype::pg_catalog.text AS contype,
+            i.indisprimary AS primary, ${nnd} AS nnd, pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS predicate,
+            (i.indexprs IS NOT NULL) AS expression,
+            ARRAY(SELECT a.attname::pg_catalog.text FROM pg_catalog.generate_series(0, i.indnkeyatts OPERATOR(pg_catalog.-) 1) AS k
+                    JOIN pg_catalog.pg_attribute AS a ON a.attrelid ${eq} i.indrelid AND a.attnum ${eq} i.indkey[k] ORDER BY k) AS columns,
+            ARRAY(SELECT a.attname::pg_catalog.text FROM pg_catalog.generate_series(i.indnkeyatts, i.indnatts OPERATOR(pg_catalog.-) 1) AS k
+                    JOIN pg_catalog.pg_attribute AS a ON a.attrelid ${eq} i.indrelid AND a.attnum ${eq} i.indkey[k] ORDER BY k) AS include,
+            ic.reloptions::pg_catalog.text[] AS options,
+            (SELECT ts.spcname::pg_catalog.text FROM pg_catalog.pg_tablespace AS ts WHERE ts.oid ${eq} ic.reltablespace) AS tablespace,
+            am.amname::pg_catalog.text AS method, con.condeferrable AS deferrable, con.condeferred AS deferred,
+            pg_catalog.pg_get_indexdef(i.indexrelid) AS indexdef, i.indisclustered AS clustered, i.indisreplident AS replident,
+            pg_catalog.obj_description(con.oid, 'pg_constraint') AS comment, pg_catalog.obj_description(ic.oid, 'pg_class') AS index_comment,
+            (t.relkind ${eq} 'p') AS partitioned,
+            (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('schema', n.nspname, 'table', fr.relname, 'name', f.conname,
+                      'definition', pg_catalog.pg_get_constraintdef(f.oid), 'comment', pg_catalog.obj_description(f.oid, 'pg_constraint'))
+                      ORDER BY n.nspname, fr.relname, f.conname), '[]')
+               FROM pg_catalog.pg_constraint AS f
+               JOIN pg_catalog.pg_class AS fr ON fr.oid ${eq} f.conrelid JOIN pg_catalog.pg_namespace AS n ON n.oid ${eq} fr.relnamespace
+              WHERE f.contype ${eq} 'f' AND f.conparentid ${eq} 0 AND f.conindid ${eq} i.indexrelid) AS fks,
+            ARRAY(SELECT DISTINCT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)
+                    FROM pg_catalog.pg_depend AS d
+                   WHERE ((d.refclassid ${eq} 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid ${eq} i.indexrelid)
+                       OR (con.oid IS NOT NULL AND d.refclassid ${eq} 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.refobjid ${eq} con.oid))
+                     AND d.deptype OPERATOR(pg_catalog.<>) ALL (ARRAY['i', 'P', 'S']::pg_catalog."char"[])
+                     AND NOT (d.classid ${eq} 'pg_catalog.pg_constraint'::pg_catalog.regclass
+                              AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint AS f WHERE f.oid ${eq} d.objid AND f.contype ${eq} 'f'))
+                   ORDER BY 1) AS others
+       FROM pg_catalog.pg_index AS i
+       JOIN pg_catalog.pg_class AS ic ON ic.oid ${eq} i.indexrelid
+       JOIN pg_catalog.pg_class AS t ON t.oid ${eq} i.indrelid
+       JOIN pg_catalog.pg_am AS am ON am.oid ${eq} ic.relam
+       LEFT JOIN pg_catalog.pg_constraint AS con ON con.conindid ${eq} i.indexrelid AND con.conrelid ${eq} i.indrelid AND con.contype OPERATOR(pg_catalog.=) ANY (ARRAY['p', 'u', 'x']::pg_catalog."char"[])
+      WHERE i.indrelid ${eq} $1::pg_catalog.text::pg_catalog.regclass AND (i.indisunique OR con.contype ${eq} 'x')
+      ORDER BY 1`, [reg]);
+  const same = (cols: string[]) => cols.length === key.length && cols.every((c) => key.includes(c));
+  return r.rows.filter((x) => !x.expression && same(x.columns)).map((x): KeyUnique => ({
+    kind: x.contype === 'p' ? 'primary' : x.contype === 'x' ? 'exclusion' : x.contype === 'u' ? 'constraint' : 'index',
+    name: x.name, indexName: x.index_name, columns: x.columns, expression: x.expression,
+    ...(x.predicate !== null ? { predicate: x.predicate } : {}),
+    nullsNotDistinct: x.nnd, include: x.include, options: x.options ?? [],
+    ...(x.tablespace !== null ? { tablespace: x.tablespace } : {}),
+    method: x.method, deferrable: !!x.deferrable, initiallyDeferred: !!x.deferred, indexDefinition: x.indexdef,
+    clustered: x.clustered, replicaIdentity: x.replident,
+    ...(x.comment !== null ? { comment: x.comment } : {}),
+    ...(x.index_comment !== null ? { indexComment: x.index_comment } : {}),
+    partitioned: x.partitioned,
+    foreignKeys: x.fks.map((f) => ({ schema: f.schema, table: f.table, name: f.name, definition: f.definition, ...(f.comment !== null ? { comment: f.comment } : {}) })),
+    otherDependants: x.others,
+  }));
 }
 
 /** The options with the catalog facts filled in where the caller gave none. */
@@ -158,6 +238,7 @@ function withFacts(options: MigrationOptions, facts: MigrationFacts | undefined)
     unindexedForeignKeys: options.unindexedForeignKeys ?? facts?.unindexedForeignKeys,
     takenNames: options.takenNames ?? facts?.takenNames,
     foreignKeyOperators: options.foreignKeyOperators ?? facts?.foreignKeyOperators,
+    keyUniques: options.keyUniques ?? facts?.keyUniques,
   };
 }
 
@@ -230,6 +311,7 @@ export async function dryRunMigration(client: pg.ClientBase, table: TableDescrip
   };
 
   const facts = options.flavour === 'yugabyte' ? undefined : await migrationFacts(client, table);
+  if (facts && !options.keyUniques) facts.keyUniques = await keyUniqueFacts(client, table, options.key);
   const base = withFacts({ ...options, mode: 'dry-run', indexBuild: 'in-transaction' }, facts);
   // What the migration would re-point, counted read-only before anything is locked (given moves are
   // taken as they are). Refused without mergeReferences: the dry run reports the counts and does
@@ -242,6 +324,7 @@ export async function dryRunMigration(client: pg.ClientBase, table: TableDescrip
     dedupOk: false, constraintBuilds: false, notices, durationMs: 0,
     lock: { mode: 'ACCESS EXCLUSIVE', heldMs: 0 }, sequencesAdvanced: [],
     foreignKeys: (facts?.foreignKeys ?? []).map((f) => ({ ...f, temporaryIndex: plan.temporaryIndexes.some((t) => t.foreignKey === f.foreignKey) })),
+    ...(plan.replaces ? { replaces: { key: plan.replaces.description, foreignKeys: plan.replaces.foreignKeys } } : {}),
   };
   if (mergeRequired) {
     report.error = `references: ${describeReferenceMoves(moves!)}; pass --merge-references to accept (the rows they pointed at may be separate things that look alike, not copies). The migration was not run.`;

@@ -15,7 +15,8 @@ import { parseForeignKey, withReferencedTable } from './fk';
 import { migrationStamp } from './names';
 import { commentSafe, dollarQuote, makeName, quoteIdent, quoteLiteral, quoteQualified } from '../core/quote';
 import { CONCURRENT_INDEX_FROM_ROWS, REBUILD_FROM_RATIO } from './thresholds';
-import { describeReferenceMoves, MigrationError, ReferencesWouldMove, type KeepOrder, type MigrationOptions, type MigrationPlan } from './types';
+import { addForeignKeysSql, chooseReplacement, createKeySql, dropForeignKeysSql, dropKeySql, foreignKeyCommentsSql, replacedWords, replacementToUndo } from './replace';
+import { describeReferenceMoves, MigrationError, ReferencesWouldMove, type KeepOrder, type MigrationOptions, type MigrationPlan, type UniqueReplacement } from './types';
 
 /** Column types without the equality/ordering a unique key needs. */
 const UNKEYABLE = /^(json|xml|point|line|lseg|box|path|polygon|circle)(\[\])?$/;
@@ -57,6 +58,10 @@ interface Ctx {
   idCols?: string[];
   partitioned: boolean;
   fks: ForeignKeyPlan[];
+  /** The constraint is UNIQUE NULLS NOT DISTINCT (PostgreSQL 15+). */
+  nnd: boolean;
+  /** The plain UNIQUE replaced under the same name (the rollback restores it). */
+  replaces?: UniqueReplacement;
 }
 
 /** `OPERATOR(pg_catalog.op)`: an operator that a same-named one in another schema cannot replace. */
@@ -185,8 +190,16 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
   const now = options.now ?? new Date();
   // To the second, and clear of every relation name the schema already has (when known).
   const stamp = migrationStamp(now);
+  // Closing a NULL hole: a plain UNIQUE already on the key columns is replaced under its own name,
+  // never doubled by a second unique key on the same columns.
+  const nndClause = nullKeys === 'not-distinct' && !allKeyNotNull;
+  if (pg && nndClause && !forRollback && options.serverVersionNum !== undefined && options.serverVersionNum < 150000) {
+    throw new MigrationError(`NULLS NOT DISTINCT needs PostgreSQL 15 or later, and the server is version ${Math.floor(options.serverVersionNum / 10000)}: the key (${key.join(', ')}) of ${table.schema}.${table.name} has nullable columns (${key.filter((k) => !colByName.get(k)!.notNull).join(', ')}). Make them NOT NULL first, or generate with --nulls distinct (rows with a NULL key column are then all kept); nothing was generated.`);
+  }
+  let replaces = pg && nndClause && options.addConstraint !== false && !forRollback ? chooseReplacement(table, options, key) : undefined;
   const taken = new Set<string>([...(table.indexes ?? []).map((i) => i.name), ...(table.constraints ?? []).map((c) => c.name), ...table.keys.map((k) => k.name ?? '')]);
-  const constraintName = options.constraintName ?? (forRollback && alreadyUnique?.name && alreadyUnique.kind !== 'primary' ? alreadyUnique.name : undefined) ?? makeName(`${table.name}_${key.join('_')}`, '_key', [...taken, ...(options.takenNames ?? [])]);
+  const constraintName = options.constraintName ?? replaces?.before.name ?? (forRollback && alreadyUnique?.name && alreadyUnique.kind !== 'primary' ? alreadyUnique.name : undefined) ?? makeName(`${table.name}_${key.join('_')}`, '_key', [...taken, ...(options.takenNames ?? [])]);
+  if (forRollback && pg) replaces = replacementToUndo(options, constraintName);
   const takenRelations = new Set([...(options.takenNames ?? []), table.name, constraintName]);
   const backupName = options.backupName ?? makeName(table.name, `_dupguard_${stamp}`, takenRelations);
   const backup = { schema: table.schema, name: backupName, qualified: quoteQualified(table.schema, backupName) };
@@ -243,12 +256,16 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
   else if (options.indexBuild === 'in-transaction' || options.indexBuild === 'concurrent') indexBuild = options.indexBuild;
   else indexBuild = kept !== undefined && kept >= CONCURRENT_INDEX_FROM_ROWS ? 'concurrent' : 'in-transaction';
   if (partitioned && options.indexBuild === 'concurrent') warnings.push('A partitioned table cannot build an index CONCURRENTLY: the constraint is added inside the transaction.');
+  if (replaces && !forRollback && indexBuild === 'concurrent') {
+    indexBuild = 'in-transaction';
+    warnings.push(`The NULLS NOT DISTINCT key replaces ${replaces.before.name} under the same name inside the dedup transaction, so the table stays locked while its index builds (no CONCURRENTLY).`);
+  }
 
   const notNullFilter = distinctMode ? key.map((k) => `${quoteIdent(k)} IS NOT NULL`).join(' AND ') : undefined;
   const nullFilter = distinctMode ? key.map((k) => `${quoteIdent(k)} IS NULL`).join(' OR ') : undefined;
   const ctx: Ctx = {
     t: table, opts: options, tbl, src: partitioned ? tbl : `ONLY ${tbl}`, tblLiteral: quoteLiteral(tbl), key, keySql,
-    notNullFilter, nullFilter, orderSql, pg, idCols, partitioned, fks,
+    notNullFilter, nullFilter, orderSql, pg, idCols, partitioned, fks, nnd: nndClause, replaces,
   };
   if (!table.referencedBy && table.source !== 'catalog') {
     warnings.push('The table description does not list foreign keys pointing at the table; the script checks at run time and stops if there are any.');
@@ -272,8 +289,9 @@ export function generateMigration(table: TableDescription, options: MigrationOpt
     repointedForeignKeys: fks.map((f) => f.id), temporaryIndexes, rowIdentity: idCols ?? 'ctid', warnings,
     referenceMoves: moves ?? [], referenceMovesKnown: moves !== undefined, mergeReferences: merge, addConstraint,
     referenceMovesQuery: fks.length ? referenceMovesQuery(ctx) : undefined,
+    ...(replaces ? { replaces } : {}),
   };
-  plan.constraintSql = uniqueInTxSql(ctx, plan, nullsClause);
+  plan.constraintSql = replaces && !forRollback ? replaceSql(ctx) : uniqueInTxSql(ctx, plan, nullsClause);
   plan.rollback = renderRollback(ctx, plan, mode);
   plan.script = renderScript(ctx, plan, mode, nullsClause, now);
   return plan;
@@ -681,6 +699,11 @@ function guardSql(c: Ctx, plan: MigrationPlan, forRollback: boolean): string {
     '',
     'DECLARE dg$cols pg_catalog.text[]; dg$fks pg_catalog.text[];',
     'BEGIN',
+    c.pg && c.nnd && !forRollback && plan.addConstraint && lines(
+      `  IF pg_catalog.current_setting('server_version_num')::pg_catalog.int4 ${op('<')} 150000 THEN`,
+      `    RAISE EXCEPTION '%', pg_catalog.concat('dupguard: UNIQUE NULLS NOT DISTINCT needs PostgreSQL 15 or later; this server is ', pg_catalog.current_setting('server_version'), ${quoteLiteral(`: make the key columns of ${tname} NOT NULL first, or generate the migration with --nulls distinct; nothing was changed`)});`,
+      '  END IF;',
+    ),
     `  IF pg_catalog.to_regclass(${c.tblLiteral}) IS NULL THEN`,
     `    RAISE EXCEPTION '%', ${quoteLiteral(`dupguard: table ${tname} does not exist`)};`,
     '  END IF;',
@@ -716,14 +739,47 @@ function guardSql(c: Ctx, plan: MigrationPlan, forRollback: boolean): string {
         `  IF pg_catalog.to_regclass(${quoteLiteral(plan.backup.qualified)}) IS NOT NULL THEN`,
         `    RAISE EXCEPTION '%', ${quoteLiteral(`dupguard: backup table ${plan.backup.schema}.${plan.backup.name} exists already: this migration ran before (roll back or drop the backup, then generate a new script)`)};`,
         '  END IF;',
-        `  IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid ${EQ} ${reg} AND conname ${EQ} ${quoteLiteral(plan.constraintName)}) THEN`,
-        `    RAISE EXCEPTION '%', ${quoteLiteral(`dupguard: constraint ${plan.constraintName} exists already on ${tname}`)};`,
-        '  END IF;',
+        c.replaces ? replaceGuardSql(c) : lines(
+          `  IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid ${EQ} ${reg} AND conname ${EQ} ${quoteLiteral(plan.constraintName)}) THEN`,
+          `    RAISE EXCEPTION '%', ${quoteLiteral(`dupguard: constraint ${plan.constraintName} exists already on ${tname}`)};`,
+          '  END IF;',
+        ),
       ),
     'END',
     '',
   );
   return `DO ${dollarQuote(body)};`;
+}
+
+/** Step 0 of a replacing migration: the plain key is still there as it was read, with the same foreign keys depending on it. */
+function replaceGuardSql(c: Ctx): string {
+  const k = c.replaces!.before;
+  const reg = `${c.tblLiteral}::pg_catalog.regclass`;
+  const tname = `${c.t.schema}.${c.t.name}`;
+  const what = `${k.kind === 'index' ? 'unique index' : 'unique constraint'} ${k.name}`;
+  const owner = k.kind === 'constraint'
+    ? `EXISTS (SELECT 1 FROM pg_catalog.pg_constraint AS con WHERE con.conindid ${EQ} i.indexrelid AND con.conrelid ${EQ} ${reg} AND con.contype ${EQ} 'u' AND con.conname ${EQ} ${quoteLiteral(k.name)})`
+    : `NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint AS con WHERE con.conindid ${EQ} i.indexrelid AND con.conrelid ${EQ} ${reg})`;
+  return lines(
+    '  -- The plain unique key this script replaces: still there as it was read, with the same foreign keys depending on it.',
+    '  DECLARE',
+    `    dg$idx pg_catalog.oid := pg_catalog.to_regclass(${quoteLiteral(quoteQualified(c.t.schema, k.indexName))})::pg_catalog.oid;`,
+    '    dg$dep pg_catalog.text[];',
+    '  BEGIN',
+    '    IF dg$idx IS NULL OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index AS i',
+    `        WHERE i.indexrelid ${EQ} dg$idx AND i.indrelid ${EQ} ${reg} AND i.indisunique AND NOT i.indnullsnotdistinct AND i.indpred IS NULL`,
+    `          AND NOT i.indisreplident AND i.indisclustered ${EQ} ${k.clustered ? 'true' : 'false'} AND ${owner}) THEN`,
+    `      RAISE EXCEPTION '%', ${quoteLiteral(`dupguard: the plain ${what} on (${k.columns.join(', ')}) that this script replaces is no longer on ${tname} as it was when the script was generated; generate it again`)};`,
+    '    END IF;',
+    `    SELECT coalesce(pg_catalog.array_agg(pg_catalog.concat(n.nspname::pg_catalog.text, '.', r.relname::pg_catalog.text, '.', f.conname::pg_catalog.text)), '{}') INTO dg$dep`,
+    '      FROM pg_catalog.pg_constraint AS f',
+    `      JOIN pg_catalog.pg_class AS r ON r.oid ${EQ} f.conrelid JOIN pg_catalog.pg_namespace AS n ON n.oid ${EQ} r.relnamespace`,
+    `      WHERE f.contype ${EQ} 'f' AND f.conparentid ${EQ} 0 AND f.conindid ${EQ} dg$idx;`,
+    `    IF NOT ARRAY(SELECT x FROM pg_catalog.unnest(dg$dep) AS x ORDER BY x COLLATE pg_catalog."C") ${EQ} ARRAY(SELECT x FROM pg_catalog.unnest(${textArray(c.replaces!.foreignKeys)}) AS x ORDER BY x COLLATE pg_catalog."C") THEN`,
+    `      RAISE EXCEPTION '%', pg_catalog.concat(${quoteLiteral(`dupguard: the foreign keys that depend on ${k.name} are not the ones this script re-creates (now: `)}, pg_catalog.array_to_string(dg$dep, ', '), '); generate it again');`,
+    '    END IF;',
+    '  END;',
+  );
 }
 
 function postValidationSql(c: Ctx, plan: MigrationPlan): string {
@@ -752,6 +808,24 @@ function postValidationSql(c: Ctx, plan: MigrationPlan): string {
     '',
   );
   return `DO ${dollarQuote(body)};`;
+}
+
+/**
+ * The swap of the plain UNIQUE for the NULLS NOT DISTINCT one of the same name: the foreign keys that
+ * depend on its index go first and come back, from their own definitions, once the new key exists.
+ */
+function replaceSql(c: Ctx): string {
+  const r = c.replaces!;
+  const k = r.before;
+  return lines(
+    '-- Checks queued by deferrable foreign keys must run now: ALTER TABLE refuses while any are pending.',
+    'SET CONSTRAINTS ALL IMMEDIATE;',
+    ...(k.foreignKeys.length ? [`-- These foreign keys depend on the index of ${commentSafe(k.name)}: dropped here, re-created identically below.`] : []),
+    ...dropForeignKeysSql(k),
+    dropKeySql(c.t, k),
+    ...createKeySql(c.t, k, true),
+    ...addForeignKeysSql(c.t, k),
+  );
 }
 
 function uniqueInTxSql(c: Ctx, plan: MigrationPlan, nullsClause: string): string {
@@ -813,6 +887,10 @@ function referencesText(c: Ctx, plan: MigrationPlan): string | undefined {
 
 function constraintLine(c: Ctx, plan: MigrationPlan): string {
   const name = commentSafe(plan.constraintName);
+  if (c.replaces) {
+    const fks = c.replaces.foreignKeys;
+    return `-- Constraint: ${name} replaces ${commentSafe(c.replaces.description)} under the same name, as UNIQUE NULLS NOT DISTINCT, inside the dedup transaction (one unique key on these columns, before and after)${fks.length ? `; dropped and re-created identically around the swap: the foreign key${fks.length === 1 ? '' : 's'} ${commentSafe(fks.join(', '))}` : ''}.`;
+  }
   if (!plan.addConstraint) {
     return `-- Constraint: not added here: your own migration${c.opts.declaredIn ? ` (${commentSafe(c.opts.declaredIn)})` : ''} adds ${name}; run it right after this script.`;
   }
@@ -853,7 +931,8 @@ function rollbackHeader(c: Ctx, plan: MigrationPlan, now: Date): string {
     `-- dupguard rollback for ${commentSafe(tname)}`,
     `-- Generated by dupguard at ${now.toISOString()}${withMigration ? ', with the migration it undoes' : ''}.`,
     `-- Undoes: ${commentSafe(undoes)}.`,
-    `-- Restores: every row from the backup below, exactly; drops the constraint ${commentSafe(plan.constraintName)}${withMigration && !plan.addConstraint ? ` (added by your own migration${c.opts.declaredIn ? `, ${commentSafe(c.opts.declaredIn)}` : ''}: take it out of your migrations too, or it comes back on the next deploy and fails on the restored copies)` : ''}.`,
+    c.replaces && `-- Restores: ${commentSafe(c.replaces.description)} (without NULLS NOT DISTINCT), by name, in place of the NULLS NOT DISTINCT key the migration put there${c.replaces.foreignKeys.length ? `, and the foreign key${c.replaces.foreignKeys.length === 1 ? '' : 's'} ${commentSafe(c.replaces.foreignKeys.join(', '))} that ${c.replaces.foreignKeys.length === 1 ? 'depends' : 'depend'} on it, exactly as they were` : ''}; then every row from the backup below, exactly.`,
+    !c.replaces && `-- Restores: every row from the backup below, exactly; drops the constraint ${commentSafe(plan.constraintName)}${withMigration && !plan.addConstraint ? ` (added by your own migration${c.opts.declaredIn ? `, ${commentSafe(c.opts.declaredIn)}` : ''}: take it out of your migrations too, or it comes back on the next deploy and fails on the restored copies)` : ''}.`,
     moved.length ? `-- References: moved back to the copies they named, for ${commentSafe(moved.map((f) => f.id).join(', '))} (from the reference backups).` : undefined,
     `-- backup: ${commentSafe(plan.backup.qualified)}`,
     SEARCH_PATH_NOTE,
@@ -862,13 +941,14 @@ function rollbackHeader(c: Ctx, plan: MigrationPlan, now: Date): string {
 
 /** One sentence on what the migration does: which row it keeps, how, and what it records in the backup's comment. */
 function migrationSummary(c: Ctx, plan: MigrationPlan): string {
-  return `kept per key the row ${plan.keep.description}; strategy ${plan.strategy}${plan.mergeReferences && c.fks.length ? '; references to removed copies moved to the kept rows' : ''}; constraint ${plan.constraintName}${plan.addConstraint ? '' : ' left to your own migration'}`;
+  const replaced = c.replaces ? `; ${replacedWords(c.replaces.before)}${c.replaces.foreignKeys.length ? ` (foreign keys re-created: ${c.replaces.foreignKeys.join(', ')})` : ''}` : '';
+  return `kept per key the row ${plan.keep.description}; strategy ${plan.strategy}${plan.mergeReferences && c.fks.length ? '; references to removed copies moved to the kept rows' : ''}; constraint ${plan.constraintName}${plan.addConstraint ? '' : ' left to your own migration'}${replaced}`;
 }
 
 function renderScript(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run', nullsClause: string, now: Date): string {
   const psql = mode === 'psql';
   const lock = plan.strategy === 'rebuild' || plan.indexBuild === 'in-transaction' ? 'ACCESS EXCLUSIVE' : 'SHARE ROW EXCLUSIVE';
-  const childLock = plan.strategy === 'rebuild' ? 'ACCESS EXCLUSIVE' : 'SHARE ROW EXCLUSIVE';
+  const childLock = plan.strategy === 'rebuild' || c.replaces ? 'ACCESS EXCLUSIVE' : 'SHARE ROW EXCLUSIVE';
   const withTempIndex = c.fks.filter((f) => f.tempIndex);
   const out: (string | false | undefined)[] = [
     header(c, plan, 'dupguard dedup migration', now),
@@ -967,6 +1047,15 @@ function renderScript(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run', nul
       'COMMIT;',
       'SET search_path = pg_catalog, pg_temp;',
     );
+  } else if (c.replaces) {
+    out.push(
+      `-- Step 7: ${commentSafe(c.replaces.description)} becomes UNIQUE NULLS NOT DISTINCT under the same name, so the`,
+      '-- database itself refuses new copies, NULLs included, with one unique key on these columns.',
+      replaceSql(c),
+      '',
+      'COMMIT;',
+      'SET search_path = pg_catalog, pg_temp;',
+    );
   } else if (plan.indexBuild === 'in-transaction') {
     out.push(
       '-- Step 7: the unique constraint, so the database itself refuses new copies from now on.',
@@ -1016,19 +1105,23 @@ function renderRollback(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run'): 
     c.pg && `LOCK TABLE ${c.src} IN ACCESS EXCLUSIVE MODE;`,
     guardSql(c, plan, true),
     '',
-    '-- The unique constraint would refuse the copies coming back: remove it (and its index if only that exists).',
-    `ALTER TABLE ${c.tbl} DROP CONSTRAINT IF EXISTS ${quoteIdent(plan.constraintName)};`,
-    `DROP INDEX IF EXISTS ${quoteQualified(c.t.schema, plan.constraintName)};`,
     ...c.fks.flatMap((f) => [
       `-- TRUNCATE refuses while ${commentSafe(`${f.fk.schema}.${f.fk.table}`)} references the table: drop its foreign key, re-add it at the end.`,
       `ALTER TABLE ${f.child} DROP CONSTRAINT IF EXISTS ${quoteIdent(f.fk.name)};`,
     ]),
+    '-- The unique constraint would refuse the copies coming back: remove it (and its index if only that exists).',
+    `ALTER TABLE ${c.tbl} DROP CONSTRAINT IF EXISTS ${quoteIdent(plan.constraintName)};`,
+    `DROP INDEX IF EXISTS ${quoteQualified(c.t.schema, plan.constraintName)};`,
     '-- Reloading must not fire user triggers: switch the enabled ones off and restore them after.',
     triggersOff(c),
     `TRUNCATE ${c.src};`,
     `INSERT INTO ${c.tbl} (${cols})${overriding}`,
     `  SELECT ${cols} FROM ${plan.backup.qualified};`,
     triggersOn(c),
+    ...(c.replaces ? [
+      `-- ${commentSafe(c.replaces.description)} comes back as it was (NULLs distinct), before the foreign keys that depend on it.`,
+      ...createKeySql(c.t, c.replaces.before, false),
+    ] : []),
     ...c.fks.flatMap((f) => {
       const rb = f.refBackup;
       const parts: string[] = [];
@@ -1047,6 +1140,7 @@ function renderRollback(c: Ctx, plan: MigrationPlan, mode: 'psql' | 'dry-run'): 
       parts.push(`ALTER TABLE ${f.child} ADD CONSTRAINT ${quoteIdent(f.fk.name)} ${f.fk.definition};`);
       return parts;
     }),
+    ...(c.replaces ? foreignKeyCommentsSql(c.replaces.before) : []),
     `DO ${dollarQuote(lines(
       '',
       'DECLARE dg$n pg_catalog.int8; dg$b pg_catalog.int8;',

@@ -84,6 +84,69 @@ export interface MigrationOptions {
    * generation cannot know (the strategy, which copy was kept).
    */
   undoes?: string;
+  /**
+   * The unique constraints, unique indexes and exclusion constraints over exactly the key columns,
+   * from the catalog (src/db/dryrun.ts keyUniqueFacts). A plain UNIQUE among them (NULLs distinct)
+   * is replaced by the NULLS NOT DISTINCT one under its own name, its dependants re-created.
+   * Undefined: not read; the generator then refuses a table that has such a plain UNIQUE.
+   */
+  keyUniques?: KeyUnique[];
+  /** The unique key whose NULL hole the migration closes (the panel's NULL-hole action): it must be one that can be replaced. */
+  nullHoleOf?: string;
+  /** server_version_num of the target server: below 150000 a NULLS NOT DISTINCT migration is refused. */
+  serverVersionNum?: number;
+}
+
+/**
+ * A unique constraint, unique index or exclusion constraint of the table over exactly the key
+ * columns, as the catalog describes it (src/db/dryrun.ts keyUniqueFacts): what replacing a plain
+ * UNIQUE by a NULLS NOT DISTINCT one of the same name must re-create, and what it cannot.
+ */
+export interface KeyUnique {
+  kind: 'constraint' | 'index' | 'primary' | 'exclusion';
+  /** Constraint name (kind constraint, primary, exclusion) or index name (kind index). */
+  name: string;
+  /** The index's own name (the same as the constraint's unless renamed apart). */
+  indexName: string;
+  /** Key columns in the index's order (an expression element as its SQL text, with `expression` set). */
+  columns: string[];
+  expression: boolean;
+  /** Partial index predicate, if any. */
+  predicate?: string;
+  nullsNotDistinct: boolean;
+  /** INCLUDE columns. */
+  include: string[];
+  /** The index's storage parameters, as pg_class.reloptions holds them (`fillfactor=70`). */
+  options: string[];
+  /** Tablespace of the index; undefined: the database's default. */
+  tablespace?: string;
+  /** Index access method (btree). */
+  method: string;
+  deferrable: boolean;
+  initiallyDeferred: boolean;
+  /** pg_get_indexdef of the index. */
+  indexDefinition: string;
+  clustered: boolean;
+  replicaIdentity: boolean;
+  /** COMMENT of the constraint (constraints) and of the index. */
+  comment?: string;
+  indexComment?: string;
+  /** The table is partitioned (the index has one per partition). */
+  partitioned: boolean;
+  /** Foreign keys (of any table) whose referenced unique index this is: dropping it drops them. */
+  foreignKeys: { schema: string; table: string; name: string; definition: string; comment?: string }[];
+  /** Anything else that depends on the index or its constraint (pg_describe_object), which dupguard cannot re-create. */
+  otherDependants: string[];
+}
+
+/** The plain UNIQUE that a NULLS NOT DISTINCT migration replaces under the same name (and its rollback restores). */
+export interface UniqueReplacement {
+  /** The plain UNIQUE as it was before the migration. */
+  before: KeyUnique;
+  /** `schema.table.name` of the foreign keys dropped and re-created identically around the swap. */
+  foreignKeys: string[];
+  /** In words: "the plain unique constraint t_a_b_key on (a, b)". */
+  description: string;
 }
 
 /** The child rows of one referencing foreign key that keeping one row per key would re-point. */
@@ -151,6 +214,8 @@ export interface MigrationPlan {
   referenceMovesQuery?: string;
   /** The script adds the UNIQUE constraint (false: the user's own migration does). */
   addConstraint: boolean;
+  /** The plain UNIQUE the script replaces by the NULLS NOT DISTINCT one of the same name (the rollback restores it). */
+  replaces?: UniqueReplacement;
 }
 
 /** Input that cannot produce a correct migration (unknown column, no row identity on YugabyteDB...). */

@@ -33,6 +33,8 @@ export interface MigrationRequest {
   declaredIn?: { uri: string; line: number };
   /** NULLs slip past a unique key: dedup, then make the key NULLS NOT DISTINCT (PostgreSQL 15+). */
   nullsNotDistinct?: boolean;
+  /** The unique key with the NULL hole: the NULLS NOT DISTINCT key replaces it under its name (or the generator says why it cannot). */
+  nullHoleOf?: string;
 }
 
 /** `1,234`. */
@@ -124,6 +126,8 @@ async function options(connections: Connections, conn: ChosenConnection, req: Mi
         key: req.key, keep, flavour: session.hasCtid ? 'postgres' : 'yugabyte',
         rowEstimate: req.rows ?? table.rowEstimate, duplicateRatio: req.duplicateRatio, now,
         ...(req.nullsNotDistinct ? { nullKeys: 'not-distinct' as const } : {}),
+        ...(req.nullHoleOf ? { nullHoleOf: req.nullHoleOf } : {}),
+        ...(session.engine === 'postgresql' ? { serverVersionNum: session.serverVersionNum } : {}),
         ...(req.constraintName ? { constraintName: req.constraintName, addConstraint: false } : {}),
         ...(req.declaredIn ? { declaredIn: `${vscode.workspace.asRelativePath(vscode.Uri.parse(req.declaredIn.uri))}:${req.declaredIn.line}` } : {}),
       };
@@ -131,7 +135,7 @@ async function options(connections: Connections, conn: ChosenConnection, req: Mi
         const facts = await migrationFacts(session.client, table, opts);
         Object.assign(opts, {
           partitionKey: facts.partitionKey, unindexedForeignKeys: facts.unindexedForeignKeys, takenNames: facts.takenNames,
-          foreignKeyOperators: facts.foreignKeyOperators, referenceMoves: facts.referenceMoves,
+          foreignKeyOperators: facts.foreignKeyOperators, referenceMoves: facts.referenceMoves, keyUniques: facts.keyUniques,
         });
       }
       return { table, options: opts };
@@ -223,7 +227,7 @@ export async function dryRun(connections: Connections, conn: ChosenConnection, r
       (_progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
-        return dryRunMigration(session.client, table, { key: req.key, keep, flavour: session.hasCtid ? 'postgres' : 'yugabyte', duplicateRatio: req.duplicateRatio, rowEstimate: req.rows },
+        return dryRunMigration(session.client, table, { key: req.key, keep, flavour: session.hasCtid ? 'postgres' : 'yugabyte', duplicateRatio: req.duplicateRatio, rowEstimate: req.rows, ...(req.nullHoleOf ? { nullHoleOf: req.nullHoleOf } : {}) },
           { signal: abort.signal, cancel: () => session.cancel() });
       },
     );
@@ -239,6 +243,7 @@ export async function dryRun(connections: Connections, conn: ChosenConnection, r
       ...(r.referencesMoved ? [`references moved to the kept rows: ${n(r.referencesMoved)}`] : []),
       ...(r.mergeRequired && r.referenceMoves?.length ? [`refused: keeping one row per key would re-point ${r.referenceMoves.map((m) => `${n(m.rows)} row(s) of ${m.child} from ${n(m.distinctParents)} cop${m.distinctParents === 1 ? 'y' : 'ies'}`).join('; ')} (Generate migration asks before merging them)`] : []),
       `unique constraint builds: ${r.constraintBuilds ? 'yes' : 'no'}`,
+      ...(r.replaces ? [`replaces ${r.replaces.key} by UNIQUE NULLS NOT DISTINCT under the same name${r.replaces.foreignKeys.length ? `; drops and re-creates the foreign keys ${r.replaces.foreignKeys.join(', ')}` : ''}`] : []),
       `took ${(r.durationMs / 1000).toFixed(1)} s; no row or table was kept (rolled back)`,
       `held ACCESS EXCLUSIVE on the table for ${(r.lock.heldMs / 1000).toFixed(1)} s: its readers and writers waited${r.sessionsBlocked ? ` (${r.sessionsBlocked} waiting at the end)` : ''}`,
       ...(r.sequencesAdvanced.length ? [`sequences advanced (not undone by a rollback): ${r.sequencesAdvanced.map((x) => x.sequence).join(', ')}`] : []),

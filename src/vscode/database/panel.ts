@@ -221,6 +221,7 @@ export class DuplicatesPanel implements vscode.Disposable {
       rows: table.rows, duplicateRatio: check.distinct > 0 ? check.rows / check.distinct : undefined,
       guessed: isGuess(check) ? { deletes: check.excessRows, rows: table.rows, estimated: check.estimated || !!table.rowsEstimated, lookalike: confidenceOf(check) === 'lookalike' } : undefined,
       nullsNotDistinct: check.kind === 'unique-nulls' || undefined,
+      nullHoleOf: check.kind === 'unique-nulls' ? check.constraint : undefined,
       // Beside the panel, never over it.
       column: this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One,
     };

@@ -216,9 +216,20 @@ test('refusals name the problem', () => {
   assert.throws(() => gen(photos(), { key: ['id'] }), /already has a primary key task_photos_pkey on \(id\)/);
   assert.throws(() => gen(photos(), { orderBy: 'task_pk' }), /part of the key/);
   assert.throws(() => gen(photos(), { orderBy: 'zzz' }), /order column "zzz"/);
-  // A plain UNIQUE on nullable columns still lets NULL copies through: a NULLS NOT DISTINCT migration is allowed.
+  // A plain UNIQUE on nullable columns still lets NULL copies through: a NULLS NOT DISTINCT migration is
+  // allowed, and replaces it under its own name (never a second unique key beside it), which needs the
+  // catalog's facts about it.
   const uq = photos({ keys: [...photos().keys, { kind: 'unique', name: 'u', columns: ['task_pk', 'photo_id'] }] });
-  assert.equal(gen(uq).constraintName, 'task_photos_task_pk_photo_id_key');
+  assert.throws(() => gen(uq), /has the plain unique key u on \(task_pk, photo_id\): the NULLS NOT DISTINCT migration replaces it under the same name/);
+  const u = { kind: 'constraint' as const, name: 'u', indexName: 'u', columns: ['photo_id', 'task_pk'], expression: false, nullsNotDistinct: false, include: [], options: [],
+    method: 'btree', deferrable: false, initiallyDeferred: false, indexDefinition: 'CREATE UNIQUE INDEX u ON public.task_photos USING btree (photo_id, task_pk)',
+    clustered: false, replicaIdentity: false, partitioned: false, foreignKeys: [], otherDependants: [] };
+  const replaced = gen(uq, { keyUniques: [u] });
+  assert.equal(replaced.constraintName, 'u');
+  assert.match(replaced.script, /^ALTER TABLE public\.task_photos DROP CONSTRAINT u;\nSET LOCAL default_tablespace = '';\nALTER TABLE public\.task_photos ADD CONSTRAINT u UNIQUE NULLS NOT DISTINCT \(photo_id, task_pk\);$/m);
+  assertParses(replaced.script);
+  assertParses(replaced.rollback);
+  assert.throws(() => gen(uq, { keyUniques: [{ ...u, otherDependants: ['rule r on view v'] }] }), /rule r on view v depends on it: dropping it would drop that too/);
   assert.throws(() => gen(uq, { nullKeys: 'distinct' }), /already has a unique key u/);
 });
 
