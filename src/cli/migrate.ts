@@ -51,6 +51,10 @@ those references to the kept row, merging rows that may be separate things: the 
 refused (the message and the dry run say how many rows move from how many copies) unless
 --merge-references is given.
 
+A plain UNIQUE already on the key columns (its NULLs distinct: a NULL hole) is replaced by the
+UNIQUE NULLS NOT DISTINCT one under the same name (PostgreSQL 15+), never doubled; the foreign keys
+that depend on it are dropped and re-created identically, and the rollback puts it back.
+
 Options:
 ${formatHelp(SPEC)}
 

@@ -746,6 +746,9 @@ test('a guessed key: no primary button, and Generate migration asks first with t
   await click(`button[data-action="generate-nulls"][data-check="${holes}"]`);
   const doc = await acceptQuickPickUntil('the NULLS NOT DISTINCT migration', () => migrationFile('public.memberships'));
   assert.match(doc.getText(), /UNIQUE NULLS NOT DISTINCT \("?org"?, "?ext"?\)/);
+  // It replaces the plain UNIQUE with the hole under the same name: never a second unique key on (org, ext).
+  assert.match(doc.getText(), /^-- Constraint: memberships_org_ext_key replaces the plain unique constraint memberships_org_ext_key on \(org, ext\) under the same name, as UNIQUE NULLS NOT DISTINCT/m);
+  assert.match(doc.getText(), /^ALTER TABLE public\.memberships DROP CONSTRAINT memberships_org_ext_key;$/m);
   await closeTextEditors();
 }, 150_000);
 
