@@ -202,7 +202,7 @@ test('the dry run says which key and foreign keys it would drop and re-create, a
   }
 });
 
-test('what cannot be replaced exactly is refused with the reason: a partial unique index, two plain keys on the same columns, a partitioned table, another name', async () => {
+test('what cannot be replaced exactly is refused with the reason: a partial unique index, two plain keys on the same columns, a partitioned table, a function that names the key, another name, a server before 15', async () => {
   const db = await freshDb(`
     CREATE TABLE public.p (id serial PRIMARY KEY, org int NOT NULL, ext text, deleted_at timestamptz);
     CREATE UNIQUE INDEX p_live_uidx ON public.p (org, ext) WHERE deleted_at IS NULL;
@@ -210,7 +210,10 @@ test('what cannot be replaced exactly is refused with the reason: a partial uniq
     CREATE UNIQUE INDEX two_again ON public.two (ext, org);
     CREATE TABLE public.parts (org int NOT NULL, ext text, CONSTRAINT parts_key UNIQUE (org, ext)) PARTITION BY LIST (org);
     CREATE TABLE public.parts_1 PARTITION OF public.parts FOR VALUES IN (1);
-    CREATE TABLE public.one (id serial PRIMARY KEY, org int NOT NULL, ext text, CONSTRAINT one_key UNIQUE (org, ext));`);
+    CREATE TABLE public.one (id serial PRIMARY KEY, org int NOT NULL, ext text, CONSTRAINT one_key UNIQUE (org, ext));
+    CREATE TABLE public.fn (id serial PRIMARY KEY, org int NOT NULL, ext text, CONSTRAINT fn_key UNIQUE (org, ext));
+    CREATE FUNCTION public.add_fn(o int, e text) RETURNS void LANGUAGE sql
+      BEGIN ATOMIC INSERT INTO public.fn (org, ext) VALUES (o, e) ON CONFLICT ON CONSTRAINT fn_key DO NOTHING; END;`);
   try {
     const gen = async (table: string, extra: Record<string, unknown> = {}) => {
       const desc = await describe(db, 'public', table);
@@ -220,6 +223,8 @@ test('what cannot be replaced exactly is refused with the reason: a partial uniq
     await assert.rejects(gen('p', { nullHoleOf: 'p_live_uidx' }), /p_live_uidx is a partial unique index \(WHERE deleted_at IS NULL\).*cannot replace it by an equivalent NULLS NOT DISTINCT key; nothing was generated/);
     await assert.rejects(gen('two'), /public\.two has 2 plain unique keys on \(org, ext\): unique index two_again, unique constraint two_key\. Drop the redundant ones first/);
     await assert.rejects(gen('parts', { partitionKey: ['org'] }), /replaces the plain unique constraint parts_key on \(org, ext\) of public\.parts under the same name, but public\.parts is partitioned/);
+    // A function body that names the constraint depends on it: dropping the key would drop the function.
+    await assert.rejects(gen('fn'), /but function add_fn\(integer,text\) depends on it: dropping it would drop that too, and dupguard cannot re-create it exactly; nothing was generated/);
     await assert.rejects(gen('one', { constraintName: 'one_nnd' }), /--constraint-name one_nnd asks for another name, which would leave two unique keys on the same columns/);
     // Without the catalog facts the generator does not guess what depends on the key.
     assert.throws(() => generateMigration({ schema: 'public', name: 'one', source: 'catalog', kind: 'r', referencedBy: [],
