@@ -238,3 +238,33 @@ test('what cannot be replaced exactly is refused with the reason: a partial uniq
     await db.close();
   }
 });
+
+test('a script generated before the key or its dependants changed stops at step 0 with nothing changed', async () => {
+  const db = await freshDb(SEED);
+  try {
+    const desc = await describe(db, 'public', 'memberships');
+    const p = generateMigration(desc, { key: ['org', 'ext'], ...(await migrationFacts(db.client, desc, { key: ['org', 'ext'] })) });
+    // A new foreign key on the key since generation: the swap would drop it without re-creating it.
+    await db.q('CREATE TABLE public.late (org int, ext text, FOREIGN KEY (org, ext) REFERENCES public.memberships (org, ext))');
+    const before = await catalog(db);
+    const rows = await allRows(db);
+    const r = psqlRun(db.url, p.script);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /dupguard: the foreign keys pointing at public\.memberships are not the ones this script was generated for \(now: audit_member_fk, grants_member_fk, late_org_ext_fkey, legacy_member_fk\); generate it again/);
+    assert.deepEqual(await catalog(db), before);
+    assert.deepEqual(await allRows(db), rows);
+    // The key became NULLS NOT DISTINCT meanwhile: nothing to replace any more.
+    await db.q('DROP TABLE public.late');
+    await db.q(`DELETE FROM public.memberships a USING public.memberships b WHERE a.org = b.org AND a.ext IS NULL AND b.ext IS NULL AND a.id > b.id`);
+    await db.q('ALTER TABLE public.grants DROP CONSTRAINT grants_member_fk; ALTER TABLE public.audit DROP CONSTRAINT audit_member_fk; ALTER TABLE public.legacy DROP CONSTRAINT legacy_member_fk');
+    await db.q(`ALTER TABLE public.memberships DROP CONSTRAINT memberships_org_ext_key, ADD CONSTRAINT memberships_org_ext_key UNIQUE NULLS NOT DISTINCT (org, ext);
+      ALTER TABLE public.grants ADD CONSTRAINT grants_member_fk FOREIGN KEY (org, ext) REFERENCES public.memberships (org, ext);
+      ALTER TABLE public.audit ADD CONSTRAINT audit_member_fk FOREIGN KEY (org, ext) REFERENCES public.memberships (org, ext);
+      ALTER TABLE public.legacy ADD CONSTRAINT legacy_member_fk FOREIGN KEY (org, ext) REFERENCES public.memberships (org, ext) NOT VALID;`);
+    const r2 = psqlRun(db.url, p.script);
+    assert.notEqual(r2.status, 0);
+    assert.match(r2.stderr, /dupguard: the plain unique constraint memberships_org_ext_key on \(org, ext\) that this script replaces is no longer on public\.memberships as it was when the script was generated; generate it again/);
+  } finally {
+    await db.close();
+  }
+});
