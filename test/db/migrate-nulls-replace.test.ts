@@ -11,16 +11,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { main } from '../../src/cli/main';
-import type { CliIO } from '../../src/cli/io';
+import { runCli } from './_db';
 import { keyUniqueFacts, migrationFacts } from '../../src/db/dryrun';
 import { generateMigration } from '../../src/migrate/generate';
 import { count, describe, freshDb, psqlRun, rowHashes, type Db } from './migrate-support';
 
-function capture(): CliIO & { out: string; err: string } {
-  const io = { out: '', err: '', cwd: process.cwd(), env: {}, stdout(s: string) { io.out += s; }, stderr(s: string) { io.err += s; } };
-  return io;
-}
 
 const TABLES = ['memberships', 'grants', 'audit', 'legacy'];
 
@@ -90,10 +85,10 @@ for (const how of ['the rollback written with it', 'a rollback generated later w
       const rows = await allRows(db);
       assert.deepEqual(await uniquesOnKey(db), ['constraint memberships_org_ext_key']);
 
-      const io = capture();
       // Both strategies: the rebuild drops and re-adds every referencing key for its TRUNCATE before the swap.
       const strategy = how === 'the rollback written with it' ? 'delete' : 'rebuild';
-      assert.equal(await main(['migrate', '--url', db.url, '-t', 'public.memberships', '-k', 'org,ext', '--strategy', strategy, '--out', `${dir}/`], io), 0, io.err);
+      const io = await runCli(['migrate', '--url', db.url, '-t', 'public.memberships', '-k', 'org,ext', '--strategy', strategy, '--out', `${dir}/`]);
+      assert.equal(io.code, 0, io.err);
       const [migration, rollback] = fs.readdirSync(dir).sort().map((f) => path.join(dir, f)).sort((a, b) => Number(a.endsWith('_rollback.sql')) - Number(b.endsWith('_rollback.sql')));
       const script = fs.readFileSync(migration, 'utf8');
       assert.match(script, /^-- Constraint: memberships_org_ext_key replaces the plain unique constraint memberships_org_ext_key on \(org, ext\) under the same name, as UNIQUE NULLS NOT DISTINCT, inside the dedup transaction \(one unique key on these columns, before and after\); dropped and re-created identically around the swap: the foreign keys public\.audit\.audit_member_fk, public\.grants\.grants_member_fk, public\.legacy\.legacy_member_fk\.$/m);
@@ -126,8 +121,8 @@ for (const how of ['the rollback written with it', 'a rollback generated later w
         undo = fs.readFileSync(rollback, 'utf8');
         assert.match(undo, /^-- Undoes: the dedup of public\.memberships on \(org, ext\) generated with it: .*; constraint memberships_org_ext_key; replaced the plain unique constraint memberships_org_ext_key by a NULLS NOT DISTINCT one of the same name \(foreign keys re-created: public\.audit\.audit_member_fk, public\.grants\.grants_member_fk, public\.legacy\.legacy_member_fk\)\.$/m);
       } else {
-        const rio = capture();
-        assert.equal(await main(['migrate', '--url', db.url, '-t', 'public.memberships', '-k', 'org,ext', '--rollback'], rio), 0, rio.err);
+        const rio = await runCli(['migrate', '--url', db.url, '-t', 'public.memberships', '-k', 'org,ext', '--rollback']);
+        assert.equal(rio.code, 0, rio.err);
         undo = rio.out;
         assert.match(undo, /^-- Undoes: the migration its backup records as ".*replaced the plain unique constraint memberships_org_ext_key by a NULLS NOT DISTINCT one of the same name/m);
       }
@@ -189,8 +184,8 @@ test('the dry run says which key and foreign keys it would drop and re-create, a
   try {
     const before = await catalog(db);
     const rows = await allRows(db);
-    const io = capture();
-    assert.equal(await main(['migrate', '--url', db.url, '-t', 'public.memberships', '-k', 'org,ext', '--dry-run'], io), 0, io.out + io.err);
+    const io = await runCli(['migrate', '--url', db.url, '-t', 'public.memberships', '-k', 'org,ext', '--dry-run']);
+    assert.equal(io.code, 0, io.out + io.err);
     assert.match(io.out, /^ {2}rows deleted: {5}3$/m);
     assert.match(io.out, /^ {2}unique constraint: would build$/m);
     assert.match(io.out, /^ {2}replaces: {9}the plain unique constraint memberships_org_ext_key on \(org, ext\): dropped and re-created as UNIQUE NULLS NOT DISTINCT under the same name$/m);
