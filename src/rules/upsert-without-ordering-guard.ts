@@ -19,6 +19,7 @@ import type { OrmHostFacts } from '../embedded/orm/host';
 import { sqlColumns } from '../embedded/orm/resolve';
 import type { OrmWrite } from '../embedded/orm/types';
 import { LIBRARY_NAME, objectEntries, resolveWrite } from './orm';
+import { orderingGuardFix } from '../embedded/orm/fix';
 import type { HostContext } from './rule';
 
 const ID = 'upsert-without-ordering-guard';
@@ -30,7 +31,8 @@ const ID = 'upsert-without-ordering-guard';
 function orderable(table: TableDescription | undefined, name: string): boolean {
   const type = table?.columns.find((c) => c.name === name)?.type;
   if (!type) return true;
-  return /^(smallint|integer|bigint|numeric|real|double precision|timestamp|date|time|pg_lsn|int|xid8?)/.test(type);
+  // SQL type names, and the builders' own when a migration of theirs declared the column (knex `bigInteger`, `dateTime`)
+  return /^(smallint|integer|bigint|numeric|decimal|real|float|double|timestamp|date|time|pg_lsn|int|xid8?)/i.test(type);
 }
 
 /** Version columns, most specific first (an event sequence beats a wall-clock column). */
@@ -163,11 +165,14 @@ function checkOrm(o: OrmHostFacts, w: OrmWrite, ctx: HostContext): void {
   if (!c || c.action !== 'update' || !c.set?.length || !c.setSpan || !o.onPostgres(w)) return;
   const r = resolveWrite(o, ctx, w);
   const naming = w.library === 'kysely' || w.library === 'knex' || w.library === 'typeorm' ? 'column' : 'property';
-  const entries = objectEntries(ctx.text.slice(c.setSpan.start, c.setSpan.end));
+  const setText = ctx.text.slice(c.setSpan.start, c.setSpan.end);
+  // a list of columns (`.merge(['qty', 'ts_ms'])`, `.orUpdate([...])`, `updateOnDuplicate: [...]`) copies each from the incoming row
+  const listed = /^\s*\[/.test(setText);
+  const entries = listed ? undefined : objectEntries(setText);
   const copied: Array<{ key: string; column: string }> = [];
   for (const key of c.set) {
     const column = sqlColumns([key], naming, r?.entry)[0];
-    const value = entries.get(key) ?? '';
+    const value = entries ? entries.get(key) ?? '' : 'excluded';
     if (!isVersionColumn(column) || !orderable(r?.table, column) || !/\bexcluded\b/i.test(value)) continue;
     copied.push({ key, column });
   }
@@ -175,17 +180,21 @@ function checkOrm(o: OrmHostFacts, w: OrmWrite, ctx: HostContext): void {
   copied.sort((a, b) => rank(a.column) - rank(b.column));
   const v = copied[0];
   // a condition in the call that names the column (setWhere, where, .where(...) after the action) is a guard
-  const rest = ctx.text.slice(c.clause.start, w.call.end);
-  if (/\b(?:setWhere|where|targetWhere)\b/.test(rest) && (rest.includes(v.key) || rest.includes(v.column))) return;
+  const rest = ctx.text.slice(c.clause.start, c.setSpan.start) + ctx.text.slice(c.setSpan.end, w.call.end);
+  if (/\b(?:setWhere|where|whereRef|whereRaw|targetWhere)\b/.test(rest) && (rest.includes(v.key) || rest.includes(v.column))) return;
   const guard = `excluded.${ident(v.column)} > ${ident(r?.table?.name ?? w.table.sqlName ?? 'the_table')}.${ident(v.column)}`;
-  const how = w.library === 'drizzle' ? `setWhere: sql\`${guard}\``
-    : w.library === 'kysely' ? `.where('excluded.${v.column}', '>', eb.ref('${r?.table?.name ?? w.table.sqlName ?? 't'}.${v.column}'))` + ' after doUpdateSet'
-      : w.library === 'knex' || w.library === 'objection' ? `.where(...) after .merge(...) with ${guard}`
-        : `a WHERE ${guard} on the update`;
+  const fix = orderingGuardFix(ctx.text, w, v.key, v.column);
+  const how = fix ? fix.title.replace(/^Only overwrite with a newer row: /, '')
+    : w.library === 'drizzle' ? `setWhere: sql\`${guard}\` in the onConflictDoUpdate config`
+      : w.library === 'kysely' ? `.whereRef('excluded.${v.column}', '>', '<table>.${v.column}') after doUpdateSet`
+        : w.library === 'knex' || w.library === 'objection' ? `.whereRaw('excluded.?? > ??', ['${v.column}', '<table>.${v.column}']) after .merge(...)`
+          : w.library === 'mikro-orm' ? `the upsert's onConflictWhere option, or a where(...) after .merge(...), comparing with excluded.${ident(v.column)}`
+            : `${LIBRARY_NAME[w.library]} has no condition for its conflict update: write this upsert as SQL (INSERT ... ON CONFLICT ... DO UPDATE ... WHERE ${guard})`;
   ctx.report({
     start: c.setSpan.start,
     end: c.setSpan.end,
     message: `This ${LIBRARY_NAME[w.library]} upsert overwrites the stored row whatever its ${v.column}: a late or replayed event with an older ${v.column} replaces newer data, and the newer data is lost. Compare first (ON CONFLICT DO UPDATE ... WHERE ${guard}): ${how}.`,
+    fixes: fix ? [fix] : [],
   });
 }
 

@@ -121,3 +121,115 @@ export function prismaAdvice(w: OrmWrite, key?: readonly string[], declared = fa
     + `${declared ? `Write each row with upsert({ where: { ... }, create, update: {} }) on ${model}'s @@unique([${k}])` : `Declare the key on ${model} (@@unique([${k}])) and write each row with upsert({ where: { ... }, create, update: {} }) on it`}, `
     + `or send INSERT ... ON CONFLICT (${k}) DO NOTHING through $executeRaw.`;
 }
+
+/** A table expression a fix may repeat (`credential`, `schema.credential`), not a call or computed member. */
+function plainExpression(text: string, span: { start: number; end: number } | undefined): string | undefined {
+  const t = span ? text.slice(span.start, span.end) : undefined;
+  return t && /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/.test(t) ? t : undefined;
+}
+
+/** The table as a query builder's references name it: the alias of `'t as x'`, else the name as written. */
+function builderTableName(text: string, w: OrmWrite): string | undefined {
+  const raw = w.table.span ? text.slice(w.table.span.start, w.table.span.end).trim() : undefined;
+  const m = raw ? /^(['"`])([\w$.]+)(?:\s+as\s+([\w$]+))?\1$/i.exec(raw) : null;
+  if (m) return m[3] ?? m[2];
+  return w.table.sqlName && /^[\w$.]+$/.test(w.table.sqlName) ? (w.table.schema ? `${w.table.schema}.${w.table.sqlName}` : w.table.sqlName) : undefined;
+}
+
+/**
+ * The conflict target of a targeted ORM call replaced by `key` (names as keyNames gives them), in the
+ * library's syntax: `target: t.a` / `[t.a, t.b]` (Drizzle), `oc.column('a')` / `oc.columns([...])`
+ * (Kysely), `.onConflict([...])` (knex, Objection, MikroORM), `conflictAttributes: [...]` (Sequelize),
+ * the second list of `.orUpdate(set, [...])` or the parenthesised columns of `.onConflict('(...) DO ...')`
+ * (TypeORM). Undefined where the library names no target in a form a plain edit can rewrite (Prisma's
+ * `where` names a key by its values).
+ */
+export function retargetFix(text: string, w: OrmWrite, key: readonly string[], label: string): Fix | undefined {
+  const c = w.conflict;
+  if (!c || c.target.kind !== 'columns' || key.length === 0) return undefined;
+  const span = c.target.span;
+  const written = text.slice(span.start, span.end);
+  let newText: string;
+  switch (w.library) {
+    case 'drizzle': {
+      const t = plainExpression(text, w.table.span);
+      if (!t) return undefined;
+      newText = key.length === 1 ? `${t}.${key[0]}` : `[${key.map((k) => `${t}.${k}`).join(', ')}]`;
+      break;
+    }
+    case 'kysely':
+      if (!/^(?:column|columns)\s*\(/.test(written)) return undefined;
+      newText = key.length === 1 ? `column(${jsString(key[0])})` : `columns(${jsList(key)})`;
+      break;
+    case 'knex': case 'objection': case 'mikro-orm': case 'sequelize':
+      newText = key.length === 1 && w.library !== 'sequelize' && /^['"`]/.test(written) ? jsString(key[0]) : jsList(key);
+      break;
+    case 'typeorm': {
+      if (/^\[/.test(written)) { newText = jsList(key); break; }
+      // the raw `.onConflict('("a") DO NOTHING')`: only its column list changes
+      const m = /^(['"`])\s*\([^)]*\)([\s\S]*)\1$/.exec(written);
+      if (!m || /[\\$]/.test(m[2])) return undefined;
+      newText = jsString(`(${key.map((k) => quoteIdent(k)).join(', ')})${m[2]}`);
+      break;
+    }
+    default:
+      return undefined;
+  }
+  return { title: `Use conflict target ${newText} (${label})`, edits: [{ start: span.start, end: span.end, newText }] };
+}
+
+/** Whether the file already imports Drizzle's `sql` tag under that name; 'clash' when `sql` names something else. */
+function drizzleSqlImport(text: string): 'yes' | 'no' | 'clash' {
+  for (const m of text.matchAll(/\bimport\s+(?:type\s+)?\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]/g)) {
+    const names = m[1].split(',').map((s) => s.trim());
+    if (names.includes('sql')) return m[2] === 'drizzle-orm' ? 'yes' : 'clash';
+    if (names.some((n) => /\bas\s+sql$/.test(n))) return 'clash';
+  }
+  return /\b(?:const|let|var|function|import)\s+(?:\*\s+as\s+)?sql\b/.test(text) ? 'clash' : 'no';
+}
+
+/**
+ * The ordering guard of an ORM upsert (DO UPDATE ... WHERE excluded.v > t.v) in the library's syntax:
+ * Drizzle `setWhere: sql\`excluded.v > ${t.v}\`` (with the `sql` import when missing), Kysely
+ * `.whereRef('excluded.v', '>', 't.v')` after `doUpdateSet`, knex / Objection
+ * `.whereRaw('excluded.?? > ??', ['v', 't.v'])` after `.merge(...)` (knex writes that WHERE on the DO
+ * UPDATE for PostgreSQL). `prop` is the name the call uses for the column, `column` its SQL name.
+ * Undefined for the libraries with no such condition (Prisma, Sequelize, TypeORM) and for calls whose
+ * shape leaves no safe place (a Drizzle config that already has a where).
+ */
+export function orderingGuardFix(text: string, w: OrmWrite, prop: string, column: string): Fix | undefined {
+  const c = w.conflict;
+  if (!c || c.action !== 'update') return undefined;
+  switch (w.library) {
+    case 'drizzle': {
+      const t = plainExpression(text, w.table.span);
+      if (!t || !c.setSpan || !/^[A-Za-z_$][\w$]*$/.test(prop)) return undefined;
+      const call = text.slice(c.clause.start, c.clause.end);
+      if (/\b(?:where|setWhere)\s*:/.test(call.replace(text.slice(c.setSpan.start, c.setSpan.end), ''))) return undefined;
+      const imported = drizzleSqlImport(text);
+      if (imported === 'clash') return undefined;
+      const guard = `sql\`excluded.${quoteIdent(column)} > \${${t}.${prop}}\``;
+      const edits: TextEdit[] = [];
+      if (imported === 'no') {
+        const first = /^import\b/m.exec(text);
+        edits.push({ start: first ? first.index : 0, end: first ? first.index : 0, newText: "import { sql } from 'drizzle-orm';\n" });
+      }
+      edits.push({ start: c.setSpan.end, end: c.setSpan.end, newText: `, setWhere: ${guard}` });
+      return { title: `Only overwrite with a newer row: setWhere: ${guard}`, edits, preferred: true };
+    }
+    case 'kysely': {
+      const t = builderTableName(text, w);
+      if (!t || !c.actionSpan || !/^doUpdateSet\b/.test(text.slice(c.actionSpan.start, c.actionSpan.end))) return undefined;
+      const step = `.whereRef(${jsString(`excluded.${column}`)}, '>', ${jsString(`${t}.${column}`)})`;
+      return { title: `Only overwrite with a newer row: ${step}`, edits: [{ start: c.actionSpan.end, end: c.actionSpan.end, newText: step }], preferred: true };
+    }
+    case 'knex': case 'objection': {
+      const t = builderTableName(text, w);
+      if (!t || !c.actionSpan || !/^merge\b/.test(text.slice(c.actionSpan.start, c.actionSpan.end))) return undefined;
+      const step = `.whereRaw('excluded.?? > ??', ${jsList([column, `${t}.${column}`])})`;
+      return { title: `Only overwrite with a newer row: ${step}`, edits: [{ start: c.actionSpan.end, end: c.actionSpan.end, newText: step }], preferred: true };
+    }
+    default:
+      return undefined;
+  }
+}
