@@ -233,3 +233,137 @@ export function orderingGuardFix(text: string, w: OrmWrite, prop: string, column
       return undefined;
   }
 }
+
+/** Offset of the parenthesis closing the one at `open` (strings, templates and comments skipped); -1 if none. */
+function closeOf(text: string, open: number, limit: number): number {
+  let depth = 0;
+  for (let i = open; i < limit; i++) {
+    const ch = text[i];
+    if (ch === '"' || ch === "'" || ch === '`') {
+      for (i++; i < limit && text[i] !== ch; i++) if (text[i] === '\\') i++;
+    } else if (ch === '/' && text[i + 1] === '/') {
+      while (i < limit && text[i] !== '\n') i++;
+    } else if (ch === '/' && text[i + 1] === '*') {
+      i = text.indexOf('*/', i + 2);
+      if (i < 0) return -1;
+      i++;
+    } else if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') {
+      depth--;
+      if (depth === 0) return ch === ')' ? i : -1;
+    }
+  }
+  return -1;
+}
+
+/** Commas outside brackets, strings and templates: the argument list's separators (a trailing one counts). */
+function topLevelCommas(args: string): number {
+  let n = 0;
+  let depth = 0;
+  for (let i = 0; i < args.length; i++) {
+    const ch = args[i];
+    if (ch === '"' || ch === "'" || ch === '`') {
+      for (i++; i < args.length && args[i] !== ch; i++) if (args[i] === '\\') i++;
+    } else if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') depth--;
+    else if (ch === ',' && depth === 0) n++;
+  }
+  return n;
+}
+
+/** The last `.method(` of a call chain whose parenthesis closes the chain: its name's offset, `(` and `)`. */
+function lastLink(text: string, call: { start: number; end: number }, method: string): { name: number; open: number; close: number } | undefined {
+  const body = text.slice(call.start, call.end);
+  const re = new RegExp(`\\.\\s*(${method})\\s*\\(`, 'g');
+  let m: RegExpExecArray | null;
+  let found: { name: number; open: number; close: number } | undefined;
+  while ((m = re.exec(body))) {
+    const open = call.start + m.index + m[0].length - 1;
+    const close = closeOf(text, open, call.end);
+    if (close === call.end - 1) found = { name: call.start + m.index + m[0].indexOf(m[1]), open, close };
+  }
+  return found;
+}
+
+/** Whether the call's result is thrown away: `await x.create(...);` as a statement of its own. */
+function resultUnused(text: string, call: { start: number; end: number }): boolean {
+  const before = text.slice(Math.max(0, call.start - 200), call.start);
+  const after = text.slice(call.end, call.end + 40);
+  return /(?:^|[;{}]|\n)\s*(?:await\s+)?$/.test(before) && /^\s*(?:;|\n|$|\})/.test(after) && !/(?:return|=|=>|\()\s*(?:await\s+)?$/.test(before);
+}
+
+/** A key value a fix may write twice (in `where` and in `create`): a name, a member path or a literal. */
+function repeatable(value: string): boolean {
+  return /^(?:[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*|'[^'\\]*'|"[^"\\]*"|-?\d+(?:\.\d+)?)$/.test(value.trim());
+}
+
+/**
+ * The atomic form of a checked insert for the ORMs whose insert has no chainable conflict clause of
+ * its own form: `key` are the names the library uses for the unique key's columns, `columns` its SQL
+ * names. Each edit is offered only where it keeps what the call does to the data:
+ * - Prisma `create({ data: { ... } })` → `upsert({ where: { k: v }, create: { ... }, update: {} })` on a
+ *   one-field unique key whose value `data` spells plainly (Prisma then runs it as one INSERT ... ON
+ *   CONFLICT; a compound key or nested writes make it a read then a write again, so no edit);
+ * - Sequelize `create(row)` whose result is unused → `bulkCreate([row], { updateOnDuplicate: [k],
+ *   conflictAttributes: [k] })` (ON CONFLICT (k) DO UPDATE of the key itself, which keeps the row);
+ * - TypeORM `createQueryBuilder().insert().into(E).values(v)` → `.onConflict('("k") DO NOTHING')`;
+ * - MikroORM `qb.insert(v)` → `.onConflict([k]).ignore()`, and `em.insert(E, v)` whose result is unused
+ *   → `em.upsert(E, v, { onConflictFields: [k], onConflictAction: 'ignore' })`.
+ */
+export function atomicInsertFix(text: string, w: OrmWrite, key: readonly string[], columns: readonly string[], objectEntries: (t: string) => Map<string, string>): Fix | undefined {
+  if (w.conflict || key.length === 0) return undefined;
+  switch (w.library) {
+    case 'prisma': {
+      const link = lastLink(text, w.call, 'create');
+      if (!link || key.length !== 1) return undefined;
+      const arg = objectEntries(text.slice(link.open + 1, link.close));
+      const data = arg.get('data');
+      if (arg.size !== 1 || !data || !/^\{[\s\S]*\}$/.test(data.trim())) return undefined;
+      const cells = objectEntries(data);
+      const value = cells.get(key[0]);
+      if (!value || !repeatable(value)) return undefined;
+      // nested writes (`posts: { create: ... }`, `connect`) make Prisma read then write
+      if ([...cells.values()].some((v) => /^\{[\s\S]*\b(?:create|connect|connectOrCreate|createMany|upsert|set)\s*:/.test(v.trim()))) return undefined;
+      const newText = `upsert({ where: { ${key[0]}: ${value.trim()} }, create: ${data.trim()}, update: {} })`;
+      return { title: `Insert atomically: upsert({ where: { ${key[0]} }, create, update: {} })`, edits: [{ start: link.name, end: link.close + 1, newText }], preferred: true };
+    }
+    case 'sequelize': {
+      const link = lastLink(text, w.call, 'create');
+      if (!link || w.method !== 'create' || !resultUnused(text, w.call)) return undefined;
+      const args = text.slice(link.open + 1, link.close);
+      // one argument: a second (options) would need merging
+      if (topLevelCommas(args) > 0) return undefined;
+      const list = jsList(key);
+      const newText = `bulkCreate([${args.trim()}], { updateOnDuplicate: ${list}, conflictAttributes: ${list} })`;
+      return { title: `Insert atomically: bulkCreate([row], { updateOnDuplicate: ${list}, conflictAttributes: ${list} }) (ON CONFLICT (${columns.join(', ')}) DO UPDATE of the key itself, which keeps the row)`, edits: [{ start: link.name, end: link.close + 1, newText }], preferred: true };
+    }
+    case 'typeorm': {
+      const body = text.slice(w.call.start, w.call.end);
+      if (!/\.\s*into\s*\(/.test(body) || !/\.\s*values\s*\(/.test(body)) return undefined;
+      const exec = /\.\s*execute\s*\(\s*\)\s*$/.exec(body);
+      const at = exec ? w.call.start + exec.index : w.call.end;
+      const step = `.onConflict(${jsString(`(${columns.map((c) => quoteIdent(c)).join(', ')}) DO NOTHING`)})`;
+      return { title: `Insert atomically: ${step}`, edits: [{ start: at, end: at, newText: step }], preferred: true };
+    }
+    case 'mikro-orm': {
+      const em = lastLink(text, w.call, 'insert');
+      if (em && w.method === 'insert' && /^\s*[A-Za-z_$][\w$]*\s*,/.test(text.slice(em.open + 1, em.close))) {
+        if (!resultUnused(text, w.call)) return undefined;
+        const opts = `{ onConflictFields: ${jsList(key)}, onConflictAction: 'ignore' }`;
+        return {
+          title: `Insert atomically: upsert(Entity, data, ${opts})`,
+          edits: [{ start: em.name, end: em.name + 'insert'.length, newText: 'upsert' }, { start: em.close, end: em.close, newText: `, ${opts}` }],
+          preferred: true,
+        };
+      }
+      const body = text.slice(w.call.start, w.call.end);
+      if (!/\.\s*insert\s*\(/.test(body)) return undefined;
+      const exec = /\.\s*execute\s*\(\s*\)\s*$/.exec(body);
+      const at = exec ? w.call.start + exec.index : w.call.end;
+      const step = `.onConflict(${jsList(key)}).ignore()`;
+      return { title: `Insert atomically: ${step}`, edits: [{ start: at, end: at, newText: step }], preferred: true };
+    }
+    default:
+      return undefined;
+  }
+}

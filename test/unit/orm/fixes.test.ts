@@ -133,3 +133,229 @@ test('knex upsert: the ordering guard fix chains .whereRaw(\'excluded.?? > ??\',
   only(lintTs(after, knexFiles), 'upsert-without-ordering-guard', 0);
   assert.deepEqual(typeErrors({ 'app.ts': after }), []);
 });
+
+// ---- on-conflict-target-without-unique-index: retargeting to a key the call writes ----------------
+
+test('drizzle: a target that is no key is retargeted to the unique key the written columns cover; re-lints clean and type-checks', () => {
+  const bad = drizzleUpsert.replace('target: [dev.tenantId, dev.serial]', 'target: dev.serial');
+  const [f] = only(lintTs(bad, drizzleFiles), 'on-conflict-target-without-unique-index');
+  assert.equal(bad.slice(f.start, f.end), 'dev.serial');
+  assert.deepEqual(f.fixes.map((x) => x.edits[0].newText), ['[dev.tenantId, dev.serial]', 'dev.id']);
+  const after = fixed(bad, f);
+  assert.equal(after.replace(/setWhere[^\n]*/, ''), drizzleUpsert.replace(/setWhere[^\n]*/, ''));
+  only(lintTs(after, drizzleFiles), 'on-conflict-target-without-unique-index', 0);
+  assert.deepEqual(typeErrors({ 'app.ts': after, 'db/schema.ts': drizzleSchema }), []);
+});
+
+test('drizzle: no retarget when the written columns are not literal or cover no key, and the message says why', () => {
+  const rows = drizzleUpsert.replace('.values({ id: e.id, tenantId: e.tenantId, serial: e.serial, firmware: e.firmware, updatedAt: e.at })', '.values(e as never)').replace('target: [dev.tenantId, dev.serial]', 'target: dev.serial');
+  const [f] = only(lintTs(rows, drizzleFiles), 'on-conflict-target-without-unique-index');
+  assert.equal(f.fixes.length, 0);
+  assert.match(f.message, /No quick fix: the call's columns are not literal/);
+  const partial = drizzleUpsert.replace('{ id: e.id, tenantId: e.tenantId, serial: e.serial,', '{ serial: e.serial,').replace('target: [dev.tenantId, dev.serial]', 'target: dev.serial');
+  const [g] = only(lintTs(partial, drizzleFiles), 'on-conflict-target-without-unique-index');
+  assert.equal(g.fixes.length, 0);
+  assert.match(g.message, /No quick fix: the call writes \(serial, firmware, updated_at\), which covers none of the table's unique keys/);
+});
+
+test('kysely and knex: the retarget fix writes oc.columns([...]) / .onConflict([...]) with the key; re-lints clean and type-checks', () => {
+  const k = kyselyUpsert.replace("oc.columns(['sensor', 'kind'])", "oc.column('kind')");
+  const [f] = only(lintTs(k, kyselyFiles), 'on-conflict-target-without-unique-index');
+  assert.equal(preferred(f), "Use conflict target columns(['sensor', 'kind']) (unique constraint reading_sensor_kind (sensor, kind))");
+  const after = fixed(k, f);
+  assert.equal(after, kyselyUpsert);
+  assert.deepEqual(typeErrors({ 'app.ts': after }), []);
+  const kn = knexUpsert.replace(".onConflict('sku')", ".onConflict('qty')");
+  const [g] = only(lintTs(kn, knexFiles), 'on-conflict-target-without-unique-index');
+  const afterKnex = fixed(kn, g);
+  assert.equal(afterKnex, knexUpsert);
+  only(lintTs(afterKnex, knexFiles), 'on-conflict-target-without-unique-index', 0);
+  assert.deepEqual(typeErrors({ 'app.ts': afterKnex }), []);
+});
+
+// ---- Sequelize, TypeORM, MikroORM (type-checked) and Prisma --------------------------------------
+
+const sequelizeModel = `import { DataTypes, Model, Sequelize, type CreationOptional, type InferAttributes, type InferCreationAttributes } from 'sequelize';
+
+export const sequelize = new Sequelize('postgres://localhost/app', { dialect: 'postgres' });
+
+export class Member extends Model<InferAttributes<Member>, InferCreationAttributes<Member>> {
+  declare id: CreationOptional<number>;
+  declare orgId: number;
+  declare email: string;
+  declare role: string;
+}
+
+Member.init({
+  id: { type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true },
+  orgId: { type: DataTypes.INTEGER, allowNull: false },
+  email: { type: DataTypes.STRING, allowNull: false },
+  role: { type: DataTypes.STRING, allowNull: false },
+}, { sequelize, tableName: 'member', indexes: [{ unique: true, fields: ['orgId', 'email'] }] });
+`;
+const sequelizeFiles = [{ path: 'src/models/member.ts', text: sequelizeModel }];
+const sequelizeInvite = `import type { Transaction } from 'sequelize';
+import { Member } from './models/member.js';
+
+export async function invite(orgId: number, email: string) {
+  const existing = await Member.findOne({ where: { orgId, email } });
+  if (!existing) {
+    await Member.create({ orgId, email, role: 'member' });
+  }
+}
+`;
+
+test('sequelize: findOne then create; the fix is bulkCreate([row], { updateOnDuplicate, conflictAttributes }) on the unique index, the message says findOrCreate is itself racy; re-lints clean and type-checks', () => {
+  assert.deepEqual(typeErrors({ 'app.ts': sequelizeInvite, 'models/member.ts': sequelizeModel }), []);
+  const [f] = only(lintTs(sequelizeInvite, sequelizeFiles), 'check-then-insert-race');
+  assert.match(f.message, /findOrCreate is itself a read then an insert/);
+  const after = fixed(sequelizeInvite, f);
+  assert.match(after, /await Member\.bulkCreate\(\[\{ orgId, email, role: 'member' \}\], \{ updateOnDuplicate: \['orgId', 'email'\], conflictAttributes: \['orgId', 'email'\] \}\);/);
+  const again = lintTs(after, sequelizeFiles);
+  for (const rule of ['check-then-insert-race', 'on-conflict-without-target', 'on-conflict-target-without-unique-index', 'upsert-without-ordering-guard']) only(again, rule, 0);
+  assert.deepEqual(typeErrors({ 'app.ts': after, 'models/member.ts': sequelizeModel }), []);
+  // the result is used: bulkCreate returns an array, so no edit
+  const used = sequelizeInvite.replace('    await Member.create(', '    return Member.create(');
+  const [g] = only(lintTs(used, sequelizeFiles), 'check-then-insert-race');
+  assert.equal(g.fixes.length, 0);
+});
+
+test('sequelize: the type check sees a wrong fix (an attribute the model does not have)', () => {
+  const wrong = sequelizeInvite.replace("await Member.create({ orgId, email, role: 'member' });", "await Member.bulkCreate([{ orgId, email, role: 'member' }], { updateOnDuplicate: ['orgId'], conflictAttributes: ['orgId', 'mail'] });");
+  assert.ok(typeErrors({ 'app.ts': wrong, 'models/member.ts': sequelizeModel }).some((e) => /"mail"/.test(e)), 'an error naming the wrong attribute');
+});
+
+test('sequelize: the retarget fix rewrites conflictAttributes to the unique index; re-lints clean and type-checks', () => {
+  const text = sequelizeInvite.replace("await Member.create({ orgId, email, role: 'member' });", "await Member.bulkCreate([{ orgId, email, role: 'member' }], { updateOnDuplicate: ['role'], conflictAttributes: ['email'] });");
+  const [f] = only(lintTs(text, sequelizeFiles), 'on-conflict-target-without-unique-index');
+  const after = fixed(text, f);
+  assert.match(after, /conflictAttributes: \['orgId', 'email'\]/);
+  only(lintTs(after, sequelizeFiles), 'on-conflict-target-without-unique-index', 0);
+  assert.deepEqual(typeErrors({ 'app.ts': after, 'models/member.ts': sequelizeModel }), []);
+});
+
+const typeormEntity = `import { Entity, PrimaryGeneratedColumn, Column, Unique } from 'typeorm';
+
+@Entity('subscription')
+@Unique(['userId', 'topic'])
+export class Subscription {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column({ name: 'user_id' }) userId!: string;
+  @Column() topic!: string;
+}
+`;
+const typeormFiles = [{ path: 'src/entity/Subscription.ts', text: typeormEntity }];
+const typeormSubscribe = `import { DataSource } from 'typeorm';
+import { Subscription } from './entity/Subscription.js';
+
+export async function subscribe(ds: DataSource, userId: string, topic: string) {
+  const found = await ds.getRepository(Subscription).findOneBy({ userId, topic });
+  if (found) return;
+  await ds
+    .createQueryBuilder()
+    .insert()
+    .into(Subscription)
+    .values({ userId, topic })
+    .execute();
+}
+`;
+
+test('typeorm: findOneBy then an insert query builder; the fix adds .onConflict(\'("user_id", topic) DO NOTHING\') before execute(); re-lints clean and type-checks', () => {
+  const [f] = only(lintTs(typeormSubscribe, typeormFiles), 'check-then-insert-race');
+  assert.equal(preferred(f), 'Insert atomically: .onConflict(\'(user_id, topic) DO NOTHING\')');
+  const after = fixed(typeormSubscribe, f);
+  assert.match(after, /\.values\(\{ userId, topic \}\)\n    \.onConflict\('\(user_id, topic\) DO NOTHING'\)\.execute\(\);/);
+  const again = lintTs(after, typeormFiles);
+  for (const rule of ['check-then-insert-race', 'on-conflict-without-target', 'on-conflict-target-without-unique-index']) only(again, rule, 0);
+  assert.deepEqual(typeErrors({ 'app.ts': after, 'entity/Subscription.ts': typeormEntity }), []);
+});
+
+const mikroEntity = `import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+
+@Entity({ tableName: 'link' })
+@Unique({ properties: ['from', 'to'] })
+export class Link {
+  @PrimaryKey() id!: number;
+  @Property() from!: string;
+  @Property() to!: string;
+}
+`;
+const mikroFiles = [{ path: 'src/entities/Link.ts', text: mikroEntity }];
+const mikroAdd = `import type { EntityManager } from '@mikro-orm/postgresql';
+import { Link } from './entities/Link.js';
+
+export async function addLink(em: EntityManager, from: string, to: string) {
+  const existing = await em.findOne(Link, { from, to });
+  if (!existing) {
+    await em.insert(Link, { from, to });
+  }
+}
+`;
+
+test('mikro-orm: findOne then em.insert; the fix is em.upsert(Link, data, { onConflictFields, onConflictAction: \'ignore\' }); re-lints clean and type-checks', () => {
+  assert.deepEqual(typeErrors({ 'app.ts': mikroAdd, 'entities/Link.ts': mikroEntity }), []);
+  const [f] = only(lintTs(mikroAdd, mikroFiles), 'check-then-insert-race');
+  const after = fixed(mikroAdd, f);
+  assert.match(after, /await em\.upsert\(Link, \{ from, to \}, \{ onConflictFields: \['from', 'to'\], onConflictAction: 'ignore' \}\);/);
+  only(lintTs(after, mikroFiles), 'check-then-insert-race', 0);
+  assert.deepEqual(typeErrors({ 'app.ts': after, 'entities/Link.ts': mikroEntity }), []);
+});
+
+test('mikro-orm: findOne then qb.insert(...).execute(); the fix chains .onConflict([...]).ignore() before execute(); re-lints clean and type-checks', () => {
+  const text = mikroAdd.replace('    await em.insert(Link, { from, to });', '    await em.createQueryBuilder(Link).insert({ from, to }).execute();');
+  const [f] = only(lintTs(text, mikroFiles), 'check-then-insert-race');
+  const after = fixed(text, f);
+  assert.match(after, /\.insert\(\{ from, to \}\)\.onConflict\(\['from', 'to'\]\)\.ignore\(\)\.execute\(\);/);
+  const again = lintTs(after, mikroFiles);
+  for (const rule of ['check-then-insert-race', 'on-conflict-without-target']) only(again, rule, 0);
+  assert.deepEqual(typeErrors({ 'app.ts': after, 'entities/Link.ts': mikroEntity }), []);
+});
+
+const prismaSchema = `datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+
+model User {
+  id    String @id @default(cuid())
+  email String @unique
+  name  String
+}
+
+model Membership {
+  id     String @id @default(cuid())
+  orgId  String
+  userId String
+  @@unique([orgId, userId])
+}
+`;
+const prismaFiles = [{ path: 'prisma/schema.prisma', text: prismaSchema }];
+
+test('prisma: findUnique then create on a one-field @unique; the fix is upsert({ where, create, update: {} }) and re-lints clean; a compound key or nested writes get advice only', () => {
+  const text = `import { PrismaClient } from '@prisma/client';
+const prisma = new PrismaClient();
+export async function signUp(email: string, name: string) {
+  const user = await prisma.user.findUnique({ where: { email } });
+  if (!user) {
+    await prisma.user.create({ data: { email, name } });
+  }
+}
+`;
+  const [f] = only(lintTs(text, prismaFiles), 'check-then-insert-race');
+  const after = fixed(text, f);
+  assert.match(after, /await prisma\.user\.upsert\(\{ where: \{ email: email \}, create: \{ email, name \}, update: \{\} \}\);/);
+  only(lintTs(after, prismaFiles), 'check-then-insert-race', 0);
+  const nested = text.replace('data: { email, name }', 'data: { email, name, profile: { create: { bio: name } } }');
+  const [g] = only(lintTs(nested, prismaFiles), 'check-then-insert-race');
+  assert.equal(g.fixes.length, 0);
+  const compound = `import { PrismaClient } from '@prisma/client';
+const prisma = new PrismaClient();
+export async function join(orgId: string, userId: string) {
+  const m = await prisma.membership.findFirst({ where: { orgId, userId } });
+  if (!m) await prisma.membership.create({ data: { orgId, userId } });
+}
+`;
+  const [h] = only(lintTs(compound, prismaFiles), 'check-then-insert-race');
+  assert.equal(h.fixes.length, 0);
+  assert.match(h.message, /upsert\(\{ where: \{ orgId, userId \}, create, update: \{\} \}\) \(one-field keys only/);
+});
