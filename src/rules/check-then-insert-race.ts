@@ -174,7 +174,7 @@ function check(ctx: HostContext): void {
     for (const region of regions) {
       for (const stmt of region.doc.statements) {
         for (const ins of stmt.inserts) {
-          if (ins.onConflict) continue;
+          if (ins.onConflict || conflictInEveryBranch(region, ins)) continue;
           const hit = checks.find((c) => sameName(c.table, ins.table) && (!ins.columns || c.columns.every((col) => ins.columns!.some((ic) => ic.name === col))));
           if (hit) report(ctx, region, ins, hit, (lineStarts ??= lineStartsOf(ctx.text)));
         }
@@ -182,6 +182,20 @@ function check(ctx: HostContext): void {
       checks.push(...selectChecks(ctx, region));
     }
   }
+}
+
+/**
+ * Whether every branch combination of the region's conditional fragments gives INSERTs into this
+ * table an ON CONFLICT clause (`INSERT ... ${updateExisting ? 'ON CONFLICT (k) DO UPDATE ...' : 'ON CONFLICT (k) DO NOTHING'}`):
+ * then no executed form of the statement is a plain insert.
+ */
+function conflictInEveryBranch(region: HostRegion, ins: InsertFacts): boolean {
+  const docs = region.variants;
+  if (!docs?.length) return false;
+  return docs.every((d) => {
+    const same = d.statements.flatMap((s) => s.inserts).filter((i) => sameName(i.table, ins.table));
+    return same.length > 0 && same.every((i) => !!i.onConflict);
+  });
 }
 
 /** Text to insert into a JS string literal delimited by `quote` (quoted identifiers need escaping there). */
