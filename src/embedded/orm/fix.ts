@@ -324,7 +324,8 @@ export function atomicInsertFix(text: string, w: OrmWrite, key: readonly string[
       if (!value || !repeatable(value)) return undefined;
       // nested writes (`posts: { create: ... }`, `connect`) make Prisma read then write
       if ([...cells.values()].some((v) => /^\{[\s\S]*\b(?:create|connect|connectOrCreate|createMany|upsert|set)\s*:/.test(v.trim()))) return undefined;
-      const newText = `upsert({ where: { ${key[0]}: ${value.trim()} }, create: ${data.trim()}, update: {} })`;
+      const where = value.trim() === key[0] ? key[0] : `${key[0]}: ${value.trim()}`;
+      const newText = `upsert({ where: { ${where} }, create: ${data.trim()}, update: {} })`;
       return { title: `Insert atomically: upsert({ where: { ${key[0]} }, create, update: {} })`, edits: [{ start: link.name, end: link.close + 1, newText }], preferred: true };
     }
     case 'sequelize': {

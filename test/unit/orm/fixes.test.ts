@@ -343,7 +343,7 @@ export async function signUp(email: string, name: string) {
 `;
   const [f] = only(lintTs(text, prismaFiles), 'check-then-insert-race');
   const after = fixed(text, f);
-  assert.match(after, /await prisma\.user\.upsert\(\{ where: \{ email: email \}, create: \{ email, name \}, update: \{\} \}\);/);
+  assert.match(after, /await prisma\.user\.upsert\(\{ where: \{ email \}, create: \{ email, name \}, update: \{\} \}\);/);
   only(lintTs(after, prismaFiles), 'check-then-insert-race', 0);
   const nested = text.replace('data: { email, name }', 'data: { email, name, profile: { create: { bio: name } } }');
   const [g] = only(lintTs(nested, prismaFiles), 'check-then-insert-race');
