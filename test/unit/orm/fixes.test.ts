@@ -359,3 +359,13 @@ export async function join(orgId: string, userId: string) {
   assert.equal(h.fixes.length, 0);
   assert.match(h.message, /upsert\(\{ where: \{ orgId, userId \}, create, update: \{\} \}\) \(one-field keys only/);
 });
+
+test('typeorm: orUpdate(set, [target]) on a column that is no key is retargeted to the unique columns; re-lints clean and type-checks', () => {
+  const text = typeormSubscribe.replace('    .execute();', "    .orUpdate(['topic'], ['topic'])\n    .execute();");
+  const [f] = only(lintTs(text, typeormFiles), 'on-conflict-target-without-unique-index');
+  assert.equal(text.slice(f.start, f.end), "['topic']");
+  const after = fixed(text, f);
+  assert.match(after, /\.orUpdate\(\['topic'\], \['user_id', 'topic'\]\)/);
+  only(lintTs(after, typeormFiles), 'on-conflict-target-without-unique-index', 0);
+  assert.deepEqual(typeErrors({ 'app.ts': after, 'entity/Subscription.ts': typeormEntity }), []);
+});
