@@ -304,8 +304,9 @@ function repeatable(value: string): boolean {
  * - Prisma `create({ data: { ... } })` → `upsert({ where: { k: v }, create: { ... }, update: {} })` on a
  *   one-field unique key whose value `data` spells plainly (Prisma then runs it as one INSERT ... ON
  *   CONFLICT; a compound key or nested writes make it a read then a write again, so no edit);
- * - Sequelize `create(row)` whose result is unused → `bulkCreate([row], { updateOnDuplicate: [k],
- *   conflictAttributes: [k] })` (ON CONFLICT (k) DO UPDATE of the key itself, which keeps the row);
+ * - Sequelize `create(row)` whose result is unused → `bulkCreate([row], { validate: true,
+ *   individualHooks: true, updateOnDuplicate: [k], conflictAttributes: [k] })` (ON CONFLICT (k) DO UPDATE
+ *   of the key itself, which keeps the row; create's validation and hooks kept);
  * - TypeORM `createQueryBuilder().insert().into(E).values(v)` → `.onConflict('("k") DO NOTHING')`;
  * - MikroORM `qb.insert(v)` → `.onConflict([k]).ignore()`, and `em.insert(E, v)` whose result is unused
  *   → `em.upsert(E, v, { onConflictFields: [k], onConflictAction: 'ignore' })`.
@@ -335,7 +336,8 @@ export function atomicInsertFix(text: string, w: OrmWrite, key: readonly string[
       // one argument: a second (options) would need merging
       if (topLevelCommas(args) > 0) return undefined;
       const list = jsList(key);
-      const newText = `bulkCreate([${args.trim()}], { updateOnDuplicate: ${list}, conflictAttributes: ${list} })`;
+      // validate and individualHooks: create's own validation and hooks, which bulkCreate skips by default
+      const newText = `bulkCreate([${args.trim()}], { validate: true, individualHooks: true, updateOnDuplicate: ${list}, conflictAttributes: ${list} })`;
       return { title: `Insert atomically: bulkCreate([row], { updateOnDuplicate: ${list}, conflictAttributes: ${list} }) (ON CONFLICT (${columns.join(', ')}) DO UPDATE of the key itself, which keeps the row)`, edits: [{ start: link.name, end: link.close + 1, newText }], preferred: true };
     }
     case 'typeorm': {

@@ -210,7 +210,7 @@ test('sequelize: findOne then create; the fix is bulkCreate([row], { updateOnDup
   const [f] = only(lintTs(sequelizeInvite, sequelizeFiles), 'check-then-insert-race');
   assert.match(f.message, /findOrCreate is itself a read then an insert/);
   const after = fixed(sequelizeInvite, f);
-  assert.match(after, /await Member\.bulkCreate\(\[\{ orgId, email, role: 'member' \}\], \{ updateOnDuplicate: \['orgId', 'email'\], conflictAttributes: \['orgId', 'email'\] \}\);/);
+  assert.match(after, /await Member\.bulkCreate\(\[\{ orgId, email, role: 'member' \}\], \{ validate: true, individualHooks: true, updateOnDuplicate: \['orgId', 'email'\], conflictAttributes: \['orgId', 'email'\] \}\);/);
   const again = lintTs(after, sequelizeFiles);
   for (const rule of ['check-then-insert-race', 'on-conflict-without-target', 'on-conflict-target-without-unique-index', 'upsert-without-ordering-guard']) only(again, rule, 0);
   assert.deepEqual(typeErrors({ 'app.ts': after, 'models/member.ts': sequelizeModel }), []);
