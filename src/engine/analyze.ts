@@ -139,7 +139,11 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
       try {
         // A region with no variants is linted as it is: its document is already parsed.
         const first = firstOf.get(p.group);
-        found.push({ sql: p.sql, doc: parse(first && first.sql.text === p.sql.text ? first.sql : p.sql), plan: p });
+        const h: PlannedHostRegion = { sql: p.sql, doc: parse(first && first.sql.text === p.sql.text ? first.sql : p.sql), plan: p };
+        // the branch combinations of its conditional fragments, as the statement rules read them
+        const branches = hostRegions.filter((b) => b.plan.group === p.group);
+        if (branches.some((b) => b.sql.text !== p.sql.text)) h.variants = branches.map((b) => b.doc);
+        found.push(h);
       } catch {
         // Same.
       }
@@ -328,7 +332,7 @@ function runHostRules(run: Run, host: HostFile, all: PlannedHostRegion[], emit: 
   const { text, tokens, stream, orm } = host;
   for (const a of run.enabled) {
     if (!a.rule.host) continue;
-    const regions: HostRegion[] = (a.rule.anyDialect ? all : postgres).map((h) => ({ sql: h.sql, doc: h.doc }));
+    const regions: HostRegion[] = (a.rule.anyDialect ? all : postgres).map((h) => ({ sql: h.sql, doc: h.doc, ...(h.variants ? { variants: h.variants } : {}) }));
     try {
       a.rule.host({
         text, path: run.input.path, language: run.language, regions, schema: run.input.schema, config: run.config,

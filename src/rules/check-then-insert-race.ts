@@ -19,7 +19,8 @@ import { findNodes, sval } from './ast';
 import { checkThenInsert } from '../embedded/orm/recognise';
 import { sqlColumns } from '../embedded/orm/resolve';
 import type { OrmCheckThenInsert } from '../embedded/orm/types';
-import { asRowNames, LIBRARY_NAME, resolveWrite } from './orm';
+import { asRowNames, LIBRARY_NAME, objectEntries, resolveWrite } from './orm';
+import { atomicInsertFix } from '../embedded/orm/fix';
 
 const ID = 'check-then-insert-race';
 
@@ -173,7 +174,7 @@ function check(ctx: HostContext): void {
     for (const region of regions) {
       for (const stmt of region.doc.statements) {
         for (const ins of stmt.inserts) {
-          if (ins.onConflict) continue;
+          if (ins.onConflict || conflictInEveryBranch(region, ins)) continue;
           const hit = checks.find((c) => sameName(c.table, ins.table) && (!ins.columns || c.columns.every((col) => ins.columns!.some((ic) => ic.name === col))));
           if (hit) report(ctx, region, ins, hit, (lineStarts ??= lineStartsOf(ctx.text)));
         }
@@ -181,6 +182,20 @@ function check(ctx: HostContext): void {
       checks.push(...selectChecks(ctx, region));
     }
   }
+}
+
+/**
+ * Whether every branch combination of the region's conditional fragments gives INSERTs into this
+ * table an ON CONFLICT clause (`INSERT ... ${updateExisting ? 'ON CONFLICT (k) DO UPDATE ...' : 'ON CONFLICT (k) DO NOTHING'}`):
+ * then no executed form of the statement is a plain insert.
+ */
+function conflictInEveryBranch(region: HostRegion, ins: InsertFacts): boolean {
+  const docs = region.variants;
+  if (!docs?.length) return false;
+  return docs.every((d) => {
+    const same = d.statements.flatMap((s) => s.inserts).filter((i) => sameName(i.table, ins.table));
+    return same.length > 0 && same.every((i) => !!i.onConflict);
+  });
 }
 
 /** Text to insert into a JS string literal delimited by `quote` (quoted identifiers need escaping there). */
@@ -258,12 +273,16 @@ function checkOrm(ctx: HostContext, pair: OrmCheckThenInsert, lineStarts: () => 
     : 'both insert, and the table gets duplicate rows';
   const tableText = w.table.span ? ctx.text.slice(w.table.span.start, w.table.span.end) : undefined;
   const form = keyNames?.length ? atomicForm(w.library, tableText && /^[\w$.]+$/.test(tableText) ? tableText : undefined, keyNames) : undefined;
-  const upsert = w.library === 'prisma' ? 'upsert({ where: { <unique key> }, create, update: {} })'
-    : w.library === 'sequelize' ? 'findOrCreate or bulkCreate(..., { ignoreDuplicates: true }) on a unique key'
-      : w.library === 'typeorm' ? '.orIgnore() / .orUpdate(...) on the insert query builder, on a unique key'
-        : w.library === 'mikro-orm' ? 'upsert(...) or .onConflict([key]).ignore() on a unique key'
+  const k = keyNames?.length ? keyNames.join(', ') : '<unique key>';
+  const upsert = w.library === 'prisma' ? `upsert({ where: { ${k} }, create, update: {} }) (one-field keys only: with a compound key or nested writes Prisma reads then writes, and the race stays)`
+    : w.library === 'sequelize' ? `bulkCreate([row], { updateOnDuplicate: [${k}], conflictAttributes: [${k}] }) (findOrCreate is itself a read then an insert: it only stays correct because a unique key turns the loser's insert into a 23505 it catches)`
+      : w.library === 'typeorm' ? `.onConflict('(${k}) DO NOTHING') on the insert query builder, or .orUpdate([...], [${k}])`
+        : w.library === 'mikro-orm' ? `em.upsert(Entity, data, { onConflictFields: [${k}], onConflictAction: 'ignore' }) or qb.insert(data).onConflict([${k}]).ignore()`
           : form ?? 'an insert with a conflict clause on the key';
   const fixes: Fix[] = [];
+  // the ORMs without a chainable clause of their own: only on a real unique key (else ON CONFLICT fails with 42P10, and Prisma's where does not type-check)
+  const atomic = !form && key && keyNames ? atomicInsertFix(ctx.text, w, keyNames, key.columns, objectEntries) : undefined;
+  if (atomic) fixes.push(atomic);
   if (form) {
     // the clause goes before `.execute()` (Kysely) or at the end of the chain
     const call = ctx.text.slice(w.call.start, w.call.end);

@@ -17,6 +17,8 @@ import { resolveTable } from './tables';
 import type { OrmHostFacts } from '../embedded/orm/host';
 import type { OrmWrite } from '../embedded/orm/types';
 import { LIBRARY_NAME, resolveWrite } from './orm';
+import { keyNames, retargetFix } from '../embedded/orm/fix';
+import type { OrmSchemaTable } from '../embedded/orm/schema';
 import type { HostContext } from './rule';
 import { errorIfCertain, keysLater, tableAt } from './certainty';
 
@@ -145,9 +147,34 @@ function checkOrm(o: OrmHostFacts, w: OrmWrite, ctx: HostContext): void {
   const message = candidates.length
     ? `This ${LIBRARY_NAME[w.library]} conflict target ${written} fails at run time (42P10): the only unique index on (${cols.join(', ')}) of ${name} is partial (${keyLabel(candidates[0])}), and it is an arbiter only when the target repeats its predicate (${w.library === 'drizzle' ? 'targetWhere' : 'a WHERE on the target'}: ${candidates[0].predicate}).`
     : `This ${LIBRARY_NAME[w.library]} conflict target ${written} fails at run time (42P10: no unique or exclusion constraint matches it): ${name} has no unique index on exactly (${cols.join(', ')})${describeKeys(table)}. Declare that key in the schema, or name one the table has.`;
+  const { fixes, why } = candidates.length ? { fixes: [], why: '' } : retargetFixes(w, r.entry, r.facts, table, cols, ctx.text);
   // keys declared in ORM files only may miss an index made by raw SQL elsewhere: certain only with the SQL DDL
   const ormOnly = !!r.entry && r.entry.table === table;
-  ctx.report({ start: c.target.span.start, end: c.target.span.end, message, severity: ormOnly ? 'warning' : undefined, related: related(table, name) });
+  ctx.report({ start: c.target.span.start, end: c.target.span.end, message: message + why, severity: ormOnly ? 'warning' : undefined, fixes, related: related(table, name) });
+}
+
+/**
+ * Retargeting an ORM call to a unique key the table has, when that is sound: the key is whole and
+ * unconditional (no predicate, no expression) and every one of its columns is among the columns the
+ * call writes (else the new target would compare defaults or NULLs and arbitrate nothing). Keys that
+ * contain the written target come first. When none qualifies, `why` says so for the message.
+ */
+function retargetFixes(w: OrmWrite, entry: OrmSchemaTable | undefined, facts: InsertFacts, table: TableDescription, target: readonly string[], text: string): { fixes: Fix[]; why: string } {
+  const keys = arbiterKeys(table).filter((k) => !k.predicate && !k.expression);
+  if (!keys.length) return { fixes: [], why: '' };
+  const written = facts.columns?.map((c) => c.name);
+  if (!written) return { fixes: [], why: ' No quick fix: the call\'s columns are not literal here, so no key can be shown to be written by it.' };
+  const covered = keys.filter((k) => k.columns.every((col) => written.includes(col)));
+  if (!covered.length) return { fixes: [], why: ` No quick fix: the call writes (${written.join(', ')}), which covers none of the table's unique keys, so any other target would arbitrate nothing.` };
+  const contains = (k: UniqueKey) => target.every((col) => k.columns.includes(col));
+  covered.sort((a, b) => Number(contains(b)) - Number(contains(a)) || a.columns.length - b.columns.length);
+  const fixes: Fix[] = [];
+  for (const k of covered) {
+    const fix = retargetFix(text, w, keyNames(w.library, k.columns, entry), keyLabel(k));
+    if (fix) fixes.push(fix);
+  }
+  if (fixes[0]) fixes[0].preferred = true;
+  return { fixes, why: fixes.length ? '' : ` No quick fix: ${LIBRARY_NAME[w.library]} names this target in a form an edit cannot rewrite here.` };
 }
 
 /** ON CONFLICT target that matches no unique index/constraint of the known table (42P10). */

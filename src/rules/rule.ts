@@ -82,6 +82,11 @@ export interface CatalogFacts {
 export interface HostRegion {
   sql: EmbeddedSql;
   doc: SqlDocument;
+  /**
+   * When the region has conditional fragments (`${cond ? 'ON CONFLICT ...' : '...'}`), the document of
+   * each branch combination the executed-SQL plan reads (src/embedded/plan.ts); `doc` is the region as found.
+   */
+  variants?: SqlDocument[];
 }
 
 /** What a host-level rule sees in a TS/JS file: the whole host text and every SQL region in it. */

@@ -10,6 +10,7 @@
 import type { TableDescription } from '../core/catalog';
 import type { InsertFacts, Statement } from '../core/facts';
 import type { Fix } from '../core/types';
+import type { EmbeddedSql } from '../embedded/types';
 import { docsUrl, type Rule, type RuleContext } from './rule';
 import { quoteIdent as ident } from '../core/quote';
 import { findNodes, leaksPlaceholder, sval, type StmtAst } from './ast';
@@ -19,6 +20,7 @@ import type { OrmHostFacts } from '../embedded/orm/host';
 import { sqlColumns } from '../embedded/orm/resolve';
 import type { OrmWrite } from '../embedded/orm/types';
 import { LIBRARY_NAME, objectEntries, resolveWrite } from './orm';
+import { orderingGuardFix } from '../embedded/orm/fix';
 import type { HostContext } from './rule';
 
 const ID = 'upsert-without-ordering-guard';
@@ -30,7 +32,8 @@ const ID = 'upsert-without-ordering-guard';
 function orderable(table: TableDescription | undefined, name: string): boolean {
   const type = table?.columns.find((c) => c.name === name)?.type;
   if (!type) return true;
-  return /^(smallint|integer|bigint|numeric|real|double precision|timestamp|date|time|pg_lsn|int|xid8?)/.test(type);
+  // SQL type names, and the builders' own when a migration of theirs declared the column (knex `bigInteger`, `dateTime`)
+  return /^(smallint|integer|bigint|numeric|decimal|real|float|double|timestamp|date|time|pg_lsn|int|xid8?)/i.test(type);
 }
 
 /** Version columns, most specific first (an event sequence beats a wall-clock column). */
@@ -65,16 +68,76 @@ function copiedFrom(targetList: any[], incoming: (qualifier: string | undefined)
   return out;
 }
 
-/** Version columns whose inserted values are server clock calls (`now()`), which order nothing. */
-function serverMade(ins: InsertFacts, ast: StmtAst, column: string): boolean {
+/**
+ * Version columns whose inserted values are clocks read at write time, which order nothing: server
+ * clock calls (`now()`), and bind parameters the host code fills with its own clock (`$13` of
+ * `client.query(sql, [..., now])` with `const now = Date.now()`).
+ */
+function serverMade(ins: InsertFacts, ast: StmtAst, column: string, ctx: RuleContext): boolean {
   const cols = ins.columns?.map((c) => c.name);
   const i = cols?.indexOf(column) ?? -1;
   const rows: any[] | undefined = ast.node?.selectStmt?.SelectStmt?.valuesLists;
   if (i < 0 || !rows) return false;
+  let params: string[] | undefined | null = null;
   return rows.every((r: any) => {
     const v = r?.List?.items?.[i];
-    return !!(v?.FuncCall || v?.SQLValueFunction);
+    if (v?.FuncCall || v?.SQLValueFunction) return true;
+    const n: unknown = v?.ParamRef?.number;
+    if (typeof n !== 'number' || !ctx.file?.host || !ctx.file.sql) return false;
+    if (params === null) params = hostParams(ctx.file.host, ctx.file.sql);
+    const e = params?.[n - 1];
+    return e !== undefined && hostClock(ctx.file.host, ctx.file.sql.hostStart, e);
   });
+}
+
+/** A clock read by the host code: `Date.now()`, `new Date()` (and its ISO / epoch forms). */
+const CLOCK = /^(?:Date\s*\.\s*now\s*\(\s*\)|new\s+Date\s*\(\s*\)(?:\s*\.\s*(?:toISOString|getTime|valueOf)\s*\(\s*\))?)$/;
+
+/** Whether a parameter expression is the host's clock, directly or through the nearest `const x = Date.now()` before the query. */
+function hostClock(host: string, before: number, expr: string): boolean {
+  const e = expr.trim();
+  if (CLOCK.test(e)) return true;
+  if (!/^[A-Za-z_$][\w$]*$/.test(e)) return false;
+  const decls = [...host.slice(0, before).matchAll(new RegExp(`\\b(?:const|let|var)\\s+${e.replace(/\$/g, '\\$')}\\s*(?::[^=;]+)?=\\s*([^;\\n]+)`, 'g'))];
+  const last = decls[decls.length - 1];
+  return !!last && CLOCK.test(last[1].trim());
+}
+
+/**
+ * The elements of the array literal passed after a query call's SQL (`client.query(sql, [a, b])`), as
+ * written; undefined when the SQL is not a call argument followed by a literal array.
+ */
+function hostParams(host: string, sql: EmbeddedSql): string[] | undefined {
+  if (sql.via !== 'call') return undefined;
+  let i = sql.toHost(sql.text.length);
+  if (!/['"`]/.test(host[i] ?? '')) return undefined;
+  i++;
+  while (/\s/.test(host[i] ?? '')) i++;
+  if (host[i] !== ',') return undefined;
+  i++;
+  while (/\s/.test(host[i] ?? '')) i++;
+  if (host[i] !== '[') return undefined;
+  const out: string[] = [];
+  let depth = 0;
+  let from = i + 1;
+  for (let j = i; j < host.length; j++) {
+    const ch = host[j];
+    if (ch === '"' || ch === "'" || ch === '`') {
+      for (j++; j < host.length && host[j] !== ch; j++) if (host[j] === '\\') j++;
+    } else if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') {
+      depth--;
+      if (depth === 0) {
+        const last = host.slice(from, j).trim();
+        if (last) out.push(last);
+        return out;
+      }
+    } else if (ch === ',' && depth === 1) {
+      out.push(host.slice(from, j).trim());
+      from = j + 1;
+    }
+  }
+  return undefined;
 }
 
 function checkInsert(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void {
@@ -91,7 +154,7 @@ function checkInsert(stmt: Statement, ins: InsertFacts, ctx: RuleContext): void 
   for (const [v, from] of copied) if (listed && !supplied.has(from)) copied.delete(v);
   const candidates = new Map(copied);
   for (const v of versionColumns(table)) if (supplied.has(v) && !candidates.has(v)) candidates.set(v, v);
-  const versions = [...candidates.keys()].filter((v) => !serverMade(ins, ast, candidates.get(v)!) && orderable(table, v)).sort((a, b) => rank(a) - rank(b));
+  const versions = [...candidates.keys()].filter((v) => !serverMade(ins, ast, candidates.get(v)!, ctx) && orderable(table, v)).sort((a, b) => rank(a) - rank(b));
   if (!versions.length) return;
   if (clause.whereClause && mentionsAny(clause.whereClause, [...versions, ...versions.map((v) => candidates.get(v)!)])) return;
   const v = versions[0];
@@ -163,11 +226,14 @@ function checkOrm(o: OrmHostFacts, w: OrmWrite, ctx: HostContext): void {
   if (!c || c.action !== 'update' || !c.set?.length || !c.setSpan || !o.onPostgres(w)) return;
   const r = resolveWrite(o, ctx, w);
   const naming = w.library === 'kysely' || w.library === 'knex' || w.library === 'typeorm' ? 'column' : 'property';
-  const entries = objectEntries(ctx.text.slice(c.setSpan.start, c.setSpan.end));
+  const setText = ctx.text.slice(c.setSpan.start, c.setSpan.end);
+  // a list of columns (`.merge(['qty', 'ts_ms'])`, `.orUpdate([...])`, `updateOnDuplicate: [...]`) copies each from the incoming row
+  const listed = /^\s*\[/.test(setText);
+  const entries = listed ? undefined : objectEntries(setText);
   const copied: Array<{ key: string; column: string }> = [];
   for (const key of c.set) {
     const column = sqlColumns([key], naming, r?.entry)[0];
-    const value = entries.get(key) ?? '';
+    const value = entries ? entries.get(key) ?? '' : 'excluded';
     if (!isVersionColumn(column) || !orderable(r?.table, column) || !/\bexcluded\b/i.test(value)) continue;
     copied.push({ key, column });
   }
@@ -175,17 +241,21 @@ function checkOrm(o: OrmHostFacts, w: OrmWrite, ctx: HostContext): void {
   copied.sort((a, b) => rank(a.column) - rank(b.column));
   const v = copied[0];
   // a condition in the call that names the column (setWhere, where, .where(...) after the action) is a guard
-  const rest = ctx.text.slice(c.clause.start, w.call.end);
-  if (/\b(?:setWhere|where|targetWhere)\b/.test(rest) && (rest.includes(v.key) || rest.includes(v.column))) return;
+  const rest = ctx.text.slice(c.clause.start, c.setSpan.start) + ctx.text.slice(c.setSpan.end, w.call.end);
+  if (/\b(?:setWhere|where|whereRef|whereRaw|targetWhere)\b/.test(rest) && (rest.includes(v.key) || rest.includes(v.column))) return;
   const guard = `excluded.${ident(v.column)} > ${ident(r?.table?.name ?? w.table.sqlName ?? 'the_table')}.${ident(v.column)}`;
-  const how = w.library === 'drizzle' ? `setWhere: sql\`${guard}\``
-    : w.library === 'kysely' ? `.where('excluded.${v.column}', '>', eb.ref('${r?.table?.name ?? w.table.sqlName ?? 't'}.${v.column}'))` + ' after doUpdateSet'
-      : w.library === 'knex' || w.library === 'objection' ? `.where(...) after .merge(...) with ${guard}`
-        : `a WHERE ${guard} on the update`;
+  const fix = orderingGuardFix(ctx.text, w, v.key, v.column);
+  const how = fix ? fix.title.replace(/^Only overwrite with a newer row: /, '')
+    : w.library === 'drizzle' ? `setWhere: sql\`${guard}\` in the onConflictDoUpdate config`
+      : w.library === 'kysely' ? `.whereRef('excluded.${v.column}', '>', '<table>.${v.column}') after doUpdateSet`
+        : w.library === 'knex' || w.library === 'objection' ? `.whereRaw('excluded.?? > ??', ['${v.column}', '<table>.${v.column}']) after .merge(...)`
+          : w.library === 'mikro-orm' ? `the upsert's onConflictWhere option, or a where(...) after .merge(...), comparing with excluded.${ident(v.column)}`
+            : `${LIBRARY_NAME[w.library]} has no condition for its conflict update: write this upsert as SQL (INSERT ... ON CONFLICT ... DO UPDATE ... WHERE ${guard})`;
   ctx.report({
     start: c.setSpan.start,
     end: c.setSpan.end,
     message: `This ${LIBRARY_NAME[w.library]} upsert overwrites the stored row whatever its ${v.column}: a late or replayed event with an older ${v.column} replaces newer data, and the newer data is lost. Compare first (ON CONFLICT DO UPDATE ... WHERE ${guard}): ${how}.`,
+    fixes: fix ? [fix] : [],
   });
 }
 
@@ -197,7 +267,8 @@ export const upsertWithoutOrderingGuard: Rule = {
   docs: docsUrl(ID),
   // MERGE, and statements that can carry an INSERT: INSERT, WITH (data-modifying CTE), EXPLAIN / PREPARE / CREATE RULE (kind other)
   kinds: ['insert', 'with', 'other', 'merge'],
-  reads: ['document-ddl', 'workspace-schema'],
+  // other-statements: the host code around an embedded statement (the parameters it binds, the clock it reads)
+  reads: ['document-ddl', 'workspace-schema', 'other-statements'],
   statement(stmt, ctx) {
     if (stmt.kind === 'merge') checkMerge(stmt, ctx);
     for (const ins of stmt.upserts) if (ins.onConflict?.action === 'update') checkInsert(stmt, ins, ctx);

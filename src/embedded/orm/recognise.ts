@@ -569,7 +569,8 @@ class Recogniser {
     const ins = linkIndex(chain, 'insert');
     if (ins >= 0) {
       if (linkIndex(chain, 'values', ins) === ins + 1 || this.has('drizzle')) return this.drizzle(chain);
-      if (names.includes('createQueryBuilder') || names.includes('into')) return this.typeorm(chain);
+      // MikroORM's `em.createQueryBuilder(E).insert(v)` is knex-shaped; TypeORM's names the entity in `.into(E)`
+      if ((names.includes('createQueryBuilder') && !(this.has('mikro-orm') && !this.has('typeorm'))) || names.includes('into')) return this.typeorm(chain);
       return this.knexLike(chain);
     }
     if (names.includes('create')) return this.prismaOrSequelize(chain);
@@ -963,7 +964,13 @@ class Recogniser {
       filter = w && !w.shorthand ? [w.first, w.last] : undefined;
     } else if (link.name.startsWith('findOne') && this.has('typeorm')) {
       library = 'typeorm';
-      if (prev && prev.open < 0 && prev.name) table = { ormName: prev.name };
+      // the entity: `ds.getRepository(E).findOneBy(...)`, `manager.findOneBy(E, where)`, `E.findOneBy(...)` (BaseEntity), `this.users.findOneBy(...)`
+      const repo = chain.links.find((l) => l.name === 'getRepository' && l.open >= 0);
+      const ra = repo ? ts.elements(repo.open)[0] : undefined;
+      if (a.length === 2) { table = this.tableArg(a[0][0], a[0][1]); a.shift(); }
+      else if (ra) table = this.tableArg(ra[0], ra[1]);
+      else if (prev && prev.open < 0 && prev.name) table = { ormName: prev.name };
+      else if (k === 0 && chain.root && /^[A-Z]/.test(chain.root)) table = { ormName: this.exportedName(chain.root) };
       const o = a[0] && ts.isP(a[0][0], '{') ? objectKeys(ts, a[0][0]) : undefined;
       const w = o && link.name === 'findOne' ? findKey(o.keys, 'where') : undefined;
       filter = w && !w.shorthand ? [w.first, w.last] : link.name === 'findOneBy' ? a[0] : undefined;

@@ -7,72 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import * as ts from 'typescript';
 import { analyze } from '../../../src/engine/analyze';
-import { withOrmSchema, type OrmSourceFile } from '../../../src/embedded/orm/model';
-import type { Finding } from '../../../src/core/types';
 import { applyEdits } from '../helpers';
+import { fixed, lintTs, only, preferred } from './lint';
+import { typeErrors } from './typecheck';
 
 const root = path.resolve(__dirname, '../../..');
-
-function lintTs(text: string, schema: OrmSourceFile[] = [], file = 'src/app.ts'): Finding[] {
-  return analyze({ text, path: file, schema: withOrmSchema(undefined, schema), reuse: false }).findings;
-}
-
-function only(findings: Finding[], rule: string, count = 1): Finding[] {
-  const found = findings.filter((f) => f.rule === rule);
-  assert.equal(found.length, count, `expected ${count} ${rule}, got:\n${findings.map((f) => `${f.rule}: ${f.message}`).join('\n') || '(none)'}`);
-  return found;
-}
-
-function preferred(f: Finding): string {
-  const fix = f.fixes.find((x) => x.preferred);
-  assert.ok(fix, `a preferred fix for ${f.rule}: ${JSON.stringify(f.fixes)}`);
-  return fix.title;
-}
-
-function fixed(text: string, f: Finding): string {
-  return applyEdits(text, f.fixes.find((x) => x.preferred)!);
-}
-
-/** Parsed library declarations, shared by every type check of this file (parsing them is most of the cost). */
-const parsed = new Map<string, ts.SourceFile>();
-let previous: ts.Program | undefined;
-
-/**
- * Type-checks virtual files (paths relative to a folder of this repository, so that the libraries
- * resolve from its node_modules) and returns the diagnostics as text; nothing is written to disk.
- */
-function typeErrors(files: Record<string, string>): string[] {
-  const dir = path.join(root, 'test/unit/orm/__virtual__');
-  const abs = new Map(Object.entries(files).map(([p, t]) => [path.join(dir, p), t]));
-  const options: ts.CompilerOptions = {
-    strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
-    skipLibCheck: true, types: [], lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], experimentalDecorators: true,
-  };
-  const host = ts.createCompilerHost(options);
-  const readFile = host.readFile.bind(host);
-  const fileExists = host.fileExists.bind(host);
-  const directoryExists = host.directoryExists?.bind(host);
-  const getSourceFile = host.getSourceFile.bind(host);
-  host.readFile = (f) => abs.get(f) ?? readFile(f);
-  host.fileExists = (f) => abs.has(f) || fileExists(f);
-  host.directoryExists = (d) => d.startsWith(dir) || (directoryExists ? directoryExists(d) : true);
-  host.getSourceFile = (f, v, onError, create) => {
-    if (abs.has(f)) return ts.createSourceFile(f, abs.get(f)!, v, true);
-    let sf = parsed.get(f);
-    if (!sf) {
-      sf = getSourceFile(f, v, onError, create);
-      if (sf) parsed.set(f, sf);
-    }
-    return sf;
-  };
-  const program = ts.createProgram([...abs.keys()], options, host, previous);
-  previous = program;
-  return ts.getPreEmitDiagnostics(program)
-    .filter((d) => !d.file || abs.has(d.file.fileName))
-    .map((d) => `${d.file ? path.basename(d.file.fileName) : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
-}
 
 // ---- Drizzle ------------------------------------------------------------------------------------
 

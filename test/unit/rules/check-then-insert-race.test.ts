@@ -95,4 +95,21 @@ async function b(db) { await db.query('INSERT INTO users (slack_id) VALUES ($1)'
     const bodies = functionBodies(ts, significantTokens(ts, 'typescript')).map(([s, e]) => ts.slice(s, e).slice(0, 12));
     assert.deepEqual(bodies.sort(), ['{ for (const', '{ if (a) { x', '{ return b; ', ].sort());
   });
+  test('an INSERT whose conditional conflict clause is ON CONFLICT in every branch is no plain insert; one plain branch still is', () => {
+    const branched = `export async function saveTag(pool: Pool, tag: { slug: string; label: string }, overwrite: boolean) {
+  const conflict = overwrite
+    ? 'ON CONFLICT (slug) DO UPDATE SET label = EXCLUDED.label'
+    : 'ON CONFLICT (slug) DO NOTHING';
+  const found = await pool.query('SELECT 1 FROM tags WHERE slug = $1', [tag.slug]);
+  if (found.rowCount) return false;
+  await pool.query(\`INSERT INTO tags (slug, label) VALUES ($1, $2) \${conflict}\`, [tag.slug, tag.label]);
+  return true;
+}
+`;
+    assert.deepEqual(own(branched), []);
+    const onePlain = branched.replace("'ON CONFLICT (slug) DO NOTHING'", "''");
+    const [f] = own(onePlain);
+    assert.ok(f, 'the branch without ON CONFLICT races');
+    assert.equal(onePlain.slice(f.start, f.end), 'INSERT INTO tags');
+  });
 });

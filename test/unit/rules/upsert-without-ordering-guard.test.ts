@@ -51,6 +51,23 @@ describe(RULE, () => {
     assert.deepEqual(lint('insert into plugins (name, version) values ($1, $2) on conflict (name) do update set version = excluded.version;', { schema: plugins }).filter((f) => f.rule === RULE), [], 'a text release version orders nothing');
   });
 
+  test('embedded in TS: a version bound to the host\'s own clock (new Date() / Date.now(), directly or through a const) orders nothing; an incoming one still does', () => {
+    const ts = `export async function touchSession(pool: Pool, s: { id: string; user: string; seenAt: Date }) {
+  const stamp = new Date();
+  await pool.query(
+    'INSERT INTO sessions (id, user_id, updated_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, updated_at = excluded.updated_at',
+    [s.id, s.user, stamp],
+  );
+}
+`;
+    const own = (text: string) => lint(text, { path: 'src/sessions.ts' }).filter((x) => x.rule === RULE);
+    assert.deepEqual(own(ts), []);
+    assert.deepEqual(own(ts.replace('[s.id, s.user, stamp]', '[s.id, s.user, Date.now()]')), []);
+    // the event's own time, or a stamp the caller passes in: the late event still overwrites
+    assert.equal(own(ts.replace('[s.id, s.user, stamp]', '[s.id, s.user, s.seenAt]')).length, 1);
+    assert.equal(own(ts.replace('const stamp = new Date();', 'const stamp = s.seenAt;')).length, 1);
+  });
+
   test('embedded in TS with a templated table name: the guard names the table the same way', () => {
     const ts = 'await db.query(`INSERT INTO ${table} (id, ts_ms) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET ts_ms = excluded.ts_ms`);';
     const [f] = lint(ts, { path: 'a.ts' }).filter((x) => x.rule === RULE);
