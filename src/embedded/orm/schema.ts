@@ -46,7 +46,7 @@ export interface OrmSchemaFile {
 export function readOrmSchema(path: string, text: string, stream?: () => TokenStream): OrmSchemaFile {
   try {
     if (/\.prisma$/i.test(path)) return readPrisma(path, text);
-    if (!mayDeclareTables(text)) {
+    if (!mayDeclareOrmTables(text)) {
       return { path, evidence: [], tables: [] };
     }
     return new TsSchemaReader(path, text, stream?.()).run();
@@ -55,11 +55,18 @@ export function readOrmSchema(path: string, text: string, stream?: () => TokenSt
   }
 }
 
+/** Whether the schema reader tokenizes a file of this path in JSX mode (.jsx, .tsx). */
+export function schemaJsx(path: string): boolean {
+  return /\.[jt]sx$/i.test(path);
+}
+
 /**
  * Cheap tests on the raw text before a file is tokenized: a table builder or migration call, an
  * entity decorator, or Sequelize's define/init in a file that names Sequelize (both words are common).
+ * Every declaration the reader below knows is spelled with one of these, so a file that fails the
+ * test declares nothing it would read.
  */
-function mayDeclareTables(text: string): boolean {
+export function mayDeclareOrmTables(text: string): boolean {
   // every table builder and decorator below spells `Table`, `Schema` or `Entity`: most files are out at once
   if (!text.includes('Table') && !text.includes('Schema') && !text.includes('Entity') && !text.includes('.table') && !text.includes('equelize')) return false;
   if (/\b(?:pgTable|mysqlTable|sqliteTable|pgTableCreator|onchainTable|createTable|pgSchema)\b|@(?:Entity|Table)\b/.test(text)) return true;
@@ -201,7 +208,7 @@ class TsSchemaReader {
   private readonly tableCreators = new Set<string>();
 
   constructor(private readonly path: string, private readonly text: string, stream?: TokenStream) {
-    this.ts = stream ?? new TokenStream(text, /\.[jt]sx$/i.test(path));
+    this.ts = stream ?? new TokenStream(text, schemaJsx(path));
     this.loc = new Locator(path, text);
   }
 
