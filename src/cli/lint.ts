@@ -291,7 +291,9 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   }
   const sqlFiles: ScopeFile[] = texts.filter((t) => languageFromPath(t.abs) === 'sql').map((t) => ({ abs: t.abs, path: t.rel, text: t.text }));
   sqlFiles.push(...extraDdl.values());
-  const schemaOptions = (): ScopedSchemaOptions => ({ fallbackRoot: () => io.cwd, setting: settingOf, naturalKeys: config.naturalKeys, ormFiles: ormSchemaSources(texts) });
+  // the ORM schema files of the texts as they are (each text tested once; --fix forgets them when it rewrites a text)
+  let ormSources: ScopeFile[] | undefined;
+  const schemaOptions = (): ScopedSchemaOptions => ({ fallbackRoot: () => io.cwd, setting: settingOf, naturalKeys: config.naturalKeys, ormFiles: (ormSources ??= ormSchemaSources(texts)) });
   const loadSchema = async (): Promise<{ forFile(abs: string): SchemaModel | undefined } | undefined> => {
     const options = schemaOptions();
     if (flags['no-schema'] || (sqlFiles.length === 0 && !options.ormFiles?.length && !config.naturalKeys)) return undefined;
@@ -348,6 +350,7 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
       }
       if (mayDeclareOrmSchema(t.rel, t.text) || mayDeclareOrmSchema(t.rel, text)) ormSchemaFixed = true;
       t.text = text;
+      ormSources = undefined;
       fixed += count;
       changed.push(t.rel);
     }
