@@ -98,7 +98,8 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
     // branch combination of conditional fragments apart (src/embedded/plan.ts).
     // one tokenization of the file serves the extractor, the plan, the ORM layer and the host rules
     const jsx = usesJsx(text, language);
-    const stream = () => run.caches.streams.of(text, jsx);
+    let ts: TokenStream | undefined;
+    const stream = () => (ts ??= run.caches.streams.of(text, jsx));
     const plan = planHost(text, language, { path: input.path, config, stream });
     const hostRegions: PlannedHostRegion[] = [];
     const parsed = new Map<EmbeddedSql, SqlDocument>();
