@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { mayDeclareOrmSchema, ormSchemaOf } from '../embedded/orm/model';
+import { isOrmSchemaPath, mayDeclareOrmSchema, ormSchemaOf } from '../embedded/orm/model';
 import { analyze as realAnalyze, type AnalyzeInput, type AnalyzeResult } from '../engine/analyze';
 import { languageFromPath } from '../core/languages';
 import { applyFixes, lineBreakOf, preferredFixes } from '../core/fixes';
@@ -120,10 +120,11 @@ export const defaultDeps: LintDeps = {
 
 /**
  * The files whose ORM declarations (Drizzle tables, Prisma models, Kysely/knex migrations, entities)
- * feed the schema model: the TS/JS files read for linting and the Prisma schemas met beside them.
+ * feed the schema model: the Prisma schemas, and the TS/JS files read for linting whose text may
+ * declare tables (`mayDeclareOrmSchema`, the editor's test too).
  */
 export function ormSchemaSources(texts: ReadonlyArray<{ abs: string; rel: string; text: string }>): ScopeFile[] {
-  return texts.filter((t) => languageFromPath(t.abs) !== 'sql').map((t) => ({ abs: t.abs, path: t.rel, text: t.text }));
+  return texts.filter((t) => languageFromPath(t.abs) !== 'sql' && mayDeclareOrmSchema(t.rel, t.text)).map((t) => ({ abs: t.abs, path: t.rel, text: t.text }));
 }
 
 /**
@@ -219,7 +220,8 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     }
     const changed = since.files;
     io.stderr(`dupguard lint: --changed: ${files.filter((f) => changed.has(realpath(f))).length} file(s) to lint changed since ${since.ref} (merge base ${since.mergeBase})\n`);
-    files = files.filter((f) => changed.has(realpath(f)) || languageFromPath(f) === 'sql' || mayDeclareOrmSchema(f));
+    // TS/JS files that did not change are read only to see whether they declare ORM tables (below)
+    files = files.filter((f) => changed.has(realpath(f)) || languageFromPath(f) === 'sql' || isOrmSchemaPath(f));
   }
 
   if (files.length === 0 && !since) {
@@ -231,7 +233,10 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   for (const abs of files) {
     const rel = displayPath(abs, io.cwd);
     try {
-      texts.push({ abs, rel, ...decodeSource(fs.readFileSync(abs)) });
+      const source = decodeSource(fs.readFileSync(abs));
+      // --changed: a file that is not linted is kept only for the schema it declares
+      if (since && !since.files.has(realpath(abs)) && languageFromPath(abs) !== 'sql' && !mayDeclareOrmSchema(rel, source.text)) continue;
+      texts.push({ abs, rel, ...source });
     } catch (e) {
       ioProblem(`${rel}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)}); not linted`);
     }
@@ -286,7 +291,9 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   }
   const sqlFiles: ScopeFile[] = texts.filter((t) => languageFromPath(t.abs) === 'sql').map((t) => ({ abs: t.abs, path: t.rel, text: t.text }));
   sqlFiles.push(...extraDdl.values());
-  const schemaOptions = (): ScopedSchemaOptions => ({ fallbackRoot: () => io.cwd, setting: settingOf, naturalKeys: config.naturalKeys, ormFiles: ormSchemaSources(texts) });
+  // the ORM schema files of the texts as they are (each text tested once; --fix forgets them when it rewrites a text)
+  let ormSources: ScopeFile[] | undefined;
+  const schemaOptions = (): ScopedSchemaOptions => ({ fallbackRoot: () => io.cwd, setting: settingOf, naturalKeys: config.naturalKeys, ormFiles: (ormSources ??= ormSchemaSources(texts)) });
   const loadSchema = async (): Promise<{ forFile(abs: string): SchemaModel | undefined } | undefined> => {
     const options = schemaOptions();
     if (flags['no-schema'] || (sqlFiles.length === 0 && !options.ormFiles?.length && !config.naturalKeys)) return undefined;
@@ -314,6 +321,7 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     const dry = !flags.fix;
     let fixed = 0;
     const changed: string[] = [];
+    let ormSchemaFixed = false;
     for (const t of linted) {
       const language = languageFromPath(t.abs);
       const lineBreak = lineBreakOf(t.text);
@@ -340,14 +348,16 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
           return fail(`${t.rel}: cannot write the fixed file (${(e as NodeJS.ErrnoException).code ?? String(e)}); it is left as it was${changed.length ? `; fixed before it: ${changed.join(', ')}` : ''}`);
         }
       }
+      if (mayDeclareOrmSchema(t.rel, t.text) || mayDeclareOrmSchema(t.rel, text)) ormSchemaFixed = true;
       t.text = text;
+      ormSources = undefined;
       fixed += count;
       changed.push(t.rel);
     }
     if (changed.length) {
       io.stderr(`dupguard lint: ${dry ? 'would fix' : 'fixed'} ${fixed} problem${fixed === 1 ? '' : 's'} in ${changed.length} file${changed.length === 1 ? '' : 's'}: ${changed.join(', ')}\n`);
       // Fixes may add keys (a UNIQUE constraint): the findings below are made against the fixed files.
-      if (changed.some((p) => languageFromPath(p) === 'sql' || mayDeclareOrmSchema(p))) schemas = await loadSchema();
+      if (ormSchemaFixed || changed.some((p) => languageFromPath(p) === 'sql')) schemas = await loadSchema();
     }
   }
   // --cache: each file's findings by its text, config and the fingerprint of the schema model it sees

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { LayeredSchemaModel, type SchemaLayer, type SchemaModel } from '../core/schema';
 import { buildSchemaFromDdl, type DdlSchemaModel } from '../core/schema/ddl';
 import { withOrmSchema } from '../embedded/orm/model';
+import { sharedCaches } from '../engine/caches';
 import { globToRegExp } from './glob';
 
 /** One SQL file that may hold DDL: its absolute path, the path findings show, its text. */
@@ -195,6 +196,6 @@ export class ScopedSchemas {
     layers.push(...(this.options.extraLayers?.(scope) ?? []));
     const model = layers.length ? new LayeredSchemaModel(layers) : undefined;
     const orm = this.options.ormFiles?.filter((f) => (this.roots.of(path.dirname(f.abs)) ?? this.options.fallbackRoot(f.abs)) === scope.root);
-    return orm?.length ? withOrmSchema(model, orm.map((f) => ({ path: f.path, text: f.text }))) : model;
+    return orm?.length ? withOrmSchema(model, orm.map((f) => ({ path: f.path, text: f.text })), (text, jsx) => sharedCaches.streams.of(text, jsx)) : model;
   }
 }

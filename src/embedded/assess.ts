@@ -5,7 +5,8 @@
  */
 import { classifyExecution, hostContext, isExecuted, type ExecutionContext } from './context';
 import { clientDialectEvidence, fileDialectEvidence, regionDialect, runsPostgresRules, type DialectDecision, type DialectEvidence } from './dialect';
-import { hostTokens, type HostTokens } from './host-tokens';
+import { hostTokens, hostTokensOf, type HostTokens } from './host-tokens';
+import type { TokenStream } from './orm/stream';
 import type { EmbeddedSql } from './types';
 import { expandVariants, findMoreSql, type SqlVariant } from './variants';
 
@@ -22,6 +23,8 @@ export interface EmbeddedFileOptions {
   expectedOutput?: 'ignore' | 'report';
   /** At most this many variants per region (default 8). */
   maxVariants?: number;
+  /** The file's token stream, when the caller has one (tokenized with `jsx`): the file is not tokenized again. */
+  stream?: TokenStream;
 }
 
 export interface RegionAssessment {
@@ -48,7 +51,7 @@ export interface EmbeddedFile {
 
 /** Prepares a host file for per-region assessment. */
 export function embeddedFile(text: string, options: EmbeddedFileOptions = {}): EmbeddedFile {
-  const tokens = hostTokens(text, options.jsx ?? false);
+  const tokens = options.stream ? hostTokensOf(options.stream) : hostTokens(text, options.jsx ?? false);
   const ctx = hostContext(text, { path: options.path, functions: options.functions, tokens });
   const fileEvidence = fileDialectEvidence(tokens, options.dialectEvidence ?? []);
   const clients = clientDialectEvidence(tokens);

@@ -5,8 +5,15 @@
  */
 import type { SourceLanguage } from '../core/types';
 import { mapToHost, TextBuilder } from './cook';
-import { tokenize } from './tokens';
+import { ID as S_ID_IMPORT, PUNCT as S_PUNCT_IMPORT, STR as S_STR_IMPORT, TokenStream, TPL as S_TPL_IMPORT, TPL_PART as S_TPL_PART_IMPORT } from './orm/stream';
 import type { EmbeddedSql } from './types';
+
+// The stream's token kinds as local constants: a cross-module constant read is a getter call per token under CommonJS.
+const S_ID: number = S_ID_IMPORT;
+const S_PUNCT: number = S_PUNCT_IMPORT;
+const S_STR: number = S_STR_IMPORT;
+const S_TPL: number = S_TPL_IMPORT;
+const S_TPL_PART: number = S_TPL_PART_IMPORT;
 
 /** Template tags whose templates are SQL; member tags match on their last name (`Prisma.sql`, `db.sql`). */
 export const DEFAULT_TAGS: readonly string[] = ['sql', 'SQL'];
@@ -30,12 +37,13 @@ export interface ExtractOptions {
 
 /**
  * Every piece of SQL embedded in `text`, in host order, each once. `language: 'sql'` returns the
- * whole text as one piece. Never throws.
+ * whole text as one piece. `stream`: the file's token stream when the caller has one (the engine's
+ * one tokenization of the file); made here otherwise. Never throws.
  */
-export function extractEmbeddedSql(text: string, language: SourceLanguage, options?: ExtractOptions): EmbeddedSql[] {
+export function extractEmbeddedSql(text: string, language: SourceLanguage, options?: ExtractOptions, stream?: TokenStream): EmbeddedSql[] {
   if (language === 'sql') return [wholeText(text)];
   try {
-    return new Extractor(text, usesJsx(text, language), options).run();
+    return new Extractor(text, stream ?? new TokenStream(text, usesJsx(text, language)), options).run();
   } catch {
     // The tokenizer is lenient and the walk bounds-checked; this only guards against the unforeseen.
     return [];
@@ -109,27 +117,19 @@ const LOOKS_LIKE_SQL = new RegExp(
     String.raw`|WITH\s+(?:RECURSIVE\s+)?${IDENT}\s*(?:\([^)]*\)\s*)?AS\s+(?:NOT\s+)?(?:MATERIALIZED\s+)?\()`,
   'i',
 );
-/** A comment that marks the next literal as SQL: `/*sql*\/`, `/* SQL *\/`, `/*pgsql*\/`. */
-const SQL_MARK = /^\/\*\s*(?:sql|SQL|pgsql|postgres(?:ql)?)\s*\*\/$/;
 /** Cheap filter on the raw body (after skipLeading) before cooking. */
 const MAY_LOOK_LIKE_SQL = /^(?:insert|copy|merge|with)\b/i;
 const DATA_CHANGE = /\b(?:INSERT\s+INTO|MERGE\s+INTO|COPY)\b/i;
 
 /**
- * One pass of the tokenizer into parallel arrays of significant tokens (no object per token: this
- * runs over whole files), then a walk that classifies each literal by the tokens around it.
+ * A walk over the file's one token stream (typed arrays, no object per token: this runs over whole
+ * files) that classifies each literal by the tokens around it.
  */
 class Extractor {
-  private readonly kinds: number[] = [];
-  /**
-   * Text of punctuators ('' for other tokens); an identifier's is sliced from `idStarts`/`idEnds` when
-   * first asked for (see val): most identifiers of a file are never looked at.
-   */
-  private readonly vals: Array<string | undefined> = [];
-  private readonly idStarts: number[] = [];
-  private readonly idEnds: number[] = [];
+  /** Extractor kind of each token of the stream (ID, PUNCT, STR, TPL, TPL_END, OTHER). */
+  private readonly kinds: Uint8Array;
   /** The literal of STR, TPL and TPL_END tokens. */
-  private readonly lits: Array<Literal | undefined> = [];
+  private readonly lits: Array<Literal | undefined>;
   private readonly tags: Set<string>;
   private readonly functions: Set<string>;
   /** Literal bound by `const|let|var name = <literal>`: the one hop `client.query(name)` resolves. */
@@ -137,20 +137,22 @@ class Extractor {
   private readonly found = new Map<Literal, Candidate>();
   private readonly consumed = new Set<Literal>();
 
-  constructor(private readonly text: string, private readonly jsx: boolean, options?: ExtractOptions) {
+  constructor(private readonly text: string, private readonly ts: TokenStream, options?: ExtractOptions) {
     this.tags = new Set([...DEFAULT_TAGS, ...(options?.tags ?? [])]);
     this.functions = new Set([...DEFAULT_FUNCTIONS, ...(options?.functions ?? [])]);
+    this.kinds = new Uint8Array(ts.length);
+    this.lits = new Array<Literal | undefined>(ts.length).fill(undefined);
   }
 
   run(): EmbeddedSql[] {
     this.scan();
-    const { kinds, vals, lits } = this;
+    const { kinds, lits, ts } = this;
     for (let i = 0; i < kinds.length; i++) {
       const k = kinds[i];
       if (k === STR || k === TPL) {
         const lit = lits[i]!;
         if (!this.consumed.has(lit)) this.literalAt(i, lit);
-      } else if (k === PUNCT && i >= 3 && (vals[i] === ')' || vals[i] === ',')) {
+      } else if (k === PUNCT && i >= 3 && (ts.isP(i, ')') || ts.isP(i, ','))) {
         this.identifierArgumentBefore(i);
       }
     }
@@ -159,20 +161,10 @@ class Extractor {
     return out.sort((a, b) => a.hostStart - b.hostStart);
   }
 
-  private push(kind: number, val: string | undefined, lit: Literal | undefined): void {
-    this.kinds.push(kind);
-    this.vals.push(val);
-    this.lits.push(lit);
-  }
-
-  /** The text of token i (identifiers sliced on first use; '' for literals and other tokens). */
+  /** The text of token i (identifiers and punctuators; '' for literals and other tokens). */
   private val(i: number): string {
-    const v = this.vals[i];
-    if (v !== undefined) return v;
-    if (this.kinds[i] !== ID) return '';
-    const id = this.text.slice(this.idStarts[i], this.idEnds[i]);
-    this.vals[i] = id;
-    return id;
+    const k = this.kinds[i];
+    return k === ID || k === PUNCT ? this.ts.val(i) : '';
   }
 
   /** Token i is an identifier. */
@@ -180,84 +172,74 @@ class Extractor {
     return this.kinds[i] === ID;
   }
 
-  /** Token i is the punctuator `v`. */
+  /** Token i is the punctuator `v` (compared in place). */
   private isP(i: number, v: string): boolean {
-    return this.kinds[i] === PUNCT && this.val(i) === v;
+    return this.kinds[i] === PUNCT && this.ts.is(i, v);
   }
 
-  /** Tokenizes once, keeping significant tokens and assembling template literals across their interpolations. */
+  /** Reads the stream's literals, assembling template literals across their interpolations. */
   private scan(): void {
     const open: Literal[] = [];
-    const text = this.text;
-    const kinds = this.kinds;
-    // Token index a `/*sql*/` comment marks (the next significant token), or -1.
-    let marked = -1;
-    tokenize(text, this.jsx, (type, s, pos, closed) => {
-      switch (type) {
-        case 'MultiLineComment':
-          if (pos - s <= 20 && SQL_MARK.test(text.slice(s, pos))) marked = kinds.length;
-          break;
-        case 'WhiteSpace': case 'LineTerminatorSequence': case 'SingleLineComment': case 'HashbangComment':
-          break;
-        case 'IdentifierName':
-          this.idStarts[kinds.length] = s;
-          this.idEnds[kinds.length] = pos;
-          this.push(ID, undefined, undefined);
-          break;
-        case 'Punctuator':
-          // one character (most of them): the engine's shared one-character strings, no slice
-          this.push(PUNCT, pos - s === 1 ? text[s] : text.slice(s, pos), undefined);
-          break;
-        case 'StringLiteral': case 'NoSubstitutionTemplate': {
-          const end = closed ? pos - 1 : pos;
-          const lit: Literal = {
-            first: kinds.length, last: kinds.length, template: type !== 'StringLiteral',
-            chunks: [{ raw: text.slice(s + 1, end), host: s + 1 }], holes: [], end,
-          };
-          if (marked === kinds.length) lit.marked = true;
-          this.push(type === 'StringLiteral' ? STR : TPL, '', lit);
-          break;
-        }
-        case 'TemplateHead': {
-          const lit: Literal = {
-            first: kinds.length, last: -1, template: true, chunks: [{ raw: text.slice(s + 1, pos - 2), host: s + 1 }], holes: [[pos - 2, -1]], end: -1,
-          };
-          if (marked === kinds.length) lit.marked = true;
-          open.push(lit);
-          this.push(TPL, '', lit);
-          break;
-        }
-        case 'TemplateMiddle': case 'TemplateTail': {
-          const lit = open[open.length - 1];
-          if (!lit) {
-            this.push(OTHER, '', undefined);
-            break;
-          }
-          lit.holes[lit.holes.length - 1][1] = s + 1;
-          if (type === 'TemplateMiddle') {
-            lit.chunks.push({ raw: text.slice(s + 1, pos - 2), host: s + 1 });
-            lit.holes.push([pos - 2, -1]);
-          } else {
-            const end = closed ? pos - 1 : pos;
-            lit.chunks.push({ raw: text.slice(s + 1, end), host: s + 1 });
-            lit.end = end;
-            lit.last = kinds.length;
-            open.pop();
-            this.push(TPL_END, '', lit);
-          }
-          break;
-        }
-        default:
-          this.push(OTHER, '', undefined);
+    const { text, kinds, lits, ts } = this;
+    const { starts, ends } = ts;
+    const marks = ts.sqlMarked;
+    let nextMark = 0;
+    const n = ts.length;
+    for (let i = 0; i < n; i++) {
+      const sk = ts.kinds[i];
+      if (sk === S_ID) { kinds[i] = ID; continue; }
+      if (sk === S_PUNCT) { kinds[i] = PUNCT; continue; }
+      if (sk !== S_STR && sk !== S_TPL && sk !== S_TPL_PART) { kinds[i] = OTHER; continue; }
+      // a `/*sql*/` comment marks the token after it
+      while (nextMark < marks.length && marks[nextMark] < i) nextMark++;
+      const marked = nextMark < marks.length && marks[nextMark] === i;
+      const s = starts[i];
+      const pos = ends[i];
+      if (sk === S_STR || sk === S_TPL) {
+        const end = ts.closed(i) ? pos - 1 : pos;
+        const lit: Literal = {
+          first: i, last: i, template: sk === S_TPL,
+          chunks: [{ raw: text.slice(s + 1, end), host: s + 1 }], holes: [], end,
+        };
+        if (marked) lit.marked = true;
+        kinds[i] = sk === S_STR ? STR : TPL;
+        lits[i] = lit;
+        continue;
       }
-    });
+      const type = ts.typeName(i);
+      if (type === 'TemplateHead') {
+        const lit: Literal = {
+          first: i, last: -1, template: true, chunks: [{ raw: text.slice(s + 1, pos - 2), host: s + 1 }], holes: [[pos - 2, -1]], end: -1,
+        };
+        if (marked) lit.marked = true;
+        open.push(lit);
+        kinds[i] = TPL;
+        lits[i] = lit;
+        continue;
+      }
+      const lit = open[open.length - 1];
+      kinds[i] = OTHER;
+      if (!lit) continue;
+      lit.holes[lit.holes.length - 1][1] = s + 1;
+      if (type === 'TemplateMiddle') {
+        lit.chunks.push({ raw: text.slice(s + 1, pos - 2), host: s + 1 });
+        lit.holes.push([pos - 2, -1]);
+      } else {
+        const end = ts.closed(i) ? pos - 1 : pos;
+        lit.chunks.push({ raw: text.slice(s + 1, end), host: s + 1 });
+        lit.end = end;
+        lit.last = i;
+        open.pop();
+        kinds[i] = TPL_END;
+        lits[i] = lit;
+      }
+    }
     // Templates left open at the end of the text (broken code): close them there.
     for (const lit of open) {
       const hole = lit.holes[lit.holes.length - 1];
       if (hole[1] < 0) hole[1] = text.length;
       lit.end = text.length;
-      lit.last = kinds.length;
-      this.push(TPL_END, '', lit);
+      lit.last = n;
     }
   }
 

@@ -4,7 +4,14 @@
  * the syntax around an embedded SQL literal through this view only, so it can be swapped for the
  * engine's shared token stream without touching them.
  */
-import { tokenize } from './tokens';
+import { ID as S_ID_IMPORT, PUNCT as S_PUNCT_IMPORT, STR as S_STR_IMPORT, TokenStream, TPL as S_TPL_IMPORT, TPL_PART as S_TPL_PART_IMPORT } from './orm/stream';
+
+// The stream's token kinds as local constants: a cross-module constant read is a getter call per token under CommonJS.
+const S_ID: number = S_ID_IMPORT;
+const S_PUNCT: number = S_PUNCT_IMPORT;
+const S_STR: number = S_STR_IMPORT;
+const S_TPL: number = S_TPL_IMPORT;
+const S_TPL_PART: number = S_TPL_PART_IMPORT;
 
 /** id: identifier or keyword; punct: punctuator; str: string literal; tpl: a template without holes;
  * tplHead / tplMiddle / tplTail: the pieces of a template with holes; other: numbers, regexes, JSX text. */
@@ -13,92 +20,94 @@ export type HostTokenKind = 'id' | 'punct' | 'str' | 'tpl' | 'tplHead' | 'tplMid
 export interface HostTokens {
   text: string;
   kinds: HostTokenKind[];
-  starts: number[];
-  ends: number[];
+  starts: ArrayLike<number>;
+  ends: ArrayLike<number>;
   /**
    * For an opening token (`(`, `[`, `{`, a tplHead or tplMiddle ending in `${`) the index of its closing
    * token (`)`, `]`, `}`, the next template piece); for `)`, `]`, `}` and a tplTail the opening one; -1 when unmatched.
    */
-  match: number[];
+  match: Int32Array;
   /** For a tplMiddle: the template piece before it (its match points forward); -1 otherwise. */
-  back: number[];
+  back: Int32Array;
   /** Index of the innermost opening token (bracket or template piece) containing token i, or -1. */
-  parent: number[];
+  parent: Int32Array;
 }
 
 
 /** Tokenizes `text` once (JSX mode when `jsx`). Never throws: unbalanced brackets are left unmatched. */
 export function hostTokens(text: string, jsx = false): HostTokens {
-  const t: HostTokens = { text, kinds: [], starts: [], ends: [], match: [], back: [], parent: [] };
+  return hostTokensOf(new TokenStream(text, jsx));
+}
+
+/**
+ * The host view of a file's token stream (the engine's one tokenization of the file): the same
+ * tokens, with template pieces told apart and bracket structure across them. Reads no text but the
+ * one-character brackets.
+ */
+export function hostTokensOf(ts: TokenStream): HostTokens {
+  const n = ts.length;
+  const text = ts.text;
+  const kinds = new Array<HostTokenKind>(n);
+  const match = new Int32Array(n).fill(-1);
+  const back = new Int32Array(n).fill(-1);
+  const parent = new Int32Array(n);
+  const t: HostTokens = { text, kinds, starts: ts.starts, ends: ts.ends, match, back, parent };
+  const { starts, ends } = ts;
   const stack: number[] = [];
-  const push = (kind: HostTokenKind, s: number, e: number) => {
-    t.kinds.push(kind);
-    t.starts.push(s);
-    t.ends.push(e);
-    t.match.push(-1);
-    t.back.push(-1);
-    t.parent.push(stack.length ? stack[stack.length - 1] : -1);
-    return t.kinds.length - 1;
-  };
-  const close = (i: number, opener: (j: number) => boolean) => {
-    // Pop to the nearest fitting opener; a stray closer matches nothing.
+  const isPiece = (j: number) => kinds[j] === 'tplHead' || kinds[j] === 'tplMiddle';
+  // Pop to the nearest fitting opener; a stray closer matches nothing.
+  const close = (i: number, piece: boolean, open: number) => {
     for (let k = stack.length - 1; k >= 0; k--) {
-      if (opener(stack[k])) {
-        t.match[stack[k]] = i;
-        if (t.kinds[i] === 'tplMiddle') t.back[i] = stack[k];
-        else t.match[i] = stack[k];
+      const j = stack[k];
+      if (piece ? isPiece(j) : kinds[j] === 'punct' && ends[j] - starts[j] === 1 && text.charCodeAt(starts[j]) === open) {
+        match[j] = i;
+        if (kinds[i] === 'tplMiddle') back[i] = j;
+        else match[i] = j;
         stack.length = k;
-        t.parent[i] = k > 0 ? stack[k - 1] : -1;
+        parent[i] = k > 0 ? stack[k - 1] : -1;
         return;
       }
     }
   };
-  try {
-    tokenize(text, jsx, (type, s, e) => {
-      switch (type) {
-        case 'WhiteSpace': case 'LineTerminatorSequence': case 'MultiLineComment': case 'SingleLineComment': case 'HashbangComment':
-          return;
-        case 'IdentifierName': case 'PrivateIdentifier':
-          push('id', s, e);
-          return;
-        case 'StringLiteral':
-          push('str', s, e);
-          return;
-        case 'NoSubstitutionTemplate':
-          push('tpl', s, e);
-          return;
-        case 'TemplateHead':
-          stack.push(push('tplHead', s, e));
-          return;
-        case 'TemplateMiddle': {
-          const i = push('tplMiddle', s, e);
-          close(i, (j) => t.kinds[j] === 'tplHead' || t.kinds[j] === 'tplMiddle');
+  for (let i = 0; i < n; i++) {
+    parent[i] = stack.length ? stack[stack.length - 1] : -1;
+    switch (ts.kinds[i]) {
+      case S_ID:
+        kinds[i] = 'id';
+        break;
+      case S_STR:
+        kinds[i] = 'str';
+        break;
+      case S_TPL:
+        kinds[i] = 'tpl';
+        break;
+      case S_TPL_PART: {
+        const type = ts.typeName(i);
+        if (type === 'TemplateHead') {
+          kinds[i] = 'tplHead';
           stack.push(i);
-          return;
+        } else if (type === 'TemplateMiddle') {
+          kinds[i] = 'tplMiddle';
+          close(i, true, 0);
+          stack.push(i);
+        } else {
+          kinds[i] = 'tplTail';
+          close(i, true, 0);
         }
-        case 'TemplateTail': {
-          const i = push('tplTail', s, e);
-          close(i, (j) => t.kinds[j] === 'tplHead' || t.kinds[j] === 'tplMiddle');
-          return;
-        }
-        case 'Punctuator': {
-          const i = push('punct', s, e);
-          if (e - s !== 1) return;
-          // Brackets are one character: compared by code, no slice per punctuator.
-          const c = text.charCodeAt(s);
-          if (c === 40 || c === 91 || c === 123) stack.push(i);
-          else if (c === 41 || c === 93 || c === 125) {
-            const open = c === 41 ? 40 : c === 93 ? 91 : 123;
-            close(i, (j) => t.kinds[j] === 'punct' && t.ends[j] - t.starts[j] === 1 && text.charCodeAt(t.starts[j]) === open);
-          }
-          return;
-        }
-        default:
-          push('other', s, e);
+        break;
       }
-    });
-  } catch {
-    // The tokenizer is lenient; keep whatever was read.
+      case S_PUNCT: {
+        kinds[i] = 'punct';
+        if (ends[i] - starts[i] !== 1) break;
+        // Brackets are one character: compared by code, no slice per punctuator.
+        const c = text.charCodeAt(starts[i]);
+        if (c === 40 || c === 91 || c === 123) stack.push(i);
+        else if (c === 41 || c === 93 || c === 125) close(i, false, c === 41 ? 40 : c === 93 ? 91 : 123);
+        break;
+      }
+      default:
+        kinds[i] = 'other';
+    }
   }
   return t;
 }

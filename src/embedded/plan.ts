@@ -10,6 +10,7 @@ import { embeddedFile } from './assess';
 import { isExecuted } from './context';
 import { extractEmbeddedSql, usesJsx } from './extract';
 import { isLiteral, tokenAt, type HostTokens } from './host-tokens';
+import { TokenStream } from './orm/stream';
 import type { EmbeddedSql } from './types';
 
 /** One SQL text to lint: an extracted region, or one branch variant of it. */
@@ -49,12 +50,19 @@ export interface HostPlan {
 /** Quick test for the shapes `moreRegions` finds, so files with none skip the host tokenization. */
 const MORE_SHAPES = /\b(?:text|query|sql)\s*:|(?:\?|\$\d+|\})\s+on\s+conflict\b|\]\s*\.\s*join\s*\(/i;
 
-/** Builds the lint plan of one TS/JS host file. Never throws: a failure leaves the extracted regions as they are. */
-export function planHost(text: string, language: SourceLanguage, options: { path?: string; config?: AnalyzerConfig } = {}): HostPlan {
+/**
+ * Builds the lint plan of one TS/JS host file. `stream`: the file's one token stream (the engine's),
+ * read by the extractor and the host view alike; made here when not given. Never throws: a failure
+ * leaves the extracted regions as they are.
+ */
+export function planHost(text: string, language: SourceLanguage, options: { path?: string; config?: AnalyzerConfig; stream?: () => TokenStream } = {}): HostPlan {
   const embedded = options.config?.embedded;
+  const jsx = usesJsx(text, language);
+  let ts: TokenStream | undefined;
+  const stream = () => (ts ??= options.stream?.() ?? new TokenStream(text, jsx));
   let extracted: EmbeddedSql[] = [];
   try {
-    extracted = extractEmbeddedSql(text, language, { tags: embedded?.tags, functions: embedded?.functions });
+    extracted = extractEmbeddedSql(text, language, { tags: embedded?.tags, functions: embedded?.functions }, language === 'sql' ? undefined : stream());
   } catch {
     extracted = [];
   }
@@ -68,7 +76,7 @@ export function planHost(text: string, language: SourceLanguage, options: { path
   if (extracted.length === 0 && !MORE_SHAPES.test(text)) return plain();
   try {
     const host = embeddedFile(text, {
-      path: options.path, jsx: usesJsx(text, language), functions: embedded?.functions, tags: embedded?.tags,
+      path: options.path, jsx, stream: stream(), functions: embedded?.functions, tags: embedded?.tags,
       expectedOutput: embedded?.expectedOutput ? 'report' : 'ignore',
     });
     const found = [...extracted, ...host.moreRegions(extracted)].sort((a, b) => a.hostStart - b.hostStart);

@@ -96,7 +96,11 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
   } else {
     // Executed SQL only (expected output of tests is not), in PostgreSQL or no known dialect, each
     // branch combination of conditional fragments apart (src/embedded/plan.ts).
-    const plan = planHost(text, language, { path: input.path, config });
+    // one tokenization of the file serves the extractor, the plan, the ORM layer and the host rules
+    const jsx = usesJsx(text, language);
+    let ts: TokenStream | undefined;
+    const stream = () => (ts ??= run.caches.streams.of(text, jsx));
+    const plan = planHost(text, language, { path: input.path, config, stream });
     const hostRegions: PlannedHostRegion[] = [];
     const parsed = new Map<EmbeddedSql, SqlDocument>();
     const parse = (sql: EmbeddedSql): SqlDocument => {
@@ -148,7 +152,7 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
         // Same.
       }
     }
-    const host = hostFile(run, text);
+    const host = hostFile(run, text, stream);
     // a comment above an ORM call silences the call, whichever of its lines the finding is on
     const calls = text.includes('dupguard-ignore') ? host.orm()?.file.writes.map((w) => w.call) : undefined;
     suppressions.push(...hostSuppressions(text, plan.ranges, calls));
@@ -303,9 +307,9 @@ interface HostFile {
   orm(): OrmHostFacts | undefined;
 }
 
-function hostFile(run: Run, text: string): HostFile {
+function hostFile(run: Run, text: string, shared?: () => TokenStream): HostFile {
   let ts: TokenStream | undefined;
-  const stream = () => (ts ??= new TokenStream(text, usesJsx(text, run.language)));
+  const stream = () => (ts ??= shared?.() ?? new TokenStream(text, usesJsx(text, run.language)));
   const tokens = () => stream().jsTokens();
   let orm: OrmHostFacts | undefined | null = null;
   return {

@@ -1,9 +1,10 @@
 /**
  * Every cache the engine keeps from one analysis to the next, in one object: statement parse trees,
- * documents' own DDL models, statement rules' reports (docs/caching.md). `analyze()` uses one shared
+ * documents' own DDL models, statement rules' reports, TS/JS files' token streams (docs/caching.md). `analyze()` uses one shared
  * instance unless it is given another: a test that compares a warm analysis with a cold one passes
  * a fresh instance for the cold one.
  */
+import { TokenStream } from '../embedded/orm/stream';
 import { DocumentTables, type DdlObserver } from './documentTables';
 import { ReportMemo } from './memo';
 import { StatementAsts } from './statementAst';
@@ -12,9 +13,51 @@ export class AnalysisCaches {
   readonly asts = new StatementAsts();
   readonly tables: DocumentTables;
   readonly reports = new ReportMemo();
+  readonly streams = new TokenStreams();
 
   constructor(options: { observeDdl?: DdlObserver } = {}) {
     this.tables = new DocumentTables(options.observeDdl);
+  }
+}
+
+/**
+ * TS/JS texts' token streams, so that a file is tokenized once whoever reads it: the SQL extractor,
+ * the lint plan and the ORM layer of one analysis, and the ORM schema reader of the same text
+ * (`lint` reads a project's schema files before it analyzes them). Keyed by the text itself (and
+ * JSX mode); holds the last texts up to a budget of characters, so a run over many files keeps a few.
+ */
+export class TokenStreams {
+  private readonly recent = new Map<string, TokenStream>();
+  private chars = 0;
+
+  constructor(private readonly maxChars = 2_000_000) {}
+
+  /** The token stream of `text` (JSX mode when `jsx`), made on first ask. */
+  of(text: string, jsx: boolean): TokenStream {
+    const hit = this.recent.get(text);
+    if (hit && hit.jsx === jsx) {
+      // the most recently used last: the first to go is the one least recently asked for
+      this.recent.delete(text);
+      this.recent.set(text, hit);
+      return hit;
+    }
+    const ts = new TokenStream(text, jsx);
+    if (text.length > this.maxChars) return ts;
+    if (hit) this.chars -= text.length;
+    this.recent.delete(text);
+    this.recent.set(text, ts);
+    this.chars += text.length;
+    for (const [k] of this.recent) {
+      if (this.chars <= this.maxChars) break;
+      this.recent.delete(k);
+      this.chars -= k.length;
+    }
+    return ts;
+  }
+
+  clear(): void {
+    this.recent.clear();
+    this.chars = 0;
   }
 }
 

@@ -221,7 +221,7 @@ function checkOrmSchema(ctx: HostContext): void {
   // the project's schema model has read this file already when it is one of its ORM schema files
   const model = ormSchemaOf(ctx.schema);
   const file = model?.orm.files.find((f) => f.path === ctx.path)
-    ?? (mayDeclareOrmSchema(ctx.path) ? readOrmSchema(ctx.path, ctx.text, ctx.stream) : undefined);
+    ?? (mayDeclareOrmSchema(ctx.path, ctx.text) ? readOrmSchema(ctx.path, ctx.text, ctx.stream) : undefined);
   if (!file || !file.tables.length || !runsOnPostgres(file.dialect ?? model?.dialect())) return;
   for (const t of file.tables) {
     const table = t.table;

@@ -64,6 +64,9 @@ export class SchemaIndex implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
   private ormWatcher: vscode.FileSystemWatcher | undefined;
+  /** The ORM schema files of the last build (fsPath), and what was read of every TS/JS file (by mtime and size). */
+  private ormPaths = new Set<string>();
+  private ormSeen = new Map<string, { mtime: number; size: number; declares: boolean }>();
   /** package.json and .dupguard.json move the scopes' borders. */
   private scopeWatcher: vscode.FileSystemWatcher | undefined;
   private trustGrant: vscode.Disposable | undefined;
@@ -108,10 +111,16 @@ export class SchemaIndex implements vscode.Disposable {
     this.watcher.onDidDelete(soon);
     // ORM schema files (Drizzle tables, Prisma models, entities, migrations) feed the model too
     this.ormWatcher = vscode.workspace.createFileSystemWatcher(ORM_GLOB);
-    const ormSoon = (uri: vscode.Uri) => void import('../embedded/orm/model').then((m) => { if (m.mayDeclareOrmSchema(uri.path)) this.scheduleRebuild(); });
+    // a file that was a schema file, or whose text now declares ORM tables (the CLI's test: mayDeclareOrmSchema)
+    const ormSoon = (uri: vscode.Uri) => void (async () => {
+      if (this.ormPaths.has(uri.fsPath)) return this.scheduleRebuild();
+      const { mayDeclareOrmSchema } = await import('../embedded/orm/model');
+      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      if (mayDeclareOrmSchema(uri.path, text)) this.scheduleRebuild();
+    })().catch(() => undefined);
     this.ormWatcher.onDidCreate(ormSoon);
     this.ormWatcher.onDidChange(ormSoon);
-    this.ormWatcher.onDidDelete(ormSoon);
+    this.ormWatcher.onDidDelete((uri) => { if (this.ormPaths.has(uri.fsPath)) this.scheduleRebuild(); });
     this.scopeWatcher = vscode.workspace.createFileSystemWatcher('**/{package.json,.dupguard.json}');
     const rescope = () => {
       this.configs.invalidate();
@@ -198,27 +207,46 @@ export class SchemaIndex implements vscode.Disposable {
     return out;
   }
 
-  /** ORM schema files, under the same size budget as the .sql files (a workspace decides what they hold). */
+  /**
+   * ORM schema files: the TS/JS and Prisma files whose text may declare ORM tables (the CLI's test,
+   * mayDeclareOrmSchema, on the content and not the folder names), under the same size budget as the
+   * .sql files (a workspace decides what they hold). A file whose mtime and size are those of the last
+   * read, and which declared nothing then, is not read again.
+   */
   private async readOrmFiles(): Promise<DdlFile[]> {
     const { mayDeclareOrmSchema } = await import('../embedded/orm/model');
     const cfg = new Config();
     const exclude = `{${['**/node_modules/**', ...cfg.exclude].join(',')}}`;
-    const uris = (await vscode.workspace.findFiles(ORM_GLOB, exclude, 20000)).filter((u) => mayDeclareOrmSchema(u.path)).slice(0, 2000);
+    const uris = await vscode.workspace.findFiles(ORM_GLOB, exclude, 20000);
     uris.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const limits = vscode.workspace.isTrusted ? INDEX_LIMITS.trusted : INDEX_LIMITS.untrusted;
     const out: DdlFile[] = [];
+    const seen = new Map<string, { mtime: number; size: number; declares: boolean }>();
     let total = 0;
     for (const uri of uris) {
+      if (out.length >= 2000) break;
       try {
         const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-        const size = open ? open.getText().length : (await vscode.workspace.fs.stat(uri)).size;
-        if (size > limits.fileBytes || total + size > limits.totalBytes) continue;
+        const stat = open ? undefined : await vscode.workspace.fs.stat(uri);
+        const size = open ? open.getText().length : stat!.size;
+        if (size > limits.fileBytes) continue;
+        const before = stat && this.ormSeen.get(uri.fsPath);
+        if (stat && before && !before.declares && before.mtime === stat.mtime && before.size === stat.size) {
+          seen.set(uri.fsPath, before);
+          continue;
+        }
+        const text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+        const declares = mayDeclareOrmSchema(uri.path, text);
+        if (stat) seen.set(uri.fsPath, { mtime: stat.mtime, size: stat.size, declares });
+        if (!declares || total + size > limits.totalBytes) continue;
         total += size;
-        out.push({ path: uri.fsPath, text: open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)) });
+        out.push({ path: uri.fsPath, text });
       } catch {
         // a file gone between listing and reading is not part of the schema
       }
     }
+    this.ormSeen = seen;
+    this.ormPaths = new Set(out.map((f) => f.path));
     return out;
   }
 

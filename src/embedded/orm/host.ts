@@ -31,7 +31,7 @@ const NONE: OrmHostFacts['table'] = () => undefined;
 export function ormHostFacts(text: string, stream: () => TokenStream, schema: SchemaModel | undefined): OrmHostFacts | undefined {
   if (!mayHoldOrmCalls(text)) return undefined;
   const model = ormSchemaOf(schema);
-  const file = recogniseOrmTokens(stream(), { projectDialect: model?.dialect() });
+  const file = recogniseOrmTokens(stream(), { projectDialect: model?.dialect(), callsOnly: true });
   if (file.writes.length === 0 && file.reads.length === 0) return undefined;
   return {
     file,

@@ -7,7 +7,8 @@
 import type { TableDescription } from '../../core/catalog';
 import type { SchemaModel } from '../../core/schema';
 import { OrmSchemaIndex } from './resolve';
-import { readOrmSchema, type OrmSchemaFile } from './schema';
+import { mayDeclareOrmTables, readOrmSchema, schemaJsx, type OrmSchemaFile } from './schema';
+import type { TokenStream } from './stream';
 import type { Dialect } from './types';
 
 /** A file that may declare ORM tables: `schema.prisma`, or TS/JS source. */
@@ -22,13 +23,15 @@ export function isOrmSchemaPath(path: string): boolean {
 }
 
 /**
- * Whether a file's path names it as a likely ORM schema (a Prisma schema; `schema`, `entity`,
- * `model`, `migration`, `db` folders or file names): what a run that does not read every file
- * (`lint --changed`, the editor's index) still reads for the schema model.
+ * Whether a file is one of its project's ORM schema files: a Prisma schema, or TS/JS source whose
+ * text has a table builder, migration call, entity decorator or model definition (the cheap test the
+ * schema reader itself starts with, so nothing it would read is left out). The one decision of the
+ * CLI and the editor, from the content and not the folder names, so a schema in `src/lib/auth.ts`
+ * counts as one in `db/schema.ts` does.
  */
-export function mayDeclareOrmSchema(path: string): boolean {
+export function mayDeclareOrmSchema(path: string, text: string): boolean {
   if (/\.prisma$/i.test(path)) return true;
-  return isOrmSchemaPath(path) && /(?:^|[\\/._-])(?:schemas?|entit(?:y|ies)|models?|migrations?|db|database|tables?)(?:[\\/._-]|$)/i.test(path);
+  return isOrmSchemaPath(path) && mayDeclareOrmTables(text);
 }
 
 /**
@@ -74,12 +77,18 @@ export function ormSchemaOf(model: SchemaModel | undefined): OrmAwareSchemaModel
   return model instanceof OrmAwareSchemaModel ? model : undefined;
 }
 
+/**
+ * A file's token stream as the engine keeps it (src/engine/caches.ts), so a schema file that is then
+ * analyzed is tokenized once: `jsx` as the schema reader tokenizes it.
+ */
+export type StreamOf = (text: string, jsx: boolean) => TokenStream;
+
 /** Reads the ORM schema declarations of files (those that declare none are left out). Never throws. */
-export function readOrmSchemas(files: readonly OrmSourceFile[]): OrmSchemaFile[] {
+export function readOrmSchemas(files: readonly OrmSourceFile[], streamOf?: StreamOf): OrmSchemaFile[] {
   const out: OrmSchemaFile[] = [];
   for (const f of files) {
-    if (!isOrmSchemaPath(f.path)) continue;
-    const s = readOrmSchema(f.path, f.text);
+    if (!mayDeclareOrmSchema(f.path, f.text)) continue;
+    const s = readOrmSchema(f.path, f.text, streamOf && (() => streamOf(f.text, schemaJsx(f.path))));
     if (s.tables.length || s.dialect) out.push(s);
   }
   return out;
@@ -90,8 +99,8 @@ export function readOrmSchemas(files: readonly OrmSourceFile[]): OrmSchemaFile[]
  * Returns `base` unchanged when no file declares an ORM table or dialect. One project's files at a
  * time: two packages' `User` models must not meet.
  */
-export function withOrmSchema(base: SchemaModel | undefined, files: readonly OrmSourceFile[]): SchemaModel | undefined {
-  const schemas = readOrmSchemas(files);
+export function withOrmSchema(base: SchemaModel | undefined, files: readonly OrmSourceFile[], streamOf?: StreamOf): SchemaModel | undefined {
+  const schemas = readOrmSchemas(files, streamOf);
   if (schemas.length === 0) return base;
   return new OrmAwareSchemaModel(base, new OrmSchemaIndex(schemas));
 }

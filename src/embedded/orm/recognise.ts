@@ -24,6 +24,8 @@ export interface RecogniseOptions {
   language?: SourceLanguage;
   /** Dialect the project's schema declares (Prisma provider, Drizzle table builders): used when the file itself says nothing. */
   projectDialect?: Dialect;
+  /** A file with no ORM write or check gives empty facts, its dialect evidence not read (the engine drops such files). */
+  callsOnly?: boolean;
 }
 
 /**
@@ -148,12 +150,20 @@ class Recogniser {
 
   constructor(private readonly ts: TokenStream, private readonly options: RecogniseOptions) {}
 
-  run(): OrmFileFacts {
-    const ts = this.ts;
-    const evidence = dialectEvidence(ts);
+  private settled: { evidence: ReturnType<typeof dialectEvidence>; settled: ReturnType<typeof settleDialect> } | undefined;
+
+  /** The file's dialect evidence, read once when the first write needs it (most walked files have none). */
+  private settle(): { evidence: ReturnType<typeof dialectEvidence>; settled: ReturnType<typeof settleDialect> } {
+    if (this.settled) return this.settled;
+    const evidence = dialectEvidence(this.ts);
     const settled = settleDialect(evidence);
     this.dialect = settled.dialect ?? (settled.mixed ? undefined : this.options.projectDialect);
     this.mixed = settled.mixed;
+    return (this.settled = { evidence, settled });
+  }
+
+  run(): OrmFileFacts {
+    const ts = this.ts;
     const seen = new Set<number>();
     const { kinds } = ts;
     const { starts, ends, text } = ts;
@@ -178,6 +188,8 @@ class Recogniser {
       // `const q = db.insert(t)...; expect(q.toSQL()).toEqual('...')`: a query built to be compiled, never run
       if (this.writes.length > before && this.compiledOnly(chain)) this.writes.length = before;
     }
+    if (this.options.callsOnly && this.writes.length === 0 && this.reads.length === 0) return { ...EMPTY, libraries: [], evidence: [], writes: [], reads: [] };
+    const { evidence, settled } = this.settle();
     const libraries = [...this.libraries].filter((l): l is OrmLibrary => l !== 'ponder');
     for (const w of [...this.writes, ...this.reads]) if (!libraries.includes(w.library)) libraries.push(w.library);
     return { libraries, evidence, dialect: settled.dialect, mixed: settled.mixed, writes: this.writes, reads: this.reads };
@@ -532,6 +544,7 @@ class Recogniser {
   private push(w: Omit<OrmWrite, 'dialect' | 'scope' | 'returning'> & { returning?: boolean }, chain: Chain): void {
     const ctx = this.context(chain.first);
     const write: OrmWrite = { ...w, returning: w.returning ?? chain.links.some((l) => l.name === 'returning' || l.name === 'returningAll') };
+    this.settle();
     if (this.dialect && !this.mixed) write.dialect = this.dialect;
     if (ctx.conditional || this.mixed) write.dialectConditional = true;
     if (ctx.scope) write.scope = ctx.scope;

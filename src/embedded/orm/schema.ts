@@ -46,7 +46,7 @@ export interface OrmSchemaFile {
 export function readOrmSchema(path: string, text: string, stream?: () => TokenStream): OrmSchemaFile {
   try {
     if (/\.prisma$/i.test(path)) return readPrisma(path, text);
-    if (!mayDeclareTables(text)) {
+    if (!mayDeclareOrmTables(text)) {
       return { path, evidence: [], tables: [] };
     }
     return new TsSchemaReader(path, text, stream?.()).run();
@@ -55,16 +55,80 @@ export function readOrmSchema(path: string, text: string, stream?: () => TokenSt
   }
 }
 
+/** Whether the schema reader tokenizes a file of this path in JSX mode (.jsx, .tsx). */
+export function schemaJsx(path: string): boolean {
+  return /\.[jt]sx$/i.test(path);
+}
+
 /**
  * Cheap tests on the raw text before a file is tokenized: a table builder or migration call, an
  * entity decorator, or Sequelize's define/init in a file that names Sequelize (both words are common).
+ * Every declaration the reader below knows is spelled with one of these, so a file that fails the
+ * test declares nothing it would read.
  */
-function mayDeclareTables(text: string): boolean {
+export function mayDeclareOrmTables(text: string): boolean {
   // every table builder and decorator below spells `Table`, `Schema` or `Entity`: most files are out at once
   if (!text.includes('Table') && !text.includes('Schema') && !text.includes('Entity') && !text.includes('.table') && !text.includes('equelize')) return false;
-  if (/\b(?:pgTable|mysqlTable|sqliteTable|pgTableCreator|onchainTable|createTable|pgSchema)\b|@(?:Entity|Table)\b/.test(text)) return true;
-  if (/\.table\s*\(/.test(text) && /\bschema\b/.test(text)) return true;
-  return /sequelize/i.test(text) && /\b(?:define|init)\b/.test(text);
+  // Substring searches with the word boundaries checked around each hit (a regex of alternatives tried
+  // at every offset of a whole file costs more than the rest of this test): every table builder and
+  // decorator name ends in `Table`, `Schema` or `Entity`, so their occurrences are all there is to check.
+  if (builderAtTable(text) || builderAtSchema(text) || hasWord(text, '@Entity', false)) return true;
+  if (hasTableCall(text) && hasWord(text, 'schema', true)) return true;
+  return /sequelize/i.test(text) && (hasWord(text, 'define', true) || hasWord(text, 'init', true));
+}
+
+/** Names before `Table` that make a table builder: `pgTable`, `createTable`, ... (`\bpgTable\b`, and `\bpgTableCreator\b`). */
+const BEFORE_TABLE = ['pg', 'mysql', 'sqlite', 'onchain', 'create'];
+
+/** `@Table\b`, or `\b<name>Table\b` for a name of BEFORE_TABLE, or `\bpgTableCreator\b`. */
+function builderAtTable(text: string): boolean {
+  for (let i = text.indexOf('Table'); i >= 0; i = text.indexOf('Table', i + 1)) {
+    const end = i + 5;
+    const bounded = !wordChar(text.charCodeAt(end));
+    if (bounded && text.charCodeAt(i - 1) === 64 /* @ */) return true;
+    const creator = !bounded && text.startsWith('Creator', end) && !wordChar(text.charCodeAt(end + 7));
+    if (!bounded && !creator) continue;
+    for (const p of BEFORE_TABLE) {
+      if (creator && p !== 'pg') continue;
+      const start = i - p.length;
+      if (start >= 0 && text.startsWith(p, start) && (start === 0 || !wordChar(text.charCodeAt(start - 1)))) return true;
+    }
+  }
+  return false;
+}
+
+/** `\bpgSchema\b`. */
+function builderAtSchema(text: string): boolean {
+  for (let i = text.indexOf('Schema'); i >= 0; i = text.indexOf('Schema', i + 1)) {
+    if (wordChar(text.charCodeAt(i + 6)) || i < 2 || !text.startsWith('pg', i - 2)) continue;
+    if (i === 2 || !wordChar(text.charCodeAt(i - 3))) return true;
+  }
+  return false;
+}
+
+/** A regex word character (`\w`): what `\b` stands between. */
+function wordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/** `text` has `w` ending at a word boundary (`w\b`), and starting at one when `before` (`\bw\b`). */
+function hasWord(text: string, w: string, before: boolean): boolean {
+  for (let i = text.indexOf(w); i >= 0; i = text.indexOf(w, i + 1)) {
+    if (before && i > 0 && wordChar(text.charCodeAt(i - 1))) continue;
+    if (!wordChar(text.charCodeAt(i + w.length))) return true;
+  }
+  return false;
+}
+
+const OPEN_PAREN = /\s*\(/y;
+
+/** `text` has `.table(` (`/\.table\s*\(/`). */
+function hasTableCall(text: string): boolean {
+  for (let i = text.indexOf('.table'); i >= 0; i = text.indexOf('.table', i + 1)) {
+    OPEN_PAREN.lastIndex = i + 6;
+    if (OPEN_PAREN.test(text)) return true;
+  }
+  return false;
 }
 
 class Locator {
@@ -201,7 +265,7 @@ class TsSchemaReader {
   private readonly tableCreators = new Set<string>();
 
   constructor(private readonly path: string, private readonly text: string, stream?: TokenStream) {
-    this.ts = stream ?? new TokenStream(text, /\.[jt]sx$/i.test(path));
+    this.ts = stream ?? new TokenStream(text, schemaJsx(path));
     this.loc = new Locator(path, text);
   }
 

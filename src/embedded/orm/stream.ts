@@ -30,7 +30,14 @@ function typeCode(type: string): number {
   return c;
 }
 
-/** Significant tokens of a host text, with their [start, end) offsets and bracket partners. */
+/** A short block comment that marks the next literal as SQL: `/*sql*\/`, `/* SQL *\/`, `/*pgsql*\/`. */
+const SQL_MARK = /^\/\*\s*(?:sql|SQL|pgsql|postgres(?:ql)?)\s*\*\/$/;
+
+/**
+ * Significant tokens of a host text, with their [start, end) offsets and bracket partners: the one
+ * tokenization of a TS/JS file that the SQL extractor, the lint plan's host view and the ORM layer
+ * all read (the engine makes it once per text: src/engine/caches.ts).
+ */
 export class TokenStream {
   /** Token kinds (ID, PUNCT, ...), starts and ends; typed arrays sized to the token count. */
   kinds: Uint8Array;
@@ -43,6 +50,12 @@ export class TokenStream {
   /** js-tokens type of each token, as a code (see jsTokens()). */
   private readonly types: Uint8Array;
   private objects: JsToken[] | undefined;
+  /** Indexes of string and template tokens cut off by the end of the text (unclosed), when there are any. */
+  private unclosed: Set<number> | undefined;
+  /** Indexes of the tokens right after a `/*sql*\/` comment, in order. */
+  readonly sqlMarked: number[] = [];
+  /** Tokenized in JSX mode (js-tokens), not by the hand-written scanner. */
+  readonly jsx: boolean;
   /** Number of tokens. */
   readonly length: number;
   private readonly count: number;
@@ -52,6 +65,7 @@ export class TokenStream {
    * one pass (src/embedded/jsTokens), so that a file is tokenized once whoever reads it.
    */
   constructor(readonly text: string, source: boolean | readonly JsToken[] = false) {
+    this.jsx = source === true;
     let cap = Math.max(16, typeof source === 'boolean' ? text.length >> 3 : source.length);
     let kinds = new Uint8Array(cap);
     let types = new Uint8Array(cap);
@@ -60,10 +74,13 @@ export class TokenStream {
     let n = 0;
     let lastType = '';
     let lastCode = 0;
-    const each = (type: string, s: number, e: number) => {
+    const each = (type: string, s: number, e: number, closed = true) => {
       let k: number;
       switch (type) {
-        case 'WhiteSpace': case 'LineTerminatorSequence': case 'MultiLineComment': case 'SingleLineComment': case 'HashbangComment':
+        case 'MultiLineComment':
+          if (e - s <= 20 && SQL_MARK.test(text.slice(s, e))) this.sqlMarked.push(n);
+          return;
+        case 'WhiteSpace': case 'LineTerminatorSequence': case 'SingleLineComment': case 'HashbangComment':
           return;
         case 'IdentifierName': case 'PrivateIdentifier': k = ID; break;
         case 'Punctuator': k = PUNCT; break;
@@ -86,6 +103,7 @@ export class TokenStream {
       types[n] = lastCode;
       starts[n] = s;
       ends[n] = e;
+      if (!closed) (this.unclosed ??= new Set()).add(n);
       n++;
     };
     if (typeof source === 'boolean') tokenize(text, source, each);
@@ -97,6 +115,16 @@ export class TokenStream {
     this.starts = starts.subarray(0, n);
     this.ends = ends.subarray(0, n);
     this.pairBrackets();
+  }
+
+  /** The js-tokens type name of token i (`TemplateHead`, `StringLiteral`, ...). */
+  typeName(i: number): string {
+    return TYPE_NAMES[this.types[i]];
+  }
+
+  /** Token i (a string, template or regex) ends where it should: not cut off by the end of the text. */
+  closed(i: number): boolean {
+    return !this.unclosed?.has(i);
   }
 
   private pairBrackets(): void {

@@ -171,3 +171,27 @@ test('--changed explains what it cannot do: no repository, an unknown base, a sh
   assert.equal(r.code, 2, r.stdout);
   assert.match(r.stderr, /The clone is shallow and their common history is not in it: fetch the whole history \(actions\/checkout with fetch-depth: 0\)/);
 });
+
+test('--changed: an unchanged ORM schema file feeds the model wherever it lives (chosen by its text, not its folder)', async () => {
+  const repo = path.join(scratch, 'orm-app');
+  fs.mkdirSync(repo);
+  git(['init', '-q', '-b', 'main'], repo);
+  write(repo, 'package.json', JSON.stringify({ name: 'app', private: true }));
+  // no folder or file name says "schema", "db" or "model"
+  write(repo, 'src/lib/auth.ts',
+    "import { pgTable, serial, text } from 'drizzle-orm/pg-core';\n"
+    + "export const users = pgTable('users', { id: serial('id').primaryKey(), email: text('email').notNull().unique(), name: text('name').notNull() });\n");
+  write(repo, 'src/util.ts', 'export const one = 1;\n');
+  git(['add', '-A'], repo);
+  git(['commit', '-q', '-m', 'base'], repo);
+  git(['checkout', '-q', '-b', 'feature'], repo);
+  write(repo, 'src/signup.ts',
+    "import { drizzle } from 'drizzle-orm/node-postgres';\nimport { users } from './lib/auth';\nconst db = drizzle(process.env.DATABASE_URL!);\n"
+    + 'export async function signup(name: string, email: string) {\n  await db.insert(users).values({ name, email }).onConflictDoNothing({ target: users.name });\n}\n');
+  git(['add', '-A'], repo);
+  git(['commit', '-q', '-m', 'signup'], repo);
+  const r = await lint(['--changed', 'main', '--format', 'json'], repo);
+  assert.notEqual(r.code, 2, r.stderr);
+  const files = (JSON.parse(r.stdout) as { files: Array<{ path: string; findings: Array<{ rule: string; line: number }> }> }).files;
+  assert.deepEqual(files.map((f) => [f.path, f.findings.map((x) => `${x.rule}:${x.line}`)]), [['src/signup.ts', ['on-conflict-target-without-unique-index:5']]]);
+});
