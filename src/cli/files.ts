@@ -3,6 +3,7 @@
  * against the file system, directories walked for SQL and TS/JS files, generated and vendored
  * folders skipped, config `exclude` globs applied. Paths come back absolute and sorted.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -188,15 +189,6 @@ export function decodeSource(bytes: Uint8Array): SourceText {
   const out: SourceText = { text, bom };
   if (!isUtf8(raw)) out.invalidUtf8At = firstInvalidUtf8(raw);
   return out;
-}
-
-function isUtf8(b: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(b);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Offset of the first byte that does not belong to a well-formed UTF-8 sequence (RFC 3629). */

@@ -203,7 +203,7 @@ function runRules(run: Run, doc: SqlDocument, file: NonNullable<RuleContext['fil
   const { input, caches } = run;
   const length = doc.text.length;
   const asts = caches.asts;
-  const documentTables = () => caches.tables.of(doc, input.path);
+  const documentTables = () => caches.tables.of(doc, input.path, run.reuse);
   // what a memo of a rule reading the document's DDL compares: that model's cache entry (made once per document)
   let ddlEntry: object | undefined | null = null;
   const ddlKey = (): object | undefined => {

@@ -83,7 +83,7 @@ function linesAndCols(text: string, starts: number[], lines: number[], cols: num
  * copy with its locations moved to where the statements stand now. The copy is not kept (kept, it
  * would become old-generation garbage at the next move); the entry keeps the positions its model has.
  */
-function ddlModel(ddlCache: DdlEntry[], observe: DdlObserver | undefined, text: string, path: string, starts: number[], ends: number[]): { entry: DdlEntry; model: DdlSchemaModel | null } {
+function ddlModel(ddlCache: DdlEntry[], observe: DdlObserver | undefined, text: string, path: string, starts: number[], ends: number[], keep = true): { entry: DdlEntry; model: DdlSchemaModel | null } {
   let sig = lengthSignature(starts, ends);
   let entry = cachedDdl(ddlCache, text, path, starts, ends, sig);
   if (!entry) {
@@ -149,6 +149,8 @@ function ddlModel(ddlCache: DdlEntry[], observe: DdlObserver | undefined, text: 
   } catch {
     model = null;
   }
+  // not kept (a run that reads each document once): no copy of its statements' texts
+  if (!keep) return { entry: { path, joined: '', offs: [], sig, starts, lines, cols, model }, model };
   // one own copy of all the texts: one copy call instead of one per statement
   const pieces: string[] = [];
   const offs: number[] = [0];
@@ -230,8 +232,11 @@ export class DocumentTables {
     return this.localEntry.get(doc) ?? NO_MODEL;
   }
 
-  /** The tables the document itself declares (CREATE TABLE in this very file), or undefined. */
-  of(doc: SqlDocument, path?: string): DdlSchemaModel | undefined {
+  /**
+   * The tables the document itself declares (CREATE TABLE in this very file), or undefined. With
+   * `keep` false (a run that reads each document once), the model is not kept for the next analysis.
+   */
+  of(doc: SqlDocument, path?: string, keep = true): DdlSchemaModel | undefined {
     const localCache = this.localCache;
     const localEntry = this.localEntry;
     const inertFunctions = this.inertFunctions;
@@ -292,7 +297,7 @@ export class DocumentTables {
       inertFunctions.set(file, inert);
       if (inertFunctions.size > DDL_CACHE_MAX) inertFunctions.delete(inertFunctions.keys().next().value!);
     }
-    const made = shaping ? ddlModel(this.ddlCache, this.observe, text, file, starts, ends) : undefined;
+    const made = shaping ? ddlModel(this.ddlCache, this.observe, text, file, starts, ends, keep) : undefined;
     const entry = made?.entry;
     const out = made?.model ?? null;
     localCache.set(doc, out);

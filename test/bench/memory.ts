@@ -5,39 +5,112 @@
  * file in the same session (the baseline: node, the bundle and the parser). Also checks that stdout
  * is the report alone (it parses as JSON) whatever the parser prints.
  *
- *   npm run bench:memory           (or: npx tsx test/bench/memory.ts [--quick])
+ * Then the big files, with this checkout's CLI and a baseline's (`--baseline <git ref>`, default
+ * main, built by ./baseline.ts) in the same run, interleaved: the 20 MB file of bench:cli (pg_dump
+ * output, then the migrations, to 20 MB) and the same built to 37.5 MB (the size where the parser ran
+ * out of memory). Each line: peak RSS, bytes of peak memory per input byte, whether stdout is the JSON
+ * report alone, the exit status, and whether both CLIs printed the same report. `--runs n` (default
+ * 1) takes the median peak of n runs each (V8 collects garbage when its own heuristics say so: one
+ * run's peak can differ from the next by a tenth or more).
+ *
+ *   npm run bench:memory           (or: npx tsx test/bench/memory.ts [--quick] [--baseline <ref>] [--runs n] [--no-big])
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { listSqlFiles } from '../support/corpus';
+import { buildBaseline } from './baseline';
 
 const root = path.resolve(__dirname, '../..');
 const corpus = path.resolve(root, '../shared/corpus');
 const cli = path.join(root, 'dist', 'cli.js');
 
-interface Run { name: string; bytes: number; peakKb: number; ms: number; exit: number | null; json: boolean; findings: number; stderr: string }
+interface Run { name: string; bytes: number; peakKb: number; ms: number; exit: number | null; json: boolean; findings: number; errors: number; stderr: string; stdout: string }
 
-function lint(name: string, target: string, bytes: number, scratch: string): Run {
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function lint(name: string, target: string, bytes: number, scratch: string, cliPath = cli): Run {
   const rssFile = path.join(scratch, `${name.replace(/[^\w.-]+/g, "_")}.rss`);
   // Preloaded into the CLI's process: writes its peak RSS (KiB) when it exits.
   const preload = path.join(scratch, 'peak.js');
   fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(process.env.DUPGUARD_PEAK_FILE, String(process.resourceUsage().maxRSS)));\n`);
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['--require', preload, cli, 'lint', '--format', 'json', target], {
+  const r = spawnSync(process.execPath, ['--require', preload, cliPath, 'lint', '--format', 'json', target], {
     cwd: scratch, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, DUPGUARD_PEAK_FILE: rssFile },
   });
   const ms = Date.now() - t0;
   let json = false;
   let findings = 0;
+  let errors = 0;
   try {
-    const report = JSON.parse(r.stdout) as { summary: { findings: number } };
+    const report = JSON.parse(r.stdout) as { summary: { findings: number; errors: number } };
     json = true;
     findings = report.summary.findings;
+    errors = report.summary.errors;
   } catch { /* reported below */ }
   const peakKb = fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, 'utf8')) : NaN;
-  return { name, bytes, peakKb, ms, exit: r.status, json, findings, stderr: r.stderr.slice(0, 400) };
+  return { name, bytes, peakKb, ms, exit: r.status, json, findings, errors, stderr: r.stderr.slice(0, 400), stdout: r.stdout };
+}
+
+/** pg_dump output, then the migrations round and round, to `size` bytes, as bench:cli builds its 20 MB file. */
+function bigFile(file: string, size: number): number {
+  const fd = fs.openSync(file, 'w');
+  let written = 0;
+  const put = (f: string) => {
+    const b = fs.readFileSync(f);
+    // each file ends its last statement: a missing final `;` does not join two files' statements
+    const sep = Buffer.from('\n;\n');
+    fs.writeSync(fd, b);
+    fs.writeSync(fd, sep);
+    written += b.length + sep.length;
+  };
+  const migrations = listSqlFiles(path.join(corpus, 'migrations'));
+  for (const f of listSqlFiles(path.join(corpus, 'dumps'))) put(f);
+  for (let i = 0; written < size; i = (i + 1) % migrations.length) put(migrations[i]);
+  fs.closeSync(fd);
+  return written;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** This checkout's CLI and the baseline's on the big files, interleaved, `runs` times each. */
+function bigFiles(scratch: string, baseline: string, ref: string, runs: number): boolean {
+  let ok = true;
+  console.log(`\nbig files: this checkout and ${ref} (median of ${runs} run${runs === 1 ? '' : 's'} each)`);
+  console.log('input     CLI        peak MB  bytes/input byte  time s  stdout JSON  exit  same report');
+  for (const [name, size] of [['20 MB', 20_000_000], ['37.5 MB', 37_500_000]] as const) {
+    const file = path.join(scratch, `big-${size}.sql`);
+    const bytes = bigFile(file, size);
+    const samples: Record<'new' | 'base', Run[]> = { new: [], base: [] };
+    for (let i = 0; i < runs; i++) {
+      samples.base.push(lint(`${name} base`, file, bytes, scratch, baseline));
+      samples.new.push(lint(`${name} new`, file, bytes, scratch));
+    }
+    const same = samples.new[0].stdout === samples.base[0].stdout && samples.new[0].exit === samples.base[0].exit;
+    const peaks: Record<string, number> = {};
+    for (const who of ['base', 'new'] as const) {
+      const rs = samples[who];
+      const peak = median(rs.map((r) => r.peakKb)) * 1024;
+      peaks[who] = peak;
+      const r = rs[0];
+      console.log(`${name.padEnd(9)} ${(who === 'new' ? 'this' : ref).padEnd(10)} ${(peak / 1e6).toFixed(0).padStart(7)} ${(peak / bytes).toFixed(1).padStart(17)} ${(median(rs.map((x) => x.ms)) / 1000).toFixed(1).padStart(7)} ${String(rs.every((x) => x.json)).padStart(12)} ${String(r.exit).padStart(5)} ${(who === 'new' ? String(same) : '').padStart(12)}`);
+      if (!rs.every((x) => x.json)) console.log(`  stdout is not the JSON report; stderr: ${rs.find((x) => !x.json)!.stderr}`);
+      // the report is the JSON alone, and the exit status says what it holds (1: error-level findings, else 0)
+      const wrongExit = rs.filter((x) => x.exit !== (x.errors > 0 ? 1 : 0));
+      if (wrongExit.length) console.log(`  exit ${wrongExit[0].exit} for a report with ${wrongExit[0].errors} error(s)`);
+      if (who === 'new' && (!rs.every((x) => x.json) || wrongExit.length)) ok = false;
+    }
+    console.log(`${name.padEnd(9)} peak memory ${(peaks.new / peaks.base).toFixed(2)}x ${ref}'s`);
+    fs.rmSync(file, { force: true });
+  }
+  return ok;
 }
 
 function main(): void {
@@ -96,6 +169,11 @@ function main(): void {
     }
     if (pairs.length) console.log(`worst: ${worst.toFixed(1)} bytes of peak memory per further input byte`);
     if (runs.some((r) => !r.json)) process.exitCode = 1;
+    if (!process.argv.includes('--no-big')) {
+      const ref = arg('--baseline') ?? 'main';
+      const baseline = buildBaseline(ref, scratch);
+      if (!bigFiles(scratch, baseline, ref, Math.max(1, Number(arg('--runs') ?? 1)))) process.exitCode = 1;
+    }
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }

@@ -260,3 +260,21 @@ test('typing a word into a function header or a CREATE TABLE: the states the gra
   const events = (fs: Finding[]) => fs.filter((f) => f.message.includes('events')).length;
   assert.ok(events(column.steps[column.steps.length - 1]) > 0, 'the finished CREATE TABLE events is in the model again');
 });
+
+test('an analysis that reads the document once (reuse: false, as lint does) keeps no DDL model for the next one, and finds the same', () => {
+  const input = { path: 'migrations/030_once.sql' };
+  caches = fresh();
+  const built0 = ruleCacheStats.ddlBuilt;
+  const reused0 = ruleCacheStats.ddlReused + ruleCacheStats.ddlMoved;
+  const reusedAsIs0 = ruleCacheStats.ddlReused;
+  const once = analyze({ ...input, text: SQL, caches, reuse: false }).findings;
+  // the next analysis of the same text finds nothing kept: it makes the model again
+  const next = warm(SQL, input);
+  assert.equal(ruleCacheStats.ddlBuilt - built0, 2, 'the second analysis made the model anew');
+  assert.equal(ruleCacheStats.ddlReused + ruleCacheStats.ddlMoved - reused0, 0, 'nothing was kept to reuse');
+  assert.deepEqual(once, next);
+  assert.ok(once.some((f) => f.message.includes('events')), 'the document DDL model was used');
+  // a kept one is reused as before
+  warm(SQL, input);
+  assert.equal(ruleCacheStats.ddlReused - reusedAsIs0, 1);
+});
