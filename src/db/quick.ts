@@ -186,6 +186,8 @@ export async function quickEstimateTable(q: QuickQuery, items: { target: QuickTa
        FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1`, [table.oid])).rows[0] ?? {};
   const known = table.rowEstimate !== undefined && table.rowEstimate >= 0 ? table.rowEstimate : -1;
   const pages = Math.max(int(cat.pages), Math.ceil((table.totalBytes ?? 0) / 8192));
+  // The heap's own pages (what a sample reads), when the catalog knows them; the total size counts indexes too.
+  const heapPages = int(cat.pages) > 0 ? int(cat.pages) : pages;
   // Never analyzed: guess the rows from the size (about 100 bytes a row) rather than read them all.
   const guess = known > 0 ? known : (table.totalBytes ?? 0) / 100;
   const shareThreshold = opts.thresholdShare ?? QUICK_DEFAULTS.thresholdShare;
@@ -260,7 +262,7 @@ export async function quickEstimateTable(q: QuickQuery, items: { target: QuickTa
     const rows = guess > 0 ? guess : open[0].summary.rows / rate1;
     const byRows = Math.min(1, maxRows / Math.max(1, rows));
     const byTime = first.ms > 0 ? rate1 * ((budget - first.ms) / first.ms) : 1;
-    if (rows <= (opts.bernoulliUpToRows ?? QUICK_DEFAULTS.bernoulliUpToRows) && pages <= (opts.bernoulliUpToPages ?? QUICK_DEFAULTS.bernoulliUpToPages)) {
+    if (rows <= (opts.bernoulliUpToRows ?? QUICK_DEFAULTS.bernoulliUpToRows) && heapPages <= (opts.bernoulliUpToPages ?? QUICK_DEFAULTS.bernoulliUpToPages)) {
       // No copy seen: the rate that rules out thresholdRows (with a margin) is enough; else all the budget.
       const exclude = Math.max(...open.map((x) => (x.est.excess.point <= 0 ? Math.min(1, 1.15 * rateToExclude(thresholdRows)) : 1)));
       const second = await run('bernoulli', Math.min(byRows, exclude), open.map((x) => x.target));
@@ -268,7 +270,7 @@ export async function quickEstimateTable(q: QuickQuery, items: { target: QuickTa
     } else {
       // Pages, not rows: a page sample's cost is the pages it reads (each from disk or the OS cache).
       // Each open check groups every sampled row (the statement's main cost): the pages are shared out among them.
-      const byPages = pages > 0 ? Math.min(1, (opts.maxSamplePages ?? QUICK_DEFAULTS.maxSamplePages) / open.length / pages) : byRows;
+      const byPages = heapPages > 0 ? Math.min(1, (opts.maxSamplePages ?? QUICK_DEFAULTS.maxSamplePages) / open.length / heapPages) : byRows;
       const rate2 = Math.min(byPages, byTime);
       const second = rate2 > rate1 * 1.25 ? await run('system', rate2, open.map((x) => x.target)) : undefined;
       if (second) open.forEach((x, i) => { x.summary = second.summaries[i]; });
