@@ -54,13 +54,12 @@ export function activate(context: vscode.ExtensionContext): DupguardApi {
     diagnostics.relintAll();
     api.firstLintMs = performance.now() - t1;
     log.info(`dupguard ${context.extension.packageJSON.version} activated in ${activationMs.toFixed(1)} ms; first lint of open documents ${api.firstLintMs.toFixed(1)} ms`);
-    // The checks that read parse trees need PostgreSQL's grammar (WASM): it loads once that first
-    // lint's findings are out (the ones final without it), and every document is linted again when it
-    // is here. (The schema index loads it too, but only with a folder open.)
-    setImmediate(() => void import('../core/schema/pg').then((pg) => pg.ensureParser()).then(
+    // The checks that read parse trees need PostgreSQL's grammar (WASM): it loads after that first lint,
+    // which runs again once it is here. (The schema index loads it too, but only with a folder open.)
+    void import('../core/schema/pg').then((pg) => pg.ensureParser()).then(
       () => diagnostics.relintAll(),
       (e) => log.warn(`the SQL parser did not load, so the checks that read parse trees are off: ${e instanceof Error ? e.message : String(e)}`),
-    ));
+    );
   });
   return api;
 }

@@ -61,7 +61,6 @@ export class SchemaIndex implements vscode.Disposable {
   private fingerprint = '';
   private building: Promise<void> | undefined;
   private started = false;
-  private startSoon: NodeJS.Immediate | undefined;
   /** The first build has ended (built or failed). */
   private settled = false;
   private timer: NodeJS.Timeout | undefined;
@@ -85,7 +84,7 @@ export class SchemaIndex implements vscode.Disposable {
    * index on the first call. Without a file: the scope of the first workspace folder.
    */
   current(file?: string): SchemaModel | undefined {
-    this.startAfterThis();
+    if (!this.started) this.start();
     const target = file ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     if (!this.model || target === undefined) return undefined;
     try {
@@ -100,7 +99,7 @@ export class SchemaIndex implements vscode.Disposable {
    * not the workspace's yet (the build fires onDidChange when it ends, whatever it found).
    */
   pending(): boolean {
-    this.startAfterThis();
+    if (!this.started) this.start();
     return !this.settled && !!vscode.workspace.workspaceFolders?.length;
   }
 
@@ -110,20 +109,8 @@ export class SchemaIndex implements vscode.Disposable {
     while (this.building) await this.building;
   }
 
-  /**
-   * Starts the index once the caller's task is done: the first lint publishes the findings that need
-   * no schema before the workspace is searched and the parser loaded.
-   */
-  private startAfterThis(): void {
-    if (this.started || this.startSoon) return;
-    this.startSoon = setImmediate(() => {
-      if (!this.started) this.start();
-    });
-  }
-
   private start(): void {
     this.started = true;
-    clearImmediate(this.startSoon);
     if (!vscode.workspace.workspaceFolders?.length) return;
     this.watcher = vscode.workspace.createFileSystemWatcher('**/*.{sql,pgsql,psql}');
     const soon = () => this.scheduleRebuild();
@@ -251,7 +238,6 @@ export class SchemaIndex implements vscode.Disposable {
   }
 
   dispose(): void {
-    clearImmediate(this.startSoon);
     clearTimeout(this.timer);
     this.watcher?.dispose();
     this.ormWatcher?.dispose();
