@@ -7,7 +7,7 @@
 import { parseDocument, type Span, type SqlDocument, type Statement } from '../core/facts';
 import { languageFromPath } from '../core/languages';
 import type { SchemaModel } from '../core/schema';
-import { parserReady } from '../core/schema/pg';
+import { ensureParser, parserReady } from '../core/schema/pg';
 import { hostSuppressions, isSuppressed, sqlSuppressions, type Suppression } from '../core/suppress';
 import type { AnalyzerConfig, Finding, Fix, Severity, SourceLanguage } from '../core/types';
 import type { JsToken } from '../embedded/jsTokens';
@@ -44,10 +44,33 @@ export interface AnalyzeInput {
   rules?: readonly Rule[];
   /** Facts from the live database (the editor's data check), for the rules that read the catalog. */
   catalog?: CatalogFacts;
+  /** PostgreSQL's grammar (default: libpg-query's WASM, see src/core/schema/pg.ts): parse trees are read only when it is ready. */
+  parser?: ParserLoader;
+  /**
+   * The workspace schema is still being built (the editor, right after start-up): `schema` is not the
+   * final one, so what a rule decides from it is not final either (see `AnalyzeResult.unconfirmed`).
+   */
+  schemaPending?: boolean;
 }
+
+/** A PostgreSQL parser that loads lazily: the analysis reads parse trees only once `ready()` is true. */
+export interface ParserLoader {
+  ready(): boolean;
+  load(): Promise<void>;
+}
+
+/** libpg-query (WASM), loaded once per process. */
+export const pgParser: ParserLoader = { ready: parserReady, load: ensureParser };
 
 export interface AnalyzeResult {
   findings: Finding[];
+  /**
+   * Present when a rule asked for something this analysis lacked (the parser not ready yet, the
+   * schema still pending): the findings of those rules' checks, a subset of `findings`, may be
+   * withdrawn or changed, and more may appear, once it is there. Every other finding is final for
+   * this text: its check read nothing that was missing. Absent: every finding is final.
+   */
+  unconfirmed?: Finding[];
 }
 
 /** Analyzes one document. Never throws on any input text. */
@@ -70,6 +93,19 @@ interface Run {
   enabled: ActiveRule[];
   /** Every rule id of the registry in use. */
   known: readonly string[];
+  /** Parse trees can be read in this analysis. */
+  parserOn: boolean;
+  schemaPending: boolean;
+  /** Something is missing (parser or schema): each rule check is watched for asking for it. */
+  partial: boolean;
+  /** Set when the running check asked for what is missing. */
+  touched: boolean;
+  /** Findings of checks that asked for what is missing (host findings are mapped by identity, see runRules' callers). */
+  unconfirmed: Set<Finding>;
+  /** Rules with such a check. */
+  incomplete: Set<string>;
+  /** Findings reported `lexerCertain` in a partial analysis: they stand whatever the missing input says. */
+  standing: WeakSet<Finding>;
 }
 
 function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
@@ -77,12 +113,20 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
   const language = input.language ?? (input.path ? languageFromPath(input.path) : undefined) ?? 'sql';
   const config = input.config ?? {};
   const registry = input.rules ?? rules;
+  const parserOn = (input.parser ?? pgParser).ready();
+  const schemaPending = input.schemaPending === true;
+  const partial = !parserOn || schemaPending;
   const run: Run = {
-    input, language, config, caches: input.caches ?? sharedCaches, reuse: input.reuse !== false,
+    input, language, config, caches: input.caches ?? sharedCaches,
+    // replayed reports would not say whether their check lacked something: a partial analysis runs every check
+    reuse: input.reuse !== false && !partial,
     enabled: activeRules(registry, config), known: registry.map((r) => r.id),
+    parserOn, schemaPending, partial, touched: false, unconfirmed: new Set(), incomplete: new Set(), standing: new WeakSet(),
   };
   const findings: Finding[] = [];
   const suppressions: Suppression[] = [];
+  /** Which lines a suppression comment covers was decided from what is missing (see below). */
+  let coverUnsure = false;
 
   if (!input.language && input.path && PRISMA_SCHEMA.test(input.path)) {
     // a Prisma schema: no SQL, no JS; the rules that judge ORM schema files read it through their host hook
@@ -128,6 +172,7 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
           const key = `${p.group} ${m.rule} ${m.start} ${m.end}`;
           if (seen.has(key)) return;
           seen.add(key);
+          if (run.unconfirmed.has(f)) run.unconfirmed.add(m);
           findings.push(m);
         });
         suppressions.push(...sqlSuppressions(doc, toHost, text.length));
@@ -155,14 +200,52 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
     const host = hostFile(run, text, stream);
     // a comment above an ORM call silences the call, whichever of its lines the finding is on
     const calls = text.includes('dupguard-ignore') ? host.orm()?.file.writes.map((w) => w.call) : undefined;
+    // the ORM calls are recognised with the project's dialect, which the schema says
+    coverUnsure = run.schemaPending && calls !== undefined;
     suppressions.push(...hostSuppressions(text, plan.ranges, calls));
     runHostRules(run, host, found, (f) => findings.push(f));
   }
 
+  if (coverUnsure) {
+    run.incomplete.add('');
+    for (const f of findings) run.unconfirmed.add(f);
+  }
   const kept = findings.filter((f) => !isSuppressed(suppressions, f.rule, f.start));
   if (suppressions.length) runSuppressionRules(run, text, suppressions, (f) => kept.push(f));
   kept.sort((a, b) => a.start - b.start || a.end - b.end || a.rule.localeCompare(b.rule));
-  return { findings: kept };
+  if (!run.incomplete.size) return { findings: kept };
+  return { findings: kept, unconfirmed: kept.filter((f) => run.unconfirmed.has(f)) };
+}
+
+/**
+ * Runs one rule check (`rule`'s hook on one statement, one document or one host file). In a partial
+ * analysis its findings are held until it returns: if it asked for what is missing, they are
+ * unconfirmed (it may decide otherwise once it has it); if not, they are final.
+ */
+function watched(run: Run, a: ActiveRule, check: (report: (f: Finding) => void) => void, emit: (f: Finding) => void): void {
+  if (!run.partial) {
+    check(emit);
+    return;
+  }
+  const held: Finding[] = [];
+  run.touched = false;
+  try {
+    check((f) => held.push(f));
+  } finally {
+    const lacking = run.touched;
+    run.touched = false;
+    if (lacking) run.incomplete.add(a.rule.id);
+    for (const f of held) {
+      if (!lacking) emit(f);
+      else if (!run.standing.has(f)) {
+        run.unconfirmed.add(f);
+        emit(f);
+      } else {
+        // It stands, but what would make it an error may be among what is missing: no error promised early.
+        emit(f.severity === 'error' && !a.forced ? { ...f, severity: 'warning' } : f);
+      }
+    }
+  }
 }
 
 const identity = (o: number) => o;
@@ -204,6 +287,11 @@ function runRules(run: Run, doc: SqlDocument, file: NonNullable<RuleContext['fil
   const length = doc.text.length;
   const asts = caches.asts;
   const documentTables = () => caches.tables.of(doc, input.path, run.reuse);
+  // what is missing from a partial analysis, asked for: the running check's findings are unconfirmed
+  const lacking = <T>(): T | undefined => {
+    run.touched = true;
+    return undefined;
+  };
   // what a memo of a rule reading the document's DDL compares: that model's cache entry (made once per document)
   let ddlEntry: object | undefined | null = null;
   const ddlKey = (): object | undefined => {
@@ -214,17 +302,32 @@ function runRules(run: Run, doc: SqlDocument, file: NonNullable<RuleContext['fil
   // captures a statement's reports they go to `sink`.
   let active = run.enabled[0];
   let sink: ((r: RuleReport) => void) | undefined;
+  let out = emit;
   const toFinding = (r: RuleReport) => {
     const f = finding(active, r, length);
     if (doc.quoted.length && f.fixes.length) f.fixes = f.fixes.map((x) => quoteFix(x, doc.quoted));
-    emit(f);
+    if (r.lexerCertain && run.partial) run.standing.add(f);
+    out(f);
   };
   const ctx: RuleContext = {
-    doc, file, path: input.path, language: run.language, embedded, schema: input.schema, config: run.config,
-    ast: (s) => asts.of(s), documentTables,
+    doc, file, path: input.path, language: run.language, embedded, config: run.config,
+    get schema() {
+      return run.schemaPending ? (lacking(), input.schema) : input.schema;
+    },
+    ast: run.parserOn ? (s) => asts.of(s) : lacking,
+    documentTables: run.parserOn ? documentTables : lacking,
     // Offsets of the live database's facts are the file's: only a document that is the whole file reads them.
     catalog: embedded ? undefined : input.catalog,
     report: (r) => (sink ? sink(r) : toFinding(r)),
+  };
+  /** Runs `check` with its findings going to `report`. */
+  const within = (report: (f: Finding) => void, check: () => void) => {
+    out = report;
+    try {
+      check();
+    } finally {
+      out = emit;
+    }
   };
   let entries: DocEntries | undefined;
   const check = (stmt: Statement, keep: (r: RuleReport) => void) => {
@@ -253,7 +356,7 @@ function runRules(run: Run, doc: SqlDocument, file: NonNullable<RuleContext['fil
             // A bug in one rule on one statement: report nothing for it and keep going.
           }
         }
-      } else {
+      } else if (!run.partial) {
         for (let i = 0; i < list.length; i++) {
           if (word !== undefined && !list[i].mentions(word)) continue;
           try {
@@ -262,11 +365,21 @@ function runRules(run: Run, doc: SqlDocument, file: NonNullable<RuleContext['fil
             // A bug in one rule on one statement: report nothing for it and keep going.
           }
         }
+      } else {
+        for (let i = 0; i < list.length; i++) {
+          if (word !== undefined && !list[i].mentions(word)) continue;
+          const stmt = list[i];
+          try {
+            watched(run, a, (report) => within(report, () => rule.statement!(stmt, ctx)), emit);
+          } catch {
+            // Same.
+          }
+        }
       }
     }
     if (rule.document) {
       try {
-        rule.document(ctx);
+        watched(run, a, (report) => within(report, () => rule.document!(ctx)), emit);
       } catch {
         // Same: the other rules still run.
       }
@@ -334,18 +447,31 @@ function runHostRules(run: Run, host: HostFile, all: PlannedHostRegion[], emit: 
   const postgres = all.filter((h) => h.plan.postgres);
   const asts = run.caches.asts;
   const { text, tokens, stream, orm } = host;
+  const lacking = <T>(): T | undefined => {
+    run.touched = true;
+    return undefined;
+  };
+  const schema = run.input.schema;
   for (const a of run.enabled) {
     if (!a.rule.host) continue;
     const regions: HostRegion[] = (a.rule.anyDialect ? all : postgres).map((h) => ({ sql: h.sql, doc: h.doc, ...(h.variants ? { variants: h.variants } : {}) }));
     try {
-      a.rule.host({
-        text, path: run.input.path, language: run.language, regions, schema: run.input.schema, config: run.config,
-        ast: (s) => asts.of(s),
+      watched(run, a, (report) => a.rule.host!({
+        text, path: run.input.path, language: run.language, regions, config: run.config,
+        get schema() {
+          return run.schemaPending ? (lacking(), schema) : schema;
+        },
+        ast: run.parserOn ? (s) => asts.of(s) : lacking,
         tokens,
         stream,
-        orm,
-        report: (r) => emit(finding(a, r, text.length)),
-      });
+        // the ORM facts read the schema (the tables an ORM call writes to)
+        orm: run.schemaPending ? () => (lacking(), orm()) : orm,
+        report: (r) => {
+          const f = finding(a, r, text.length);
+          if (r.lexerCertain && run.partial) run.standing.add(f);
+          report(f);
+        },
+      }), emit);
     } catch {
       // A bug in one rule must not hide the others.
     }
@@ -356,10 +482,16 @@ function runHostRules(run: Run, host: HostFile, all: PlannedHostRegion[], emit: 
 function runSuppressionRules(run: Run, text: string, suppressions: readonly Suppression[], emit: (f: Finding) => void): void {
   const knownRules = run.known;
   const unjudged = run.input.catalog ? [] : run.enabled.filter((a) => a.rule.reads.includes('catalog')).map((a) => a.rule.id);
+  // a suppression that silenced nothing may yet silence a finding of a check that lacked something
+  const unsure = run.incomplete.size > 0;
   for (const a of run.enabled) {
     if (!a.rule.suppressions) continue;
     try {
-      a.rule.suppressions({ text, suppressions, config: run.config, knownRules, unjudged, report: (r) => emit(finding(a, r, text.length)) });
+      a.rule.suppressions({ text, suppressions, config: run.config, knownRules, unjudged, report: (r) => {
+        const f = finding(a, r, text.length);
+        if (unsure) run.unconfirmed.add(f);
+        emit(f);
+      } });
     } catch {
       // Same.
     }

@@ -227,6 +227,8 @@ function reportCopy(stmt: Statement, ctx: RuleContext): void {
   ctx.report({
     start: stmt.start, end, message, severity, fixes,
     related: table?.origin ? [{ message: `${name} is created here`, location: table.origin }] : undefined,
+    // whether the load can resume is read from the statements' tokens; the schema only shapes the words and fixes
+    lexerCertain: true,
   });
 }
 

@@ -33,6 +33,12 @@ export interface RuleReport {
   severity?: Severity;
   fixes?: Fix[];
   related?: RelatedInfo[];
+  /**
+   * Whether this finding exists was decided from tokens and lexer facts alone, though the check read
+   * parse trees or the schema for its wording, fixes, related locations or a higher severity: the
+   * editor shows it before the parser and the workspace schema are in (at most as a warning then).
+   */
+  lexerCertain?: true;
 }
 
 export interface RuleContext {

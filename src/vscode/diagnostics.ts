@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { Finding } from '../core/types';
 import type { CatalogFacts } from '../rules/rule';
-import { analyzeText } from './analyzeText';
+import { analyzeFinal } from './analyzeText';
 import { Config } from './config';
 import { toDiagnostic, type PositionSource } from './convert';
 import type { RuleDocs } from './docs';
@@ -22,6 +22,11 @@ interface Analyzed {
   findings: Finding[];
   /** How long the analysis took: big documents wait longer before the next one (see lintSoon). */
   ms: number;
+  /**
+   * False while the parser or the workspace schema was missing: `findings` are the final ones known
+   * so far (more come when the parser loads or the schema is built, both of which re-lint).
+   */
+  complete: boolean;
 }
 
 /** The longest a change waits for its diagnostics, however slow the last analysis was. */
@@ -149,6 +154,12 @@ export class DiagnosticsController implements vscode.Disposable {
     return a && a.generation === this.generation ? a.version : undefined;
   }
 
+  /** False while the published findings of the document are only those final before the parser and schema are in. */
+  complete(uri: vscode.Uri): boolean | undefined {
+    const a = this.analyzed.get(uri.toString());
+    return a && a.generation === this.generation ? a.complete : undefined;
+  }
+
   /** The findings for the document's current version, analyzing now if they are stale. */
   findings(doc: vscode.TextDocument): Finding[] {
     if (!this.accepts(doc)) return [];
@@ -183,18 +194,20 @@ export class DiagnosticsController implements vscode.Disposable {
     if (prev && prev.version === doc.version && prev.generation === this.generation) return prev.findings;
     const t0 = performance.now();
     const live = this.catalog.get(key);
-    const findings = analyzeText({
+    const file = doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined;
+    const { findings, complete } = analyzeFinal({
       catalog: live && live.version === doc.version ? live.facts : undefined,
       text: doc.getText(),
       language: sourceLanguage(doc.languageId)!,
       path: doc.uri.fsPath,
-      schema: this.schema.current(doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined),
+      schema: this.schema.current(file),
+      schemaPending: this.schema.pending(),
       config: this.project.analyzer(doc.uri),
     });
     const ms = performance.now() - t0;
-    this.analyzed.set(key, { version: doc.version, generation: this.generation, findings, ms });
+    this.analyzed.set(key, { version: doc.version, generation: this.generation, findings, ms, complete });
     this.publish(doc.uri, doc, findings);
-    this.log.trace(`analyzed ${vscode.workspace.asRelativePath(doc.uri)} v${doc.version}: ${findings.length} findings in ${ms.toFixed(1)} ms`);
+    this.log.trace(`analyzed ${vscode.workspace.asRelativePath(doc.uri)} v${doc.version}: ${findings.length} findings${complete ? '' : ' (more once the parser and schema are in)'} in ${ms.toFixed(1)} ms`);
     return findings;
   }
 

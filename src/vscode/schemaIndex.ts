@@ -61,6 +61,8 @@ export class SchemaIndex implements vscode.Disposable {
   private fingerprint = '';
   private building: Promise<void> | undefined;
   private started = false;
+  /** The first build has ended (built or failed). */
+  private settled = false;
   private timer: NodeJS.Timeout | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
   private ormWatcher: vscode.FileSystemWatcher | undefined;
@@ -93,6 +95,15 @@ export class SchemaIndex implements vscode.Disposable {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * True until the first build has ended in a window with a folder: the model `current()` gives is
+   * not the workspace's yet (the build fires onDidChange when it ends, whatever it found).
+   */
+  pending(): boolean {
+    if (!this.started) this.start();
+    return !this.settled && !!vscode.workspace.workspaceFolders?.length;
   }
 
   /** Resolves once the first build (or the pending rebuild) has finished. */
@@ -145,8 +156,10 @@ export class SchemaIndex implements vscode.Disposable {
     const run = (async (): Promise<boolean> => {
       const t0 = Date.now();
       try {
-        const files = await this.readDdlFiles();
-        const ormFiles = await this.readOrmFiles();
+        // the parser (WASM) loads while both kinds of files are listed and read
+        void import('../core/schema/pg').then((pg) => pg.ensureParser()).catch(() => {});
+        const [files, ormFiles] = await Promise.all([this.readDdlFiles(), this.readOrmFiles()]);
+        const read = Date.now() - t0;
         this.configs.invalidate();
         const model = await buildModels(files, new Config().naturalKeys, this.configs, ormFiles);
         const tables = model.everyTable();
@@ -159,7 +172,7 @@ export class SchemaIndex implements vscode.Disposable {
         this.model = model;
         this.fingerprint = fingerprint;
         this.fileCount = files.length;
-        this.log.info(`schema index: ${tables.length} tables from ${files.length} .sql files in ${Date.now() - t0} ms${differs ? '' : ' (unchanged)'}`);
+        this.log.info(`schema index: ${tables.length} tables from ${files.length} .sql files in ${Date.now() - t0} ms (files listed and read in ${read} ms)${differs ? '' : ' (unchanged)'}`);
         return differs;
       } catch (e) {
         this.log.warn(`schema index: build failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -168,7 +181,9 @@ export class SchemaIndex implements vscode.Disposable {
     })();
     const done: Promise<void> = run.then((differs) => {
       if (this.building === done) this.building = undefined;
-      if (differs) this.changed.fire();
+      const first = !this.settled;
+      this.settled = true;
+      if (differs || first) this.changed.fire();
     });
     this.building = done;
   }

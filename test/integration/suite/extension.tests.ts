@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { figure, note, test } from './runner';
 import {
-  codeActions, codeOf, createFile, describe, diagnosticsCount, EXTENSION_ID, openFile, ours, pageAction, schemaReady, setSetting, waitFor, workspaceUri,
+  codeActions, codeOf, createFile, describe, diagnosticsCount, EXTENSION_ID, extensionApi, openFile, ours, pageAction, schemaReady, setSetting, waitFor, workspaceUri,
 } from './helpers';
 
 const RULE = 'on-conflict-without-target';
@@ -11,10 +11,18 @@ const DOCS = `https://github.com/dupguard/dupguard/blob/main/docs/rules/${RULE}.
 
 interface Api { activationMs: number; firstLintMs?: number }
 
+/** Every set of diagnostics published for the first file opened, from before activation on. */
+const firstFile: { ds: vscode.Diagnostic[] }[] = [];
+
 test('the extension activates lazily, on the first SQL file, and reports its activation time', async () => {
   const ext = vscode.extensions.getExtension<Api>(EXTENSION_ID);
   assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
   assert.equal(ext.isActive, false, 'active before any SQL/TS/JS file was opened');
+  const uri = workspaceUri('queries/import_orders.sql');
+  const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+    if (e.uris.some((u) => u.toString() === uri.toString())) firstFile.push({ ds: ours(uri) });
+  });
+  setTimeout(() => sub.dispose(), 60_000);
   const t0 = performance.now();
   await openFile('queries/import_orders.sql');
   const api = await waitFor('activation', () => ext.isActive && ext.exports);
@@ -23,6 +31,34 @@ test('the extension activates lazily, on the first SQL file, and reports its act
   assert.equal(typeof api.activationMs, 'number');
   figure('activationMs', api.activationMs);
   figure('firstLintMs', await waitFor('the first lint', () => api.firstLintMs));
+});
+
+test('start-up in two phases: the lexer-certain squiggle before the parser and schema are in, then the confirmed one at the same place, nothing withdrawn', async () => {
+  await schemaReady();
+  const uri = workspaceUri('queries/import_orders.sql');
+  const final = await waitFor('the schema-aware message', () => {
+    const ds = ours(uri);
+    return ds.length === 1 && /happens to have one unique key/.test(ds[0].message) ? ds : undefined;
+  }, 30_000);
+  const [d] = final;
+  assert.ok(firstFile.length >= 2, `published ${firstFile.length} time(s): ${JSON.stringify(firstFile.map((p) => describe(p.ds)))}`);
+  // the first lint runs before the parser and the schema index: only what needs neither
+  const [early] = firstFile[0].ds;
+  assert.equal(firstFile[0].ds.length, 1, describe(firstFile[0].ds));
+  assert.equal(codeOf(early), RULE);
+  assert.match(early.message, /if public\.orders has no unique key|if orders has no unique key/);
+  // every squiggle shown on the way is in the final set, at the same place, never more severe
+  for (const p of firstFile) {
+    for (const x of p.ds) {
+      const same = final.find((f) => f.range.isEqual(x.range) && codeOf(f) === codeOf(x));
+      assert.ok(same, `withdrawn later: ${describe([x])}`);
+      assert.ok(x.severity >= same.severity, `more severe early than final: ${describe([x])}`);
+    }
+  }
+  assert.deepEqual([d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character], [5, 0, 5, 22]);
+  const api = await extensionApi();
+  const diagnostics = (api.services as unknown as { diagnostics: { complete(u: vscode.Uri): boolean | undefined } }).diagnostics;
+  assert.equal(diagnostics.complete(uri), true, 'the analysis published last had the parser and the schema');
 });
 
 test('"Scan DB for duplicates" and the other commands are in the command palette', async () => {
