@@ -45,10 +45,22 @@ function mentionsAny(text: string, words: readonly string[]): boolean {
   return false;
 }
 
-/** Whether a file may hold an ORM write or check worth tokenizing for (plain substring tests: no regex over the whole text unless they pass). */
+const escapeWord = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** CONFLICT_WORDS and INSERT_WORDS as one pattern: one scan of the text instead of one per word (most files have none). */
+const CONFLICT_OR_INSERT = new RegExp([...CONFLICT_WORDS, ...INSERT_WORDS].map(escapeWord).join('|'), 'g');
+const INSERT_SET = new Set(INSERT_WORDS);
+
+/** Whether a file may hold an ORM write or check worth tokenizing for: a conflict word, or an insert word with a check word or a literal batch. */
 export function mayHoldOrmCalls(text: string): boolean {
-  if (mentionsAny(text, CONFLICT_WORDS)) return true;
-  if (!mentionsAny(text, INSERT_WORDS)) return false;
+  const re = CONFLICT_OR_INSERT;
+  re.lastIndex = 0;
+  let insert = false;
+  // no word of either list holds the start of another at an offset a match could hide, so any conflict word is found
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (!INSERT_SET.has(m[0])) return true;
+    insert = true;
+  }
+  if (!insert) return false;
   return mentionsAny(text, CHECK_WORDS) || LITERAL_BATCH.test(text);
 }
 
