@@ -132,13 +132,13 @@ function hasTableCall(text: string): boolean {
 }
 
 class Locator {
-  private readonly lines: LineIndex;
-  constructor(readonly path: string, readonly text: string) {
-    this.lines = new LineIndex(text);
-  }
+  private lines: LineIndex | undefined;
+  constructor(readonly path: string, readonly text: string) {}
   at(span: Span): Location {
-    const a = this.lines.position(span.start);
-    const b = this.lines.position(span.end);
+    // made on first use: most files the reader is given declare nothing
+    const lines = (this.lines ??= new LineIndex(this.text));
+    const a = lines.position(span.start);
+    const b = lines.position(span.end);
     return { path: this.path, start: span.start, end: span.end, line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
   }
 }
@@ -274,19 +274,19 @@ class TsSchemaReader {
     const evidence = dialectEvidence(ts);
     for (let i = 0; i < ts.length; i++) {
       if (ts.kinds[i] === 2 && ts.isP(i, '@') && ts.kinds[i + 1] === ID && ['Entity', 'Table'].includes(ts.val(i + 1))) { this.entity(i); continue; }
-      if (ts.kinds[i] !== ID) continue;
+      // every shape below is a call: most identifiers are not followed by `(` and are never sliced
+      if (ts.kinds[i] !== ID || !ts.isP(i + 1, '(')) continue;
       const v = ts.val(i);
-      if (ts.isP(i + 1, '(') && !ts.isP(i - 1, '.')) {
+      if (!ts.isP(i - 1, '.')) {
         if (DRIZZLE_TABLE_FNS.has(v) || this.tableCreators.has(v)) { this.drizzleTable(i, undefined); continue; }
         if ((v === 'pgSchema' || v === 'mysqlSchema') && ts.isP(i - 1, '=') && ts.kinds[i - 2] === ID) this.schemaObjects.set(ts.val(i - 2), ts.str(i + 2));
         if ((v === 'pgTableCreator' || v === 'sqliteTableCreator' || v === 'mysqlTableCreator') && ts.isP(i - 1, '=') && ts.kinds[i - 2] === ID) this.tableCreators.add(ts.val(i - 2));
         continue;
       }
-      if (ts.isP(i - 1, '.') && ts.isP(i + 1, '(')) {
-        if (v === 'table' && ts.kinds[i - 2] === ID && this.schemaObjects.has(ts.val(i - 2)) && !ts.isP(i - 3, '.')) this.drizzleTable(i, this.schemaObjects.get(ts.val(i - 2)));
-        else if (v === 'createTable' || v === 'alterTable' || v === 'createIndex' || v === 'table') this.migration(i);
-        else if (v === 'define' || v === 'init') this.sequelize(i);
-      }
+      // a method call (`.x(`)
+      if (v === 'table' && ts.kinds[i - 2] === ID && this.schemaObjects.has(ts.val(i - 2)) && !ts.isP(i - 3, '.')) this.drizzleTable(i, this.schemaObjects.get(ts.val(i - 2)));
+      else if (v === 'createTable' || v === 'alterTable' || v === 'createIndex' || v === 'table') this.migration(i);
+      else if (v === 'define' || v === 'init') this.sequelize(i);
     }
     for (const t of this.tables) finishTable(t.table);
     const { dialect } = settleDialect(evidence);
