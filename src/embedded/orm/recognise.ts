@@ -8,6 +8,7 @@ import type { SourceLanguage } from '../../core/types';
 import type { Span } from '../../core/facts';
 import { usesJsx } from '../extract';
 import { args, chainStart, isKeyword, linkIndex, parseChain, type Chain, type Link } from './chain';
+import type { DialectHints } from '../dialect-hints';
 import { dialectEvidence, settleDialect } from './dialect';
 import { ID as ID_IMPORT, NUM as NUM_IMPORT, PUNCT as PUNCT_IMPORT, STR as STR_IMPORT, TPL as TPL_IMPORT, TokenStream } from './stream';
 import type { Dialect, OrmCheckThenInsert, OrmConflict, OrmFileFacts, OrmLibrary, OrmRead, OrmRow, OrmTableRef, OrmWrite } from './types';
@@ -26,6 +27,8 @@ export interface RecogniseOptions {
   projectDialect?: Dialect;
   /** A file with no ORM write or check gives empty facts, its dialect evidence not read (the engine drops such files). */
   callsOnly?: boolean;
+  /** The stream's dialect hints as the engine keeps them (found here when not given). */
+  hints?: (ts: TokenStream) => DialectHints;
 }
 
 /**
@@ -167,7 +170,7 @@ class Recogniser {
   /** The file's dialect evidence, read once when the first write needs it (most walked files have none). */
   private settle(): { evidence: ReturnType<typeof dialectEvidence>; settled: ReturnType<typeof settleDialect> } {
     if (this.settled) return this.settled;
-    const evidence = dialectEvidence(this.ts);
+    const evidence = dialectEvidence(this.ts, this.options.hints?.(this.ts));
     const settled = settleDialect(evidence);
     this.dialect = settled.dialect ?? (settled.mixed ? undefined : this.options.projectDialect);
     this.mixed = settled.mixed;

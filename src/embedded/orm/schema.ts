@@ -11,6 +11,7 @@ import { LineIndex } from '../../core/positions';
 import { quoteIdent } from '../../core/quote';
 import type { Location } from '../../core/types';
 import { args, chainStart, linkIndex, parseChain, type Chain } from './chain';
+import type { DialectHints } from '../dialect-hints';
 import { dialectEvidence, settleDialect } from './dialect';
 import { ID as ID_IMPORT, NUM as NUM_IMPORT, TokenStream } from './stream';
 import type { Dialect, DialectEvidence, OrmLibrary } from './types';
@@ -43,13 +44,13 @@ export interface OrmSchemaFile {
  * Reads the ORM schema declarations of one file (by its path's extension and content). `stream`: the
  * file's token stream when the caller has one (asked for only if the file may declare tables). Never throws.
  */
-export function readOrmSchema(path: string, text: string, stream?: () => TokenStream): OrmSchemaFile {
+export function readOrmSchema(path: string, text: string, stream?: () => TokenStream, hints?: (ts: TokenStream) => DialectHints): OrmSchemaFile {
   try {
     if (/\.prisma$/i.test(path)) return readPrisma(path, text);
     if (!mayDeclareOrmTables(text)) {
       return { path, evidence: [], tables: [] };
     }
-    return new TsSchemaReader(path, text, stream?.()).run();
+    return new TsSchemaReader(path, text, stream?.(), hints).run();
   } catch {
     return { path, evidence: [], tables: [] };
   }
@@ -264,14 +265,14 @@ class TsSchemaReader {
   private readonly schemaObjects = new Map<string, string | undefined>();
   private readonly tableCreators = new Set<string>();
 
-  constructor(private readonly path: string, private readonly text: string, stream?: TokenStream) {
+  constructor(private readonly path: string, private readonly text: string, stream?: TokenStream, private readonly hints?: (ts: TokenStream) => DialectHints) {
     this.ts = stream ?? new TokenStream(text, schemaJsx(path));
     this.loc = new Locator(path, text);
   }
 
   run(): OrmSchemaFile {
     const ts = this.ts;
-    const evidence = dialectEvidence(ts);
+    const evidence = dialectEvidence(ts, this.hints?.(ts));
     for (let i = 0; i < ts.length; i++) {
       if (ts.kinds[i] === 2 && ts.isP(i, '@') && ts.kinds[i + 1] === ID && ['Entity', 'Table'].includes(ts.val(i + 1))) { this.entity(i); continue; }
       // every shape below is a call: most identifiers are not followed by `(` and are never sliced
