@@ -91,7 +91,8 @@ export type StreamOf = (text: string, jsx: boolean) => TokenStream;
 export function readOrmSchemas(files: readonly OrmSourceFile[], streamOf?: StreamOf, hints?: (ts: TokenStream) => DialectHints): OrmSchemaFile[] {
   const out: OrmSchemaFile[] = [];
   for (const f of files) {
-    if (!mayDeclareOrmSchema(f.path, f.text)) continue;
+    // the path half of mayDeclareOrmSchema: readOrmSchema tests the text itself (one scan, not two)
+    if (!isOrmSchemaPath(f.path)) continue;
     const s = readOrmSchema(f.path, f.text, streamOf && (() => streamOf(f.text, schemaJsx(f.path))), hints);
     if (s.tables.length || s.dialect) out.push(s);
   }
