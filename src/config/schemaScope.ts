@@ -196,6 +196,6 @@ export class ScopedSchemas {
     layers.push(...(this.options.extraLayers?.(scope) ?? []));
     const model = layers.length ? new LayeredSchemaModel(layers) : undefined;
     const orm = this.options.ormFiles?.filter((f) => (this.roots.of(path.dirname(f.abs)) ?? this.options.fallbackRoot(f.abs)) === scope.root);
-    return orm?.length ? withOrmSchema(model, orm.map((f) => ({ path: f.path, text: f.text })), (text, jsx) => sharedCaches.streams.of(text, jsx)) : model;
+    return orm?.length ? withOrmSchema(model, orm.map((f) => ({ path: f.path, text: f.text })), (text, jsx) => sharedCaches.streams.of(text, jsx), sharedCaches.streams.hints) : model;
   }
 }

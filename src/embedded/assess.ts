@@ -6,6 +6,7 @@
 import { classifyExecution, hostContext, isExecuted, type ExecutionContext } from './context';
 import { clientDialectEvidence, fileDialectEvidence, regionDialect, runsPostgresRules, type DialectDecision, type DialectEvidence } from './dialect';
 import { hostTokens, hostTokensOf, type HostTokens } from './host-tokens';
+import type { DialectHints } from './dialect-hints';
 import type { TokenStream } from './orm/stream';
 import type { EmbeddedSql } from './types';
 import { expandVariants, findMoreSql, type SqlVariant } from './variants';
@@ -25,6 +26,8 @@ export interface EmbeddedFileOptions {
   maxVariants?: number;
   /** The file's token stream, when the caller has one (tokenized with `jsx`): the file is not tokenized again. */
   stream?: TokenStream;
+  /** The stream's dialect hints as the engine keeps them (found here when not given). */
+  hints?: (ts: TokenStream) => DialectHints;
 }
 
 export interface RegionAssessment {
@@ -53,7 +56,7 @@ export interface EmbeddedFile {
 export function embeddedFile(text: string, options: EmbeddedFileOptions = {}): EmbeddedFile {
   const tokens = options.stream ? hostTokensOf(options.stream) : hostTokens(text, options.jsx ?? false);
   const ctx = hostContext(text, { path: options.path, functions: options.functions, tokens });
-  const fileEvidence = fileDialectEvidence(tokens, options.dialectEvidence ?? []);
+  const fileEvidence = fileDialectEvidence(tokens, options.dialectEvidence ?? [], options.hints?.(tokens.stream));
   const clients = clientDialectEvidence(tokens);
   const report = options.expectedOutput === 'report';
   return {

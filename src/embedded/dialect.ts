@@ -4,6 +4,7 @@
  * run on 'postgresql' and on 'unknown' (no evidence, or evidence that disagrees), never on a region
  * known to be another dialect.
  */
+import { dialectHints, HINT_IMPORT, HINT_SETTING, type DialectHints } from './dialect-hints';
 import { hostTokens, isId, isLiteral, isPunct, literalStart, memberChainAt, tokenAt, tokText, type HostTokens } from './host-tokens';
 
 export type SqlDialect = 'postgresql' | 'sqlite' | 'mysql' | 'mssql' | 'other' | 'unknown';
@@ -75,7 +76,7 @@ const IDENTIFIERS = new Map<string, KnownDialect>(Object.entries({
  * File-level evidence: imported/required modules, knex/sequelize/typeorm dialect settings, Kysely
  * dialects and ORM table builders. `extra` is evidence from elsewhere (the ORM layer).
  */
-export function fileDialectEvidence(t: HostTokens, extra: readonly DialectEvidence[] = []): DialectEvidence[] {
+export function fileDialectEvidence(t: HostTokens, extra: readonly DialectEvidence[] = [], hints: DialectHints = dialectHints(t.stream)): DialectEvidence[] {
   const out: DialectEvidence[] = [...extra];
   const seen = new Set<string>();
   const add = (d: KnownDialect, reason: string, at: number, strength: DialectStrength = 'file') => {
@@ -83,28 +84,21 @@ export function fileDialectEvidence(t: HostTokens, extra: readonly DialectEviden
     seen.add(reason);
     out.push({ dialects: [d], strength, reason, at });
   };
-  for (let i = 0; i < t.kinds.length; i++) {
-    const kind = t.kinds[i];
-    if (kind === 'str') {
-      const isImport = isId(t, i - 1, 'from') || isId(t, i - 1, 'import') ||
-        (isPunct(t, i - 1, '(') && (isId(t, i - 2, 'require') || isId(t, i - 2, 'import')));
-      if (isImport) {
-        const spec = tokText(t, i).slice(1, -1);
-        for (const [re, d] of MODULES) if (re.test(spec)) add(d, `imports ${spec}`, t.starts[i]);
-        continue;
-      }
+  // the file's imports, settings and long names, found once per token stream (./dialect-hints.ts)
+  for (let h = 0; h < hints.at.length; h++) {
+    const i = hints.at[h];
+    const kind = hints.kind[h];
+    if (kind === HINT_IMPORT) {
+      const spec = tokText(t, i).slice(1, -1);
+      for (const [re, d] of MODULES) if (re.test(spec)) add(d, `imports ${spec}`, t.starts[i]);
+    } else if (kind === HINT_SETTING) {
       // knex `client: 'pg'`, sequelize `dialect: 'postgres'`, typeorm `type: 'sqlite'`, `provider = "postgresql"`.
-      if (isPunct(t, i - 1, ':') && isId(t, i - 2)) {
-        const key = tokText(t, i - 2);
-        if (key === 'client' || key === 'dialect' || key === 'type' || key === 'provider') {
-          const d = dialectOfName(tokText(t, i).slice(1, -1));
-          if (d) add(d, `${key}: ${tokText(t, i)}`, t.starts[i]);
-        }
-      }
-    } else if (kind === 'id' && t.ends[i] - t.starts[i] >= 7) {
-      // (every name in IDENTIFIERS has at least 7 characters: most identifiers are not sliced)
+      const key = tokText(t, i - 2);
+      const d = dialectOfName(tokText(t, i).slice(1, -1));
+      if (d) add(d, `${key}: ${tokText(t, i)}`, t.starts[i]);
+    } else {
       const d = IDENTIFIERS.get(tokText(t, i));
-      if (d && !isPunct(t, i - 1, '.')) add(d, `uses ${tokText(t, i)}`, t.starts[i]);
+      if (d) add(d, `uses ${tokText(t, i)}`, t.starts[i]);
     }
   }
   return out;

@@ -31,6 +31,8 @@ export interface HostTokens {
   back: Int32Array;
   /** Index of the innermost opening token (bracket or template piece) containing token i, or -1. */
   parent: Int32Array;
+  /** The token stream this is the host view of. */
+  stream: TokenStream;
 }
 
 
@@ -51,7 +53,7 @@ export function hostTokensOf(ts: TokenStream): HostTokens {
   const match = new Int32Array(n).fill(-1);
   const back = new Int32Array(n).fill(-1);
   const parent = new Int32Array(n);
-  const t: HostTokens = { text, kinds, starts: ts.starts, ends: ts.ends, match, back, parent };
+  const t: HostTokens = { text, kinds, starts: ts.starts, ends: ts.ends, match, back, parent, stream: ts };
   const { starts, ends } = ts;
   const stack: number[] = [];
   const isPiece = (j: number) => kinds[j] === 'tplHead' || kinds[j] === 'tplMiddle';

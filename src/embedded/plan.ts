@@ -10,6 +10,7 @@ import { embeddedFile } from './assess';
 import { isExecuted } from './context';
 import { extractEmbeddedSql, usesJsx } from './extract';
 import { isLiteral, tokenAt, type HostTokens } from './host-tokens';
+import type { DialectHints } from './dialect-hints';
 import { TokenStream } from './orm/stream';
 import type { EmbeddedSql } from './types';
 
@@ -52,10 +53,11 @@ const MORE_SHAPES = /\b(?:text|query|sql)\s*:|(?:\?|\$\d+|\})\s+on\s+conflict\b|
 
 /**
  * Builds the lint plan of one TS/JS host file. `stream`: the file's one token stream (the engine's),
- * read by the extractor and the host view alike; made here when not given. Never throws: a failure
+ * read by the extractor and the host view alike; made here when not given. `hints`: its dialect hints
+ * as the engine keeps them. Never throws: a failure
  * leaves the extracted regions as they are.
  */
-export function planHost(text: string, language: SourceLanguage, options: { path?: string; config?: AnalyzerConfig; stream?: () => TokenStream } = {}): HostPlan {
+export function planHost(text: string, language: SourceLanguage, options: { path?: string; config?: AnalyzerConfig; stream?: () => TokenStream; hints?: (ts: TokenStream) => DialectHints } = {}): HostPlan {
   const embedded = options.config?.embedded;
   const jsx = usesJsx(text, language);
   let ts: TokenStream | undefined;
@@ -76,7 +78,7 @@ export function planHost(text: string, language: SourceLanguage, options: { path
   if (extracted.length === 0 && !MORE_SHAPES.test(text)) return plain();
   try {
     const host = embeddedFile(text, {
-      path: options.path, jsx, stream: stream(), functions: embedded?.functions, tags: embedded?.tags,
+      path: options.path, jsx, stream: stream(), hints: options.hints, functions: embedded?.functions, tags: embedded?.tags,
       expectedOutput: embedded?.expectedOutput ? 'report' : 'ignore',
     });
     const found = [...extracted, ...host.moreRegions(extracted)].sort((a, b) => a.hostStart - b.hostStart);

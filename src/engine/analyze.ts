@@ -144,7 +144,7 @@ function analyzeUnsafe(input: AnalyzeInput): AnalyzeResult {
     const jsx = usesJsx(text, language);
     let ts: TokenStream | undefined;
     const stream = () => (ts ??= run.caches.streams.of(text, jsx));
-    const plan = planHost(text, language, { path: input.path, config, stream });
+    const plan = planHost(text, language, { path: input.path, config, stream, hints: run.caches.streams.hints });
     const hostRegions: PlannedHostRegion[] = [];
     const parsed = new Map<EmbeddedSql, SqlDocument>();
     const parse = (sql: EmbeddedSql): SqlDocument => {
@@ -432,7 +432,7 @@ function hostFile(run: Run, text: string, shared?: () => TokenStream): HostFile 
     orm: () => {
       if (orm === null) {
         try {
-          orm = ormHostFacts(text, stream, run.input.schema);
+          orm = ormHostFacts(text, stream, run.input.schema, run.caches.streams.hints);
         } catch {
           orm = undefined;
         }

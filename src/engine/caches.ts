@@ -4,6 +4,7 @@
  * instance unless it is given another: a test that compares a warm analysis with a cold one passes
  * a fresh instance for the cold one.
  */
+import { dialectHints, type DialectHints } from '../embedded/dialect-hints';
 import { TokenStream } from '../embedded/orm/stream';
 import { DocumentTables, type DdlObserver } from './documentTables';
 import { ReportMemo } from './memo';
@@ -54,6 +55,18 @@ export class TokenStreams {
     }
     return ts;
   }
+
+  /**
+   * A token stream's dialect hints (src/embedded/dialect-hints.ts), found once per stream and kept as
+   * long as the stream is: the embedded-SQL and ORM dialect readers, and the ORM schema reader, share them.
+   */
+  readonly hints = (ts: TokenStream): DialectHints => {
+    let h = this.hintsOf.get(ts);
+    if (!h) this.hintsOf.set(ts, (h = dialectHints(ts)));
+    return h;
+  };
+
+  private readonly hintsOf = new WeakMap<TokenStream, DialectHints>();
 
   clear(): void {
     this.recent.clear();

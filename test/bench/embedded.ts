@@ -177,7 +177,7 @@ async function engineAB(label: string, files: Array<{ path: string; text: string
   for (let r = 0; r < rounds; r++) {
     sharedCaches.streams.clear();
     const s0 = process.hrtime.bigint();
-    schema = withOrmSchema(undefined, schemaFiles(), streamOf);
+    schema = withOrmSchema(undefined, schemaFiles(), streamOf, sharedCaches.streams.hints);
     schemaMs = Math.min(schemaMs, Number(process.hrtime.bigint() - s0) / 1e6);
     findingsA = 0;
     findingsB = 0;

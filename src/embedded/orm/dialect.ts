@@ -2,12 +2,11 @@
  * Dialect evidence as data: driver and dialect modules, ORM constructs that exist for one back end
  * only, configuration values, and SQL that only one back end accepts. The reader is generic.
  */
-import { ID as ID_IMPORT, PUNCT as PUNCT_IMPORT, STR as STR_IMPORT, TPL as TPL_IMPORT, TPL_PART as TPL_PART_IMPORT, type TokenStream } from './stream';
+import { STR as STR_IMPORT, TPL as TPL_IMPORT, TPL_PART as TPL_PART_IMPORT, type TokenStream } from './stream';
+import { dialectHints, HINT_IMPORT, HINT_SETTING, type DialectHints } from '../dialect-hints';
 import type { Dialect, DialectEvidence } from './types';
 
 // Token kinds as local constants: a cross-module constant read is a getter call per token under CommonJS.
-const ID: number = ID_IMPORT;
-const PUNCT: number = PUNCT_IMPORT;
 const STR: number = STR_IMPORT;
 const TPL: number = TPL_IMPORT;
 const TPL_PART: number = TPL_PART_IMPORT;
@@ -48,8 +47,7 @@ const CONSTRUCTS = new Map<string, Dialect>([
 /** First characters of CONSTRUCTS, to skip most identifiers without slicing them. */
 const CONSTRUCT_FIRST = new Set([...CONSTRUCTS.keys()].map((k) => k.charCodeAt(0)));
 
-/** Configuration keys whose string value names a back end: knex `client`, Sequelize `dialect`, TypeORM `type`, Prisma `provider`. */
-const CONFIG_KEYS = new Set(['client', 'dialect', 'type', 'provider']);
+/** Values of the setting keys (../dialect-hints.ts) that name a back end. */
 const CONFIG_VALUES = new Map<string, Dialect>([
   ['pg', 'postgresql'], ['postgres', 'postgresql'], ['postgresql', 'postgresql'], ['cockroachdb', 'postgresql'], ['pgnative', 'postgresql'],
   ['mysql', 'mysql'], ['mysql2', 'mysql'], ['mariadb', 'mysql'],
@@ -71,17 +69,11 @@ const SQL_MARKERS: ReadonlyArray<[RegExp, Dialect, string]> = [
 /** Substrings (in the cases SQL is written in) that must occur before the markers are looked for. */
 const MARKER_WORDS = ['UNHEX', 'unhex', 'DUPLICATE', 'duplicate', 'IGNORE', 'ignore', 'ER_DUP_ENTRY', 'sqlite_master', 'SQLITE_CONSTRAINT', 'INSERT OR', 'insert or'];
 
+/** MARKER_WORDS as one pattern: one scan of the text instead of one per word. */
+const MARKER_WORD = new RegExp(MARKER_WORDS.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+
 /** The markers' common shape, to find them in the text before testing each. */
 const SQL_MARKER_HINT = /UNHEX|DUPLICATE\s+KEY|INSERT\s+(?:IGNORE|OR)|ER_DUP_ENTRY|sqlite_master|SQLITE_CONSTRAINT/i;
-
-/** The module specifier imported by tokens around a string at i (`from 'x'`, `require('x')`, `import('x')`, `import 'x'`). */
-function importedModule(ts: TokenStream, i: number): string | undefined {
-  if (ts.kinds[i] !== STR) return undefined;
-  const prev = i - 1;
-  if (ts.isId(prev, 'from') || ts.isId(prev, 'import')) return ts.str(i);
-  if (ts.isP(prev, '(') && (ts.isId(prev - 1, 'require') || ts.isId(prev - 1, 'import'))) return ts.str(i);
-  return undefined;
-}
 
 /** Module name without a subpath beyond what the tables list (`pg/lib/x` → `pg`). */
 function moduleDialect(spec: string): Dialect | undefined {
@@ -95,39 +87,34 @@ function moduleDialect(spec: string): Dialect | undefined {
   return undefined;
 }
 
-/** Every piece of dialect evidence in a file, in host order. */
-export function dialectEvidence(ts: TokenStream): DialectEvidence[] {
+/**
+ * Every piece of dialect evidence in a file, in host order. `hints`: the file's dialect hints
+ * (../dialect-hints.ts) as the engine keeps them with its token stream; found here when not given.
+ */
+export function dialectEvidence(ts: TokenStream, hints: DialectHints = dialectHints(ts)): DialectEvidence[] {
   const out: DialectEvidence[] = [];
-  const { kinds, starts, ends } = ts;
+  const { starts, ends } = ts;
   // whole-text pre-tests: most files have no dialect-only SQL and no dialect construct
-  if (MARKER_WORDS.some((w) => ts.text.includes(w))) sqlMarkers(ts, out);
+  if (MARKER_WORD.test(ts.text)) sqlMarkers(ts, out);
 
-  for (let i = 0; i < kinds.length; i++) {
-    const k = kinds[i];
-    if (k === STR) {
-      const mod = importedModule(ts, i);
-      if (mod !== undefined) {
-        const d = moduleDialect(mod);
-        if (d) out.push({ dialect: d, strength: 'import', reason: `import '${mod}'`, span: { start: starts[i], end: ends[i] } });
-        continue;
-      }
-      // `client: 'pg'`, `dialect: 'postgres'`, `type: 'mysql'` (a key before a colon)
-      const keyLen = ends[i - 2] - starts[i - 2];
-      if ((keyLen === 4 || keyLen === 6 || keyLen === 7 || keyLen === 8) && ts.isP(i - 1, ':') && ts.kinds[i - 2] === ID && CONFIG_KEYS.has(ts.val(i - 2)) && !ts.isP(i - 3, '?')) {
-        const d = CONFIG_VALUES.get(ts.str(i) ?? '');
-        if (d) { out.push({ dialect: d, strength: 'orm', reason: `${ts.val(i - 2)}: ${ts.val(i)}`, span: { start: starts[i - 2], end: ends[i] } }); continue; }
-      }
-    }
-    if (k === ID) {
+  for (let h = 0; h < hints.at.length; h++) {
+    const i = hints.at[h];
+    const kind = hints.kind[h];
+    if (kind === HINT_IMPORT) {
+      const mod = ts.str(i)!;
+      const d = moduleDialect(mod);
+      if (d) out.push({ dialect: d, strength: 'import', reason: `import '${mod}'`, span: { start: starts[i], end: ends[i] } });
+    } else if (kind === HINT_SETTING) {
+      // `client: 'pg'`, `dialect: 'postgres'`, `type: 'mysql'` (a key before a colon), not a `?:` branch
+      if (ts.isP(i - 3, '?')) continue;
+      const d = CONFIG_VALUES.get(ts.str(i) ?? '');
+      if (d) out.push({ dialect: d, strength: 'orm', reason: `${ts.val(i - 2)}: ${ts.val(i)}`, span: { start: starts[i - 2], end: ends[i] } });
+    } else {
       const len = ends[i] - starts[i];
-      if (len < 7 || len > 18 || !CONSTRUCT_FIRST.has(ts.text.charCodeAt(starts[i])) || !(ts.isP(i + 1, '(') || ts.isId(i - 1, 'new'))) continue;
+      // a call or a `new`, not a property of something else (hints are never after `.`)
+      if (len > 18 || !CONSTRUCT_FIRST.has(ts.text.charCodeAt(starts[i])) || !(ts.isP(i + 1, '(') || ts.isId(i - 1, 'new'))) continue;
       const d = CONSTRUCTS.get(ts.val(i));
-      // a call or a `new`, not a property of something else
-      if (d && (ts.isP(i + 1, '(') || ts.isId(i - 1, 'new')) && !ts.isP(i - 1, '.')) {
-        out.push({ dialect: d, strength: 'orm', reason: ts.val(i), span: { start: starts[i], end: ends[i] } });
-      }
-    } else if (k === PUNCT) {
-      continue;
+      if (d) out.push({ dialect: d, strength: 'orm', reason: ts.val(i), span: { start: starts[i], end: ends[i] } });
     }
   }
   return out;

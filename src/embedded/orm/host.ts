@@ -4,6 +4,7 @@
  * project's ORM schema, and the declared table each call names.
  */
 import type { SchemaModel } from '../../core/schema';
+import type { DialectHints } from '../dialect-hints';
 import { runsOnPostgres } from './dialect';
 import { ormSchemaOf, type OrmAwareSchemaModel } from './model';
 import { mayHoldOrmCalls, recogniseOrmTokens } from './recognise';
@@ -26,12 +27,13 @@ const NONE: OrmHostFacts['table'] = () => undefined;
 
 /**
  * The ORM facts of a host text, or undefined when it holds no ORM call worth reading (a cheap test on
- * the text first: most files are never walked). `stream` is the file's one token stream.
+ * the text first: most files are never walked). `stream` is the file's one token stream, `hints` its
+ * dialect hints as the engine keeps them.
  */
-export function ormHostFacts(text: string, stream: () => TokenStream, schema: SchemaModel | undefined): OrmHostFacts | undefined {
+export function ormHostFacts(text: string, stream: () => TokenStream, schema: SchemaModel | undefined, hints?: (ts: TokenStream) => DialectHints): OrmHostFacts | undefined {
   if (!mayHoldOrmCalls(text)) return undefined;
   const model = ormSchemaOf(schema);
-  const file = recogniseOrmTokens(stream(), { projectDialect: model?.dialect(), callsOnly: true });
+  const file = recogniseOrmTokens(stream(), { projectDialect: model?.dialect(), callsOnly: true, hints });
   if (file.writes.length === 0 && file.reads.length === 0) return undefined;
   return {
     file,

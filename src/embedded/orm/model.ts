@@ -6,6 +6,7 @@
  */
 import type { TableDescription } from '../../core/catalog';
 import type { SchemaModel } from '../../core/schema';
+import type { DialectHints } from '../dialect-hints';
 import { OrmSchemaIndex } from './resolve';
 import { mayDeclareOrmTables, readOrmSchema, schemaJsx, type OrmSchemaFile } from './schema';
 import type { TokenStream } from './stream';
@@ -83,12 +84,16 @@ export function ormSchemaOf(model: SchemaModel | undefined): OrmAwareSchemaModel
  */
 export type StreamOf = (text: string, jsx: boolean) => TokenStream;
 
-/** Reads the ORM schema declarations of files (those that declare none are left out). Never throws. */
-export function readOrmSchemas(files: readonly OrmSourceFile[], streamOf?: StreamOf): OrmSchemaFile[] {
+/**
+ * Reads the ORM schema declarations of files (those that declare none are left out). Never throws.
+ * `hints`: a stream's dialect hints as the engine keeps them (src/engine/caches.ts).
+ */
+export function readOrmSchemas(files: readonly OrmSourceFile[], streamOf?: StreamOf, hints?: (ts: TokenStream) => DialectHints): OrmSchemaFile[] {
   const out: OrmSchemaFile[] = [];
   for (const f of files) {
-    if (!mayDeclareOrmSchema(f.path, f.text)) continue;
-    const s = readOrmSchema(f.path, f.text, streamOf && (() => streamOf(f.text, schemaJsx(f.path))));
+    // the path half of mayDeclareOrmSchema: readOrmSchema tests the text itself (one scan, not two)
+    if (!isOrmSchemaPath(f.path)) continue;
+    const s = readOrmSchema(f.path, f.text, streamOf && (() => streamOf(f.text, schemaJsx(f.path))), hints);
     if (s.tables.length || s.dialect) out.push(s);
   }
   return out;
@@ -99,8 +104,8 @@ export function readOrmSchemas(files: readonly OrmSourceFile[], streamOf?: Strea
  * Returns `base` unchanged when no file declares an ORM table or dialect. One project's files at a
  * time: two packages' `User` models must not meet.
  */
-export function withOrmSchema(base: SchemaModel | undefined, files: readonly OrmSourceFile[], streamOf?: StreamOf): SchemaModel | undefined {
-  const schemas = readOrmSchemas(files, streamOf);
+export function withOrmSchema(base: SchemaModel | undefined, files: readonly OrmSourceFile[], streamOf?: StreamOf, hints?: (ts: TokenStream) => DialectHints): SchemaModel | undefined {
+  const schemas = readOrmSchemas(files, streamOf, hints);
   if (schemas.length === 0) return base;
   return new OrmAwareSchemaModel(base, new OrmSchemaIndex(schemas));
 }

@@ -8,6 +8,7 @@ import type { SourceLanguage } from '../../core/types';
 import type { Span } from '../../core/facts';
 import { usesJsx } from '../extract';
 import { args, chainStart, isKeyword, linkIndex, parseChain, type Chain, type Link } from './chain';
+import type { DialectHints } from '../dialect-hints';
 import { dialectEvidence, settleDialect } from './dialect';
 import { ID as ID_IMPORT, NUM as NUM_IMPORT, PUNCT as PUNCT_IMPORT, STR as STR_IMPORT, TPL as TPL_IMPORT, TokenStream } from './stream';
 import type { Dialect, OrmCheckThenInsert, OrmConflict, OrmFileFacts, OrmLibrary, OrmRead, OrmRow, OrmTableRef, OrmWrite } from './types';
@@ -26,6 +27,8 @@ export interface RecogniseOptions {
   projectDialect?: Dialect;
   /** A file with no ORM write or check gives empty facts, its dialect evidence not read (the engine drops such files). */
   callsOnly?: boolean;
+  /** The stream's dialect hints as the engine keeps them (found here when not given). */
+  hints?: (ts: TokenStream) => DialectHints;
 }
 
 /**
@@ -45,10 +48,22 @@ function mentionsAny(text: string, words: readonly string[]): boolean {
   return false;
 }
 
-/** Whether a file may hold an ORM write or check worth tokenizing for (plain substring tests: no regex over the whole text unless they pass). */
+const escapeWord = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** CONFLICT_WORDS and INSERT_WORDS as one pattern: one scan of the text instead of one per word (most files have none). */
+const CONFLICT_OR_INSERT = new RegExp([...CONFLICT_WORDS, ...INSERT_WORDS].map(escapeWord).join('|'), 'g');
+const INSERT_SET = new Set(INSERT_WORDS);
+
+/** Whether a file may hold an ORM write or check worth tokenizing for: a conflict word, or an insert word with a check word or a literal batch. */
 export function mayHoldOrmCalls(text: string): boolean {
-  if (mentionsAny(text, CONFLICT_WORDS)) return true;
-  if (!mentionsAny(text, INSERT_WORDS)) return false;
+  const re = CONFLICT_OR_INSERT;
+  re.lastIndex = 0;
+  let insert = false;
+  // no word of either list holds the start of another at an offset a match could hide, so any conflict word is found
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (!INSERT_SET.has(m[0])) return true;
+    insert = true;
+  }
+  if (!insert) return false;
   return mentionsAny(text, CHECK_WORDS) || LITERAL_BATCH.test(text);
 }
 
@@ -155,7 +170,7 @@ class Recogniser {
   /** The file's dialect evidence, read once when the first write needs it (most walked files have none). */
   private settle(): { evidence: ReturnType<typeof dialectEvidence>; settled: ReturnType<typeof settleDialect> } {
     if (this.settled) return this.settled;
-    const evidence = dialectEvidence(this.ts);
+    const evidence = dialectEvidence(this.ts, this.options.hints?.(this.ts));
     const settled = settleDialect(evidence);
     this.dialect = settled.dialect ?? (settled.mixed ? undefined : this.options.projectDialect);
     this.mixed = settled.mixed;

@@ -11,6 +11,7 @@ import { LineIndex } from '../../core/positions';
 import { quoteIdent } from '../../core/quote';
 import type { Location } from '../../core/types';
 import { args, chainStart, linkIndex, parseChain, type Chain } from './chain';
+import type { DialectHints } from '../dialect-hints';
 import { dialectEvidence, settleDialect } from './dialect';
 import { ID as ID_IMPORT, NUM as NUM_IMPORT, TokenStream } from './stream';
 import type { Dialect, DialectEvidence, OrmLibrary } from './types';
@@ -43,13 +44,13 @@ export interface OrmSchemaFile {
  * Reads the ORM schema declarations of one file (by its path's extension and content). `stream`: the
  * file's token stream when the caller has one (asked for only if the file may declare tables). Never throws.
  */
-export function readOrmSchema(path: string, text: string, stream?: () => TokenStream): OrmSchemaFile {
+export function readOrmSchema(path: string, text: string, stream?: () => TokenStream, hints?: (ts: TokenStream) => DialectHints): OrmSchemaFile {
   try {
     if (/\.prisma$/i.test(path)) return readPrisma(path, text);
     if (!mayDeclareOrmTables(text)) {
       return { path, evidence: [], tables: [] };
     }
-    return new TsSchemaReader(path, text, stream?.()).run();
+    return new TsSchemaReader(path, text, stream?.(), hints).run();
   } catch {
     return { path, evidence: [], tables: [] };
   }
@@ -132,13 +133,13 @@ function hasTableCall(text: string): boolean {
 }
 
 class Locator {
-  private readonly lines: LineIndex;
-  constructor(readonly path: string, readonly text: string) {
-    this.lines = new LineIndex(text);
-  }
+  private lines: LineIndex | undefined;
+  constructor(readonly path: string, readonly text: string) {}
   at(span: Span): Location {
-    const a = this.lines.position(span.start);
-    const b = this.lines.position(span.end);
+    // made on first use: most files the reader is given declare nothing
+    const lines = (this.lines ??= new LineIndex(this.text));
+    const a = lines.position(span.start);
+    const b = lines.position(span.end);
     return { path: this.path, start: span.start, end: span.end, line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
   }
 }
@@ -264,29 +265,29 @@ class TsSchemaReader {
   private readonly schemaObjects = new Map<string, string | undefined>();
   private readonly tableCreators = new Set<string>();
 
-  constructor(private readonly path: string, private readonly text: string, stream?: TokenStream) {
+  constructor(private readonly path: string, private readonly text: string, stream?: TokenStream, private readonly hints?: (ts: TokenStream) => DialectHints) {
     this.ts = stream ?? new TokenStream(text, schemaJsx(path));
     this.loc = new Locator(path, text);
   }
 
   run(): OrmSchemaFile {
     const ts = this.ts;
-    const evidence = dialectEvidence(ts);
+    const evidence = dialectEvidence(ts, this.hints?.(ts));
     for (let i = 0; i < ts.length; i++) {
       if (ts.kinds[i] === 2 && ts.isP(i, '@') && ts.kinds[i + 1] === ID && ['Entity', 'Table'].includes(ts.val(i + 1))) { this.entity(i); continue; }
-      if (ts.kinds[i] !== ID) continue;
+      // every shape below is a call: most identifiers are not followed by `(` and are never sliced
+      if (ts.kinds[i] !== ID || !ts.isP(i + 1, '(')) continue;
       const v = ts.val(i);
-      if (ts.isP(i + 1, '(') && !ts.isP(i - 1, '.')) {
+      if (!ts.isP(i - 1, '.')) {
         if (DRIZZLE_TABLE_FNS.has(v) || this.tableCreators.has(v)) { this.drizzleTable(i, undefined); continue; }
         if ((v === 'pgSchema' || v === 'mysqlSchema') && ts.isP(i - 1, '=') && ts.kinds[i - 2] === ID) this.schemaObjects.set(ts.val(i - 2), ts.str(i + 2));
         if ((v === 'pgTableCreator' || v === 'sqliteTableCreator' || v === 'mysqlTableCreator') && ts.isP(i - 1, '=') && ts.kinds[i - 2] === ID) this.tableCreators.add(ts.val(i - 2));
         continue;
       }
-      if (ts.isP(i - 1, '.') && ts.isP(i + 1, '(')) {
-        if (v === 'table' && ts.kinds[i - 2] === ID && this.schemaObjects.has(ts.val(i - 2)) && !ts.isP(i - 3, '.')) this.drizzleTable(i, this.schemaObjects.get(ts.val(i - 2)));
-        else if (v === 'createTable' || v === 'alterTable' || v === 'createIndex' || v === 'table') this.migration(i);
-        else if (v === 'define' || v === 'init') this.sequelize(i);
-      }
+      // a method call (`.x(`)
+      if (v === 'table' && ts.kinds[i - 2] === ID && this.schemaObjects.has(ts.val(i - 2)) && !ts.isP(i - 3, '.')) this.drizzleTable(i, this.schemaObjects.get(ts.val(i - 2)));
+      else if (v === 'createTable' || v === 'alterTable' || v === 'createIndex' || v === 'table') this.migration(i);
+      else if (v === 'define' || v === 'init') this.sequelize(i);
     }
     for (const t of this.tables) finishTable(t.table);
     const { dialect } = settleDialect(evidence);
