@@ -28,7 +28,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildBaseline } from './baseline';
-import { listSqlFiles } from '../support/corpus';
+import { listSqlFiles, writeBigSqlFile } from '../support/corpus';
 
 /**
  * The peers, installed on first use into node_modules/.cache (not dev dependencies: their packages list
@@ -153,20 +153,7 @@ function main(): void {
     folder('pg-regress', regress);
     if (!only || only.includes('20mb')) {
       const big = path.join(inputs, 'big', 'big.sql');
-      fs.mkdirSync(path.dirname(big), { recursive: true });
-      const fd = fs.openSync(big, 'w');
-      let written = 0;
-      const put = (f: string) => {
-        const b = fs.readFileSync(f);
-        // each file ends its last statement: a missing final `;` does not join two files' statements
-        const sep = Buffer.from('\n;\n');
-        fs.writeSync(fd, b);
-        fs.writeSync(fd, sep);
-        written += b.length + sep.length;
-      };
-      for (const f of dumps) put(f);
-      for (let i = 0; written < BIG_BYTES; i = (i + 1) % migrations.length) put(migrations[i]);
-      fs.closeSync(fd);
+      writeBigSqlFile(big, BIG_BYTES, corpus);
       add('20mb', big, [big]);
     }
     {

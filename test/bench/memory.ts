@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { listSqlFiles } from '../support/corpus';
+import { listSqlFiles, writeBigSqlFile } from '../support/corpus';
 import { buildBaseline } from './baseline';
 
 const root = path.resolve(__dirname, '../..');
@@ -56,25 +56,6 @@ function lint(name: string, target: string, bytes: number, scratch: string, cliP
   return { name, bytes, peakKb, ms, exit: r.status, json, findings, errors, stderr: r.stderr.slice(0, 400), stdout: r.stdout };
 }
 
-/** pg_dump output, then the migrations round and round, to `size` bytes, as bench:cli builds its 20 MB file. */
-function bigFile(file: string, size: number): number {
-  const fd = fs.openSync(file, 'w');
-  let written = 0;
-  const put = (f: string) => {
-    const b = fs.readFileSync(f);
-    // each file ends its last statement: a missing final `;` does not join two files' statements
-    const sep = Buffer.from('\n;\n');
-    fs.writeSync(fd, b);
-    fs.writeSync(fd, sep);
-    written += b.length + sep.length;
-  };
-  const migrations = listSqlFiles(path.join(corpus, 'migrations'));
-  for (const f of listSqlFiles(path.join(corpus, 'dumps'))) put(f);
-  for (let i = 0; written < size; i = (i + 1) % migrations.length) put(migrations[i]);
-  fs.closeSync(fd);
-  return written;
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -87,7 +68,7 @@ function bigFiles(scratch: string, baseline: string, ref: string, runs: number):
   console.log('input     CLI        peak MB  bytes/input byte  time s  stdout JSON  exit  same report');
   for (const [name, size] of [['20 MB', 20_000_000], ['37.5 MB', 37_500_000]] as const) {
     const file = path.join(scratch, `big-${size}.sql`);
-    const bytes = bigFile(file, size);
+    const bytes = writeBigSqlFile(file, size, corpus);
     const samples: Record<'new' | 'base', Run[]> = { new: [], base: [] };
     for (let i = 0; i < runs; i++) {
       samples.base.push(lint(`${name} base`, file, bytes, scratch, baseline));

@@ -18,3 +18,29 @@ export function listSqlFiles(dir: string = corpusDir): string[] {
   }
   return out.sort();
 }
+
+/**
+ * The benchmarks' big single file: the corpus's pg_dump output, then its migrations round and round,
+ * until `size` bytes are written to `file`. Returns the bytes written.
+ */
+export function writeBigSqlFile(file: string, size: number, dir: string = corpusDir): number {
+  const migrations = listSqlFiles(path.join(dir, 'migrations'));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const fd = fs.openSync(file, 'w');
+  // each file ends its last statement: a missing final `;` does not join two files' statements
+  const sep = Buffer.from('\n;\n');
+  let written = 0;
+  const put = (f: string) => {
+    const b = fs.readFileSync(f);
+    fs.writeSync(fd, b);
+    fs.writeSync(fd, sep);
+    written += b.length + sep.length;
+  };
+  try {
+    for (const f of listSqlFiles(path.join(dir, 'dumps'))) put(f);
+    for (let i = 0; written < size; i = (i + 1) % migrations.length) put(migrations[i]);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return written;
+}
