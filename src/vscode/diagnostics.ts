@@ -13,6 +13,7 @@ import type { RuleDocs } from './docs';
 import { sourceLanguage } from './languages';
 import type { ProjectConfig } from './projectConfig';
 import type { SchemaIndex } from './schemaIndex';
+import { startMark } from './startMarks';
 
 export const DEBOUNCE_MS = 150;
 
@@ -215,6 +216,7 @@ export class DiagnosticsController implements vscode.Disposable {
   publish(uri: vscode.Uri, positions: PositionSource, findings: Finding[]): void {
     const base = vscode.workspace.getWorkspaceFolder(uri)?.uri;
     this.collection.set(uri, findings.map((f) => toDiagnostic(positions, f, (r) => this.docs.webUri(r), base)));
+    startMark('publish');
     this.changed.fire(uri);
   }
 

@@ -2,6 +2,7 @@
 import type { AnalyzerConfig, SourceLanguage } from '../core/types';
 import { lex, T } from '../core/lexer';
 import { extractEmbeddedSql } from '../embedded/extract';
+import { recogniseOrm } from '../embedded/orm';
 
 // The language ids dupguard reads, from the one list in core/languages.ts.
 export { LANGUAGE_IDS, languageFromId as sourceLanguage, SCRIPT_LANGUAGE_IDS, SQL_LANGUAGE_IDS } from '../core/languages';
@@ -14,13 +15,16 @@ export function lineComment(language: SourceLanguage): string {
 /**
  * Offset where the statement holding `offset` starts: its ignore comment goes on the line above. In
  * TS/JS that is where the embedded SQL starts (a `//` comment there covers the whole literal), so the
- * comment never lands inside a multi-line template.
+ * comment never lands inside a multi-line template; for an ORM call, where its chain starts (the
+ * analyzer lets a comment above the call silence it, whichever of its lines the finding is on).
  */
 export function statementStart(text: string, offset: number, language: SourceLanguage, config: AnalyzerConfig): number {
   if (language !== 'sql') {
     const regions = extractEmbeddedSql(text, language, { tags: config.embedded?.tags, functions: config.embedded?.functions });
     const r = regions.find((e) => e.hostStart <= offset && offset <= e.toHost(e.text.length));
-    return r ? r.hostStart : offset;
+    if (r) return r.hostStart;
+    const call = recogniseOrm(text, { language }).writes.find((w) => w.call.start <= offset && offset < w.call.end)?.call;
+    return call ? call.start : offset;
   }
   const t = lex(text, 0, Math.min(text.length, offset));
   let start = -1;

@@ -11,6 +11,7 @@ import type { SchemaModel } from '../core/schema';
 import { ConfigFiles } from '../config/dupguardJson';
 import type { ScopedSchemas } from '../config/schemaScope';
 import { Config } from './config';
+import { startMark } from './startMarks';
 
 export interface DdlFile {
   path: string;
@@ -61,6 +62,7 @@ export class SchemaIndex implements vscode.Disposable {
   private fingerprint = '';
   private building: Promise<void> | undefined;
   private started = false;
+  private startTimer: NodeJS.Timeout | undefined;
   /** The first build has ended (built or failed). */
   private settled = false;
   private timer: NodeJS.Timeout | undefined;
@@ -84,10 +86,10 @@ export class SchemaIndex implements vscode.Disposable {
 
   /**
    * The current model of the file at `file` (a file system path; possibly undefined), starting the
-   * index on the first call. Without a file: the scope of the first workspace folder.
+   * index after the caller's task on the first call. Without a file: the scope of the first workspace folder.
    */
   current(file?: string): SchemaModel | undefined {
-    if (!this.started) this.start();
+    this.startSoon();
     const target = file ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     if (!this.model || target === undefined) return undefined;
     try {
@@ -102,7 +104,7 @@ export class SchemaIndex implements vscode.Disposable {
    * not the workspace's yet (the build fires onDidChange when it ends, whatever it found).
    */
   pending(): boolean {
-    if (!this.started) this.start();
+    this.startSoon();
     return !this.settled && !!vscode.workspace.workspaceFolders?.length;
   }
 
@@ -112,8 +114,27 @@ export class SchemaIndex implements vscode.Disposable {
     while (this.building) await this.building;
   }
 
+  /**
+   * Starts the index once the caller's task is done, two timers later: the first lint calls current()
+   * before it publishes, and what it publishes leaves the extension host in a timer set at publication.
+   * The second timer is set after that one, so listing the workspace and loading the parser (tens of
+   * milliseconds of the event loop, more on a busy machine) never hold back the first squiggle.
+   */
+  private startSoon(): void {
+    if (this.started || this.startTimer) return;
+    this.startTimer = setTimeout(() => {
+      this.startTimer = setTimeout(() => {
+        this.startTimer = undefined;
+        if (!this.started) this.start();
+      }, 0);
+    }, 0);
+  }
+
   private start(): void {
     this.started = true;
+    clearTimeout(this.startTimer);
+    this.startTimer = undefined;
+    startMark('index-start');
     if (!vscode.workspace.workspaceFolders?.length) return;
     this.watcher = vscode.workspace.createFileSystemWatcher('**/*.{sql,pgsql,psql}');
     const soon = () => this.scheduleRebuild();
@@ -160,8 +181,10 @@ export class SchemaIndex implements vscode.Disposable {
         void import('../core/schema/pg').then((pg) => pg.ensureParser()).catch(() => {});
         const [files, ormFiles] = await Promise.all([this.readDdlFiles(), this.readOrmFiles()]);
         const read = Date.now() - t0;
+        startMark('index-read');
         this.configs.invalidate();
         const model = await buildModels(files, new Config().naturalKeys, this.configs, ormFiles);
+        startMark('index-built');
         const tables = model.everyTable();
         const ormPrint = createHash('sha1');
         for (const f of ormFiles) ormPrint.update(f.path).update('\0').update(f.text).update('\0');
@@ -267,6 +290,7 @@ export class SchemaIndex implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.startTimer);
     this.watcher?.dispose();
     this.ormWatcher?.dispose();
     this.scopeWatcher?.dispose();

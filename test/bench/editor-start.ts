@@ -8,7 +8,8 @@
  * after/before ratios, and whether the final diagnostics of every run are the same.
  *
  *   npm run bench:editor-start [-- --rounds 3] [-- --base main] [-- --file queries/import_orders.sql] [-- --verbose]
- * (--verbose prints dupguard's output channel of each window.)
+ * (--verbose prints dupguard's output channel, performance marks and the extension host's event-loop
+ * stalls of each window; --profile DIR writes a CPU profile of the extension host per window.)
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -32,6 +33,9 @@ const probeOut = path.join(repoRoot, 'out', 'bench', 'editor-start-probe.js');
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const verbose = process.argv.includes('--verbose');
+/** --profile DIR: a CPU profile of the extension host per window (open to settled), for Chrome DevTools. */
+const profileDir = arg('profile', '') ? path.resolve(arg('profile', '')) : '';
+let profileCount = 0;
 
 /** dupguard's output channel files under a logs folder, newest session last. */
 function logsOf(dir: string): string[] {
@@ -82,6 +86,12 @@ interface Probe {
   confirmed?: number;
   published: { t: number; n: number }[];
   final: string[];
+  /** Date.now() at the open, and when the window first drew a squiggle (ms since the open). */
+  wall0: number;
+  screen?: number;
+  /** Event-loop gaps over 20 ms in the extension host, and dupguard's performance marks (ms since the open). */
+  stalls?: { at: number; ms: number }[];
+  marks?: string[];
 }
 
 /** One window: code-server on `scratch` (kept for the warm start), the probe as the extension tests. */
@@ -93,17 +103,30 @@ async function runOnce(ext: string, scratch: string): Promise<Probe> {
   let server: CodeServer | undefined;
   let browser: Awaited<ReturnType<typeof openBrowser>> | undefined;
   try {
-    server = await startCodeServer(scratch, ws, { DUPGUARD_BENCH_REPORT: report, DUPGUARD_BENCH_FILE: file });
+    const cpu = profileDir ? path.join(profileDir, `${path.basename(scratch)}-${profileCount++}.cpuprofile`) : undefined;
+    server = await startCodeServer(scratch, ws, { DUPGUARD_BENCH_REPORT: report, DUPGUARD_BENCH_FILE: file, DUPGUARD_PERF_MARKS: '1', ...(cpu ? { DUPGUARD_BENCH_PROFILE: cpu } : {}) });
     browser = await openBrowser(server.env);
     const remote = (p: string) => `vscode-remote://127.0.0.1:${server!.port}${p}`;
     const payload = [['extensionDevelopmentPath', remote(ext)], ['extensionTestsPath', remote(probeOut)]];
     let exited!: (code: number) => void;
     const done = new Promise<number>((r) => { exited = r; });
     await browser.page.exposeFunction('codeAutomationExit', (code: number) => exited(Number(code)));
+    // when the page first draws a squiggle (wall clock, as the probe's open time): what the user sees
+    await browser.page.addInitScript(() => {
+      const w = window as unknown as { __dgSquiggle?: number };
+      new MutationObserver((_, obs) => {
+        if (w.__dgSquiggle === undefined && document.querySelector('.squiggly-warning, .squiggly-error, .squiggly-info')) {
+          w.__dgSquiggle = Date.now();
+          obs.disconnect();
+        }
+      }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
+    });
     await browser.page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`, { timeout: 60_000 });
     await within(done, 180_000, 'the probe did not finish within 180 s');
     const r = JSON.parse(fs.readFileSync(report, 'utf8')) as Probe;
     if (r.error) throw new Error(r.error);
+    const drawn = await browser.page.evaluate(() => (window as unknown as { __dgSquiggle?: number }).__dgSquiggle);
+    if (drawn !== undefined) r.screen = drawn - r.wall0;
     if (verbose) for (const f of logsOf(path.join(scratch, 'user-data', 'logs'))) log(fs.readFileSync(f, 'utf8').trim().split('\n').map((l) => `    ${l}`).join('\n'));
     return r;
   } finally {
@@ -142,7 +165,8 @@ async function main(): Promise<void> {
             const key: Key = `${which} ${temp}`;
             results.set(key, [...(results.get(key) ?? []), r]);
             finals.add(JSON.stringify(r.final));
-            log(`round ${round + 1} ${key}: active ${r.active.toFixed(0)} ms, first squiggle ${r.first?.toFixed(0) ?? '-'} ms, final ${r.confirmed?.toFixed(0) ?? '-'} ms (schema ready ${r.schemaReady.toFixed(0)} ms); published ${r.published.map((p) => `${p.n}@${p.t}`).join(' ')}`);
+            log(`round ${round + 1} ${key}: active ${r.active.toFixed(0)} ms, first squiggle ${r.first?.toFixed(0) ?? '-'} ms (drawn ${r.screen?.toFixed(0) ?? '-'} ms), final ${r.confirmed?.toFixed(0) ?? '-'} ms (schema ready ${r.schemaReady.toFixed(0)} ms); published ${r.published.map((p) => `${p.n}@${p.t}`).join(' ')}`);
+            if (verbose) log(`    marks ${(r.marks ?? []).join(' ')}\n    event-loop stalls ${(r.stalls ?? []).map((x) => `${x.ms}ms@${x.at}`).join(' ')}`);
           }
         } finally {
           fs.rmSync(scratch, { recursive: true, force: true });
@@ -160,6 +184,8 @@ async function main(): Promise<void> {
       ['extension active', (r: Probe) => r.active],
       ['first squiggle', (r: Probe) => r.first ?? NaN],
       ['first squiggle after activation', (r: Probe) => (r.first ?? NaN) - r.active],
+      ['first squiggle drawn in the window', (r: Probe) => r.screen ?? NaN],
+      ['first squiggle drawn after activation', (r: Probe) => (r.screen ?? NaN) - r.active],
       ['parser-confirmed (final) diagnostics', (r: Probe) => r.confirmed ?? NaN],
       ['final diagnostics after activation', (r: Probe) => (r.confirmed ?? NaN) - r.active],
     ] as const) {
@@ -173,4 +199,5 @@ async function main(): Promise<void> {
   if (finals.size !== 1) process.exitCode = 1;
 }
 
+if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
 main().catch((e) => { console.error(e instanceof Error ? e.stack : e); process.exit(1); });

@@ -3,6 +3,7 @@ import { runAll } from './runner';
 import './extension.tests';
 import './panel.tests';
 import './workspaceFiles.tests';
+import './orm.tests';
 
 export function run(): Promise<void> {
   return runAll();

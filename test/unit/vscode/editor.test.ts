@@ -83,3 +83,12 @@ test('ignore comments go above the statement start in SQL, above the embedded SQ
   const ts = 'await db.query(\n  `INSERT INTO t (a)\n   VALUES ($1) ON CONFLICT DO NOTHING`,\n  [1],\n);\n';
   assert.equal(statementStart(ts, ts.indexOf('ON CONFLICT'), 'typescript', {}), ts.indexOf('`') + 1);
 });
+
+test('the ignore comment of an ORM finding goes above the start of its call chain, not inside it', () => {
+  const ts = "import { users } from './schema';\nexport async function f(db, email) {\n  await db\n    .insert(users)\n    .values({ email })\n    .onConflictDoNothing();\n}\n";
+  assert.equal(statementStart(ts, ts.indexOf('onConflictDoNothing'), 'typescript', {}), ts.indexOf('db\n'));
+  const js = "async function r(knex) {\n  await knex('accounts').insert({ a: 1 })\n    .onConflict()\n    .ignore();\n}\n";
+  assert.equal(statementStart(js, js.indexOf('onConflict'), 'javascript', {}), js.indexOf("knex('"));
+  // outside any call or SQL: the offset itself
+  assert.equal(statementStart(ts, ts.indexOf('export'), 'typescript', {}), ts.indexOf('export'));
+});
