@@ -6,6 +6,10 @@
  * `after` (this working tree). Each round starts code-server 4.100.3 + Chromium twice per build: cold
  * (fresh user data, first start) and warm (the same user data again). Prints medians and the
  * after/before ratios, and whether the final diagnostics of every run are the same.
+ * "first squiggle" is the extension host's onDidChangeDiagnostics (VS Code debounces it by 50 ms, and
+ * any work holding the extension host's event loop delays it); "drawn" is when the page first shows a
+ * squiggle (a MutationObserver in the workbench, on the same wall clock as the probe's open), which is
+ * what the user sees and includes the browser's own work.
  *
  *   npm run bench:editor-start [-- --rounds 3] [-- --base main] [-- --file queries/import_orders.sql] [-- --verbose]
  * (--verbose prints dupguard's output channel, performance marks and the extension host's event-loop
