@@ -13,7 +13,7 @@ import type { RuleDocs } from './docs';
 import { sourceLanguage } from './languages';
 import type { ProjectConfig } from './projectConfig';
 import type { SchemaIndex } from './schemaIndex';
-import { startMark } from './startMarks';
+import { markAfterTimers, startMark } from './startMarks';
 
 export const DEBOUNCE_MS = 150;
 
@@ -217,6 +217,7 @@ export class DiagnosticsController implements vscode.Disposable {
     const base = vscode.workspace.getWorkspaceFolder(uri)?.uri;
     this.collection.set(uri, findings.map((f) => toDiagnostic(positions, f, (r) => this.docs.webUri(r), base)));
     startMark('publish');
+    markAfterTimers('sent');
     this.changed.fire(uri);
   }
 

@@ -9,7 +9,8 @@
  * "first squiggle" is the extension host's onDidChangeDiagnostics (VS Code debounces it by 50 ms, and
  * any work holding the extension host's event loop delays it); "drawn" is when the page first shows a
  * squiggle (a MutationObserver in the workbench, on the same wall clock as the probe's open), which is
- * what the user sees and includes the browser's own work.
+ * what the user sees and includes the browser's own work; "sent" is when the extension host sent them
+ * to the window (dupguard's start-up marks, DUPGUARD_PERF_MARKS: a build without them prints NaN).
  *
  *   npm run bench:editor-start [-- --rounds 3] [-- --base main] [-- --file queries/import_orders.sql] [-- --verbose]
  * (--verbose prints dupguard's output channel, performance marks and the extension host's event-loop
@@ -139,7 +140,14 @@ async function runOnce(ext: string, scratch: string): Promise<Probe> {
   }
 }
 
-const median = (xs: number[]) => {
+/** The first dupguard performance mark `name` of a window (ms since the open); NaN for a build without marks. */
+const markAt = (r: Probe, name: string) => {
+  const m = (r.marks ?? []).find((x) => x.startsWith(`${name}@`));
+  return m ? Number(m.slice(name.length + 1)) : NaN;
+};
+
+const median = (all: number[]) => {
+  const xs = all.filter((x) => !Number.isNaN(x));
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 };
@@ -188,6 +196,8 @@ async function main(): Promise<void> {
       ['extension active', (r: Probe) => r.active],
       ['first squiggle', (r: Probe) => r.first ?? NaN],
       ['first squiggle after activation', (r: Probe) => (r.first ?? NaN) - r.active],
+      ['first squiggle sent to the window', (r: Probe) => markAt(r, 'sent')],
+      ['first squiggle sent after activation', (r: Probe) => markAt(r, 'sent') - r.active],
       ['first squiggle drawn in the window', (r: Probe) => r.screen ?? NaN],
       ['first squiggle drawn after activation', (r: Probe) => (r.screen ?? NaN) - r.active],
       ['parser-confirmed (final) diagnostics', (r: Probe) => r.confirmed ?? NaN],
