@@ -58,18 +58,23 @@ export function activate(context: vscode.ExtensionContext): DupguardApi {
     api.firstLintMs = performance.now() - t1;
     startMark('first-lint-end');
     log.info(`dupguard ${context.extension.packageJSON.version} activated in ${activationMs.toFixed(1)} ms; first lint of open documents ${api.firstLintMs.toFixed(1)} ms`);
-    // The checks that read parse trees need PostgreSQL's grammar (WASM): it loads after that first lint,
-    // which runs again once it is here. (The schema index loads it too, but only with a folder open.)
-    // Not in this task nor its microtasks: loading it holds the event loop for tens of milliseconds, and
-    // the first lint's diagnostics leave for the window only in a timer the extension host set when
-    // they were published. A timer set now runs after that one.
-    setTimeout(() => void import('../core/schema/pg').then((pg) => pg.ensureParser()).then(
-      () => {
-        startMark('parser-ready');
-        diagnostics.relintAll();
-      },
-      (e) => log.warn(`the SQL parser did not load, so the checks that read parse trees are off: ${e instanceof Error ? e.message : String(e)}`),
-    ), 0);
+    // Then, each in a timer of its own, in this order: the schema index starts (its listing requests
+    // leave the extension host in the next timer), and PostgreSQL's grammar (WASM) loads for the checks
+    // that read parse trees, every document being linted again once it is here. (The index loads it
+    // too, but only with a folder open.) Nothing of this runs in this task or its microtasks: loading
+    // the parser holds the event loop for tens of milliseconds (hundreds on a busy machine), and the
+    // first lint's diagnostics leave for the window only in a timer the extension host set when they
+    // were published; a timer set now runs after that one.
+    setTimeout(() => {
+      schema.startNow();
+      setTimeout(() => void import('../core/schema/pg').then((pg) => pg.ensureParser()).then(
+        () => {
+          startMark('parser-ready');
+          diagnostics.relintAll();
+        },
+        (e) => log.warn(`the SQL parser did not load, so the checks that read parse trees are off: ${e instanceof Error ? e.message : String(e)}`),
+      ), 0);
+    }, 0);
   });
   return api;
 }

@@ -110,8 +110,13 @@ export class SchemaIndex implements vscode.Disposable {
 
   /** Resolves once the first build (or the pending rebuild) has finished. */
   async ready(): Promise<void> {
-    if (!this.started) this.start();
+    this.startNow();
     while (this.building) await this.building;
+  }
+
+  /** Starts the index now unless it has started (activation calls it once the first lint's diagnostics are out). */
+  startNow(): void {
+    if (!this.started) this.start();
   }
 
   /**
@@ -177,8 +182,9 @@ export class SchemaIndex implements vscode.Disposable {
     const run = (async (): Promise<boolean> => {
       const t0 = Date.now();
       try {
-        // the parser (WASM) loads while both kinds of files are listed and read
-        void import('../core/schema/pg').then((pg) => pg.ensureParser()).catch(() => {});
+        // The parser (WASM) loads while both kinds of files are listed and read: in a timer, set after
+        // the one that sends the listing requests (loading it holds the event loop).
+        setTimeout(() => void import('../core/schema/pg').then((pg) => pg.ensureParser()).catch(() => {}), 0);
         const [files, ormFiles] = await Promise.all([this.readDdlFiles(), this.readOrmFiles()]);
         const read = Date.now() - t0;
         startMark('index-read');
