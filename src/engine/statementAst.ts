@@ -54,6 +54,14 @@ export class StatementAsts {
     return out ?? undefined;
   }
 
+  /**
+   * Forgets `stmt`'s tree (a one-shot run, once the statement's rules are done): a later ask parses
+   * it again, or finds it by text among the recent ones.
+   */
+  release(stmt: Statement): void {
+    this.byStatement.delete(stmt);
+  }
+
   private core(piece: string): AstCore | null {
     const hit = this.byText.get(piece);
     if (hit !== undefined) return hit;
