@@ -18,8 +18,18 @@ function pg(): PgQuery {
   return mod;
 }
 
+/** Hears each tree the parser makes (tests: how many are alive at once). */
+let treeObserver: ((tree: object) => void) | undefined;
+
+/** Sets (or, with no argument, removes) the observer of the trees the parser makes. */
+export function observeParseTrees(observer?: (tree: object) => void): void {
+  treeObserver = observer;
+}
+
 function parseSync(sql: string): any {
-  return pg().parseSync(sql);
+  const tree = pg().parseSync(sql);
+  if (treeObserver && tree) treeObserver(tree);
+  return tree;
 }
 
 /** Loads the WASM parser once; every later call resolves immediately. */
