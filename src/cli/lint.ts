@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isOrmSchemaPath, mayDeclareOrmSchema, ormSchemaOf } from '../embedded/orm/model';
 import { analyze as realAnalyze, type AnalyzeInput, type AnalyzeResult } from '../engine/analyze';
+import { sizeForOneShotRun } from '../engine/caches';
 import { languageFromPath } from '../core/languages';
 import { applyFixes, lineBreakOf, preferredFixes } from '../core/fixes';
 import type { SchemaModel } from '../core/schema';
@@ -154,6 +155,8 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     throw e;
   }
   const { flags, positionals } = parsed;
+  // each file is read once: parse trees are kept for about a file's worth of statements, not an editor's
+  sizeForOneShotRun();
   if (flags.help) {
     io.stdout(`${USAGE}\n`);
     return 0;

@@ -6,6 +6,7 @@
  */
 import { dialectHints, type DialectHints } from '../embedded/dialect-hints';
 import { TokenStream } from '../embedded/orm/stream';
+import { sizeParseCache } from '../core/schema/pg';
 import { DocumentTables, type DdlObserver } from './documentTables';
 import { ReportMemo } from './memo';
 import { StatementAsts } from './statementAst';
@@ -76,3 +77,20 @@ export class TokenStreams {
 
 /** The caches of every analysis that is given none (the editor's, the CLI's). */
 export const sharedCaches = new AnalysisCaches();
+
+/**
+ * Characters of statement text whose parse trees a one-shot run keeps (see `sizeForOneShotRun`):
+ * about one migration file's worth, so a statement parsed for the schema and read again by a rule of
+ * the same file is still there.
+ */
+export const ONE_SHOT_PARSE_CHARS = 64_000;
+
+/**
+ * Sizes the shared parse caches for a run that reads each file once (`dupguard lint`), or back to
+ * the editor's budget (`oneShot` false). Findings are the same either way; only what is parsed again
+ * and the memory held change.
+ */
+export function sizeForOneShotRun(oneShot = true): void {
+  sizeParseCache(oneShot ? ONE_SHOT_PARSE_CHARS : undefined);
+  sharedCaches.asts.size(oneShot ? ONE_SHOT_PARSE_CHARS : undefined);
+}

@@ -35,6 +35,11 @@ export class StatementAsts {
   private readonly byStatement = new WeakMap<Statement, StmtAst | null>();
   private readonly byText = new TextCache<AstCore | null>(AST_CACHE_MAX_CHARS);
 
+  /** Bounds the trees kept by text to `maxChars` characters of statement text (default: the editor's budget). */
+  size(maxChars = AST_CACHE_MAX_CHARS): void {
+    this.byText.resize(maxChars);
+  }
+
   /** libpg-query's parse of `stmt` (undefined when the parser is not loaded or rejects it). */
   of(stmt: Statement): StmtAst | undefined {
     // no parser, no AST: return before touching the WeakMap (an entry per statement is GC work)
@@ -47,6 +52,14 @@ export class StatementAsts {
     const out = core ? new PlacedAst(core, stmt.start) : null;
     this.byStatement.set(stmt, out);
     return out ?? undefined;
+  }
+
+  /**
+   * Forgets `stmt`'s tree (a one-shot run, once the statement's rules are done): a later ask parses
+   * it again, or finds it by text among the recent ones.
+   */
+  release(stmt: Statement): void {
+    this.byStatement.delete(stmt);
   }
 
   private core(piece: string): AstCore | null {

@@ -1,6 +1,7 @@
 /**
  * Peak memory of `dupguard lint` per input byte, on the corpus (../shared/corpus): the shipped CLI
- * (dist/cli.js, built first) runs in a child process per input; its peak resident set size
+ * (dist/cli.js, built first) and a baseline's (`--baseline <git ref>`, default main, built by
+ * ./baseline.ts) run in a child process per input, interleaved; each one's peak resident set size
  * (process.resourceUsage().maxRSS at exit, WASM memory included) is compared with a run on an empty
  * file in the same session (the baseline: node, the bundle and the parser). Also checks that stdout
  * is the report alone (it parses as JSON) whatever the parser prints.
@@ -127,17 +128,28 @@ function main(): void {
     both('migrations', migrations, 20);
     both('pg-regress', regress, 3);
     both('dumps', dumps, 5);
-    const runs = inputs.map((i) => lint(i.name, i.file, i.bytes, scratch));
+    const ref = arg('--baseline') ?? 'main';
+    const baseline = buildBaseline(ref, scratch);
+    // the baseline's CLI on the same inputs, interleaved with this checkout's: before and after in one run
+    const baseRuns: Run[] = [];
+    const runs = inputs.map((i) => {
+      baseRuns.push(lint(`${i.name} base`, i.file, i.bytes, scratch, baseline));
+      return lint(i.name, i.file, i.bytes, scratch);
+    });
     // The TS/JS part of the corpus as a folder (many files in one run).
     const tsReal = path.join(corpus, 'ts-real');
     const tsBytes = (fs.readdirSync(tsReal, { recursive: true }) as string[]).map((f) => path.join(tsReal, f)).filter((f) => fs.statSync(f).isFile()).reduce((n, f) => n + fs.statSync(f).size, 0);
+    baseRuns.push(lint('ts-real (folder) base', tsReal, tsBytes, scratch, baseline));
     runs.push(lint('ts-real (folder)', tsReal, tsBytes, scratch));
     const base = runs[0].peakKb * 1024;
-    console.log(`baseline (empty file): peak ${(base / 1e6).toFixed(0)} MB`);
-    console.log('input                    MB   peak MB  bytes/input byte  above baseline  time s  stdout JSON  exit');
-    for (const r of runs.slice(1)) {
+    console.log(`empty file: peak ${(base / 1e6).toFixed(0)} MB (${ref}: ${(baseRuns[0].peakKb * 1024 / 1e6).toFixed(0)} MB)`);
+    console.log(`input                    MB   peak MB  bytes/input byte  above empty  time s  stdout JSON  exit  | ${ref}: peak MB  bytes/input byte  same report`);
+    for (let k = 1; k < runs.length; k++) {
+      const r = runs[k];
+      const b = baseRuns[k];
       const peak = r.peakKb * 1024;
-      console.log(`${r.name.padEnd(22)} ${(r.bytes / 1e6).toFixed(1).padStart(6)} ${(peak / 1e6).toFixed(0).padStart(8)} ${(peak / r.bytes).toFixed(1).padStart(17)} ${(Math.max(0, peak - base) / r.bytes).toFixed(1).padStart(15)} ${(r.ms / 1000).toFixed(1).padStart(7)} ${String(r.json).padStart(12)} ${String(r.exit).padStart(5)}`);
+      const bPeak = b.peakKb * 1024;
+      console.log(`${r.name.padEnd(22)} ${(r.bytes / 1e6).toFixed(1).padStart(6)} ${(peak / 1e6).toFixed(0).padStart(8)} ${(peak / r.bytes).toFixed(1).padStart(17)} ${(Math.max(0, peak - base) / r.bytes).toFixed(1).padStart(12)} ${(r.ms / 1000).toFixed(1).padStart(7)} ${String(r.json).padStart(12)} ${String(r.exit).padStart(5)}  | ${(bPeak / 1e6).toFixed(0).padStart(12)} ${(bPeak / r.bytes).toFixed(1).padStart(17)} ${String(b.stdout === r.stdout).padStart(12)}`);
       if (!r.json) console.log(`  stdout is not the JSON report; stderr: ${r.stderr}`);
     }
     let worst = 0;
@@ -151,8 +163,6 @@ function main(): void {
     if (pairs.length) console.log(`worst: ${worst.toFixed(1)} bytes of peak memory per further input byte`);
     if (runs.some((r) => !r.json)) process.exitCode = 1;
     if (!process.argv.includes('--no-big')) {
-      const ref = arg('--baseline') ?? 'main';
-      const baseline = buildBaseline(ref, scratch);
       if (!bigFiles(scratch, baseline, ref, Math.max(1, Number(arg('--runs') ?? 1)))) process.exitCode = 1;
     }
   } finally {

@@ -9,7 +9,7 @@ import type { ColumnDescription, TableDescription, UniqueKey } from '../catalog'
 import type { SchemaModel } from '../schema';
 import type { Location } from '../types';
 import { expr, normalizeSql, quoteIdent, typeName } from './deparse';
-import { ensureParser, isTemplatedSchema, parseRange, parserReady, parseSelected, parseTolerant, skipTrivia, statementRanges, type ParsedStatement } from './pg';
+import { ensureParser, isTemplatedSchema, parseRange, parserReady, parseSelected, parseTolerant, skipTrivia, statementRanges, WHOLE_PARSE_MAX_CHARS, type ParsedStatement } from './pg';
 
 /** One DDL source file. */
 export interface DdlFile {
@@ -230,6 +230,11 @@ function folderOf(p: string): string {
   return i < 0 ? '' : p.slice(0, i);
 }
 
+/** The statements of text[s, e) for each range, parsed when the caller gets to them (parseRange's, in order). */
+function* eachRange(text: string, ranges: ReadonlyArray<[number, number]>, placeholders: Set<string>): Generator<ParsedStatement> {
+  for (const [s, e] of ranges) yield* parseRange(text, s, e, 0, placeholders);
+}
+
 /** Schema model over workspace DDL; `mergeCatalog` lays a live catalog over it (catalog wins). */
 export class DdlSchemaModel implements SchemaModel {
   private byKey = new TableIndex();
@@ -290,9 +295,11 @@ export class DdlSchemaModel implements SchemaModel {
     const ctx: FileCtx = { file, lineStarts: lineStartsOf(file.text), placeholders: new Set(), searchPath: [...this.searchPath] };
     this.stats.files++;
     if (!this.order.has(file.path)) this.order.set(file.path, this.order.size);
-    // with `ranges` (statements already split by the caller), only those are parsed
+    // with `ranges` (statements already split by the caller), only those are parsed; in a long file
+    // one at a time, each tree dropped once applied, as parseTolerant does (a whole file's trees at
+    // once held ~1 KB per DDL character)
     const statements = ranges
-      ? ranges.flatMap(([s, e]) => parseRange(file.text, s, e, 0, ctx.placeholders))
+      ? file.text.length > WHOLE_PARSE_MAX_CHARS ? eachRange(file.text, ranges, ctx.placeholders) : ranges.flatMap(([s, e]) => parseRange(file.text, s, e, 0, ctx.placeholders))
       : this.parseEvery
         ? parseTolerant(file.text, { placeholders: ctx.placeholders })
         : parseSelected(file.text, (s, e) => mayShapeTables(file.text, s, e), { placeholders: ctx.placeholders });

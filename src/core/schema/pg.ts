@@ -18,8 +18,18 @@ function pg(): PgQuery {
   return mod;
 }
 
+/** Hears each tree the parser makes (tests: how many are alive at once). */
+let treeObserver: ((tree: object) => void) | undefined;
+
+/** Sets (or, with no argument, removes) the observer of the trees the parser makes. */
+export function observeParseTrees(observer?: (tree: object) => void): void {
+  treeObserver = observer;
+}
+
 function parseSync(sql: string): any {
-  return pg().parseSync(sql);
+  const tree = pg().parseSync(sql);
+  if (treeObserver && tree) treeObserver(tree);
+  return tree;
 }
 
 /** Loads the WASM parser once; every later call resolves immediately. */
@@ -136,7 +146,13 @@ export class TextCache<V> {
   private old = new Map<string, { key: string; value: V }>();
   private youngChars = 0;
 
-  constructor(private readonly maxChars: number) {}
+  constructor(private maxChars: number) {}
+
+  /** The characters of keys held from now on (the entries are dropped when it shrinks). */
+  resize(maxChars: number): void {
+    if (maxChars < this.maxChars) this.clear();
+    this.maxChars = maxChars;
+  }
 
   get(text: string): V | undefined {
     const y = this.young.get(text);
@@ -175,6 +191,16 @@ export class TextCache<V> {
 }
 
 const parseCache = new TextCache<any | null>(CACHE_MAX_CHARS);
+
+/**
+ * Bounds the parse cache to `maxChars` characters of statement text (default: the editor's budget).
+ * A run that reads each file once (`dupguard lint`) gains little from a large one, and the trees it
+ * holds for a while are promoted to the old generation and die there: a big file's run then peaks at
+ * a heap several times its live data.
+ */
+export function sizeParseCache(maxChars = CACHE_MAX_CHARS): void {
+  parseCache.resize(maxChars);
+}
 
 /**
  * The longest text handed to the parser in one call (characters). PostgreSQL's parser in WASM needs
