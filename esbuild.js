@@ -78,10 +78,12 @@ const common = {
 };
 
 const entries = [
-  // the CLI: its bundle, and the `dupguard` command that loads it with V8's code cache (src/cli/launch.ts)
+  // the CLI: its bundle, and the `dupguard` command that loads it with V8's code cache (src/cli/launch.ts).
+  // The bundle without blanks and comments, in ASCII (names kept, the source map maps it back): a third
+  // smaller, and read as one-byte text, at every start.
   { entryPoints: ['src/cli/main.ts'], outfile: CLI_BUNDLE, platform: 'node', format: 'cjs', target: 'node20',
     external: ['pg-native', '@electric-sql/pglite', '@electric-sql/pglite-socket'],
-    banner: { js: `${BUILD_LINE}${UNSTAMPED}` } },
+    banner: { js: `${BUILD_LINE}${UNSTAMPED}` }, charset: 'ascii', minifyWhitespace: true },
   { entryPoints: ['src/cli/launch.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20',
     banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20',
