@@ -10,7 +10,6 @@
  *
  * A cache that cannot be read or written is ignored (never an error): the run computes everything.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Finding } from '../core/types';
@@ -28,6 +27,9 @@ interface CacheFile {
 
 /** A hex digest of the parts (each length-prefixed, so no two lists of parts collide). */
 export function hashOf(...parts: string[]): string {
+  // required here: only --cache hashes, and loading crypto costs every run's start-up
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   const h = createHash('sha256');
   for (const p of parts) h.update(`${p.length}:`).update(p);
   return h.digest('hex');

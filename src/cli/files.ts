@@ -4,7 +4,6 @@
  * folders skipped, config `exclude` globs applied. Paths come back absolute and sorted.
  */
 import { isUtf8 } from 'node:buffer';
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { languageFromPath, LINTED_EXTENSIONS, SKIPPED_DIRS } from '../core/languages';
@@ -226,6 +225,9 @@ export function writeFileWhole(file: string, text: string): void {
   const target = fs.realpathSync(file);
   fs.accessSync(target, fs.constants.W_OK);
   const mode = fs.statSync(target).mode & 0o7777;
+  // required here: only --fix writes, and loading crypto costs every run's start-up
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
   const tmp = path.join(path.dirname(target), `.${path.basename(target)}.dupguard-${randomBytes(8).toString('hex')}.tmp`);
   let fd: number | undefined;
   let created = false;

@@ -86,8 +86,9 @@ function linesAndCols(text: string, starts: number[], lines: number[], cols: num
 function ddlModel(ddlCache: DdlEntry[], observe: DdlObserver | undefined, text: string, path: string, starts: number[], ends: number[], keep = true): { entry: DdlEntry; model: DdlSchemaModel | null } {
   let sig = lengthSignature(starts, ends);
   let entry = cachedDdl(ddlCache, text, path, starts, ends, sig);
-  // (a model not kept needs no key: a rejected statement adds nothing to it, and is not parsed twice)
-  if (!entry && keep) {
+  // (a model not kept, with no entry of this path to find: no key to look up again; applyFile skips
+  // the rejected statements all the same, and a run that reads each document once parses each once)
+  if (!entry && (keep || ddlCache.some((e) => e.path === path))) {
     // A statement the grammar rejects adds nothing to the model (parseRange finds nothing in it):
     // without those, the key may be cached already (typing in a CREATE TABLE leaves it invalid at
     // most keystrokes). Only on a miss (a hit needs no parse lookups), and only for the statements

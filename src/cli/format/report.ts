@@ -74,8 +74,10 @@ export interface RuleInfo {
 
 /** Converts one file's findings (host offsets) into report findings (lines and columns). */
 export function reportFile(path: string, text: string, findings: readonly Finding[], relatedPath: (p: string) => string): ReportFile {
-  const index = new LineIndex(text);
+  // (made for the first finding: most files of a run have none)
+  let lines: LineIndex | undefined;
   const range = (start: number, end: number) => {
+    const index = (lines ??= new LineIndex(text));
     const a = index.position(start);
     const b = index.position(Math.max(start, end));
     return { line: a.line, column: a.column, endLine: b.line, endColumn: b.column };

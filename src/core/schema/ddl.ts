@@ -69,7 +69,8 @@ export function mayShapeTables(text: string, s: number, e: number): boolean {
     case 'drop':
       return words.length < 2 || words[1] === 'table' || words[1] === 'index' || words[1] === 'schema';
     case 'do':
-      return true;
+      // doBlock applies only the statements of the body that DDL_START finds: none, nothing to parse
+      return DDL_START.test(text.slice(s, e));
     case 'set': case 'reset': case 'select': {
       // SET search_path / SET SCHEMA 'x' / RESET search_path; pg_dump's SELECT set_config('search_path', ...)
       const piece = text.slice(s, e);

@@ -406,9 +406,18 @@ export function parseTolerant(text: string, options: { placeholders?: Set<string
   return out;
 }
 
+/**
+ * The statements over MAX_PARSE_CHARS of the last text longer than that parseEach split, for
+ * oversizedStatements: lint asks for them right after the schema build parsed the file (splitting
+ * 20 MB again cost more than a second). One entry, dropped when read.
+ */
+let lastOversized: { text: string; ranges: Array<[number, number]> } | undefined;
+
 function* parseEach(text: string, placeholders?: Set<string>, keep?: (s: number, e: number) => boolean): Generator<ParsedStatement> {
   // splitSql, not the core lexer: the same statement bounds without a token array for the whole file.
-  for (const [s, e] of splitSql(text)) {
+  const ranges = splitSql(text);
+  if (text.length > MAX_PARSE_CHARS) lastOversized = { text, ranges: ranges.filter(([s, e]) => e - s > MAX_PARSE_CHARS) };
+  for (const [s, e] of ranges) {
     // (a psql meta-command line is its own piece; parseRange skips it)
     if (keep && !keep(s, e)) continue;
     yield* parseRange(text, s, e, 0, placeholders);
@@ -532,5 +541,10 @@ function fromParse(parsed: any, pieceText: string, base: number, pieceEnd: numbe
  */
 export function oversizedStatements(text: string, limit = MAX_PARSE_CHARS): Array<[number, number]> {
   if (text.length <= limit) return [];
+  const known = lastOversized;
+  if (limit === MAX_PARSE_CHARS && known !== undefined && known.text === text) {
+    lastOversized = undefined;
+    return known.ranges;
+  }
   return splitSql(text).filter(([s, e]) => e - s > limit);
 }

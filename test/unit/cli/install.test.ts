@@ -78,10 +78,10 @@ test('the README names the tarballs of this version, and every Install command b
 test('the CLI tarball holds only what runs, and declares no dependency to fetch', () => {
   const { file, files } = pack('.');
   assert.equal(path.basename(file), `dupguard-${version}.tgz`);
-  for (const must of ['package.json', 'README.md', 'LICENSE', 'dist/cli.js', 'dist/libpg-query.wasm', 'docs/rules/on-conflict-without-target.md']) {
+  for (const must of ['package.json', 'README.md', 'LICENSE', 'dist/cli.js', 'dist/cli-main.js', 'dist/cli-main.cache', 'dist/libpg-query.wasm', 'docs/rules/on-conflict-without-target.md']) {
     assert.ok(files.includes(must), `${must} missing from the tarball: ${files.join(', ')}`);
   }
-  const stray = files.filter((f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/cli\.js|dist\/libpg-query\.wasm|docs\/rules\/[a-z-]+\.md)$/.test(f));
+  const stray = files.filter((f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/cli\.js|dist\/cli-main\.(js|cache)|dist\/libpg-query\.wasm|docs\/rules\/[a-z-]+\.md)$/.test(f));
   assert.deepEqual(stray, [], 'sources, tests, maps or caches in the tarball');
   const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies?: object; bin: Record<string, string> };
   // Everything the CLI runs is in its bundle: a runtime dependency would be fetched for nothing.

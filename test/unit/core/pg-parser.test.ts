@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
-import { byteToUtf16Mapper, ensureParser, parseRange, parserReady, parseSql, pgAccepts } from '../../../src/core/schema/pg';
+import { byteToUtf16Mapper, ensureParser, MAX_PARSE_CHARS, oversizedStatements, parseRange, parserReady, parseSelected, parseSql, pgAccepts, splitSql } from '../../../src/core/schema/pg';
 
 const root = path.resolve(__dirname, '../../..');
 
@@ -55,4 +55,19 @@ ensureParser().then(() => { const r = parseSql('select 1'); console.log(JSON.str
 
 test('the built dist/cli.js has the WASM beside it', { skip: !fs.existsSync(path.join(root, 'dist/cli.js')) && 'dist not built (npm run build)' }, () => {
   assert.ok(fs.existsSync(path.join(root, 'dist/libpg-query.wasm')));
+});
+
+test('the statements too long to parse are the same whether the schema build split the text just before or not', () => {
+  const long = `insert into a values ('${'x'.repeat(MAX_PARSE_CHARS + 10)}')`;
+  const text = `create table a (x text);\n${long};\n${'create table b (y int);\n'.repeat(40_000)}${long}`;
+  const fresh = splitSql(text).filter(([s, e]) => e - s > MAX_PARSE_CHARS);
+  assert.equal(fresh.length, 2);
+  assert.deepEqual(oversizedStatements(text), fresh);
+  // as lint does: the schema build parses the file statement by statement, then the report asks
+  assert.ok([...parseSelected(text, () => true)].length >= 40_000);
+  assert.deepEqual(oversizedStatements(text), fresh);
+  assert.deepEqual(oversizedStatements(text), fresh, 'asked again');
+  const other = `${text};`;
+  assert.deepEqual(oversizedStatements(other), splitSql(other).filter(([s, e]) => e - s > MAX_PARSE_CHARS), 'another text');
+  assert.equal(oversizedStatements(text, 20).length, splitSql(text).filter(([s, e]) => e - s > 20).length, 'another limit');
 });

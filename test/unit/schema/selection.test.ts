@@ -40,11 +40,14 @@ for (const folder of ['migrations', 'pg-regress', 'dumps']) {
 test('mayShapeTables: table, index, schema and search-path statements in; queries, grants, functions, views out', () => {
   const yes = ['CREATE TABLE t (a int)', 'create unique index i on t (a)', 'CREATE TEMP TABLE x (a int)', 'create /* c */ unlogged table u (a int)',
     'ALTER TABLE t ADD PRIMARY KEY (a)', 'alter index i rename to j', 'alter view v rename column a to b', 'DROP TABLE IF EXISTS t', 'drop index i',
-    'drop schema s cascade', 'create schema s create table t (a int)', "DO $$ begin alter table t add unique (a); end $$", 'SET search_path TO s',
+    'drop schema s cascade', 'create schema s create table t (a int)', "DO $$ begin alter table t add unique (a); end $$",
+    "do language plpgsql $$ begin if not exists (select 1) then\n  CREATE UNIQUE INDEX i ON t (a);\n end if; end $$", 'SET search_path TO s',
     "set schema 'x'", 'RESET search_path', "SELECT pg_catalog.set_config('search_path', '', false)", '(select 1)'];
   const no = ['SELECT * FROM t', 'INSERT INTO t VALUES (1)', 'GRANT SELECT ON t TO r', "COMMENT ON TABLE t IS 'x'", 'SET statement_timeout = 0',
     'CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ select 1 $$ LANGUAGE sql', 'create view v as select 1', 'CREATE EXTENSION x',
-    'drop function f()', 'ALTER FUNCTION f() OWNER TO r', 'alter sequence s restart', 'create constraint trigger tr after insert on t for each row execute function f()'];
+    'drop function f()', 'ALTER FUNCTION f() OWNER TO r', 'alter sequence s restart', 'create constraint trigger tr after insert on t for each row execute function f()',
+    // a DO block whose body defines no table or index (doBlock applies nothing from it)
+    "DO $$ begin insert into t select 1 where not exists (select 1 from t); end $$", 'do $x$ begin perform f(); raise notice \'create\'; end $x$'];
   for (const s of yes) assert.equal(mayShapeTables(s, 0, s.length), true, s);
   for (const s of no) assert.equal(mayShapeTables(s, 0, s.length), false, s);
 });
