@@ -674,3 +674,95 @@ export function estimateFromStatistics(s: StatisticsInput): DuplicateEstimate {
 export function rateToExclude(threshold: number): number {
   return Math.min(1, Math.sqrt(7 / Math.max(1, threshold)));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Index probe: each sampled row's copies counted exactly
+
+/**
+ * What quick.ts reads from an index probe: a two-stage sample (pages kept with probability `q` by
+ * TABLESAMPLE SYSTEM, then rows of a kept page with probability `s`), each sampled row's key counted
+ * in the whole table through a btree index led by the key (m: its group's size, counted up to `cap`).
+ * Per row, y = (m - 1)/m sums over the table to the excess rows, g = [m ≥ 2]/m to the groups with
+ * copies; the sums below are over the sampled rows, and over their pages of the page's sum squared.
+ */
+export interface ProbeSummary {
+  q: number;
+  s: number;
+  /** Most rows one page of the table holds (about): how many rows with copies one unsampled page can hide. */
+  rowsPerPage: number;
+  cap: number;
+  /** Sampled rows, Σ over pages of (rows on the page)². */
+  rows: number;
+  rowsPage2: number;
+  /** Σ y, Σ over pages of (Σ y on the page)², Σ y². */
+  y: number;
+  yPage2: number;
+  ySq: number;
+  g: number;
+  gPage2: number;
+  gSq: number;
+  /** Sampled rows whose key has copies, and the pages they are on. */
+  dupRows: number;
+  dupPages: number;
+  /** Sampled rows whose count reached `cap` (their group holds at least cap rows). */
+  capped: number;
+  /** The largest group seen (its size, exact unless it reached `cap`). */
+  maxM: number;
+}
+
+/**
+ * Figures from an index probe, with 95% intervals. The totals are Horvitz-Thompson sums over the
+ * two-stage sample (inclusion probability q·s per row), their variance the two-stage estimator
+ * (1 - q)/q² Σ_p (Ŷ_p)² + (1 - s)/(q s²) Σ y² (Särndal, Swensson & Wretman, Model Assisted Survey
+ * Sampling, 4.3), the interval normal. With few pages holding rows with copies the normal
+ * approximation fails, and an unseen page could hold a page-full of them: the upper ends then also
+ * take the worst layout, every row with copies packed in full pages, each page found with
+ * probability q·(1 - (1 - s)^rowsPerPage), the found pages' count bounded by its exact Poisson limit.
+ * That bound is what lets a sample with no copy in it clear a table: N·(1 - 0.05^(1/n)) for a row
+ * sample of n, rowsPerPage·3.7/q rows for a page sample.
+ */
+export function estimateFromProbe(p: ProbeSummary, opts: EstimateOptions = {}): DuplicateEstimate {
+  const alpha = opts.alpha ?? 0.05;
+  const z = normalQuantile(1 - alpha / 2);
+  const q = Math.min(1, Math.max(1e-9, p.q));
+  const s = Math.min(1, Math.max(1e-9, p.s));
+  const pi = q * s;
+  const variance = (page2: number, sq: number) => ((1 - q) / (q * q)) * (page2 / (s * s)) + ((1 - s) / (q * s * s)) * sq;
+  const total = (sum: number, page2: number, sq: number) => ({ point: sum / pi, se: Math.sqrt(Math.max(0, variance(page2, sq))) });
+  const rowsHt = total(p.rows, p.rowsPage2, p.rows);
+  const known = opts.rows !== undefined && opts.rows > 0;
+  const rowsPoint = known ? opts.rows! : rowsHt.point;
+  const rows = { point: rowsPoint, low: Math.max(p.rows, Math.min(rowsPoint, rowsHt.point - z * rowsHt.se)), high: Math.max(rowsPoint, rowsHt.point + z * rowsHt.se) };
+  // A row counted up to the cap belongs to a group of at least `cap` rows: y within [(cap-1)/cap, 1), g within (0, 1/cap].
+  const capShare = p.capped / Math.max(1, p.cap) / pi;
+  const ex = total(p.y, p.yPage2, p.ySq);
+  const gr = total(p.g, p.gPage2, p.gSq);
+  // The worst layout: rows with copies packed by the page-full (see above).
+  const perPage = Math.max(1, p.rowsPerPage);
+  const found = q * (1 - Math.pow(1 - s, perPage));
+  const packed = p.dupPages < 30 ? (poissonUpper(p.dupPages, alpha / 2) * perPage) / Math.max(1e-12, found) : 0;
+  const certainExcess = p.maxM >= 2 ? p.maxM - 1 : 0;
+  const excessHigh = Math.min(rows.high, Math.max(ex.point + z * ex.se + capShare, packed, certainExcess));
+  const excess = interval(ex.point, Math.max(certainExcess, ex.point - z * ex.se), excessHigh);
+  // Groups: at most half the rows with copies.
+  const groupsHigh = Math.min(excess.high, Math.max(gr.point + z * gr.se, packed / 2, p.maxM >= 2 ? 1 : 0));
+  const groups = interval(gr.point, Math.max(p.maxM >= 2 ? 1 : 0, gr.point - z * gr.se - capShare), groupsHigh);
+  const distinct = interval(rows.point - excess.point, Math.max(p.rows > 0 ? 1 : 0, rows.low - excess.high), rows.high - excess.low);
+  // The largest group seen is a lower bound (exact unless capped); a larger one would add its rows to the excess.
+  const maxLow = Math.max(p.rows > 0 ? 1 : 0, p.maxM);
+  const maxCopies = { point: maxLow, low: maxLow, high: Math.max(maxLow, Math.floor(excess.high) + 1) };
+  return { rows, distinct, groups, excess, maxCopies };
+}
+
+/**
+ * The page rate and the row rate within kept pages of a probe that, seeing no row with copies, bounds
+ * the excess rows below `threshold`, probing about `probeRows` rows (both capped at 1).
+ */
+export function probeRates(threshold: number, rows: number, rowsPerPage: number, probeRows: number, alpha = 0.05): { q: number; s: number } {
+  const need = (1.15 * poissonUpper(0, alpha / 2) * Math.max(1, rowsPerPage)) / Math.max(1, threshold);
+  let q = Math.min(1, need);
+  const s = Math.min(1, probeRows / Math.max(1, q * rows));
+  const found = 1 - Math.pow(1 - s, Math.max(1, rowsPerPage));
+  q = Math.min(1, need / Math.max(1e-9, found));
+  return { q, s };
+}

@@ -26,7 +26,7 @@ import type * as pg from 'pg';
 import type { LiveTableDescription } from './introspect';
 import type { ScanCheck } from './report';
 import { quoteIdent } from '../core/quote';
-import { estimateFromSample, estimateFromStatistics, rateToExclude, type DuplicateEstimate, type SampleSummary } from './estimate';
+import { estimateFromProbe, estimateFromSample, estimateFromStatistics, probeRates, rateToExclude, type DuplicateEstimate, type SampleSummary } from './estimate';
 
 export type QuickQuery = (sql: string, params?: unknown[]) => Promise<pg.QueryResult>;
 
@@ -69,10 +69,21 @@ export interface QuickOptions {
   statisticsAboveRows?: number;
   /** Seed of the sample (default random): the same seed and rate read the same pages. */
   seed?: number;
+  /**
+   * Index probe (default on): a check left open by the first sample, whose key leads a btree index,
+   * gets its sampled rows' copies counted through the index instead of a second sample.
+   */
+  indexProbe?: boolean;
+  /** Rows an index probe counts (default 30,000: about 0.3 s of index lookups). */
+  probeRows?: number;
+  /** Pages an index probe's sample may read (default 8,000, 64 MB; about 4,700 clear 0.1% of a table of 107 rows a page). */
+  maxProbePages?: number;
+  /** A group's rows are counted up to this many (default 100): a larger group only adds its lower bound. */
+  probeCap?: number;
 }
 
 /** Defaults, stated once: the CLI's help and the editor setting describe the same. */
-export const QUICK_DEFAULTS = { sampleRows: 30_000, maxSampleRows: 300_000, thresholdShare: 0.001, budgetMs: 5_000, bernoulliUpToRows: 30_000_000, bernoulliUpToPages: 40_000, maxSamplePages: 3_000, statisticsAboveRows: 1e10 } as const;
+export const QUICK_DEFAULTS = { sampleRows: 30_000, maxSampleRows: 300_000, thresholdShare: 0.001, budgetMs: 5_000, bernoulliUpToRows: 30_000_000, bernoulliUpToPages: 40_000, maxSamplePages: 3_000, statisticsAboveRows: 1e10, probeRows: 30_000, maxProbePages: 8_000, probeCap: 100 } as const;
 
 const int = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
@@ -115,6 +126,80 @@ function bernoulliSql(t: QuickTarget, sampled = false): string {
   return `SELECT s.c, NULL::pg_catalog.bool AS one_page, pg_catalog.count(*) AS keys, 0::pg_catalog.int8 AS links, 0 AS total
             FROM (SELECT pg_catalog.count(*) AS c FROM ${from}${where} GROUP BY ${t.groupBy}) AS s
            GROUP BY 1`;
+}
+
+/**
+ * A btree index whose leading columns are exactly the check's key (in any order), usable for the
+ * equality the check means: valid, not partial, plain columns under their own collation and the
+ * type's default operator class, whose equality operator is pg_catalog's. Key columns must be NOT
+ * NULL (the check groups NULLs together; an index lookup by equality never finds them). The table must
+ * hold its own rows (no inheritance children or partitions: their pages would mix in one sample).
+ */
+async function probeIndex(q: QuickQuery, t: QuickTarget): Promise<string | undefined> {
+  if (t.where || !t.columns.length) return undefined;
+  const cols = t.columns.map((n) => t.table.columns.find((c) => c.name === n));
+  if (cols.some((c) => !c || !c.groupable || !c.notNull)) return undefined;
+  await q('SAVEPOINT dupguard_probe_index');
+  try {
+    const r = await q(
+      `SELECT ic.relname::pg_catalog.text AS name
+         FROM pg_catalog.pg_index i
+         JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
+         JOIN pg_catalog.pg_class tc ON tc.oid OPERATOR(pg_catalog.=) i.indrelid
+         JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) ic.relam
+        WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND am.amname OPERATOR(pg_catalog.=) 'btree'
+          AND i.indisvalid AND i.indisready AND i.indislive AND i.indpred IS NULL
+          AND tc.relkind OPERATOR(pg_catalog.=) ANY ('{r,m}'::pg_catalog."char"[]) AND NOT tc.relhassubclass
+          AND i.indnkeyatts OPERATOR(pg_catalog.>=) $3
+          AND (SELECT pg_catalog.count(DISTINCT a.attnum) FROM pg_catalog.generate_series(0, $3 OPERATOR(pg_catalog.-) 1) k
+                 JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid AND a.attnum OPERATOR(pg_catalog.=) i.indkey[k]
+                 JOIN pg_catalog.pg_opclass oc ON oc.oid OPERATOR(pg_catalog.=) i.indclass[k]
+                WHERE a.attname OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.name[]) AND a.attnotnull AND NOT a.attisdropped
+                  AND i.indcollation[k] OPERATOR(pg_catalog.=) a.attcollation AND oc.opcdefault
+                  AND (oc.opcintype OPERATOR(pg_catalog.=) a.atttypid OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast c
+                        WHERE c.castsource OPERATOR(pg_catalog.=) a.atttypid AND c.casttarget OPERATOR(pg_catalog.=) oc.opcintype AND c.castmethod OPERATOR(pg_catalog.=) 'b'))
+                  AND EXISTS (SELECT 1 FROM pg_catalog.pg_amop o JOIN pg_catalog.pg_operator op ON op.oid OPERATOR(pg_catalog.=) o.amopopr
+                        WHERE o.amopfamily OPERATOR(pg_catalog.=) oc.opcfamily AND o.amopstrategy OPERATOR(pg_catalog.=) 3
+                          AND o.amoplefttype OPERATOR(pg_catalog.=) oc.opcintype AND o.amoprighttype OPERATOR(pg_catalog.=) oc.opcintype
+                          AND op.oprnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace)) OPERATOR(pg_catalog.=) $3
+        ORDER BY i.indisunique DESC, i.indnatts, ic.relname LIMIT 1`,
+      [t.table.oid, t.columns, t.columns.length]);
+    await q('RELEASE SAVEPOINT dupguard_probe_index');
+    return r.rows[0]?.name as string | undefined;
+  } catch {
+    await q('ROLLBACK TO SAVEPOINT dupguard_probe_index');
+    return undefined;
+  }
+}
+
+/**
+ * The index probe's statement: a page sample ($1 percent, seed $2), rows of its pages kept with
+ * probability $3, and for each kept row the rows of the table sharing its key, counted through the
+ * index (equality on the key's leading columns: an index-only scan) up to $4; summarized per page,
+ * then into one row of sums (estimate.ts estimateFromProbe).
+ */
+function probeSql(t: QuickTarget): string {
+  const eq = t.columns.map((c) => `t.${quoteIdent(c)} OPERATOR(pg_catalog.=) s.${quoteIdent(c)}`).join(' AND ');
+  return `WITH dupguard_probe AS MATERIALIZED (
+            SELECT (SELECT pg_catalog.count(*) FROM (SELECT 1 FROM ${t.rel} AS t WHERE ${eq} LIMIT $4) AS z) AS m, ${block('s.ctid')} AS pg
+              FROM ${t.rel} AS s TABLESAMPLE pg_catalog.system ($1) REPEATABLE ($2)
+             WHERE pg_catalog.random() OPERATOR(pg_catalog.<) $3),
+          dupguard_pages AS (
+            SELECT pg_catalog.count(*)::pg_catalog.float8 AS n,
+                   pg_catalog.sum((m OPERATOR(pg_catalog.-) 1)::pg_catalog.float8 OPERATOR(pg_catalog./) m) AS y,
+                   pg_catalog.sum(((m OPERATOR(pg_catalog.-) 1)::pg_catalog.float8 OPERATOR(pg_catalog./) m) OPERATOR(pg_catalog.^) 2) AS ysq,
+                   pg_catalog.sum(CASE WHEN m OPERATOR(pg_catalog.>) 1 THEN 1::pg_catalog.float8 OPERATOR(pg_catalog./) m ELSE 0 END) AS g,
+                   pg_catalog.sum(CASE WHEN m OPERATOR(pg_catalog.>) 1 THEN (1::pg_catalog.float8 OPERATOR(pg_catalog./) m) OPERATOR(pg_catalog.^) 2 ELSE 0 END) AS gsq,
+                   pg_catalog.count(*) FILTER (WHERE m OPERATOR(pg_catalog.>) 1) AS dup,
+                   pg_catalog.count(*) FILTER (WHERE m OPERATOR(pg_catalog.>=) $4) AS capped,
+                   pg_catalog.max(m) AS mx
+              FROM dupguard_probe GROUP BY pg)
+          SELECT pg_catalog.sum(n) AS rows, pg_catalog.sum(n OPERATOR(pg_catalog.*) n) AS rows2,
+                 pg_catalog.sum(y) AS y, pg_catalog.sum(y OPERATOR(pg_catalog.*) y) AS y2, pg_catalog.sum(ysq) AS ysq,
+                 pg_catalog.sum(g) AS g, pg_catalog.sum(g OPERATOR(pg_catalog.*) g) AS g2, pg_catalog.sum(gsq) AS gsq,
+                 pg_catalog.sum(dup) AS dup, pg_catalog.count(*) FILTER (WHERE dup OPERATOR(pg_catalog.>) 0) AS dup_pages,
+                 pg_catalog.sum(capped) AS capped, pg_catalog.max(mx) AS mx
+            FROM dupguard_pages`;
 }
 
 type SummaryRow = { c: unknown; one_page: unknown; keys: unknown; links: unknown; total: unknown };
@@ -253,7 +338,43 @@ export async function quickEstimateTable(q: QuickQuery, items: { target: QuickTa
     const summary = first.summaries[i];
     return { ...it, summary, est: estimateFromSample(summary, { rows: rowsFor(it.target, summary) }), design: 'system' as 'system' | 'bernoulli' };
   });
-  const open = rate1 < 1 ? state.filter((x) => inconclusive(x.est, thresholdRows)) : [];
+  const opened = rate1 < 1 ? state.filter((x) => inconclusive(x.est, thresholdRows)) : [];
+  // Copies too rare for the first sample to settle, on a key an index leads: each sampled row's
+  // copies counted through the index (estimateFromProbe), in place of a second sample. Heavy
+  // duplication (a fifth of the rows or more) stays with the samples, whose profile measures it well
+  // and whose cost does not grow with the groups' sizes.
+  const probed = new Map<(typeof state)[number], { est: DuplicateEstimate; rows: number; index: string }>();
+  if (opened.length && tids && opts.indexProbe !== false && heapPages > 0 && guess > 0) {
+    for (const x of opened) {
+      if (x.est.excess.point > 0.2 * Math.max(1, x.est.rows.point)) continue;
+      const index = await probeIndex(q, x.target);
+      if (!index) continue;
+      const perPage = Math.max(1, Math.ceil((1.1 * guess) / heapPages));
+      const rates = probeRates(thresholdRows, guess, perPage, opts.probeRows ?? QUICK_DEFAULTS.probeRows);
+      const pageRate = Math.min(rates.q, (opts.maxProbePages ?? QUICK_DEFAULTS.maxProbePages) / heapPages);
+      // A page rate held below the one that would clear the table by the page budget: more rows of each page instead.
+      const rowRate = Math.min(1, (opts.probeRows ?? QUICK_DEFAULTS.probeRows) / Math.max(1, pageRate * guess));
+      const cap = opts.probeCap ?? QUICK_DEFAULTS.probeCap;
+      await q('SAVEPOINT dupguard_probe');
+      try {
+        const r = (await q(probeSql(x.target), [Math.min(100, pageRate * 100), seed, rowRate, cap])).rows[0] ?? {};
+        await q('RELEASE SAVEPOINT dupguard_probe');
+        const f = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+        const summary = {
+          q: Math.min(1, pageRate), s: rowRate, rowsPerPage: perPage, cap,
+          rows: f(r.rows), rowsPage2: f(r.rows2), y: f(r.y), yPage2: f(r.y2), ySq: f(r.ysq), g: f(r.g), gPage2: f(r.g2), gSq: f(r.gsq),
+          dupRows: f(r.dup), dupPages: f(r.dup_pages), capped: f(r.capped), maxM: f(r.mx),
+        };
+        const rowsKnown = known > 0 && Math.abs(summary.rows / Math.max(1e-12, summary.q * summary.s) - known) <= 0.1 * known + 4 * Math.sqrt(summary.rows) / (summary.q * summary.s) ? known : undefined;
+        probed.set(x, { est: estimateFromProbe(summary, { rows: rowsKnown }), rows: summary.rows, index });
+      } catch (e) {
+        await q('ROLLBACK TO SAVEPOINT dupguard_probe');
+        const code = (e as { code?: string }).code;
+        if (!(code === '42601' || code === '0A000' || code === '42883' || code === '42703')) throw e;
+      }
+    }
+  }
+  const open = opened.filter((x) => !probed.has(x));
   if (open.length) {
     // A row sample reads every page but keeps rows one by one: copies moved in batches no longer
     // show up by the page-full, and a sample with no copy rules out what a page sample cannot. Up to
@@ -277,7 +398,15 @@ export async function quickEstimateTable(q: QuickQuery, items: { target: QuickTa
     }
     for (const x of open) x.est = estimateFromSample(x.summary, { rows: rowsFor(x.target, x.summary) });
   }
-  for (const { check, summary, est, design } of state) {
+  for (const x of state) {
+    const { check, summary, est, design } = x;
+    const pr = probed.get(x);
+    if (pr) {
+      fill(check, pr.est, 'tablesample', pr.rows, thresholdRows,
+        `each sampled row's copies counted through index ${pr.index}; max copies is the largest group seen (a lower bound)`);
+      check.probeIndex = pr.index;
+      continue;
+    }
     if (summary.rate >= 1) {
       // Every page read: counts, not estimates.
       check.estimated = false;
