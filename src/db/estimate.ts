@@ -738,9 +738,7 @@ export function estimateFromProbe(p: ProbeSummary, opts: EstimateOptions = {}): 
   const ex = total(p.y, p.yPage2, p.ySq);
   const gr = total(p.g, p.gPage2, p.gSq);
   // The worst layout: rows with copies packed by the page-full (see above).
-  const perPage = Math.max(1, p.rowsPerPage);
-  const found = q * (1 - Math.pow(1 - s, perPage));
-  const packed = p.dupPages < 30 ? (poissonUpper(p.dupPages, alpha / 2) * perPage) / Math.max(1e-12, found) : 0;
+  const packed = p.dupPages < 30 ? packedBound(p.dupPages, p.dupRows, q, s, p.rowsPerPage, alpha / 2) : 0;
   const certainExcess = p.maxM >= 2 ? p.maxM - 1 : 0;
   const excessHigh = Math.min(rows.high, Math.max(ex.point + z * ex.se + capShare, packed, certainExcess));
   const excess = interval(ex.point, Math.max(certainExcess, ex.point - z * ex.se), excessHigh);
@@ -755,14 +753,36 @@ export function estimateFromProbe(p: ProbeSummary, opts: EstimateOptions = {}): 
 }
 
 /**
+ * The most rows with copies a probe that found `pages` pages (`rows` rows) holding some can miss, at
+ * one-sided level `tail`. A page holding r of them is found with probability
+ * q·(1 - (1 - s)^r), concave in r: the worst layout packs them by the page-full. None found: exactly,
+ * P(none) = Π (1 - q(1 - (1 - s)^r_p)) ≥ tail bounds Σ r_p by ln(1/tail)·perPage / -ln(1 - q(1 - (1 - s)^perPage))
+ * (with every page read, q = 1, that is the row sample's ln(1/tail)/-ln(1 - s)). Some found: the
+ * count of pages found is a sum of independent indicators, its mean bounded by the exact Poisson
+ * limit (Hoeffding 1956); with every page read, of rows found.
+ */
+export function packedBound(pages: number, rows: number, q: number, s: number, rowsPerPage: number, tail: number): number {
+  const perPage = Math.max(1, rowsPerPage);
+  const found = q * (1 - Math.pow(1 - s, perPage));
+  if (pages <= 0) return (Math.log(1 / tail) * perPage) / Math.max(1e-12, -Math.log1p(-Math.min(1 - 1e-12, found)));
+  if (q >= 1) return poissonUpper(rows, tail) / Math.max(1e-12, s);
+  return (poissonUpper(pages, tail) * perPage) / Math.max(1e-12, found);
+}
+
+/**
  * The page rate and the row rate within kept pages of a probe that, seeing no row with copies, bounds
- * the excess rows below `threshold`, probing about `probeRows` rows (both capped at 1).
+ * the excess rows below `threshold` (with a 15% margin, packedBound), probing about `probeRows` rows
+ * (rates capped at 1).
  */
 export function probeRates(threshold: number, rows: number, rowsPerPage: number, probeRows: number, alpha = 0.05): { q: number; s: number } {
-  const need = (1.15 * poissonUpper(0, alpha / 2) * Math.max(1, rowsPerPage)) / Math.max(1, threshold);
-  let q = Math.min(1, need);
-  const s = Math.min(1, probeRows / Math.max(1, q * rows));
-  const found = 1 - Math.pow(1 - s, Math.max(1, rowsPerPage));
-  q = Math.min(1, need / Math.max(1e-9, found));
+  const perPage = Math.max(1, rowsPerPage);
+  const c = (1.15 * Math.log(2 / alpha) * perPage) / Math.max(1, threshold);
+  // -ln(1 - q·found) ≥ c, found ≈ 1 first, then with the row rate that probes probeRows rows.
+  let q = Math.min(1, 1 - Math.exp(-c));
+  let s = Math.min(1, probeRows / Math.max(1, q * rows));
+  q = Math.min(1, (1 - Math.exp(-c)) / Math.max(1e-9, 1 - Math.pow(1 - s, perPage)));
+  s = Math.min(1, probeRows / Math.max(1, q * rows));
+  // Every page read and still short: more rows of each (-perPage·ln(1 - s) ≥ c).
+  if (q >= 1) s = Math.max(s, Math.min(1, 1 - Math.exp(-c / perPage)));
   return { q, s };
 }

@@ -174,7 +174,7 @@ async function probeIndex(q: QuickQuery, t: QuickTarget): Promise<string | undef
 
 /**
  * The index probe's statement: a page sample ($1 percent, seed $2), rows of its pages kept with
- * probability $3, and for each kept row the rows of the table sharing its key, counted through the
+ * probability $3 (random(), seeded by the caller), and for each kept row the rows of the table sharing its key, counted through the
  * index (equality on the key's leading columns: an index-only scan) up to $4; summarized per page,
  * then into one row of sums (estimate.ts estimateFromProbe).
  */
@@ -353,10 +353,12 @@ export async function quickEstimateTable(q: QuickQuery, items: { target: QuickTa
       const rates = probeRates(thresholdRows, guess, perPage, opts.probeRows ?? QUICK_DEFAULTS.probeRows);
       const pageRate = Math.min(rates.q, (opts.maxProbePages ?? QUICK_DEFAULTS.maxProbePages) / heapPages);
       // A page rate held below the one that would clear the table by the page budget: more rows of each page instead.
-      const rowRate = Math.min(1, (opts.probeRows ?? QUICK_DEFAULTS.probeRows) / Math.max(1, pageRate * guess));
+      const rowRate = pageRate < rates.q ? Math.min(1, (opts.probeRows ?? QUICK_DEFAULTS.probeRows) / Math.max(1, pageRate * guess)) : rates.s;
       const cap = opts.probeCap ?? QUICK_DEFAULTS.probeCap;
       await q('SAVEPOINT dupguard_probe');
       try {
+        // The rows of the sampled pages are kept by random(), seeded: the same seed keeps the same rows.
+        await q('SELECT pg_catalog.setseed($1)', [(seed % 2 ** 31) / 2 ** 31]);
         const r = (await q(probeSql(x.target), [Math.min(100, pageRate * 100), seed, rowRate, cap])).rows[0] ?? {};
         await q('RELEASE SAVEPOINT dupguard_probe');
         const f = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
