@@ -477,9 +477,43 @@ async function fromStatistics(q: QuickQuery, t: QuickTarget, rows: number): Prom
   const cols = t.columns.map((n) => t.table.columns.find((c) => c.name === n));
   if (cols.some((c) => !c || c.nDistinct === undefined || c.nDistinct === 0)) return undefined;
   const nd = cols.map((c) => (c!.nDistinct! < 0 ? -c!.nDistinct! * rows : c!.nDistinct!));
-  const extended = cols.length > 1 ? await extendedNDistinct(q, t.table, t.columns) : undefined;
+  const extended = cols.length > 1 ? await extendedNDistinct(q, t.table, t.columns) ?? await plannerNDistinct(q, t) : undefined;
   const target = int((await q(`SELECT pg_catalog.current_setting('default_statistics_target') AS s`)).rows[0]?.s) || 100;
   return estimateFromStatistics({ rows, columns: nd, extended, analyzed: 300 * target });
+}
+
+/**
+ * The planner's count of the key's groups, when an extended statistics object with ndistinct covers
+ * the key but pg_stats_ext does not show it: that view shows a table's extended statistics to its
+ * owner only (pg_statistic_ext_data to superusers), while the planner estimates a GROUP BY from them
+ * for any role that may read the table. EXPLAIN plans without running; its aggregate's row count is
+ * estimate_num_groups, which takes the (ndistinct) statistics of the key's columns.
+ */
+async function plannerNDistinct(q: QuickQuery, t: QuickTarget): Promise<number | undefined> {
+  if (t.where) return undefined;
+  await q('SAVEPOINT dupguard_stats');
+  try {
+    const covered = (await q(
+      `SELECT 1 FROM pg_catalog.pg_statistic_ext e
+        WHERE e.stxrelid OPERATOR(pg_catalog.=) $1 AND 'd' OPERATOR(pg_catalog.=) ANY (e.stxkind)
+          AND (SELECT pg_catalog.array_agg(a.attnum) FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attname OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.name[]))
+              OPERATOR(pg_catalog.<@) CAST(e.stxkeys AS pg_catalog.int2[])
+        LIMIT 1`, [t.table.oid, t.columns])).rows.length > 0;
+    let groups: number | undefined;
+    if (covered) {
+      const plan = (await q(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${t.rel} GROUP BY ${t.groupBy}`)).rows[0];
+      const json = plan?.['QUERY PLAN'];
+      const top = (typeof json === 'string' ? JSON.parse(json) : json)?.[0]?.Plan;
+      const rows = Number(top?.['Plan Rows']);
+      if (Number.isFinite(rows) && rows > 0) groups = rows;
+    }
+    await q('RELEASE SAVEPOINT dupguard_stats');
+    return groups;
+  } catch {
+    await q('ROLLBACK TO SAVEPOINT dupguard_stats');
+    return undefined;
+  }
 }
 
 /** n_distinct of an extended statistics object (CREATE STATISTICS ... (ndistinct)) over exactly these columns. */
