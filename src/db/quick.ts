@@ -128,21 +128,59 @@ function bernoulliSql(t: QuickTarget, sampled = false): string {
            GROUP BY 1`;
 }
 
+/** An index a probe looks copies up through: its name and the check's columns it leads with. */
+interface ProbeIndex { name: string; lead: string[] }
+
 /**
- * A btree index whose leading columns are exactly the check's key (in any order), usable for the
- * equality the check means: valid, not partial, plain columns under their own collation and the
- * type's default operator class, whose equality operator is pg_catalog's. Key columns must be NOT
- * NULL (the check groups NULLs together; an index lookup by equality never finds them). The table must
- * hold its own rows (no inheritance children or partitions: their pages would mix in one sample).
+ * A btree index that finds a sampled row's copies: valid, not partial, on a table holding its own rows
+ * (no inheritance children or partitions: their pages would mix in one sample), leading with some of
+ * the check's columns, each NOT NULL (the check groups NULLs together; an index lookup by equality never
+ * finds them), under its own collation and its type's default operator class, whose equality operator
+ * is pg_catalog's: the equality the check groups by. Leading with every column of the check, the
+ * lookup is an index-only scan; leading with fewer (a key index under a whole-row check), only when
+ * one of them is near-distinct (the planner's n_distinct: at least half the rows), each lookup then
+ * reads a row or two and compares the other columns as GROUP BY does (IS NOT DISTINCT FROM).
  */
-async function probeIndex(q: QuickQuery, t: QuickTarget): Promise<string | undefined> {
+async function probeIndex(q: QuickQuery, t: QuickTarget, rows: number): Promise<ProbeIndex | undefined> {
   if (t.where || !t.columns.length) return undefined;
   const cols = t.columns.map((n) => t.table.columns.find((c) => c.name === n));
-  if (cols.some((c) => !c || !c.groupable || !c.notNull)) return undefined;
+  if (cols.some((c) => !c)) return undefined;
   await q('SAVEPOINT dupguard_probe_index');
   try {
+    // Columns compared outside the index (IS NOT DISTINCT FROM, the "=" of pg_catalog) must mean by it
+    // what GROUP BY means: their type's default btree equality is pg_catalog's (or, types without one,
+    // the check compares their text, as here).
+    const foreign = (await q(
+      `SELECT a.attname::pg_catalog.text AS name FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attname OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.name[])
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_opclass oc
+                JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) oc.opcmethod AND am.amname OPERATOR(pg_catalog.=) 'btree'
+                JOIN pg_catalog.pg_amop o ON o.amopfamily OPERATOR(pg_catalog.=) oc.opcfamily AND o.amopstrategy OPERATOR(pg_catalog.=) 3
+                 AND o.amoplefttype OPERATOR(pg_catalog.=) oc.opcintype AND o.amoprighttype OPERATOR(pg_catalog.=) oc.opcintype
+                JOIN pg_catalog.pg_operator op ON op.oid OPERATOR(pg_catalog.=) o.amopopr
+               WHERE oc.opcdefault AND op.oprnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
+                 AND (oc.opcintype OPERATOR(pg_catalog.=) a.atttypid OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast c
+                       WHERE c.castsource OPERATOR(pg_catalog.=) a.atttypid AND c.casttarget OPERATOR(pg_catalog.=) oc.opcintype AND c.castmethod OPERATOR(pg_catalog.=) 'b')))`,
+      [t.table.oid, t.columns])).rows.map((x) => x.name as string);
+    if (foreign.some((n) => cols.find((c) => c!.name === n)?.groupable !== false)) {
+      await q('RELEASE SAVEPOINT dupguard_probe_index');
+      return undefined;
+    }
     const r = await q(
-      `SELECT ic.relname::pg_catalog.text AS name
+      `SELECT ic.relname::pg_catalog.text AS name,
+              ARRAY(SELECT CASE WHEN a.attname OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.name[]) AND a.attnotnull AND NOT a.attisdropped
+                                 AND i.indcollation[k] OPERATOR(pg_catalog.=) a.attcollation AND oc.opcdefault
+                                 AND (oc.opcintype OPERATOR(pg_catalog.=) a.atttypid OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast c
+                                       WHERE c.castsource OPERATOR(pg_catalog.=) a.atttypid AND c.casttarget OPERATOR(pg_catalog.=) oc.opcintype AND c.castmethod OPERATOR(pg_catalog.=) 'b'))
+                                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_amop o JOIN pg_catalog.pg_operator op ON op.oid OPERATOR(pg_catalog.=) o.amopopr
+                                       WHERE o.amopfamily OPERATOR(pg_catalog.=) oc.opcfamily AND o.amopstrategy OPERATOR(pg_catalog.=) 3
+                                         AND o.amoplefttype OPERATOR(pg_catalog.=) oc.opcintype AND o.amoprighttype OPERATOR(pg_catalog.=) oc.opcintype
+                                         AND op.oprnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace)
+                            THEN a.attname::pg_catalog.text END
+                       FROM pg_catalog.generate_series(0, i.indnkeyatts OPERATOR(pg_catalog.-) 1) k
+                       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid AND a.attnum OPERATOR(pg_catalog.=) i.indkey[k]
+                       LEFT JOIN pg_catalog.pg_opclass oc ON oc.oid OPERATOR(pg_catalog.=) i.indclass[k]
+                      ORDER BY k) AS cols
          FROM pg_catalog.pg_index i
          JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
          JOIN pg_catalog.pg_class tc ON tc.oid OPERATOR(pg_catalog.=) i.indrelid
@@ -150,22 +188,20 @@ async function probeIndex(q: QuickQuery, t: QuickTarget): Promise<string | undef
         WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND am.amname OPERATOR(pg_catalog.=) 'btree'
           AND i.indisvalid AND i.indisready AND i.indislive AND i.indpred IS NULL
           AND tc.relkind OPERATOR(pg_catalog.=) ANY ('{r,m}'::pg_catalog."char"[]) AND NOT tc.relhassubclass
-          AND i.indnkeyatts OPERATOR(pg_catalog.>=) $3
-          AND (SELECT pg_catalog.count(DISTINCT a.attnum) FROM pg_catalog.generate_series(0, $3 OPERATOR(pg_catalog.-) 1) k
-                 JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid AND a.attnum OPERATOR(pg_catalog.=) i.indkey[k]
-                 JOIN pg_catalog.pg_opclass oc ON oc.oid OPERATOR(pg_catalog.=) i.indclass[k]
-                WHERE a.attname OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.name[]) AND a.attnotnull AND NOT a.attisdropped
-                  AND i.indcollation[k] OPERATOR(pg_catalog.=) a.attcollation AND oc.opcdefault
-                  AND (oc.opcintype OPERATOR(pg_catalog.=) a.atttypid OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast c
-                        WHERE c.castsource OPERATOR(pg_catalog.=) a.atttypid AND c.casttarget OPERATOR(pg_catalog.=) oc.opcintype AND c.castmethod OPERATOR(pg_catalog.=) 'b'))
-                  AND EXISTS (SELECT 1 FROM pg_catalog.pg_amop o JOIN pg_catalog.pg_operator op ON op.oid OPERATOR(pg_catalog.=) o.amopopr
-                        WHERE o.amopfamily OPERATOR(pg_catalog.=) oc.opcfamily AND o.amopstrategy OPERATOR(pg_catalog.=) 3
-                          AND o.amoplefttype OPERATOR(pg_catalog.=) oc.opcintype AND o.amoprighttype OPERATOR(pg_catalog.=) oc.opcintype
-                          AND op.oprnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace)) OPERATOR(pg_catalog.=) $3
-        ORDER BY i.indisunique DESC, i.indnatts, ic.relname LIMIT 1`,
-      [t.table.oid, t.columns, t.columns.length]);
+        ORDER BY i.indisunique DESC, i.indnatts, ic.relname`,
+      [t.table.oid, t.columns]);
     await q('RELEASE SAVEPOINT dupguard_probe_index');
-    return r.rows[0]?.name as string | undefined;
+    const want = new Set(t.columns);
+    const found = r.rows.map((x) => {
+      const lead: string[] = [];
+      for (const c of (x.cols as (string | null)[]) ?? []) { if (c === null || !want.has(c) || lead.includes(c)) break; lead.push(c); }
+      return { name: x.name as string, lead };
+    }).filter((x) => x.lead.length > 0);
+    const full = found.find((x) => x.lead.length === want.size && cols.every((c) => c!.groupable));
+    if (full) return full;
+    // Fewer columns: one of them near-distinct, so that a lookup reads a row or two.
+    const distinct = (name: string) => { const c = t.table.columns.find((x) => x.name === name); const nd = c?.nDistinct; return nd === undefined ? 0 : nd < 0 ? -nd * rows : nd; };
+    return found.filter((x) => x.lead.some((c) => distinct(c) >= 0.5 * rows)).sort((a, b) => b.lead.length - a.lead.length)[0];
   } catch {
     await q('ROLLBACK TO SAVEPOINT dupguard_probe_index');
     return undefined;
@@ -174,12 +210,18 @@ async function probeIndex(q: QuickQuery, t: QuickTarget): Promise<string | undef
 
 /**
  * The index probe's statement: a page sample ($1 percent, seed $2), rows of its pages kept with
- * probability $3 (random(), seeded by the caller), and for each kept row the rows of the table sharing its key, counted through the
- * index (equality on the key's leading columns: an index-only scan) up to $4; summarized per page,
- * then into one row of sums (estimate.ts estimateFromProbe).
+ * probability $3 (random(), seeded by the caller), and for each kept row the rows of the table equal
+ * to it in the check's columns, counted through the index (equality on its leading columns; the
+ * others compared as GROUP BY does) up to $4; summarized per page, then into one row of sums
+ * (estimate.ts estimateFromProbe).
  */
-function probeSql(t: QuickTarget): string {
-  const eq = t.columns.map((c) => `t.${quoteIdent(c)} OPERATOR(pg_catalog.=) s.${quoteIdent(c)}`).join(' AND ');
+function probeSql(t: QuickTarget, lead: string[]): string {
+  const other = (c: string) => {
+    const col = t.table.columns.find((x) => x.name === c);
+    const e = (side: string) => (col?.groupable === false ? `CAST(${side}.${quoteIdent(c)} AS pg_catalog.text)` : `${side}.${quoteIdent(c)}`);
+    return `${e('t')} IS NOT DISTINCT FROM ${e('s')}`;
+  };
+  const eq = [...lead.map((c) => `t.${quoteIdent(c)} OPERATOR(pg_catalog.=) s.${quoteIdent(c)}`), ...t.columns.filter((c) => !lead.includes(c)).map(other)].join(' AND ');
   return `WITH dupguard_probe AS MATERIALIZED (
             SELECT (SELECT pg_catalog.count(*) FROM (SELECT 1 FROM ${t.rel} AS t WHERE ${eq} LIMIT $4) AS z) AS m, ${block('s.ctid')} AS pg
               FROM ${t.rel} AS s TABLESAMPLE pg_catalog.system ($1) REPEATABLE ($2)
@@ -347,7 +389,7 @@ export async function quickEstimateTable(q: QuickQuery, items: { target: QuickTa
   if (opened.length && tids && opts.indexProbe !== false && heapPages > 0 && guess > 0) {
     for (const x of opened) {
       if (x.est.excess.point > 0.2 * Math.max(1, x.est.rows.point)) continue;
-      const index = await probeIndex(q, x.target);
+      const index = await probeIndex(q, x.target, guess);
       if (!index) continue;
       const perPage = Math.max(1, Math.ceil((1.1 * guess) / heapPages));
       const rates = probeRates(thresholdRows, guess, perPage, opts.probeRows ?? QUICK_DEFAULTS.probeRows);
@@ -359,7 +401,7 @@ export async function quickEstimateTable(q: QuickQuery, items: { target: QuickTa
       try {
         // The rows of the sampled pages are kept by random(), seeded: the same seed keeps the same rows.
         await q('SELECT pg_catalog.setseed($1)', [(seed % 2 ** 31) / 2 ** 31]);
-        const r = (await q(probeSql(x.target), [Math.min(100, pageRate * 100), seed, rowRate, cap])).rows[0] ?? {};
+        const r = (await q(probeSql(x.target, index.lead), [Math.min(100, pageRate * 100), seed, rowRate, cap])).rows[0] ?? {};
         await q('RELEASE SAVEPOINT dupguard_probe');
         const f = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
         const summary = {
@@ -368,7 +410,7 @@ export async function quickEstimateTable(q: QuickQuery, items: { target: QuickTa
           dupRows: f(r.dup), dupPages: f(r.dup_pages), capped: f(r.capped), maxM: f(r.mx),
         };
         const rowsKnown = known > 0 && Math.abs(summary.rows / Math.max(1e-12, summary.q * summary.s) - known) <= 0.1 * known + 4 * Math.sqrt(summary.rows) / (summary.q * summary.s) ? known : undefined;
-        probed.set(x, { est: estimateFromProbe(summary, { rows: rowsKnown }), rows: summary.rows, index });
+        probed.set(x, { est: estimateFromProbe(summary, { rows: rowsKnown }), rows: summary.rows, index: index.name });
       } catch (e) {
         await q('ROLLBACK TO SAVEPOINT dupguard_probe');
         const code = (e as { code?: string }).code;
