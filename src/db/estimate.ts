@@ -690,7 +690,6 @@ export interface ProbeSummary {
   s: number;
   /** Most rows one page of the table holds (about): how many rows with copies one unsampled page can hide. */
   rowsPerPage: number;
-  cap: number;
   /** Sampled rows, Σ over pages of (rows on the page)². */
   rows: number;
   rowsPage2: number;
@@ -704,8 +703,11 @@ export interface ProbeSummary {
   /** Sampled rows whose key has copies, and the pages they are on. */
   dupRows: number;
   dupPages: number;
-  /** Sampled rows whose count reached `cap` (their group holds at least cap rows). */
-  capped: number;
+  /**
+   * Σ 1/m over the sampled rows whose count stopped at the cap (the lookup read only the first rows
+   * of the index's key): their group holds at least m rows, so y lies in [(m - 1)/m, 1) and g in (0, 1/m].
+   */
+  cappedSlack: number;
   /** The largest group seen (its size, exact unless it reached `cap`). */
   maxM: number;
 }
@@ -734,7 +736,7 @@ export function estimateFromProbe(p: ProbeSummary, opts: EstimateOptions = {}): 
   const rowsPoint = known ? opts.rows! : rowsHt.point;
   const rows = { point: rowsPoint, low: Math.max(p.rows, Math.min(rowsPoint, rowsHt.point - z * rowsHt.se)), high: Math.max(rowsPoint, rowsHt.point + z * rowsHt.se) };
   // A row counted up to the cap belongs to a group of at least `cap` rows: y within [(cap-1)/cap, 1), g within (0, 1/cap].
-  const capShare = p.capped / Math.max(1, p.cap) / pi;
+  const capShare = p.cappedSlack / pi;
   const ex = total(p.y, p.yPage2, p.ySq);
   const gr = total(p.g, p.gPage2, p.gSq);
   // The worst layout: rows with copies packed by the page-full (see above).

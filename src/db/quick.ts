@@ -209,38 +209,58 @@ async function probeIndex(q: QuickQuery, t: QuickTarget, rows: number): Promise<
 }
 
 /**
- * The index probe's statement: a page sample ($1 percent, seed $2), rows of its pages kept with
- * probability $3 (random(), seeded by the caller), and for each kept row the rows of the table equal
- * to it in the check's columns, counted through the index (equality on its leading columns; the
- * others compared as GROUP BY does) up to $4; summarized per page, then into one row of sums
- * (estimate.ts estimateFromProbe).
+ * The index probe's statement for checks served by one index (the same leading columns): a page sample
+ * ($1 percent, seed $2), rows of its pages kept with probability $3 (random(), seeded by the caller),
+ * and for each kept row one lookup of the index's leading columns reading up to $4 rows, in which each
+ * check counts the rows equal to the sampled one in its other columns (compared as GROUP BY does:
+ * IS NOT DISTINCT FROM, text for types without equality). A lookup that reads only the leading columns
+ * is an index-only scan. Summarized per page, then into one row of sums per check, suffixed by its
+ * index in `list` (estimate.ts estimateFromProbe).
  */
-function probeSql(t: QuickTarget, lead: string[]): string {
+function probeSql(list: QuickTarget[], lead: string[]): string {
+  const t0 = list[0];
   const other = (c: string) => {
-    const col = t.table.columns.find((x) => x.name === c);
+    const col = t0.table.columns.find((x) => x.name === c);
     const e = (side: string) => (col?.groupable === false ? `CAST(${side}.${quoteIdent(c)} AS pg_catalog.text)` : `${side}.${quoteIdent(c)}`);
     return `${e('t')} IS NOT DISTINCT FROM ${e('s')}`;
   };
-  const eq = [...lead.map((c) => `t.${quoteIdent(c)} OPERATOR(pg_catalog.=) s.${quoteIdent(c)}`), ...t.columns.filter((c) => !lead.includes(c)).map(other)].join(' AND ');
-  return `WITH dupguard_probe AS MATERIALIZED (
-            SELECT (SELECT pg_catalog.count(*) FROM (SELECT 1 FROM ${t.rel} AS t WHERE ${eq} LIMIT $4) AS z) AS m, ${block('s.ctid')} AS pg
-              FROM ${t.rel} AS s TABLESAMPLE pg_catalog.system ($1) REPEATABLE ($2)
-             WHERE pg_catalog.random() OPERATOR(pg_catalog.<) $3),
+  const leadEq = lead.map((c) => `t.${quoteIdent(c)} OPERATOR(pg_catalog.=) s.${quoteIdent(c)}`).join(' AND ');
+  const needed = [...new Set([...lead, ...list.flatMap((t) => t.columns)])];
+  const read = needed.map((c) => `t.${quoteIdent(c)}`).join(', ');
+  const counts = list.map((t, i) => {
+    const rest = t.columns.filter((c) => !lead.includes(c)).map(other);
+    return `pg_catalog.count(*)${rest.length ? ` FILTER (WHERE ${rest.join(' AND ')})` : ''} AS m${i}`;
+  });
+  const op = (o: string) => `OPERATOR(pg_catalog.${o})`;
+  // A row's own count is at least 1 (itself), unless the lookup stopped at the cap before reaching it.
+  const m = (i: number) => `GREATEST(m${i}, 1)::pg_catalog.float8`;
+  const perPage = list.map((_, i) => `
+                   pg_catalog.sum((${m(i)} ${op('-')} 1) ${op('/')} ${m(i)}) AS y${i},
+                   pg_catalog.sum(((${m(i)} ${op('-')} 1) ${op('/')} ${m(i)}) ${op('^')} 2) AS ysq${i},
+                   pg_catalog.sum(CASE WHEN m${i} ${op('>')} 1 THEN 1 ${op('/')} ${m(i)} ELSE 0 END) AS g${i},
+                   pg_catalog.sum(CASE WHEN m${i} ${op('>')} 1 THEN (1 ${op('/')} ${m(i)}) ${op('^')} 2 ELSE 0 END) AS gsq${i},
+                   pg_catalog.count(*) FILTER (WHERE m${i} ${op('>')} 1) AS dup${i},
+                   pg_catalog.sum(CASE WHEN lead ${op('>=')} $4 THEN 1 ${op('/')} ${m(i)} ELSE 0 END) AS slack${i},
+                   pg_catalog.max(m${i}) AS mx${i}`).join(',');
+  const totals = list.map((_, i) => `
+                 pg_catalog.sum(y${i}) AS y${i}, pg_catalog.sum(y${i} ${op('*')} y${i}) AS y2${i}, pg_catalog.sum(ysq${i}) AS ysq${i},
+                 pg_catalog.sum(g${i}) AS g${i}, pg_catalog.sum(g${i} ${op('*')} g${i}) AS g2${i}, pg_catalog.sum(gsq${i}) AS gsq${i},
+                 pg_catalog.sum(dup${i}) AS dup${i}, pg_catalog.count(*) FILTER (WHERE dup${i} ${op('>')} 0) AS dup_pages${i},
+                 pg_catalog.sum(slack${i}) AS slack${i}, pg_catalog.max(mx${i}) AS mx${i}`).join(',');
+  // The rows first (materialized): a volatile filter next to the lookup would run after it, on every row of the pages.
+  return `WITH dupguard_rows AS MATERIALIZED (
+            SELECT ${needed.map((c) => `s.${quoteIdent(c)}`).join(', ')}, ${block('s.ctid')} AS pg
+              FROM ${t0.rel} AS s TABLESAMPLE pg_catalog.system ($1) REPEATABLE ($2)
+             WHERE pg_catalog.random() ${op('<')} $3),
+          dupguard_probe AS MATERIALIZED (
+            SELECT c.*, s.pg
+              FROM dupguard_rows AS s
+             CROSS JOIN LATERAL (SELECT pg_catalog.count(*) AS lead, ${counts.join(', ')}
+                                   FROM (SELECT ${read} FROM ${t0.rel} AS t WHERE ${leadEq} LIMIT $4) AS t) AS c),
           dupguard_pages AS (
-            SELECT pg_catalog.count(*)::pg_catalog.float8 AS n,
-                   pg_catalog.sum((m OPERATOR(pg_catalog.-) 1)::pg_catalog.float8 OPERATOR(pg_catalog./) m) AS y,
-                   pg_catalog.sum(((m OPERATOR(pg_catalog.-) 1)::pg_catalog.float8 OPERATOR(pg_catalog./) m) OPERATOR(pg_catalog.^) 2) AS ysq,
-                   pg_catalog.sum(CASE WHEN m OPERATOR(pg_catalog.>) 1 THEN 1::pg_catalog.float8 OPERATOR(pg_catalog./) m ELSE 0 END) AS g,
-                   pg_catalog.sum(CASE WHEN m OPERATOR(pg_catalog.>) 1 THEN (1::pg_catalog.float8 OPERATOR(pg_catalog./) m) OPERATOR(pg_catalog.^) 2 ELSE 0 END) AS gsq,
-                   pg_catalog.count(*) FILTER (WHERE m OPERATOR(pg_catalog.>) 1) AS dup,
-                   pg_catalog.count(*) FILTER (WHERE m OPERATOR(pg_catalog.>=) $4) AS capped,
-                   pg_catalog.max(m) AS mx
+            SELECT pg_catalog.count(*)::pg_catalog.float8 AS n,${perPage}
               FROM dupguard_probe GROUP BY pg)
-          SELECT pg_catalog.sum(n) AS rows, pg_catalog.sum(n OPERATOR(pg_catalog.*) n) AS rows2,
-                 pg_catalog.sum(y) AS y, pg_catalog.sum(y OPERATOR(pg_catalog.*) y) AS y2, pg_catalog.sum(ysq) AS ysq,
-                 pg_catalog.sum(g) AS g, pg_catalog.sum(g OPERATOR(pg_catalog.*) g) AS g2, pg_catalog.sum(gsq) AS gsq,
-                 pg_catalog.sum(dup) AS dup, pg_catalog.count(*) FILTER (WHERE dup OPERATOR(pg_catalog.>) 0) AS dup_pages,
-                 pg_catalog.sum(capped) AS capped, pg_catalog.max(mx) AS mx
+          SELECT pg_catalog.sum(n) AS rows, pg_catalog.sum(n ${op('*')} n) AS rows2,${totals}
             FROM dupguard_pages`;
 }
 
@@ -387,30 +407,42 @@ export async function quickEstimateTable(q: QuickQuery, items: { target: QuickTa
   // and whose cost does not grow with the groups' sizes.
   const probed = new Map<(typeof state)[number], { est: DuplicateEstimate; rows: number; index: string }>();
   if (opened.length && tids && opts.indexProbe !== false && heapPages > 0 && guess > 0) {
+    // Checks served by the same index and leading columns share one statement: one lookup per sampled row.
+    const groups = new Map<string, { index: ProbeIndex; items: (typeof state)[number][] }>();
     for (const x of opened) {
       if (x.est.excess.point > 0.2 * Math.max(1, x.est.rows.point)) continue;
       const index = await probeIndex(q, x.target, guess);
       if (!index) continue;
-      const perPage = Math.max(1, Math.ceil((1.1 * guess) / heapPages));
-      const rates = probeRates(thresholdRows, guess, perPage, opts.probeRows ?? QUICK_DEFAULTS.probeRows);
-      const pageRate = Math.min(rates.q, (opts.maxProbePages ?? QUICK_DEFAULTS.maxProbePages) / heapPages);
-      // A page rate held below the one that would clear the table by the page budget: more rows of each page instead.
-      const rowRate = pageRate < rates.q ? Math.min(1, (opts.probeRows ?? QUICK_DEFAULTS.probeRows) / Math.max(1, pageRate * guess)) : rates.s;
-      const cap = opts.probeCap ?? QUICK_DEFAULTS.probeCap;
+      const k = `${index.name}\u0000${index.lead.join('\u0000')}`;
+      const g = groups.get(k) ?? { index, items: [] };
+      g.items.push(x);
+      groups.set(k, g);
+    }
+    const perPage = Math.max(1, Math.ceil((1.1 * guess) / heapPages));
+    const rates = probeRates(thresholdRows, guess, perPage, opts.probeRows ?? QUICK_DEFAULTS.probeRows);
+    const pageRate = Math.min(rates.q, (opts.maxProbePages ?? QUICK_DEFAULTS.maxProbePages) / heapPages);
+    // A page rate held below the one that would clear the table by the page budget: more rows of each page instead.
+    const rowRate = pageRate < rates.q ? Math.min(1, (opts.probeRows ?? QUICK_DEFAULTS.probeRows) / Math.max(1, pageRate * guess)) : rates.s;
+    const cap = opts.probeCap ?? QUICK_DEFAULTS.probeCap;
+    for (const { index, items } of groups.values()) {
       await q('SAVEPOINT dupguard_probe');
       try {
         // The rows of the sampled pages are kept by random(), seeded: the same seed keeps the same rows.
         await q('SELECT pg_catalog.setseed($1)', [(seed % 2 ** 31) / 2 ** 31]);
-        const r = (await q(probeSql(x.target, index.lead), [Math.min(100, pageRate * 100), seed, rowRate, cap])).rows[0] ?? {};
+        const r = (await q(probeSql(items.map((x) => x.target), index.lead), [Math.min(100, pageRate * 100), seed, rowRate, cap])).rows[0] ?? {};
         await q('RELEASE SAVEPOINT dupguard_probe');
         const f = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
-        const summary = {
-          q: Math.min(1, pageRate), s: rowRate, rowsPerPage: perPage, cap,
-          rows: f(r.rows), rowsPage2: f(r.rows2), y: f(r.y), yPage2: f(r.y2), ySq: f(r.ysq), g: f(r.g), gPage2: f(r.g2), gSq: f(r.gsq),
-          dupRows: f(r.dup), dupPages: f(r.dup_pages), capped: f(r.capped), maxM: f(r.mx),
-        };
-        const rowsKnown = known > 0 && Math.abs(summary.rows / Math.max(1e-12, summary.q * summary.s) - known) <= 0.1 * known + 4 * Math.sqrt(summary.rows) / (summary.q * summary.s) ? known : undefined;
-        probed.set(x, { est: estimateFromProbe(summary, { rows: rowsKnown }), rows: summary.rows, index: index.name });
+        items.forEach((x, i) => {
+          const summary = {
+            q: Math.min(1, pageRate), s: rowRate, rowsPerPage: perPage,
+            rows: f(r.rows), rowsPage2: f(r.rows2), y: f(r[`y${i}`]), yPage2: f(r[`y2${i}`]), ySq: f(r[`ysq${i}`]),
+            g: f(r[`g${i}`]), gPage2: f(r[`g2${i}`]), gSq: f(r[`gsq${i}`]),
+            dupRows: f(r[`dup${i}`]), dupPages: f(r[`dup_pages${i}`]), cappedSlack: f(r[`slack${i}`]), maxM: f(r[`mx${i}`]),
+          };
+          const pi = Math.max(1e-12, summary.q * summary.s);
+          const rowsKnown = known > 0 && Math.abs(summary.rows / pi - known) <= 0.1 * known + (4 * Math.sqrt(summary.rows)) / pi ? known : undefined;
+          probed.set(x, { est: estimateFromProbe(summary, { rows: rowsKnown }), rows: summary.rows, index: index.name });
+        });
       } catch (e) {
         await q('ROLLBACK TO SAVEPOINT dupguard_probe');
         const code = (e as { code?: string }).code;

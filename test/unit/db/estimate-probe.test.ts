@@ -33,7 +33,7 @@ function truth(t: Table): { excess: number; groups: number } {
 }
 
 function sample(t: Table, q: number, s: number, perPage: number, cap: number, r: () => number): ProbeSummary {
-  const p: ProbeSummary = { q, s, rowsPerPage: perPage, cap, rows: 0, rowsPage2: 0, y: 0, yPage2: 0, ySq: 0, g: 0, gPage2: 0, gSq: 0, dupRows: 0, dupPages: 0, capped: 0, maxM: 0 };
+  const p: ProbeSummary = { q, s, rowsPerPage: perPage, rows: 0, rowsPage2: 0, y: 0, yPage2: 0, ySq: 0, g: 0, gPage2: 0, gSq: 0, dupRows: 0, dupPages: 0, cappedSlack: 0, maxM: 0 };
   for (const page of t) {
     if (r() >= q) continue;
     let n = 0; let y = 0; let g = 0; let dup = 0;
@@ -42,7 +42,7 @@ function sample(t: Table, q: number, s: number, perPage: number, cap: number, r:
       const m = Math.min(cap, true_m);
       n++; y += (m - 1) / m; p.ySq += ((m - 1) / m) ** 2;
       if (m > 1) { g += 1 / m; p.gSq += 1 / m ** 2; dup++; }
-      if (m >= cap) p.capped++;
+      if (m >= cap) p.cappedSlack += 1 / m;
       p.maxM = Math.max(p.maxM, m);
     }
     if (!n) continue;
