@@ -16,7 +16,7 @@ const SPEC = {
   table: { type: 'string', multiple: true, short: 't', valueName: 'schema.table', description: 'only these tables' },
   key: { type: 'string', multiple: true, short: 'k', valueName: 'schema.table=a,b', description: 'natural key to check (adds to naturalKeys in .dupguard.json)' },
   exact: { type: 'boolean', description: 'count every row (default)' },
-  quick: { type: 'boolean', description: 'estimate from a sample of pages (and of rows when that is inconclusive), each figure with its 95% interval' },
+  quick: { type: 'boolean', description: 'estimate from a sample of pages (then, when that is inconclusive, of rows, or of rows whose copies a btree index on the key counts), each figure with its 95% interval' },
   'quick-threshold': { type: 'string', default: '0.1%', valueName: 'n|p%', description: 'quick: a check with no copy in the sample counts as clean only if its interval rules out this many excess rows (or this share of its rows)' },
   format: { type: 'string', choices: ['text', 'json', 'md'], default: 'text', short: 'f', description: 'output format' },
   sample: { type: 'number', default: 5, valueName: 'n', description: 'duplicate groups shown per check' },

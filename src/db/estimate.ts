@@ -674,3 +674,117 @@ export function estimateFromStatistics(s: StatisticsInput): DuplicateEstimate {
 export function rateToExclude(threshold: number): number {
   return Math.min(1, Math.sqrt(7 / Math.max(1, threshold)));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Index probe: each sampled row's copies counted exactly
+
+/**
+ * What quick.ts reads from an index probe: a two-stage sample (pages kept with probability `q` by
+ * TABLESAMPLE SYSTEM, then rows of a kept page with probability `s`), each sampled row's key counted
+ * in the whole table through a btree index led by the key (m: its group's size, counted up to `cap`).
+ * Per row, y = (m - 1)/m sums over the table to the excess rows, g = [m ≥ 2]/m to the groups with
+ * copies; the sums below are over the sampled rows, and over their pages of the page's sum squared.
+ */
+export interface ProbeSummary {
+  q: number;
+  s: number;
+  /** Most rows one page of the table holds (about): how many rows with copies one unsampled page can hide. */
+  rowsPerPage: number;
+  /** Sampled rows, Σ over pages of (rows on the page)². */
+  rows: number;
+  rowsPage2: number;
+  /** Σ y, Σ over pages of (Σ y on the page)², Σ y². */
+  y: number;
+  yPage2: number;
+  ySq: number;
+  g: number;
+  gPage2: number;
+  gSq: number;
+  /** Sampled rows whose key has copies, and the pages they are on. */
+  dupRows: number;
+  dupPages: number;
+  /**
+   * Σ 1/m over the sampled rows whose count stopped at the cap (the lookup read only the first rows
+   * of the index's key): their group holds at least m rows, so y lies in [(m - 1)/m, 1) and g in (0, 1/m].
+   */
+  cappedSlack: number;
+  /** The largest group seen (its size, exact unless it reached `cap`). */
+  maxM: number;
+}
+
+/**
+ * Figures from an index probe, with 95% intervals. The totals are Horvitz-Thompson sums over the
+ * two-stage sample (inclusion probability q·s per row), their variance the two-stage estimator
+ * (1 - q)/q² Σ_p (Ŷ_p)² + (1 - s)/(q s²) Σ y² (Särndal, Swensson & Wretman, Model Assisted Survey
+ * Sampling, 4.3), the interval normal. With few pages holding rows with copies the normal
+ * approximation fails, and an unseen page could hold a page-full of them: the upper ends then also
+ * take the worst layout, every row with copies packed in full pages, each page found with
+ * probability q·(1 - (1 - s)^rowsPerPage), the found pages' count bounded by its exact Poisson limit.
+ * That bound is what lets a sample with no copy in it clear a table: N·(1 - 0.05^(1/n)) for a row
+ * sample of n, rowsPerPage·3.7/q rows for a page sample.
+ */
+export function estimateFromProbe(p: ProbeSummary, opts: EstimateOptions = {}): DuplicateEstimate {
+  const alpha = opts.alpha ?? 0.05;
+  const z = normalQuantile(1 - alpha / 2);
+  const q = Math.min(1, Math.max(1e-9, p.q));
+  const s = Math.min(1, Math.max(1e-9, p.s));
+  const pi = q * s;
+  const variance = (page2: number, sq: number) => ((1 - q) / (q * q)) * (page2 / (s * s)) + ((1 - s) / (q * s * s)) * sq;
+  const total = (sum: number, page2: number, sq: number) => ({ point: sum / pi, se: Math.sqrt(Math.max(0, variance(page2, sq))) });
+  const rowsHt = total(p.rows, p.rowsPage2, p.rows);
+  const known = opts.rows !== undefined && opts.rows > 0;
+  const rowsPoint = known ? opts.rows! : rowsHt.point;
+  const rows = { point: rowsPoint, low: Math.max(p.rows, Math.min(rowsPoint, rowsHt.point - z * rowsHt.se)), high: Math.max(rowsPoint, rowsHt.point + z * rowsHt.se) };
+  // A row counted up to the cap belongs to a group of at least `cap` rows: y within [(cap-1)/cap, 1), g within (0, 1/cap].
+  const capShare = p.cappedSlack / pi;
+  const ex = total(p.y, p.yPage2, p.ySq);
+  const gr = total(p.g, p.gPage2, p.gSq);
+  // The worst layout: rows with copies packed by the page-full (see above).
+  const packed = p.dupPages < 30 ? packedBound(p.dupPages, p.dupRows, q, s, p.rowsPerPage, alpha / 2) : 0;
+  const certainExcess = p.maxM >= 2 ? p.maxM - 1 : 0;
+  const excessHigh = Math.min(rows.high, Math.max(ex.point + z * ex.se + capShare, packed, certainExcess));
+  const excess = interval(ex.point, Math.max(certainExcess, ex.point - z * ex.se), excessHigh);
+  // Groups: at most half the rows with copies.
+  const groupsHigh = Math.min(excess.high, Math.max(gr.point + z * gr.se, packed / 2, p.maxM >= 2 ? 1 : 0));
+  const groups = interval(gr.point, Math.max(p.maxM >= 2 ? 1 : 0, gr.point - z * gr.se - capShare), groupsHigh);
+  const distinct = interval(rows.point - excess.point, Math.max(p.rows > 0 ? 1 : 0, rows.low - excess.high), rows.high - excess.low);
+  // The largest group seen is a lower bound (exact unless capped); a larger one would add its rows to the excess.
+  const maxLow = Math.max(p.rows > 0 ? 1 : 0, p.maxM);
+  const maxCopies = { point: maxLow, low: maxLow, high: Math.max(maxLow, Math.floor(excess.high) + 1) };
+  return { rows, distinct, groups, excess, maxCopies };
+}
+
+/**
+ * The most rows with copies a probe that found `pages` pages (`rows` rows) holding some can miss, at
+ * one-sided level `tail`. A page holding r of them is found with probability
+ * q·(1 - (1 - s)^r), concave in r: the worst layout packs them by the page-full. None found: exactly,
+ * P(none) = Π (1 - q(1 - (1 - s)^r_p)) ≥ tail bounds Σ r_p by ln(1/tail)·perPage / -ln(1 - q(1 - (1 - s)^perPage))
+ * (with every page read, q = 1, that is the row sample's ln(1/tail)/-ln(1 - s)). Some found: the
+ * count of pages found is a sum of independent indicators, its mean bounded by the exact Poisson
+ * limit (Hoeffding 1956); with every page read, of rows found.
+ */
+export function packedBound(pages: number, rows: number, q: number, s: number, rowsPerPage: number, tail: number): number {
+  const perPage = Math.max(1, rowsPerPage);
+  const found = q * (1 - Math.pow(1 - s, perPage));
+  if (pages <= 0) return (Math.log(1 / tail) * perPage) / Math.max(1e-12, -Math.log1p(-Math.min(1 - 1e-12, found)));
+  if (q >= 1) return poissonUpper(rows, tail) / Math.max(1e-12, s);
+  return (poissonUpper(pages, tail) * perPage) / Math.max(1e-12, found);
+}
+
+/**
+ * The page rate and the row rate within kept pages of a probe that, seeing no row with copies, bounds
+ * the excess rows below `threshold` (with a 15% margin, packedBound), probing about `probeRows` rows
+ * (rates capped at 1).
+ */
+export function probeRates(threshold: number, rows: number, rowsPerPage: number, probeRows: number, alpha = 0.05): { q: number; s: number } {
+  const perPage = Math.max(1, rowsPerPage);
+  const c = (1.15 * Math.log(2 / alpha) * perPage) / Math.max(1, threshold);
+  // -ln(1 - q·found) ≥ c, found ≈ 1 first, then with the row rate that probes probeRows rows.
+  let q = Math.min(1, 1 - Math.exp(-c));
+  let s = Math.min(1, probeRows / Math.max(1, q * rows));
+  q = Math.min(1, (1 - Math.exp(-c)) / Math.max(1e-9, 1 - Math.pow(1 - s, perPage)));
+  s = Math.min(1, probeRows / Math.max(1, q * rows));
+  // Every page read and still short: more rows of each (-perPage·ln(1 - s) ≥ c).
+  if (q >= 1) s = Math.max(s, Math.min(1, 1 - Math.exp(-c / perPage)));
+  return { q, s };
+}

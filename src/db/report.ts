@@ -88,6 +88,8 @@ export interface ScanCheck {
   inconclusive?: boolean;
   /** Estimated checks: what limits the estimate, in plain words. */
   estimateNote?: string;
+  /** Estimated checks: the btree index through which each sampled row's copies were counted (quick mode's index probe). */
+  probeIndex?: string;
   /** Estimated bytes a dedup would free: excess rows × average row width. */
   reclaimableBytes?: number;
   /** Up to N groups with the most copies (exact mode, only when duplicates exist). */

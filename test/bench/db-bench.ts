@@ -20,7 +20,8 @@
  * (int-pair key, 1% of rows copies), emails (ICU text key, 1% copies), rows45 (every row 45 times
  * behind uuid ids: the whole-row check) and none (no duplicates). Per check: the truth from an exact
  * GROUP BY, the quick estimate with its 95% interval, the point's error, whether the interval holds
- * the truth, and, per table, the server CPU of the quick scan (both checks). "before" is the
+ * the truth, and, per table, the server CPU of the quick scan (both checks). Then light, emails and
+ * none again with a non-unique btree index on the key (marked +idx): the index probe. "before" is the
  * estimator quick mode had until then (planner statistics, else a 1% page sample with Duj1), run on
  * the same tables. Figures, not timed tests.
  *
@@ -130,7 +131,7 @@ async function benchTable(s: DbSession, tb: { name: string; key: string[]; label
 const QUICK_ROWS = (process.env.DUPGUARD_BENCH_QUICK_ROWS ?? '3000000,10000000').split(',').map(Number).filter((x) => x > 0);
 const PART = process.env.DUPGUARD_BENCH_PART ?? 'all';
 
-interface QuickTable { session: DbSession; schema: string; name: string; key?: string[]; label: string }
+interface QuickTable { session: DbSession; schema: string; name: string; key?: string[]; label: string; indexed?: boolean }
 
 /** The tables of issue 19 at `rows` rows, in schema `schema` (emails in the ICU database's). */
 async function buildQuickTables(s: DbSession, st: DbSession, schema: string, rows: number): Promise<QuickTable[]> {
@@ -255,8 +256,8 @@ async function benchQuick(tables: QuickTable[], rows: number, summary: string[])
       console.log(`      before (${before.method}): ${c0(before.groups)} groups, ${c0(before.excess)} excess, max ${c0(before.max)}${before.excess === 0 ? ': "no duplicates"' : ''}; excess ${err(before.excess, truth.excess)}, groups ${err(before.groups, truth.groups)}`);
       const none = ch.duplicateGroups === 0 ? (ch.inconclusive ? ` — none found, up to ${c0(ch.excessRowsHigh ?? 0)} possible: cannot exclude (exit 3)` : ` — none found, up to ${c0(ch.excessRowsHigh ?? 0)} possible: below the threshold (exit 0)`) : '';
       console.log(`      after  (${ch.estimateMethod ?? 'count'}, ${c0(ch.sampledRows ?? 0)} rows sampled): groups ${show(ch.duplicateGroups, ch.duplicateGroupsLow, ch.duplicateGroupsHigh)}${inside(truth.groups, ch.duplicateGroupsLow, ch.duplicateGroupsHigh)}, excess ${show(ch.excessRows, ch.excessRowsLow, ch.excessRowsHigh)}${inside(truth.excess, ch.excessRowsLow, ch.excessRowsHigh)}, max ${show(ch.maxCopies, ch.maxCopiesLow, ch.maxCopiesHigh)}${inside(truth.max, ch.maxCopiesLow, ch.maxCopiesHigh)}, distinct ${show(ch.distinct, ch.distinctLow, ch.distinctHigh)}${inside(truth.distinct, ch.distinctLow, ch.distinctHigh)}${none}`);
-      console.log(`      excess ${err(ch.excessRows, truth.excess)}, groups ${err(ch.duplicateGroups, truth.groups)}; ${ch.durationMs} ms`);
-      summary.push(`${c0(rows).padStart(10)} ${tb.name.padEnd(7)} ${label.padEnd(34)} truth ${c0(truth.excess).padStart(10)} | before ${c0(before.excess).padStart(10)} (${err(before.excess, truth.excess)}) | after ${show(ch.excessRows, ch.excessRowsLow, ch.excessRowsHigh)} (${err(ch.excessRows, truth.excess)})${inside(truth.excess, ch.excessRowsLow, ch.excessRowsHigh)}${ch.duplicateGroups === 0 ? (ch.inconclusive ? ' cannot exclude' : ' none, cleared') : ''} | table CPU ${fmt(cpu)}`);
+      console.log(`      excess ${err(ch.excessRows, truth.excess)}, groups ${err(ch.duplicateGroups, truth.groups)}; ${ch.durationMs} ms${ch.probeIndex ? `; copies counted through index ${ch.probeIndex}` : ''}`);
+      summary.push(`${c0(rows).padStart(10)} ${(tb.name + (tb.indexed ? '+idx' : '')).padEnd(11)} ${label.padEnd(34)} truth ${c0(truth.excess).padStart(10)} | before ${c0(before.excess).padStart(10)} (${err(before.excess, truth.excess)}) | after ${show(ch.excessRows, ch.excessRowsLow, ch.excessRowsHigh)} (${err(ch.excessRows, truth.excess)})${inside(truth.excess, ch.excessRowsLow, ch.excessRowsHigh)}${ch.duplicateGroups === 0 ? (ch.inconclusive ? ' none seen, cannot exclude (exit 3)' : ' none, cleared (exit 0)') : ' found (exit 1)'} | table CPU ${fmt(cpu)}`);
     }
   }
 }
@@ -278,6 +279,12 @@ async function quickPart(server: { url: string }, s: DbSession, icu: boolean): P
       const tables = await buildQuickTables(s, st, `quick_${rows}`, rows);
       console.log(`\nsetup of the ${c0(rows)}-row tables: ${fmt(Date.now() - t)}`);
       await benchQuick(tables, rows, summary);
+      // The same tables with a plain (non-unique) btree index on the key: the index probe.
+      const keyed = tables.filter((x) => x.key && x.name !== 'heavy');
+      const ti = Date.now();
+      for (const x of keyed) await x.session.client.query(`CREATE INDEX ON ${quoteQualified(x.schema, x.name)} (${x.key!.map(quoteIdent).join(', ')}); ANALYZE ${quoteQualified(x.schema, x.name)}`);
+      console.log(`\nindexes on ${keyed.map((x) => x.name).join(', ')}: ${fmt(Date.now() - ti)}`);
+      await benchQuick(keyed.map((x) => ({ ...x, label: `${x.label}, non-unique index on the key`, indexed: true })), rows, summary);
     }
   } finally {
     await st.close();
