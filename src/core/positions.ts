@@ -9,6 +9,12 @@ export class LineIndex {
 
   constructor(readonly text: string) {
     const s: number[] = [0];
+    if (!text.includes('\r')) {
+      // `\n` breaks only: found by indexOf, not a loop over every code unit
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) s.push(i + 1);
+      this.starts = Int32Array.from(s);
+      return;
+    }
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10) s.push(i + 1);
