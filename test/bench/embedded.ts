@@ -143,7 +143,7 @@ if (fs.existsSync(tsReal)) {
 // The wired layer, A/B in the same run: `analyze()` of each TS/JS file as the CLI runs it, with the
 // rules as they are (A: ORM calls read, ORM schema files feeding the model) against the same rules
 // without their ORM side (B: what the embedded-SQL pass cost before the ORM layer was wired in: the
-// SQL regions and the SQL side of check-then-insert-race). A also pays for reading the files whose
+// SQL regions, and the host hooks that read them, check-then-insert-race's and timestamp-staging-table-name's). A also pays for reading the files whose
 // text may declare ORM tables (mayDeclareOrmSchema) as ORM schemas (withOrmSchema), once per run, as
 // `dupguard lint` does.
 import { analyze } from '../../src/engine/analyze';
@@ -153,10 +153,13 @@ import { rules } from '../../src/rules/index';
 import type { Rule } from '../../src/rules/rule';
 import { ensureParser } from '../../src/core/schema/ddl';
 
+/** The one host hook that reads ORM schema files (not ORM calls): the ORM side as a whole. */
+const ORM_SCHEMA_HOOKS = new Set(['unique-key-allows-null-duplicates']);
 const withoutOrm: Rule[] = rules.map((r) => {
   if (!r.host) return r;
-  // check-then-insert-race read host code before the ORM layer; the other host hooks are the ORM side
-  if (r.id !== 'check-then-insert-race') return { ...r, host: undefined };
+  if (ORM_SCHEMA_HOOKS.has(r.id)) return { ...r, host: undefined };
+  // the host hooks that read the SQL regions (check-then-insert-race, timestamp-staging-table-name) ran
+  // before the ORM layer: they run here with no ORM facts, and the hooks that read only those return at once
   return { ...r, host: (ctx) => r.host!({ ...ctx, orm: () => undefined }) };
 });
 
