@@ -459,7 +459,7 @@ function hostFile(run: Run, text: string, shared?: () => TokenStream): HostFile 
     orm: () => {
       if (orm === null) {
         try {
-          orm = ormHostFacts(text, stream, run.input.schema, run.caches.streams.hints);
+          orm = ormHostFacts(stream, run.input.schema, run.caches.streams.hints);
         } catch {
           orm = undefined;
         }

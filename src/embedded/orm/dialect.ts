@@ -88,15 +88,15 @@ function moduleDialect(spec: string): Dialect | undefined {
 }
 
 /**
- * Every piece of dialect evidence in a file, in host order. `hints`: the file's dialect hints
- * (../dialect-hints.ts) as the engine keeps them with its token stream; found here when not given.
+ * The dialect evidence of a file that decides (settleDialect), in host order: its imports and ORM
+ * constructs, and only when it has none of those, the dialect-only SQL in its strings (weaker
+ * evidence, which cannot change a dialect that stronger evidence settles, so most files are not
+ * scanned for it). `hints`: the file's dialect hints (../dialect-hints.ts) as the engine keeps them
+ * with its token stream; found here when not given.
  */
 export function dialectEvidence(ts: TokenStream, hints: DialectHints = dialectHints(ts)): DialectEvidence[] {
   const out: DialectEvidence[] = [];
   const { starts, ends } = ts;
-  // whole-text pre-tests: most files have no dialect-only SQL and no dialect construct
-  if (MARKER_WORD.test(ts.text)) sqlMarkers(ts, out);
-
   for (let h = 0; h < hints.at.length; h++) {
     const i = hints.at[h];
     const kind = hints.kind[h];
@@ -117,6 +117,8 @@ export function dialectEvidence(ts: TokenStream, hints: DialectHints = dialectHi
       if (d) out.push({ dialect: d, strength: 'orm', reason: ts.val(i), span: { start: starts[i], end: ends[i] } });
     }
   }
+  // a whole-text pre-test first: most files have no dialect-only SQL
+  if (out.length === 0 && MARKER_WORD.test(ts.text)) sqlMarkers(ts, out);
   return out;
 }
 

@@ -7,7 +7,7 @@ import type { SchemaModel } from '../../core/schema';
 import type { DialectHints } from '../dialect-hints';
 import { runsOnPostgres } from './dialect';
 import { ormSchemaOf, type OrmAwareSchemaModel } from './model';
-import { mayHoldOrmCalls, recogniseOrmTokens } from './recognise';
+import { recogniseOrmTokens } from './recognise';
 import type { OrmSchemaTable } from './schema';
 import type { TokenStream } from './stream';
 import type { OrmFileFacts, OrmLibrary, OrmTableRef, OrmWrite } from './types';
@@ -26,12 +26,11 @@ export interface OrmHostFacts {
 const NONE: OrmHostFacts['table'] = () => undefined;
 
 /**
- * The ORM facts of a host text, or undefined when it holds no ORM call worth reading (a cheap test on
- * the text first: most files are never walked). `stream` is the file's one token stream, `hints` its
- * dialect hints as the engine keeps them.
+ * The ORM facts of a TS/JS file, or undefined when it holds no ORM call worth reading (the walk's gate
+ * on the identifiers first: most files are never walked). `stream` is the file's one token stream,
+ * `hints` its dialect hints as the engine keeps them.
  */
-export function ormHostFacts(text: string, stream: () => TokenStream, schema: SchemaModel | undefined, hints?: (ts: TokenStream) => DialectHints): OrmHostFacts | undefined {
-  if (!mayHoldOrmCalls(text)) return undefined;
+export function ormHostFacts(stream: () => TokenStream, schema: SchemaModel | undefined, hints?: (ts: TokenStream) => DialectHints): OrmHostFacts | undefined {
   const model = ormSchemaOf(schema);
   const file = recogniseOrmTokens(stream(), { projectDialect: model?.dialect(), callsOnly: true, hints });
   if (file.writes.length === 0 && file.reads.length === 0) return undefined;

@@ -5,7 +5,7 @@
 export type {
   Dialect, DialectEvidence, OrmCheckThenInsert, OrmConflict, OrmConflictTarget, OrmFileFacts, OrmLibrary, OrmRead, OrmRow, OrmTableRef, OrmWrite,
 } from './types';
-export { checkThenInsert, mayHoldOrmCalls, recogniseOrm, recogniseOrmTokens, type RecogniseOptions } from './recognise';
+export { checkThenInsert, recogniseOrm, recogniseOrmTokens, type RecogniseOptions } from './recognise';
 export { TokenStream } from './stream';
 export { projectDialect, readOrmSchema, type OrmSchemaFile, type OrmSchemaTable } from './schema';
 export { dialectEvidence, runsOnPostgres, settleDialect } from './dialect';

@@ -32,51 +32,121 @@ export interface RecogniseOptions {
 }
 
 /**
- * Cheap tests on the raw text, so that files with no ORM write or check (most files of a project, and
- * library code) are not tokenized: a conflict option or method, a literal batch, or a row check and an
- * insert in the same file.
+ * The identifiers the walk reads, found in one pass over the token stream and compared in place (no
+ * identifier is sliced to be looked up): the methods a chain is read from (after `.` or `?.`), the
+ * declarations (`import`, `const`, `let`, `var`), and the gate. A file is walked only when it has a
+ * conflict option or method, or an insert with a row check or a literal batch in the same file: most
+ * files of a project, and library code, have neither.
  */
-// onConflict* (Drizzle, Kysely, knex, MikroORM), Sequelize's conflictAttributes/conflictFields and
-// skip/ignore/updateOnDuplicate(s) (not the word "conflict" alone: compilers and editors are full of it)
-const CONFLICT_WORDS = ['onConflict', 'conflictAttributes', 'conflictFields', 'Duplicates', 'OnDuplicate', '.orIgnore(', '.orUpdate(', '.upsert('];
-const INSERT_WORDS = ['.insert', '.create(', 'createMany', 'bulkCreate'];
-const CHECK_WORDS = ['findFirst', 'findUnique', 'findOne', 'findByPk', 'selectFrom(', '.from(', '.first('];
-const LITERAL_BATCH = /\.values\s*\(\s*\[|\bdata\s*:\s*\[|\.bulkCreate\s*\(\s*\[/;
+const GATE_CONFLICT = 1;
+const GATE_INSERT = 2;
+const GATE_CHECK = 4;
+const GATE_BATCH = 8;
 
-function mentionsAny(text: string, words: readonly string[]): boolean {
-  for (const w of words) if (text.includes(w)) return true;
-  return false;
+interface Word {
+  word: string;
+  /** A chain is read from it when it follows `.` or `?.`. */
+  trigger: boolean;
+  /** `import`, `const`, `let`, `var`. */
+  declaration: boolean;
+  /** Gate bits it sets, each with where it must stand: after `.`/`?.` (`dotted`) and before which punctuators (`next`). */
+  gates: Array<{ bit: number; dotted: boolean; next: string[] }>;
 }
 
-const escapeWord = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** CONFLICT_WORDS and INSERT_WORDS as one pattern: one scan of the text instead of one per word (most files have none). */
-const CONFLICT_OR_INSERT = new RegExp([...CONFLICT_WORDS, ...INSERT_WORDS].map(escapeWord).join('|'), 'g');
-const INSERT_SET = new Set(INSERT_WORDS);
+const WORDS: Array<[string, Partial<Pick<Word, 'trigger' | 'declaration'>>, Array<[number, 'dotted' | 'anywhere', string]>]> = [
+  // conflict options and methods: Drizzle, Kysely, knex and MikroORM onConflict*, Sequelize and Prisma options, TypeORM, upserts
+  ['onConflict', { trigger: true }, [[GATE_CONFLICT, 'anywhere', '']]],
+  ['onConflictDoNothing', { trigger: true }, [[GATE_CONFLICT, 'anywhere', '']]],
+  ['onConflictDoUpdate', { trigger: true }, [[GATE_CONFLICT, 'anywhere', '']]],
+  ['conflictAttributes', {}, [[GATE_CONFLICT, 'anywhere', '']]],
+  ['conflictFields', {}, [[GATE_CONFLICT, 'anywhere', '']]],
+  ['skipDuplicates', {}, [[GATE_CONFLICT, 'anywhere', '']]],
+  ['ignoreDuplicates', {}, [[GATE_CONFLICT, 'anywhere', '']]],
+  ['updateOnDuplicate', {}, [[GATE_CONFLICT, 'anywhere', '']]],
+  ['orIgnore', { trigger: true }, [[GATE_CONFLICT, 'dotted', '(']]],
+  ['orUpdate', { trigger: true }, [[GATE_CONFLICT, 'dotted', '(']]],
+  ['upsert', { trigger: true }, [[GATE_CONFLICT, 'dotted', '(']]],
+  // inserts
+  ['insert', { trigger: true }, [[GATE_INSERT, 'dotted', '']]],
+  ['insertInto', { trigger: true }, [[GATE_INSERT, 'dotted', '']]],
+  ['insertMany', { trigger: true }, [[GATE_INSERT, 'dotted', '']]],
+  ['replaceInto', { trigger: true }, []],
+  ['create', { trigger: true }, [[GATE_INSERT, 'dotted', '(']]],
+  ['createMany', { trigger: true }, [[GATE_INSERT, 'anywhere', '']]],
+  ['createManyAndReturn', { trigger: true }, [[GATE_INSERT, 'anywhere', '']]],
+  ['bulkCreate', { trigger: true }, [[GATE_INSERT, 'anywhere', ''], [GATE_BATCH, 'dotted', '([']]],
+  // row checks
+  ['findFirst', { trigger: true }, [[GATE_CHECK, 'anywhere', '']]],
+  ['findUnique', { trigger: true }, [[GATE_CHECK, 'anywhere', '']]],
+  ['findFirstOrThrow', { trigger: true }, [[GATE_CHECK, 'anywhere', '']]],
+  ['findUniqueOrThrow', { trigger: true }, [[GATE_CHECK, 'anywhere', '']]],
+  ['findOne', { trigger: true }, [[GATE_CHECK, 'anywhere', '']]],
+  ['findOneBy', { trigger: true }, [[GATE_CHECK, 'anywhere', '']]],
+  ['findOneOrFail', { trigger: true }, [[GATE_CHECK, 'anywhere', '']]],
+  ['findByPk', { trigger: true }, [[GATE_CHECK, 'anywhere', '']]],
+  ['selectFrom', { trigger: true }, [[GATE_CHECK, 'anywhere', '(']]],
+  ['select', { trigger: true }, []],
+  ['from', {}, [[GATE_CHECK, 'dotted', '(']]],
+  ['first', { trigger: true }, [[GATE_CHECK, 'dotted', '(']]],
+  // literal batches: `.values([`, `data: [`
+  ['values', { trigger: true }, [[GATE_BATCH, 'dotted', '([']]],
+  ['data', {}, [[GATE_BATCH, 'anywhere', ':[']]],
+  // declarations
+  ['import', { declaration: true }, []],
+  ['const', { declaration: true }, []],
+  ['let', { declaration: true }, []],
+  ['var', { declaration: true }, []],
+];
 
-/** Whether a file may hold an ORM write or check worth tokenizing for: a conflict word, or an insert word with a check word or a literal batch. */
-export function mayHoldOrmCalls(text: string): boolean {
-  const re = CONFLICT_OR_INSERT;
-  re.lastIndex = 0;
-  let insert = false;
-  // no word of either list holds the start of another at an offset a match could hide, so any conflict word is found
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (!INSERT_SET.has(m[0])) return true;
-    insert = true;
+/** Longest word of WORDS. */
+const MAX_WORD = Math.max(...WORDS.map(([w]) => w.length));
+
+/** WORDS by length and first character (`length * 128 + code`): most identifiers meet an empty slot. */
+const WORD_SLOTS: Array<Word[] | undefined> = new Array((MAX_WORD + 1) * 128);
+for (const [word, role, gates] of WORDS) {
+  const slot = word.length * 128 + word.charCodeAt(0);
+  (WORD_SLOTS[slot] ??= []).push({
+    word, trigger: role.trigger === true, declaration: role.declaration === true,
+    gates: gates.map(([bit, where, next]) => ({ bit, dotted: where === 'dotted', next: [...next] })),
+  });
+}
+
+/**
+ * The token indexes the walk visits, in order (a trigger as 2i, a declaration as 2i + 1), or undefined
+ * when the file fails the gate (nothing to walk).
+ */
+function walkMarks(ts: TokenStream): number[] | undefined {
+  const { kinds, starts, ends, text } = ts;
+  const n = kinds.length;
+  const marks: number[] = [];
+  let gate = 0;
+  for (let i = 0; i < n; i++) {
+    if (kinds[i] !== ID) continue;
+    const s = starts[i];
+    const len = ends[i] - s;
+    if (len > MAX_WORD) continue;
+    const c = text.charCodeAt(s);
+    if (c > 127) continue;
+    const slot = WORD_SLOTS[len * 128 + c];
+    if (slot === undefined) continue;
+    for (const w of slot) {
+      if (!text.startsWith(w.word, s)) continue;
+      if (w.declaration) { marks.push(2 * i + 1); break; }
+      // `.` or `?.` before it
+      const dotted = i > 0 && kinds[i - 1] === PUNCT && ends[i - 1] - starts[i - 1] <= 2 && text.charCodeAt(ends[i - 1] - 1) === 46;
+      if (w.trigger && dotted) marks.push(2 * i);
+      for (const g of w.gates) {
+        if ((gate & g.bit) !== 0 || (g.dotted && !dotted)) continue;
+        let k = 0;
+        while (k < g.next.length && ts.isP(i + 1 + k, g.next[k])) k++;
+        if (k === g.next.length) gate |= g.bit;
+      }
+      break;
+    }
   }
-  if (!insert) return false;
-  return mentionsAny(text, CHECK_WORDS) || LITERAL_BATCH.test(text);
+  const walk = (gate & GATE_CONFLICT) !== 0 || ((gate & GATE_INSERT) !== 0 && (gate & (GATE_CHECK | GATE_BATCH)) !== 0);
+  return walk ? marks : undefined;
 }
-
-/** Methods a recognised chain may carry; a chain is read from the first one found. */
-const TRIGGERS = new Set([
-  'insert', 'insertInto', 'replaceInto', 'values', 'createMany', 'createManyAndReturn', 'bulkCreate', 'upsert', 'insertMany', 'create',
-  'onConflictDoNothing', 'onConflictDoUpdate', 'onConflict', 'orIgnore', 'orUpdate',
-  'findFirst', 'findUnique', 'findFirstOrThrow', 'findUniqueOrThrow', 'findOne', 'findOneBy', 'findOneOrFail', 'findByPk', 'selectFrom', 'select', 'first',
-]);
-
-/** First characters of TRIGGERS (by char code below 128), to skip most identifiers without slicing them. */
-const TRIGGER_FIRST = new Uint8Array(128);
-for (const t of TRIGGERS) TRIGGER_FIRST[t.charCodeAt(0)] = 1;
 
 /** Links that turn a chain into text for a test to compare (an expected-output test, not an executed write). */
 const COMPILES = new Set(['toSQL', 'toSql', 'toQuery', 'toString', 'compile', 'getSql', 'getQuery', 'getQueryAndParameters', 'toSqlString', 'getSQL']);
@@ -100,7 +170,6 @@ const EMPTY: OrmFileFacts = Object.freeze({ libraries: [], evidence: [], mixed: 
 
 /** ORM writes and checks in a TS/JS file, with dialect evidence. Never throws. */
 export function recogniseOrm(text: string, options: RecogniseOptions = {}): OrmFileFacts {
-  if (!mayHoldOrmCalls(text)) return { ...EMPTY, libraries: [], evidence: [], writes: [], reads: [] };
   try {
     return new Recogniser(new TokenStream(text, usesJsx(text, options.language ?? 'typescript')), options).run();
   } catch {
@@ -110,7 +179,7 @@ export function recogniseOrm(text: string, options: RecogniseOptions = {}): OrmF
 
 /**
  * The same on a token stream already built for the file (one tokenization shared with the embedded-SQL
- * pass). Callers skip files `mayHoldOrmCalls` rejects. Never throws.
+ * pass). Never throws.
  */
 export function recogniseOrmTokens(ts: TokenStream, options: RecogniseOptions = {}): OrmFileFacts {
   try {
@@ -179,20 +248,13 @@ class Recogniser {
 
   run(): OrmFileFacts {
     const ts = this.ts;
+    const marks = walkMarks(ts);
+    if (!marks) return { ...EMPTY, libraries: [], evidence: [], writes: [], reads: [] };
     const seen = new Set<number>();
-    const { kinds } = ts;
-    const { starts, ends, text } = ts;
-    // one pass: declarations (imports, bindings) as they come, chains from their trigger methods
-    for (let i = 0; i < kinds.length; i++) {
-      if (kinds[i] !== ID) continue;
-      const len = ends[i] - starts[i];
-      const c = text.charCodeAt(starts[i]);
-      if ((len === 6 && c === 105) || (len === 5 && c === 99) || (len === 3 && (c === 108 || c === 118))) this.declarationAt(i);
-      if (len < 4 || len > 19 || c > 127 || TRIGGER_FIRST[c] === 0 || kinds[i - 1] !== PUNCT) continue;
-      const dot = text.charCodeAt(ends[i - 1] - 1);
-      if (dot !== 46 || ends[i - 1] - starts[i - 1] > 2) continue; // `.` or `?.`
-      const name = ts.val(i);
-      if (!TRIGGERS.has(name)) continue;
+    // declarations (imports, bindings) as they come, chains from their trigger methods
+    for (const m of marks) {
+      const i = m >> 1;
+      if (m & 1) { this.declarationAt(i); continue; }
       const first = chainStart(ts, i);
       if (seen.has(first)) continue;
       seen.add(first);

@@ -13,12 +13,13 @@ import type { Location } from '../../core/types';
 import { args, chainStart, linkIndex, parseChain, type Chain } from './chain';
 import type { DialectHints } from '../dialect-hints';
 import { dialectEvidence, settleDialect } from './dialect';
-import { ID as ID_IMPORT, NUM as NUM_IMPORT, TokenStream } from './stream';
+import { ID as ID_IMPORT, NUM as NUM_IMPORT, PUNCT as PUNCT_IMPORT, TokenStream } from './stream';
 import type { Dialect, DialectEvidence, OrmLibrary } from './types';
 
 // Token kinds as local constants: a cross-module constant read is a getter call per token under CommonJS.
 const ID: number = ID_IMPORT;
 const NUM: number = NUM_IMPORT;
+const PUNCT: number = PUNCT_IMPORT;
 
 /** One table an ORM schema declares. */
 export interface OrmSchemaTable {
@@ -75,7 +76,8 @@ export function mayDeclareOrmTables(text: string): boolean {
   // decorator name ends in `Table`, `Schema` or `Entity`, so their occurrences are all there is to check.
   if (builderAtTable(text) || builderAtSchema(text) || hasWord(text, '@Entity', false)) return true;
   if (hasTableCall(text) && hasWord(text, 'schema', true)) return true;
-  return /sequelize/i.test(text) && (hasWord(text, 'define', true) || hasWord(text, 'init', true));
+  // the word tests first: a case-blind scan of the whole text costs more
+  return (hasWord(text, 'define', true) || hasWord(text, 'init', true)) && /sequelize/i.test(text);
 }
 
 /** Names before `Table` that make a table builder: `pgTable`, `createTable`, ... (`\bpgTable\b`, and `\bpgTableCreator\b`). */
@@ -253,6 +255,13 @@ function readPrisma(path: string, text: string): OrmSchemaFile {
 // ---- TS schema files ------------------------------------------------------------------------
 
 const DRIZZLE_TABLE_FNS = new Set(['pgTable', 'mysqlTable', 'sqliteTable', 'onchainTable', 'singlestoreTable']);
+
+/** The calls the reader reads: table builders, schema objects and creators, migration and Sequelize methods. */
+const CALLS = [...DRIZZLE_TABLE_FNS, 'pgSchema', 'mysqlSchema', 'pgTableCreator', 'sqliteTableCreator', 'mysqlTableCreator', 'table', 'createTable', 'alterTable', 'createIndex', 'define', 'init'];
+const CALL_MAX = Math.max(...CALLS.map((c) => c.length)) + 1;
+/** CALLS by length and first character (`length * 128 + code`). */
+const CALL_SLOTS = new Uint8Array(CALL_MAX * 128);
+for (const c of CALLS) CALL_SLOTS[c.length * 128 + c.charCodeAt(0)] = 1;
 const DRIZZLE_SERIAL = new Set(['serial', 'bigserial', 'smallserial']);
 const KNEX_INCREMENTS = new Set(['increments', 'bigIncrements']);
 
@@ -273,12 +282,23 @@ class TsSchemaReader {
   run(): OrmSchemaFile {
     const ts = this.ts;
     const evidence = dialectEvidence(ts, this.hints?.(ts));
+    const { kinds, starts, ends, text } = ts;
     for (let i = 0; i < ts.length; i++) {
-      if (ts.kinds[i] === 2 && ts.isP(i, '@') && ts.kinds[i + 1] === ID && ['Entity', 'Table'].includes(ts.val(i + 1))) { this.entity(i); continue; }
-      // every shape below is a call: most identifiers are not followed by `(` and are never sliced
-      if (ts.kinds[i] !== ID || !ts.isP(i + 1, '(')) continue;
+      const k = kinds[i];
+      if (k === PUNCT) {
+        if (ends[i] - starts[i] === 1 && text.charCodeAt(starts[i]) === 64 /* @ */ && kinds[i + 1] === ID && (ts.is(i + 1, 'Entity') || ts.is(i + 1, 'Table'))) this.entity(i);
+        continue;
+      }
+      // every shape below is a call of a name of CALLS (or of a table creator the file binds): most
+      // identifiers are not followed by `(`, and the others are told apart by length and first letter, never sliced
+      if (k !== ID || !ts.isP(i + 1, '(')) continue;
+      const len = ends[i] - starts[i];
+      const dotted = ts.isP(i - 1, '.');
+      if (len >= CALL_MAX || CALL_SLOTS[len * 128 + (text.charCodeAt(starts[i]) & 127)] === 0) {
+        if (dotted || this.tableCreators.size === 0) continue;
+      }
       const v = ts.val(i);
-      if (!ts.isP(i - 1, '.')) {
+      if (!dotted) {
         if (DRIZZLE_TABLE_FNS.has(v) || this.tableCreators.has(v)) { this.drizzleTable(i, undefined); continue; }
         if ((v === 'pgSchema' || v === 'mysqlSchema') && ts.isP(i - 1, '=') && ts.kinds[i - 2] === ID) this.schemaObjects.set(ts.val(i - 2), ts.str(i + 2));
         if ((v === 'pgTableCreator' || v === 'sqliteTableCreator' || v === 'mysqlTableCreator') && ts.isP(i - 1, '=') && ts.kinds[i - 2] === ID) this.tableCreators.add(ts.val(i - 2));

@@ -122,7 +122,7 @@ export interface OrmCheckThenInsert {
 export interface OrmFileFacts {
   /** Libraries the file uses (imports, or recognised calls). */
   libraries: OrmLibrary[];
-  /** The file's own dialect evidence, strongest first. */
+  /** The file's own dialect evidence that decides: imports and ORM constructs, or dialect-only SQL when it has neither (host order). */
   evidence: DialectEvidence[];
   /** The dialect the evidence settles on; undefined when none or when it is mixed. */
   dialect?: Dialect;

@@ -3,12 +3,13 @@
  * conflict target that is no unique key (on-conflict-target-without-unique-index), the ordering guard
  * of an upsert (upsert-without-ordering-guard), and the atomic form of a check-then-insert
  * (check-then-insert-race). Each fix is applied, linted again (clean), and type-checked against the
- * library's own declarations (all of these libraries are dev dependencies).
+ * library's own declarations (all of these libraries are dev dependencies; Prisma's, against the client
+ * generated from the test's schema).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixed, lintTs, only, preferred } from './lint';
-import { typeErrors } from './typecheck';
+import { prismaClient, typeErrors } from './typecheck';
 
 // ---- upsert-without-ordering-guard --------------------------------------------------------------
 
@@ -331,7 +332,7 @@ model Membership {
 `;
 const prismaFiles = [{ path: 'prisma/schema.prisma', text: prismaSchema }];
 
-test('prisma: findUnique then create on a one-field @unique; the fix is upsert({ where, create, update: {} }) and re-lints clean; a compound key or nested writes get advice only', () => {
+test('prisma: findUnique then create on a one-field @unique; the fix is upsert({ where, create, update: {} }), re-lints clean and type-checks against the client generated from the schema; a compound key or nested writes get advice only', (t) => {
   const text = `import { PrismaClient } from '@prisma/client';
 const prisma = new PrismaClient();
 export async function signUp(email: string, name: string) {
@@ -345,6 +346,16 @@ export async function signUp(email: string, name: string) {
   const after = fixed(text, f);
   assert.match(after, /await prisma\.user\.upsert\(\{ where: \{ email \}, create: \{ email, name \}, update: \{\} \}\);/);
   only(lintTs(after, prismaFiles), 'check-then-insert-race', 0);
+  // the client Prisma 7 generates (prisma-client generator) is imported from its output folder, and
+  // its constructor takes the driver adapter: those two lines as a Prisma 7 project writes them
+  const generated = prismaClient(prismaSchema);
+  t.after(() => generated.dispose());
+  const asGenerated = (code: string) => code
+    .replace("import { PrismaClient } from '@prisma/client';", `import { PrismaClient } from '${generated.client}';\ndeclare const options: ConstructorParameters<typeof PrismaClient>[0];`)
+    .replace('new PrismaClient()', 'new PrismaClient(options)');
+  assert.deepEqual(typeErrors({ 'app.ts': asGenerated(after) }), []);
+  // the check can fail: a create that names no field of the model does not type-check
+  assert.notDeepEqual(typeErrors({ 'app.ts': asGenerated(after.replace('create: { email, name }', 'create: { email, nam: name }')) }), []);
   const nested = text.replace('data: { email, name }', 'data: { email, name, profile: { create: { bio: name } } }');
   const [g] = only(lintTs(nested, prismaFiles), 'check-then-insert-race');
   assert.equal(g.fixes.length, 0);

@@ -2,6 +2,9 @@
  * Type-checks ORM code the way its users compile it: virtual files beside this folder, so the ORM
  * libraries (dev dependencies) resolve from the repository's node_modules; nothing is written to disk.
  */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 
@@ -44,4 +47,31 @@ export function typeErrors(files: Record<string, string>): string[] {
   return ts.getPreEmitDiagnostics(program)
     .filter((d) => !d.file || abs.has(d.file.fileName))
     .map((d) => `${d.file ? path.basename(d.file.fileName) : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+}
+
+/**
+ * Generates the Prisma client of a schema (`prisma generate` with the `prisma-client` generator, the
+ * `prisma` and `@prisma/client` dev dependencies) into a new temporary folder, and returns the path
+ * to import it from (its `client.ts`, without the extension). Offline: generation reads the schema
+ * with the WASM engine shipped in the npm package; the schema-engine binary, which `prisma generate`
+ * would otherwise download first and never runs, is pointed at an existing file. The schema's
+ * datasource `url` is left out (Prisma 7 reads it from prisma.config.ts; generation needs none).
+ * `dispose()` removes the folder.
+ */
+export function prismaClient(schema: string): { client: string; dispose(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dupguard-prisma-'));
+  // the generated client imports @prisma/client/runtime: resolved from this repository's node_modules
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  const generator = 'generator client {\n  provider = "prisma-client"\n  output   = "./generated"\n}\n';
+  fs.writeFileSync(path.join(dir, 'schema.prisma'), generator + schema.replace(/^\s*url\s*=.*$/m, ''));
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules/prisma/build/index.js'), 'generate', '--schema', path.join(dir, 'schema.prisma'), '--no-hints'], {
+    cwd: dir, encoding: 'utf8', timeout: 120_000,
+    env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' },
+  });
+  const dispose = () => fs.rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0) {
+    dispose();
+    throw new Error(`prisma generate failed (exit ${r.status}): ${r.stderr || r.stdout}`);
+  }
+  return { client: path.join(dir, 'generated', 'client'), dispose };
 }
