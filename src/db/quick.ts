@@ -83,6 +83,9 @@ export interface QuickOptions {
 }
 
 /** Defaults, stated once: the CLI's help and the editor setting describe the same. */
+/** Least time left in the budget for an index probe to start (ms). */
+const PROBE_MIN_MS = 100;
+
 export const QUICK_DEFAULTS = { sampleRows: 30_000, maxSampleRows: 300_000, thresholdShare: 0.001, budgetMs: 5_000, bernoulliUpToRows: 30_000_000, bernoulliUpToPages: 40_000, maxSamplePages: 3_000, statisticsAboveRows: 1e10, probeRows: 30_000, maxProbePages: 8_000, probeCap: 100 } as const;
 
 const int = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -327,6 +330,7 @@ export async function quickEstimate(q: QuickQuery, t: QuickTarget, opts: QuickOp
  */
 export async function quickEstimateTable(q: QuickQuery, items: { target: QuickTarget; check: ScanCheck }[], opts: QuickOptions): Promise<void> {
   if (!items.length) return;
+  const began = Date.now();
   const table = items[0].target.table;
   const cat = (await q(
     `SELECT c.relpages::pg_catalog.int8 AS pages, pg_catalog.current_setting('server_version_num')::pg_catalog.int4 AS v
@@ -425,11 +429,22 @@ export async function quickEstimateTable(q: QuickQuery, items: { target: QuickTa
     const rowRate = pageRate < rates.q ? Math.min(1, (opts.probeRows ?? QUICK_DEFAULTS.probeRows) / Math.max(1, pageRate * guess)) : rates.s;
     const cap = opts.probeCap ?? QUICK_DEFAULTS.probeCap;
     for (const { index, items } of groups.values()) {
+      // A probe takes what is left of the time budget, no more: with too little left, its checks stay
+      // with the samples (inconclusive rather than late).
+      const left = Math.floor(budget - (Date.now() - began));
+      if (left < PROBE_MIN_MS) break;
       await q('SAVEPOINT dupguard_probe');
       try {
+        // Its statement is cancelled by the server at the budget's end (or earlier, by a statement_timeout
+        // already set); the setting is undone with the savepoint below.
+        await q(`SELECT pg_catalog.set_config('statement_timeout', $1, true) FROM pg_catalog.pg_settings
+                  WHERE name OPERATOR(pg_catalog.=) 'statement_timeout'
+                    AND (setting::pg_catalog.int8 OPERATOR(pg_catalog.=) 0 OR setting::pg_catalog.int8 OPERATOR(pg_catalog.>) $2::pg_catalog.int8)`, [`${left}ms`, left]);
         // The rows of the sampled pages are kept by random(), seeded: the same seed keeps the same rows.
         await q('SELECT pg_catalog.setseed($1)', [(seed % 2 ** 31) / 2 ** 31]);
         const r = (await q(probeSql(items.map((x) => x.target), index.lead), [Math.min(100, pageRate * 100), seed, rowRate, cap])).rows[0] ?? {};
+        // Rolled back, not released: the probe wrote nothing, and its statement_timeout goes with it.
+        await q('ROLLBACK TO SAVEPOINT dupguard_probe');
         await q('RELEASE SAVEPOINT dupguard_probe');
         const f = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
         items.forEach((x, i) => {
@@ -445,7 +460,10 @@ export async function quickEstimateTable(q: QuickQuery, items: { target: QuickTa
         });
       } catch (e) {
         await q('ROLLBACK TO SAVEPOINT dupguard_probe');
-        const code = (e as { code?: string }).code;
+        await q('RELEASE SAVEPOINT dupguard_probe');
+        const { code, message } = e as { code?: string; message?: string };
+        // The budget's end (statement timeout, not a user's cancel): its checks stay with the samples.
+        if (code === '57014' && /statement timeout/.test(message ?? '')) continue;
         if (!(code === '42601' || code === '0A000' || code === '42883' || code === '42703')) throw e;
       }
     }

@@ -160,3 +160,48 @@ test('statistics only, scanned by a role that may only SELECT: the (ndistinct) s
     }
   }
 });
+
+test('the probe keeps to the time budget: not started with too little left, cancelled by the server at its end, the check left to the samples', async () => {
+  await admin.client.query('CREATE INDEX light_key ON light (guest_id, reservation_pk)');
+  try {
+    const truth = await referenceFigures(admin, 'light', ['guest_id', 'reservation_pk']);
+    const run = async (budgetMs: number, slowProbe: boolean) => {
+      const s = await connect(url, { env: {} });
+      const seen: string[] = [];
+      // The probe's statement made slow (it sleeps 20 s instead): only the budget can end it.
+      const query = s.client.query.bind(s.client) as (...a: unknown[]) => Promise<unknown>;
+      (s.client as unknown as { query: unknown }).query = (text: unknown, ...rest: unknown[]) => {
+        const sql = typeof text === 'string' ? text : (text as { text?: string })?.text ?? '';
+        if (slowProbe && sql.includes('dupguard_probe AS MATERIALIZED')) { seen.push('probe'); return query('SELECT pg_catalog.pg_sleep(20)'); }
+        if (sql.includes('dupguard_probe AS MATERIALIZED')) seen.push('probe');
+        return query(text, ...rest);
+      };
+      const began = Date.now();
+      try {
+        const r = await scan(s, { mode: 'quick', tables: ['public.light'], naturalKeys: { 'public.light': ['guest_id', 'reservation_pk'] }, inferKeys: false, exactRows: false, sampleRows: 3000, quickThreshold: 0.01, quickTuning: { ...TUNING, budgetMs } });
+        assert.deepEqual(r.errors, []);
+        // The session's own statement_timeout is what it was: the probe's went with its savepoint.
+        const after = (await query('SHOW statement_timeout')) as { rows: { statement_timeout: string }[] };
+        return { c: r.tables[0].checks.find((c) => c.kind === 'key')!, ms: Date.now() - began, seen, timeout: after.rows[0].statement_timeout };
+      } finally {
+        await s.close();
+      }
+    };
+    // 1 ms of budget: spent by the first sample, no probe starts.
+    const none = await run(1, false);
+    assert.deepEqual(none.seen, [], 'no probe with the budget spent');
+    assert.equal(none.c.probeIndex, undefined);
+    assert.ok(none.c.duplicateGroups > 0 || none.c.inconclusive, `"none" with 1% copies: ${JSON.stringify(none.c)}`);
+    holds(none.c, truth);
+    // 3 s of budget and a probe that would take 20: the server cancels it at the budget's end.
+    const slow = await run(3000, true);
+    assert.deepEqual(slow.seen, ['probe']);
+    assert.ok(slow.ms < 15_000, `the probe was cancelled (${slow.ms} ms)`);
+    assert.equal(slow.c.probeIndex, undefined, 'a cancelled probe answers nothing');
+    assert.ok(slow.c.duplicateGroups > 0 || slow.c.inconclusive, `"none" with 1% copies: ${JSON.stringify(slow.c)}`);
+    holds(slow.c, truth);
+    assert.equal(slow.timeout, '0', 'statement_timeout restored');
+  } finally {
+    await admin.client.query('DROP INDEX light_key');
+  }
+});
