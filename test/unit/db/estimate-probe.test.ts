@@ -9,18 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { estimateFromProbe, packedBound, probeRates, type ProbeSummary } from '../../../src/db/estimate';
-
-/** A deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './simulate';
 
 /** pages[p][i] = the size of the group of row i of page p. */
 type Table = number[][];
