@@ -21,10 +21,15 @@ const cacheFile = path.join(__dirname, 'cli-main.cache');
 /** Set by esbuild.js only: where to write the code cache when this run ends. */
 const writeTo = process.env.DUPGUARD_WRITE_CODE_CACHE;
 
+/** The build id the bundle's first line names (empty when it names none). */
+function buildId(source: string): string {
+  return source.startsWith(BUILD_LINE) ? source.slice(BUILD_LINE.length, BUILD_LINE.length + BUILD_ID_LENGTH) : '';
+}
+
 /** The cache's V8 data when it was made for this very bundle text, else undefined. */
 function cacheFor(source: string): Buffer | undefined {
-  if (!source.startsWith(BUILD_LINE)) return undefined;
-  const id = source.slice(BUILD_LINE.length, BUILD_LINE.length + BUILD_ID_LENGTH);
+  const id = buildId(source);
+  if (!id) return undefined;
   let data: Buffer;
   try {
     data = fs.readFileSync(cacheFile);
@@ -55,7 +60,7 @@ function launch(): void {
   const mod = { exports: {} as typeof import('./main') };
   (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, __dirname);
   if (writeTo) {
-    const id = source.slice(BUILD_LINE.length, BUILD_LINE.length + BUILD_ID_LENGTH);
+    const id = buildId(source);
     process.on('exit', () => fs.writeFileSync(writeTo, Buffer.concat([Buffer.from(id, 'latin1'), script.createCachedData()])));
   }
   mod.exports.start();

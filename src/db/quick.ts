@@ -83,6 +83,12 @@ export interface QuickOptions {
 }
 
 /** Defaults, stated once: the CLI's help and the editor setting describe the same. */
+/** 42601/0A000/42883/42703: TABLESAMPLE, ctid or an operator the engine lacks (else a real error). */
+function cannotSample(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return code === '42601' || code === '0A000' || code === '42883' || code === '42703';
+}
+
 /** Least time left in the budget for an index probe to start (ms). */
 const PROBE_MIN_MS = 100;
 
@@ -144,6 +150,17 @@ interface ProbeIndex { name: string; lead: string[] }
  * one of them is near-distinct (the planner's n_distinct: at least half the rows), each lookup then
  * reads a row or two and compares the other columns as GROUP BY does (IS NOT DISTINCT FROM).
  */
+/**
+ * SQL: the btree operator class `oc` takes column `a`'s type (its own, or one it casts to without a
+ * function) and its equality (strategy 3) is an operator of pg_catalog.
+ */
+const CATALOG_EQUALITY = `(oc.opcintype OPERATOR(pg_catalog.=) a.atttypid OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast c
+      WHERE c.castsource OPERATOR(pg_catalog.=) a.atttypid AND c.casttarget OPERATOR(pg_catalog.=) oc.opcintype AND c.castmethod OPERATOR(pg_catalog.=) 'b'))
+  AND EXISTS (SELECT 1 FROM pg_catalog.pg_amop o JOIN pg_catalog.pg_operator op ON op.oid OPERATOR(pg_catalog.=) o.amopopr
+      WHERE o.amopfamily OPERATOR(pg_catalog.=) oc.opcfamily AND o.amopstrategy OPERATOR(pg_catalog.=) 3
+        AND o.amoplefttype OPERATOR(pg_catalog.=) oc.opcintype AND o.amoprighttype OPERATOR(pg_catalog.=) oc.opcintype
+        AND op.oprnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace)`;
+
 async function probeIndex(q: QuickQuery, t: QuickTarget, rows: number): Promise<ProbeIndex | undefined> {
   if (t.where || !t.columns.length) return undefined;
   const cols = t.columns.map((n) => t.table.columns.find((c) => c.name === n));
@@ -158,12 +175,7 @@ async function probeIndex(q: QuickQuery, t: QuickTarget, rows: number): Promise<
         WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attname OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.name[])
           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_opclass oc
                 JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) oc.opcmethod AND am.amname OPERATOR(pg_catalog.=) 'btree'
-                JOIN pg_catalog.pg_amop o ON o.amopfamily OPERATOR(pg_catalog.=) oc.opcfamily AND o.amopstrategy OPERATOR(pg_catalog.=) 3
-                 AND o.amoplefttype OPERATOR(pg_catalog.=) oc.opcintype AND o.amoprighttype OPERATOR(pg_catalog.=) oc.opcintype
-                JOIN pg_catalog.pg_operator op ON op.oid OPERATOR(pg_catalog.=) o.amopopr
-               WHERE oc.opcdefault AND op.oprnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
-                 AND (oc.opcintype OPERATOR(pg_catalog.=) a.atttypid OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast c
-                       WHERE c.castsource OPERATOR(pg_catalog.=) a.atttypid AND c.casttarget OPERATOR(pg_catalog.=) oc.opcintype AND c.castmethod OPERATOR(pg_catalog.=) 'b')))`,
+               WHERE oc.opcdefault AND ${CATALOG_EQUALITY})`,
       [t.table.oid, t.columns])).rows.map((x) => x.name as string);
     if (foreign.some((n) => cols.find((c) => c!.name === n)?.groupable !== false)) {
       await q('RELEASE SAVEPOINT dupguard_probe_index');
@@ -172,13 +184,7 @@ async function probeIndex(q: QuickQuery, t: QuickTarget, rows: number): Promise<
     const r = await q(
       `SELECT ic.relname::pg_catalog.text AS name,
               ARRAY(SELECT CASE WHEN a.attname OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.name[]) AND a.attnotnull AND NOT a.attisdropped
-                                 AND i.indcollation[k] OPERATOR(pg_catalog.=) a.attcollation AND oc.opcdefault
-                                 AND (oc.opcintype OPERATOR(pg_catalog.=) a.atttypid OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast c
-                                       WHERE c.castsource OPERATOR(pg_catalog.=) a.atttypid AND c.casttarget OPERATOR(pg_catalog.=) oc.opcintype AND c.castmethod OPERATOR(pg_catalog.=) 'b'))
-                                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_amop o JOIN pg_catalog.pg_operator op ON op.oid OPERATOR(pg_catalog.=) o.amopopr
-                                       WHERE o.amopfamily OPERATOR(pg_catalog.=) oc.opcfamily AND o.amopstrategy OPERATOR(pg_catalog.=) 3
-                                         AND o.amoplefttype OPERATOR(pg_catalog.=) oc.opcintype AND o.amoprighttype OPERATOR(pg_catalog.=) oc.opcintype
-                                         AND op.oprnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace)
+                                 AND i.indcollation[k] OPERATOR(pg_catalog.=) a.attcollation AND oc.opcdefault AND ${CATALOG_EQUALITY}
                             THEN a.attname::pg_catalog.text END
                        FROM pg_catalog.generate_series(0, i.indnkeyatts OPERATOR(pg_catalog.-) 1) k
                        LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid AND a.attnum OPERATOR(pg_catalog.=) i.indkey[k]
@@ -373,9 +379,7 @@ export async function quickEstimateTable(q: QuickQuery, items: { target: QuickTa
       };
     } catch (e) {
       await q('ROLLBACK TO SAVEPOINT dupguard_quick');
-      // 42601/0A000/42883/42703: TABLESAMPLE, ctid or an operator the engine lacks; else a real error.
-      const code = (e as { code?: string }).code;
-      if (code === '42601' || code === '0A000' || code === '42883' || code === '42703') return undefined;
+      if (cannotSample(e)) return undefined;
       throw e;
     }
   };
@@ -464,7 +468,7 @@ export async function quickEstimateTable(q: QuickQuery, items: { target: QuickTa
         const { code, message } = e as { code?: string; message?: string };
         // The budget's end (statement timeout, not a user's cancel): its checks stay with the samples.
         if (code === '57014' && /statement timeout/.test(message ?? '')) continue;
-        if (!(code === '42601' || code === '0A000' || code === '42883' || code === '42703')) throw e;
+        if (!cannotSample(e)) throw e;
       }
     }
   }

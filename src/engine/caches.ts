@@ -83,14 +83,13 @@ export const sharedCaches = new AnalysisCaches();
  * about one migration file's worth, so a statement parsed for the schema and read again by a rule of
  * the same file is still there.
  */
-export const ONE_SHOT_PARSE_CHARS = 64_000;
+const ONE_SHOT_PARSE_CHARS = 64_000;
 
 /**
- * Sizes the shared parse caches for a run that reads each file once (`dupguard lint`), or back to
- * the editor's budget (`oneShot` false). Findings are the same either way; only what is parsed again
- * and the memory held change.
+ * Sizes the shared parse caches for a run that reads each file once (`dupguard lint`) instead of the
+ * editor's budget. Findings are the same either way; only what is parsed again and the memory held change.
  */
-export function sizeForOneShotRun(oneShot = true): void {
-  sizeParseCache(oneShot ? ONE_SHOT_PARSE_CHARS : undefined);
-  sharedCaches.asts.size(oneShot ? ONE_SHOT_PARSE_CHARS : undefined);
+export function sizeForOneShotRun(): void {
+  sizeParseCache(ONE_SHOT_PARSE_CHARS);
+  sharedCaches.asts.size(ONE_SHOT_PARSE_CHARS);
 }

@@ -35,8 +35,8 @@ export class StatementAsts {
   private readonly byStatement = new WeakMap<Statement, StmtAst | null>();
   private readonly byText = new TextCache<AstCore | null>(AST_CACHE_MAX_CHARS);
 
-  /** Bounds the trees kept by text to `maxChars` characters of statement text (default: the editor's budget). */
-  size(maxChars = AST_CACHE_MAX_CHARS): void {
+  /** Bounds the trees kept by text to `maxChars` characters of statement text (the editor's budget is AST_CACHE_MAX_CHARS). */
+  size(maxChars: number): void {
     this.byText.resize(maxChars);
   }
 

@@ -1,8 +1,9 @@
 /** Editor-side language knowledge: which language ids dupguard reads, comment syntax, where an ignore comment goes. No `vscode` import (unit-tested and benchmarked in plain Node). */
 import type { AnalyzerConfig, SourceLanguage } from '../core/types';
 import { lex, T } from '../core/lexer';
-import { extractEmbeddedSql } from '../embedded/extract';
-import { recogniseOrm } from '../embedded/orm';
+import { extractEmbeddedSql, usesJsx } from '../embedded/extract';
+import { recogniseOrmTokens } from '../embedded/orm';
+import { sharedCaches } from '../engine/caches';
 
 // The language ids dupguard reads, from the one list in core/languages.ts.
 export { LANGUAGE_IDS, languageFromId as sourceLanguage, SCRIPT_LANGUAGE_IDS, SQL_LANGUAGE_IDS } from '../core/languages';
@@ -20,10 +21,14 @@ export function lineComment(language: SourceLanguage): string {
  */
 export function statementStart(text: string, offset: number, language: SourceLanguage, config: AnalyzerConfig): number {
   if (language !== 'sql') {
-    const regions = extractEmbeddedSql(text, language, { tags: config.embedded?.tags, functions: config.embedded?.functions });
+    // the token stream the analysis of this text made (the engine's cache): asked at every light bulb,
+    // the file is not tokenized again
+    const streams = sharedCaches.streams;
+    const ts = streams.of(text, usesJsx(text, language));
+    const regions = extractEmbeddedSql(text, language, { tags: config.embedded?.tags, functions: config.embedded?.functions }, ts);
     const r = regions.find((e) => e.hostStart <= offset && offset <= e.toHost(e.text.length));
     if (r) return r.hostStart;
-    const call = recogniseOrm(text, { language }).writes.find((w) => w.call.start <= offset && offset < w.call.end)?.call;
+    const call = recogniseOrmTokens(ts, { language, callsOnly: true, hints: streams.hints }).writes.find((w) => w.call.start <= offset && offset < w.call.end)?.call;
     return call ? call.start : offset;
   }
   const t = lex(text, 0, Math.min(text.length, offset));

@@ -193,12 +193,12 @@ export class TextCache<V> {
 const parseCache = new TextCache<any | null>(CACHE_MAX_CHARS);
 
 /**
- * Bounds the parse cache to `maxChars` characters of statement text (default: the editor's budget).
+ * Bounds the parse cache to `maxChars` characters of statement text (the editor's budget is CACHE_MAX_CHARS).
  * A run that reads each file once (`dupguard lint`) gains little from a large one, and the trees it
  * holds for a while are promoted to the old generation and die there: a big file's run then peaks at
  * a heap several times its live data.
  */
-export function sizeParseCache(maxChars = CACHE_MAX_CHARS): void {
+export function sizeParseCache(maxChars: number): void {
   parseCache.resize(maxChars);
 }
 
