@@ -266,7 +266,9 @@ export class DocumentTables {
       // A function the grammar accepts as written changes no table: left out of the model's key, so
       // typing in a function body does not make the model again. (One that needs its placeholders
       // neutralized stays: the names it adds decide how later statements resolve their schema.)
-      if (s.kind === 'create-function') {
+      // A model not kept has no key to keep small: its functions go to applyFile, which parses none
+      // of those that cannot shape tables (`mayShapeTables`), so the grammar is not asked about them here.
+      if (keep && s.kind === 'create-function') {
         const len = end - s.start;
         let known: string | undefined;
         // the next one, or the one after (a function deleted in between)

@@ -289,7 +289,8 @@ export class DdlSchemaModel implements SchemaModel {
 
   /**
    * Applies the DDL of one file on top of what is known (files must come in migration order).
-   * `ranges` limits parsing to those statement ranges (the caller knows which ones are DDL).
+   * `ranges` limits parsing to those statement ranges (the caller knows which ones are DDL); of
+   * those, as without them, only the ones that may shape tables (`mayShapeTables`) are parsed.
    */
   applyFile(file: DdlFile, ranges?: Array<[number, number]>): void {
     if (!parserReady()) throw new Error('dupguard: the SQL parser is not loaded; await ensureParser() first');
@@ -299,6 +300,7 @@ export class DdlSchemaModel implements SchemaModel {
     // with `ranges` (statements already split by the caller), only those are parsed; in a long file
     // one at a time, each tree dropped once applied, as parseTolerant does (a whole file's trees at
     // once held ~1 KB per DDL character)
+    if (ranges && !this.parseEvery) ranges = ranges.filter(([s, e]) => mayShapeTables(file.text, s, e));
     const statements = ranges
       ? file.text.length > WHOLE_PARSE_MAX_CHARS ? eachRange(file.text, ranges, ctx.placeholders) : ranges.flatMap(([s, e]) => parseRange(file.text, s, e, 0, ctx.placeholders))
       : this.parseEvery
