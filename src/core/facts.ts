@@ -1294,9 +1294,9 @@ function extractDml(stmt: StatementImpl, c: Cur, kw: string): void {
  * lexer's statement-ending tokens (`t.bounds`), not every token: only the first tokens of each
  * statement are read, and the words of CREATE FUNCTION/PROCEDURE statements (BEGIN ATOMIC bodies).
  */
-function splitTokens(t: Tokens, depth: number, parent: Statement | undefined, ctx: Ctx, file: SqlDocument | undefined): Statement[] {
+function splitTokens(t: Tokens, depth: number, parent: Statement | undefined, ctx: Ctx, file: SqlDocument | undefined, boundsOnly = false): Statement[] {
   const out: Statement[] = [];
-  const st: SplitState = { t, depth, parent, ctx, file, out, explicit: 0 };
+  const st: SplitState = { t, depth, parent, ctx, file, out, explicit: 0, boundsOnly };
   const finish = finishStatement;
   const n = t.count;
   const types = t.types;
@@ -1409,6 +1409,8 @@ interface SplitState {
   out: Statement[];
   /** Current explicit transaction id, 0 when none. */
   explicit: number;
+  /** Statements with their bounds only (`statementBounds`): no facts, no transactions; psql commands still told apart. */
+  boundsOnly: boolean;
 }
 
 /** Ends the statement of tokens [first, last) (nothing when first < 0): classifies it and assigns its transaction. */
@@ -1416,6 +1418,11 @@ function finishStatement(st: SplitState, first: number, last: number, terminator
   if (first < 0) return;
   const s = makeStatement(st.t, first, last, terminator, st.depth, st.parent);
   if (s.f0 >= s.l0) return;
+  if (st.boundsOnly) {
+    if (st.t.types[s.f0] === T_PSQLMETA) classify(s, st.ctx, st.file);
+    st.out.push(s);
+    return;
+  }
   classify(s, st.ctx, st.file);
   const parent = st.parent;
   if (parent) { s.txn = parent.txn; s.inExplicitTxn = parent.inExplicitTxn; }
@@ -1665,6 +1672,16 @@ export interface ParseOptions {
    * the reference the lazy path is tested against; the facts are the same.
    */
   eager?: boolean;
+}
+
+/**
+ * The top-level statements of `text` as parseDocument() splits them, with their bounds (start, end,
+ * terminator) and nothing else: no facts read, kind 'psql' for psql commands and 'other' for the
+ * rest (a `\copy` command is 'copy'). For callers that need only where statements are. Never throws.
+ */
+export function statementBounds(text: string): Statement[] {
+  const tokens = lex(text, 0, text.length, LEX_SKIM);
+  return splitTokens(tokens, 0, undefined, { txnSeq: 0, quoted: [], eager: false }, undefined, true);
 }
 
 /** Lexes, splits and extracts facts from a SQL document. Never throws on any input. */

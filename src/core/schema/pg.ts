@@ -4,7 +4,7 @@
  * statement, and a statement that does not parse is skipped (psql meta-commands, template
  * placeholders, deliberate errors), never thrown. `parseSql` reports why a text does not parse.
  */
-import { parseDocument } from '../facts';
+import { statementBounds } from '../facts';
 
 // Required on first use: requiring libpg-query starts instantiating its WASM module at once.
 type PgQuery = { loadModule(): Promise<void>; parseSync(sql: string): any };
@@ -27,7 +27,16 @@ export function observeParseTrees(observer?: (tree: object) => void): void {
 }
 
 function parseSync(sql: string): any {
-  const tree = pg().parseSync(sql);
+  // A rejected text throws an error whose stack nobody reads (the message and cursor are what is
+  // used): not captured, as the analyzer meets hundreds of rejections in a test suite's SQL.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let tree: any;
+  try {
+    tree = pg().parseSync(sql);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
   if (treeObserver && tree) treeObserver(tree);
   return tree;
 }
@@ -338,7 +347,8 @@ export function splitSql(text: string): Array<[number, number]> {
       i++;
       const stmtText = text.slice(start, i);
       start = i;
-      if (/^\s*copy\b[\s\S]*\bfrom\s+stdin\b/i.test(stmtText.replace(/--[^\n]*/g, ''))) {
+      // (a statement that does not say `stdin` is no COPY FROM stdin: no copy of it without its comments)
+      if (/stdin/i.test(stmtText) && /^\s*copy\b[\s\S]*\bfrom\s+stdin\b/i.test(stmtText.replace(/--[^\n]*/g, ''))) {
         // data follows up to a line `\.`
         const m = /\n\\\.[ \t]*(\r?\n|$)/.exec(text.slice(i));
         if (m) {
@@ -477,8 +487,9 @@ function blankOutside(text: string, ranges: Array<[number, number]>): string {
 /** Top-level statement ranges by the core splitter (psql commands left out); `splitSql` if it fails. */
 export function statementRanges(text: string): Array<[number, number]> {
   try {
-    return parseDocument(text)
-      .statements.filter((st) => st.kind !== 'psql')
+    // (the core lexer's split without its facts: a fallback parse needs where statements are, nothing else)
+    return statementBounds(text)
+      .filter((st) => st.kind !== 'psql')
       .map((st): [number, number] => [st.start, st.terminator >= 0 ? st.terminator : st.end]);
   } catch {
     return splitSql(text);
