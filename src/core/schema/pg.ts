@@ -297,6 +297,8 @@ export function skipTrivia(text: string, i: number, end = text.length): number {
  * comments, psql meta-command lines (`\set ...`, their own piece) and COPY ... FROM stdin data.
  */
 export function splitSql(text: string): Array<[number, number]> {
+  // (character codes, not one-character strings: the optimizing compiler made a large, often
+  // re-made function of the string comparisons)
   const out: Array<[number, number]> = [];
   let start = 0;
   let i = 0;
@@ -306,35 +308,37 @@ export function splitSql(text: string): Array<[number, number]> {
     if (a < e) out.push([a, e]);
   };
   while (i < n) {
-    const c = text[i];
-    if (c === '\'' ) {
-      const escapes = (text[i - 1] === 'E' || text[i - 1] === 'e') && !/[\w$]/.test(text[i - 2] ?? '');
+    const c = text.charCodeAt(i);
+    if (c === 39 /* ' */) {
+      const p = text.charCodeAt(i - 1);
+      const escapes = (p === 69 /* E */ || p === 101 /* e */) && !isWordOrDollar(text.charCodeAt(i - 2));
       i++;
       while (i < n) {
-        if (escapes && text[i] === '\\') { i += 2; continue; }
-        if (text[i] === '\'') {
-          if (text[i + 1] === '\'') { i += 2; continue; }
+        const d = text.charCodeAt(i);
+        if (escapes && d === 92 /* \ */) { i += 2; continue; }
+        if (d === 39) {
+          if (text.charCodeAt(i + 1) === 39) { i += 2; continue; }
           break;
         }
         i++;
       }
       i++;
-    } else if (c === '"') {
+    } else if (c === 34 /* " */) {
       i++;
-      while (i < n && !(text[i] === '"' && text[i + 1] !== '"')) i += text[i] === '"' ? 2 : 1;
+      while (i < n && !(text.charCodeAt(i) === 34 && text.charCodeAt(i + 1) !== 34)) i += text.charCodeAt(i) === 34 ? 2 : 1;
       i++;
-    } else if (c === '$' && !/[\w$]/.test(text[i - 1] ?? '')) {
+    } else if (c === 36 /* $ */ && !isWordOrDollar(text.charCodeAt(i - 1))) {
       const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(i, i + 64));
       if (m) {
         const close = text.indexOf(m[0], i + m[0].length);
         i = close < 0 ? n : close + m[0].length;
       } else i++;
-    } else if (c === '-' && text[i + 1] === '-') {
-      while (i < n && text[i] !== '\n') i++;
-    } else if (c === '/' && text[i + 1] === '*') {
+    } else if (c === 45 /* - */ && text.charCodeAt(i + 1) === 45) {
+      while (i < n && text.charCodeAt(i) !== 10 /* \n */) i++;
+    } else if (c === 47 /* / */ && text.charCodeAt(i + 1) === 42 /* * */) {
       i = skipTrivia(text, i, n);
       if (i === start) i++;
-    } else if (c === '\\') {
+    } else if (c === 92 /* \ */) {
       // psql meta-command (anywhere outside quotes): the query so far ends, the command runs to end of line
       push(start, i);
       let e = text.indexOf('\n', i);
@@ -342,7 +346,7 @@ export function splitSql(text: string): Array<[number, number]> {
       out.push([i, e]);
       i = e;
       start = i;
-    } else if (c === ';') {
+    } else if (c === 59 /* ; */) {
       push(start, i);
       i++;
       const stmtText = text.slice(start, i);
@@ -360,6 +364,11 @@ export function splitSql(text: string): Array<[number, number]> {
   }
   push(start, n);
   return out;
+}
+
+/** True for the code of a letter, digit, `_` or `$` (what `/[\w$]/` matches; false for NaN, before the text). */
+function isWordOrDollar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
 }
 
 /**

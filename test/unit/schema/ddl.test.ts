@@ -305,6 +305,19 @@ describe('search path, templates, tolerance', () => {
       'copy t from stdin',
       'select 2',
     ]);
+    // a `$` inside a word opens nothing; `E'` after a word is no escape string; doubled quotes; a
+    // dollar quote after a non-ASCII letter; COPY ... FROM STDIN in any case, its `;` after a comment
+    const more = "select a$b$ ; select \"x\"\"y;\" ; select xE'\\'; select 'it''s;' ; select é$q$;$q$ ; copy t from stdin -- stdin\n;\n1\n\\.\nCOPY t FROM STDIN;\nz;\n\\.\r\nselect 3 -- tail ;";
+    assert.deepEqual(splitSql(more).map(([s, e]) => more.slice(s, e)), [
+      'select a$b$ ',
+      'select "x""y;" ',
+      "select xE'\\'",
+      "select 'it''s;' ",
+      'select é$q$;$q$ ',
+      'copy t from stdin -- stdin\n',
+      'COPY t FROM STDIN',
+      'select 3 -- tail ;',
+    ]);
   });
 
   test('makeObjectName truncates like PostgreSQL (63 bytes)', () => {
