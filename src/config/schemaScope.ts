@@ -18,6 +18,7 @@ import { buildSchemaFromDdl, type DdlSchemaModel } from '../core/schema/ddl';
 import { withOrmSchema } from '../embedded/orm/model';
 import { sharedCaches } from '../engine/caches';
 import { globToRegExp } from './glob';
+import { relativeInside } from './paths';
 
 /** One SQL file that may hold DDL: its absolute path, the path findings show, its text. */
 export interface ScopeFile {
@@ -103,24 +104,6 @@ function toSlash(p: string): string {
   return p.split(path.sep).join('/');
 }
 
-/** A `.` or `..` segment, an empty one, a separator at either end (and on Windows a `/`): not as path.resolve leaves a path. */
-const UNNORMALIZED = path.sep === '/' ? /(?:^|\/)\.\.?(?:\/|$)|\/\/|\/$|^\// : /(?:^|[\\/])\.\.?(?:[\\/]|$)|[\\/][\\/]|[\\/]$|^[\\/]|\//;
-const normalizedRoots = new Map<string, boolean>();
-
-/**
- * path.relative(root, abs), without resolving both paths again for every file (a tenth of a run's
- * per-file work outside the analysis) when `abs` lies inside `root` as written and both are absolute
- * and normalized, as the paths of a walk are.
- */
-export function relativeInside(root: string, abs: string): string {
-  if (abs.length > root.length + 1 && abs.charCodeAt(root.length) === path.sep.charCodeAt(0) && abs.startsWith(root)) {
-    let normal = normalizedRoots.get(root);
-    if (normal === undefined) normalizedRoots.set(root, (normal = path.isAbsolute(root) && !UNNORMALIZED.test(root) && path.normalize(root) === root));
-    const rest = abs.slice(root.length + 1);
-    if (normal && !UNNORMALIZED.test(rest)) return rest;
-  }
-  return path.relative(root, abs);
-}
 
 export interface ScopedSchemaOptions extends ScopeOptions {
   naturalKeys?: Record<string, string[]>;

@@ -11,7 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { run } from '../../src/cli/lint';
 import type { CliIO } from '../../src/cli/io';
-import { isFixturePath, relativeInside, ScopedSchemas, type ScopeFile } from '../../src/config/schemaScope';
+import { isFixturePath, ScopedSchemas, type ScopeFile } from '../../src/config/schemaScope';
+import { isResolved, relativeInside } from '../../src/config/paths';
 import { parseConfig } from '../../src/config/dupguardJson';
 import { ensureParser } from '../../src/core/schema/ddl';
 import { provenanceOf } from '../../src/core/schema';
@@ -119,7 +120,7 @@ test('fixture paths', () => {
   for (const p of ['migrations/001_init.sql', 'db/schema.sql', 'supabase/migrations/2024_x.sql', 'src/latest.sql']) assert.ok(!isFixturePath(p), p);
 });
 
-test('relativeInside is path.relative, also for paths that are not normalized or not inside the root', () => {
+test('relativeInside is path.relative and isResolved tells path.resolve\'s fixed points, also for paths that are not normalized or not inside the root', () => {
   const segments = ['a', 'b', '.', '..', '...', '.x', 'x.', '', 'c.sql'];
   const roots = ['/', '/a', '/a/b', '/a/b/', '/a/./b', '/a//b', 'a/b', '/a/b/..'].map((r) => r.split('/').join(path.sep));
   let count = 0;
@@ -129,6 +130,7 @@ test('relativeInside is path.relative, also for paths that are not normalized or
       const p = `${prefix}${path.sep}${s}`;
       for (const r of roots) {
         assert.equal(relativeInside(r, p), path.relative(r, p), JSON.stringify([r, p]));
+        if (path.sep === '/') assert.equal(isResolved(p), path.resolve(p) === p, p);
         count++;
       }
       walk(p, depth - 1);
