@@ -109,8 +109,10 @@ function walk(dir: string, onFile: (abs: string) => void, skip = true, onUnreada
     throw new FileArgumentError(`${dir}: cannot list folder (${code})`);
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // `dir` is absolute and normalized (resolved, or joined here): the name is appended as path.join would
+  const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
   for (const e of entries) {
-    const abs = path.join(dir, e.name);
+    const abs = prefix + e.name;
     if (e.isDirectory()) {
       if (!(skip && SKIPPED_DIRS.has(e.name))) walk(abs, onFile, skip, onUnreadable, onSchemaFile);
     } else if (e.isFile() || (e.isSymbolicLink() && isFile(abs))) {
@@ -178,6 +180,16 @@ export interface SourceText {
   bom: boolean;
   /** Byte offset of the first byte that is not valid UTF-8 (the text then holds U+FFFD there), if any. */
   invalidUtf8At?: number;
+}
+
+/**
+ * Reads a file as decodeSource does: as text in one call (no buffer) when it is valid UTF-8 (it then
+ * holds no U+FFFD), else from its bytes.
+ */
+export function readSource(file: string): SourceText {
+  const text = fs.readFileSync(file, 'utf8');
+  if (text.includes('\ufffd')) return decodeSource(fs.readFileSync(file));
+  return text.charCodeAt(0) === 0xfeff ? { text: text.slice(1), bom: true } : { text, bom: false };
 }
 
 /** Decodes a file's bytes as UTF-8, noting a byte order mark and where the bytes stop being UTF-8. */

@@ -54,6 +54,17 @@ function launch(): void {
     return;
   }
   // V8 takes a code cache only under the flags it was made with: the ones start() sets, set first.
+  // Node's own modules loaded after that do not take Node's code cache of them either (made under the
+  // default flags) and are compiled from source: stdout and stderr, which every run writes, are made
+  // first (a pipe's: `net` and what it loads, 6% of a small file's lint).
+  void process.stdout;
+  void process.stderr;
+  // and those the options will load: --cache's hashes (crypto: 7% of a small file's run), --changed's git
+  const args = process.argv.slice(3);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (args.includes('--cache')) require('node:crypto');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (args.some((a) => a === '--changed' || a.startsWith('--changed='))) require('node:child_process');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--liftoff-only --wasm-lazy-validation');
   const script = new vm.Script(wrap(source), { filename: bundle, cachedData });

@@ -22,7 +22,7 @@ import { formatHelp, parseArgs, UsageError } from './args';
 import { ChangedError, changedFiles, realpath, takeChangedFlag, type ChangedFiles } from './changed';
 import { analyzerPart, ConfigError, ConfigFiles, loadConfig, type DupguardConfig } from '../config/dupguardJson';
 import type { AnalyzerConfig } from '../core/types';
-import { decodeSource, displayPath, expandGlob, expandPaths, FileArgumentError, SKIPPED_DIRS, writeFileWhole } from './files';
+import { displayPath, expandGlob, expandPaths, FileArgumentError, readSource, SKIPPED_DIRS, writeFileWhole } from './files';
 import { formatGithub } from './format/github';
 import { formatJson } from './format/json';
 import { reportFile, summarize, type LintReport, type RuleInfo } from './format/report';
@@ -236,7 +236,7 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   for (const abs of files) {
     const rel = displayPath(abs, io.cwd);
     try {
-      const source = decodeSource(fs.readFileSync(abs));
+      const source = readSource(abs);
       // --changed: a file that is not linted is kept only for the schema it declares
       if (since && !since.files.has(realpath(abs)) && languageFromPath(abs) !== 'sql' && !mayDeclareOrmSchema(rel, source.text)) continue;
       texts.push({ abs, rel, ...source });
@@ -285,7 +285,7 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
       for (const abs of found) {
         if (extraDdl.has(abs) || languageFromPath(abs) !== 'sql' || texts.some((x) => x.abs === abs)) continue;
         try {
-          extraDdl.set(abs, { abs, path: displayPath(abs, io.cwd), text: decodeSource(fs.readFileSync(abs)).text });
+          extraDdl.set(abs, { abs, path: displayPath(abs, io.cwd), text: readSource(abs).text });
         } catch (e) {
           ioProblem(`${displayPath(abs, io.cwd)}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)}); not part of the schema`);
         }

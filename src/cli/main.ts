@@ -44,10 +44,11 @@ export function start(): void {
   // module is compiled; only here, so the editor's long-lived host and the ESLint plugin keep tiering up.
   // Each function is validated when first compiled, not all 1.1 MB up front (a run calls a fraction of
   // them; a small file's lint: 659M -> 633M instructions).
-  // (src/cli/launch.ts sets the same flags before it compiles this bundle.)
+  // (src/cli/launch.ts sets the same flags before it compiles this bundle.) The streams first: Node's
+  // own modules loaded after the flags change are compiled from source, not from Node's code cache.
+  const io: CliIO = processIO();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--liftoff-only --wasm-lazy-validation');
-  const io: CliIO = processIO();
   main(process.argv.slice(2), io).then(
     (code) => { process.exitCode = code; },
     (e: unknown) => {

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AnalyzerConfig } from '../core/types';
+import { isResolved } from './paths';
 import type { Severity } from '../core/types';
 
 export const CONFIG_FILE_NAME = '.dupguard.json';
@@ -286,7 +287,7 @@ export class ConfigFiles {
 
   /** The config of the file at `file` (an absolute path). Never throws. */
   forFile(file: string): FileConfig {
-    const dir = path.dirname(path.resolve(file));
+    const dir = path.dirname(isResolved(file) ? file : path.resolve(file));
     let found = this.nearest.get(dir);
     if (found === undefined) this.nearest.set(dir, (found = findConfig(dir) ?? ''));
     if (found === '') return NONE;

@@ -18,6 +18,7 @@ import { buildSchemaFromDdl, type DdlSchemaModel } from '../core/schema/ddl';
 import { withOrmSchema } from '../embedded/orm/model';
 import { sharedCaches } from '../engine/caches';
 import { globToRegExp } from './glob';
+import { relativeInside } from './paths';
 
 /** One SQL file that may hold DDL: its absolute path, the path findings show, its text. */
 export interface ScopeFile {
@@ -103,6 +104,7 @@ function toSlash(p: string): string {
   return p.split(path.sep).join('/');
 }
 
+
 export interface ScopedSchemaOptions extends ScopeOptions {
   naturalKeys?: Record<string, string[]>;
   /**
@@ -134,7 +136,7 @@ export class ScopedSchemas {
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
       .map((file) => {
         const root = this.roots.of(path.dirname(file.abs)) ?? options.fallbackRoot(file.abs);
-        return { file, root, fixture: isFixturePath(toSlash(path.relative(root, file.abs))) };
+        return { file, root, fixture: isFixturePath(toSlash(relativeInside(root, file.abs))) };
       });
   }
 

@@ -21,8 +21,10 @@ export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git'
 
 /** The language a file name implies, or undefined for files dupguard does not read. */
 export function languageFromPath(path: string): SourceLanguage | undefined {
-  const m = /\.([a-z]+)$/i.exec(path);
-  return m ? BY_EXTENSION.get(m[1].toLowerCase()) : undefined;
+  // what follows the last dot, when it is ASCII letters only (called for every file a run walks and reads)
+  const ext = path.slice(path.lastIndexOf('.') + 1);
+  if (ext.length === path.length) return undefined;
+  return BY_EXTENSION.get(ext) ?? (/^[a-z]+$/i.test(ext) ? BY_EXTENSION.get(ext.toLowerCase()) : undefined);
 }
 
 /** SQL language ids: VS Code's own plus those SQL extensions contribute. */

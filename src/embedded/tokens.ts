@@ -4,8 +4,10 @@
  * of the 9088 JS/TS files in node_modules); JSX needs js-tokens' JSX mode (JSX text such as
  * `<p>Don't</p>` is not JavaScript).
  */
-import jsTokens = require('js-tokens');
 import { scanJs, type TokenSink } from './scanner';
+
+type JsTokens = (text: string, options: { jsx: boolean }) => Iterable<RawToken>;
+let jsTokens: JsTokens | undefined;
 
 /** One token as js-tokens yields it; `closed` is false for strings/templates/comments cut off by the end. */
 export interface RawToken {
@@ -20,8 +22,11 @@ export function tokenize(text: string, jsx: boolean, emit: TokenSink): void {
     scanJs(text, emit);
     return;
   }
+  // required on first use: its regular expressions (Unicode property classes) cost every start of the CLI
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  jsTokens ??= require('js-tokens') as JsTokens;
   let pos = 0;
-  for (const t of jsTokens(text, { jsx: true }) as Iterable<RawToken>) {
+  for (const t of jsTokens(text, { jsx: true })) {
     const start = pos;
     pos += t.value.length;
     emit(t.type, start, pos, t.closed !== false);

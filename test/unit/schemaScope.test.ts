@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { run } from '../../src/cli/lint';
 import type { CliIO } from '../../src/cli/io';
 import { isFixturePath, ScopedSchemas, type ScopeFile } from '../../src/config/schemaScope';
+import { isResolved, relativeInside } from '../../src/config/paths';
 import { parseConfig } from '../../src/config/dupguardJson';
 import { ensureParser } from '../../src/core/schema/ddl';
 import { provenanceOf } from '../../src/core/schema';
@@ -117,4 +118,24 @@ test('a `schema` setting in .dupguard.json names the DDL exactly, also files out
 test('fixture paths', () => {
   for (const p of ['test/fixtures/a.sql', 'src/__tests__/db.sql', 'examples/schema.sql', 'db/users.test.sql', 'e2e/setup.sql']) assert.ok(isFixturePath(p), p);
   for (const p of ['migrations/001_init.sql', 'db/schema.sql', 'supabase/migrations/2024_x.sql', 'src/latest.sql']) assert.ok(!isFixturePath(p), p);
+});
+
+test('relativeInside is path.relative and isResolved tells path.resolve\'s fixed points, also for paths that are not normalized or not inside the root', () => {
+  const segments = ['a', 'b', '.', '..', '...', '.x', 'x.', '', 'c.sql'];
+  const roots = ['/', '/a', '/a/b', '/a/b/', '/a/./b', '/a//b', 'a/b', '/a/b/..'].map((r) => r.split('/').join(path.sep));
+  let count = 0;
+  const walk = (prefix: string, depth: number) => {
+    if (depth === 0) return;
+    for (const s of segments) {
+      const p = `${prefix}${path.sep}${s}`;
+      for (const r of roots) {
+        assert.equal(relativeInside(r, p), path.relative(r, p), JSON.stringify([r, p]));
+        if (path.sep === '/') assert.equal(isResolved(p), path.resolve(p) === p, p);
+        count++;
+      }
+      walk(p, depth - 1);
+    }
+  };
+  walk('', 4);
+  assert.ok(count > 50_000);
 });

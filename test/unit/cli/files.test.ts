@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { expandPaths, FileArgumentError, globToRegExp } from '../../../src/cli/files';
+import { decodeSource, expandPaths, FileArgumentError, globToRegExp, readSource } from '../../../src/cli/files';
 import { ConfigError, findConfig, jsonErrorOffset, loadConfig, parseConfig } from '../../../src/config/dupguardJson';
 
 function tree(files: Record<string, string>): string {
@@ -152,4 +152,33 @@ test('a folder that cannot be listed is reported and skipped: the rest is linted
   const list = expandPaths([], { cwd: path.join(root, 'ok'), onUnreadable: (p) => seen.push(p) });
   assert.deepEqual(rel(root, list), ['ok/a.sql']);
   assert.deepEqual(seen, []);
+});
+
+test('readSource reads a file as decodeSource decodes its bytes: byte order mark, bytes that are not UTF-8, a real U+FFFD', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dupguard-read-'));
+  try {
+    const cases: Array<[string, Buffer]> = [
+      ['plain', Buffer.from('create table t (a int);\n')],
+      ['empty', Buffer.alloc(0)],
+      ['bom', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('select 1; -- é €\n')])],
+      ['bom only', Buffer.from([0xef, 0xbb, 0xbf])],
+      ['two boms', Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf, 0x61])],
+      ['latin-1', Buffer.from('insert into t values (\'caf\xe9\');\n', 'latin1')],
+      ['bom then invalid', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from([0x61, 0xc3, 0x28, 0x62])])],
+      ['cut sequence at the end', Buffer.from([0x61, 0xe2, 0x82])],
+      ['replacement character', Buffer.from('select \'\ufffd\';\n')],
+      ['astral', Buffer.from('select \'😀\';\n')],
+    ];
+    for (const [name, bytes] of cases) {
+      const file = path.join(root, `${name}.sql`);
+      fs.writeFileSync(file, bytes);
+      assert.deepEqual(readSource(file), decodeSource(fs.readFileSync(file)), name);
+    }
+    assert.deepEqual(readSource(path.join(root, 'bom.sql')), { text: 'select 1; -- é €\n', bom: true });
+    assert.equal(readSource(path.join(root, 'latin-1.sql')).invalidUtf8At, 'insert into t values (\'caf'.length);
+    assert.equal(readSource(path.join(root, 'replacement character.sql')).invalidUtf8At, undefined);
+    assert.throws(() => readSource(path.join(root, 'missing.sql')), { code: 'ENOENT' });
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -81,3 +81,23 @@ test('a cache V8 rejects (damaged) leaves the command working, compiling as it g
   assert.equal(r.stderr, '');
   assert.equal(r.stdout, lint(path.join(dir, 'cli-main.js')).stdout);
 });
+
+test("Node's own modules a run loads take Node's code cache: stdout and stderr (pipes), and crypto for --cache, are loaded before the CLI changes V8's flags", (t) => {
+  const dir = copyOfDist('node-cache');
+  const runs: Array<[string, string[]]> = [['cli.js', []], ['cli-main.js', []], ['cli.js', ['--cache', '--cache-location', path.join(dir, 'lint-cache')]]];
+  for (const [script, options] of runs) {
+    // Node prints, for each of its modules it compiles, whether V8 took its code cache
+    const r = spawnSync(process.execPath, [path.join(dir, script), 'lint', '--format', 'json', ...options, path.basename(example)], {
+      cwd: path.dirname(example), encoding: 'utf8', env: { ...process.env, NODE_DEBUG_NATIVE: 'CODE_CACHE' },
+    });
+    assert.equal(r.status, 1, r.stderr);
+    const verdicts = r.stderr.split('\n').filter((l) => /^Code cache of \S+ .* is (accepted|rejected)/.test(l));
+    if (verdicts.length === 0) {
+      t.skip(`this Node (${process.version}) does not report its code cache (NODE_DEBUG_NATIVE=CODE_CACHE)`);
+      return;
+    }
+    assert.deepEqual(verdicts.filter((l) => l.endsWith('is rejected')), [], `${script} ${options.join(' ')}: compiled from source`);
+    assert.ok(verdicts.some((l) => /^Code cache of net /.test(l)), `${script}: a pipe's stream was made (net)`);
+    if (options.includes('--cache')) assert.ok(verdicts.some((l) => /^Code cache of crypto /.test(l)), '--cache hashes with crypto');
+  }
+});
