@@ -51,7 +51,8 @@ test('lint of a 3 MB file: the token buffers it needed are not held once the run
     gc();
     const held = process.memoryUsage().arrayBuffers - before;
     console.log(`# ${(text.length / 1e6).toFixed(1)} MB: buffers held after the run grew by ${(held / 1e6).toFixed(2)} MB`);
-    assert.ok(held < 1e6, `${(held / 1e6).toFixed(1)} MB of buffers held after the run: token arrays sized by the file outlive it`);
+    // (a MB or so comes and goes with the runtime's own buffers; the scratch arrays held 9.4 MB)
+    assert.ok(held < 3e6, `${(held / 1e6).toFixed(1)} MB of buffers held after the run: token arrays sized by the file outlive it`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
