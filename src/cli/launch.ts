@@ -55,7 +55,7 @@ function launch(): void {
   }
   // V8 takes a code cache only under the flags it was made with: the ones start() sets, set first.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--liftoff-only --wasm-lazy-validation --heap-growing-percent=100');
+  (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--liftoff-only --wasm-lazy-validation');
   const script = new vm.Script(wrap(source), { filename: bundle, cachedData });
   const mod = { exports: {} as typeof import('./main') };
   (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, __dirname);

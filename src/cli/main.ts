@@ -44,13 +44,9 @@ export function start(): void {
   // module is compiled; only here, so the editor's long-lived host and the ESLint plugin keep tiering up.
   // Each function is validated when first compiled, not all 1.1 MB up front (a run calls a fraction of
   // them; a small file's lint: 659M -> 633M instructions).
-  // The heap grows at most to twice what a full collection leaves alive before the next one, not up
-  // to 4x: a run is over in seconds, V8 never sees it idle to give memory back, and its peak is what
-  // a CI runner pays (peak RSS: the 37.5 MB file of bench:memory ~495 -> ~377 MB, the 20 MB one
-  // ~270 -> ~250 MB, the regression folder as 669 files ~185 -> ~170 MB).
   // (src/cli/launch.ts sets the same flags before it compiles this bundle.)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--liftoff-only --wasm-lazy-validation --heap-growing-percent=100');
+  (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--liftoff-only --wasm-lazy-validation');
   const io: CliIO = processIO();
   main(process.argv.slice(2), io).then(
     (code) => { process.exitCode = code; },
