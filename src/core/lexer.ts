@@ -190,8 +190,12 @@ const SLAB_WORDS = 1 << 16;
 const SLAB_SHARE = SLAB_WORDS >> 3;
 let slab = new ArrayBuffer(SLAB_WORDS * 4);
 let slabUsed = 0;
-/** Scratch arrays are kept up to this many entries (about 9 MB); longer token lists are not retained. */
-const SCRATCH_MAX = 1 << 20;
+/**
+ * Scratch arrays are kept up to this many entries (about 600 KB: a file of some 700 KB); a longer
+ * document's arrays are grown for it and let go with it, so one big file does not leave 9 bytes per
+ * token held for the rest of a run (allocating them again costs far less than lexing that file).
+ */
+const SCRATCH_MAX = 1 << 16;
 
 /**
  * Lexes text[from, to) (default: all of it). Offsets are into `text`, so sub-ranges keep file positions.
