@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import { createRequire, wrap } from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { setCliV8Flags } from './v8Flags';
 
 /** The bundle's first line, as esbuild.js writes it (BUILD_LINE there): this prefix, then the build id (16 hex digits). */
 const BUILD_LINE = '// dupguard-build ';
@@ -65,8 +66,7 @@ function launch(): void {
   if (args.includes('--cache')) require('node:crypto');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   if (args.some((a) => a === '--changed' || a.startsWith('--changed='))) require('node:child_process');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--liftoff-only --wasm-lazy-validation');
+  setCliV8Flags();
   const script = new vm.Script(wrap(source), { filename: bundle, cachedData });
   const mod = { exports: {} as typeof import('./main') };
   (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, __dirname);

@@ -3,6 +3,7 @@
  * on demand so that `lint` never pays for `pg`.
  */
 import { processIO, type CliIO } from './io';
+import { setCliV8Flags } from './v8Flags';
 
 const HELP = `dupguard: stop duplicate rows before they reach PostgreSQL, find and remove the ones already there.
 
@@ -38,17 +39,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
  * itself does too): arguments from argv, the exit code set when the command is done.
  */
 export function start(): void {
-  // PostgreSQL's grammar in WASM: V8 compiles it with its baseline compiler, then again with its
-  // optimizing one on background threads; a lint run is over before that pays (bench:cli: a small
-  // file 0.78 -> 0.28 s of CPU, the regression folder 5.0 -> 4.6 s, less memory). Set before the
-  // module is compiled; only here, so the editor's long-lived host and the ESLint plugin keep tiering up.
-  // Each function is validated when first compiled, not all 1.1 MB up front (a run calls a fraction of
-  // them; a small file's lint: 659M -> 633M instructions).
-  // (src/cli/launch.ts sets the same flags before it compiles this bundle.) The streams first: Node's
-  // own modules loaded after the flags change are compiled from source, not from Node's code cache.
+  // The V8 flags of a CLI run (src/cli/v8Flags.ts; src/cli/launch.ts sets them before it compiles
+  // this bundle). The streams first: Node's own modules loaded after the flags change are compiled
+  // from source, not from Node's code cache.
   const io: CliIO = processIO();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--liftoff-only --wasm-lazy-validation');
+  setCliV8Flags();
   main(process.argv.slice(2), io).then(
     (code) => { process.exitCode = code; },
     (e: unknown) => {
