@@ -96,13 +96,27 @@ export class DiagnosticsController implements vscode.Disposable {
       this.fromWorkspaceLint.delete(k);
     }
     for (const u of stale) {
-      const k = u.toString();
-      if (open.has(k)) continue;
-      this.analyzed.delete(k);
-      this.collection.delete(u);
-      this.changed.fire(u);
+      if (open.has(u.toString())) continue;
+      void this.dropIfGone(u);
     }
     return listed;
+  }
+
+  /**
+   * Drops the problems of a file the file system says is gone. A delete event tells what happened a
+   * moment ago: a folder removed and made again at once (a script, a checkout, a test) has its delete
+   * event arrive after the new files were opened and linted, and their problems must stay.
+   */
+  private async dropIfGone(uri: vscode.Uri): Promise<void> {
+    try {
+      await vscode.workspace.fs.stat(uri);
+      return;
+    } catch {
+      // gone (or unreadable): its problems go
+    }
+    this.analyzed.delete(uri.toString());
+    this.collection.delete(uri);
+    this.changed.fire(uri);
   }
 
   /** A renamed file's problems move with it: the old name's go, and what Lint Workspace had listed is linted at the new name. */

@@ -61,6 +61,9 @@ export class SchemaIndex implements vscode.Disposable {
   private readonly configs = new ConfigFiles();
   private fingerprint = '';
   private building: Promise<void> | undefined;
+  /** A rebuild was asked for while one ran: it runs when that one ends (one at a time, see rebuild). */
+  private again = false;
+  private disposed = false;
   private started = false;
   private startTimer: NodeJS.Timeout | undefined;
   /** The first build has ended (built or failed). */
@@ -178,7 +181,17 @@ export class SchemaIndex implements vscode.Disposable {
     this.timer = setTimeout(() => this.rebuild(), REBUILD_DELAY_MS);
   }
 
+  /**
+   * Builds the model from the files as they are now. One build at a time: one asked for while another
+   * runs starts when that one ends. Two at once could end in either order (listing the workspace
+   * takes seconds on a busy machine), and a build that listed the files before a change, ending
+   * after the one that saw it, left the model as it was before the change.
+   */
   private rebuild(): void {
+    if (this.building) {
+      this.again = true;
+      return;
+    }
     const run = (async (): Promise<boolean> => {
       const t0 = Date.now();
       try {
@@ -213,6 +226,11 @@ export class SchemaIndex implements vscode.Disposable {
       const first = !this.settled;
       this.settled = true;
       if (differs || first) this.changed.fire();
+      // (set before ready()'s loop looks again: it waits for this one too)
+      if (this.again && !this.disposed) {
+        this.again = false;
+        this.rebuild();
+      }
     });
     this.building = done;
   }
@@ -295,6 +313,7 @@ export class SchemaIndex implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.timer);
     clearTimeout(this.startTimer);
     this.watcher?.dispose();

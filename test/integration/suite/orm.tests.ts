@@ -23,11 +23,14 @@ async function remove(rel: string): Promise<void> {
 
 /** Waits for the one finding of `uri` whose message matches `re` (the other findings it had are shown on failure). */
 function findingMatching(uri: vscode.Uri, re: RegExp, timeoutMs = 60_000): Promise<vscode.Diagnostic> {
-  return waitFor(`a ${RULE} finding matching ${re} on ${vscode.workspace.asRelativePath(uri)} (now: ${describe(ours(uri))} ${ours(uri).map((d) => d.message).join(' | ')})`,
+  return waitFor(`a ${RULE} finding matching ${re} on ${vscode.workspace.asRelativePath(uri)}`,
     () => {
       const ds = ours(uri);
       return ds.length === 1 && codeOf(ds[0]) === RULE && re.test(ds[0].message) ? ds[0] : undefined;
-    }, timeoutMs);
+    }, timeoutMs).catch((e: Error) => {
+    // what the file had when the wait ended
+    throw new Error(`${e.message}; at the end: ${describe(ours(uri))} ${ours(uri).map((d) => d.message).join(' | ')}`);
+  });
 }
 
 const rangeOf = (d: vscode.Diagnostic) => [d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character];
