@@ -222,7 +222,7 @@ export class SchemaIndex implements vscode.Disposable {
       }
     })();
     const done: Promise<void> = run.then((differs) => {
-      if (this.building === done) this.building = undefined;
+      this.building = undefined;
       const first = !this.settled;
       this.settled = true;
       if (differs || first) this.changed.fire();

@@ -5,6 +5,7 @@
  * placeholders, deliberate errors), never thrown. `parseSql` reports why a text does not parse.
  */
 import { statementBounds } from '../facts';
+import { isIdentPart } from '../lexer';
 
 // Required on first use: requiring libpg-query starts instantiating its WASM module at once.
 type PgQuery = { loadModule(): Promise<void>; parseSync(sql: string): any };
@@ -366,9 +367,9 @@ export function splitSql(text: string): Array<[number, number]> {
   return out;
 }
 
-/** True for the code of a letter, digit, `_` or `$` (what `/[\w$]/` matches; false for NaN, before the text). */
+/** True for the code of an ASCII letter, digit, `_` or `$` (what `/[\w$]/` matches; false for NaN, before the text). */
 function isWordOrDollar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
+  return c < 128 && isIdentPart(c);
 }
 
 /**
