@@ -188,13 +188,15 @@ export interface SourceText {
  */
 export function readSource(file: string): SourceText {
   const text = fs.readFileSync(file, 'utf8');
-  // U+FFFD in the text: written in the file (valid UTF-8: the text stands, decoding 20 MB again cost
-  // a third of a second), or made of bytes that are not UTF-8 (their bytes say where)
+  const out: SourceText = text.charCodeAt(0) === 0xfeff ? { text: text.slice(1), bom: true } : { text, bom: false };
+  // U+FFFD in the text: written in the file (valid UTF-8), or made of bytes that are not UTF-8, whose
+  // bytes say where (the text is the one decodeSource makes: not decoded again, a second copy of a
+  // big file's text was garbage the size of the text)
   if (text.includes('\ufffd')) {
     const bytes = fs.readFileSync(file);
-    if (!isUtf8(bytes)) return decodeSource(bytes);
+    if (!isUtf8(bytes)) out.invalidUtf8At = firstInvalidUtf8(bytes);
   }
-  return text.charCodeAt(0) === 0xfeff ? { text: text.slice(1), bom: true } : { text, bom: false };
+  return out;
 }
 
 /** Decodes a file's bytes as UTF-8, noting a byte order mark and where the bytes stop being UTF-8. */
