@@ -175,6 +175,8 @@ export class TextCache<V> {
   }
 
   set(text: string, value: V): void {
+    // a cache sized to nothing keeps nothing (not even a copy of the key)
+    if (this.maxChars === 0) return;
     const y = this.young.get(text);
     if (y !== undefined) y.value = value;
     else {
@@ -203,10 +205,10 @@ export class TextCache<V> {
 const parseCache = new TextCache<any | null>(CACHE_MAX_CHARS);
 
 /**
- * Bounds the parse cache to `maxChars` characters of statement text (the editor's budget is CACHE_MAX_CHARS).
- * A run that reads each file once (`dupguard lint`) gains little from a large one, and the trees it
- * holds for a while are promoted to the old generation and die there: a big file's run then peaks at
- * a heap several times its live data.
+ * Bounds the parse cache to `maxChars` characters of statement text (the editor's budget is
+ * CACHE_MAX_CHARS; 0 keeps nothing). A run that reads each file once (`dupguard lint`) gains nothing
+ * from one (see `sizeForOneShotRun`), and the trees it holds for a while are promoted to the old
+ * generation and die there: a big file's run then peaks at a heap several times its live data.
  */
 export function sizeParseCache(maxChars: number): void {
   parseCache.resize(maxChars);

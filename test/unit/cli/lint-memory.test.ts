@@ -40,3 +40,26 @@ test('lint of a 3 MB file: the live heap stays well below what holding every sta
   console.log(`# ${(text.length / 1e6).toFixed(1)} MB, ${trees} trees: live heap grew by at most ${(peak / 1e6).toFixed(1)} MB (${perByte.toFixed(1)} bytes per input byte)`);
   assert.ok(perByte < 37, `live heap grew by ${perByte.toFixed(1)} bytes per input byte: parse trees are held beyond their statement`);
 });
+
+test('lint keeps no parse tree for a later analysis (a run reads each file once)', async () => {
+  await ensureParser();
+  const text = bigScript(300_000);
+  let made = 0;
+  let collected = 0;
+  // (a WeakRef would keep every tree alive until the synchronous run is over)
+  const registry = new FinalizationRegistry<number>(() => { collected++; });
+  observeParseTrees((tree) => registry.register(tree, made++));
+  try {
+    const { findings } = await lintBigFile(text);
+    assert.ok(findings > 0, 'findings were made');
+  } finally {
+    observeParseTrees();
+  }
+  for (let i = 0; i < 5 && collected < made; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  console.log(`# ${made} trees made, ${made - collected} still held after the run`);
+  assert.ok(made > 200, `${made} trees made`);
+  assert.equal(made - collected, 0, 'parse trees are held after the run: a cache keeps them for an analysis that never comes');
+});
