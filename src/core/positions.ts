@@ -3,19 +3,28 @@
  * are a binary search over line starts. Edges (CLI, SARIF, editor) use it; the core speaks offsets.
  */
 
+import type { Location } from './types';
+
+let lastIndex: LineIndex | undefined;
+
 /** Line starts of a text, for offset/position conversion. Lines break at \n, \r\n and lone \r. */
 export class LineIndex {
   private readonly starts: Int32Array;
 
   constructor(readonly text: string) {
-    const s: number[] = [0];
     if (!text.includes('\r')) {
       // \n only (most texts): indexOf runs natively, where a loop over every character ran in the
-      // interpreter for most of a short CLI run
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) s.push(i + 1);
-      this.starts = Int32Array.from(s);
+      // interpreter for most of a short CLI run. Counted first, then written: no array of numbers
+      // (8 bytes a line, and its growth) on the way to the 4 bytes a line kept.
+      let n = 1;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+      const starts = new Int32Array(n);
+      let k = 1;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[k++] = i + 1;
+      this.starts = starts;
       return;
     }
+    const s: number[] = [0];
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10) s.push(i + 1);
@@ -25,6 +34,16 @@ export class LineIndex {
       }
     }
     this.starts = Int32Array.from(s);
+  }
+
+  /**
+   * The index of `text`: the one made last when it is of the same text (the schema model, a
+   * document's own DDL model and the report of one file all ask for the lines of that file).
+   */
+  static of(text: string): LineIndex {
+    const last = lastIndex;
+    if (last !== undefined && last.text === text) return last;
+    return (lastIndex = new LineIndex(text));
   }
 
   /** Number of lines (an empty text has one). */
@@ -62,6 +81,13 @@ export class LineIndex {
   lineStart(line: number): number {
     return this.starts[Math.max(0, Math.min(line - 1, this.starts.length - 1))];
   }
+}
+
+/** A Location in `path` of [start, end), from its file's lines. */
+export function locationAt(path: string, lines: LineIndex, start: number, end: number): Location {
+  const a = lines.position(start);
+  const b = lines.position(end);
+  return { path, start, end, line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
 }
 
 /** One-shot conversion of an offset to a 1-based line/column (build a LineIndex for many). */

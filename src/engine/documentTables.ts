@@ -4,6 +4,7 @@
  * statements moved instead of parsing again.
  */
 import type { SqlDocument } from '../core/facts';
+import { LineIndex } from '../core/positions';
 import { DdlSchemaModel } from '../core/schema/ddl';
 import { ownCopy, parserReady, rejectedPiece, tryParse } from '../core/schema/pg';
 
@@ -61,20 +62,13 @@ function mentionsSetConfig(text: string, start: number, end: number): boolean {
   return false;
 }
 
-/** 0-based line and column of each of the ascending offsets `starts` (lines break at \n, as locationAt counts). */
+/** 0-based line and column of each of the offsets `starts` (as the model's locations count them: LineIndex). */
 function linesAndCols(text: string, starts: number[], lines: number[], cols: number[]): void {
-  let line = 0;
-  let lineStart = 0;
-  let from = 0;
+  const index = LineIndex.of(text);
   for (let i = 0; i < starts.length; i++) {
-    const at = starts[i];
-    for (let nl = text.indexOf('\n', from); nl >= 0 && nl < at; nl = text.indexOf('\n', nl + 1)) {
-      line++;
-      lineStart = nl + 1;
-    }
-    from = at;
-    lines.push(line);
-    cols.push(at - lineStart);
+    const p = index.position(starts[i]);
+    lines.push(p.line - 1);
+    cols.push(p.column - 1);
   }
 }
 

@@ -9,7 +9,7 @@
  * that take an advisory lock, LOCK TABLE or run SERIALIZABLE are left alone.
  */
 import type { InsertFacts } from '../core/facts';
-import { locationAt } from '../core/schema/ddl';
+import { LineIndex, locationAt } from '../core/positions';
 import type { Fix } from '../core/types';
 import { arbiterKeys, tableLabel } from './keys';
 import { docsUrl, type HostContext, type HostRegion, type Rule } from './rule';
@@ -166,7 +166,7 @@ function check(ctx: HostContext): void {
     list.push(r);
     groups.set(key, list);
   }
-  let lineStarts: number[] | undefined;
+  let lines: LineIndex | undefined;
   for (const [key, regions] of groups) {
     const [bs, be] = key.split(':').map(Number);
     if (GUARDED.test(ctx.text.slice(bs, be))) continue;
@@ -176,7 +176,7 @@ function check(ctx: HostContext): void {
         for (const ins of stmt.inserts) {
           if (ins.onConflict || conflictInEveryBranch(region, ins)) continue;
           const hit = checks.find((c) => sameName(c.table, ins.table) && (!ins.columns || c.columns.every((col) => ins.columns!.some((ic) => ic.name === col))));
-          if (hit) report(ctx, region, ins, hit, (lineStarts ??= lineStartsOf(ctx.text)));
+          if (hit) report(ctx, region, ins, hit, (lines ??= new LineIndex(ctx.text)));
         }
       }
       checks.push(...selectChecks(ctx, region));
@@ -203,13 +203,7 @@ function escapeFor(quote: string | undefined, text: string): string {
   return quote === '"' || quote === '\'' ? text.replace(new RegExp(quote, 'g'), `\\${quote}`) : text;
 }
 
-function lineStartsOf(text: string): number[] {
-  const out = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) out.push(i + 1);
-  return out;
-}
-
-function report(ctx: HostContext, region: HostRegion, ins: InsertFacts, hit: Check, lineStarts: number[]): void {
+function report(ctx: HostContext, region: HostRegion, ins: InsertFacts, hit: Check, lines: LineIndex): void {
   const sql = region.sql;
   const table = ctx.schema?.lookup(ins.table.name, ins.table.schema);
   // arbiter: a known key within the checked columns, else the checked columns themselves
@@ -238,7 +232,7 @@ function report(ctx: HostContext, region: HostRegion, ins: InsertFacts, hit: Che
         ? `Add a unique key on (${cols.map(ident).join(', ')}) to ${tableLabel(ins.table, table)}, then make it one statement: INSERT ... ON CONFLICT (${cols.map(ident).join(', ')}) DO NOTHING (and check its result instead of the SELECT's).`
         : `Make it one statement: INSERT ... ON CONFLICT (${cols.map(ident).join(', ')}) DO NOTHING (and check its result instead of the SELECT's).`),
     fixes,
-    related: [{ message: 'the check that races with the INSERT', location: locationAt(ctx.path ?? '', lineStarts, selStart, selEnd) }],
+    related: [{ message: 'the check that races with the INSERT', location: locationAt(ctx.path ?? '', lines, selStart, selEnd) }],
   });
 }
 
@@ -256,7 +250,7 @@ function atomicForm(library: string, t: string | undefined, key: readonly string
 }
 
 /** The same race through an ORM: a row check (findFirst, select ... where, .first()) then a plain insert of that table. */
-function checkOrm(ctx: HostContext, pair: OrmCheckThenInsert, lineStarts: () => number[]): void {
+function checkOrm(ctx: HostContext, pair: OrmCheckThenInsert, lines: () => LineIndex): void {
   const o = ctx.orm()!;
   const { read, write: w } = pair;
   if (!o.onPostgres(w) || !w.scope || GUARDED.test(ctx.text.slice(w.scope.start, w.scope.end))) return;
@@ -298,7 +292,7 @@ function checkOrm(ctx: HostContext, pair: OrmCheckThenInsert, lineStarts: () => 
       `Check-then-insert race: this ${lib} ${w.method} follows a ${read.method}${by} of the same table in the same function${read.locking ? ' (FOR UPDATE locks the rows that exist, none that do not)' : ''}; two concurrent calls both find no row and ${outcome}. ` +
       `Make it one statement: ${upsert}, and check its result instead of the read's.`,
     fixes,
-    related: [{ message: 'the check that races with the insert', location: locationAt(ctx.path ?? '', lineStarts(), read.call.start, read.call.end) }],
+    related: [{ message: 'the check that races with the insert', location: locationAt(ctx.path ?? '', lines(), read.call.start, read.call.end) }],
   });
 }
 
@@ -313,7 +307,7 @@ export const checkThenInsertRace: Rule = {
     check(ctx);
     const o = ctx.orm();
     if (!o) return;
-    let starts: number[] | undefined;
-    for (const pair of checkThenInsert(o.file)) checkOrm(ctx, pair, () => (starts ??= lineStartsOf(ctx.text)));
+    let index: LineIndex | undefined;
+    for (const pair of checkThenInsert(o.file)) checkOrm(ctx, pair, () => (index ??= new LineIndex(ctx.text)));
   },
 };

@@ -8,6 +8,7 @@
 import type { ColumnDescription, TableDescription, UniqueKey } from '../catalog';
 import type { SchemaModel } from '../schema';
 import type { Location } from '../types';
+import { LineIndex, locationAt } from '../positions';
 import { expr, normalizeSql, quoteIdent, typeName } from './deparse';
 import { ensureParser, isTemplatedSchema, parseRange, parserReady, parseSelected, parseTolerant, skipTrivia, statementRanges, WHOLE_PARSE_MAX_CHARS, type ParsedStatement } from './pg';
 
@@ -111,7 +112,8 @@ export function makeObjectName(name1: string, name2: string | undefined, label: 
 
 interface FileCtx {
   file: DdlFile;
-  lineStarts: number[];
+  /** The file's lines, made when a first location is asked for. */
+  lines: LineIndex | undefined;
   placeholders: Set<string>;
   searchPath: string[];
 }
@@ -141,30 +143,6 @@ function clauseEnd(text: string, start: number, end: number): number {
   }
   while (i > start && /\s/.test(text[i - 1])) i--;
   return i;
-}
-
-function lineStartsOf(text: string): number[] {
-  const starts = [0];
-  // indexOf runs natively: a charCodeAt loop over the whole document showed up on every editor change
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
-}
-
-/** A Location in `path` for [start, end) given the file's line starts. */
-export function locationAt(path: string, lineStarts: number[], start: number, end: number): Location {
-  const pos = (off: number): [number, number] => {
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid] <= off) lo = mid;
-      else hi = mid - 1;
-    }
-    return [lo + 1, off - lineStarts[lo] + 1];
-  };
-  const [line, column] = pos(start);
-  const [endLine, endColumn] = pos(end);
-  return { path, start, end, line, column, endLine, endColumn };
 }
 
 function sval(n: any): string {
@@ -294,7 +272,7 @@ export class DdlSchemaModel implements SchemaModel {
    */
   applyFile(file: DdlFile, ranges?: Array<[number, number]>): void {
     if (!parserReady()) throw new Error('dupguard: the SQL parser is not loaded; await ensureParser() first');
-    const ctx: FileCtx = { file, lineStarts: lineStartsOf(file.text), placeholders: new Set(), searchPath: [...this.searchPath] };
+    const ctx: FileCtx = { file, lines: undefined, placeholders: new Set(), searchPath: [...this.searchPath] };
     this.stats.files++;
     if (!this.order.has(file.path)) this.order.set(file.path, this.order.size);
     // with `ranges` (statements already split by the caller), only those are parsed; in a long file
@@ -398,7 +376,7 @@ export class DdlSchemaModel implements SchemaModel {
   }
 
   private loc(st: ParsedStatement, ctx: FileCtx, start = st.start, end = st.end): Location {
-    return locationAt(ctx.file.path, ctx.lineStarts, start, end);
+    return locationAt(ctx.file.path, (ctx.lines ??= LineIndex.of(ctx.file.text)), start, end);
   }
 
   /** Range of a clause starting at an AST location: up to the next top-level `,` or `)`. */

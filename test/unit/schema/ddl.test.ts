@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { TableDescription } from '../../../src/core/catalog';
 import { buildSchemaFromDdl, ensureParser, isDownMigration, makeObjectName, type DdlSchemaModel } from '../../../src/core/schema/ddl';
 import { splitSql } from '../../../src/core/schema/pg';
+import { LineIndex } from '../../../src/core/positions';
 
 before(async () => {
   await ensureParser();
@@ -134,6 +135,19 @@ describe('CREATE TABLE', () => {
     assert.equal(u.origin!.line, 5);
     assert.equal(text.slice(i.origin!.start, i.origin!.end), 'CREATE UNIQUE INDEX t_id ON t (id)');
     assert.equal(i.origin!.line, 7);
+  });
+
+  test('origin lines count line breaks as the report and the editor do: \\n, \\r\\n and a lone \\r', () => {
+    // (the model counted \n alone: after a lone \r its related locations were a line above the finding's)
+    const text = '-- one\r-- two\r\nCREATE TABLE t (\r  id int,\r  email text UNIQUE\r);\n';
+    const t = buildSchemaFromDdl([{ path: 'db/cr.sql', text }]).lookup('t')!;
+    const lines = new LineIndex(text);
+    assert.deepEqual({ line: t.origin!.line, column: t.origin!.column }, lines.position(text.indexOf('CREATE')));
+    assert.equal(t.origin!.line, 3);
+    const u = t.keys[0];
+    assert.deepEqual({ line: u.origin!.line, column: u.origin!.column }, lines.position(text.indexOf('UNIQUE')));
+    assert.deepEqual({ line: u.origin!.endLine, column: u.origin!.endColumn }, lines.position(text.indexOf('UNIQUE') + 6));
+    assert.equal(u.origin!.line, 5);
   });
 
   test('offsets are UTF-16 after non-ASCII text', () => {
