@@ -71,8 +71,26 @@ export class DiagnosticsController implements vscode.Disposable {
       vscode.workspace.onDidDeleteFiles((e) => { for (const uri of e.files) this.forget(uri); }),
       vscode.workspace.onDidRenameFiles((e) => { for (const f of e.files) void this.renamed(f.oldUri, f.newUri); }),
     );
-    const gone = vscode.workspace.createFileSystemWatcher('**/*', true, true, false);
-    this.subscriptions.push(gone, gone.onDidDelete((uri) => this.forget(uri)));
+    const files = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
+    this.subscriptions.push(files, files.onDidDelete((uri) => this.forget(uri)), files.onDidCreate((uri) => this.madeAgain(uri)));
+  }
+
+  /** File creations seen (a drop decided from a stat that began before one looks again). */
+  private creations = 0;
+
+  /**
+   * A file made again where a document VS Code still holds was (its editor closed a moment ago, its
+   * folder removed): opened, that document comes back with no open event, and with no change event
+   * when the text is the same, while the delete took its problems. Such documents are analyzed again.
+   */
+  private madeAgain(uri: vscode.Uri): void {
+    this.creations++;
+    const made = uri.toString();
+    const inside = made.endsWith('/') ? made : `${made}/`;
+    for (const d of vscode.workspace.textDocuments) {
+      const k = d.uri.toString();
+      if ((k === made || k.startsWith(inside)) && !this.analyzed.has(k)) this.lintNow(d);
+    }
   }
 
   /**
@@ -108,11 +126,17 @@ export class DiagnosticsController implements vscode.Disposable {
    * event arrive after the new files were opened and linted, and their problems must stay.
    */
   private async dropIfGone(uri: vscode.Uri): Promise<void> {
-    try {
-      await vscode.workspace.fs.stat(uri);
-      return;
-    } catch {
-      // gone (or unreadable): its problems go
+    // (a few times at most: a build writing files all the while must not keep this going)
+    for (let tries = 0; tries < 5; tries++) {
+      const seen = this.creations;
+      try {
+        await vscode.workspace.fs.stat(uri);
+        return;
+      } catch {
+        // gone (or unreadable): its problems go, unless a file was made while the stat ran (then it
+        // is asked again: made again, the file keeps its problems, and madeAgain saw them still there)
+      }
+      if (this.creations === seen) break;
     }
     this.analyzed.delete(uri.toString());
     this.collection.delete(uri);

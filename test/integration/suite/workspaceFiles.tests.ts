@@ -51,3 +51,18 @@ test('Lint Workspace problems go with a file deleted or renamed in the editor, o
   await vscode.workspace.fs.delete(workspaceUri('gone'), { recursive: true });
   await diagnosticsCount(to, 0, 30_000);
 }, 180_000);
+
+test('a file made again with the same text after its folder was removed gets its problems back when opened', async () => {
+  // VS Code holds a document for a while after its editor closes: made again with the same text, it
+  // hands that document back with no open or change event, while the delete had taken its problems
+  const rel = 'again/made-twice.sql';
+  const uri = workspaceUri(rel);
+  for (let round = 0; round < 3; round++) {
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(SQL));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    assert.equal(codeOf((await diagnosticsCount(uri, 1))[0]), 'on-conflict-without-target', `round ${round}`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await vscode.workspace.fs.delete(workspaceUri('again'), { recursive: true });
+    await diagnosticsCount(uri, 0, 30_000);
+  }
+}, 180_000);
