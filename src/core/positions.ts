@@ -5,8 +5,6 @@
 
 import type { Location } from './types';
 
-let lastIndex: LineIndex | undefined;
-
 /** Line starts of a text, for offset/position conversion. Lines break at \n, \r\n and lone \r. */
 export class LineIndex {
   private readonly starts: Int32Array;
@@ -34,16 +32,6 @@ export class LineIndex {
       }
     }
     this.starts = Int32Array.from(s);
-  }
-
-  /**
-   * The index of `text`: the one made last when it is of the same text (the schema model, a
-   * document's own DDL model and the report of one file all ask for the lines of that file).
-   */
-  static of(text: string): LineIndex {
-    const last = lastIndex;
-    if (last !== undefined && last.text === text) return last;
-    return (lastIndex = new LineIndex(text));
   }
 
   /** Number of lines (an empty text has one). */

@@ -64,7 +64,7 @@ function mentionsSetConfig(text: string, start: number, end: number): boolean {
 
 /** 0-based line and column of each of the offsets `starts` (as the model's locations count them: LineIndex). */
 function linesAndCols(text: string, starts: number[], lines: number[], cols: number[]): void {
-  const index = LineIndex.of(text);
+  const index = new LineIndex(text);
   for (let i = 0; i < starts.length; i++) {
     const p = index.position(starts[i]);
     lines.push(p.line - 1);

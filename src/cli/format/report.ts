@@ -77,7 +77,7 @@ export function reportFile(path: string, text: string, findings: readonly Findin
   // (made for the first finding: most files of a run have none)
   let lines: LineIndex | undefined;
   const range = (start: number, end: number) => {
-    const index = (lines ??= LineIndex.of(text));
+    const index = (lines ??= new LineIndex(text));
     const a = index.position(start);
     const b = index.position(Math.max(start, end));
     return { line: a.line, column: a.column, endLine: b.line, endColumn: b.column };

@@ -376,7 +376,7 @@ export class DdlSchemaModel implements SchemaModel {
   }
 
   private loc(st: ParsedStatement, ctx: FileCtx, start = st.start, end = st.end): Location {
-    return locationAt(ctx.file.path, (ctx.lines ??= LineIndex.of(ctx.file.text)), start, end);
+    return locationAt(ctx.file.path, (ctx.lines ??= new LineIndex(ctx.file.text)), start, end);
   }
 
   /** Range of a clause starting at an AST location: up to the next top-level `,` or `)`. */
