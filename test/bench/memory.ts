@@ -15,6 +15,9 @@
  * run's peak can differ from the next by a tenth or more).
  *
  *   npm run bench:memory           (or: npx tsx test/bench/memory.ts [--quick] [--baseline <ref>] [--runs n] [--no-big])
+ *
+ * What a peak is made of (the text, the statement objects, the token arrays, the facts, the live heap
+ * of a lint at its most): `npx tsx test/bench/memory-live.ts <file.sql>`.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
