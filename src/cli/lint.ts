@@ -155,8 +155,8 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
     throw e;
   }
   const { flags, positionals } = parsed;
-  // each file is read once: parse trees are kept for about a file's worth of statements, not an editor's
-  sizeForOneShotRun();
+  // each file is read once (no parse tree kept); --fix reads a file again after each pass of fixes
+  sizeForOneShotRun(!!(flags.fix || flags['fix-dry-run']));
   if (flags.help) {
     io.stdout(`${USAGE}\n`);
     return 0;

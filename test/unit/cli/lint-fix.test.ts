@@ -11,6 +11,7 @@ import { defaultDeps, run, type LintDeps } from '../../../src/cli/lint';
 import type { CliIO } from '../../../src/cli/io';
 import { applyFixes, lineBreakOf, preferredFixes } from '../../../src/core/fixes';
 import type { Finding } from '../../../src/core/types';
+import { ensureParser, observeParseTrees } from '../../../src/core/schema/pg';
 
 async function lint(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -151,4 +152,28 @@ test('--fix: a link planted where the temporary file used to go (a predictable n
   assert.ok(fs.lstatSync(planted).isSymbolicLink());
   assert.match(read(dir, 'a.sql'), /ON CONFLICT \(email\) DO NOTHING/);
   assert.ok(fs.lstatSync(path.join(dir, 'a.sql')).isFile());
+});
+
+test('--fix-dry-run parses again only what its fixes changed: a pass over the fixed file finds the other statements\' trees', async () => {
+  await ensureParser();
+  // many statements the rules read, and one fix
+  const tables = Array.from({ length: 40 }, (_, i) => `CREATE TABLE t${i} (id bigint PRIMARY KEY, v text UNIQUE);\nINSERT INTO t${i} (id, v) VALUES (1, 'a') ON CONFLICT (id) DO UPDATE SET v = EXCLUDED.v;\n`).join('');
+  const dir = tmp({ 'a.sql': `${DDL}${tables}INSERT INTO customers (email) VALUES ('a@x') ON CONFLICT DO NOTHING;\n` });
+  const count = async (args: string[]) => {
+    let trees = 0;
+    observeParseTrees(() => { trees++; });
+    try {
+      const r = await lint([...args, '--format', 'json', 'a.sql'], dir);
+      assert.ok(r.code === 0 || r.code === 1, r.stderr);
+    } finally {
+      observeParseTrees();
+    }
+    return trees;
+  };
+  const once = await count([]);
+  const fixing = await count(['--fix-dry-run']);
+  assert.match((await lint(['--fix-dry-run', 'a.sql'], dir)).stderr, /would fix 1 problem/);
+  console.log(`# ${once} parse trees for a lint, ${fixing} for --fix-dry-run (its passes and the report)`);
+  // a pass that read every statement again would parse them again: about twice a lint's
+  assert.ok(fixing < once * 1.5, `${fixing} trees for --fix-dry-run against ${once} for a lint: its passes parse unchanged statements again`);
 });
