@@ -182,30 +182,29 @@ export interface SourceText {
   invalidUtf8At?: number;
 }
 
-/**
- * Reads a file as decodeSource does: as text in one call (no buffer) when it is valid UTF-8, else
- * from its bytes.
- */
+/** Reads a file as decodeSource decodes its bytes: as text in one call, its bytes only when needed. */
 export function readSource(file: string): SourceText {
-  const text = fs.readFileSync(file, 'utf8');
-  const out: SourceText = text.charCodeAt(0) === 0xfeff ? { text: text.slice(1), bom: true } : { text, bom: false };
-  // U+FFFD in the text: written in the file (valid UTF-8), or made of bytes that are not UTF-8, whose
-  // bytes say where (the text is the one decodeSource makes: not decoded again, a second copy of a
-  // big file's text was garbage the size of the text)
-  if (text.includes('\ufffd')) {
-    const bytes = fs.readFileSync(file);
-    if (!isUtf8(bytes)) out.invalidUtf8At = firstInvalidUtf8(bytes);
-  }
-  return out;
+  return sourceText(fs.readFileSync(file, 'utf8'), () => fs.readFileSync(file));
 }
 
 /** Decodes a file's bytes as UTF-8, noting a byte order mark and where the bytes stop being UTF-8. */
 export function decodeSource(bytes: Uint8Array): SourceText {
   const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const bom = raw.length >= 3 && raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf;
-  const text = raw.toString('utf8', bom ? 3 : 0);
-  const out: SourceText = { text, bom };
-  if (!isUtf8(raw)) out.invalidUtf8At = firstInvalidUtf8(raw);
+  return sourceText(raw.toString('utf8'), () => raw);
+}
+
+/**
+ * A file's SourceText from its UTF-8 decoding (byte order mark included) and, asked only when the text
+ * holds U+FFFD, its bytes: written in the file (valid UTF-8), or made of bytes that are not UTF-8,
+ * whose bytes say where. The text is never decoded again (a second copy of a big file's text was
+ * garbage the size of the text).
+ */
+function sourceText(decoded: string, bytes: () => Uint8Array): SourceText {
+  const out: SourceText = decoded.charCodeAt(0) === 0xfeff ? { text: decoded.slice(1), bom: true } : { text: decoded, bom: false };
+  if (decoded.includes('\ufffd')) {
+    const b = bytes();
+    if (!isUtf8(b)) out.invalidUtf8At = firstInvalidUtf8(b);
+  }
   return out;
 }
 

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isOrmSchemaPath, mayDeclareOrmSchema, ormSchemaOf } from '../embedded/orm/model';
 import { analyze as realAnalyze, type AnalyzeInput, type AnalyzeResult } from '../engine/analyze';
-import { sizeForOneShotRun } from '../engine/caches';
+import { sizeForCliRun } from '../engine/caches';
 import { languageFromPath } from '../core/languages';
 import { applyFixes, lineBreakOf, preferredFixes } from '../core/fixes';
 import type { SchemaModel } from '../core/schema';
@@ -156,7 +156,7 @@ export async function run(argv: string[], io: CliIO, deps: LintDeps = defaultDep
   }
   const { flags, positionals } = parsed;
   // each file is read once (no parse tree kept); --fix reads a file again after each pass of fixes
-  sizeForOneShotRun(!!(flags.fix || flags['fix-dry-run']));
+  sizeForCliRun(!!(flags.fix || flags['fix-dry-run']));
   if (flags.help) {
     io.stdout(`${USAGE}\n`);
     return 0;

@@ -78,6 +78,9 @@ export class TokenStreams {
 /** The caches of every analysis that is given none (the editor's, the CLI's). */
 export const sharedCaches = new AnalysisCaches();
 
+/** Characters of statement text whose trees a fixing run keeps: about one migration file. */
+const FIX_RUN_PARSE_CHARS = 64_000;
+
 /**
  * Sizes the shared parse caches for a CLI run instead of the editor's budget. Findings are the same
  * either way; only what is parsed again and the memory held change.
@@ -93,11 +96,8 @@ export const sharedCaches = new AnalysisCaches();
  * one file after the other: it keeps about one file's worth (without it, the migrations' dry run took
  * 10% more CPU).
  */
-export function sizeForOneShotRun(fixing = false): void {
+export function sizeForCliRun(fixing = false): void {
   const chars = fixing ? FIX_RUN_PARSE_CHARS : 0;
   sizeParseCache(chars);
   sharedCaches.asts.size(chars);
 }
-
-/** Characters of statement text whose trees a fixing run keeps: about one migration file. */
-const FIX_RUN_PARSE_CHARS = 64_000;

@@ -14,7 +14,7 @@ import * as vm from 'node:vm';
 import { run } from '../../src/cli/lint';
 import { parseDocument } from '../../src/core/facts';
 import { ensureParser, observeParseTrees } from '../../src/core/schema/pg';
-import { sizeForOneShotRun } from '../../src/engine/caches';
+import { sizeForCliRun } from '../../src/engine/caches';
 
 v8.setFlagsFromString('--expose-gc');
 // (dead buffers freed before a count is read, as in the memory tests)
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const file = process.argv[2];
   if (!file) throw new Error('usage: memory-live.ts <file.sql>');
   await ensureParser();
-  sizeForOneShotRun();
+  sizeForCliRun();
   const bytes = fs.statSync(file).size;
   measureDocument(file, bytes);
   // (the document measured in a function of its own: values a frame leaves in its registers would hold it)

@@ -207,7 +207,7 @@ const parseCache = new TextCache<any | null>(CACHE_MAX_CHARS);
 /**
  * Bounds the parse cache to `maxChars` characters of statement text (the editor's budget is
  * CACHE_MAX_CHARS; 0 keeps nothing). A run that reads each file once (`dupguard lint`) gains nothing
- * from one (see `sizeForOneShotRun`), and the trees it holds for a while are promoted to the old
+ * from one (see `sizeForCliRun`), and the trees it holds for a while are promoted to the old
  * generation and die there: a big file's run then peaks at a heap several times its live data.
  */
 export function sizeParseCache(maxChars: number): void {
