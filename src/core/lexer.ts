@@ -198,6 +198,32 @@ let slabUsed = 0;
 const SCRATCH_MAX = 1 << 16;
 
 /**
+ * From this many characters on, lex() writes into arrays with room for a token per character (no
+ * range holds more), in one buffer, and hands out views of them: nothing is grown or copied. The
+ * buffer is reserved memory that only the tokens written to take up (above 32 MiB even glibc's
+ * allocator maps it fresh, and the rest is never touched): a 12 MB file's tokens took 47 MB of
+ * memory through scratch arrays doubled and copied to exact size, 16 MB this way.
+ */
+export const BIG_RANGE = 1 << 22;
+
+/** Token arrays with room for `chars` tokens, in one buffer; undefined when the system refuses that much (lex() then grows its scratch arrays). */
+function bigArrays(chars: number): { types: Uint8Array; starts: Int32Array; ends: Int32Array; bounds: Int32Array } | undefined {
+  const room = chars + 8;
+  let buffer: ArrayBuffer;
+  try {
+    buffer = new ArrayBuffer(13 * room);
+  } catch {
+    return undefined;
+  }
+  return {
+    starts: new Int32Array(buffer, 0, room),
+    ends: new Int32Array(buffer, 4 * room, room),
+    bounds: new Int32Array(buffer, 8 * room, room),
+    types: new Uint8Array(buffer, 12 * room, room),
+  };
+}
+
+/**
  * Lexes text[from, to) (default: all of it). Offsets are into `text`, so sub-ranges keep file positions.
  * `flags`: LEX_FORMAT (the range is the pattern of a plpgsql `format()` call, whose `%I`, `%L`, `%s`,
  * `%1$I`, `%-10s`... become template placeholders), LEX_SKIM (see there).
@@ -213,9 +239,11 @@ export function lex(text: string, from = 0, to = text.length, flags = 0): Tokens
   let types = scratch.types;
   let starts = scratch.starts;
   let ends = scratch.ends;
+  let bounds = scratch.bounds;
+  const big = end - from >= BIG_RANGE ? bigArrays(end - from) : undefined;
+  if (big) ({ types, starts, ends, bounds } = big);
   let cap = types.length;
   let n = 0;
-  let bounds = scratch.bounds;
   let nb = 0;
   let directives = 0;
 
@@ -474,7 +502,12 @@ export function lex(text: string, from = 0, to = text.length, flags = 0): Tokens
   // slab (a view is an ordinary heap object); larger results get arrays of their own.
   const words = 2 * n + nb + ((n + 3) >> 2);
   let outStarts: Int32Array, outEnds: Int32Array, outBounds: Int32Array, outTypes: Uint8Array;
-  if (words > SLAB_SHARE) {
+  if (big) {
+    outStarts = starts.subarray(0, n);
+    outEnds = ends.subarray(0, n);
+    outBounds = bounds.subarray(0, nb);
+    outTypes = types.subarray(0, n);
+  } else if (words > SLAB_SHARE) {
     outStarts = starts.slice(0, n);
     outEnds = ends.slice(0, n);
     outBounds = bounds.slice(0, nb);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { lex, T, TOKEN_NAMES, type Tokens } from '../../../src/core/lexer';
+import { BIG_RANGE, lex, LEX_SKIM, T, TOKEN_NAMES, type Tokens } from '../../../src/core/lexer';
 
 /** [kind, text] of every token. */
 function toks(sql: string): Array<[string, string]> {
@@ -148,5 +148,30 @@ test('token arrays of small results share slabs without overlapping: every kept 
     assert.deepEqual([...t.ends], [...again.ends]);
     assert.deepEqual([...t.types], [...again.types]);
     assert.deepEqual([...t.bounds], [...again.bounds]);
+  }
+});
+
+test('a range of BIG_RANGE characters or more is lexed into arrays made once for it: the same tokens as a shorter range', () => {
+  const unit = "insert into t (a, b) values (1, 'x;y'), ($$q$$, E'\\\\''); -- c\nselect \"A\"\"b\" from u where v = 'é';\n/* block */ copy t from stdin;\n1\t2\n\\.\n";
+  const text = unit.repeat(Math.ceil((BIG_RANGE + 1000) / unit.length));
+  // the longest prefix under BIG_RANGE that ends between two units: lexed the usual way
+  const cut = Math.floor((BIG_RANGE - 1) / unit.length) * unit.length;
+  for (const flags of [0, LEX_SKIM]) {
+    const big = lex(text, 0, text.length, flags);
+    const small = lex(text, 0, cut, flags);
+    assert.ok(small.count > 0 && big.count > small.count, 'both ranges hold tokens');
+    const same = (a: ArrayLike<number>, b: ArrayLike<number>, n: number, what: string) => {
+      for (let i = 0; i < n; i++) if (a[i] !== b[i]) assert.fail(`${what}[${i}]: ${a[i]} != ${b[i]} (flags ${flags})`);
+    };
+    same(big.types, small.types, small.count, 'types');
+    same(big.starts, small.starts, small.count, 'starts');
+    same(big.ends, small.ends, small.count, 'ends');
+    same(big.bounds, small.bounds, small.boundCount, 'bounds');
+    // exact lengths, as every lex() result has
+    assert.equal(big.types.length, big.count);
+    assert.equal(big.starts.length, big.count);
+    assert.equal(big.ends.length, big.count);
+    assert.equal(big.bounds.length, big.boundCount);
+    assert.equal(big.boundCount, small.boundCount * (text.length / unit.length) / (cut / unit.length));
   }
 });
