@@ -182,30 +182,63 @@ export interface SourceText {
   invalidUtf8At?: number;
 }
 
-/** Reads a file as decodeSource decodes its bytes: as text in one call, its bytes only when needed. */
+/** Reads a file as decodeSource decodes its bytes: as text in one call; its bytes, where the text holds U+FFFD, a few at a time. */
 export function readSource(file: string): SourceText {
-  return sourceText(fs.readFileSync(file, 'utf8'), () => fs.readFileSync(file));
+  const decoded = fs.readFileSync(file, 'utf8');
+  return sourceText(decoded, () => firstInvalidInFile(file, decoded));
 }
 
 /** Decodes a file's bytes as UTF-8, noting a byte order mark and where the bytes stop being UTF-8. */
 export function decodeSource(bytes: Uint8Array): SourceText {
   const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return sourceText(raw.toString('utf8'), () => raw);
+  return sourceText(raw.toString('utf8'), () => (isUtf8(raw) ? undefined : firstInvalidUtf8(raw)));
 }
 
 /**
  * A file's SourceText from its UTF-8 decoding (byte order mark included) and, asked only when the text
- * holds U+FFFD, its bytes: written in the file (valid UTF-8), or made of bytes that are not UTF-8,
- * whose bytes say where. The text is never decoded again (a second copy of a big file's text was
- * garbage the size of the text).
+ * holds U+FFFD, where its bytes stop being UTF-8 (undefined: each U+FFFD is written in the file). The
+ * text is never decoded again (a second copy of a big file's text was garbage the size of the text).
  */
-function sourceText(decoded: string, bytes: () => Uint8Array): SourceText {
+function sourceText(decoded: string, firstInvalid: () => number | undefined): SourceText {
   const out: SourceText = decoded.charCodeAt(0) === 0xfeff ? { text: decoded.slice(1), bom: true } : { text: decoded, bom: false };
   if (decoded.includes('\ufffd')) {
-    const b = bytes();
-    if (!isUtf8(b)) out.invalidUtf8At = firstInvalidUtf8(b);
+    const at = firstInvalid();
+    if (at !== undefined) out.invalidUtf8At = at;
   }
   return out;
+}
+
+/** Real U+FFFD characters looked at in the file before its bytes are read whole instead. */
+const FFFD_PEEKS = 64;
+
+/**
+ * Where the bytes of `file`, decoded as `decoded`, stop being UTF-8, or undefined: from each U+FFFD of
+ * the text in turn, the 3 bytes at its offset (the text before it came from well-formed bytes, so its
+ * UTF-8 length is that offset) say whether it is written in the file (EF BF BD) or replaced bytes that
+ * are not UTF-8. The whole file is not read a second time: a 12 MB Latin-1 file read again for its
+ * bytes left 12 MB in the allocator's heap for the rest of the run.
+ */
+function firstInvalidInFile(file: string, decoded: string): number | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const peek = Buffer.alloc(3);
+    let byte = 0;
+    let from = 0;
+    for (let i = decoded.indexOf('\ufffd'), k = 0; i >= 0; i = decoded.indexOf('\ufffd', from), k++) {
+      if (k === FFFD_PEEKS) {
+        const bytes = fs.readFileSync(file);
+        return isUtf8(bytes) ? undefined : firstInvalidUtf8(bytes);
+      }
+      byte += Buffer.byteLength(decoded.slice(from, i));
+      const n = fs.readSync(fd, peek, 0, 3, byte);
+      if (n < 3 || peek[0] !== 0xef || peek[1] !== 0xbf || peek[2] !== 0xbd) return byte;
+      byte += 3;
+      from = i + 1;
+    }
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Offset of the first byte that does not belong to a well-formed UTF-8 sequence (RFC 3629). */

@@ -168,6 +168,10 @@ test('readSource reads a file as decodeSource decodes its bytes: byte order mark
       ['cut sequence at the end', Buffer.from([0x61, 0xe2, 0x82])],
       ['replacement character', Buffer.from('select \'\ufffd\';\n')],
       ['astral', Buffer.from('select \'😀\';\n')],
+      ['real U+FFFD, then invalid', Buffer.concat([Buffer.from('select \'é\ufffd\'; -- 😀 '), Buffer.from([0xff, 0x61])])],
+      ['many real U+FFFD, then invalid', Buffer.concat([Buffer.from('\ufffd'.repeat(100)), Buffer.from([0xe9])])],
+      ['many real U+FFFD', Buffer.from('\ufffd'.repeat(100))],
+      ['invalid inside the byte order mark', Buffer.from([0xef, 0xbb, 0x61])],
     ];
     for (const [name, bytes] of cases) {
       const file = path.join(root, `${name}.sql`);
@@ -177,6 +181,8 @@ test('readSource reads a file as decodeSource decodes its bytes: byte order mark
     assert.deepEqual(readSource(path.join(root, 'bom.sql')), { text: 'select 1; -- é €\n', bom: true });
     assert.equal(readSource(path.join(root, 'latin-1.sql')).invalidUtf8At, 'insert into t values (\'caf'.length);
     assert.equal(readSource(path.join(root, 'replacement character.sql')).invalidUtf8At, undefined);
+    assert.equal(readSource(path.join(root, 'real U+FFFD, then invalid.sql')).invalidUtf8At, Buffer.byteLength('select \'é\ufffd\'; -- 😀 '));
+    assert.equal(readSource(path.join(root, 'many real U+FFFD, then invalid.sql')).invalidUtf8At, 300);
     assert.throws(() => readSource(path.join(root, 'missing.sql')), { code: 'ENOENT' });
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
