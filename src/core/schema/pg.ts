@@ -312,15 +312,24 @@ export function splitSql(text: string): Array<[number, number]> {
  * statements of the regression folder as one file, twice a run).
  */
 function splitSqlFlat(text: string): number[] {
+  const out: number[] = [];
+  eachSqlStatement(text, (s, e) => { out.push(s, e); });
+  return out;
+}
+
+/**
+ * Hands splitSql's ranges to `visit` in order, start and end of each, and keeps none: a caller that
+ * wants a few of them (the oversized ones) makes no list of every statement.
+ */
+function eachSqlStatement(text: string, visit: (start: number, end: number) => void): void {
   // (character codes, not one-character strings: the optimizing compiler made a large, often
   // re-made function of the string comparisons)
-  const out: number[] = [];
   let start = 0;
   let i = 0;
   const n = text.length;
   const push = (s: number, e: number) => {
     const a = skipTrivia(text, s, e);
-    if (a < e) out.push(a, e);
+    if (a < e) visit(a, e);
   };
   while (i < n) {
     const c = text.charCodeAt(i);
@@ -358,15 +367,18 @@ function splitSqlFlat(text: string): number[] {
       push(start, i);
       let e = text.indexOf('\n', i);
       if (e < 0) e = n;
-      out.push(i, e);
+      visit(i, e);
       i = e;
       start = i;
     } else if (c === 59 /* ; */) {
       push(start, i);
       i++;
-      const stmtText = text.slice(start, i);
+      const from = start;
       start = i;
-      // (a statement that does not say `stdin` is no COPY FROM stdin: no copy of it without its comments)
+      // (a statement whose first word is not COPY, or that does not say `stdin`, is no COPY FROM
+      // stdin: no slice of it, no copy of it without its comments)
+      if (!startsWithCopy(text, from, i)) continue;
+      const stmtText = text.slice(from, i);
       if (/stdin/i.test(stmtText) && /^\s*copy\b[\s\S]*\bfrom\s+stdin\b/i.test(stmtText.replace(/--[^\n]*/g, ''))) {
         // data follows up to a line `\.`
         const m = /\n\\\.[ \t]*(\r?\n|$)/.exec(text.slice(i));
@@ -378,7 +390,24 @@ function splitSqlFlat(text: string): number[] {
     } else i++;
   }
   push(start, n);
-  return out;
+}
+
+/**
+ * Whether text[from, to) starts with the word COPY once its leading white space and `--` comments are
+ * skipped: what eachSqlStatement's COPY test requires of a statement first (it strips `--` comments, then
+ * asks for `copy` after white space alone).
+ */
+function startsWithCopy(text: string, from: number, to: number): boolean {
+  let i = from;
+  while (i < to) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0xfeff || c === 0x2028 || c === 0x2029 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x202f || c === 0x205f || c === 0x3000) i++;
+    else if (c === 45 /* - */ && text.charCodeAt(i + 1) === 45) {
+      while (i < to && text.charCodeAt(i) !== 10) i++;
+    } else break;
+  }
+  if (i + 4 > to || text.slice(i, i + 4).toLowerCase() !== 'copy') return false;
+  return i + 4 >= to || !isWordOrDollar(text.charCodeAt(i + 4)) || text.charCodeAt(i + 4) === 36;
 }
 
 /** True for the code of an ASCII letter, digit, `_` or `$` (what `/[\w$]/` matches; false for NaN, before the text). */
@@ -587,5 +616,9 @@ export function oversizedStatements(text: string, limit = MAX_PARSE_CHARS): Arra
     lastOversized = undefined;
     return known.ranges;
   }
-  return splitSql(text).filter(([s, e]) => e - s > limit);
+  const over: Array<[number, number]> = [];
+  eachSqlStatement(text, (s, e) => {
+    if (e - s > limit) over.push([s, e]);
+  });
+  return over;
 }

@@ -71,3 +71,14 @@ test('the statements too long to parse are the same whether the schema build spl
   assert.deepEqual(oversizedStatements(other), splitSql(other).filter(([s, e]) => e - s > MAX_PARSE_CHARS), 'another text');
   assert.equal(oversizedStatements(text, 20).length, splitSql(text).filter(([s, e]) => e - s > 20).length, 'another limit');
 });
+
+test('splitSql skips the data of COPY ... FROM stdin after leading comments and white space, and only there', () => {
+  const ranges = (text: string) => splitSql(text).map(([s, e]) => text.slice(s, e));
+  // a `--` comment and white space before COPY: the data lines are no statements
+  assert.deepEqual(ranges('-- load\n  \tCOPY t (a) FROM stdin;\n1\tx;y\n2\tz\n\\.\nselect 1;'), ['COPY t (a) FROM stdin', 'select 1']);
+  assert.deepEqual(ranges('copy"t" from STDIN;\na;b\n\\.\n'), ['copy"t" from STDIN']);
+  // not COPY as the first word: its "data" is SQL (the `\.` line a psql command of its own)
+  assert.deepEqual(ranges("select 'copy t from stdin';\na;b\n"), ["select 'copy t from stdin'", 'a', 'b\n']);
+  assert.deepEqual(ranges('copyright from stdin;\na;\n'), ['copyright from stdin', 'a']);
+  assert.deepEqual(ranges('/* c */ copy t from stdin;\na;\n'), ['copy t from stdin', 'a']);
+});
