@@ -12,10 +12,13 @@ import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { run } from '../../src/cli/lint';
+import { CLI_V8_FLAGS } from '../../src/cli/v8Flags';
 import { parseDocument } from '../../src/core/facts';
 import { ensureParser, observeParseTrees } from '../../src/core/schema/pg';
 import { sizeForCliRun } from '../../src/engine/caches';
 
+// as a CLI run (its young generation, compilers and heap growth), then what the counts need
+v8.setFlagsFromString(CLI_V8_FLAGS);
 v8.setFlagsFromString('--expose-gc');
 // (dead buffers freed before a count is read, as in the memory tests)
 v8.setFlagsFromString('--no-concurrent-array-buffer-sweeping');

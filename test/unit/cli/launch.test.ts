@@ -101,3 +101,25 @@ test("Node's own modules a run loads take Node's code cache: stdout and stderr (
     if (options.includes('--cache')) assert.ok(verdicts.some((l) => /^Code cache of crypto /.test(l)), '--cache hashes with crypto');
   }
 });
+
+test('a `dupguard lint` run keeps its young generation at its start-up size (src/cli/v8Flags.ts); a run of the same lint without its flags grows it', () => {
+  const dir = copyOfDist('young-generation');
+  const sql = path.join(dir, 'big.sql');
+  // statements that survive their first collections: what makes V8 grow the young generation
+  fs.writeFileSync(sql, Array.from({ length: 40_000 }, (_, i) => `insert into t${i % 50} (a, b) values (${i}, 'v${i}');\nselect ${i};\n`).join(''));
+  const preload = path.join(dir, 'young.js');
+  fs.writeFileSync(preload, "process.on('exit', () => process.stderr.write(`young ${require('v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size}\\n`));\n");
+  const young = (args: string[]) => {
+    const r = spawnSync(process.execPath, ['--require', preload, ...args, 'lint', '--format', 'json', sql], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.ok(r.status === 0 || r.status === 1, r.stderr);
+    const m = /young (\d+)/.exec(r.stderr);
+    assert.ok(m, r.stderr);
+    return Number(m[1]);
+  };
+  const withFlags = young([path.join(dir, 'cli.js')]);
+  assert.ok(withFlags <= 4 << 20, `the young generation grew to ${withFlags} bytes`);
+  // the same CLI source, run without start() setting the flags
+  const tsx = require.resolve('tsx');
+  const plain = young(['--import', tsx, '-e', `require(${JSON.stringify(path.join(root, 'src/cli/lint.ts'))}).run(process.argv.slice(2), { stdout: () => {}, stderr: (s) => process.stderr.write(s), cwd: process.cwd(), env: {} })`, '--']);
+  assert.ok(plain > 4 * withFlags, `without the flags: ${plain} bytes, with them: ${withFlags}`);
+});
