@@ -207,7 +207,7 @@ const SCRATCH_MAX = 1 << 16;
 export const BIG_RANGE = 1 << 22;
 
 /** Token arrays with room for `chars` tokens, in one buffer; undefined when the system refuses that much (lex() then grows its scratch arrays). */
-function bigArrays(chars: number): { types: Uint8Array; starts: Int32Array; ends: Int32Array; bounds: Int32Array } | undefined {
+function bigArrays(chars: number): typeof scratch | undefined {
   const room = chars + 8;
   let buffer: ArrayBuffer;
   try {
