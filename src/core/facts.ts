@@ -889,6 +889,16 @@ class StatementFacts {
   body: FunctionBody | undefined = undefined;
 }
 
+/** The first words whose statements' facts wait for a rule to ask (StatementImpl.settle), by code (0: none). */
+const PENDING_WORDS = [undefined, 'insert', 'update', 'delete', 'merge', 'explain', 'prepare', 'create'] as const;
+type PendingWord = NonNullable<(typeof PENDING_WORDS)[number]>;
+// StatementImpl.bits: two flags, the pending word's code (3 bits), then the depth
+const B_SKIMMED = 1;
+const B_EXPLICIT = 2;
+const PENDING_SHIFT = 2;
+const PENDING_MASK = 7 << PENDING_SHIFT;
+const DEPTH_SHIFT = 5;
+
 /**
  * Statement objects share their methods through a prototype (no closures per statement).
  *
@@ -898,6 +908,10 @@ class StatementFacts {
  * - the tokens of a statement the lexer skimmed (ALTER, EXPLAIN, SELECT...: its first word and
  *   `T.Skipped` runs): `tokens`, `first` and `last` lex its text in full when read.
  * Facts live in a StatementFacts object made for the statements that have any.
+ *
+ * A long file has a statement object per statement (121,000 for the regression folder as one file),
+ * so its fields are few: whether it is skimmed, in an explicit transaction, which facts are pending
+ * and its depth are one number (`bits`), read and written through accessors.
  */
 class StatementImpl implements Statement {
   kind: StatementKind = 'other';
@@ -918,20 +932,46 @@ class StatementImpl implements Statement {
     this.kw = v;
   }
   txn = 0;
-  inExplicitTxn = false;
-  /** Facts not extracted yet: the first word that says which (see `settle`), or undefined. */
-  pending: string | undefined = undefined;
   /** The facts found, or undefined while there are none (most statements: SELECT, SET, DROP...). */
   fx: StatementFacts | undefined = undefined;
   index = -1;
+  /** `skimmed` (B_SKIMMED), `inExplicitTxn` (B_EXPLICIT), `pending` (its code in PENDING_WORDS) and `depth`. */
+  private bits: number;
   constructor(
     public start: number, public end: number, public terminator: number,
     /** The token stream the statement was split from, and its range there (skimmed or not). */
     public tk: Tokens, public f0: number, public l0: number,
-    /** Whether tk[f0, l0) holds `T.Skipped` runs (the lexer skimmed the statement). */
-    public skimmed: boolean,
-    public depth: number, public parent: Statement | undefined,
-  ) {}
+    skimmed: boolean, depth: number, public parent: Statement | undefined,
+  ) {
+    this.bits = (skimmed ? B_SKIMMED : 0) | (depth << DEPTH_SHIFT);
+  }
+  /** Whether tk[f0, l0) holds `T.Skipped` runs (the lexer skimmed the statement). */
+  get skimmed(): boolean {
+    return (this.bits & B_SKIMMED) !== 0;
+  }
+  set skimmed(v: boolean) {
+    this.bits = v ? this.bits | B_SKIMMED : this.bits & ~B_SKIMMED;
+  }
+  get inExplicitTxn(): boolean {
+    return (this.bits & B_EXPLICIT) !== 0;
+  }
+  set inExplicitTxn(v: boolean) {
+    this.bits = v ? this.bits | B_EXPLICIT : this.bits & ~B_EXPLICIT;
+  }
+  get depth(): number {
+    return this.bits >>> DEPTH_SHIFT;
+  }
+  set depth(v: number) {
+    this.bits = (this.bits & ((1 << DEPTH_SHIFT) - 1)) | (v << DEPTH_SHIFT);
+  }
+  /** Facts not extracted yet: the first word that says which (see `settle`), or undefined. */
+  get pending(): PendingWord | undefined {
+    return PENDING_WORDS[(this.bits & PENDING_MASK) >>> PENDING_SHIFT];
+  }
+  set pending(w: PendingWord | undefined) {
+    const code = w === undefined ? 0 : PENDING_WORDS.indexOf(w);
+    this.bits = (this.bits & ~PENDING_MASK) | (code << PENDING_SHIFT);
+  }
   /** The statement's facts object, made on the first fact found. */
   facts(): StatementFacts {
     let f = this.fx;
@@ -1124,7 +1164,8 @@ function classify(stmt: StatementImpl, ctx: Ctx, file: SqlDocument | undefined):
   }
   // DML facts wait until a rule asks for them (StatementImpl.settle).
   if (kind === 'insert' || kind === 'update' || kind === 'delete' || kind === 'merge' || kw === 'explain' || kw === 'prepare') {
-    stmt.pending = kw;
+    // (the kinds insert, update, delete and merge are those words' alone: KIND_BY_WORD)
+    stmt.pending = kw as PendingWord;
     if (ctx.eager) stmt.settle();
     return;
   }
