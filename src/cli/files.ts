@@ -191,7 +191,7 @@ export function readSource(file: string): SourceText {
 /** Decodes a file's bytes as UTF-8, noting a byte order mark and where the bytes stop being UTF-8. */
 export function decodeSource(bytes: Uint8Array): SourceText {
   const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return sourceText(raw.toString('utf8'), () => (isUtf8(raw) ? undefined : firstInvalidUtf8(raw)));
+  return sourceText(raw.toString('utf8'), () => invalidUtf8At(raw));
 }
 
 /**
@@ -225,10 +225,7 @@ function firstInvalidInFile(file: string, decoded: string): number | undefined {
     let byte = 0;
     let from = 0;
     for (let i = decoded.indexOf('\ufffd'), k = 0; i >= 0; i = decoded.indexOf('\ufffd', from), k++) {
-      if (k === FFFD_PEEKS) {
-        const bytes = fs.readFileSync(file);
-        return isUtf8(bytes) ? undefined : firstInvalidUtf8(bytes);
-      }
+      if (k === FFFD_PEEKS) return invalidUtf8At(fs.readFileSync(file));
       byte += Buffer.byteLength(decoded.slice(from, i));
       const n = fs.readSync(fd, peek, 0, 3, byte);
       if (n < 3 || peek[0] !== 0xef || peek[1] !== 0xbf || peek[2] !== 0xbd) return byte;
@@ -239,6 +236,11 @@ function firstInvalidInFile(file: string, decoded: string): number | undefined {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Where `bytes` stop being UTF-8, or undefined when they are UTF-8 throughout. */
+function invalidUtf8At(bytes: Uint8Array): number | undefined {
+  return isUtf8(bytes) ? undefined : firstInvalidUtf8(bytes);
 }
 
 /** Offset of the first byte that does not belong to a well-formed UTF-8 sequence (RFC 3629). */

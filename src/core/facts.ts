@@ -958,11 +958,9 @@ class StatementImpl implements Statement {
   set inExplicitTxn(v: boolean) {
     this.bits = v ? this.bits | B_EXPLICIT : this.bits & ~B_EXPLICIT;
   }
+  /** Set once, by the splitter (the constructor). */
   get depth(): number {
     return this.bits >>> DEPTH_SHIFT;
-  }
-  set depth(v: number) {
-    this.bits = (this.bits & ((1 << DEPTH_SHIFT) - 1)) | (v << DEPTH_SHIFT);
   }
   /** Facts not extracted yet: the first word that says which (see `settle`), or undefined. */
   get pending(): PendingWord | undefined {

@@ -5,7 +5,7 @@
  * placeholders, deliberate errors), never thrown. `parseSql` reports why a text does not parse.
  */
 import { statementBounds } from '../facts';
-import { isIdentPart } from '../lexer';
+import { isIdentPart, wordEq } from '../lexer';
 
 // Required on first use: requiring libpg-query starts instantiating its WASM module at once.
 type PgQuery = { loadModule(): Promise<void>; parseSync(sql: string): any };
@@ -406,7 +406,7 @@ function startsWithCopy(text: string, from: number, to: number): boolean {
       while (i < to && text.charCodeAt(i) !== 10) i++;
     } else break;
   }
-  if (i + 4 > to || text.slice(i, i + 4).toLowerCase() !== 'copy') return false;
+  if (i + 4 > to || !wordEq(text, i, i + 4, 'copy')) return false;
   return i + 4 >= to || !isWordOrDollar(text.charCodeAt(i + 4)) || text.charCodeAt(i + 4) === 36;
 }
 
